@@ -1,0 +1,107 @@
+namespace CompreFace.Grains;
+
+/// <summary>What the HTTP tier asks an inference worker to do with one uploaded image.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceAnalysisRequest")]
+public sealed record FaceAnalysisRequest
+{
+    /// <summary>The encoded image exactly as uploaded (crosses the grain boundary once).</summary>
+    [Id(0)] public required byte[] Image { get; init; }
+
+    /// <summary>Maximum faces, largest first; 0 = all.</summary>
+    [Id(1)] public int Limit { get; init; }
+
+    /// <summary>Detection threshold; null = the detector's default.</summary>
+    [Id(2)] public float? DetProbThreshold { get; init; }
+
+    /// <summary>Whether embeddings are computed (the <c>calculator</c> plugin, or recognition).</summary>
+    [Id(3)] public bool ComputeEmbeddings { get; init; }
+
+    /// <summary>False treats the whole image as one face.</summary>
+    [Id(4)] public bool DetectFaces { get; init; } = true;
+
+    /// <summary>Plugin slugs requested (already split and lower-cased; unknown ones are ignored by the worker).</summary>
+    [Id(5)] public IReadOnlyList<string> Plugins { get; init; } = [];
+}
+
+/// <summary>Outcome of an analysis; rejections are values, not exceptions, so they cross the silo boundary cheaply.</summary>
+[GenerateSerializer]
+public enum FaceAnalysisOutcome
+{
+    /// <summary>Decoded; <see cref="FaceAnalysisResult.Faces"/> may still be empty.</summary>
+    Ok = 0,
+
+    /// <summary>Not a decodable picture.</summary>
+    Undecodable = 1,
+
+    /// <summary>The header claims more pixels than allowed.</summary>
+    TooManyPixels = 2,
+
+    /// <summary>The encoded file is over the size limit.</summary>
+    FileTooLarge = 3,
+}
+
+/// <summary>Box of a face in original image pixels.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceBox")]
+public sealed record FaceBox(
+    [property: Id(0)] double Probability,
+    [property: Id(1)] int XMin,
+    [property: Id(2)] int YMin,
+    [property: Id(3)] int XMax,
+    [property: Id(4)] int YMax);
+
+/// <summary>One analysed face.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceData")]
+public sealed record FaceData
+{
+    /// <summary>Face box in original pixels.</summary>
+    [Id(0)] public required FaceBox Box { get; init; }
+
+    /// <summary>Five landmarks [x,y] in original pixels (always computed; returned when the plugin is asked for).</summary>
+    [Id(1)] public required IReadOnlyList<int[]> Landmarks { get; init; }
+
+    /// <summary>Raw embedding, when computed.</summary>
+    [Id(2)] public float[]? Embedding { get; init; }
+
+    /// <summary>Milliseconds per stage for this face (<c>detector</c>, <c>calculator</c>, plugin slugs).</summary>
+    [Id(3)] public IReadOnlyDictionary<string, double> ExecutionTime { get; init; } = new Dictionary<string, double>();
+}
+
+/// <summary>The worker's answer for one image.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceAnalysisResult")]
+public sealed record FaceAnalysisResult
+{
+    /// <summary>Whether the image could be analysed.</summary>
+    [Id(0)] public FaceAnalysisOutcome Outcome { get; init; }
+
+    /// <summary>Faces ordered by box area, largest first, after the limit.</summary>
+    [Id(1)] public IReadOnlyList<FaceData> Faces { get; init; } = [];
+
+    /// <summary>Versions of the detector and of every plugin that ran (<c>plugins_versions</c>).</summary>
+    [Id(2)] public IReadOnlyDictionary<string, string> PluginVersions { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Human-readable reason when <see cref="Outcome"/> is not <see cref="FaceAnalysisOutcome.Ok"/>.</summary>
+    [Id(3)] public string? Detail { get; init; }
+}
+
+/// <summary>What the inference tier can do, for <c>/core/status</c>.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.InferenceStatus")]
+public sealed record InferenceStatus
+{
+    /// <summary>Build version of the service.</summary>
+    [Id(0)] public required string BuildVersion { get; init; }
+
+    /// <summary>Version of the embedding model.</summary>
+    [Id(1)] public required string CalculatorVersion { get; init; }
+
+    /// <summary>Similarity coefficients (c0, c1) of the embedding model.</summary>
+    [Id(2)] public required double[] SimilarityCoefficients { get; init; }
+
+    /// <summary>Plugin slug to version.</summary>
+    [Id(3)] public required IReadOnlyDictionary<string, string> AvailablePlugins { get; init; }
+
+    /// <summary>The ONNX Runtime execution provider actually in use (CPU or CUDA).</summary>
+    [Id(4)] public required string ExecutionProvider { get; init; }
+
+    /// <summary>Embedding length.</summary>
+    [Id(5)] public int EmbeddingDimension { get; init; }
+}

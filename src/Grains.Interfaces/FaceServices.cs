@@ -1,0 +1,33 @@
+namespace CompreFace.Grains;
+
+/// <summary>CompreFace's three kinds of face service.</summary>
+[GenerateSerializer]
+public enum FaceServiceType
+{
+    /// <summary>Recognition: a face collection plus recognize/verify.</summary>
+    Recognition = 0,
+
+    /// <summary>Detection only.</summary>
+    Detection = 1,
+
+    /// <summary>Verification of two images.</summary>
+    Verify = 2,
+}
+
+/// <summary>A face service as the face API sees it: which one it is and of what type.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceServiceInfo")]
+public sealed record FaceServiceInfo(
+    [property: Id(0)] Guid ServiceId,
+    [property: Id(1)] FaceServiceType Type,
+    [property: Id(2)] string Name);
+
+/// <summary>
+/// An API key, keyed by its canonical (lower-case) UUID string. Resolves to the face service it opens.
+/// </summary>
+[Alias("CompreFace.IApiKeyGrain")]
+public interface IApiKeyGrain : IGrainWithStringKey
+{
+    /// <summary>The service this key belongs to, or null if none.</summary>
+    [Alias("GetServiceAsync")]
+    Task<FaceServiceInfo?> GetServiceAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,96 @@
+namespace CompreFace.Inference;
+
+/// <summary>
+/// A decoded picture in interleaved BGR24 (the channel order YuNet and MobileFaceNet were measured with),
+/// possibly decoded at a reduced scale. <see cref="Scale"/> maps its pixels back to the original image:
+/// <c>original = decoded * Scale</c>.
+/// </summary>
+public sealed class DecodedImage
+{
+    public DecodedImage(int width, int height, byte[] bgr, int originalWidth, int originalHeight)
+    {
+        ArgumentNullException.ThrowIfNull(bgr);
+        if (width <= 0 || height <= 0 || bgr.Length < width * height * 3)
+        {
+            throw new ArgumentException("Pixel buffer does not match the dimensions.", nameof(bgr));
+        }
+
+        Width = width;
+        Height = height;
+        Bgr = bgr;
+        OriginalWidth = originalWidth;
+        OriginalHeight = originalHeight;
+    }
+
+    /// <summary>Width of <see cref="Bgr"/> in pixels.</summary>
+    public int Width { get; }
+
+    /// <summary>Height of <see cref="Bgr"/> in pixels.</summary>
+    public int Height { get; }
+
+    /// <summary>Interleaved BGR24 pixels, row-major, stride <c>Width * 3</c>.</summary>
+    public byte[] Bgr { get; }
+
+    /// <summary>Width of the picture as encoded, after EXIF orientation.</summary>
+    public int OriginalWidth { get; }
+
+    /// <summary>Height of the picture as encoded, after EXIF orientation.</summary>
+    public int OriginalHeight { get; }
+
+    /// <summary>Factor from decoded pixels to original pixels (1 when decoded at full size).</summary>
+    public float Scale => (float)OriginalWidth / Width;
+}
+
+/// <summary>A point in image pixels.</summary>
+public readonly record struct PointF(float X, float Y);
+
+/// <summary>One face found by a detector, in the pixel space of the image it was given.</summary>
+/// <param name="XMin">Left edge.</param>
+/// <param name="YMin">Top edge.</param>
+/// <param name="XMax">Right edge.</param>
+/// <param name="YMax">Bottom edge.</param>
+/// <param name="Probability">Detector confidence in [0,1].</param>
+/// <param name="Landmarks">Five points in ArcFace template order: image-left eye, image-right eye, nose, image-left and image-right mouth corners.</param>
+public sealed record DetectedFace(float XMin, float YMin, float XMax, float YMax, float Probability, PointF[] Landmarks)
+{
+    /// <summary>Box area, used to order faces largest first.</summary>
+    public float Area => Math.Max(0, XMax - XMin) * Math.Max(0, YMax - YMin);
+}
+
+/// <summary>CompreFace's similarity mapping coefficients: <c>(tanh((c0 - d) * c1) + 1) / 2</c> with d the Euclidean distance of unit vectors.</summary>
+public readonly record struct SimilarityCoefficients(double C0, double C1);
+
+/// <summary>Finds faces and their five landmarks.</summary>
+public interface IFaceDetector
+{
+    /// <summary>Version string reported in <c>plugins_versions.detector</c>.</summary>
+    string Version { get; }
+
+    /// <summary>Threshold used when the request gives none.</summary>
+    float DefaultThreshold { get; }
+
+    /// <summary>
+    /// Faces with probability strictly above <paramref name="threshold"/>, in the pixel space of <paramref name="image"/>,
+    /// after non-maximum suppression; order unspecified.
+    /// </summary>
+    IReadOnlyList<DetectedFace> Detect(DecodedImage image, float threshold, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Turns aligned faces into embedding vectors.</summary>
+public interface IFaceEmbedder
+{
+    /// <summary>Version string reported as <c>calculator_version</c> and in <c>plugins_versions.calculator</c>.</summary>
+    string Version { get; }
+
+    /// <summary>Length of each embedding.</summary>
+    int Dimension { get; }
+
+    /// <summary>Calibrated similarity coefficients for this model (reported in <c>/core/status</c>).</summary>
+    SimilarityCoefficients Coefficients { get; }
+
+    /// <summary>
+    /// Raw (not normalised) embeddings, one per face, computed in one batched run where the model allows it.
+    /// Face coordinates are in the pixel space of <paramref name="image"/>.
+    /// </summary>
+    float[][] Embed(DecodedImage image, IReadOnlyList<DetectedFace> faces, CancellationToken cancellationToken = default);
+}
