@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Reflection;
+using CompreFace.Inference;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+
+namespace CompreFace.Grains;
+
+/// <summary>
+/// Runs the neural networks for one image. Stateless, so Orleans keeps up to one activation per core on every
+/// silo that hosts it and routes each call to a local one; the ONNX sessions behind <see cref="FacePipeline"/> are
+/// process-wide singletons shared by all activations.
+/// </summary>
+[StatelessWorker]
+internal sealed partial class FaceAnalyzerGrain(
+    FacePipeline pipeline,
+    IFaceDetector detector,
+    IFaceEmbedder embedder,
+    IInferenceRuntimeInfo runtime,
+    ILogger<FaceAnalyzerGrain> logger) : Grain, IFaceAnalyzerGrain
+{
+    private static readonly string BuildVersion =
+        typeof(FaceAnalyzerGrain).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
+
+    async Task<FaceAnalysisResult> IFaceAnalyzerGrain.AnalyzeAsync(FaceAnalysisRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var computeEmbeddings = request.ComputeEmbeddings;
+        var options = new FaceAnalysisOptions(request.Limit, request.DetProbThreshold, computeEmbeddings, request.DetectFaces);
+
+        FaceAnalysis analysis;
+        try
+        {
+            // Inference is seconds of CPU at worst: keep it off the grain scheduler (Orleans external-tasks guidance).
+            analysis = await Task.Run(() => pipeline.Analyze(request.Image, options, cancellationToken), cancellationToken);
+        }
+        catch (ImageRejectedException ex)
+        {
+            LogImageRejected(logger, ex.Reason, request.Image.Length);
+            return new FaceAnalysisResult { Outcome = ToOutcome(ex.Reason), Detail = ex.Message };
+        }
+
+        return ToResult(analysis, computeEmbeddings);
+    }
+
+    Task<InferenceStatus> IFaceAnalyzerGrain.GetStatusAsync(CancellationToken cancellationToken)
+    {
+        var status = new InferenceStatus
+        {
+            BuildVersion = BuildVersion,
+            CalculatorVersion = embedder.Version,
+            SimilarityCoefficients = [embedder.Coefficients.C0, embedder.Coefficients.C1],
+            AvailablePlugins = new Dictionary<string, string>
+            {
+                // The UI sends as its landmarks plugin the first key that contains "landmarks".
+                ["landmarks"] = detector.Version,
+                ["calculator"] = embedder.Version,
+            },
+            ExecutionProvider = runtime.ExecutionProvider,
+            EmbeddingDimension = embedder.Dimension,
+        };
+        return Task.FromResult(status);
+    }
+
+    private FaceAnalysisResult ToResult(FaceAnalysis analysis, bool withEmbeddings)
+    {
+        var count = Math.Max(1, analysis.Faces.Count);
+        var detectorMs = analysis.Timings.DetectMs / count;
+        var calculatorMs = analysis.Timings.AlignEmbedMs / count;
+        var faces = new FaceData[analysis.Faces.Count];
+        for (var i = 0; i < faces.Length; i++)
+        {
+            var face = analysis.Faces[i].Face;
+            var times = new Dictionary<string, double>(2) { ["detector"] = detectorMs };
+            if (withEmbeddings)
+            {
+                times["calculator"] = calculatorMs;
+            }
+
+            faces[i] = new FaceData
+            {
+                Box = ToBox(face, analysis.Width, analysis.Height),
+                Landmarks = Array.ConvertAll(face.Landmarks, p => new[] { (int)Math.Round(p.X), (int)Math.Round(p.Y) }),
+                Embedding = analysis.Faces[i].Embedding,
+                ExecutionTime = times,
+            };
+        }
+
+        var versions = new Dictionary<string, string>(2) { ["detector"] = detector.Version };
+        if (withEmbeddings)
+        {
+            versions["calculator"] = embedder.Version;
+        }
+
+        return new FaceAnalysisResult { Outcome = FaceAnalysisOutcome.Ok, Faces = faces, PluginVersions = versions };
+    }
+
+    private static FaceBox ToBox(DetectedFace face, int width, int height) => new(
+        face.Probability,
+        Math.Clamp((int)Math.Round(face.XMin), 0, width),
+        Math.Clamp((int)Math.Round(face.YMin), 0, height),
+        Math.Clamp((int)Math.Round(face.XMax), 0, width),
+        Math.Clamp((int)Math.Round(face.YMax), 0, height));
+
+    private static FaceAnalysisOutcome ToOutcome(ImageRejection reason) => reason switch
+    {
+        ImageRejection.TooManyPixels => FaceAnalysisOutcome.TooManyPixels,
+        ImageRejection.FileTooLarge => FaceAnalysisOutcome.FileTooLarge,
+        _ => FaceAnalysisOutcome.Undecodable,
+    };
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Image rejected ({Reason}), {Length} bytes")]
+    private static partial void LogImageRejected(ILogger logger, ImageRejection reason, int length);
+}

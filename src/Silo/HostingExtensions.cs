@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace CompreFace.Silo;
+
+/// <summary>Node composition: Orleans silo and listening addresses.</summary>
+internal static class HostingExtensions
+{
+    /// <summary>Listens on <paramref name="urls"/> unless ASPNETCORE_URLS, --urls or the <c>urls</c> setting is given.</summary>
+    public static WebApplicationBuilder UseDefaultUrls(this WebApplicationBuilder builder, string urls)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]) && string.IsNullOrWhiteSpace(builder.Configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls(urls);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Hosts an Orleans silo in this process; the embedded default is a single node on localhost clustering.</summary>
+    public static WebApplicationBuilder AddCompreFaceSilo(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<NodeOptions>()
+            .BindConfiguration(NodeOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // Read once here because the silo builder needs the values before the container exists.
+        var node = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
+        Validator.ValidateObject(node);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(node.SiloPort, node.GatewayPort, serviceId: node.ServiceId, clusterId: node.ClusterId);
+            silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(2));
+        });
+        return builder;
+    }
+
+    private static class Validator
+    {
+        public static void ValidateObject(NodeOptions options)
+        {
+            var result = new DataAnnotationValidateOptions<NodeOptions>(null).Validate(null, options);
+            if (result.Failed)
+            {
+                throw new OptionsValidationException(NodeOptions.SectionName, typeof(NodeOptions), result.Failures);
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CompreFace.Silo;
+
+/// <summary>How this node joins the Orleans cluster (configuration section <c>Cluster</c>).</summary>
+public sealed class NodeOptions
+{
+    public const string SectionName = "Cluster";
+
+    /// <summary>Port for silo-to-silo traffic (Orleans default 11111).</summary>
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port for Orleans clients (Orleans default 30000).</summary>
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Orleans cluster id; nodes with the same id form one cluster.</summary>
+    [Required]
+    public string ClusterId { get; set; } = "compreface";
+
+    /// <summary>Orleans service id; stable across deployments so stored grain state stays readable.</summary>
+    [Required]
+    public string ServiceId { get; set; } = "compreface";
+}

@@ -1,0 +1,21 @@
+using CompreFace.Inference;
+using CompreFace.Silo;
+using CompreFace.WebApi;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// CompreFace's port unless ASPNETCORE_URLS or --urls says otherwise.
+builder.UseDefaultUrls("http://0.0.0.0:8000");
+
+// The Orleans silo: localhost clustering in the default single-node mode.
+builder.AddCompreFaceSilo();
+
+// ONNX models, image decoding and the face pipeline used by the inference worker grains.
+builder.Services.AddFaceInference();
+
+// The CompreFace-compatible HTTP API (/api/v1, /core).
+builder.Services.AddCompreFaceApi();
+
+var app = builder.Build();
+app.UseCompreFaceApi();
+await app.RunAsync();
