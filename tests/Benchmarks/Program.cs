@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using CompreFace.Benchmarks;
+using CompreFace.Inference;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+// Usage (from the repository root, after `dotnet build -c Release`):
+//   dotnet run -c Release --project tests/Benchmarks [-- --iterations 60 --concurrency 8 --seconds 20]
+// Measures, for a 1-face ~1.4 MP JPEG and CompreFace's 5-face sample: decode, detect, align+embed and the whole
+// pipeline in-process, then end-to-end HTTP latency against a real node started from src/Silo's Release build, and
+// throughput with N concurrent clients. Prints a Markdown table for docs/performance.md.
+var settings = BenchSettings.Parse(args);
+var shared = SharedData.Root;
+
+using var provider = BuildInference(Path.Combine(shared, "models"));
+var decoder = provider.GetRequiredService<IImageDecoder>();
+var detector = provider.GetRequiredService<IFaceDetector>();
+var embedder = provider.GetRequiredService<IFaceEmbedder>();
+var pipeline = provider.GetRequiredService<FacePipeline>();
+var runtime = provider.GetRequiredService<IInferenceRuntimeInfo>();
+
+var images = new (string Name, string Path)[]
+{
+    ("1 face, 888x1578 JPEG (detect_FACE_1.jpg)", "data/compreface-samples/load-tests/detect_FACE_1.jpg"),
+    ("5 faces, 819x546 JPEG (000_5.jpg)", "data/compreface-samples/sample_images/000_5.jpg"),
+};
+
+Console.WriteLine($"# Benchmark {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {runtime.ExecutionProvider}, {settings.Iterations} iterations");
+Console.WriteLine();
+Console.WriteLine("| image | stage | median ms | p95 ms |");
+Console.WriteLine("| --- | --- | ---: | ---: |");
+
+var pipelineMedians = new Dictionary<string, double>();
+foreach (var (name, path) in images)
+{
+    var bytes = await File.ReadAllBytesAsync(Path.Combine(shared, path));
+    var decoded = decoder.Decode(bytes);
+    var threshold = detector.DefaultThreshold;
+    var faces = detector.Detect(decoded, threshold);
+
+    Report(name, "decode", Measure(settings, () => decoder.Decode(bytes)));
+    Report(name, "detect", Measure(settings, () => detector.Detect(decoded, threshold)));
+    Report(name, $"align + embed ({faces.Count} faces, one batch)", Measure(settings, () => embedder.Embed(decoded, faces)));
+    var whole = Measure(settings, () => pipeline.Analyze(bytes, new FaceAnalysisOptions(ComputeEmbeddings: true)));
+    Report(name, "pipeline: decode + detect + embed", whole);
+    pipelineMedians[path] = whole.Median;
+}
+
+Console.WriteLine();
+await using (var node = await SiloProcess.StartAsync(shared))
+{
+    using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    Console.WriteLine("| image | HTTP endpoint | median ms | p95 ms | overhead over in-process pipeline |");
+    Console.WriteLine("| --- | --- | ---: | ---: | ---: |");
+    foreach (var (name, path) in images)
+    {
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(shared, path));
+        var stats = await MeasureAsync(settings, () => Detect(http, bytes, "face_plugins=calculator"));
+        var overhead = (stats.Median - pipelineMedians[path]) / pipelineMedians[path];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | detect?face_plugins=calculator | {stats.Median:F1} | {stats.P95:F1} | {overhead:P0} |"));
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"| image | clients | requests/s | median ms | p95 ms | errors |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var (name, path) in images)
+    {
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(shared, path));
+        var (rate, stats, errors) = await ThroughputAsync(settings, () => Detect(http, bytes, "face_plugins=calculator"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {settings.Concurrency} | {rate:F1} | {stats.Median:F1} | {stats.P95:F1} | {errors} |"));
+    }
+}
+
+return;
+
+static ServiceProvider BuildInference(string modelsPath)
+{
+    var services = new ServiceCollection();
+    services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+    services.AddLogging();
+    services.AddFaceInference();
+    services.PostConfigure<ModelOptions>(o => o.Path = modelsPath);
+    var provider = services.BuildServiceProvider();
+    _ = provider.GetRequiredService<IOptions<ModelOptions>>().Value;
+    return provider;
+}
+
+static async Task<bool> Detect(HttpClient http, byte[] image, string query)
+{
+    using var content = new MultipartFormDataContent();
+    var file = new ByteArrayContent(image);
+    file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+    content.Add(file, "file", "image.jpg");
+    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/detection/detect?" + query) { Content = content };
+    request.Headers.Add("x-api-key", "00000000-0000-0000-0000-000000000003");
+    using var response = await http.SendAsync(request);
+    _ = await response.Content.ReadAsByteArrayAsync();
+    return response.IsSuccessStatusCode;
+}
+
+static Stats Measure(BenchSettings settings, Action action)
+{
+    for (var i = 0; i < settings.Warmup; i++)
+    {
+        action();
+    }
+
+    var samples = new double[settings.Iterations];
+    for (var i = 0; i < samples.Length; i++)
+    {
+        var start = Stopwatch.GetTimestamp();
+        action();
+        samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    return Stats.Of(samples);
+}
+
+static async Task<Stats> MeasureAsync(BenchSettings settings, Func<Task<bool>> action)
+{
+    for (var i = 0; i < settings.Warmup; i++)
+    {
+        await action();
+    }
+
+    var samples = new double[settings.Iterations];
+    for (var i = 0; i < samples.Length; i++)
+    {
+        var start = Stopwatch.GetTimestamp();
+        if (!await action())
+        {
+            throw new InvalidOperationException("request failed during the latency run");
+        }
+
+        samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    return Stats.Of(samples);
+}
+
+static async Task<(double Rate, Stats Latency, int Errors)> ThroughputAsync(BenchSettings settings, Func<Task<bool>> action)
+{
+    var until = Stopwatch.GetTimestamp() + (long)(settings.Seconds * Stopwatch.Frequency);
+    var errors = 0;
+    var latencies = new List<double>[settings.Concurrency];
+    var started = Stopwatch.GetTimestamp();
+    await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async c =>
+    {
+        var mine = latencies[c] = [];
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            var start = Stopwatch.GetTimestamp();
+            if (!await action())
+            {
+                Interlocked.Increment(ref errors);
+            }
+
+            mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+    }));
+    var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+    var all = latencies.SelectMany(l => l).ToArray();
+    return (all.Length / elapsed, Stats.Of(all), errors);
+}
+
+static void Report(string image, string stage, Stats stats) =>
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {image} | {stage} | {stats.Median:F1} | {stats.P95:F1} |"));

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace CompreFace.Benchmarks;
+
+internal sealed record BenchSettings(int Iterations, int Warmup, int Concurrency, double Seconds)
+{
+    public static BenchSettings Parse(string[] args)
+    {
+        string? Get(string name)
+        {
+            var i = Array.IndexOf(args, "--" + name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        }
+
+        return new BenchSettings(
+            int.Parse(Get("iterations") ?? "60"),
+            int.Parse(Get("warmup") ?? "5"),
+            int.Parse(Get("concurrency") ?? "8"),
+            double.Parse(Get("seconds") ?? "20"));
+    }
+}
+
+internal readonly record struct Stats(double Median, double P95, int Count)
+{
+    public static Stats Of(double[] samples)
+    {
+        if (samples.Length == 0)
+        {
+            return new Stats(double.NaN, double.NaN, 0);
+        }
+
+        var sorted = (double[])samples.Clone();
+        Array.Sort(sorted);
+        return new Stats(Percentile(sorted, 0.5), Percentile(sorted, 0.95), sorted.Length);
+    }
+
+    private static double Percentile(double[] sorted, double p)
+    {
+        var rank = p * (sorted.Length - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = (int)Math.Ceiling(rank);
+        return sorted[lo] + ((sorted[hi] - sorted[lo]) * (rank - lo));
+    }
+}
+
+internal static class SharedData
+{
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string Root { get; } = Environment.GetEnvironmentVariable("COMPREFACE_SHARED")
+        ?? Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CompreFace.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Run the benchmark from inside the repository.");
+    }
+}
+
+/// <summary>A real node (src/Silo, Release build) in its own process on free loopback ports.</summary>
+internal sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private SiloProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<SiloProcess> StartAsync(string sharedRoot)
+    {
+        var dll = Path.Combine(SharedData.RepositoryRoot, "src", "Silo", "bin", "Release", "net10.0", "linux-x64", "CompreFace.Silo.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException("Build the node first: dotnet build -c Release", dll);
+        }
+
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                dll, "--urls", $"http://127.0.0.1:{port}", "--Models:Path", Path.Combine(sharedRoot, "models"),
+                "--Cluster:SiloPort", FreePort().ToString(), "--Cluster:GatewayPort", FreePort().ToString(),
+                "--Logging:LogLevel:Default", "Warning",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = SharedData.RepositoryRoot,
+        };
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the node");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var node = new SiloProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"the node exited with code {process.ExitCode}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/core/healthcheck", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return node;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        await node.DisposeAsync();
+        throw new TimeoutException("the node did not become healthy within 60 s");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
