@@ -1,0 +1,123 @@
+using System.Diagnostics;
+
+namespace CompreFace.Inference;
+
+/// <summary>
+/// Decode → detect → map to original pixels → order by area → limit → embed; the one entry point grains call.
+/// Thread-safe singleton: ONNX Runtime sessions are shared, every buffer is per call.
+/// </summary>
+public sealed class FacePipeline
+{
+    private readonly IImageDecoder _decoder;
+
+    public FacePipeline(IImageDecoder decoder, IFaceDetector detector, IFaceEmbedder embedder)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentNullException.ThrowIfNull(detector);
+        ArgumentNullException.ThrowIfNull(embedder);
+        _decoder = decoder;
+        Detector = detector;
+        Embedder = embedder;
+    }
+
+    /// <summary>The detector (for <c>plugins_versions.detector</c> and its default threshold).</summary>
+    public IFaceDetector Detector { get; }
+
+    /// <summary>The embedder (for <c>calculator_version</c> and the similarity coefficients).</summary>
+    public IFaceEmbedder Embedder { get; }
+
+    /// <summary>
+    /// Analyses one encoded picture. Zero faces is a normal result here (the API layer turns it into code 28).
+    /// Boxes and landmarks are in original pixels (after EXIF orientation), clamped to the picture, as floats.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">Too large, too many pixels, or undecodable.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The threshold lies outside [0, 1] or the limit is negative.</exception>
+    public FaceAnalysis Analyze(ReadOnlyMemory<byte> encoded, FaceAnalysisOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var threshold = options.DetProbThreshold ?? Detector.DefaultThreshold;
+        if (!(threshold is >= 0f and <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), threshold, "DetProbThreshold must lie in [0, 1].");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Limit, nameof(options));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var t0 = Stopwatch.GetTimestamp();
+        var image = _decoder.Decode(encoded);
+        var t1 = Stopwatch.GetTimestamp();
+
+        var detected = options.DetectFaces
+            ? Detector.Detect(image, threshold, cancellationToken)
+            : [WholeImage(image.Width, image.Height)];
+        var t2 = Stopwatch.GetTimestamp();
+
+        // Order by area in original pixels, then limit; keep the decoded-space face for alignment.
+        var sx = (float)image.OriginalWidth / image.Width;
+        var sy = (float)image.OriginalHeight / image.Height;
+        var mapped = new List<(DetectedFace Original, DetectedFace Decoded)>(detected.Count);
+        foreach (var face in detected)
+        {
+            mapped.Add((ToOriginal(face, sx, sy, image.OriginalWidth, image.OriginalHeight), face));
+        }
+
+        mapped.Sort(static (a, b) => b.Original.Area.CompareTo(a.Original.Area));
+        if (options.Limit > 0 && mapped.Count > options.Limit)
+        {
+            mapped.RemoveRange(options.Limit, mapped.Count - options.Limit);
+        }
+
+        float[][]? embeddings = null;
+        if (options.ComputeEmbeddings && mapped.Count > 0)
+        {
+            embeddings = Embedder.Embed(image, [.. mapped.Select(m => m.Decoded)], cancellationToken);
+        }
+
+        var t3 = Stopwatch.GetTimestamp();
+        var faces = new AnalyzedFace[mapped.Count];
+        for (var i = 0; i < faces.Length; i++)
+        {
+            faces[i] = new AnalyzedFace(mapped[i].Original, embeddings?[i]);
+        }
+
+        return new FaceAnalysis(
+            faces,
+            image.OriginalWidth,
+            image.OriginalHeight,
+            new StageTimings(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds, Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds));
+    }
+
+    /// <summary>
+    /// <c>detect_faces=false</c>: the picture is taken to be a face crop already. Its landmarks are the ArcFace template
+    /// stretched to the picture, so alignment amounts to resizing the whole picture to 112×112 (what CompreFace does).
+    /// </summary>
+    internal static DetectedFace WholeImage(int width, int height)
+    {
+        var landmarks = new PointF[5];
+        for (var i = 0; i < 5; i++)
+        {
+            var p = FaceAligner.Template[i];
+            landmarks[i] = new PointF(p.X * width / FaceAligner.Size, p.Y * height / FaceAligner.Size);
+        }
+
+        return new DetectedFace(0, 0, width, height, 1f, landmarks);
+    }
+
+    private static DetectedFace ToOriginal(DetectedFace face, float sx, float sy, int width, int height)
+    {
+        var landmarks = new PointF[face.Landmarks.Length];
+        for (var i = 0; i < landmarks.Length; i++)
+        {
+            landmarks[i] = new PointF(Math.Clamp(face.Landmarks[i].X * sx, 0, width), Math.Clamp(face.Landmarks[i].Y * sy, 0, height));
+        }
+
+        return new DetectedFace(
+            Math.Clamp(face.XMin * sx, 0, width),
+            Math.Clamp(face.YMin * sy, 0, height),
+            Math.Clamp(face.XMax * sx, 0, width),
+            Math.Clamp(face.YMax * sy, 0, height),
+            face.Probability,
+            landmarks);
+    }
+}

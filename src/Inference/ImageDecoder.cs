@@ -1,0 +1,207 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using SkiaSharp;
+
+namespace CompreFace.Inference;
+
+/// <summary>Turns an upload into BGR24 pixels, enforcing the size and pixel-count limits before anything is allocated.</summary>
+public interface IImageDecoder
+{
+    /// <summary>Decodes JPEG, PNG, BMP, GIF (first frame), TIFF, ICO or WebP, applying EXIF orientation.</summary>
+    /// <exception cref="ImageRejectedException">The file is too large, claims too many pixels, or cannot be decoded.</exception>
+    DecodedImage Decode(ReadOnlyMemory<byte> encoded);
+}
+
+/// <summary>
+/// SkiaSharp for every format it reads (fast, scaled JPEG decoding, fuzzed codecs); ImageSharp 2.1 only for TIFF, chosen
+/// by magic bytes so it never parses anything else. See <c>docs/decisions/0001-image-decoder.md</c>.
+/// </summary>
+public sealed class ImageDecoder : IImageDecoder
+{
+    private static readonly Configuration TiffOnly = new(new TiffConfigurationModule());
+
+    private readonly ImageLimitsOptions _limits;
+
+    public ImageDecoder(IOptions<ImageLimitsOptions> limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        _limits = limits.Value;
+    }
+
+    /// <inheritdoc />
+    public DecodedImage Decode(ReadOnlyMemory<byte> encoded)
+    {
+        if (encoded.Length > _limits.MaxFileSize)
+        {
+            throw new ImageRejectedException(ImageRejection.FileTooLarge, $"The file has {encoded.Length} bytes; at most {_limits.MaxFileSize} are accepted.");
+        }
+
+        if (encoded.Length < 8)
+        {
+            throw Undecodable();
+        }
+
+        return IsTiff(encoded.Span) ? DecodeTiff(encoded) : DecodeWithSkia(encoded);
+    }
+
+    internal static bool IsTiff(ReadOnlySpan<byte> data) =>
+        data.Length >= 4 && ((data[0] == 'I' && data[1] == 'I' && data[2] == 42 && data[3] == 0) || (data[0] == 'M' && data[1] == 'M' && data[2] == 0 && data[3] == 42));
+
+    private static ImageRejectedException Undecodable(Exception? inner = null) =>
+        new(ImageRejection.Undecodable, "The file is not an image in a supported format, or it is corrupt.", inner);
+
+    private void CheckPixels(long width, long height)
+    {
+        if (width <= 0 || height <= 0)
+        {
+            throw Undecodable();
+        }
+
+        if (width * height > _limits.MaxPixels)
+        {
+            throw new ImageRejectedException(ImageRejection.TooManyPixels, $"The image claims {width}x{height} pixels; at most {_limits.MaxPixels} pixels are accepted.");
+        }
+    }
+
+    private unsafe DecodedImage DecodeWithSkia(ReadOnlyMemory<byte> encoded)
+    {
+        using var pin = encoded.Pin();
+
+        // Wraps the caller's bytes without copying; everything that reads them is disposed before the pin is released.
+        using var data = SKData.Create((IntPtr)pin.Pointer, encoded.Length, null);
+        using var codec = SKCodec.Create(data) ?? throw Undecodable();
+
+        var full = codec.Info;
+        CheckPixels(full.Width, full.Height);
+
+        var size = ChooseDecodeSize(codec, full.Width, full.Height, _limits.WorkingLongSide);
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Bgra8888, SKAlphaType.Unpremul);
+        var rowBytes = info.RowBytes;
+        var bgra = ArrayPool<byte>.Shared.Rent(rowBytes * size.Height);
+        try
+        {
+            SKCodecResult result;
+            fixed (byte* p = bgra)
+            {
+                result = codec.GetPixels(info, (IntPtr)p, rowBytes, new SKCodecOptions(0));
+            }
+
+            // IncompleteInput: a truncated file, of which Skia filled the missing rows; CompreFace accepts those (truncated.jpg).
+            if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+            {
+                throw Undecodable();
+            }
+
+            var origin = codec.EncodedOrigin;
+            var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+            var (outW, outH) = swap ? (size.Height, size.Width) : (size.Width, size.Height);
+            var (origW, origH) = swap ? (full.Height, full.Width) : (full.Width, full.Height);
+            var bgr = GC.AllocateUninitializedArray<byte>(outW * outH * 3);
+            BgraToOrientedBgr(bgra.AsSpan(0, rowBytes * size.Height), rowBytes, size.Width, size.Height, (int)origin, bgr);
+            return new DecodedImage(outW, outH, bgr, origW, origH);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bgra);
+        }
+    }
+
+    /// <summary>
+    /// Smallest codec-supported size (JPEG: k/8 scales; WebP: any) whose longer side is still at least
+    /// <paramref name="workingLongSide"/>; the full size for codecs that cannot scale.
+    /// </summary>
+    internal static SKSizeI ChooseDecodeSize(SKCodec codec, int width, int height, int workingLongSide)
+    {
+        var longSide = Math.Max(width, height);
+        var best = new SKSizeI(width, height);
+        if (longSide <= workingLongSide)
+        {
+            return best;
+        }
+
+        for (var k = 1; k < 8; k++)
+        {
+            var candidate = codec.GetScaledDimensions(k / 8f);
+            if (Math.Max(candidate.Width, candidate.Height) >= workingLongSide && candidate.Width * (long)candidate.Height < best.Width * (long)best.Height)
+            {
+                best = candidate;
+                break;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Drops alpha and applies an EXIF orientation (1–8) in the same pass: each source pixel goes straight to its final place.</summary>
+    internal static void BgraToOrientedBgr(ReadOnlySpan<byte> bgra, int rowBytes, int w, int h, int orientation, Span<byte> bgr)
+    {
+        // Destination pixel index = origin + sx * dx + sy * dy for source pixel (sx, sy).
+        var (origin, dx, dy) = orientation switch
+        {
+            2 => (w - 1, -1, w),
+            3 => (((h - 1) * w) + w - 1, -1, -w),
+            4 => ((h - 1) * w, 1, -w),
+            5 => (0, h, 1),
+            6 => (h - 1, h, -1),
+            7 => (((w - 1) * h) + h - 1, -h, -1),
+            8 => ((w - 1) * h, -h, 1),
+            _ => (0, 1, w),
+        };
+
+        for (var sy = 0; sy < h; sy++)
+        {
+            var row = bgra.Slice(sy * rowBytes, w * 4);
+            var d = origin + (sy * dy);
+            if (dx == 1)
+            {
+                var dst = bgr.Slice(d * 3, w * 3);
+                for (int sx = 0, s = 0, o = 0; sx < w; sx++, s += 4, o += 3)
+                {
+                    dst[o] = row[s];
+                    dst[o + 1] = row[s + 1];
+                    dst[o + 2] = row[s + 2];
+                }
+            }
+            else
+            {
+                for (int sx = 0, s = 0; sx < w; sx++, s += 4, d += dx)
+                {
+                    var o = d * 3;
+                    bgr[o] = row[s];
+                    bgr[o + 1] = row[s + 1];
+                    bgr[o + 2] = row[s + 2];
+                }
+            }
+        }
+    }
+
+    private DecodedImage DecodeTiff(ReadOnlyMemory<byte> encoded)
+    {
+        using var stream = AsStream(encoded);
+        try
+        {
+            var info = Image.Identify(TiffOnly, stream) ?? throw Undecodable();
+            CheckPixels(info.Width, info.Height);
+            stream.Position = 0;
+            using var image = Image.Load<Bgr24>(TiffOnly, stream);
+            image.Mutate(static x => x.AutoOrient());
+            var bgr = GC.AllocateUninitializedArray<byte>(image.Width * image.Height * 3);
+            image.CopyPixelDataTo(MemoryMarshal.Cast<byte, Bgr24>(bgr.AsSpan()));
+            return new DecodedImage(image.Width, image.Height, bgr, image.Width, image.Height);
+        }
+        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            throw Undecodable(ex);
+        }
+    }
+
+    private static MemoryStream AsStream(ReadOnlyMemory<byte> encoded) =>
+        MemoryMarshal.TryGetArray(encoded, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(encoded.ToArray(), writable: false);
+}

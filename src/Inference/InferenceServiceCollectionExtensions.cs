@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace CompreFace.Inference;
+
+/// <summary>Composition of the face-inference layer.</summary>
+public static class InferenceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the options (sections <c>Models</c>, <c>Inference</c>, <c>Images</c>, validated at start), the ONNX Runtime
+    /// host, detector, embedder, decoder and <see cref="FacePipeline"/> as singletons, and a hosted service that creates the
+    /// sessions (verifying model checksums) when the host starts, so a missing or corrupt model stops startup instead of a request.
+    /// </summary>
+    public static IServiceCollection AddFaceInference(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ImageLimitsOptions>().BindConfiguration(ImageLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton<OnnxRuntimeHost>();
+        services.TryAddSingleton<IInferenceRuntimeInfo>(static sp => sp.GetRequiredService<OnnxRuntimeHost>());
+        services.TryAddSingleton<IImageDecoder, ImageDecoder>();
+        services.TryAddSingleton<IFaceDetector, YuNetDetector>();
+        services.TryAddSingleton<IFaceEmbedder, MobileFaceNetEmbedder>();
+        services.TryAddSingleton<FacePipeline>();
+        services.AddHostedService<InferenceStartup>();
+        return services;
+    }
+
+    /// <summary>Creates the sessions at host start (checksums verified once, shapes checked) instead of on the first request.</summary>
+    private sealed class InferenceStartup(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = services.GetRequiredService<FacePipeline>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+
+namespace CompreFace.Inference;
+
+/// <summary>What the inference runtime actually runs on, for <c>/status</c> pages and logs.</summary>
+public interface IInferenceRuntimeInfo
+{
+    /// <summary>"CPU" or "CUDA": the provider the sessions were created with, after any fallback.</summary>
+    string ExecutionProvider { get; }
+}
+
+/// <summary>
+/// Creates the process's <see cref="InferenceSession"/>s with one shared <see cref="SessionOptions"/>, after locating and
+/// verifying each model file. Singleton: the CUDA probe and its warning happen once.
+/// </summary>
+internal sealed partial class OnnxRuntimeHost : IInferenceRuntimeInfo, IDisposable
+{
+    private readonly SessionOptions _sessionOptions;
+    private readonly ModelOptions _models;
+    private readonly ILogger<OnnxRuntimeHost> _logger;
+
+    public OnnxRuntimeHost(IOptions<ModelOptions> models, IOptions<InferenceOptions> inference, ILogger<OnnxRuntimeHost> logger)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(inference);
+        _models = models.Value;
+        _logger = logger;
+        var options = inference.Value;
+
+        _sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Math.Min(Environment.ProcessorCount, 4),
+            InterOpNumThreads = 1,
+        };
+
+        // Spinning threads burn a core each between runs; with the silo sharing 2 cores that costs more than the wake-up latency.
+        _sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+
+        ExecutionProvider = "CPU";
+        if (options.ExecutionProvider == ExecutionProviderKind.Cuda)
+        {
+            try
+            {
+                _sessionOptions.AppendExecutionProvider_CUDA(0);
+                ExecutionProvider = "CUDA";
+            }
+#pragma warning disable CA1031 // The CPU package throws EntryPointNotFound or OnnxRuntimeException; any failure means "no CUDA here".
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.CudaUnavailable(_logger, ex.Message);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public string ExecutionProvider { get; }
+
+    /// <summary>Verifies <paramref name="model"/> against the manifest and opens a session for it.</summary>
+    public InferenceSession CreateSession(ModelDescriptor model)
+    {
+        var path = ModelCatalog.Locate(model, _models.Path, _models.VerifyChecksums);
+        var session = new InferenceSession(path, _sessionOptions);
+        Log.SessionCreated(_logger, model.FileName, ExecutionProvider, _models.VerifyChecksums);
+        return session;
+    }
+
+    public void Dispose() => _sessionOptions.Dispose();
+
+    /// <summary>A per-call <see cref="RunOptions"/> whose <c>Terminate</c> flips when <paramref name="cancellationToken"/> fires.</summary>
+    public static RunCancellation LinkRun(CancellationToken cancellationToken) => new(cancellationToken);
+
+    /// <summary>Checks the model's declared input and outputs, so a wrong file fails at startup rather than on the first request.</summary>
+    public static void RequireShape(InferenceSession session, string modelName, string name, bool isInput, int rank)
+    {
+        var metadata = isInput ? session.InputMetadata : session.OutputMetadata;
+        if (!metadata.TryGetValue(name, out var node) || node.ElementType != typeof(float) || node.Dimensions.Length != rank)
+        {
+            throw new InvalidOperationException(
+                $"Model {modelName} has no float {(isInput ? "input" : "output")} '{name}' of rank {rank}; found: {string.Join(", ", metadata.Select(m => $"{m.Key}[{string.Join(',', m.Value.Dimensions)}]"))}.");
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "CUDA execution provider unavailable ({Reason}); running the face models on the CPU")]
+        public static partial void CudaUnavailable(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Loaded model {Model} on {Provider} (checksum verified: {Verified})")]
+        public static partial void SessionCreated(ILogger logger, string model, string provider, bool verified);
+    }
+}
+
+/// <summary>One <see cref="RunOptions"/> per call, terminated when the token fires (Terminate stops every run sharing the instance).</summary>
+internal sealed class RunCancellation : IDisposable
+{
+    private readonly CancellationTokenRegistration _registration;
+
+    public RunCancellation(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Options = new RunOptions();
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, Options);
+        }
+    }
+
+    public RunOptions Options { get; }
+
+    public void Dispose()
+    {
+        _registration.Dispose();
+        Options.Dispose();
+    }
+}

@@ -1,0 +1,87 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CompreFace.Inference;
+
+/// <summary>Which ONNX Runtime execution provider the sessions ask for.</summary>
+public enum ExecutionProviderKind
+{
+    /// <summary>The default CPU provider.</summary>
+    Cpu,
+
+    /// <summary>CUDA; needs the GPU build (<c>-p:OnnxGpu=true</c>) and a GPU, otherwise the sessions fall back to CPU with one warning.</summary>
+    Cuda,
+}
+
+/// <summary>Where the model files live and whether their checksums are verified (section <c>Models</c>).</summary>
+public sealed class ModelOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Models";
+
+    /// <summary>Directory holding the <c>.onnx</c> files named in <see cref="ModelCatalog"/>; relative paths resolve against the working directory.</summary>
+    [Required]
+    public string Path { get; set; } = "./models";
+
+    /// <summary>Verify every configured model's sha256 once at startup (about 30 ms for the default pair).</summary>
+    public bool VerifyChecksums { get; set; } = true;
+}
+
+/// <summary>How the face models run (section <c>Inference</c>).</summary>
+public sealed class InferenceOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Inference";
+
+    /// <summary>Requested execution provider; the one actually used is <see cref="IInferenceRuntimeInfo.ExecutionProvider"/>.</summary>
+    public ExecutionProviderKind ExecutionProvider { get; set; } = ExecutionProviderKind.Cpu;
+
+    /// <summary>
+    /// ONNX Runtime intra-op threads per session. 0 = one per core, capped at 4. Requests run concurrently on the
+    /// silo's thread pool, so more threads than cores only adds contention; spinning is switched off for the same reason.
+    /// </summary>
+    [Range(0, 64)]
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Detector model: <c>yunet</c> (fixed 640×640 input) or <c>yunet-dynamic</c> (input shaped like the image, multiple of 32).</summary>
+    [Required]
+    [RegularExpression("^(yunet|yunet-dynamic)$")]
+    public string Detector { get; set; } = "yunet";
+
+    /// <summary>Embedding model: <c>mobilefacenet</c> (512-d).</summary>
+    [Required]
+    [RegularExpression("^mobilefacenet$")]
+    public string Embedder { get; set; } = "mobilefacenet";
+
+    /// <summary>CompreFace's <c>max_detect_size</c>: images are scaled down so their longer side is at most this before detection.</summary>
+    [Range(160, 2048)]
+    public int MaxDetectSize { get; set; } = 640;
+}
+
+/// <summary>Limits applied to uploads before and during decoding (section <c>Images</c>).</summary>
+public sealed class ImageLimitsOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Images";
+
+    /// <summary>Largest accepted encoded file (CompreFace's <c>MAX_FILE_SIZE</c>, 5 MiB).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxFileSize { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>Largest accepted request (CompreFace's <c>MAX_REQUEST_SIZE</c>, 10 MiB); enforced by the HTTP layer.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxRequestSize { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest pixel count a header may claim (width × height, checked before any pixel buffer exists).
+    /// 50 MP admits the 36 MP camera photos in the test data and refuses decompression bombs.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxPixels { get; set; } = 50_000_000;
+
+    /// <summary>
+    /// Big pictures are decoded (JPEG: scaled in the codec) or resized so their longer side stays at or above this.
+    /// Twice the detector size keeps 112 px alignment crops sharp for faces down to ~1/10 of the picture.
+    /// </summary>
+    [Range(160, 16384)]
+    public int WorkingLongSide { get; set; } = 1280;
+}
