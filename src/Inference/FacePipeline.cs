@@ -32,7 +32,7 @@ public sealed class FacePipeline
     /// </summary>
     /// <exception cref="ImageRejectedException">Too large, too many pixels, or undecodable.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The threshold lies outside [0, 1] or the limit is negative.</exception>
-    public FaceAnalysis Analyze(ReadOnlyMemory<byte> encoded, FaceAnalysisOptions options, CancellationToken cancellationToken)
+    public FaceAnalysis Analyze(ReadOnlyMemory<byte> encoded, FaceAnalysisOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var threshold = options.DetProbThreshold ?? Detector.DefaultThreshold;

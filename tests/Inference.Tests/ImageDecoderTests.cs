@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using SkiaSharp;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace CompreFace.Inference.Tests;
+
+public sealed class ImageDecoderTests(ITestOutputHelper output)
+{
+    private static readonly ImageDecoder Decoder = new(Options.Create(new ImageLimitsOptions()));
+
+    private static string Imgtools(string name) => Path.Combine("compreface-samples", "imgtools", name);
+
+    [Fact]
+    public void Decode_SevenFormatsOfOnePicture_GiveNearlyEqualPixels()
+    {
+        var reference = Decoder.Decode(SharedData.Read(Imgtools("einstein.png")));
+        foreach (var ext in new[] { "bmp", "gif", "ico", "jpeg", "tiff", "webp" })
+        {
+            var sw = Stopwatch.StartNew();
+            var image = Decoder.Decode(SharedData.Read(Imgtools($"einstein.{ext}")));
+            sw.Stop();
+            Assert.Equal((reference.Width, reference.Height), (image.Width, image.Height));
+            double sum = 0;
+            var beyondAtol = 0;
+            for (var i = 0; i < reference.Width * reference.Height * 3; i++)
+            {
+                var diff = Math.Abs(reference.Bgr[i] - image.Bgr[i]);
+                sum += diff;
+                beyondAtol += diff > 20 ? 1 : 0;
+            }
+
+            var mean = sum / (reference.Width * reference.Height * 3);
+            output.WriteLine($"{ext}: {image.Width}x{image.Height} mean |diff| {mean:F2}, {beyondAtol} values beyond 20, {sw.Elapsed.TotalMilliseconds:F1} ms");
+            Assert.True(mean < 3, $"{ext}: mean abs diff {mean}");
+            Assert.True(beyondAtol < reference.Width * reference.Height * 3 / 100, $"{ext}: {beyondAtol} values differ by more than 20");
+        }
+    }
+
+    [Theory]
+    [InlineData("corrupted.png")]
+    [InlineData("empty.png")]
+    public void Decode_BrokenSampleFile_IsUndecodable(string name)
+    {
+        var ex = Assert.Throws<ImageRejectedException>(() => Decoder.Decode(SharedData.Read(Imgtools(name))));
+        Assert.Equal(ImageRejection.Undecodable, ex.Reason);
+    }
+
+    [Fact]
+    public void Decode_RandomBytesOrNothing_IsUndecodable()
+    {
+        var random = new byte[4096];
+        new Random(42).NextBytes(random);
+        Assert.Equal(ImageRejection.Undecodable, Assert.Throws<ImageRejectedException>(() => Decoder.Decode(random)).Reason);
+        Assert.Equal(ImageRejection.Undecodable, Assert.Throws<ImageRejectedException>(() => Decoder.Decode(Array.Empty<byte>())).Reason);
+        Assert.Equal(ImageRejection.Undecodable, Assert.Throws<ImageRejectedException>(() => Decoder.Decode(new byte[] { (byte)'I', (byte)'I', 42, 0, 1, 2, 3, 4, 5, 6 })).Reason);
+    }
+
+    [Fact]
+    public void Decode_TruncatedJpeg_DecodesAtFullSize()
+    {
+        var image = Decoder.Decode(SharedData.Read(Imgtools("truncated.jpg")));
+        Assert.Equal((225, 225), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public void Decode_PngHeaderClaiming50000Squared_IsRefusedBeforeAllocating()
+    {
+        AssertRefusedCheaply(TestImages.PngHeader(50_000, 50_000));
+    }
+
+    [Fact]
+    public void Decode_JpegHeaderClaiming50000Squared_IsRefusedBeforeAllocating()
+    {
+        using var bitmap = TestImages.RedBlue(16, 16);
+        AssertRefusedCheaply(TestImages.JpegClaiming(TestImages.Encode(bitmap, SKEncodedImageFormat.Jpeg), 50_000, 50_000));
+    }
+
+    [Fact]
+    public void Decode_FileOverLimit_IsTooLarge()
+    {
+        var bytes = new byte[(5 * 1024 * 1024) + 1];
+        var ex = Assert.Throws<ImageRejectedException>(() => Decoder.Decode(bytes));
+        Assert.Equal(ImageRejection.FileTooLarge, ex.Reason);
+    }
+
+    [Theory]
+    [InlineData(6)]
+    [InlineData(8)]
+    [InlineData(3)]
+    public void Decode_ExifOrientation_IsApplied(ushort orientation)
+    {
+        using var bitmap = TestImages.RedBlue(40, 20);
+        var jpeg = TestImages.WithExifOrientation(TestImages.Encode(bitmap, SKEncodedImageFormat.Jpeg), orientation);
+        var image = Decoder.Decode(jpeg);
+        var swapped = orientation is 6 or 8;
+        Assert.Equal(swapped ? (20, 40) : (40, 20), (image.Width, image.Height));
+        Assert.Equal((image.Width, image.Height), (image.OriginalWidth, image.OriginalHeight));
+
+        // Source left half is red. 6 (rotate 90° clockwise): red on top. 8 (counter-clockwise): red at the bottom. 3 (180°): red on the right.
+        var (redX, redY, blueX, blueY) = orientation switch
+        {
+            6 => (10, 5, 10, 35),
+            8 => (10, 35, 10, 5),
+            _ => (35, 10, 5, 10),
+        };
+        AssertColour(image, redX, redY, expectRed: true);
+        AssertColour(image, blueX, blueY, expectRed: false);
+    }
+
+    [Fact]
+    public void Decode_Greyscale_GivesThreeEqualChannels()
+    {
+        using var bitmap = new SKBitmap(8, 8, SKColorType.Gray8, SKAlphaType.Opaque);
+        for (var y = 0; y < 8; y++)
+        {
+            for (var x = 0; x < 8; x++)
+            {
+                bitmap.SetPixel(x, y, new SKColor((byte)(x * 30), (byte)(x * 30), (byte)(x * 30)));
+            }
+        }
+
+        var image = Decoder.Decode(TestImages.Encode(bitmap, SKEncodedImageFormat.Png));
+        for (var i = 0; i < 64; i++)
+        {
+            Assert.Equal(image.Bgr[i * 3], image.Bgr[(i * 3) + 1]);
+            Assert.Equal(image.Bgr[i * 3], image.Bgr[(i * 3) + 2]);
+        }
+
+        Assert.Equal(7 * 30, image.Bgr[7 * 3]);
+    }
+
+    [Fact]
+    public void Decode_AlphaPng_DropsAlphaKeepingColour()
+    {
+        using var bitmap = new SKBitmap(4, 4, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        bitmap.Erase(new SKColor(200, 100, 50, 10));
+        var image = Decoder.Decode(TestImages.Encode(bitmap, SKEncodedImageFormat.Png));
+        Assert.Equal(new byte[] { 50, 100, 200 }, image.Bgr.AsSpan(0, 3).ToArray());
+    }
+
+    [Fact]
+    public void Decode_OnePixel_Decodes()
+    {
+        using var bitmap = new SKBitmap(1, 1);
+        bitmap.Erase(SKColors.White);
+        var image = Decoder.Decode(TestImages.Encode(bitmap, SKEncodedImageFormat.Png));
+        Assert.Equal((1, 1), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public void Decode_BigJpeg_DecodesScaledButReportsOriginalSize()
+    {
+        var bytes = SharedData.Read("compreface-samples/sample_images/001_A.jpg");
+        var sw = Stopwatch.StartNew();
+        var image = Decoder.Decode(bytes);
+        output.WriteLine($"001_A.jpg ({bytes.Length} B): decoded {image.Width}x{image.Height} of {image.OriginalWidth}x{image.OriginalHeight} in {sw.Elapsed.TotalMilliseconds:F1} ms");
+        Assert.True(Math.Max(image.Width, image.Height) >= new ImageLimitsOptions().WorkingLongSide);
+        Assert.True(image.Width < image.OriginalWidth);
+        Assert.Equal(4912 * 7360, image.OriginalWidth * image.OriginalHeight);
+    }
+
+    private static void AssertColour(DecodedImage image, int x, int y, bool expectRed)
+    {
+        var o = ((y * image.Width) + x) * 3;
+        var (b, r) = (image.Bgr[o], image.Bgr[o + 2]);
+        Assert.True(expectRed ? r > 200 && b < 60 : b > 200 && r < 60, $"pixel ({x},{y}) is B={b} R={r}");
+    }
+
+    private static void AssertRefusedCheaply(byte[] bytes)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var sw = Stopwatch.StartNew();
+        var ex = Assert.Throws<ImageRejectedException>(() => Decoder.Decode(bytes));
+        sw.Stop();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(ImageRejection.TooManyPixels, ex.Reason);
+        Assert.True(allocated < 1_000_000, $"allocated {allocated} bytes");
+        Assert.True(sw.ElapsedMilliseconds < 500, $"took {sw.ElapsedMilliseconds} ms");
+    }
+}
