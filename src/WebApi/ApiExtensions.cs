@@ -1,0 +1,68 @@
+using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Endpoints;
+using CompreFace.WebApi.Errors;
+using CompreFace.WebApi.Faces;
+using CompreFace.WebApi.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CompreFace.WebApi;
+
+/// <summary>Composition of the CompreFace-compatible HTTP API (<c>/api/v1</c>, <c>/core</c>).</summary>
+public static class ApiExtensions
+{
+    /// <summary>
+    /// Registers options, JSON conventions, the error model and the services the endpoints use. Needs an
+    /// <see cref="IGrainFactory"/> (the co-hosted silo or an Orleans client).
+    /// </summary>
+    public static IServiceCollection AddCompreFaceApi(this IServiceCollection services)
+    {
+        services.AddOptions<ApiOptions>()
+            .BindConfiguration(ApiOptions.ImagesSectionName)
+            .BindConfiguration(ApiOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // Request size: Kestrel cuts off bodies (chunked ones too) and the form reader stops at the same limit.
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestSize);
+        services.AddOptions<FormOptions>()
+            .Configure<IOptions<ApiOptions>>((form, api) => form.MultipartBodyLengthLimit = api.Value.MaxRequestSize);
+
+        services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.TryAddSingleton<IFaceServiceRequestCounter, NullFaceServiceRequestCounter>();
+        services.TryAddSingleton<InferenceStatusCache>();
+        return services;
+    }
+
+    /// <summary>
+    /// The request pipeline, outermost first: CORS (spec §0), the error model, CompreFace's request normalisation,
+    /// the API key filter (before routing, like Java's servlet filter), routing, 404 mapping, then the endpoints.
+    /// </summary>
+    public static WebApplication UseCompreFaceApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<CorsMiddleware>();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Errors such as 404 code 10 are answers, not failures of the handler.
+            AllowStatusCode404Response = true,
+
+            // Only reached if ApiExceptionHandler declines, which it does not; kept because the middleware needs one.
+            ExceptionHandler = context => ApiExceptionHandler.WriteAsync(context, ApiErrors.Generic(), context.RequestAborted),
+        });
+        app.UseMiddleware<RequestNormalizationMiddleware>();
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseRouting();
+        app.UseMiddleware<UnmatchedRequestMiddleware>();
+
+        app.MapConfigEndpoints();
+        app.MapCoreEndpoints();
+        app.MapDetectionEndpoints();
+        app.MapVerificationEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using CompreFace.WebApi.Errors;
+
+namespace CompreFace.WebApi.Binding;
+
+/// <summary>
+/// Spring <c>@RequestParam</c> semantics over ASP.NET: a parameter is read from the query first and then from the
+/// multipart form fields (spec §1.1); an empty value counts as absent; values that don't parse are 400 code 26.
+/// Repeated query parameters were already joined with commas by the normalisation middleware; repeated form fields
+/// are joined here.
+/// </summary>
+public sealed class RequestParameters
+{
+    private readonly IQueryCollection _query;
+    private readonly IFormCollection? _form;
+
+    private RequestParameters(IQueryCollection query, IFormCollection? form)
+    {
+        _query = query;
+        _form = form;
+    }
+
+    /// <summary>Parameters of <paramref name="request"/>; pass the form when the body was multipart.</summary>
+    public static RequestParameters From(HttpRequest request, IFormCollection? form = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new RequestParameters(request.Query, form);
+    }
+
+    /// <summary>The raw value, or null when absent or empty.</summary>
+    public string? GetString(string name)
+    {
+        if (_query.TryGetValue(name, out var fromQuery) && fromQuery.Count > 0)
+        {
+            var joined = string.Join(',', fromQuery.ToArray());
+            return joined.Length == 0 ? null : joined;
+        }
+
+        if (_form is not null && _form.TryGetValue(name, out var fromForm) && fromForm.Count > 0)
+        {
+            var joined = string.Join(',', fromForm.ToArray());
+            return joined.Length == 0 ? null : joined;
+        }
+
+        return null;
+    }
+
+    /// <summary>An integer parameter, or <paramref name="defaultValue"/> when absent; code 26 when not an integer.</summary>
+    public int GetInt32(string name, int defaultValue)
+    {
+        var raw = GetString(name);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        return int.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw ApiErrors.InvalidParameter(name, raw);
+    }
+
+    /// <summary>A floating-point parameter, or null when absent; code 26 when not a number (<c>0,8</c> included).</summary>
+    public double? GetDouble(string name)
+    {
+        var raw = GetString(name);
+        if (raw is null)
+        {
+            return null;
+        }
+
+        return double.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw ApiErrors.InvalidParameter(name, raw);
+    }
+
+    /// <summary>A boolean parameter (<c>true/false/on/off/yes/no/1/0</c>, any case), or <paramref name="defaultValue"/>.</summary>
+    public bool GetBoolean(string name, bool defaultValue)
+    {
+        var raw = GetString(name);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        return TryParseBoolean(raw, out var value) ? value : throw ApiErrors.InvalidParameter(name, raw);
+    }
+
+    /// <summary>Spring's <c>StringToBooleanConverter</c> vocabulary, case-insensitive.</summary>
+    public static bool TryParseBoolean(string raw, out bool value)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        switch (raw.Trim().ToLowerInvariant())
+        {
+            case "true" or "on" or "yes" or "1":
+                value = true;
+                return true;
+            case "false" or "off" or "no" or "0":
+                value = false;
+                return true;
+            default:
+                value = false;
+                return false;
+        }
+    }
+}

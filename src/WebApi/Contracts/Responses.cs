@@ -1,0 +1,67 @@
+using System.Text.Json.Serialization;
+
+namespace CompreFace.WebApi.Contracts;
+
+/// <summary>The error body of every failed request (spec §1.13).</summary>
+public sealed record ApiError(string Message, int Code);
+
+/// <summary><c>box</c> of a face, in original image pixels; CompreFace's key order.</summary>
+public sealed record BoxDto(double Probability, int XMax, int YMax, int XMin, int YMin);
+
+/// <summary>A face as every image endpoint returns it (spec §1.4); plugin fields appear only when requested.</summary>
+public class FaceDto
+{
+    /// <summary>Always present.</summary>
+    public required BoxDto Box { get; init; }
+
+    /// <summary>Five [x, y] points when the <c>landmarks</c> plugin was asked for.</summary>
+    public IReadOnlyList<int[]>? Landmarks { get; init; }
+
+    /// <summary>The raw (un-normalised) embedding when <c>face_plugins</c> contains <c>calculator</c>.</summary>
+    public float[]? Embedding { get; init; }
+
+    /// <summary>Milliseconds per stage when <c>status=true</c>.</summary>
+    public IReadOnlyDictionary<string, double>? ExecutionTime { get; init; }
+}
+
+/// <summary>A target face of verification with its similarity to the source face.</summary>
+public sealed class FaceMatchDto : FaceDto
+{
+    /// <summary>Similarity in (0, 1), rounded to 5 decimals.</summary>
+    public double Similarity { get; init; }
+}
+
+/// <summary><c>POST /api/v1/detection/detect</c>.</summary>
+public sealed record DetectionResponse(IReadOnlyList<FaceDto> Result, IReadOnlyDictionary<string, string>? PluginsVersions);
+
+/// <summary>The single element of verification's <c>result</c>; <c>plugins_versions</c> sits here, not at the top.</summary>
+public sealed record VerificationResultDto(
+    FaceDto SourceImageFace,
+    IReadOnlyList<FaceMatchDto> FaceMatches,
+    IReadOnlyDictionary<string, string>? PluginsVersions);
+
+/// <summary><c>POST /api/v1/verification/verify</c>: always exactly one element.</summary>
+public sealed record VerificationResponse(IReadOnlyList<VerificationResultDto> Result);
+
+/// <summary>One target of embedding verification, echoed as sent, with its similarity.</summary>
+public sealed record EmbeddingSimilarityDto(double[] Embedding, double Similarity);
+
+/// <summary><c>POST /api/v1/verification/embeddings/verify</c>: by similarity, highest first.</summary>
+public sealed record EmbeddingVerificationResponse(IReadOnlyList<EmbeddingSimilarityDto> Result);
+
+/// <summary><c>GET /api/v1/config</c>, camelCase as CompreFace answers it.</summary>
+public sealed record ClientConfigResponse(
+    [property: JsonPropertyName("clientMaxFileSize")] long ClientMaxFileSize,
+    [property: JsonPropertyName("clientMaxBodySize")] long ClientMaxBodySize);
+
+/// <summary><c>GET /core/status</c>, plus <c>execution_provider</c> beyond CompreFace.</summary>
+public sealed record CoreStatusResponse(
+    string Status,
+    string BuildVersion,
+    string CalculatorVersion,
+    IReadOnlyList<double> SimilarityCoefficients,
+    IReadOnlyDictionary<string, string> AvailablePlugins,
+    string ExecutionProvider);
+
+/// <summary><c>GET /core/healthcheck</c>.</summary>
+public sealed record HealthResponse(string Status);

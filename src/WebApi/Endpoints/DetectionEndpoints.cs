@@ -1,0 +1,33 @@
+using CompreFace.WebApi.Binding;
+using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Faces;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace CompreFace.WebApi.Endpoints;
+
+/// <summary>Face detection services (spec §1.10), behind a DETECTION key.</summary>
+public static class DetectionEndpoints
+{
+    /// <summary>Maps <c>/api/v1/detection</c>.</summary>
+    public static RouteGroupBuilder MapDetectionEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/detection").WithTags("Detection");
+        group.MapPost("/detect", DetectAsync).WithName("Detect");
+        return group;
+    }
+
+    /// <summary><c>POST /detect</c>: multipart <c>file</c> or <c>{"file":"&lt;base64&gt;"}</c>.</summary>
+    public static async Task<Ok<DetectionResponse>> DetectAsync(
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        [FromServices] IOptions<ApiOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, cancellationToken);
+        var result = await FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image), cancellationToken);
+        var faces = result.Faces.Select(face => FaceMapper.ToDto(face, parameters, roundProbability: false)).ToArray();
+        return TypedResults.Ok(new DetectionResponse(faces, FaceMapper.PluginsVersions(result, parameters)));
+    }
+}

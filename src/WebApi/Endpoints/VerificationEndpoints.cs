@@ -1,0 +1,117 @@
+using CompreFace.Grains;
+using CompreFace.WebApi.Binding;
+using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Errors;
+using CompreFace.WebApi.Faces;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace CompreFace.WebApi.Endpoints;
+
+/// <summary>Face verification services (spec §1.9, §1.11), behind a VERIFY key.</summary>
+public static class VerificationEndpoints
+{
+    /// <summary>Maps <c>/api/v1/verification</c>.</summary>
+    public static RouteGroupBuilder MapVerificationEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/verification").WithTags("Verification");
+        group.MapPost("/verify", VerifyAsync).WithName("Verify");
+        group.MapPost("/embeddings/verify", VerifyEmbeddingsAsync).WithName("VerifyEmbeddings");
+        return group;
+    }
+
+    /// <summary>
+    /// <c>POST /verify</c>: the source must hold exactly one face (28 / 31), the target at least one (28). Both images
+    /// are analysed in parallel; errors are still reported source first.
+    /// </summary>
+    public static async Task<Ok<VerificationResponse>> VerifyAsync(
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        [FromServices] InferenceStatusCache statusCache,
+        [FromServices] IOptions<ApiOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var (sourceImage, targetImage, parameters) = await ImageRequests.ReadPairAsync(request, options.Value, cancellationToken);
+
+        var sourceTask = FaceAnalyzer.AnalyzeRawAsync(grains, parameters.ToAnalysisRequest(sourceImage, computeEmbeddings: true), cancellationToken);
+        var targetTask = FaceAnalyzer.AnalyzeRawAsync(grains, parameters.ToAnalysisRequest(targetImage, computeEmbeddings: true), cancellationToken);
+        var statusTask = statusCache.GetAsync(cancellationToken).AsTask();
+        await Task.WhenAll(sourceTask, targetTask, statusTask);
+
+        var source = FaceAnalyzer.EnsureFaces(await sourceTask);
+        if (source.Faces.Count > 1)
+        {
+            throw ApiErrors.MoreThanOneFace();
+        }
+
+        var target = FaceAnalyzer.EnsureFaces(await targetTask);
+        var coefficients = Coefficients(await statusTask);
+        var sourceFace = source.Faces[0];
+        var sourceEmbedding = EmbeddingOf(sourceFace);
+        var matches = target.Faces
+            .Select(face => FaceMapper.ToMatch(
+                face,
+                parameters,
+                Similarity.Compute(sourceEmbedding, EmbeddingOf(face), coefficients.C0, coefficients.C1)))
+            .ToArray();
+
+        var element = new VerificationResultDto(
+            FaceMapper.ToDto(sourceFace, parameters, roundProbability: true),
+            matches,
+            FaceMapper.PluginsVersions(source, parameters));
+        return TypedResults.Ok(new VerificationResponse([element]));
+    }
+
+    /// <summary>
+    /// <c>POST /embeddings/verify</c>: <c>{"source":[…],"targets":[[…],…]}</c>, targets echoed as sent, by similarity
+    /// descending. A dimension other than the model's is 400 code 26 (Java: code 0).
+    /// </summary>
+    public static async Task<Ok<EmbeddingVerificationResponse>> VerifyEmbeddingsAsync(
+        HttpRequest request,
+        [FromServices] InferenceStatusCache statusCache,
+        CancellationToken cancellationToken)
+    {
+        RequestBody.GetKind(request, acceptMultipart: false);
+        var body = await RequestBody.ReadJsonAsync<EmbeddingVerificationRequest>(request, cancellationToken);
+        if (body.Source is not { Length: > 0 } source)
+        {
+            throw ApiErrors.FieldEmpty("source");
+        }
+
+        if (body.Targets is not { Length: > 0 } targets)
+        {
+            throw ApiErrors.FieldEmpty("targets");
+        }
+
+        var status = await statusCache.GetAsync(cancellationToken);
+        var dimension = status.EmbeddingDimension > 0 ? status.EmbeddingDimension : source.Length;
+        CheckDimension(source, dimension);
+        foreach (var target in targets)
+        {
+            CheckDimension(target, dimension);
+        }
+
+        var coefficients = Coefficients(status);
+        var result = targets
+            .Select(target => new EmbeddingSimilarityDto(target, Similarity.Compute(source, target, coefficients.C0, coefficients.C1)))
+            .OrderByDescending(static r => r.Similarity)
+            .ToArray();
+        return TypedResults.Ok(new EmbeddingVerificationResponse(result));
+    }
+
+    private static void CheckDimension(double[]? embedding, int dimension)
+    {
+        if (embedding is null || embedding.Length != dimension)
+        {
+            throw ApiErrors.Validation($"Embedding dimension should be {dimension}, but {embedding?.Length ?? 0} was provided");
+        }
+    }
+
+    private static float[] EmbeddingOf(FaceData face) =>
+        face.Embedding ?? throw new InvalidOperationException("The worker returned a face without the embedding it was asked for.");
+
+    // A calculator with no coefficients gets (0, 1), as in CompreFace.
+    private static (double C0, double C1) Coefficients(InferenceStatus status) =>
+        status.SimilarityCoefficients is [var c0, var c1, ..] ? (c0, c1) : (0, 1);
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using CompreFace.Grains;
+
+namespace CompreFace.WebApi.Errors;
+
+/// <summary>
+/// CompreFace's error catalogue (spec §1.13): every code and message the face API produces, as factories of
+/// <see cref="ApiException"/>.
+/// </summary>
+public static class ApiErrors
+{
+    /// <summary>The catch-all code.</summary>
+    public const int GenericCode = 0;
+
+    /// <summary>The catch-all message of CompreFace's <c>ResponseExceptionHandler</c>.</summary>
+    public const string GenericMessage = "Something went wrong, please try again";
+
+    /// <summary>Code 0, 400: an unexpected failure, an unparseable multipart body or an oversized file.</summary>
+    public static ApiException Generic() => new(StatusCodes.Status400BadRequest, GenericCode, GenericMessage);
+
+    /// <summary>Code 0, 413: the request is larger than <see cref="ApiOptions.MaxRequestSize"/>.</summary>
+    public static ApiException RequestTooLarge(long limit) =>
+        new(StatusCodes.Status413PayloadTooLarge, GenericCode, $"Maximum request size of {limit} bytes exceeded");
+
+    /// <summary>Code 0, 404: the path exists but not for this method.</summary>
+    public static ApiException MethodNotSupported(string method) =>
+        new(StatusCodes.Status404NotFound, GenericCode, $"Request method '{method}' not supported");
+
+    /// <summary>Code 0, 404: no such path (Java answers 500 here; 404 is the sane superset).</summary>
+    public static ApiException NoHandler(string method, string path) =>
+        new(StatusCodes.Status404NotFound, GenericCode, $"No handler found for {method} {path}");
+
+    /// <summary>415 with an empty body, as Spring answers a content type an endpoint does not consume.</summary>
+    public static ApiException UnsupportedMediaType() =>
+        new(StatusCodes.Status415UnsupportedMediaType, GenericCode, "Unsupported media type", hasBody: false);
+
+    /// <summary>Code 5: a required JSON field is null or missing (Java field names, e.g. <c>content</c>, <c>sourceImageBase64</c>).</summary>
+    public static ApiException FieldEmpty(string javaField) =>
+        new(StatusCodes.Status400BadRequest, 5, $"Field {javaField} cannot be empty");
+
+    /// <summary>Code 10: no service of the URL's type has this key.</summary>
+    public static ApiException ServiceNotFound(FaceServiceType type, string apiKey) =>
+        new(StatusCodes.Status404NotFound, 10, $"{ServiceTypeName(type)} service with API Key {apiKey} not found");
+
+    /// <summary>Code 20: no <c>x-api-key</c> header.</summary>
+    public static ApiException MissingApiKey() =>
+        new(StatusCodes.Status400BadRequest, 20, "Missing header: x-api-key");
+
+    /// <summary>Code 21: the file name's extension is not an image type CompreFace accepts.</summary>
+    public static ApiException UnavailableExtension(string? fileName) =>
+        new(StatusCodes.Status400BadRequest, 21, $"File [{fileName}] has an unavailable extension");
+
+    /// <summary>Code 21: a base64 field holds characters outside the alphabet.</summary>
+    public static ApiException NotBase64() =>
+        new(StatusCodes.Status400BadRequest, 21, "Provided value is not Base64");
+
+    /// <summary>Code 26: the API key is not a UUID.</summary>
+    public static ApiException ApiKeyNotUuid() =>
+        new(StatusCodes.Status400BadRequest, 26, "Service API key should be UUID");
+
+    /// <summary>Code 26: a validation message (method-parameter violations end in <c>"; "</c>, as in Java).</summary>
+    public static ApiException Validation(string message) =>
+        new(StatusCodes.Status400BadRequest, 26, message);
+
+    /// <summary>Code 26: a parameter value that does not parse (Java: 400 with an empty body; spec recommends code 26).</summary>
+    public static ApiException InvalidParameter(string name, string value) =>
+        Validation($"Failed to convert value '{value}' of parameter '{name}'");
+
+    /// <summary>Code 26: a JSON body that is malformed, null or of the wrong shape.</summary>
+    public static ApiException InvalidJsonBody() =>
+        Validation("Request body is not valid JSON of the expected shape");
+
+    /// <summary>Code 28: no face, an undecodable image, or a threshold outside [0, 1] (every core 400).</summary>
+    public static ApiException NoFaceFound() =>
+        new(StatusCodes.Status400BadRequest, 28, "No face is found in the given image");
+
+    /// <summary>Code 31: the source image (verification, add example) holds more than one face.</summary>
+    public static ApiException MoreThanOneFace() =>
+        new(StatusCodes.Status400BadRequest, 31, "More than one face in the source image");
+
+    /// <summary>Code 33: a required request parameter is missing.</summary>
+    public static ApiException MissingParameter(string name) =>
+        new(StatusCodes.Status400BadRequest, 33, $"Required parameter {name} is missing");
+
+    /// <summary>Code 34: a required multipart part is missing.</summary>
+    public static ApiException MissingPart(string name) =>
+        new(StatusCodes.Status400BadRequest, 34, $"Required part {name} is missing");
+
+    /// <summary>Code 37: the number of embeddings is not the one expected.</summary>
+    public static ApiException EmbeddingCount(int expected, int provided) =>
+        new(StatusCodes.Status400BadRequest, 37, string.Create(CultureInfo.InvariantCulture, $"{expected} embeddings were expected, but {provided} were provided"));
+
+    /// <summary>The service-type word CompreFace uses in messages.</summary>
+    public static string ServiceTypeName(FaceServiceType type) => type switch
+    {
+        FaceServiceType.Recognition => "Recognition",
+        FaceServiceType.Detection => "Detection",
+        FaceServiceType.Verify => "Verification",
+        _ => type.ToString(),
+    };
+}

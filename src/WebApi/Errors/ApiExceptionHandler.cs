@@ -1,0 +1,73 @@
+using System.Text.Json;
+using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Http;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace CompreFace.WebApi.Errors;
+
+/// <summary>
+/// The one place where failures become responses: <see cref="ApiException"/> keeps its status and code; malformed
+/// JSON is code 26; unparseable multipart and everything unexpected is CompreFace's 400 code 0 (never a 500).
+/// </summary>
+internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: nobody reads the answer.
+            LogRequestAborted(logger, httpContext.Request.Method, httpContext.Request.Path);
+            return true;
+        }
+
+        var error = Classify(exception);
+        if (error.StatusCode == StatusCodes.Status400BadRequest && error.Code == ApiErrors.GenericCode && exception is not ApiException)
+        {
+            LogUnexpected(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
+        else
+        {
+            LogRejected(logger, httpContext.Request.Method, httpContext.Request.Path, error.StatusCode, error.Code);
+        }
+
+        await WriteAsync(httpContext, error, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Writes an error response (status, CORS, and the JSON body unless the error has none).</summary>
+    public static async Task WriteAsync(HttpContext httpContext, ApiException error, CancellationToken cancellationToken)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = error.StatusCode;
+        CorsMiddleware.ApplyHeaders(httpContext);
+        if (!error.HasBody)
+        {
+            response.ContentLength = 0;
+            return;
+        }
+
+        response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(response.Body, new ApiError(error.Message, error.Code), ApiJson.Options, cancellationToken);
+    }
+
+    private static ApiException Classify(Exception exception) => exception switch
+    {
+        ApiException api => api,
+        JsonException => ApiErrors.InvalidJsonBody(),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => new ApiException(
+            StatusCodes.Status413PayloadTooLarge, ApiErrors.GenericCode, "Maximum request size exceeded"),
+
+        // Unparseable multipart (no boundary, truncated body, part limits) and truncated requests: Spring's
+        // MultipartException and friends, which CompreFace's catch-all answers with 400 code 0.
+        _ => ApiErrors.Generic(),
+    };
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Unexpected failure of {Method} {Path}; answered 400 code 0")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, PathString path);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "{Method} {Path} refused with HTTP {Status}, code {Code}")]
+    private static partial void LogRejected(ILogger logger, string method, PathString path, int status, int code);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "{Method} {Path} aborted by the client")]
+    private static partial void LogRequestAborted(ILogger logger, string method, PathString path);
+}

@@ -1,0 +1,88 @@
+using CompreFace.Grains;
+using CompreFace.WebApi.Errors;
+
+namespace CompreFace.WebApi.Http;
+
+/// <summary>
+/// CompreFace's <c>SecurityValidationFilter</c> (spec §1.1), before routing on every <c>/api/v1</c> path but the exempt
+/// ones: the header must be there (code 20), be a UUID (code 26) and open a service of the URL's type (404 code 10).
+/// The service is resolved through <see cref="IApiKeyGrain"/> on every request, like Java's DB lookup.
+/// </summary>
+internal sealed partial class ApiKeyMiddleware(
+    RequestDelegate next,
+    IGrainFactory grains,
+    IFaceServiceRequestCounter counter,
+    ILogger<ApiKeyMiddleware> logger)
+{
+    private const string HeaderName = "x-api-key";
+    private const int UuidLength = 36;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path;
+        if (!ApiPaths.RequiresApiKey(path))
+        {
+            await next(context);
+            return;
+        }
+
+        // Header names are case-insensitive here (Java matches "x-api-key" exactly; this is a superset).
+        if (!context.Request.Headers.TryGetValue(HeaderName, out var values) || values.Count == 0 || values[0] is null)
+        {
+            throw ApiErrors.MissingApiKey();
+        }
+
+        var key = values[0]!;
+        if (key.Length < UuidLength || !Guid.TryParseExact(key, "D", out var uuid))
+        {
+            throw ApiErrors.ApiKeyNotUuid();
+        }
+
+        var type = ServiceTypeOf(path);
+        if (type is null)
+        {
+            // Not a face-service path: routing answers 404 (Java's filter would fail with a 500 here).
+            await next(context);
+            return;
+        }
+
+        var canonical = uuid.ToString("D");
+        var service = await grains.GetGrain<IApiKeyGrain>(canonical).GetServiceAsync(context.RequestAborted);
+        if (service is null || service.Type != type)
+        {
+            LogServiceNotFound(logger, type.Value, path);
+            throw ApiErrors.ServiceNotFound(type.Value, key);
+        }
+
+        context.Features.Set(new FaceServiceContext(canonical, service));
+        if (ApiPaths.IsCounted(path))
+        {
+            counter.Increment(service);
+        }
+
+        await next(context);
+    }
+
+    private static FaceServiceType? ServiceTypeOf(PathString path)
+    {
+        if (path.StartsWithSegments(ApiPaths.Detection, StringComparison.OrdinalIgnoreCase))
+        {
+            return FaceServiceType.Detection;
+        }
+
+        if (path.StartsWithSegments(ApiPaths.Verification, StringComparison.OrdinalIgnoreCase))
+        {
+            return FaceServiceType.Verify;
+        }
+
+        if (path.StartsWithSegments(ApiPaths.Recognition, StringComparison.OrdinalIgnoreCase))
+        {
+            return FaceServiceType.Recognition;
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "No {Type} service for the key sent to {Path}")]
+    private static partial void LogServiceNotFound(ILogger logger, FaceServiceType type, PathString path);
+}
