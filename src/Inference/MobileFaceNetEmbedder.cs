@@ -9,10 +9,12 @@ namespace CompreFace.Inference;
 internal sealed class MobileFaceNetEmbedder : IFaceEmbedder, IDisposable
 {
     /// <summary>
-    /// Similarity coefficients calibrated on shared/data/pairs.csv with this pipeline (docs/decisions/0002-similarity-calibration.md):
-    /// c0 is the distance where similarity is 0.5, c1 the slope of a logistic fit of same/different on distance.
+    /// Calibrated for this model and pipeline on shared/data/pairs.csv (docs/decisions/0002-similarity-calibration.md).
+    /// c0 = √(2 − 2·0.45): similarity 0.5 at cosine 0.45, the threshold measured in shared/models/MANIFEST.md (0 false accepts
+    /// in 501 different-person pairs, 2 false rejects in 156 same-person pairs here). c1 = atanh(0.98) / 0.363 makes the median
+    /// same-person distance (0.681) map to ≈ 0.99 and the median different-person distance (1.407) to ≈ 0.01.
     /// </summary>
-    public static readonly SimilarityCoefficients Calibrated = new(1.0488088, 6.5);
+    public static readonly SimilarityCoefficients Calibrated = new(1.0488088, 6.33);
 
     private const int Plane = 3 * FaceAligner.Size * FaceAligner.Size;
 
@@ -35,7 +37,8 @@ internal sealed class MobileFaceNetEmbedder : IFaceEmbedder, IDisposable
                 throw new InvalidOperationException($"Model {model.FileName} expects [{string.Join(',', input)}], not [N,3,112,112].");
             }
 
-            // A symbolic batch dimension reads as -1; the faceplugin export may pin it to 1, in which case faces run one by one.
+            // A symbolic batch dimension reads as -1. The faceplugin export pins it to 1 (checked: input [1,3,112,112]), so faces run
+            // one by one; a re-export with a dynamic batch would be picked up here and batched without code changes.
             _batched = input[0] <= 0;
             Dimension = _session.OutputMetadata["output"].Dimensions[1];
         }

@@ -1,0 +1,117 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace CompreFace.Inference.Tests;
+
+public sealed class StartupTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("compreface-models-").FullName;
+
+    [Fact]
+    public void Startup_CorruptModel_FailsNamingFileAndChecksum()
+    {
+        File.WriteAllBytes(Path.Combine(_directory, ModelCatalog.YuNet640.FileName), [1, 2, 3, 4]);
+        var ex = FindModelError(() => InferenceFixture.Build(new Dictionary<string, string?> { ["Models:Path"] = _directory }));
+        Assert.Contains(ModelCatalog.YuNet640.FileName, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(ModelCatalog.YuNet640.Sha256, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("deploy/fetch-models.sh", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("corrupt", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Startup_MissingModel_FailsNamingFile()
+    {
+        File.Copy(Path.Combine(SharedData.ModelsDirectory, ModelCatalog.YuNet640.FileName), Path.Combine(_directory, ModelCatalog.YuNet640.FileName));
+        var ex = FindModelError(() => InferenceFixture.Build(new Dictionary<string, string?> { ["Models:Path"] = _directory }));
+        Assert.Contains(ModelCatalog.MobileFaceNet512.FileName, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("missing", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(ModelCatalog.MobileFaceNet512.Sha256, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Startup_InvalidOption_FailsValidation()
+    {
+        var ex = Assert.ThrowsAny<Exception>(() => InferenceFixture.Build(new Dictionary<string, string?>
+        {
+            ["Models:Path"] = SharedData.ModelsDirectory,
+            ["Inference:Detector"] = "mtcnn",
+        }));
+        Assert.Contains("Detector", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Catalog_SharedModels_AllMatchTheirChecksums()
+    {
+        foreach (var model in ModelCatalog.All)
+        {
+            Assert.Equal(model.Size, new FileInfo(ModelCatalog.Locate(model, SharedData.ModelsDirectory, verifyChecksum: true)).Length);
+        }
+    }
+
+    [Fact]
+    public void Startup_CudaRequestedOnCpuOnlyMachine_FallsBackToCpuWithOneWarning()
+    {
+        using var logs = new CapturingLoggerFactory();
+        using var provider = InferenceFixture.Build(
+            new Dictionary<string, string?> { ["Models:Path"] = SharedData.ModelsDirectory, ["Inference:ExecutionProvider"] = "Cuda" },
+            logs);
+        var runtime = provider.GetRequiredService<IInferenceRuntimeInfo>();
+        if (runtime.ExecutionProvider == "CUDA")
+        {
+            return; // A GPU build on a GPU machine: nothing to fall back from.
+        }
+
+        Assert.Equal("CPU", runtime.ExecutionProvider);
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.EventId == 1001);
+        var analysis = provider.GetRequiredService<FacePipeline>().Analyze(SharedData.Read("compreface-samples/sample_images/000_5.jpg"), new FaceAnalysisOptions(ComputeEmbeddings: true));
+        Assert.Equal(5, analysis.Faces.Count);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static ModelFileException FindModelError(Action act)
+    {
+        var ex = Assert.ThrowsAny<Exception>(act);
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is ModelFileException found)
+            {
+                return found;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"Expected a ModelFileException, got {ex}");
+    }
+
+    private sealed class CapturingLoggerFactory : ILoggerFactory
+    {
+        public List<(LogLevel Level, int EventId, string Message)> Entries { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturingLoggerFactory owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner.Entries)
+                {
+                    owner.Entries.Add((logLevel, eventId.Id, formatter(state, exception)));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using Xunit;
+using Xunit.Abstractions;
+
+namespace CompreFace.Inference.Tests;
+
+[Collection(InferenceGroup.Name)]
+public sealed class VerificationAccuracyTests(InferenceFixture fixture, ITestOutputHelper output)
+{
+    [Fact]
+    public void Verify_LabelledPairs_AtLeast99PercentCorrectAtHalf()
+    {
+        var lines = File.ReadAllLines(Path.Combine(SharedData.DataDirectory, "pairs.csv")).Skip(1).Where(l => l.Length > 0).ToList();
+        var pairs = lines.Select(l => l.Split(',')).Select(p => (A: p[0], B: p[1], Same: p[2] == "1")).ToList();
+        var embeddings = new Dictionary<string, float[]?>();
+        int noFace = 0, multiFace = 0;
+        double decode = 0, detect = 0, embed = 0;
+        foreach (var path in pairs.SelectMany(p => new[] { p.A, p.B }).Distinct())
+        {
+            var analysis = fixture.Pipeline.Analyze(SharedData.Read(path), new FaceAnalysisOptions(Limit: 1, ComputeEmbeddings: true));
+            decode += analysis.Timings.DecodeMs;
+            detect += analysis.Timings.DetectMs;
+            embed += analysis.Timings.AlignEmbedMs;
+            noFace += analysis.Faces.Count == 0 ? 1 : 0;
+            multiFace += fixture.Pipeline.Analyze(SharedData.Read(path), new FaceAnalysisOptions()).Faces.Count > 1 ? 1 : 0;
+            embeddings[path] = analysis.Faces.Count > 0 ? FaceSimilarity.Normalize(analysis.Faces[0].Embedding) : null;
+        }
+
+        output.WriteLine($"{pairs.Count} pairs, {embeddings.Count} images: {noFace} without a face, {multiFace} with several (largest taken)");
+        output.WriteLine($"mean per image: decode {decode / embeddings.Count:F1} ms, detect {detect / embeddings.Count:F1} ms, align+embed {embed / embeddings.Count:F1} ms");
+
+        var scored = pairs
+            .Where(p => embeddings[p.A] is not null && embeddings[p.B] is not null)
+            .Select(p => (Distance: FaceSimilarity.Distance(embeddings[p.A], embeddings[p.B]), p.Same))
+            .ToList();
+        var coefficients = fixture.Embedder.Coefficients;
+        var same = scored.Where(s => s.Same).Select(s => s.Distance).Order().ToArray();
+        var diff = scored.Where(s => !s.Same).Select(s => s.Distance).Order().ToArray();
+        var correct = scored.Count(s => (FaceSimilarity.FromDistance(s.Distance, coefficients) > 0.5) == s.Same);
+        var falseAccepts = diff.Count(d => FaceSimilarity.FromDistance(d, coefficients) > 0.5);
+        var falseRejects = same.Count(d => FaceSimilarity.FromDistance(d, coefficients) <= 0.5);
+
+        // AUC = P(distance of a same pair < distance of a different pair).
+        double wins = 0;
+        foreach (var s in same)
+        {
+            foreach (var d in diff)
+            {
+                wins += s < d ? 1 : s == d ? 0.5 : 0;
+            }
+        }
+
+        var auc = wins / ((double)same.Length * diff.Length);
+        var (bestThreshold, bestCorrect) = scored.Select(s => s.Distance).Order()
+            .Select(t => (t, scored.Count(s => (s.Distance <= t) == s.Same)))
+            .MaxBy(x => x.Item2);
+
+        output.WriteLine($"same pairs {same.Length}, different pairs {diff.Length}, AUC {auc:F5}");
+        output.WriteLine($"at similarity 0.5 (d = {coefficients.C0}): accuracy {correct}/{scored.Count} = {(double)correct / scored.Count:P2}, FAR {falseAccepts}/{diff.Length}, FRR {falseRejects}/{same.Length}");
+        output.WriteLine($"best distance threshold {bestThreshold:F4} (cos {1 - (bestThreshold * bestThreshold / 2):F3}): {bestCorrect}/{scored.Count}");
+        output.WriteLine($"same d: min {same[0]:F3} p5 {Pct(same, 0.05):F3} median {Pct(same, 0.5):F3} p95 {Pct(same, 0.95):F3} max {same[^1]:F3}");
+        output.WriteLine($"diff d: min {diff[0]:F3} p5 {Pct(diff, 0.05):F3} median {Pct(diff, 0.5):F3} p95 {Pct(diff, 0.95):F3} max {diff[^1]:F3}");
+        output.WriteLine($"similarity: same median {FaceSimilarity.FromDistance(Pct(same, 0.5), coefficients)}, same p5 {FaceSimilarity.FromDistance(Pct(same, 0.95), coefficients)}, diff median {FaceSimilarity.FromDistance(Pct(diff, 0.5), coefficients)}, diff p95 {FaceSimilarity.FromDistance(Pct(diff, 0.05), coefficients)}");
+        foreach (var miss in scored.Where(s => (FaceSimilarity.FromDistance(s.Distance, coefficients) > 0.5) != s.Same))
+        {
+            output.WriteLine($"  miss: same={miss.Same} d={miss.Distance:F4}");
+        }
+
+        Assert.True(correct >= 0.99 * scored.Count, $"{correct}/{scored.Count}");
+        Assert.True(auc > 0.99);
+    }
+
+    private static double Pct(double[] sorted, double p) => sorted[(int)Math.Round(p * (sorted.Length - 1))];
+}
