@@ -4,7 +4,6 @@ using CompreFace.WebApi.Errors;
 using CompreFace.WebApi.Faces;
 using CompreFace.WebApi.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -25,9 +24,8 @@ public static class ApiExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        // Request size: Kestrel cuts off bodies (chunked ones too) and the form reader stops at the same limit.
-        services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestSize);
+        // Request size: RequestNormalizationMiddleware sets the server's per-request body limit on API paths (chunked
+        // bodies too); the form reader stops at the same limit.
         services.AddOptions<FormOptions>()
             .Configure<IOptions<ApiOptions>>((form, api) => form.MultipartBodyLengthLimit = api.Value.MaxRequestSize);
 

@@ -1,0 +1,38 @@
+using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Faces;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CompreFace.WebApi.Endpoints;
+
+/// <summary><c>/core</c> (spec §1.12): what CompreFace's Python core answered, now served by this node.</summary>
+public static class CoreEndpoints
+{
+    /// <summary>Maps <c>/core</c>.</summary>
+    public static RouteGroupBuilder MapCoreEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/core").WithTags("Core");
+        group.MapGet("/status", GetStatusAsync).WithName("GetCoreStatus");
+        group.MapGet("/healthcheck", GetHealth).WithName("GetCoreHealth");
+        return group;
+    }
+
+    /// <summary>
+    /// <c>GET /core/status</c>: asks a worker each time (not the cache), so that it also proves the models answer;
+    /// adds <c>execution_provider</c> beyond CompreFace.
+    /// </summary>
+    public static async Task<Ok<CoreStatusResponse>> GetStatusAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var status = await FaceAnalyzer.Worker(grains).GetStatusAsync(cancellationToken);
+        return TypedResults.Ok(new CoreStatusResponse(
+            "OK",
+            status.BuildVersion,
+            status.CalculatorVersion,
+            status.SimilarityCoefficients,
+            status.AvailablePlugins,
+            status.ExecutionProvider));
+    }
+
+    /// <summary><c>GET /core/healthcheck</c>: answers as soon as the node serves HTTP, without touching a grain.</summary>
+    public static Ok<HealthResponse> GetHealth() => TypedResults.Ok(new HealthResponse("OK"));
+}
