@@ -142,6 +142,7 @@ public sealed class PipelineEndpointTests(ApiFactory factory)
         using var response = await _client.SendAsync(request);
 
         await AssertErrorAsync(response, HttpStatusCode.NotFound, 0, "Request method 'GET' not supported");
+        Assert.Contains("'GET'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

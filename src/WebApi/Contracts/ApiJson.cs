@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -20,6 +21,10 @@ public static class ApiJson
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.PropertyNameCaseInsensitive = true;
+
+        // Jackson writes ' + < > & and non-ASCII as they are; the default encoder would send \u0027 and friends.
+        // Responses are application/json, never inlined into HTML, so the relaxed encoder is safe here.
+        options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
         // Web defaults accept "12" for numbers; Java's Jackson does too for doubles, but embeddings must be numbers.
         options.NumberHandling = JsonNumberHandling.Strict;
