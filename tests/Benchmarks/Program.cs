@@ -58,7 +58,7 @@ await using (var node = await SiloProcess.StartAsync(shared))
     foreach (var (name, path) in images)
     {
         var bytes = await File.ReadAllBytesAsync(Path.Combine(shared, path));
-        var stats = await MeasureAsync(settings, () => Detect(http, bytes, "face_plugins=calculator"));
+        var stats = await MeasureAsync(settings, () => DetectAsync(http, bytes, "face_plugins=calculator"));
         var overhead = (stats.Median - pipelineMedians[path]) / pipelineMedians[path];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {name} | detect?face_plugins=calculator | {stats.Median:F1} | {stats.P95:F1} | {overhead:P0} |"));
@@ -70,7 +70,7 @@ await using (var node = await SiloProcess.StartAsync(shared))
     foreach (var (name, path) in images)
     {
         var bytes = await File.ReadAllBytesAsync(Path.Combine(shared, path));
-        var (rate, stats, errors) = await ThroughputAsync(settings, () => Detect(http, bytes, "face_plugins=calculator"));
+        var (rate, stats, errors) = await ThroughputAsync(settings, () => DetectAsync(http, bytes, "face_plugins=calculator"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {settings.Concurrency} | {rate:F1} | {stats.Median:F1} | {stats.P95:F1} | {errors} |"));
     }
@@ -90,7 +90,7 @@ static ServiceProvider BuildInference(string modelsPath)
     return provider;
 }
 
-static async Task<bool> Detect(HttpClient http, byte[] image, string query)
+static async Task<bool> DetectAsync(HttpClient http, byte[] image, string query)
 {
     using var content = new MultipartFormDataContent();
     var file = new ByteArrayContent(image);

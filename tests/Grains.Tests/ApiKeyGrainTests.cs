@@ -1,6 +1,6 @@
 namespace CompreFace.Grains.Tests;
 
-[Collection(ClusterCollection.Name)]
+[Collection(ClusterTests.Name)]
 public sealed class ApiKeyGrainTests(ClusterFixture fixture)
 {
     [Theory]

@@ -30,7 +30,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+public sealed class ClusterTests : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
 }

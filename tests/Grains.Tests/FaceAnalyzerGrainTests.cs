@@ -1,6 +1,6 @@
 namespace CompreFace.Grains.Tests;
 
-[Collection(ClusterCollection.Name)]
+[Collection(ClusterTests.Name)]
 public sealed class FaceAnalyzerGrainTests(ClusterFixture fixture)
 {
     private IFaceAnalyzerGrain Analyzer => fixture.Cluster.GrainFactory.GetGrain<IFaceAnalyzerGrain>(0);
