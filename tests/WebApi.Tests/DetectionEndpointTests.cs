@@ -221,6 +221,18 @@ public sealed class DetectionEndpointTests(ApiFactory factory)
     }
 
     [Fact]
+    public async Task Detect_EmptyMultipartBody_Returns400Code34()
+    {
+        using var content = new ByteArrayContent([]);
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=abc");
+
+        using var response = await DetectAsync(content);
+
+        // An empty body is an empty form to ASP.NET, so the part is reported missing (Spring: code 0).
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 34, "Required part file is missing");
+    }
+
+    [Fact]
     public async Task Detect_MalformedJson_Returns400Code26()
     {
         using var response = await DetectAsync(RawJson("{\"file\":"));
