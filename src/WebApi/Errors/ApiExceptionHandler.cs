@@ -20,8 +20,8 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             return true;
         }
 
-        var error = Classify(exception);
-        if (error.StatusCode == StatusCodes.Status400BadRequest && error.Code == ApiErrors.GenericCode && exception is not ApiException)
+        var (error, unexpected) = Classify(exception);
+        if (unexpected)
         {
             LogUnexpected(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         }
@@ -50,16 +50,18 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         await JsonSerializer.SerializeAsync(response.Body, new ApiError(error.Message, error.Code), ApiJson.Options, cancellationToken);
     }
 
-    private static ApiException Classify(Exception exception) => exception switch
+    /// <summary>The response for an exception, and whether it is a fault of ours (logged as an error) rather than the client's.</summary>
+    private static (ApiException Error, bool Unexpected) Classify(Exception exception) => exception switch
     {
-        ApiException api => api,
-        JsonException => ApiErrors.InvalidJsonBody(),
-        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => new ApiException(
-            StatusCodes.Status413PayloadTooLarge, ApiErrors.GenericCode, "Maximum request size exceeded"),
+        ApiException api => (api, false),
+        JsonException => (ApiErrors.InvalidJsonBody(), false),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (new ApiException(
+            StatusCodes.Status413PayloadTooLarge, ApiErrors.GenericCode, "Maximum request size exceeded"), false),
 
-        // Unparseable multipart (no boundary, truncated body, part limits) and truncated requests: Spring's
+        // Unparseable multipart (body over the form limit, broken parts) and truncated requests: Spring's
         // MultipartException and friends, which CompreFace's catch-all answers with 400 code 0.
-        _ => ApiErrors.Generic(),
+        BadHttpRequestException or InvalidDataException => (ApiErrors.Generic(), false),
+        _ => (ApiErrors.Generic(), true),
     };
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Unexpected failure of {Method} {Path}; answered 400 code 0")]
