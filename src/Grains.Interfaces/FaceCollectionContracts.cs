@@ -1,0 +1,77 @@
+namespace CompreFace.Grains;
+
+/// <summary>Adds one example (a face embedding) to a subject, creating the subject if needed.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.AddFaceCommand")]
+public sealed record AddFaceCommand
+{
+    /// <summary>Subject name as sent (matched case-insensitively; created when absent).</summary>
+    [Id(0)] public required string Subject { get; init; }
+
+    /// <summary>The raw embedding from the model; the collection L2-normalises it before storing.</summary>
+    [Id(1)] public required float[] Embedding { get; init; }
+
+    /// <summary>Version of the model that computed the embedding.</summary>
+    [Id(2)] public required string Calculator { get; init; }
+
+    /// <summary>The original upload, stored when images are kept (CompreFace's <c>save_images_to_db</c>).</summary>
+    [Id(3)] public byte[]? Image { get; init; }
+}
+
+/// <summary>An example and the name of its subject.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceRef")]
+public sealed record FaceRef([property: Id(0)] Guid ImageId, [property: Id(1)] string Subject);
+
+/// <summary>A page of examples.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FacePage")]
+public sealed record FacePage(
+    [property: Id(0)] IReadOnlyList<FaceRef> Faces,
+    [property: Id(1)] long TotalElements);
+
+/// <summary>A stored example with its normalised vector (for verify-by-id).</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.StoredFace")]
+public sealed record StoredFace([property: Id(0)] string Subject, [property: Id(1)] float[] Embedding);
+
+/// <summary>What to search for.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceSearch")]
+public sealed record FaceSearch
+{
+    /// <summary>Query embeddings (raw; normalised by the collection).</summary>
+    [Id(0)] public required IReadOnlyList<float[]> Embeddings { get; init; }
+
+    /// <summary>How many matches per query (CompreFace's <c>prediction_count</c>).</summary>
+    [Id(1)] public int Count { get; init; } = 1;
+
+    /// <summary>
+    /// Beyond CompreFace (opt-in): one match per subject, its best example, instead of CompreFace's ranking of
+    /// examples in which a subject can repeat (CompreFace issue #805).
+    /// </summary>
+    [Id(2)] public bool PerSubject { get; init; }
+}
+
+/// <summary>One match: an example's subject and the cosine of the query with it.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceMatch")]
+public sealed record FaceMatch(
+    [property: Id(0)] string Subject,
+    [property: Id(1)] float Cosine,
+    [property: Id(2)] Guid ImageId);
+
+/// <summary>What renaming a subject did.</summary>
+[GenerateSerializer]
+public enum SubjectRenameOutcome
+{
+    /// <summary>No subject with the old name (compared case-insensitively).</summary>
+    NotFound = 0,
+
+    /// <summary>The new name equals the old one exactly: nothing changed (CompreFace answers <c>updated: false</c>).</summary>
+    Unchanged = 1,
+
+    /// <summary>The subject now has the new name.</summary>
+    Renamed = 2,
+
+    /// <summary>Another subject had the new name: the examples moved to it and the old subject is gone.</summary>
+    Merged = 3,
+}
+
+/// <summary>What deleting one subject did.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.SubjectDeletion")]
+public sealed record SubjectDeletion([property: Id(0)] string Subject, [property: Id(1)] int FacesDeleted);

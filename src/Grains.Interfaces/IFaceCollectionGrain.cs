@@ -1,0 +1,62 @@
+namespace CompreFace.Grains;
+
+/// <summary>
+/// The examples of one recognition service's face collection, keyed by the service id (not the API key, which can be
+/// regenerated). Holds the vectors in memory (in shards that may live on other silos) and writes every change to the
+/// store before answering.
+/// </summary>
+[Alias("CompreFace.IFaceCollectionGrain")]
+public interface IFaceCollectionGrain : IGrainWithGuidKey
+{
+    /// <summary>Adds one example; returns its new id.</summary>
+    [Alias("AddFaceAsync")]
+    Task<Guid> AddFaceAsync(AddFaceCommand command, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes examples by id (unknown ids are skipped); returns what was deleted.</summary>
+    [Alias("DeleteFacesAsync")]
+    Task<IReadOnlyList<FaceRef>> DeleteFacesAsync(IReadOnlyList<Guid> imageIds, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of examples, optionally of one subject (exact, case-sensitive match, as CompreFace).</summary>
+    [Alias("ListFacesAsync")]
+    Task<FacePage> ListFacesAsync(string? subject, int page, int size, CancellationToken cancellationToken = default);
+
+    /// <summary>One example with its vector, or null when it is not in this collection.</summary>
+    [Alias("GetFaceAsync")]
+    Task<StoredFace?> GetFaceAsync(Guid imageId, CancellationToken cancellationToken = default);
+
+    /// <summary>The original image of an example, or null when absent or not stored.</summary>
+    [Alias("GetImageAsync")]
+    Task<byte[]?> GetImageAsync(Guid imageId, CancellationToken cancellationToken = default);
+
+    /// <summary>The best matches for each query embedding, by cosine descending (ties in insertion order).</summary>
+    [Alias("SearchAsync")]
+    Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> SearchAsync(FaceSearch search, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The subjects of a face collection. Implemented by the same grain as <see cref="IFaceCollectionGrain"/> (same key,
+/// same activation); split only to keep each contract small.
+/// </summary>
+[Alias("CompreFace.ISubjectCatalogGrain")]
+public interface ISubjectCatalogGrain : IGrainWithGuidKey
+{
+    /// <summary>Creates a subject; false when one with that name exists (case-insensitive).</summary>
+    [Alias("AddSubjectAsync")]
+    Task<bool> AddSubjectAsync(string subject, CancellationToken cancellationToken = default);
+
+    /// <summary>Renames a subject, merging into an existing one of the new name (CompreFace's rule).</summary>
+    [Alias("RenameSubjectAsync")]
+    Task<SubjectRenameOutcome> RenameSubjectAsync(string subject, string newName, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a subject (matched case-insensitively) with its examples and images; null when not found.</summary>
+    [Alias("DeleteSubjectAsync")]
+    Task<SubjectDeletion?> DeleteSubjectAsync(string subject, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every subject; returns how many there were.</summary>
+    [Alias("DeleteAllSubjectsAsync")]
+    Task<int> DeleteAllSubjectsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>All subject names, in creation order.</summary>
+    [Alias("ListSubjectsAsync")]
+    Task<IReadOnlyList<string>> ListSubjectsAsync(CancellationToken cancellationToken = default);
+}
