@@ -61,6 +61,10 @@ public static class ApiExtensions
         app.MapCoreEndpoints();
         app.MapDetectionEndpoints();
         app.MapVerificationEndpoints();
+        app.MapSubjectEndpoints();
+        app.MapFaceEndpoints();
+        app.MapRecognitionEndpoints();
+        app.MapUtilityEndpoints();
         return app;
     }
 }

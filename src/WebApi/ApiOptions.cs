@@ -22,6 +22,12 @@ public sealed class ApiOptions : IValidatableObject
     [Range(1, long.MaxValue)]
     public long MaxRequestSize { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>
+    /// Whether the original upload of every added example is stored, so that it can be downloaded (CompreFace
+    /// <c>SAVE_IMAGES_TO_DB</c>, default true). Reported by <c>GET /api/v1/consistence/status</c>.
+    /// </summary>
+    public bool SaveImagesToDb { get; set; } = true;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

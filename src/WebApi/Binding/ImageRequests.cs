@@ -14,22 +14,38 @@ public static class ImageRequests
     /// <summary>Java's field name for <c>{"file"}</c>.</summary>
     public const string FileJavaField = "content";
 
-    /// <summary>One image: multipart <c>file</c> or <c>{"file":"…"}</c> (detect, recognize, add example, verify-by-id).</summary>
+    /// <summary>One image: multipart <c>file</c> or <c>{"file":"…"}</c> (detect, verify-by-id).</summary>
     public static async Task<(byte[] Image, FaceRequestParameters Parameters)> ReadSingleAsync(
         HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
     {
+        var (image, parameters, _) = await ReadSingleAsync(request, options, static _ => true, cancellationToken);
+        return (image, parameters);
+    }
+
+    /// <summary>
+    /// One image with endpoint-specific parameters (recognize's <c>prediction_count</c>, …): <paramref name="readExtra"/>
+    /// runs after the common parameters and before the image checks, where Spring validates method parameters.
+    /// </summary>
+    public static async Task<(byte[] Image, FaceRequestParameters Parameters, T Extra)> ReadSingleAsync<T>(
+        HttpRequest request, ApiOptions options, Func<RequestParameters, T> readExtra, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(readExtra);
         if (RequestBody.GetKind(request) == BodyKind.Multipart)
         {
             var form = await RequestBody.ReadMultipartAsync(request, cancellationToken);
             var file = ImageInput.GetPart(form, FilePart);
-            var parameters = FaceRequestParameters.Parse(RequestParameters.From(request, form));
-            return (await ImageInput.ReadFileAsync(file, options.MaxFileSize, cancellationToken), parameters);
+            var raw = RequestParameters.From(request, form);
+            var parameters = FaceRequestParameters.Parse(raw);
+            var extra = readExtra(raw);
+            return (await ImageInput.ReadFileAsync(file, options.MaxFileSize, cancellationToken), parameters, extra);
         }
 
         var body = await RequestBody.ReadJsonAsync<Base64ImageRequest>(request, cancellationToken);
-        var jsonParameters = FaceRequestParameters.Parse(RequestParameters.From(request));
-        return (ImageInput.DecodeBase64(body.File, FileJavaField), jsonParameters);
+        var jsonRaw = RequestParameters.From(request);
+        var jsonParameters = FaceRequestParameters.Parse(jsonRaw);
+        var jsonExtra = readExtra(jsonRaw);
+        return (ImageInput.DecodeBase64(body.File, FileJavaField), jsonParameters, jsonExtra);
     }
 
     /// <summary>Two images: multipart <c>source_image</c> + <c>target_image</c>, or their base64 JSON fields.</summary>

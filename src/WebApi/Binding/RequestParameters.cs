@@ -45,6 +45,25 @@ public sealed class RequestParameters
         return null;
     }
 
+    /// <summary>
+    /// The raw value with Spring's view of presence: null only when the parameter is absent, <c>""</c> when it is
+    /// present but empty (<c>?subject=</c>), which required parameters accept and then validate.
+    /// </summary>
+    public string? GetRawString(string name)
+    {
+        if (_query.TryGetValue(name, out var fromQuery) && fromQuery.Count > 0)
+        {
+            return string.Join(',', fromQuery.ToArray());
+        }
+
+        if (_form is not null && _form.TryGetValue(name, out var fromForm) && fromForm.Count > 0)
+        {
+            return string.Join(',', fromForm.ToArray());
+        }
+
+        return null;
+    }
+
     /// <summary>An integer parameter, or <paramref name="defaultValue"/> when absent; code 26 when not an integer.</summary>
     public int GetInt32(string name, int defaultValue)
     {

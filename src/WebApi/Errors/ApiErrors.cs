@@ -90,6 +90,30 @@ public static class ApiErrors
     public static ApiException EmbeddingCount(int expected, int provided) =>
         new(StatusCodes.Status400BadRequest, 37, string.Create(CultureInfo.InvariantCulture, $"{expected} embeddings were expected, but {provided} were provided"));
 
+    /// <summary>Code 36: a subject name with a forbidden character (<c>;</c> <c>/</c> <c>\</c>).</summary>
+    public static ApiException ForbiddenNameCharacters() =>
+        new(StatusCodes.Status400BadRequest, 36, "The name cannot contain the following special characters: ';', '/', '\\'");
+
+    /// <summary>Code 42: no subject of that name in the collection.</summary>
+    public static ApiException SubjectNotFound(string subject) =>
+        new(StatusCodes.Status404NotFound, 42, $"Subject {subject} not found");
+
+    /// <summary>Code 43: a subject of that name (case-insensitive) already exists.</summary>
+    public static ApiException SubjectAlreadyExists() =>
+        new(StatusCodes.Status400BadRequest, 43, "Subject already exists");
+
+    /// <summary>Code 44 (delete by id): the example is not in this collection.</summary>
+    public static ApiException ImageNotFound(Guid imageId) =>
+        new(StatusCodes.Status404NotFound, 44, string.Create(CultureInfo.InvariantCulture, $"Image {imageId:D} not found"));
+
+    /// <summary>Code 44 (verify by id): the example is not in this collection.</summary>
+    public static ApiException ImageIdIncorrect() =>
+        new(StatusCodes.Status404NotFound, 44, "Image Id is incorrect");
+
+    /// <summary>Code 26: a path variable that should be a UUID is not one (Java: 400 with an empty body).</summary>
+    public static ApiException InvalidUuid(string name, string value) =>
+        Validation($"Failed to convert value '{value}' of path variable '{name}' to UUID");
+
     /// <summary>The service-type word CompreFace uses in messages.</summary>
     public static string ServiceTypeName(FaceServiceType type) => type switch
     {

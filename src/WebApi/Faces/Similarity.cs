@@ -56,6 +56,20 @@ public static class Similarity
         return FromDistance(Math.Sqrt(sum), c0, c1);
     }
 
+    /// <summary>
+    /// The similarity for the cosine of two unit vectors (what the collection grain ranks by): d = √(2 − 2·cos),
+    /// clamped at 0 against rounding, then <see cref="FromDistance"/>.
+    /// </summary>
+    public static double FromCosine(double cosine, double c0, double c1) =>
+        FromDistance(Math.Sqrt(Math.Max(0, 2 - (2 * cosine))), c0, c1);
+
+    /// <summary>The calculator's (c0, c1); a calculator with none gets (0, 1), as in CompreFace.</summary>
+    public static (double C0, double C1) Coefficients(CompreFace.Grains.InferenceStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        return status.SimilarityCoefficients is [var c0, var c1, ..] ? (c0, c1) : (0, 1);
+    }
+
     /// <summary>The similarity for a distance between unit vectors, rounded as CompreFace rounds it.</summary>
     public static double FromDistance(double distance, double c0, double c1) =>
         RoundHalfUp((Math.Tanh((c0 - distance) * c1) + 1) / 2);

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using CompreFace.WebApi.Errors;
+
+namespace CompreFace.WebApi.Binding;
+
+/// <summary>
+/// Subject names in request bodies (spec §1.5): not blank (code 26), 1–50 characters (code 26), none of
+/// <c>;</c> <c>/</c> <c>\</c> (code 36). The add-example and delete-by-subject query parameters only check blankness.
+/// </summary>
+public static class SubjectNames
+{
+    /// <summary>Longest accepted name.</summary>
+    public const int MaxLength = 50;
+
+    /// <summary>The checks of CompreFace's <c>SubjectDto</c>, in the order they are reported.</summary>
+    public static string Validate(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw ApiErrors.Validation("Subject name cannot be empty");
+        }
+
+        if (name.Length > MaxLength)
+        {
+            throw ApiErrors.Validation("Subject name size must be between 1 and 50");
+        }
+
+        if (name.AsSpan().IndexOfAny(";/\\") >= 0)
+        {
+            throw ApiErrors.ForbiddenNameCharacters();
+        }
+
+        return name;
+    }
+
+    /// <summary>
+    /// The name in a subject body: <c>{"subject":"n"}</c> (extra properties ignored) or, as the .NET SDK's rename
+    /// sends it, a bare JSON string <c>"n"</c>. Returns null when the body names no subject; malformed or
+    /// <c>null</c> JSON is code 26.
+    /// </summary>
+    public static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+        }
+        catch (JsonException)
+        {
+            throw ApiErrors.InvalidJsonBody();
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            switch (root.ValueKind)
+            {
+                case JsonValueKind.String:
+                    return root.GetString();
+                case JsonValueKind.Object:
+                    foreach (var property in root.EnumerateObject())
+                    {
+                        if (property.Name.Equals("subject", StringComparison.OrdinalIgnoreCase))
+                        {
+                            return property.Value.ValueKind switch
+                            {
+                                JsonValueKind.String => property.Value.GetString(),
+                                JsonValueKind.Null => null,
+                                _ => throw ApiErrors.InvalidJsonBody(),
+                            };
+                        }
+                    }
+
+                    return null;
+                default:
+                    throw ApiErrors.InvalidJsonBody();
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json.Serialization;
+
+namespace CompreFace.WebApi.Contracts;
+
+/// <summary><c>{"embeddings":[[…],…]}</c> of the recognition embedding endpoints.</summary>
+public sealed record EmbeddingsRequest(double[][]? Embeddings);
+
+/// <summary><c>{"subject":"n"}</c>: a created or deleted subject (stored name on delete).</summary>
+public sealed record SubjectResponse(string Subject);
+
+/// <summary><c>GET /api/v1/recognition/subjects</c>.</summary>
+public sealed record SubjectListResponse(IReadOnlyList<string> Subjects);
+
+/// <summary><c>PUT /api/v1/recognition/subjects/{subject}</c>: false only when the new name equals the old one.</summary>
+public sealed record SubjectUpdatedResponse(bool Updated);
+
+/// <summary><c>{"deleted":n}</c>: subjects (delete all) or examples (delete by subject) removed.</summary>
+public sealed record DeletedCountResponse(int Deleted);
+
+/// <summary>An example: its id (the API's <c>image_id</c>) and its subject's name.</summary>
+public sealed record FaceRefDto(Guid ImageId, string Subject);
+
+/// <summary><c>GET /api/v1/recognition/faces</c>: one page of examples, Spring's page fields.</summary>
+public sealed record FaceListResponse(
+    IReadOnlyList<FaceRefDto> Faces,
+    int PageNumber,
+    int PageSize,
+    int TotalPages,
+    long TotalElements);
+
+/// <summary>One match of recognize: a subject's name and the similarity of one of its examples.</summary>
+public sealed record SubjectSimilarityDto(string Subject, double Similarity);
+
+/// <summary>A face of recognize with its best matches.</summary>
+public sealed class RecognizedFaceDto : FaceDto
+{
+    /// <summary>The best <c>prediction_count</c> examples by similarity, highest first; empty when none.</summary>
+    public required IReadOnlyList<SubjectSimilarityDto> Subjects { get; init; }
+}
+
+/// <summary><c>POST /api/v1/recognition/recognize</c>.</summary>
+public sealed record RecognitionResponse(
+    IReadOnlyList<RecognizedFaceDto> Result,
+    IReadOnlyDictionary<string, string>? PluginsVersions);
+
+/// <summary>A face of verify-by-id with the stored example's subject and the similarity to it.</summary>
+public sealed class VerifiedFaceDto : FaceDto
+{
+    /// <summary>The subject of the stored example.</summary>
+    public required string Subject { get; init; }
+
+    /// <summary>Similarity in (0, 1), rounded to 5 decimals.</summary>
+    public double Similarity { get; init; }
+}
+
+/// <summary><c>POST /api/v1/recognition/faces/{image_id}/verify</c>.</summary>
+public sealed record FaceVerificationResponse(
+    IReadOnlyList<VerifiedFaceDto> Result,
+    IReadOnlyDictionary<string, string>? PluginsVersions);
+
+/// <summary>One query of embedding recognition, echoed as sent, with its best matches.</summary>
+public sealed record EmbeddingRecognitionDto(double[] Embedding, IReadOnlyList<SubjectSimilarityDto> Similarities);
+
+/// <summary><c>POST /api/v1/recognition/embeddings/recognize</c>.</summary>
+public sealed record EmbeddingRecognitionResponse(IReadOnlyList<EmbeddingRecognitionDto> Result);
+
+/// <summary><c>GET /api/v1/consistence/status</c>, camelCase as CompreFace answers it.</summary>
+public sealed record ConsistenceStatusResponse(
+    [property: JsonPropertyName("demoFaceCollectionIsInconsistent")] bool DemoFaceCollectionIsInconsistent,
+    [property: JsonPropertyName("dbIsInconsistent")] bool DbIsInconsistent,
+    [property: JsonPropertyName("saveImagesToDB")] bool SaveImagesToDb,
+    [property: JsonPropertyName("status")] string Status);

@@ -1,0 +1,352 @@
+using System.Globalization;
+using System.Text.Json;
+using CompreFace.Grains;
+using CompreFace.WebApi.Binding;
+using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Errors;
+using CompreFace.WebApi.Faces;
+using CompreFace.WebApi.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace CompreFace.WebApi.Endpoints;
+
+/// <summary>
+/// Examples (stored faces) of a recognition service (spec §1.6, §1.8), behind a RECOGNITION key: add, list, delete,
+/// download and verify an upload against one example.
+/// </summary>
+public static class FaceEndpoints
+{
+    /// <summary>The default page size of the list (Spring's).</summary>
+    public const int DefaultPageSize = 20;
+
+    /// <summary>The largest page size of the list (CompreFace's <c>max-page-size</c>).</summary>
+    public const int MaxPageSize = 2000;
+
+    /// <summary>What an image download answers: binary, cacheable for a year (the bytes of an id never change).</summary>
+    public const string ImageContentType = "application/octet-stream";
+
+    /// <summary><c>Cache-Control</c> of an image download.</summary>
+    public const string ImageCacheControl = "public, max-age=31536000";
+
+    private const string SubjectName = "subject";
+
+    /// <summary>Maps <c>/api/v1/recognition/faces</c>.</summary>
+    public static RouteGroupBuilder MapFaceEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/recognition/faces").WithTags("Recognition");
+        group.MapPost(string.Empty, AddFaceAsync).WithName("AddFace");
+        group.MapGet(string.Empty, ListFacesAsync).WithName("ListFaces");
+        group.MapDelete(string.Empty, DeleteFacesBySubjectAsync).WithName("DeleteFacesBySubject");
+        group.MapPost("/delete", DeleteFacesAsync).WithName("DeleteFaces");
+        group.MapDelete("/{image_id}", DeleteFaceAsync).WithName("DeleteFace");
+        group.MapGet("/{image_id}/img", DownloadImageAsync).WithName("DownloadFaceImage");
+        group.MapPost("/{image_id}/verify", VerifyFaceAsync).WithName("VerifyFace");
+        return group;
+    }
+
+    /// <summary>
+    /// <c>POST /faces?subject=&amp;det_prob_threshold=</c>: multipart <c>file</c> (any type but JSON reaches this handler,
+    /// since CompreFace's declares none) or <c>{"file":"…"}</c>. Exactly one face (0 → 28, 2 → 31, detected with
+    /// limit 2); the subject is found case-insensitively or created. 201 <c>{"image_id","subject"}</c> with the subject
+    /// as sent.
+    /// </summary>
+    public static async Task<Created<FaceRefDto>> AddFaceAsync(
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        [FromServices] InferenceStatusCache statusCache,
+        [FromServices] IOptions<ApiOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var (image, subject, threshold) = IsJson(request)
+            ? await ReadBase64AddAsync(request, cancellationToken)
+            : await ReadMultipartAddAsync(request, options.Value, cancellationToken);
+
+        // The core refuses thresholds outside [0, 1]; CompreFace reports every core 400 as code 28.
+        if (threshold is { } t && !(t >= 0 && t <= 1))
+        {
+            throw ApiErrors.NoFaceFound();
+        }
+
+        var analysis = new FaceAnalysisRequest
+        {
+            Image = image,
+            Limit = 2,
+            DetProbThreshold = threshold is { } value ? (float)value : null,
+            ComputeEmbeddings = true,
+        };
+        var result = await FaceAnalyzer.AnalyzeAsync(grains, analysis, cancellationToken);
+        if (result.Faces.Count > 1)
+        {
+            throw ApiErrors.MoreThanOneFace();
+        }
+
+        var calculator = result.PluginVersions.TryGetValue("calculator", out var version)
+            ? version
+            : (await statusCache.GetAsync(cancellationToken)).CalculatorVersion;
+        var command = new AddFaceCommand
+        {
+            Subject = subject,
+            Embedding = EmbeddingOf(result.Faces[0]),
+            Calculator = calculator,
+            Image = options.Value.SaveImagesToDb ? image : null,
+        };
+        var imageId = await FaceCollections.Faces(grains, service).AddFaceAsync(command, cancellationToken);
+        return TypedResults.Created((string?)null, new FaceRefDto(imageId, subject));
+    }
+
+    /// <summary>
+    /// <c>GET /faces?page=&amp;size=&amp;subject=</c>: Spring's paging (page from 0, negative or non-numeric → 0; size
+    /// below 1 or non-numeric → 20, above 2000 → 2000); <c>subject</c> matches exactly and case-sensitively, and
+    /// <c>subject=</c> matches nothing.
+    /// </summary>
+    public static async Task<Ok<FaceListResponse>> ListFacesAsync(
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var parameters = RequestParameters.From(request);
+        var page = Math.Max(0, ParseLenient(parameters.GetRawString("page"), 0));
+        var size = ParseLenient(parameters.GetRawString("size"), DefaultPageSize);
+        size = size < 1 ? DefaultPageSize : Math.Min(size, MaxPageSize);
+        var subject = parameters.GetRawString(SubjectName);
+
+        IReadOnlyList<FaceRef> faces = [];
+        long total = 0;
+        if (subject is not { Length: 0 })
+        {
+            var collection = FaceCollections.Faces(grains, service);
+            if ((long)page * size > int.MaxValue)
+            {
+                // Far beyond any collection: only the total is needed.
+                total = (await collection.ListFacesAsync(subject, 0, 1, cancellationToken)).TotalElements;
+            }
+            else
+            {
+                var result = await collection.ListFacesAsync(subject, page, size, cancellationToken);
+                (faces, total) = (result.Faces, result.TotalElements);
+            }
+        }
+
+        var totalPages = (int)Math.Min(int.MaxValue, (total + size - 1) / size);
+        var dtos = faces.Select(static f => new FaceRefDto(f.ImageId, f.Subject)).ToArray();
+        return TypedResults.Ok(new FaceListResponse(dtos, page, size, totalPages, total));
+    }
+
+    /// <summary>
+    /// <c>DELETE /faces?subject=</c>: the subject's examples, images and the subject itself; <c>{"deleted":n}</c>, 0 for
+    /// an unknown subject. Without a subject CompreFace answers 400 code 26 (not "delete all" as documented), and the
+    /// .NET SDK's tests expect that.
+    /// </summary>
+    public static async Task<Ok<DeletedCountResponse>> DeleteFacesBySubjectAsync(
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var subject = RequestParameters.From(request).GetRawString(SubjectName);
+        if (string.IsNullOrWhiteSpace(subject))
+        {
+            throw ApiErrors.Validation("Subject name is empty; ");
+        }
+
+        var deletion = await FaceCollections.Subjects(grains, service).DeleteSubjectAsync(subject, cancellationToken);
+        return TypedResults.Ok(new DeletedCountResponse(deletion?.FacesDeleted ?? 0));
+    }
+
+    /// <summary>
+    /// <c>POST /faces/delete</c> with a JSON array of ids: a JSON array of the deleted <c>{"image_id","subject"}</c>;
+    /// unknown ids are skipped; a null or missing body is 400 code 26.
+    /// </summary>
+    public static async Task<Ok<FaceRefDto[]>> DeleteFacesAsync(
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        if (string.IsNullOrEmpty(request.ContentType))
+        {
+            // Spring: no content type and no body is "Required request body is missing" (400), not 415.
+            throw ApiErrors.InvalidJsonBody();
+        }
+
+        RequestBody.GetKind(request, acceptMultipart: false);
+        var ids = await ReadIdArrayAsync(request, cancellationToken);
+        if (ids.Count == 0)
+        {
+            return TypedResults.Ok(Array.Empty<FaceRefDto>());
+        }
+
+        var deleted = await FaceCollections.Faces(grains, service).DeleteFacesAsync(ids, cancellationToken);
+        return TypedResults.Ok(deleted.Select(static f => new FaceRefDto(f.ImageId, f.Subject)).ToArray());
+    }
+
+    /// <summary><c>DELETE /faces/{image_id}</c>: <c>{"image_id","subject"}</c>; not in this collection → 404 code 44.</summary>
+    public static async Task<Ok<FaceRefDto>> DeleteFaceAsync(
+        [FromRoute(Name = "image_id")] string imageId,
+        HttpContext context,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(context).Service;
+        var id = FaceCollections.ParseImageId(imageId);
+        var deleted = await FaceCollections.Faces(grains, service).DeleteFacesAsync([id], cancellationToken);
+        var face = deleted.Count > 0 ? deleted[0] : throw ApiErrors.ImageNotFound(id);
+        return TypedResults.Ok(new FaceRefDto(face.ImageId, face.Subject));
+    }
+
+    /// <summary>
+    /// <c>GET /faces/{image_id}/img</c>: the original upload as <c>application/octet-stream</c>; an id that is unknown,
+    /// of another collection or stored without its image gives 200 with an empty body, as in CompreFace.
+    /// </summary>
+    public static async Task<FileContentHttpResult> DownloadImageAsync(
+        [FromRoute(Name = "image_id")] string imageId,
+        HttpContext context,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(context).Service;
+        var id = FaceCollections.ParseImageId(imageId);
+        var bytes = await FaceCollections.Faces(grains, service).GetImageAsync(id, cancellationToken);
+        return ImageResult(context, bytes);
+    }
+
+    /// <summary>
+    /// <c>POST /faces/{image_id}/verify</c>: every face of the upload (area order, up to <c>limit</c>) compared with the
+    /// one stored example. An id not in this collection is 404 code 44, checked after detection as in CompreFace.
+    /// </summary>
+    public static async Task<Ok<FaceVerificationResponse>> VerifyFaceAsync(
+        [FromRoute(Name = "image_id")] string imageId,
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        [FromServices] InferenceStatusCache statusCache,
+        [FromServices] IOptions<ApiOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var id = FaceCollections.ParseImageId(imageId);
+        var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, cancellationToken);
+
+        var analysisTask = FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image, computeEmbeddings: true), cancellationToken);
+        var statusTask = statusCache.GetAsync(cancellationToken).AsTask();
+        await Task.WhenAll(analysisTask, statusTask);
+        var result = await analysisTask;
+
+        var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
+            ?? throw ApiErrors.ImageIdIncorrect();
+        var (c0, c1) = Similarity.Coefficients(await statusTask);
+        var faces = result.Faces
+            .Select(face =>
+            {
+                var dto = FaceMapper.ToDto(face, parameters, roundProbability: true);
+                return new VerifiedFaceDto
+                {
+                    Box = dto.Box,
+                    Landmarks = dto.Landmarks,
+                    Embedding = dto.Embedding,
+                    ExecutionTime = dto.ExecutionTime,
+                    Subject = stored.Subject,
+                    Similarity = Similarity.Compute(EmbeddingOf(face), stored.Embedding, c0, c1),
+                };
+            })
+            .ToArray();
+        return TypedResults.Ok(new FaceVerificationResponse(faces, FaceMapper.PluginsVersions(result, parameters)));
+    }
+
+    /// <summary>An image download response: the bytes (or none) with CompreFace's type and caching.</summary>
+    internal static FileContentHttpResult ImageResult(HttpContext context, byte[]? bytes)
+    {
+        context.Response.Headers.CacheControl = ImageCacheControl;
+        return TypedResults.Bytes(bytes ?? [], ImageContentType);
+    }
+
+    internal static float[] EmbeddingOf(FaceData face) =>
+        face.Embedding ?? throw new InvalidOperationException("The worker returned a face without the embedding it was asked for.");
+
+    private static bool IsJson(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+        && mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+
+    // Spring's order: the file part (34), then the subject (33), conversion of the threshold (26), the @NotBlank
+    // method validation of the subject (26), then the image checks (21 / 0).
+    private static async Task<(byte[] Image, string Subject, double? Threshold)> ReadMultipartAddAsync(
+        HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType || !MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            // Spring's "Current request is not a multipart request": the catch-all 400 code 0.
+            throw ApiErrors.Generic();
+        }
+
+        var form = await RequestBody.ReadMultipartAsync(request, cancellationToken);
+        var file = ImageInput.GetPart(form, ImageRequests.FilePart);
+        var parameters = RequestParameters.From(request, form);
+        var subject = parameters.GetRawString(SubjectName) ?? throw ApiErrors.MissingParameter(SubjectName);
+        var threshold = parameters.GetDouble(FaceRequestParameters.DetProbThresholdName);
+        CheckSubjectNotBlank(subject);
+        return (await ImageInput.ReadFileAsync(file, options.MaxFileSize, cancellationToken), subject, threshold);
+    }
+
+    private static async Task<(byte[] Image, string Subject, double? Threshold)> ReadBase64AddAsync(
+        HttpRequest request, CancellationToken cancellationToken)
+    {
+        var parameters = RequestParameters.From(request);
+        var subject = parameters.GetRawString(SubjectName) ?? throw ApiErrors.MissingParameter(SubjectName);
+        var threshold = parameters.GetDouble(FaceRequestParameters.DetProbThresholdName);
+        var body = await RequestBody.ReadJsonAsync<Base64ImageRequest>(request, cancellationToken);
+        if (body.File is null)
+        {
+            throw ApiErrors.FieldEmpty(ImageRequests.FileJavaField);
+        }
+
+        CheckSubjectNotBlank(subject);
+        return (ImageInput.DecodeBase64(body.File, ImageRequests.FileJavaField), subject, threshold);
+    }
+
+    private static void CheckSubjectNotBlank(string subject)
+    {
+        if (string.IsNullOrWhiteSpace(subject))
+        {
+            throw ApiErrors.Validation("Subject name is empty; ");
+        }
+    }
+
+    // Spring's pageable resolver falls back to the default for values that don't parse.
+    private static int ParseLenient(string? raw, int defaultValue) =>
+        int.TryParse(raw?.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : defaultValue;
+
+    private static async Task<IReadOnlyList<Guid>> ReadIdArrayAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+        }
+        catch (JsonException)
+        {
+            throw ApiErrors.InvalidJsonBody();
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                throw ApiErrors.InvalidJsonBody();
+            }
+
+            var ids = new List<Guid>(document.RootElement.GetArrayLength());
+            foreach (var element in document.RootElement.EnumerateArray())
+            {
+                var text = element.ValueKind == JsonValueKind.String ? element.GetString() : element.GetRawText();
+                ids.Add(FaceCollections.ParseImageId(text));
+            }
+
+            return ids.Distinct().ToArray();
+        }
+    }
+}

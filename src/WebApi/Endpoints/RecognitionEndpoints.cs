@@ -1,0 +1,138 @@
+using CompreFace.WebApi.Binding;
+using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Errors;
+using CompreFace.WebApi.Faces;
+using CompreFace.WebApi.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace CompreFace.WebApi.Endpoints;
+
+/// <summary>
+/// Recognition against a service's face collection (spec §1.7, §1.9), behind a RECOGNITION key. Ranking is
+/// CompreFace's (the best stored examples, a subject may repeat) unless the request opts in to
+/// <c>unique_subjects=true</c>; <c>similarity_threshold</c> optionally drops weak matches on the server.
+/// </summary>
+public static class RecognitionEndpoints
+{
+    /// <summary>Maps <c>/api/v1/recognition/recognize</c> and the recognition embedding endpoints.</summary>
+    public static RouteGroupBuilder MapRecognitionEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/recognition").WithTags("Recognition");
+        group.MapPost("/recognize", RecognizeAsync).WithName("Recognize");
+        group.MapPost("/embeddings/recognize", RecognizeEmbeddingsAsync).WithName("RecognizeEmbeddings");
+        group.MapPost("/embeddings/faces/{image_id}/verify", VerifyEmbeddingsAsync).WithName("VerifyEmbeddingsAgainstFace");
+        return group;
+    }
+
+    /// <summary>
+    /// <c>POST /recognize</c>: multipart <c>file</c> or <c>{"file"}</c>. Every face (area order, up to <c>limit</c>)
+    /// with its best <c>prediction_count</c> matches; an empty collection gives <c>"subjects":[]</c>.
+    /// </summary>
+    public static async Task<Ok<RecognitionResponse>> RecognizeAsync(
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        [FromServices] InferenceStatusCache statusCache,
+        [FromServices] IOptions<ApiOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var (image, parameters, recognition) = await ImageRequests.ReadSingleAsync(
+            request, options.Value, RecognitionParameters.Parse, cancellationToken);
+
+        // Recognition always computes embeddings; they are returned only if face_plugins asks for the calculator.
+        var analysis = parameters.ToAnalysisRequest(image, computeEmbeddings: true) with { DetectFaces = recognition.DetectFaces };
+        var analysisTask = FaceAnalyzer.AnalyzeAsync(grains, analysis, cancellationToken);
+        var statusTask = statusCache.GetAsync(cancellationToken).AsTask();
+        await Task.WhenAll(analysisTask, statusTask);
+        var result = await analysisTask;
+
+        var queries = result.Faces.Select(FaceEndpoints.EmbeddingOf).ToArray();
+        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, await statusTask, cancellationToken);
+        var faces = new RecognizedFaceDto[result.Faces.Count];
+        for (var i = 0; i < faces.Length; i++)
+        {
+            var dto = FaceMapper.ToDto(result.Faces[i], parameters, roundProbability: true);
+            faces[i] = new RecognizedFaceDto
+            {
+                Box = dto.Box,
+                Landmarks = dto.Landmarks,
+                Embedding = dto.Embedding,
+                ExecutionTime = dto.ExecutionTime,
+                Subjects = matches[i],
+            };
+        }
+
+        return TypedResults.Ok(new RecognitionResponse(faces, FaceMapper.PluginsVersions(result, parameters)));
+    }
+
+    /// <summary>
+    /// <c>POST /embeddings/recognize?prediction_count=</c> with <c>{"embeddings":[[…],…]}</c>: for each vector (echoed
+    /// as sent) its best matches, ranked as in recognize. Empty → code 5; a dimension other than the model's → code 26.
+    /// </summary>
+    public static async Task<Ok<EmbeddingRecognitionResponse>> RecognizeEmbeddingsAsync(
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        [FromServices] InferenceStatusCache statusCache,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        RequestBody.GetKind(request, acceptMultipart: false);
+        var body = await RequestBody.ReadJsonAsync<EmbeddingsRequest>(request, cancellationToken);
+        var embeddings = NonEmpty(body.Embeddings);
+        var recognition = RecognitionParameters.ParseForEmbeddings(RequestParameters.From(request));
+        var status = await statusCache.GetAsync(cancellationToken);
+        CheckDimensions(embeddings, status.EmbeddingDimension);
+
+        var queries = embeddings.Select(static e => Array.ConvertAll(e, static x => (float)x)).ToArray();
+        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, status, cancellationToken);
+        var result = embeddings.Select((embedding, i) => new EmbeddingRecognitionDto(embedding, matches[i])).ToArray();
+        return TypedResults.Ok(new EmbeddingRecognitionResponse(result));
+    }
+
+    /// <summary>
+    /// <c>POST /embeddings/faces/{image_id}/verify</c> with <c>{"embeddings":[[…],…]}</c>: each vector (echoed as sent)
+    /// with its similarity to the stored example, highest first. An id not in this collection is 404 code 44.
+    /// </summary>
+    public static async Task<Ok<EmbeddingVerificationResponse>> VerifyEmbeddingsAsync(
+        [FromRoute(Name = "image_id")] string imageId,
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        [FromServices] InferenceStatusCache statusCache,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var id = FaceCollections.ParseImageId(imageId);
+        RequestBody.GetKind(request, acceptMultipart: false);
+        var body = await RequestBody.ReadJsonAsync<EmbeddingsRequest>(request, cancellationToken);
+        var embeddings = NonEmpty(body.Embeddings);
+        var status = await statusCache.GetAsync(cancellationToken);
+        CheckDimensions(embeddings, status.EmbeddingDimension);
+
+        var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
+            ?? throw ApiErrors.ImageIdIncorrect();
+        var storedVector = Array.ConvertAll(stored.Embedding, static x => (double)x);
+        var (c0, c1) = Similarity.Coefficients(status);
+        var result = embeddings
+            .Select(embedding => new EmbeddingSimilarityDto(embedding, Similarity.Compute(embedding, storedVector, c0, c1)))
+            .OrderByDescending(static r => r.Similarity)
+            .ToArray();
+        return TypedResults.Ok(new EmbeddingVerificationResponse(result));
+    }
+
+    private static double[][] NonEmpty(double[][]? embeddings) =>
+        embeddings is { Length: > 0 } ? embeddings : throw ApiErrors.FieldEmpty("embeddings");
+
+    // The collection holds vectors of the model's dimension; anything else cannot be compared (Java: 400 code 0).
+    private static void CheckDimensions(double[][] embeddings, int dimension)
+    {
+        foreach (var embedding in embeddings)
+        {
+            if (embedding is null || embedding.Length == 0 || (dimension > 0 && embedding.Length != dimension))
+            {
+                throw ApiErrors.Validation($"Embedding dimension should be {dimension}, but {embedding?.Length ?? 0} was provided");
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using CompreFace.Grains;
+using CompreFace.WebApi.Binding;
+using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Errors;
+using CompreFace.WebApi.Faces;
+using CompreFace.WebApi.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CompreFace.WebApi.Endpoints;
+
+/// <summary>Subjects of a recognition service (spec §1.5), behind a RECOGNITION key. Names match case-insensitively.</summary>
+public static class SubjectEndpoints
+{
+    /// <summary>Maps <c>/api/v1/recognition/subjects</c>.</summary>
+    public static RouteGroupBuilder MapSubjectEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/recognition/subjects").WithTags("Recognition");
+        group.MapPost(string.Empty, AddSubjectAsync).WithName("AddSubject");
+        group.MapGet(string.Empty, ListSubjectsAsync).WithName("ListSubjects");
+        group.MapDelete(string.Empty, DeleteAllSubjectsAsync).WithName("DeleteAllSubjects");
+        group.MapPut("/{subject}", RenameSubjectAsync).WithName("RenameSubject");
+        group.MapDelete("/{subject}", DeleteSubjectAsync).WithName("DeleteSubject");
+        return group;
+    }
+
+    /// <summary><c>POST /subjects</c> <c>{"subject":"n"}</c>: 201 <c>{"subject":"n"}</c>; an existing name is code 43.</summary>
+    public static async Task<Created<SubjectResponse>> AddSubjectAsync(
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        RequestBody.GetKind(request, acceptMultipart: false);
+        var name = SubjectNames.Validate(await SubjectNames.ReadBodyAsync(request, cancellationToken));
+        if (!await FaceCollections.Subjects(grains, service).AddSubjectAsync(name, cancellationToken))
+        {
+            throw ApiErrors.SubjectAlreadyExists();
+        }
+
+        return TypedResults.Created((string?)null, new SubjectResponse(name));
+    }
+
+    /// <summary><c>GET /subjects</c>: every name, in creation order.</summary>
+    public static async Task<Ok<SubjectListResponse>> ListSubjectsAsync(
+        HttpContext context,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(context).Service;
+        var names = await FaceCollections.Subjects(grains, service).ListSubjectsAsync(cancellationToken);
+        return TypedResults.Ok(new SubjectListResponse(names));
+    }
+
+    /// <summary>
+    /// <c>PUT /subjects/{subject}</c> with <c>{"subject":"new"}</c> or a bare JSON string (the .NET SDK):
+    /// <c>{"updated":false}</c> only when the new name equals the old one exactly; renaming onto an existing
+    /// subject merges into it; an unknown old name is code 42.
+    /// </summary>
+    public static async Task<Ok<SubjectUpdatedResponse>> RenameSubjectAsync(
+        string subject,
+        HttpRequest request,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        RequestBody.GetKind(request, acceptMultipart: false);
+        var newName = SubjectNames.Validate(await SubjectNames.ReadBodyAsync(request, cancellationToken));
+        var outcome = await FaceCollections.Subjects(grains, service).RenameSubjectAsync(subject, newName, cancellationToken);
+        return outcome switch
+        {
+            SubjectRenameOutcome.NotFound => throw ApiErrors.SubjectNotFound(subject),
+            SubjectRenameOutcome.Unchanged => TypedResults.Ok(new SubjectUpdatedResponse(false)),
+            _ => TypedResults.Ok(new SubjectUpdatedResponse(true)),
+        };
+    }
+
+    /// <summary><c>DELETE /subjects/{subject}</c>: the stored name; its examples and images go too; unknown is code 42.</summary>
+    public static async Task<Ok<SubjectResponse>> DeleteSubjectAsync(
+        string subject,
+        HttpContext context,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(context).Service;
+        var deletion = await FaceCollections.Subjects(grains, service).DeleteSubjectAsync(subject, cancellationToken)
+            ?? throw ApiErrors.SubjectNotFound(subject);
+        return TypedResults.Ok(new SubjectResponse(deletion.Subject));
+    }
+
+    /// <summary><c>DELETE /subjects</c>: every subject with its examples and images; <c>{"deleted":&lt;subjects&gt;}</c>.</summary>
+    public static async Task<Ok<DeletedCountResponse>> DeleteAllSubjectsAsync(
+        HttpContext context,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var service = FaceServiceContext.Get(context).Service;
+        var deleted = await FaceCollections.Subjects(grains, service).DeleteAllSubjectsAsync(cancellationToken);
+        return TypedResults.Ok(new DeletedCountResponse(deleted));
+    }
+}

@@ -1,0 +1,90 @@
+using CompreFace.Grains;
+using CompreFace.WebApi.Binding;
+using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Errors;
+
+namespace CompreFace.WebApi.Faces;
+
+/// <summary>
+/// The recognition service's face collection as the endpoints use it: grain references keyed by the service id, and
+/// the collection's cosine matches turned into CompreFace similarities with the calculator's coefficients.
+/// </summary>
+public static class FaceCollections
+{
+    /// <summary>The examples of <paramref name="service"/>.</summary>
+    public static IFaceCollectionGrain Faces(IGrainFactory grains, FaceServiceInfo service)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(service);
+        return grains.GetGrain<IFaceCollectionGrain>(service.ServiceId);
+    }
+
+    /// <summary>The subjects of <paramref name="service"/> (same activation as <see cref="Faces"/>).</summary>
+    public static ISubjectCatalogGrain Subjects(IGrainFactory grains, FaceServiceInfo service)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(service);
+        return grains.GetGrain<ISubjectCatalogGrain>(service.ServiceId);
+    }
+
+    /// <summary>
+    /// An image id from a path: a UUID, or 400 code 26 (Java answers 400 with an empty body; the spec recommends
+    /// code 26 because the Python SDK reads every body as JSON).
+    /// </summary>
+    public static Guid ParseImageId(string? value, string name = "image_id") =>
+        Guid.TryParse(value, out var id) ? id : throw ApiErrors.InvalidUuid(name, value ?? string.Empty);
+
+    /// <summary>
+    /// Searches the collection for every query and maps each match to <c>{"subject","similarity"}</c>, highest first.
+    /// <see cref="RecognitionParameters.UniqueSubjects"/> asks the collection for one match per subject;
+    /// <see cref="RecognitionParameters.SimilarityThreshold"/> drops the matches below it. Because the matches arrive
+    /// sorted, filtering the top <c>prediction_count</c> gives the top <c>prediction_count</c> above the threshold.
+    /// </summary>
+    public static async Task<IReadOnlyList<IReadOnlyList<SubjectSimilarityDto>>> RecognizeAsync(
+        IGrainFactory grains,
+        FaceServiceInfo service,
+        IReadOnlyList<float[]> queries,
+        RecognitionParameters parameters,
+        InferenceStatus status,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var search = new FaceSearch
+        {
+            Embeddings = queries,
+            Count = parameters.PredictionCount,
+            PerSubject = parameters.UniqueSubjects,
+        };
+        var matches = await Faces(grains, service).SearchAsync(search, cancellationToken);
+        if (matches.Count != queries.Count)
+        {
+            throw new InvalidOperationException($"The collection answered {matches.Count} result lists for {queries.Count} queries.");
+        }
+
+        var (c0, c1) = Similarity.Coefficients(status);
+        var results = new IReadOnlyList<SubjectSimilarityDto>[queries.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            var list = new List<SubjectSimilarityDto>(matches[i].Count);
+            foreach (var match in matches[i])
+            {
+                var similarity = Similarity.FromCosine(match.Cosine, c0, c1);
+                if (parameters.SimilarityThreshold is { } threshold && similarity < threshold)
+                {
+                    continue;
+                }
+
+                list.Add(new SubjectSimilarityDto(match.Subject, similarity));
+                if (list.Count == parameters.PredictionCount)
+                {
+                    break;
+                }
+            }
+
+            results[i] = list;
+        }
+
+        return results;
+    }
+}
