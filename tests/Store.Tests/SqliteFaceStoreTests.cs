@@ -1,0 +1,107 @@
+using CompreFace.Grains.Persistence;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace CompreFace.Store.Tests;
+
+/// <summary>A temporary data directory per test class, with the schema applied; deleted afterwards.</summary>
+public sealed class SqliteStoreFixture : IAsyncLifetime
+{
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"cf-store-tests-{Guid.NewGuid():N}");
+
+    public string FilePath => Path.Combine(DataDirectory, "compreface.db");
+
+    public async Task InitializeAsync() => await CreateStore(saveImages: true).EnsureSchemaAsync();
+
+    internal SqliteFaceStore CreateStore(bool saveImages) =>
+        new(Options.Create(new StorageOptions { DataDirectory = DataDirectory, SaveImages = saveImages }), NullLogger<SqliteFaceStore>.Instance);
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(DataDirectory, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class SqliteFaceStoreTests(SqliteStoreFixture fixture) : FaceStoreContractTests, IClassFixture<SqliteStoreFixture>, IDisposable
+{
+    private readonly SqliteFaceStore _store = fixture.CreateStore(saveImages: true);
+    private readonly List<SqliteFaceStore> _others = [];
+
+    protected override IFaceStore Store => _store;
+
+    protected override IFaceStore CreateStore(bool saveImages)
+    {
+        var store = fixture.CreateStore(saveImages);
+        _others.Add(store);
+        return store;
+    }
+
+    protected override async Task<long> CountRowsAsync(string table, string column, IReadOnlyCollection<Guid> ids)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {table} WHERE {column} = $id";
+        var parameter = command.Parameters.Add("$id", SqliteType.Blob);
+        long count = 0;
+        foreach (var id in ids)
+        {
+            parameter.Value = id.ToByteArray();
+            count += (long)(await command.ExecuteScalarAsync())!;
+        }
+
+        return count;
+    }
+
+    protected override async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task EnsureSchema_NewDirectory_CreatesWalDatabaseFile()
+    {
+        Assert.Equal(_store.FilePath, fixture.FilePath);
+        Assert.True(File.Exists(fixture.FilePath));
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Writes_ManyConcurrentAdds_AllStored()
+    {
+        var collection = Guid.NewGuid();
+        var subject = new SubjectRecord(Guid.NewGuid(), "a");
+        await _store.AddSubjectAsync(collection, subject);
+        var second = (SqliteFaceStore)CreateStore(saveImages: true); // a second writer on the same file, as after a restart overlap
+
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() =>
+            (i % 2 == 0 ? _store : second).AddFaceAsync(
+                collection, new FaceRecord(Guid.NewGuid(), subject.SubjectId, i % 4, RandomUnitVector(new Random(i), 64), "c"), new byte[] { 1 }))));
+
+        Assert.Equal(64, (await _store.ListFacesAsync(collection, null, 0, 100)).Total);
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        foreach (var store in _others)
+        {
+            store.Dispose();
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync()
+    {
+        var connection = new SqliteConnection($"Data Source={fixture.FilePath};Pooling=False");
+        await connection.OpenAsync();
+        return connection;
+    }
+}
