@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace CompreFace.Grains;
 
 /// <summary>
@@ -17,19 +19,19 @@ public interface IFaceCollectionGrain : IGrainWithGuidKey
     Task<IReadOnlyList<FaceRef>> DeleteFacesAsync(IReadOnlyList<Guid> imageIds, CancellationToken cancellationToken = default);
 
     /// <summary>A page of examples, optionally of one subject (exact, case-sensitive match, as CompreFace).</summary>
-    [Alias("ListFacesAsync")]
+    [Alias("ListFacesAsync"), ReadOnly]
     Task<FacePage> ListFacesAsync(string? subject, int page, int size, CancellationToken cancellationToken = default);
 
     /// <summary>One example with its vector, or null when it is not in this collection.</summary>
-    [Alias("GetFaceAsync")]
+    [Alias("GetFaceAsync"), ReadOnly]
     Task<StoredFace?> GetFaceAsync(Guid imageId, CancellationToken cancellationToken = default);
 
     /// <summary>The original image of an example, or null when absent or not stored.</summary>
-    [Alias("GetImageAsync")]
+    [Alias("GetImageAsync"), ReadOnly]
     Task<byte[]?> GetImageAsync(Guid imageId, CancellationToken cancellationToken = default);
 
     /// <summary>The best matches for each query embedding, by cosine descending (ties in insertion order).</summary>
-    [Alias("SearchAsync")]
+    [Alias("SearchAsync"), ReadOnly]
     Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> SearchAsync(FaceSearch search, CancellationToken cancellationToken = default);
 }
 
@@ -57,6 +59,6 @@ public interface ISubjectCatalogGrain : IGrainWithGuidKey
     Task<int> DeleteAllSubjectsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>All subject names, in creation order.</summary>
-    [Alias("ListSubjectsAsync")]
+    [Alias("ListSubjectsAsync"), ReadOnly]
     Task<IReadOnlyList<string>> ListSubjectsAsync(CancellationToken cancellationToken = default);
 }

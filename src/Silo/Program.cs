@@ -1,3 +1,5 @@
+using CompreFace.Grains.Collections;
+using CompreFace.Grains.Persistence;
 using CompreFace.Inference;
 using CompreFace.Silo;
 using CompreFace.WebApi;
@@ -12,6 +14,10 @@ builder.AddCompreFaceSilo();
 
 // ONNX models, image decoding and the face pipeline used by the inference worker grains.
 builder.Services.AddFaceInference();
+
+// Face collections: PostgreSQL when ConnectionStrings:Postgres is set, else an embedded SQLite file.
+builder.Services.AddFaceStore(builder.Configuration);
+builder.Services.AddFaceCollections();
 
 // The CompreFace-compatible HTTP API (/api/v1, /core).
 builder.Services.AddCompreFaceApi();

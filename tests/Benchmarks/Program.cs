@@ -13,6 +13,13 @@ using Microsoft.Extensions.Options;
 // pipeline in-process, then end-to-end HTTP latency against a real node started from src/Silo's Release build, and
 // throughput with N concurrent clients. Prints a Markdown table for docs/performance.md.
 var settings = BenchSettings.Parse(args);
+if (args.Contains("search"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- search
+    await SearchBenchmark.RunAsync(settings);
+    return;
+}
+
 var shared = SharedData.Root;
 
 using var provider = BuildInference(Path.Combine(shared, "models"));

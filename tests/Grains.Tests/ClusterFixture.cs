@@ -1,12 +1,22 @@
+using CompreFace.Grains.Collections;
+using CompreFace.Grains.Persistence;
 using CompreFace.Inference;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
 namespace CompreFace.Grains.Tests;
 
-/// <summary>One in-process two-silo cluster with the real models, shared by the grain tests.</summary>
+/// <summary>
+/// One in-process two-silo cluster with the real models and a real SQLite store in a temp directory, shared by the
+/// grain tests (each test uses its own collection id). Shards hold 4 faces so that small tests span several shards.
+/// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
+    public const int ShardCapacity = 4;
+
+    internal static readonly string DataDirectory = Path.Combine(Path.GetTempPath(), "compreface-grain-tests-" + Guid.NewGuid().ToString("N"));
+
     public TestCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -17,14 +27,27 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(DataDirectory, recursive: true);
+    }
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Storage:DataDirectory"] = DataDirectory,
+                ["Recognition:ShardCapacity"] = ShardCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }).Build();
             siloBuilder.Services.AddFaceInference();
             siloBuilder.Services.PostConfigure<ModelOptions>(o => o.Path = SharedData.ModelsDirectory);
+            siloBuilder.Services.AddFaceStore(configuration);
+            siloBuilder.Services.AddFaceCollections();
+            siloBuilder.Services.PostConfigure<RecognitionOptions>(o => o.ShardCapacity = ShardCapacity);
         }
     }
 }

@@ -1,0 +1,431 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace CompreFace.Grains.Collections;
+
+/// <summary>One search hit inside an index: the example, its subject and the cosine with the query.</summary>
+internal readonly record struct IndexMatch(Guid ImageId, Guid SubjectId, float Cosine);
+
+/// <summary>
+/// Unit vectors held compactly in memory and searched by brute force.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each component is stored as a 16-bit fixed-point number, <c>round(x · 46000)</c>. Search is memory-bandwidth bound, so
+/// halving the bytes of float32 halves the time; unlike float16, fixed point needs no conversion: one AVX-512
+/// <c>vpmaddwd</c> multiplies 32 pairs and adds them into 16 int32 lanes. The scale is the largest for which no int32 sum
+/// can overflow: for unit vectors |Σ aᵢbᵢ| ≤ 1, so every partial sum stays within 46000² &lt; 2³¹. The rounding error
+/// (≤ 1.1e-5 per component) changes a cosine by about 1e-5, two orders below the gaps between real faces
+/// (docs/decisions/0007-vector-search.md has the measurements).
+/// </para>
+/// <para>
+/// Rows live in fixed-size chunks so growth never copies the collection; deletion swaps the last row into the hole.
+/// Not thread-safe for writers: the owning grain serialises writes, and reads only run between writes.
+/// </para>
+/// </remarks>
+internal sealed class EmbeddingIndex
+{
+    /// <summary>Fixed-point scale of stored components and queries.</summary>
+    public const float Scale = 46000f;
+
+    private const int ChunkRows = 4096;
+    private const double InverseScaleSquared = 1.0 / ((double)Scale * Scale);
+
+    private readonly List<short[]> _chunks = [];
+    private readonly Dictionary<Guid, int> _rowOf = [];
+    private readonly Dictionary<Guid, int> _subjectOrdinal = [];
+    private readonly List<Guid> _subjects = [];
+    private Guid[] _imageIds = [];
+    private int[] _subjectOfRow = [];
+
+    /// <summary>Creates an index of <paramref name="dimension"/>-component vectors.</summary>
+    public EmbeddingIndex(int dimension)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        Dimension = dimension;
+    }
+
+    /// <summary>Components per vector.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Number of stored vectors.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Bytes held for vectors, ids and subject links (for the memory-per-face measurement).</summary>
+    public long ApproximateBytes =>
+        (_chunks.Count * (long)ChunkRows * Dimension * sizeof(short))
+        + (_imageIds.Length * 16L) + (_subjectOfRow.Length * 4L)
+        + (_rowOf.Count * 24L) + (_subjectOrdinal.Count * 24L) + (_subjects.Count * 16L);
+
+    /// <summary>Whether <paramref name="imageId"/> is stored.</summary>
+    public bool Contains(Guid imageId) => _rowOf.ContainsKey(imageId);
+
+    /// <summary>Adds a unit vector (or replaces the one stored under the same id).</summary>
+    public void Add(Guid imageId, Guid subjectId, ReadOnlySpan<float> unitVector)
+    {
+        if (unitVector.Length != Dimension)
+        {
+            throw new ArgumentException($"Expected {Dimension} components, got {unitVector.Length}.", nameof(unitVector));
+        }
+
+        if (!_rowOf.TryGetValue(imageId, out var row))
+        {
+            row = Count;
+            EnsureCapacity(row + 1);
+            Count++;
+            _rowOf.Add(imageId, row);
+            _imageIds[row] = imageId;
+        }
+
+        _subjectOfRow[row] = OrdinalOf(subjectId);
+        Quantize(unitVector, RowSpan(row));
+    }
+
+    /// <summary>Removes a vector; false when it is not stored.</summary>
+    public bool Remove(Guid imageId)
+    {
+        if (!_rowOf.Remove(imageId, out var row))
+        {
+            return false;
+        }
+
+        var last = Count - 1;
+        if (row != last)
+        {
+            RowSpan(last).CopyTo(RowSpan(row));
+            _imageIds[row] = _imageIds[last];
+            _subjectOfRow[row] = _subjectOfRow[last];
+            _rowOf[_imageIds[row]] = row;
+        }
+
+        Count = last;
+        return true;
+    }
+
+    /// <summary>Removes every vector of a subject; returns how many.</summary>
+    public int RemoveSubject(Guid subjectId)
+    {
+        if (!_subjectOrdinal.TryGetValue(subjectId, out var ordinal))
+        {
+            return 0;
+        }
+
+        var victims = new List<Guid>();
+        for (var row = 0; row < Count; row++)
+        {
+            if (_subjectOfRow[row] == ordinal)
+            {
+                victims.Add(_imageIds[row]);
+            }
+        }
+
+        foreach (var id in victims)
+        {
+            Remove(id);
+        }
+
+        return victims.Count;
+    }
+
+    /// <summary>Moves every vector of <paramref name="from"/> to <paramref name="to"/> (a subject merge).</summary>
+    public void ReassignSubject(Guid from, Guid to)
+    {
+        if (!_subjectOrdinal.TryGetValue(from, out var fromOrdinal))
+        {
+            return;
+        }
+
+        var toOrdinal = OrdinalOf(to);
+        var rows = _subjectOfRow.AsSpan(0, Count);
+        for (var row = 0; row < rows.Length; row++)
+        {
+            if (rows[row] == fromOrdinal)
+            {
+                rows[row] = toOrdinal;
+            }
+        }
+    }
+
+    /// <summary>Drops everything.</summary>
+    public void Clear()
+    {
+        _chunks.Clear();
+        _rowOf.Clear();
+        _subjectOrdinal.Clear();
+        _subjects.Clear();
+        _imageIds = [];
+        _subjectOfRow = [];
+        Count = 0;
+    }
+
+    /// <summary>
+    /// The <paramref name="count"/> best matches for each unit query, best first; with <paramref name="perSubject"/>,
+    /// each subject appears once, with its best example. All queries are answered in one pass over the rows, so each
+    /// row is read from memory once however many faces the image had.
+    /// </summary>
+    public IndexMatch[][] Search(IReadOnlyList<float[]> unitQueries, int count, bool perSubject)
+    {
+        ArgumentNullException.ThrowIfNull(unitQueries);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var queries = new short[unitQueries.Count][];
+        for (var q = 0; q < queries.Length; q++)
+        {
+            if (unitQueries[q].Length != Dimension)
+            {
+                throw new ArgumentException($"Expected {Dimension} components, got {unitQueries[q].Length}.", nameof(unitQueries));
+            }
+
+            queries[q] = new short[Dimension];
+            Quantize(unitQueries[q], queries[q]);
+        }
+
+        var selectors = new TopK[queries.Length];
+        int[][]? bestPerSubject = null;
+        if (perSubject)
+        {
+            bestPerSubject = new int[queries.Length][];
+            for (var q = 0; q < queries.Length; q++)
+            {
+                bestPerSubject[q] = new int[_subjects.Count * 2];
+                bestPerSubject[q].AsSpan().Fill(int.MinValue);
+            }
+        }
+        else
+        {
+            for (var q = 0; q < queries.Length; q++)
+            {
+                selectors[q] = new TopK(Math.Min(count, Math.Max(Count, 1)));
+            }
+        }
+
+        for (int chunk = 0, row = 0; row < Count; chunk++)
+        {
+            var block = _chunks[chunk];
+            var end = Math.Min(Count, row + ChunkRows);
+            for (var offset = 0; row < end; row++, offset += Dimension)
+            {
+                ScanRow(block.AsSpan(offset, Dimension), row, queries, selectors, bestPerSubject);
+            }
+        }
+
+        var results = new IndexMatch[queries.Length][];
+        for (var q = 0; q < queries.Length; q++)
+        {
+            if (bestPerSubject is not null)
+            {
+                var selector = new TopK(Math.Min(count, Math.Max(_subjects.Count, 1)));
+                var best = bestPerSubject[q];
+                for (var s = 0; s < _subjects.Count; s++)
+                {
+                    if (best[2 * s] != int.MinValue)
+                    {
+                        selector.Offer(best[2 * s], best[(2 * s) + 1]);
+                    }
+                }
+
+                selectors[q] = selector;
+            }
+
+            results[q] = selectors[q].Drain(this);
+        }
+
+        return results;
+    }
+
+    private void ScanRow(ReadOnlySpan<short> vector, int row, short[][] queries, TopK[] selectors, int[][]? bestPerSubject)
+    {
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var score = Dot(vector, queries[q]);
+            if (bestPerSubject is null)
+            {
+                selectors[q].Offer(score, row);
+            }
+            else
+            {
+                // [2s] = best score of subject s, [2s + 1] = its row.
+                var best = bestPerSubject[q];
+                var slot = _subjectOfRow[row] * 2;
+                if (score > best[slot])
+                {
+                    best[slot] = score;
+                    best[slot + 1] = row;
+                }
+            }
+        }
+    }
+
+    /// <summary>Integer dot product of two fixed-point vectors.</summary>
+    internal static int Dot(ReadOnlySpan<short> a, ReadOnlySpan<short> b)
+    {
+        var length = a.Length;
+        ref var pa = ref MemoryMarshal.GetReference(a);
+        ref var pb = ref MemoryMarshal.GetReference(b);
+        var i = 0;
+        var sum = 0;
+        if (Avx512BW.IsSupported && length >= 64)
+        {
+            var acc0 = Vector512<int>.Zero;
+            var acc1 = Vector512<int>.Zero;
+            for (; i <= length - 64; i += 64)
+            {
+                acc0 = Avx512BW.Add(acc0, Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref pa, (nuint)i), Vector512.LoadUnsafe(ref pb, (nuint)i)));
+                acc1 = Avx512BW.Add(acc1, Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref pa, (nuint)(i + 32)), Vector512.LoadUnsafe(ref pb, (nuint)(i + 32))));
+            }
+
+            sum = Vector512.Sum(acc0 + acc1);
+        }
+        else if (Avx2.IsSupported && length >= 32)
+        {
+            var acc0 = Vector256<int>.Zero;
+            var acc1 = Vector256<int>.Zero;
+            for (; i <= length - 32; i += 32)
+            {
+                acc0 = Avx2.Add(acc0, Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref pa, (nuint)i), Vector256.LoadUnsafe(ref pb, (nuint)i)));
+                acc1 = Avx2.Add(acc1, Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref pa, (nuint)(i + 16)), Vector256.LoadUnsafe(ref pb, (nuint)(i + 16))));
+            }
+
+            sum = Vector256.Sum(acc0 + acc1);
+        }
+
+        for (; i < length; i++)
+        {
+            sum += Unsafe.Add(ref pa, i) * Unsafe.Add(ref pb, i);
+        }
+
+        return sum;
+    }
+
+    /// <summary>Fixed-point encoding of a unit vector (components beyond ±0.712 saturate; real embeddings stay far below).</summary>
+    internal static void Quantize(ReadOnlySpan<float> source, Span<short> destination)
+    {
+        for (var i = 0; i < source.Length; i++)
+        {
+            destination[i] = (short)Math.Clamp(MathF.Round(source[i] * Scale), -short.MaxValue, short.MaxValue);
+        }
+    }
+
+    private Span<short> RowSpan(int row) =>
+        _chunks[row / ChunkRows].AsSpan(row % ChunkRows * Dimension, Dimension);
+
+    private int OrdinalOf(Guid subjectId)
+    {
+        if (!_subjectOrdinal.TryGetValue(subjectId, out var ordinal))
+        {
+            ordinal = _subjects.Count;
+            _subjects.Add(subjectId);
+            _subjectOrdinal.Add(subjectId, ordinal);
+        }
+
+        return ordinal;
+    }
+
+    private void EnsureCapacity(int rows)
+    {
+        while (_chunks.Count * ChunkRows < rows)
+        {
+            _chunks.Add(GC.AllocateUninitializedArray<short>(ChunkRows * Dimension));
+        }
+
+        if (_imageIds.Length < rows)
+        {
+            var size = Math.Max(rows, Math.Max(16, _imageIds.Length * 2));
+            Array.Resize(ref _imageIds, size);
+            Array.Resize(ref _subjectOfRow, size);
+        }
+    }
+
+    /// <summary>Keeps the k highest scores in a min-heap; ties keep the earlier row.</summary>
+    private sealed class TopK(int capacity)
+    {
+        private readonly int[] _scores = new int[capacity];
+        private readonly int[] _rows = new int[capacity];
+        private int _size;
+
+        public void Offer(int score, int row)
+        {
+            if (_size < _scores.Length)
+            {
+                var i = _size++;
+                _scores[i] = score;
+                _rows[i] = row;
+                SiftUp(i);
+            }
+            else if (score > _scores[0])
+            {
+                _scores[0] = score;
+                _rows[0] = row;
+                SiftDown(0);
+            }
+        }
+
+        public IndexMatch[] Drain(EmbeddingIndex index)
+        {
+            var order = new int[_size];
+            for (var i = 0; i < _size; i++)
+            {
+                order[i] = i;
+            }
+
+            Array.Sort(order, (x, y) => _scores[x] != _scores[y] ? _scores[y].CompareTo(_scores[x]) : _rows[x].CompareTo(_rows[y]));
+            var result = new IndexMatch[_size];
+            for (var i = 0; i < order.Length; i++)
+            {
+                var row = _rows[order[i]];
+                result[i] = new IndexMatch(
+                    index._imageIds[row],
+                    index._subjects[index._subjectOfRow[row]],
+                    (float)(_scores[order[i]] * InverseScaleSquared));
+            }
+
+            return result;
+        }
+
+        // Min-heap on score; among equal scores the later row sits nearer the root, so it is evicted first.
+        private bool Less(int a, int b) => _scores[a] < _scores[b] || (_scores[a] == _scores[b] && _rows[a] > _rows[b]);
+
+        private void SiftUp(int i)
+        {
+            while (i > 0)
+            {
+                var parent = (i - 1) / 2;
+                if (!Less(i, parent))
+                {
+                    break;
+                }
+
+                Swap(i, parent);
+                i = parent;
+            }
+        }
+
+        private void SiftDown(int i)
+        {
+            while (true)
+            {
+                var left = (2 * i) + 1;
+                if (left >= _size)
+                {
+                    break;
+                }
+
+                var child = left + 1 < _size && Less(left + 1, left) ? left + 1 : left;
+                if (!Less(child, i))
+                {
+                    break;
+                }
+
+                Swap(i, child);
+                i = child;
+            }
+        }
+
+        private void Swap(int a, int b)
+        {
+            (_scores[a], _scores[b]) = (_scores[b], _scores[a]);
+            (_rows[a], _rows[b]) = (_rows[b], _rows[a]);
+        }
+    }
+}

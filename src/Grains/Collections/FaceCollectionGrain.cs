@@ -1,0 +1,254 @@
+using CompreFace.Grains.Persistence;
+using CompreFace.Inference;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CompreFace.Grains.Collections;
+
+/// <summary>
+/// One recognition service's face collection: its subjects, and the directory of its shards. The only writer of the
+/// collection's rows: every change is written to the store, then applied to the in-memory shards, then acknowledged.
+/// </summary>
+/// <remarks>
+/// Not reentrant, so writes are serialised per collection and concurrent adds cannot lose each other. Reads (search,
+/// listings) are <c>[ReadOnly]</c> on the interface and interleave with each other, never with a write, so the subject
+/// maps they read are stable across their awaits.
+/// </remarks>
+internal sealed partial class FaceCollectionGrain(
+    IFaceStore store,
+    IOptions<RecognitionOptions> options,
+    ILogger<FaceCollectionGrain> logger) : Grain, IFaceCollectionGrain, ISubjectCatalogGrain
+{
+    private readonly List<SubjectRecord> _subjects = [];
+    private readonly Dictionary<string, SubjectRecord> _subjectsByName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<Guid, SubjectRecord> _subjectsById = [];
+    private readonly SortedDictionary<int, int> _shardSizes = [];
+    private Guid _collectionId;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _collectionId = this.GetPrimaryKey();
+        foreach (var subject in await store.GetSubjectsAsync(_collectionId, cancellationToken))
+        {
+            Remember(subject);
+        }
+
+        foreach (var (shard, size) in await store.CountFacesByShardAsync(_collectionId, cancellationToken))
+        {
+            _shardSizes[shard] = size;
+        }
+
+        var faceCount = _shardSizes.Values.Sum();
+        LogActivated(logger, _collectionId, _subjects.Count, faceCount, _shardSizes.Count);
+
+        // Warm the shards now, in parallel, so the first recognition after a restart does not pay for loading them.
+        foreach (var shard in _shardSizes.Keys)
+        {
+            Shard(shard).GetSizeAsync(CancellationToken.None).Ignore();
+        }
+    }
+
+    // ---- examples -------------------------------------------------------------------------------------------------
+
+    async Task<Guid> IFaceCollectionGrain.AddFaceAsync(AddFaceCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var unit = FaceSimilarity.Normalize(command.Embedding);
+        var subject = _subjectsByName.GetValueOrDefault(command.Subject)
+            ?? await CreateSubjectAsync(command.Subject, cancellationToken);
+
+        var shard = ChooseShard();
+        var face = new FaceRecord(Guid.NewGuid(), subject.SubjectId, shard, unit, command.Calculator);
+        await store.AddFaceAsync(_collectionId, face, command.Image, cancellationToken);
+        _shardSizes[shard] = _shardSizes.GetValueOrDefault(shard) + 1;
+        await Shard(shard).AddAsync([new ShardFace(face.ImageId, face.SubjectId, unit)], cancellationToken);
+        return face.ImageId;
+    }
+
+    async Task<IReadOnlyList<FaceRef>> IFaceCollectionGrain.DeleteFacesAsync(IReadOnlyList<Guid> imageIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(imageIds);
+        if (imageIds.Count == 0)
+        {
+            return [];
+        }
+
+        var deleted = await store.DeleteFacesAsync(_collectionId, imageIds.Distinct().ToArray(), cancellationToken);
+        await Task.WhenAll(deleted.GroupBy(f => f.Shard).Select(group =>
+        {
+            _shardSizes[group.Key] = Math.Max(0, _shardSizes.GetValueOrDefault(group.Key) - group.Count());
+            return Shard(group.Key).RemoveAsync(group.Select(f => f.ImageId).ToArray(), cancellationToken);
+        }));
+        return deleted.Select(f => new FaceRef(f.ImageId, NameOf(f.SubjectId))).ToArray();
+    }
+
+    async Task<FacePage> IFaceCollectionGrain.ListFacesAsync(string? subject, int page, int size, CancellationToken cancellationToken)
+    {
+        var (faces, total) = await store.ListFacesAsync(_collectionId, subject, page, size, cancellationToken);
+        return new FacePage(faces.Select(f => new FaceRef(f.ImageId, f.Subject)).ToArray(), total);
+    }
+
+    async Task<StoredFace?> IFaceCollectionGrain.GetFaceAsync(Guid imageId, CancellationToken cancellationToken)
+    {
+        var face = await store.GetFaceAsync(_collectionId, imageId, cancellationToken);
+        return face is null ? null : new StoredFace(NameOf(face.SubjectId), face.Embedding);
+    }
+
+    Task<byte[]?> IFaceCollectionGrain.GetImageAsync(Guid imageId, CancellationToken cancellationToken) =>
+        store.GetImageAsync(_collectionId, imageId, cancellationToken);
+
+    async Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> IFaceCollectionGrain.SearchAsync(FaceSearch search, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        var queries = search.Embeddings.Select(e => FaceSimilarity.Normalize(e)).ToArray();
+        var shards = _shardSizes.Where(s => s.Value > 0).Select(s => s.Key).ToArray();
+        if (shards.Length == 0 || queries.Length == 0)
+        {
+            return queries.Select(_ => (IReadOnlyList<FaceMatch>)[]).ToArray();
+        }
+
+        var count = Math.Max(1, search.Count);
+        var perShard = await Task.WhenAll(shards.Select(s => Shard(s).SearchAsync(queries, count, search.PerSubject, cancellationToken)));
+        var results = new IReadOnlyList<FaceMatch>[queries.Length];
+        for (var q = 0; q < queries.Length; q++)
+        {
+            // Shards are merged in shard order, so equal scores keep a stable order across calls.
+            var candidates = perShard.SelectMany(shardHits => shardHits[q]);
+            if (search.PerSubject && shards.Length > 1)
+            {
+                candidates = candidates.GroupBy(m => m.SubjectId).Select(g => g.MaxBy(m => m.Cosine)!);
+            }
+
+            results[q] = candidates
+                .OrderByDescending(m => m.Cosine)
+                .Take(count)
+                .Select(m => new FaceMatch(NameOf(m.SubjectId), m.Cosine, m.ImageId))
+                .ToArray();
+        }
+
+        return results;
+    }
+
+    // ---- subjects -------------------------------------------------------------------------------------------------
+
+    async Task<bool> ISubjectCatalogGrain.AddSubjectAsync(string subject, CancellationToken cancellationToken)
+    {
+        if (_subjectsByName.ContainsKey(subject))
+        {
+            return false;
+        }
+
+        await CreateSubjectAsync(subject, cancellationToken);
+        return true;
+    }
+
+    async Task<SubjectRenameOutcome> ISubjectCatalogGrain.RenameSubjectAsync(string subject, string newName, CancellationToken cancellationToken)
+    {
+        if (!_subjectsByName.TryGetValue(subject, out var old))
+        {
+            return SubjectRenameOutcome.NotFound;
+        }
+
+        if (string.Equals(subject, newName, StringComparison.Ordinal))
+        {
+            return SubjectRenameOutcome.Unchanged;
+        }
+
+        if (_subjectsByName.TryGetValue(newName, out var target) && target.SubjectId != old.SubjectId)
+        {
+            await store.MergeSubjectAsync(_collectionId, old.SubjectId, target.SubjectId, cancellationToken);
+            Forget(old);
+            await ForEachShardAsync(s => s.ChangeSubjectAsync(old.SubjectId, target.SubjectId, cancellationToken));
+            return SubjectRenameOutcome.Merged;
+        }
+
+        await store.RenameSubjectAsync(_collectionId, old.SubjectId, newName, cancellationToken);
+        Forget(old);
+        Remember(old with { Name = newName });
+        return SubjectRenameOutcome.Renamed;
+    }
+
+    async Task<SubjectDeletion?> ISubjectCatalogGrain.DeleteSubjectAsync(string subject, CancellationToken cancellationToken)
+    {
+        if (!_subjectsByName.TryGetValue(subject, out var record))
+        {
+            return null;
+        }
+
+        var faces = await store.DeleteSubjectsAsync(_collectionId, [record.SubjectId], cancellationToken);
+        Forget(record);
+        await ForEachShardAsync(s => s.ChangeSubjectAsync(record.SubjectId, null, cancellationToken));
+        await RefreshShardSizesAsync(cancellationToken);
+        return new SubjectDeletion(record.Name, faces);
+    }
+
+    async Task<int> ISubjectCatalogGrain.DeleteAllSubjectsAsync(CancellationToken cancellationToken)
+    {
+        var count = await store.DeleteCollectionAsync(_collectionId, cancellationToken);
+        await ForEachShardAsync(s => s.ClearAsync(cancellationToken));
+        _subjects.Clear();
+        _subjectsByName.Clear();
+        _subjectsById.Clear();
+        _shardSizes.Clear();
+        return count;
+    }
+
+    Task<IReadOnlyList<string>> ISubjectCatalogGrain.ListSubjectsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>(_subjects.Select(s => s.Name).ToArray());
+
+    // ---- helpers --------------------------------------------------------------------------------------------------
+
+    private async Task<SubjectRecord> CreateSubjectAsync(string name, CancellationToken cancellationToken)
+    {
+        var subject = new SubjectRecord(Guid.NewGuid(), name);
+        await store.AddSubjectAsync(_collectionId, subject, cancellationToken);
+        Remember(subject);
+        return subject;
+    }
+
+    /// <summary>The first shard with room, so shards fill up one after another and stay few.</summary>
+    private int ChooseShard()
+    {
+        var capacity = options.Value.ShardCapacity;
+        for (var shard = 0; ; shard++)
+        {
+            if (_shardSizes.GetValueOrDefault(shard) < capacity)
+            {
+                return shard;
+            }
+        }
+    }
+
+    private async Task RefreshShardSizesAsync(CancellationToken cancellationToken)
+    {
+        var sizes = await store.CountFacesByShardAsync(_collectionId, cancellationToken);
+        foreach (var shard in _shardSizes.Keys.ToArray())
+        {
+            _shardSizes[shard] = sizes.GetValueOrDefault(shard);
+        }
+    }
+
+    private Task ForEachShardAsync(Func<IFaceShardGrain, Task> action) =>
+        Task.WhenAll(_shardSizes.Keys.Select(shard => action(Shard(shard))));
+
+    private IFaceShardGrain Shard(int shard) => GrainFactory.GetGrain<IFaceShardGrain>(FaceShardGrain.KeyOf(_collectionId, shard));
+
+    private string NameOf(Guid subjectId) => _subjectsById.TryGetValue(subjectId, out var s) ? s.Name : string.Empty;
+
+    private void Remember(SubjectRecord subject)
+    {
+        _subjects.Add(subject);
+        _subjectsById[subject.SubjectId] = subject;
+        _subjectsByName.TryAdd(subject.Name, subject);
+    }
+
+    private void Forget(SubjectRecord subject)
+    {
+        _subjects.RemoveAll(s => s.SubjectId == subject.SubjectId);
+        _subjectsById.Remove(subject.SubjectId);
+        _subjectsByName.Remove(subject.Name);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Collection {CollectionId} activated: {Subjects} subjects, {Faces} faces in {Shards} shards")]
+    private static partial void LogActivated(ILogger logger, Guid collectionId, int subjects, int faces, int shards);
+}

@@ -1,0 +1,51 @@
+using Orleans.Concurrency;
+
+namespace CompreFace.Grains.Collections;
+
+/// <summary>A vector to hold in a shard.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.ShardFace")]
+public sealed record ShardFace(
+    [property: Id(0)] Guid ImageId,
+    [property: Id(1)] Guid SubjectId,
+    [property: Id(2)] float[] UnitVector);
+
+/// <summary>A match found by a shard.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.ShardMatch")]
+public sealed record ShardMatch(
+    [property: Id(0)] Guid ImageId,
+    [property: Id(1)] Guid SubjectId,
+    [property: Id(2)] float Cosine);
+
+/// <summary>
+/// Up to <see cref="RecognitionOptions.ShardCapacity"/> vectors of one collection, in memory, keyed
+/// <c>"{collectionId:N}/{shard}"</c>. Loads its rows from the store on activation; the collection grain writes the store
+/// first and then tells the shard, so a shard that dies loses nothing. Shards of a big collection can live on different
+/// silos and are searched in parallel.
+/// </summary>
+[Alias("CompreFace.IFaceShardGrain")]
+public interface IFaceShardGrain : IGrainWithStringKey
+{
+    /// <summary>Adds vectors already stored.</summary>
+    [Alias("AddAsync")]
+    Task AddAsync(IReadOnlyList<ShardFace> faces, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets vectors already deleted from the store.</summary>
+    [Alias("RemoveAsync")]
+    Task RemoveAsync(IReadOnlyList<Guid> imageIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Applies a subject deletion or merge already made in the store (<paramref name="mergeInto"/> null = delete).</summary>
+    [Alias("ChangeSubjectAsync")]
+    Task ChangeSubjectAsync(Guid subjectId, Guid? mergeInto, CancellationToken cancellationToken = default);
+
+    /// <summary>Drops every vector (the collection was emptied).</summary>
+    [Alias("ClearAsync")]
+    Task ClearAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Best matches per unit query, best first.</summary>
+    [Alias("SearchAsync"), ReadOnly]
+    Task<ShardMatch[][]> SearchAsync(IReadOnlyList<float[]> unitQueries, int count, bool perSubject, CancellationToken cancellationToken = default);
+
+    /// <summary>Number of vectors held and bytes used (activates and loads the shard).</summary>
+    [Alias("GetSizeAsync"), ReadOnly]
+    Task<(int Count, long Bytes)> GetSizeAsync(CancellationToken cancellationToken = default);
+}

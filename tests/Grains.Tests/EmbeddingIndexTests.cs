@@ -1,0 +1,161 @@
+using CompreFace.Grains.Collections;
+
+namespace CompreFace.Grains.Tests;
+
+public sealed class EmbeddingIndexTests
+{
+    private static float[] RandomUnit(Random random, int dimension)
+    {
+        var v = new float[dimension];
+        double norm = 0;
+        for (var i = 0; i < dimension; i++)
+        {
+            // Sum of uniforms: roughly Gaussian, so directions are roughly uniform on the sphere.
+            v[i] = (float)(random.NextDouble() + random.NextDouble() + random.NextDouble() - 1.5);
+            norm += v[i] * v[i];
+        }
+
+        var inv = (float)(1 / Math.Sqrt(norm));
+        for (var i = 0; i < dimension; i++)
+        {
+            v[i] *= inv;
+        }
+
+        return v;
+    }
+
+    private static double ExactDot(float[] a, float[] b)
+    {
+        double s = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            s += (double)a[i] * b[i];
+        }
+
+        return s;
+    }
+
+    [Theory]
+    [InlineData(512)]
+    [InlineData(128)]
+    [InlineData(100)]
+    public void Search_RandomVectors_MatchesExactFloat32Ranking(int dimension)
+    {
+        var random = new Random(1234);
+        var index = new EmbeddingIndex(dimension);
+        var vectors = new List<(Guid Id, float[] V)>();
+        for (var i = 0; i < 5000; i++)
+        {
+            var v = RandomUnit(random, dimension);
+            var id = Guid.NewGuid();
+            vectors.Add((id, v));
+            index.Add(id, Guid.NewGuid(), v);
+        }
+
+        // Queries near stored vectors (like a second photo of an enrolled person) and random ones.
+        var queries = Enumerable.Range(0, 20).Select(i =>
+        {
+            var q = RandomUnit(random, dimension);
+            if (i % 2 == 0)
+            {
+                var target = vectors[random.Next(vectors.Count)].V;
+                for (var j = 0; j < dimension; j++)
+                {
+                    q[j] = target[j] + (0.05f * q[j]);
+                }
+            }
+
+            return FaceSimilarityUnit(q);
+        }).ToArray();
+
+        var results = index.Search(queries, 5, perSubject: false);
+
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var exact = vectors.Select(v => (v.Id, Score: ExactDot(v.V, queries[q]))).OrderByDescending(x => x.Score).Take(5).ToArray();
+            Assert.Equal(5, results[q].Length);
+            Assert.Equal(exact[0].Id, results[q][0].ImageId);
+            for (var k = 0; k < 5; k++)
+            {
+                Assert.Equal(exact[k].Score, results[q][k].Cosine, 1e-3);
+            }
+
+            Assert.True(results[q].Zip(results[q].Skip(1)).All(p => p.First.Cosine >= p.Second.Cosine));
+        }
+    }
+
+    [Fact]
+    public void Remove_MiddleRow_IsNoLongerFoundAndOthersStay()
+    {
+        var random = new Random(7);
+        var index = new EmbeddingIndex(64);
+        var ids = Enumerable.Range(0, 10).Select(_ => Guid.NewGuid()).ToArray();
+        var vectors = ids.Select(_ => RandomUnit(random, 64)).ToArray();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            index.Add(ids[i], Guid.NewGuid(), vectors[i]);
+        }
+
+        Assert.True(index.Remove(ids[3]));
+        Assert.False(index.Remove(ids[3]));
+
+        Assert.Equal(9, index.Count);
+        Assert.NotEqual(ids[3], index.Search([vectors[3]], 1, false)[0][0].ImageId);
+        Assert.Equal(ids[9], index.Search([vectors[9]], 1, false)[0][0].ImageId);
+        Assert.Equal(ids[0], index.Search([vectors[0]], 1, false)[0][0].ImageId);
+    }
+
+    [Fact]
+    public void Search_PerSubject_ReturnsEachSubjectOnceWithItsBestExample()
+    {
+        var random = new Random(3);
+        var index = new EmbeddingIndex(32);
+        var query = RandomUnit(random, 32);
+        var alice = Guid.NewGuid();
+        var bob = Guid.NewGuid();
+        var aliceBest = Guid.NewGuid();
+        index.Add(aliceBest, alice, query);
+        index.Add(Guid.NewGuid(), alice, Blend(query, RandomUnit(random, 32), 0.9f));
+        index.Add(Guid.NewGuid(), bob, Blend(query, RandomUnit(random, 32), 0.5f));
+
+        var examples = index.Search([query], 3, perSubject: false)[0];
+        var subjects = index.Search([query], 3, perSubject: true)[0];
+
+        Assert.Equal([alice, alice, bob], examples.Select(m => m.SubjectId));
+        Assert.Equal([alice, bob], subjects.Select(m => m.SubjectId));
+        Assert.Equal(aliceBest, subjects[0].ImageId);
+        Assert.Equal(1.0, subjects[0].Cosine, 1e-4);
+    }
+
+    [Fact]
+    public void ReassignAndRemoveSubject_MoveThenDeleteExamples()
+    {
+        var random = new Random(5);
+        var index = new EmbeddingIndex(16);
+        var from = Guid.NewGuid();
+        var to = Guid.NewGuid();
+        var v = RandomUnit(random, 16);
+        index.Add(Guid.NewGuid(), from, v);
+        index.Add(Guid.NewGuid(), from, RandomUnit(random, 16));
+
+        index.ReassignSubject(from, to);
+        Assert.Equal(to, index.Search([v], 1, false)[0][0].SubjectId);
+
+        Assert.Equal(2, index.RemoveSubject(to));
+        Assert.Equal(0, index.Count);
+        Assert.Equal(0, index.RemoveSubject(from));
+    }
+
+    [Fact]
+    public void Add_WrongDimension_Throws()
+    {
+        var index = new EmbeddingIndex(8);
+
+        Assert.Throws<ArgumentException>(() => index.Add(Guid.NewGuid(), Guid.NewGuid(), new float[9]));
+    }
+
+    private static float[] Blend(float[] a, float[] b, float weight) =>
+        FaceSimilarityUnit(a.Zip(b, (x, y) => (weight * x) + ((1 - weight) * y)).ToArray());
+
+    private static float[] FaceSimilarityUnit(float[] v) => CompreFace.Inference.FaceSimilarity.Normalize(v);
+}
