@@ -66,16 +66,23 @@ public static class FaceAligner
     /// three planes B, G, R of <c>(v − 127) / 128</c> into <paramref name="chw"/> (length 3·112·112). Bilinear sampling; outside
     /// the image reads as black, like <c>cv2.warpAffine</c>'s default border.
     /// </summary>
-    public static void AlignToChw(DecodedImage image, IReadOnlyList<PointF> landmarks, Span<float> chw)
+    public static void AlignToChw(DecodedImage image, IReadOnlyList<PointF> landmarks, Span<float> chw) =>
+        AlignToChw(image, landmarks, Template, Size, PixelNormalization.FacePlugin, chw);
+
+    /// <summary>
+    /// Aligns <paramref name="landmarks"/> onto <paramref name="template"/> in a <paramref name="size"/>² crop and writes it as three
+    /// normalised planes. Embedders differ in framing (ArcFace 112, dlib 150 chip) and normalisation, not in the warp itself.
+    /// </summary>
+    internal static void AlignToChw(DecodedImage image, IReadOnlyList<PointF> landmarks, IReadOnlyList<PointF> template, int size, in PixelNormalization norm, Span<float> chw)
     {
         ArgumentNullException.ThrowIfNull(image);
-        const int Plane = Size * Size;
-        if (chw.Length < 3 * Plane)
+        var plane = size * size;
+        if (chw.Length < 3 * plane)
         {
             throw new ArgumentException("Tensor slice too small.", nameof(chw));
         }
 
-        var (a, b, tx, ty) = EstimateSimilarity(landmarks, Template);
+        var (a, b, tx, ty) = EstimateSimilarity(landmarks, template);
 
         // Inverse of [a −b; b a]: each output pixel looks up its source position.
         var det = (a * a) + (b * b);
@@ -86,16 +93,17 @@ public static class FaceAligner
         var w = image.Width;
         var h = image.Height;
         var src = image.Bgr.AsSpan(0, w * h * 3);
-        var pb = chw[..Plane];
-        var pg = chw.Slice(Plane, Plane);
-        var pr = chw.Slice(2 * Plane, Plane);
-        const float Mean = 127f;
-        const float InvStd = 1f / 128f;
+        var p0 = chw[..plane];
+        var p1 = chw.Slice(plane, plane);
+        var p2 = chw.Slice(2 * plane, plane);
+        int c0 = norm.SourceChannel(0), c1 = norm.SourceChannel(1), c2 = norm.SourceChannel(2);
+        float m0 = norm.Mean0, m1 = norm.Mean1, m2 = norm.Mean2, scale = norm.Scale;
+        var stride = w * 3;
 
-        for (var v = 0; v < Size; v++)
+        for (var v = 0; v < size; v++)
         {
             var dy = v - fty;
-            for (var u = 0; u < Size; u++)
+            for (var u = 0; u < size; u++)
             {
                 var dx = u - ftx;
                 var x = (ia * dx) + (ib * dy);
@@ -104,20 +112,34 @@ public static class FaceAligner
                 var y0 = (int)MathF.Floor(y);
                 var fx = x - x0;
                 var fy = y - y0;
-                float cb = 0, cg = 0, cr = 0;
-                Accumulate(src, w, h, x0, y0, (1 - fx) * (1 - fy), ref cb, ref cg, ref cr);
-                Accumulate(src, w, h, x0 + 1, y0, fx * (1 - fy), ref cb, ref cg, ref cr);
-                Accumulate(src, w, h, x0, y0 + 1, (1 - fx) * fy, ref cb, ref cg, ref cr);
-                Accumulate(src, w, h, x0 + 1, y0 + 1, fx * fy, ref cb, ref cg, ref cr);
-                var o = (v * Size) + u;
-                pb[o] = (cb - Mean) * InvStd;
-                pg[o] = (cg - Mean) * InvStd;
-                pr[o] = (cr - Mean) * InvStd;
+                float s0, s1, s2;
+                if ((uint)x0 < (uint)(w - 1) && (uint)y0 < (uint)(h - 1))
+                {
+                    // All four neighbours inside (almost every pixel of a face crop): no per-tap border tests.
+                    var o = (y0 * stride) + (x0 * 3);
+                    float w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+                    s0 = (src[o + c0] * w00) + (src[o + 3 + c0] * w01) + (src[o + stride + c0] * w10) + (src[o + stride + 3 + c0] * w11);
+                    s1 = (src[o + c1] * w00) + (src[o + 3 + c1] * w01) + (src[o + stride + c1] * w10) + (src[o + stride + 3 + c1] * w11);
+                    s2 = (src[o + c2] * w00) + (src[o + 3 + c2] * w01) + (src[o + stride + c2] * w10) + (src[o + stride + 3 + c2] * w11);
+                }
+                else
+                {
+                    s0 = s1 = s2 = 0;
+                    Accumulate(src, w, h, x0, y0, (1 - fx) * (1 - fy), c0, c1, c2, ref s0, ref s1, ref s2);
+                    Accumulate(src, w, h, x0 + 1, y0, fx * (1 - fy), c0, c1, c2, ref s0, ref s1, ref s2);
+                    Accumulate(src, w, h, x0, y0 + 1, (1 - fx) * fy, c0, c1, c2, ref s0, ref s1, ref s2);
+                    Accumulate(src, w, h, x0 + 1, y0 + 1, fx * fy, c0, c1, c2, ref s0, ref s1, ref s2);
+                }
+
+                var i = (v * size) + u;
+                p0[i] = (s0 - m0) * scale;
+                p1[i] = (s1 - m1) * scale;
+                p2[i] = (s2 - m2) * scale;
             }
         }
     }
 
-    private static void Accumulate(ReadOnlySpan<byte> src, int w, int h, int x, int y, float weight, ref float b, ref float g, ref float r)
+    private static void Accumulate(ReadOnlySpan<byte> src, int w, int h, int x, int y, float weight, int c0, int c1, int c2, ref float s0, ref float s1, ref float s2)
     {
         if ((uint)x >= (uint)w || (uint)y >= (uint)h || weight == 0)
         {
@@ -125,8 +147,8 @@ public static class FaceAligner
         }
 
         var o = ((y * w) + x) * 3;
-        b += src[o] * weight;
-        g += src[o + 1] * weight;
-        r += src[o + 2] * weight;
+        s0 += src[o + c0] * weight;
+        s1 += src[o + c1] * weight;
+        s2 += src[o + c2] * weight;
     }
 }

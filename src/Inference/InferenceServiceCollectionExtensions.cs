@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CompreFace.Inference;
 
@@ -22,8 +23,12 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<OnnxRuntimeHost>();
         services.TryAddSingleton<IInferenceRuntimeInfo>(static sp => sp.GetRequiredService<OnnxRuntimeHost>());
         services.TryAddSingleton<IImageDecoder, ImageDecoder>();
-        services.TryAddSingleton<IFaceDetector, YuNetDetector>();
-        services.TryAddSingleton<IFaceEmbedder, MobileFaceNetEmbedder>();
+        services.TryAddSingleton<IFaceDetector>(static sp => sp.GetRequiredService<IOptions<InferenceOptions>>().Value.Detector == "ultraface"
+            ? ActivatorUtilities.CreateInstance<UltraFaceDetector>(sp)
+            : ActivatorUtilities.CreateInstance<YuNetDetector>(sp));
+        services.TryAddSingleton<IFaceEmbedder>(static sp => sp.GetRequiredService<IOptions<InferenceOptions>>().Value.Embedder == "dlib"
+            ? ActivatorUtilities.CreateInstance<DlibResNetEmbedder>(sp)
+            : ActivatorUtilities.CreateInstance<MobileFaceNetEmbedder>(sp));
         services.TryAddSingleton<FacePipeline>();
         services.AddHostedService<InferenceStartup>();
         return services;

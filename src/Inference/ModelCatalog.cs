@@ -54,11 +54,12 @@ public static class ModelCatalog
     public static IReadOnlyList<ModelDescriptor> All { get; } =
         [YuNet640, YuNetDynamic, MobileFaceNet512, DlibResNet128, UltraFace, Landmark68, AgeGender, HeadPose, Mask, Liveness, Expression];
 
-    /// <summary>The detector file for <see cref="InferenceOptions.Detector"/>.</summary>
+    /// <summary>The detector file for <see cref="InferenceOptions.Detector"/> (<c>ultraface</c> also loads <see cref="Landmark68"/>).</summary>
     public static ModelDescriptor ForDetector(string name) => name switch
     {
         "yunet" => YuNet640,
         "yunet-dynamic" => YuNetDynamic,
+        "ultraface" => UltraFace,
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown detector."),
     };
 
@@ -66,6 +67,7 @@ public static class ModelCatalog
     public static ModelDescriptor ForEmbedder(string name) => name switch
     {
         "mobilefacenet" => MobileFaceNet512,
+        "dlib" => DlibResNet128,
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown embedder."),
     };
 

@@ -42,14 +42,21 @@ public sealed class InferenceOptions
     [Range(0, 64)]
     public int IntraOpThreads { get; set; }
 
-    /// <summary>Detector model: <c>yunet</c> (fixed 640×640 input) or <c>yunet-dynamic</c> (input shaped like the image, multiple of 32).</summary>
+    /// <summary>
+    /// Detector model: <c>yunet</c> (fixed 640×640 input), <c>yunet-dynamic</c> (input shaped like the image, multiple of 32), or
+    /// <c>ultraface</c> (UltraFace RFB-320 boxes + face-api 68-point landmarks; both npm-obtainable, less accurate on small faces,
+    /// docs/decisions/0005-alternative-models.md).
+    /// </summary>
     [Required]
-    [RegularExpression("^(yunet|yunet-dynamic)$")]
+    [RegularExpression("^(yunet|yunet-dynamic|ultraface)$")]
     public string Detector { get; set; } = "yunet";
 
-    /// <summary>Embedding model: <c>mobilefacenet</c> (512-d).</summary>
+    /// <summary>
+    /// Embedding model: <c>mobilefacenet</c> (512-d) or <c>dlib</c> (dlib ResNet 128-d: public-domain weights, narrower same/different
+    /// gap, docs/decisions/0005-alternative-models.md). Embeddings of different models are not comparable: changing it means re-enrolling.
+    /// </summary>
     [Required]
-    [RegularExpression("^mobilefacenet$")]
+    [RegularExpression("^(mobilefacenet|dlib)$")]
     public string Embedder { get; set; } = "mobilefacenet";
 
     /// <summary>CompreFace's <c>max_detect_size</c>: images are scaled down so their longer side is at most this before detection.</summary>

@@ -11,6 +11,8 @@ namespace CompreFace.Inference.Tests;
 /// <summary>One set of real sessions for every test class in the collection (loading and verifying models once).</summary>
 public sealed class InferenceFixture : IDisposable
 {
+    private readonly Dictionary<(string Detector, string Embedder), ServiceProvider> _configured = [];
+
     public InferenceFixture()
     {
         Provider = Build(new Dictionary<string, string?> { ["Models:Path"] = SharedData.ModelsDirectory });
@@ -29,6 +31,31 @@ public sealed class InferenceFixture : IDisposable
     public IFaceDetector Detector { get; }
 
     public IFaceEmbedder Embedder { get; }
+
+    /// <summary>The pipeline for another <c>Inference:Detector</c> / <c>Inference:Embedder</c> pair, built once and shared.</summary>
+    public FacePipeline PipelineFor(string detector, string embedder = "mobilefacenet")
+    {
+        if (detector == "yunet" && embedder == "mobilefacenet")
+        {
+            return Pipeline;
+        }
+
+        lock (_configured)
+        {
+            if (!_configured.TryGetValue((detector, embedder), out var provider))
+            {
+                provider = Build(new Dictionary<string, string?>
+                {
+                    ["Models:Path"] = SharedData.ModelsDirectory,
+                    ["Inference:Detector"] = detector,
+                    ["Inference:Embedder"] = embedder,
+                });
+                _configured[(detector, embedder)] = provider;
+            }
+
+            return provider.GetRequiredService<FacePipeline>();
+        }
+    }
 
     /// <summary>Composes the inference layer as a host would: options bound from configuration, then validated and started.</summary>
     public static ServiceProvider Build(IDictionary<string, string?> settings, ILoggerFactory? loggerFactory = null)
@@ -60,7 +87,15 @@ public sealed class InferenceFixture : IDisposable
         return provider;
     }
 
-    public void Dispose() => Provider.Dispose();
+    public void Dispose()
+    {
+        foreach (var provider in _configured.Values)
+        {
+            provider.Dispose();
+        }
+
+        Provider.Dispose();
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -67,17 +67,21 @@ public sealed class PipelineTests(InferenceFixture fixture, ITestOutputHelper ou
         Assert.ThrowsAny<OperationCanceledException>(() => fixture.Pipeline.Analyze(SharedData.Read("compreface-samples/sample_images/000_5.jpg"), new FaceAnalysisOptions(), cts.Token));
     }
 
-    [Fact]
-    public void Embed_SeveralFaces_BatchedEqualsOneByOne()
+    [Theory]
+    [InlineData("mobilefacenet", 512)]
+    [InlineData("dlib", 128)]
+    public void Embed_SeveralFaces_BatchedEqualsOneByOne(string embedderName, int dimension)
     {
+        var embedder = fixture.PipelineFor("yunet", embedderName).Embedder;
         var image = fixture.Decoder.Decode(SharedData.Read("compreface-samples/sample_images/000_5.jpg"));
         var faces = fixture.Detector.Detect(image, fixture.Detector.DefaultThreshold);
         Assert.Equal(5, faces.Count);
-        var batched = fixture.Embedder.Embed(image, faces);
-        output.WriteLine($"batched: {((MobileFaceNetEmbedder)fixture.Embedder).IsBatched}");
+        var batched = embedder.Embed(image, faces);
+        output.WriteLine($"batched: {((AlignedFaceEmbedder)embedder).IsBatched}");
+        Assert.Equal(dimension, embedder.Dimension);
         for (var i = 0; i < faces.Count; i++)
         {
-            var single = fixture.Embedder.Embed(image, [faces[i]])[0];
+            var single = embedder.Embed(image, [faces[i]])[0];
             for (var k = 0; k < single.Length; k++)
             {
                 Assert.Equal(single[k], batched[i][k], 1e-4f);

@@ -30,6 +30,35 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public void Startup_UltraFaceWithoutLandmarkModel_FailsNamingLandmarkFile()
+    {
+        foreach (var model in new[] { ModelCatalog.UltraFace, ModelCatalog.MobileFaceNet512 })
+        {
+            File.Copy(Path.Combine(SharedData.ModelsDirectory, model.FileName), Path.Combine(_directory, model.FileName));
+        }
+
+        var ex = FindModelError(() => InferenceFixture.Build(new Dictionary<string, string?> { ["Models:Path"] = _directory, ["Inference:Detector"] = "ultraface" }));
+        Assert.Contains(ModelCatalog.Landmark68.FileName, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("missing", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ultraface", "dlib", "ultraface.FaceDetector@", "dlib.Calculator@")]
+    [InlineData("yunet-dynamic", "mobilefacenet", "yunet.FaceDetector@", "mobilefacenet.Calculator@")]
+    public void Startup_ConfiguredModels_AreTheOnesUsed(string detector, string embedder, string detectorVersion, string calculatorVersion)
+    {
+        using var provider = InferenceFixture.Build(new Dictionary<string, string?>
+        {
+            ["Models:Path"] = SharedData.ModelsDirectory,
+            ["Inference:Detector"] = detector,
+            ["Inference:Embedder"] = embedder,
+        });
+        var pipeline = provider.GetRequiredService<FacePipeline>();
+        Assert.StartsWith(detectorVersion, pipeline.Detector.Version, StringComparison.Ordinal);
+        Assert.StartsWith(calculatorVersion, pipeline.Embedder.Version, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Startup_InvalidOption_FailsValidation()
     {
         var ex = Assert.ThrowsAny<Exception>(() => InferenceFixture.Build(new Dictionary<string, string?>
