@@ -85,8 +85,7 @@ internal static class SearchBenchmark
         }
 
         var single = Time(settings, queries, q => index.Search([q], 1, false));
-        var parallel = Time(settings, queries, q =>
-            Task.WhenAll(shards.Select(s => Task.Run(() => s.Search([q], 1, false)))).GetAwaiter().GetResult());
+        var parallel = Time(settings, queries, q => Parallel.ForEach(shards, s => s.Search([q], 1, false)));
         var numpy = await NumpyAsync(data, queries, n, settings);
         var bytesPerFace = (double)index.ApproximateBytes / n;
         var ours = Math.Min(single.Median, parallel.Median);
