@@ -24,6 +24,8 @@ public static class ApiExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        services.AddOptions<StorageView>().BindConfiguration(StorageView.SectionName);
+
         // Request size: RequestNormalizationMiddleware sets the server's per-request body limit on API paths (chunked
         // bodies too); the form reader stops at the same limit.
         services.AddOptions<FormOptions>()

@@ -22,12 +22,6 @@ public sealed class ApiOptions : IValidatableObject
     [Range(1, long.MaxValue)]
     public long MaxRequestSize { get; set; } = 10 * 1024 * 1024;
 
-    /// <summary>
-    /// Whether the original upload of every added example is stored, so that it can be downloaded (CompreFace
-    /// <c>SAVE_IMAGES_TO_DB</c>, default true). Reported by <c>GET /api/v1/consistence/status</c>.
-    /// </summary>
-    public bool SaveImagesToDb { get; set; } = true;
-
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -38,4 +32,18 @@ public sealed class ApiOptions : IValidatableObject
                 [nameof(MaxFileSize), nameof(MaxRequestSize)]);
         }
     }
+}
+
+/// <summary>
+/// The part of the node's <c>Storage</c> section the HTTP tier reads: whether original uploads are kept (CompreFace's
+/// <c>SAVE_IMAGES_TO_DB</c>, default true). The store itself reads the same key; the API reports it in
+/// <c>GET /api/v1/consistence/status</c> and does not ship images to the collection when they would be dropped.
+/// </summary>
+public sealed class StorageView
+{
+    /// <summary>The store's section.</summary>
+    public const string SectionName = "Storage";
+
+    /// <summary><c>Storage:SaveImages</c>.</summary>
+    public bool SaveImages { get; set; } = true;
 }

@@ -1,22 +1,35 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using CompreFace.Grains;
+using CompreFace.WebApi.Http;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace CompreFace.WebApi.Tests;
 
 /// <summary>
 /// The real node (<c>src/Silo/Program.cs</c>): an in-process Orleans silo on free ports with the real models, shared
-/// by every test class through <see cref="ApiTestGroup"/> because loading the models is the expensive part.
+/// by every test class through <see cref="ApiTestGroup"/> because loading the models is the expensive part. Face
+/// collections live in the embedded default store (SQLite) under a fresh temporary data directory.
 /// </summary>
-public sealed class ApiFactory : WebApplicationFactory<Program>
+public class ApiFactory : WebApplicationFactory<Program>
 {
     public const string RecognitionKey = "00000000-0000-0000-0000-000000000002";
     public const string DetectionKey = "00000000-0000-0000-0000-000000000003";
     public const string VerificationKey = "00000000-0000-0000-0000-000000000004";
 
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "cf-webapi-tests-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>Requests counted per service id (the <see cref="IFaceServiceRequestCounter"/> hook).</summary>
+    public RecordingRequestCounter RequestCounter { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.UseEnvironment("Testing");
         builder.UseSetting("Models:Path", SharedData.Models);
         builder.UseSetting("Cluster:SiloPort", FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -24,6 +37,33 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("Cluster:ClusterId", "webapi-tests-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Orleans", "Error");
+        builder.UseSetting("Storage:DataDirectory", _dataDirectory);
+        ConfigureStore(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<IFaceServiceRequestCounter>(RequestCounter));
+    }
+
+    /// <summary>The store of this node; the default is the embedded SQLite file under the temporary data directory.</summary>
+    protected virtual void ConfigureStore(IWebHostBuilder builder)
+    {
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp directory left behind is harmless.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
     }
 
     private static int FreeTcpPort()
@@ -34,9 +74,134 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>One node for all HTTP tests.</summary>
+/// <summary>
+/// The same node on PostgreSQL: a fresh database <c>cf_api_&lt;guid&gt;</c> on the server of
+/// <c>COMPREFACE_TEST_POSTGRES</c>, dropped afterwards.
+/// </summary>
+public sealed class PostgresApiFactory : ApiFactory
+{
+    private readonly string _serverConnectionString;
+    private readonly string _database = "cf_api_" + Guid.NewGuid().ToString("N");
+    private readonly string _connectionString;
+
+    public PostgresApiFactory(string serverConnectionString)
+    {
+        _serverConnectionString = serverConnectionString;
+        using (var connection = new NpgsqlConnection(serverConnectionString))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE DATABASE \"{_database}\"";
+            command.ExecuteNonQuery();
+        }
+
+        _connectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = _database }.ConnectionString;
+    }
+
+    protected override void ConfigureStore(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseSetting("ConnectionStrings:Postgres", _connectionString);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing)
+        {
+            return;
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            using var connection = new NpgsqlConnection(_serverConnectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)";
+            command.ExecuteNonQuery();
+        }
+        catch (NpgsqlException)
+        {
+            // Best effort: a throw-away server goes away with its databases.
+        }
+    }
+}
+
+/// <summary>
+/// The PostgreSQL node, created on first use. Without <c>COMPREFACE_TEST_POSTGRES</c> the PostgreSQL rows are skipped
+/// locally (<see cref="StoresAttribute"/>) and fail in CI (<c>CI=true</c>).
+/// </summary>
+public sealed class PostgresApiNode : IDisposable
+{
+    public const string EnvironmentVariable = "COMPREFACE_TEST_POSTGRES";
+
+    private readonly Lazy<PostgresApiFactory> _factory = new(Create);
+
+    public static string? ServerConnectionString =>
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value ? value : null;
+
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public ApiFactory Factory => _factory.Value;
+
+    public void Dispose()
+    {
+        if (_factory.IsValueCreated)
+        {
+            _factory.Value.Dispose();
+        }
+    }
+
+    private static PostgresApiFactory Create() =>
+        new(ServerConnectionString ?? throw new InvalidOperationException(
+            $"{EnvironmentVariable} is not set: the PostgreSQL API tests need a server (CI starts one in .ci/run)."));
+}
+
+/// <summary>Which store a store-parametrised test runs on.</summary>
+public enum Store
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// Rows for a store-parametrised theory: SQLite always; PostgreSQL when <c>COMPREFACE_TEST_POSTGRES</c> is set, or in CI
+/// (where a missing server then fails the test loudly); skipped locally otherwise, with the reason.
+/// </summary>
+public sealed class StoresAttribute : Xunit.Sdk.DataAttribute
+{
+    public StoresAttribute(Store store)
+    {
+        StoreKind = store;
+        if (store == Store.Postgres && PostgresApiNode.ServerConnectionString is null && !PostgresApiNode.IsCi)
+        {
+            Skip = $"PostgreSQL row skipped: {PostgresApiNode.EnvironmentVariable} is not set (set it, or run .ci/run, to test the PostgreSQL store).";
+        }
+    }
+
+    public Store StoreKind { get; }
+
+    public override IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) => [[StoreKind]];
+}
+
+/// <summary>Counts the hook's calls per service id.</summary>
+public sealed class RecordingRequestCounter : IFaceServiceRequestCounter
+{
+    private readonly ConcurrentDictionary<Guid, int> _counts = new();
+
+    public void Increment(FaceServiceInfo service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        _counts.AddOrUpdate(service.ServiceId, 1, static (_, n) => n + 1);
+    }
+
+    public int Get(Guid serviceId) => _counts.GetValueOrDefault(serviceId);
+}
+
+/// <summary>One node per store for all HTTP tests.</summary>
 [CollectionDefinition(Name)]
-public sealed class ApiTestGroup : ICollectionFixture<ApiFactory>
+public sealed class ApiTestGroup : ICollectionFixture<ApiFactory>, ICollectionFixture<PostgresApiNode>
 {
     public const string Name = "Api";
 }

@@ -58,6 +58,7 @@ public static class FaceEndpoints
         [FromServices] IGrainFactory grains,
         [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
+        [FromServices] IOptions<StorageView> storage,
         CancellationToken cancellationToken)
     {
         var service = FaceServiceContext.Get(request.HttpContext).Service;
@@ -92,7 +93,7 @@ public static class FaceEndpoints
             Subject = subject,
             Embedding = EmbeddingOf(result.Faces[0]),
             Calculator = calculator,
-            Image = options.Value.SaveImagesToDb ? image : null,
+            Image = storage.Value.SaveImages ? image : null,
         };
         var imageId = await FaceCollections.Faces(grains, service).AddFaceAsync(command, cancellationToken);
         return TypedResults.Created((string?)null, new FaceRefDto(imageId, subject));

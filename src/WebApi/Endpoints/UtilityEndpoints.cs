@@ -53,13 +53,13 @@ public static class UtilityEndpoints
     }
 
     /// <summary>
-    /// <c>GET /consistence/status</c> (camelCase). <c>saveImagesToDB</c> is this node's setting. Both inconsistency
+    /// <c>GET /consistence/status</c> (camelCase). <c>saveImagesToDB</c> is this node's <c>Storage:SaveImages</c>. Both inconsistency
     /// flags are false: CompreFace derives them from the calculator version stored with each example, which the
     /// collection contract does not expose yet, and this node only ever stores vectors of its own model.
     /// </summary>
-    public static Ok<ConsistenceStatusResponse> GetConsistenceStatus([FromServices] IOptions<ApiOptions> options)
+    public static Ok<ConsistenceStatusResponse> GetConsistenceStatus([FromServices] IOptions<StorageView> storage)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        return TypedResults.Ok(new ConsistenceStatusResponse(false, false, options.Value.SaveImagesToDb, "OK"));
+        ArgumentNullException.ThrowIfNull(storage);
+        return TypedResults.Ok(new ConsistenceStatusResponse(false, false, storage.Value.SaveImages, "OK"));
     }
 }
