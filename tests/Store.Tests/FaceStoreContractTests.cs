@@ -1,5 +1,6 @@
 using System.Data.Common;
 using CompreFace.Grains.Persistence;
+using Xunit.Abstractions;
 
 namespace CompreFace.Store.Tests;
 
@@ -23,6 +24,45 @@ public abstract class FaceStoreContractTests
 
     /// <summary>A parameterless scalar query, straight to the database.</summary>
     protected abstract Task<long> ScalarAsync(string sql);
+
+    /// <summary>Bulk-inserts faces straight into the database (one subject, one shard); returns them in insertion order.</summary>
+    protected abstract Task SeedFacesAsync(Guid collection, Guid subjectId, int shard, IReadOnlyList<(Guid ImageId, float[] Embedding)> faces);
+
+    /// <summary>Where measurements go (<c>dotnet test --logger "console;verbosity=detailed"</c>).</summary>
+    protected abstract ITestOutputHelper Output { get; }
+
+    /// <summary>
+    /// Streams a large shard and checks every row. 5,000 rows by default; <c>COMPREFACE_STORE_LOAD_ROWS=100000</c>
+    /// gives the measurement in docs/decisions/0006-face-store.md. The rate is printed, never asserted.
+    /// </summary>
+    [StoreFact]
+    public async Task LoadShard_ManyRows_StreamsEveryRowIntact()
+    {
+        var rows = int.TryParse(Environment.GetEnvironmentVariable("COMPREFACE_STORE_LOAD_ROWS"), out var n) && n > 0 ? n : 5_000;
+        var collection = Guid.NewGuid();
+        var subject = await AddSubjectAsync(collection, "bulk");
+        var random = new Random(42);
+        var faces = Enumerable.Range(0, rows).Select(_ => (Guid.NewGuid(), RandomUnitVector(random, Dimension))).ToArray();
+        await SeedFacesAsync(collection, subject.SubjectId, 0, faces);
+        await AddFaceAsync(collection, subject, shard: 1);
+
+        var index = 0;
+        var mismatches = 0;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await Store.LoadShardAsync(collection, 0, (imageId, subjectId, embedding) =>
+        {
+            var (expectedId, expected) = faces[index++];
+            if (imageId != expectedId || subjectId != subject.SubjectId || !embedding.SequenceEqual(expected))
+            {
+                mismatches++;
+            }
+        });
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+
+        Assert.Equal(rows, index);
+        Assert.Equal(0, mismatches);
+        Output.WriteLine($"{GetType().Name}: loaded {rows} x {Dimension}-d in {elapsed.TotalMilliseconds:F0} ms = {rows / elapsed.TotalSeconds:F0} rows/s");
+    }
 
     [StoreFact]
     public async Task GetSubjects_AfterAdds_ReturnsInsertionOrder()
@@ -482,6 +522,18 @@ public abstract class FaceStoreContractTests
 
         Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM cf_schema_version"));
         Assert.Equal(1, await ScalarAsync("SELECT max(version) FROM cf_schema_version"));
+    }
+
+    /// <summary>The stored form: float32 little-endian (decision 0006), written independently of the stores' codec.</summary>
+    protected static byte[] EmbeddingBytes(float[] embedding)
+    {
+        var bytes = new byte[embedding.Length * sizeof(float)];
+        for (var i = 0; i < embedding.Length; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), embedding[i]);
+        }
+
+        return bytes;
     }
 
     protected static float[] RandomUnitVector(Random random, int dimension)

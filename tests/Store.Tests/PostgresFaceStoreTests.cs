@@ -2,6 +2,8 @@ using CompreFace.Grains.Persistence;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
+using Xunit.Abstractions;
 
 namespace CompreFace.Store.Tests;
 
@@ -43,8 +45,34 @@ public sealed class PostgresStoreFixture : IAsyncLifetime
 }
 
 [RequiresPostgres]
-public sealed class PostgresFaceStoreTests(PostgresStoreFixture fixture) : FaceStoreContractTests, IClassFixture<PostgresStoreFixture>
+public sealed class PostgresFaceStoreTests(PostgresStoreFixture fixture, ITestOutputHelper output) : FaceStoreContractTests, IClassFixture<PostgresStoreFixture>
 {
+    protected override ITestOutputHelper Output => output;
+
+    protected override async Task SeedFacesAsync(Guid collection, Guid subjectId, int shard, IReadOnlyList<(Guid ImageId, float[] Embedding)> faces)
+    {
+        await using var connection = await fixture.DataSource.OpenConnectionAsync();
+        await using (var importer = await connection.BeginBinaryImportAsync(
+            "COPY cf_face (image_id, collection_id, subject_id, shard, embedding, calculator) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var (imageId, embedding) in faces)
+            {
+                await importer.StartRowAsync();
+                await importer.WriteAsync(imageId, NpgsqlDbType.Uuid);
+                await importer.WriteAsync(collection, NpgsqlDbType.Uuid);
+                await importer.WriteAsync(subjectId, NpgsqlDbType.Uuid);
+                await importer.WriteAsync(shard, NpgsqlDbType.Integer);
+                await importer.WriteAsync(EmbeddingBytes(embedding), NpgsqlDbType.Bytea);
+                await importer.WriteAsync("seed", NpgsqlDbType.Text);
+            }
+
+            await importer.CompleteAsync();
+        }
+
+        await using var analyze = new NpgsqlCommand("ANALYZE cf_face", connection);
+        await analyze.ExecuteNonQueryAsync();
+    }
+
     private readonly Lazy<IFaceStore> _store = new(() => fixture.CreateStore(saveImages: true));
 
     protected override IFaceStore Store => _store.Value;

@@ -2,6 +2,7 @@ using CompreFace.Grains.Persistence;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Xunit.Abstractions;
 
 namespace CompreFace.Store.Tests;
 
@@ -25,8 +26,32 @@ public sealed class SqliteStoreFixture : IAsyncLifetime
     }
 }
 
-public sealed class SqliteFaceStoreTests(SqliteStoreFixture fixture) : FaceStoreContractTests, IClassFixture<SqliteStoreFixture>, IDisposable
+public sealed class SqliteFaceStoreTests(SqliteStoreFixture fixture, ITestOutputHelper output) : FaceStoreContractTests, IClassFixture<SqliteStoreFixture>, IDisposable
 {
+    protected override ITestOutputHelper Output => output;
+
+    protected override async Task SeedFacesAsync(Guid collection, Guid subjectId, int shard, IReadOnlyList<(Guid ImageId, float[] Embedding)> faces)
+    {
+        await using var connection = await OpenAsync();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO cf_face (image_id, collection_id, subject_id, shard, embedding, calculator) VALUES ($i, $c, $s, $sh, $e, 'seed')";
+        var id = insert.Parameters.Add("$i", SqliteType.Blob);
+        insert.Parameters.Add("$c", SqliteType.Blob).Value = collection.ToByteArray();
+        insert.Parameters.Add("$s", SqliteType.Blob).Value = subjectId.ToByteArray();
+        insert.Parameters.AddWithValue("$sh", shard);
+        var embedding = insert.Parameters.Add("$e", SqliteType.Blob);
+        foreach (var face in faces)
+        {
+            id.Value = face.ImageId.ToByteArray();
+            embedding.Value = EmbeddingBytes(face.Embedding);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+    }
+
     private readonly SqliteFaceStore _store = fixture.CreateStore(saveImages: true);
     private readonly List<SqliteFaceStore> _others = [];
 

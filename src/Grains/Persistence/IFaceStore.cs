@@ -18,7 +18,10 @@ public sealed record FaceListing(Guid ImageId, string Subject);
 /// Durable storage of face collections: subjects, examples (embeddings) and the original images. Writes are row-level
 /// (adding a face is O(1)), every method is durable when its task completes, and one collection grain is the only
 /// writer of its collection, so implementations need no cross-call locking. Two implementations: PostgreSQL (cluster)
-/// and SQLite (the embedded single-node default); one contract test suite covers both.
+/// and SQLite (the embedded single-node default); one contract test suite covers both (tests/Store.Tests).
+/// Every call sees only rows of <c>collectionId</c>: another collection's ids read as absent and are never changed.
+/// A broken constraint (duplicate id or name, a subject of another collection) throws a
+/// <see cref="System.Data.Common.DbException"/>; a grain that keeps its own rules never causes one.
 /// </summary>
 public interface IFaceStore
 {
@@ -28,25 +31,33 @@ public interface IFaceStore
     /// <summary>All subjects of a collection, in insertion order.</summary>
     Task<IReadOnlyList<SubjectRecord>> GetSubjectsAsync(Guid collectionId, CancellationToken cancellationToken = default);
 
-    /// <summary>Inserts a subject.</summary>
+    /// <summary>Inserts a subject. Names are unique per collection case-sensitively (a duplicate throws <see cref="System.Data.Common.DbException"/>); the case-insensitive rules are the grain's.</summary>
     Task AddSubjectAsync(Guid collectionId, SubjectRecord subject, CancellationToken cancellationToken = default);
 
-    /// <summary>Renames a subject in place.</summary>
+    /// <summary>Renames a subject in place (id and list position kept). Throws <see cref="KeyNotFoundException"/> when it is not in this collection.</summary>
     Task RenameSubjectAsync(Guid collectionId, Guid subjectId, string newName, CancellationToken cancellationToken = default);
 
-    /// <summary>Moves every example of <paramref name="fromSubjectId"/> to <paramref name="toSubjectId"/> and deletes the former, atomically.</summary>
+    /// <summary>
+    /// Moves every example of <paramref name="fromSubjectId"/> to <paramref name="toSubjectId"/> (shards unchanged) and
+    /// deletes the former, atomically. Throws <see cref="KeyNotFoundException"/>, changing nothing, when either is not
+    /// in this collection, and <see cref="ArgumentException"/> when they are the same.
+    /// </summary>
     Task MergeSubjectAsync(Guid collectionId, Guid fromSubjectId, Guid toSubjectId, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes subjects with their examples and images, atomically; returns the number of examples removed.</summary>
+    /// <summary>Deletes subjects with their examples and images, atomically; returns the number of examples removed. Unknown ids are skipped.</summary>
     Task<int> DeleteSubjectsAsync(Guid collectionId, IReadOnlyCollection<Guid> subjectIds, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes every subject, example and image of the collection; returns the number of subjects removed.</summary>
     Task<int> DeleteCollectionAsync(Guid collectionId, CancellationToken cancellationToken = default);
 
-    /// <summary>Inserts one example and, when given, its original image bytes, atomically.</summary>
+    /// <summary>
+    /// Inserts one example and, when given, its original image bytes, atomically. The image is kept only when
+    /// <see cref="StorageOptions.SaveImages"/> is on; an empty image counts as none (note that a null <c>byte[]</c>
+    /// converts to an empty, not a null, <see cref="ReadOnlyMemory{T}"/>). The subject must be in this collection.
+    /// </summary>
     Task AddFaceAsync(Guid collectionId, FaceRecord face, ReadOnlyMemory<byte>? image, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes examples (and their images) by id; unknown ids are skipped. Returns what was deleted.</summary>
+    /// <summary>Deletes examples (and their images) by id; unknown ids and repeats are skipped. Returns what was deleted, in request order. Subjects stay.</summary>
     Task<IReadOnlyList<FaceRecord>> DeleteFacesAsync(Guid collectionId, IReadOnlyCollection<Guid> imageIds, CancellationToken cancellationToken = default);
 
     /// <summary>One example, or null if it is not in this collection.</summary>
@@ -57,7 +68,8 @@ public interface IFaceStore
 
     /// <summary>
     /// A page of examples, optionally of one subject (exact, case-sensitive name match), with the total count.
-    /// Order is stable (by insertion).
+    /// Order is stable (by insertion). <paramref name="page"/> is 0-based (≥ 0) and <paramref name="size"/> ≥ 1, else
+    /// <see cref="ArgumentOutOfRangeException"/>; a page past the end is empty but still carries the total.
     /// </summary>
     Task<(IReadOnlyList<FaceListing> Page, long Total)> ListFacesAsync(Guid collectionId, string? subject, int page, int size, CancellationToken cancellationToken = default);
 
@@ -66,7 +78,8 @@ public interface IFaceStore
 
     /// <summary>
     /// Streams one shard's examples for activation (PostgreSQL: binary COPY). <paramref name="sink"/> receives each
-    /// example's id, subject and vector; the span is only valid during the call, so the sink copies what it keeps.
+    /// example's id, subject and vector, in insertion order; the span is only valid during the call, so the sink copies
+    /// what it keeps. The sink runs synchronously on the reading loop: keep it cheap and do not block in it.
     /// </summary>
     Task LoadShardAsync(Guid collectionId, int shard, FaceSink sink, CancellationToken cancellationToken = default);
 }
