@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Tiff;
@@ -159,13 +161,7 @@ public sealed class ImageDecoder : IImageDecoder
             var d = origin + (sy * dy);
             if (dx == 1)
             {
-                var dst = bgr.Slice(d * 3, w * 3);
-                for (int sx = 0, s = 0, o = 0; sx < w; sx++, s += 4, o += 3)
-                {
-                    dst[o] = row[s];
-                    dst[o + 1] = row[s + 1];
-                    dst[o + 2] = row[s + 2];
-                }
+                DropAlpha(row, bgr.Slice(d * 3, w * 3), w);
             }
             else
             {
@@ -177,6 +173,35 @@ public sealed class ImageDecoder : IImageDecoder
                     bgr[o + 2] = row[s + 2];
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="count"/> BGRA pixels to BGR. With SSSE3 one shuffle turns 4 pixels (16 bytes) into 12; each 16-byte store
+    /// spills 4 bytes that the next store (or the scalar tail) overwrites, so the vector loop stops 16 bytes short of the end of
+    /// <paramref name="bgr"/> and never writes outside it (rows may be written bottom-up under EXIF orientation 4).
+    /// Measured in Release: 0.48 → 0.08 ms for 819×546 (docs/decisions/0001-image-decoder.md).
+    /// </summary>
+    internal static void DropAlpha(ReadOnlySpan<byte> bgra, Span<byte> bgr, int count)
+    {
+        var x = 0;
+        if (Ssse3.IsSupported && count >= 4)
+        {
+            var mask = Vector128.Create((byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80);
+            ref var src = ref MemoryMarshal.GetReference(bgra);
+            ref var dst = ref MemoryMarshal.GetReference(bgr);
+            for (; x + 4 <= count && (x * 3) + 16 <= bgr.Length; x += 4)
+            {
+                var v = Vector128.LoadUnsafe(ref src, (nuint)(x * 4));
+                Ssse3.Shuffle(v, mask).StoreUnsafe(ref dst, (nuint)(x * 3));
+            }
+        }
+
+        for (; x < count; x++)
+        {
+            bgr[x * 3] = bgra[x * 4];
+            bgr[(x * 3) + 1] = bgra[(x * 4) + 1];
+            bgr[(x * 3) + 2] = bgra[(x * 4) + 2];
         }
     }
 

@@ -161,6 +161,36 @@ public sealed class ImageDecoderTests(ITestOutputHelper output)
         Assert.Equal(4912 * 7360, image.OriginalWidth * image.OriginalHeight);
     }
 
+    /// <summary>The SSSE3 path handles 4 pixels at a time with spilling stores; odd widths and bottom-up rows (orientation 4) must stay exact.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void BgraToOrientedBgr_OddWidthsAndFlips_MatchPerPixelCopy(int orientation)
+    {
+        var random = new Random(7);
+        for (var w = 1; w <= 37; w++)
+        {
+            const int H = 3;
+            var rowBytes = (w * 4) + 8; // padded rows, as Skia may give
+            var bgra = new byte[rowBytes * H];
+            random.NextBytes(bgra);
+            var bgr = new byte[w * H * 3];
+            ImageDecoder.BgraToOrientedBgr(bgra, rowBytes, w, H, orientation, bgr);
+            for (var y = 0; y < H; y++)
+            {
+                for (var x = 0; x < w; x++)
+                {
+                    var (tx, ty) = orientation switch { 2 => (w - 1 - x, y), 4 => (x, H - 1 - y), _ => (x, y) };
+                    for (var c = 0; c < 3; c++)
+                    {
+                        Assert.Equal(bgra[(y * rowBytes) + (x * 4) + c], bgr[(((ty * w) + tx) * 3) + c]);
+                    }
+                }
+            }
+        }
+    }
+
     private static void AssertColour(DecodedImage image, int x, int y, bool expectRed)
     {
         var o = ((y * image.Width) + x) * 3;
