@@ -24,9 +24,6 @@ internal readonly record struct PixelNormalization(bool Rgb, float Mean0, float 
 
     /// <summary>Offset of the source byte (in a BGR24 pixel) that feeds plane <paramref name="plane"/>.</summary>
     public int SourceChannel(int plane) => Rgb ? 2 - plane : plane;
-
-    /// <summary>Mean of plane <paramref name="plane"/>.</summary>
-    public float Mean(int plane) => plane switch { 0 => Mean0, 1 => Mean1, _ => Mean2 };
 }
 
 /// <summary>Span-based pixel routines that write straight into planar (NCHW) float tensor memory.</summary>
