@@ -23,6 +23,7 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<OnnxRuntimeHost>();
         services.TryAddSingleton<IInferenceRuntimeInfo>(static sp => sp.GetRequiredService<OnnxRuntimeHost>());
         services.TryAddSingleton<IImageDecoder, ImageDecoder>();
+        // Inference:Detector / Inference:Embedder pick the implementation, so only the configured models are loaded and verified.
         services.TryAddSingleton<IFaceDetector>(static sp => sp.GetRequiredService<IOptions<InferenceOptions>>().Value.Detector == "ultraface"
             ? ActivatorUtilities.CreateInstance<UltraFaceDetector>(sp)
             : ActivatorUtilities.CreateInstance<YuNetDetector>(sp));
