@@ -5,8 +5,10 @@ namespace CompreFace.Inference;
 /// possibly decoded at a reduced scale. <see cref="Scale"/> maps its pixels back to the original image:
 /// <c>original = decoded * Scale</c>.
 /// </summary>
-public sealed class DecodedImage
+public sealed class DecodedImage : IDisposable
 {
+    private bool _pooled;
+
     public DecodedImage(int width, int height, byte[] bgr, int originalWidth, int originalHeight)
     {
         ArgumentNullException.ThrowIfNull(bgr);
@@ -39,6 +41,24 @@ public sealed class DecodedImage
 
     /// <summary>Factor from decoded pixels to original pixels (1 when decoded at full size).</summary>
     public float Scale => (float)OriginalWidth / Width;
+
+    /// <summary>
+    /// An image over a buffer rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/> (it may be longer than the
+    /// pixels). A decoded photo is megabytes on the large-object heap; renting instead of allocating one per request
+    /// avoided the gen-2 collections that made decoding 1.5–2× slower on a busy node.
+    /// </summary>
+    internal static DecodedImage Rented(int width, int height, byte[] bgr, int originalWidth, int originalHeight) =>
+        new(width, height, bgr, originalWidth, originalHeight) { _pooled = true };
+
+    /// <summary>Returns a rented buffer to the pool; the image must not be used afterwards. A no-op otherwise.</summary>
+    public void Dispose()
+    {
+        if (_pooled)
+        {
+            _pooled = false;
+            System.Buffers.ArrayPool<byte>.Shared.Return(Bgr);
+        }
+    }
 }
 
 /// <summary>A point in image pixels.</summary>

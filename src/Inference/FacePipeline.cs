@@ -45,7 +45,7 @@ public sealed class FacePipeline
         cancellationToken.ThrowIfCancellationRequested();
 
         var t0 = Stopwatch.GetTimestamp();
-        var image = _decoder.Decode(encoded);
+        using var image = _decoder.Decode(encoded);
         var t1 = Stopwatch.GetTimestamp();
 
         var detected = options.DetectFaces

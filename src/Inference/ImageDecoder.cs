@@ -103,9 +103,9 @@ public sealed class ImageDecoder : IImageDecoder
             var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
             var (outW, outH) = swap ? (size.Height, size.Width) : (size.Width, size.Height);
             var (origW, origH) = swap ? (full.Height, full.Width) : (full.Width, full.Height);
-            var bgr = GC.AllocateUninitializedArray<byte>(outW * outH * 3);
-            BgraToOrientedBgr(bgra.AsSpan(0, rowBytes * size.Height), rowBytes, size.Width, size.Height, (int)origin, bgr);
-            return new DecodedImage(outW, outH, bgr, origW, origH);
+            var bgr = ArrayPool<byte>.Shared.Rent(outW * outH * 3);
+            BgraToOrientedBgr(bgra.AsSpan(0, rowBytes * size.Height), rowBytes, size.Width, size.Height, (int)origin, bgr.AsSpan(0, outW * outH * 3));
+            return DecodedImage.Rented(outW, outH, bgr, origW, origH);
         }
         finally
         {

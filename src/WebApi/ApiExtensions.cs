@@ -29,7 +29,14 @@ public static class ApiExtensions
         // Request size: RequestNormalizationMiddleware sets the server's per-request body limit on API paths (chunked
         // bodies too); the form reader stops at the same limit.
         services.AddOptions<FormOptions>()
-            .Configure<IOptions<ApiOptions>>((form, api) => form.MultipartBodyLengthLimit = api.Value.MaxRequestSize);
+            .Configure<IOptions<ApiOptions>>((form, api) =>
+            {
+                form.MultipartBodyLengthLimit = api.Value.MaxRequestSize;
+
+                // Uploads are at most MaxRequestSize and are read into memory anyway; the default 64 KB threshold
+                // would write every photo to a temp file and read it back.
+                form.MemoryBufferThreshold = (int)Math.Min(api.Value.MaxRequestSize, int.MaxValue);
+            });
 
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         services.AddExceptionHandler<ApiExceptionHandler>();
