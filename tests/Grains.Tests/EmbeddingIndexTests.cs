@@ -84,6 +84,48 @@ public sealed class EmbeddingIndexTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Search_LargeIndexScannedInParallel_MatchesExactRanking(bool perSubject)
+    {
+        var random = new Random(99);
+        const int dimension = 64;
+        var index = new EmbeddingIndex(dimension);
+        var subjects = Enumerable.Range(0, 300).Select(_ => Guid.NewGuid()).ToArray();
+        var rows = new List<(Guid Id, Guid Subject, float[] V)>();
+        for (var i = 0; i < 30_000; i++)
+        {
+            var row = (Guid.NewGuid(), subjects[i % subjects.Length], RandomUnit(random, dimension));
+            rows.Add(row);
+            index.Add(row.Item1, row.Item2, row.Item3);
+        }
+
+        var queries = Enumerable.Range(0, 3).Select(_ => RandomUnit(random, dimension)).ToArray();
+        var results = index.Search(queries, 10, perSubject);
+
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var scored = rows.Select(r => (r.Id, r.Subject, Score: ExactDot(r.V, queries[q])));
+            var expected = perSubject
+                ? scored.GroupBy(x => x.Subject).Select(g => g.MaxBy(x => x.Score)).OrderByDescending(x => x.Score).Take(10).ToArray()
+                : scored.OrderByDescending(x => x.Score).Take(10).ToArray();
+            Assert.Equal(expected[0].Id, results[q][0].ImageId);
+            Assert.Equal(expected.Select(e => e.Score), results[q].Select(r => (double)r.Cosine), new ToleranceComparer(1e-3));
+            if (perSubject)
+            {
+                Assert.Equal(10, results[q].Select(r => r.SubjectId).Distinct().Count());
+            }
+        }
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
+    }
+
     [Fact]
     public void Remove_MiddleRow_IsNoLongerFoundAndOthersStay()
     {

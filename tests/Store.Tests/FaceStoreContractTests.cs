@@ -65,6 +65,32 @@ public abstract class FaceStoreContractTests
     }
 
     [StoreFact]
+    public async Task AddFaces_Bulk_StoresEveryRowInOrderPerShard()
+    {
+        var collection = Guid.NewGuid();
+        var subject = await AddSubjectAsync(collection, "bulk");
+        var random = new Random(9);
+        var faces = Enumerable.Range(0, 300)
+            .Select(i => new FaceRecord(Guid.NewGuid(), subject.SubjectId, i % 2, RandomUnitVector(random, Dimension), "bulk-calc"))
+            .ToArray();
+
+        await Store.AddFacesAsync(collection, faces);
+
+        var counts = await Store.CountFacesByShardAsync(collection);
+        Assert.Equal(150, counts[0]);
+        Assert.Equal(150, counts[1]);
+        var loaded = new List<(Guid Id, float[] Vector)>();
+        await Store.LoadShardAsync(collection, 1, (id, _, vector) => loaded.Add((id, vector.ToArray())));
+        var expected = faces.Where(f => f.Shard == 1).ToArray();
+        Assert.Equal(expected.Select(f => f.ImageId), loaded.Select(l => l.Id));
+        Assert.True(expected.Zip(loaded).All(p => p.First.Embedding.AsSpan().SequenceEqual(p.Second.Vector)));
+        var one = await Store.GetFaceAsync(collection, faces[7].ImageId);
+        Assert.NotNull(one);
+        Assert.Equal("bulk-calc", one.Calculator);
+        Assert.Null(await Store.GetImageAsync(collection, faces[7].ImageId));
+    }
+
+    [StoreFact]
     public async Task GetSubjects_AfterAdds_ReturnsInsertionOrder()
     {
         var collection = Guid.NewGuid();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -31,6 +32,12 @@ internal sealed class EmbeddingIndex
     public const float Scale = 46000f;
 
     private const int ChunkRows = 4096;
+
+    /// <summary>Rows scored per block: 512 × 1 KB stays in the L2 cache while every query of a request is scored.</summary>
+    private const int BlockRows = 512;
+
+    /// <summary>From this many rows a search uses every core (below it the fork/join costs more than it saves).</summary>
+    private const int ParallelThreshold = 8192;
     private const double InverseScaleSquared = 1.0 / ((double)Scale * Scale);
 
     private readonly List<short[]> _chunks = [];
@@ -181,80 +188,192 @@ internal sealed class EmbeddingIndex
             Quantize(unitQueries[q], queries[q]);
         }
 
-        var selectors = new TopK[queries.Length];
-        int[][]? bestPerSubject = null;
-        if (perSubject)
+        // Big indexes are split into row ranges scanned on all cores; each range keeps its own selections, merged after.
+        var partitions = Count >= ParallelThreshold ? Math.Min(Environment.ProcessorCount, Count / (ParallelThreshold / 2)) : 1;
+        var parts = new Selection[Math.Max(1, partitions)];
+        if (parts.Length == 1)
         {
-            bestPerSubject = new int[queries.Length][];
-            for (var q = 0; q < queries.Length; q++)
-            {
-                bestPerSubject[q] = new int[_subjects.Count * 2];
-                bestPerSubject[q].AsSpan().Fill(int.MinValue);
-            }
+            parts[0] = Scan(0, Count, queries, count, perSubject);
         }
         else
         {
-            for (var q = 0; q < queries.Length; q++)
+            Parallel.For(0, parts.Length, p =>
             {
-                selectors[q] = new TopK(Math.Min(count, Math.Max(Count, 1)));
-            }
-        }
-
-        for (int chunk = 0, row = 0; row < Count; chunk++)
-        {
-            var block = _chunks[chunk];
-            var end = Math.Min(Count, row + ChunkRows);
-            for (var offset = 0; row < end; row++, offset += Dimension)
-            {
-                ScanRow(block.AsSpan(offset, Dimension), row, queries, selectors, bestPerSubject);
-            }
+                var from = (int)((long)Count * p / parts.Length);
+                var to = (int)((long)Count * (p + 1) / parts.Length);
+                parts[p] = Scan(from, to, queries, count, perSubject);
+            });
         }
 
         var results = new IndexMatch[queries.Length][];
         for (var q = 0; q < queries.Length; q++)
         {
-            if (bestPerSubject is not null)
+            TopK selector;
+            if (perSubject)
             {
-                var selector = new TopK(Math.Min(count, Math.Max(_subjects.Count, 1)));
-                var best = bestPerSubject[q];
+                selector = new TopK(Math.Min(count, Math.Max(_subjects.Count, 1)));
                 for (var s = 0; s < _subjects.Count; s++)
                 {
-                    if (best[2 * s] != int.MinValue)
+                    var bestScore = int.MinValue;
+                    var bestRow = -1;
+                    foreach (var part in parts)
                     {
-                        selector.Offer(best[2 * s], best[(2 * s) + 1]);
+                        var best = part.BestPerSubject![q];
+                        if (best[2 * s] != int.MinValue && (bestRow < 0 || best[2 * s] > bestScore))
+                        {
+                            bestScore = best[2 * s];
+                            bestRow = best[(2 * s) + 1];
+                        }
+                    }
+
+                    if (bestRow >= 0)
+                    {
+                        selector.Offer(bestScore, bestRow);
                     }
                 }
-
-                selectors[q] = selector;
+            }
+            else if (parts.Length == 1)
+            {
+                selector = parts[0].Selectors[q];
+            }
+            else
+            {
+                selector = new TopK(Math.Min(count, Math.Max(Count, 1)));
+                foreach (var part in parts)
+                {
+                    part.Selectors[q].CopyTo(selector);
+                }
             }
 
-            results[q] = selectors[q].Drain(this);
+            results[q] = selector.Drain(this);
         }
 
         return results;
     }
 
-    private void ScanRow(ReadOnlySpan<short> vector, int row, short[][] queries, TopK[] selectors, int[][]? bestPerSubject)
+    /// <summary>Scores rows [from, to) against every query, block by block, keeping the best rows (or best per subject).</summary>
+    private Selection Scan(int from, int to, short[][] queries, int count, bool perSubject)
     {
-        for (var q = 0; q < queries.Length; q++)
+        var selection = new Selection(queries.Length, Math.Min(count, Math.Max(to - from, 1)), perSubject ? _subjects.Count : -1);
+        var scores = ArrayPool<int>.Shared.Rent(BlockRows);
+        try
         {
-            var score = Dot(vector, queries[q]);
-            if (bestPerSubject is null)
+            for (var row = from; row < to;)
             {
-                selectors[q].Offer(score, row);
+                // A block never crosses a chunk, so its rows are one contiguous span; it stays in cache for all queries.
+                var first = row % ChunkRows;
+                var rows = Math.Min(Math.Min(BlockRows, ChunkRows - first), to - row);
+                var block = _chunks[row / ChunkRows].AsSpan(first * Dimension, rows * Dimension);
+                for (var q = 0; q < queries.Length; q++)
+                {
+                    ScoreRows(block, rows, queries[q], scores);
+                    if (selection.BestPerSubject is { } bestPerSubject)
+                    {
+                        // [2s] = best score of subject s, [2s + 1] = its row.
+                        var best = bestPerSubject[q];
+                        for (var r = 0; r < rows; r++)
+                        {
+                            var slot = _subjectOfRow[row + r] * 2;
+                            if (scores[r] > best[slot])
+                            {
+                                best[slot] = scores[r];
+                                best[slot + 1] = row + r;
+                            }
+                        }
+                    }
+                    else
+                    {
+                        var selector = selection.Selectors[q];
+                        for (var r = 0; r < rows; r++)
+                        {
+                            if (selector.Accepts(scores[r]))
+                            {
+                                selector.Offer(scores[r], row + r);
+                            }
+                        }
+                    }
+                }
+
+                row += rows;
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(scores);
+        }
+
+        return selection;
+    }
+
+    /// <summary>
+    /// Dot products of <paramref name="rows"/> consecutive vectors with one query. Four rows at a time share each query
+    /// load, so the loop is bound by streaming the rows, which is the point of storing them in 16 bits.
+    /// </summary>
+    private void ScoreRows(ReadOnlySpan<short> block, int rows, ReadOnlySpan<short> query, Span<int> scores)
+    {
+        var dimension = Dimension;
+        var r = 0;
+        if (Avx512BW.IsSupported && dimension % 32 == 0)
+        {
+            ref var q0 = ref MemoryMarshal.GetReference(query);
+            ref var b0 = ref MemoryMarshal.GetReference(block);
+            var stride = (nuint)dimension;
+            for (; r + 4 <= rows; r += 4)
+            {
+                var a0 = Vector512<int>.Zero;
+                var a1 = Vector512<int>.Zero;
+                var a2 = Vector512<int>.Zero;
+                var a3 = Vector512<int>.Zero;
+                var row0 = (nuint)r * stride;
+                for (nuint i = 0; i < stride; i += 32)
+                {
+                    var q = Vector512.LoadUnsafe(ref q0, i);
+                    a0 = Avx512BW.Add(a0, Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref b0, row0 + i), q));
+                    a1 = Avx512BW.Add(a1, Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref b0, row0 + stride + i), q));
+                    a2 = Avx512BW.Add(a2, Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref b0, row0 + (2 * stride) + i), q));
+                    a3 = Avx512BW.Add(a3, Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref b0, row0 + (3 * stride) + i), q));
+                }
+
+                scores[r] = Vector512.Sum(a0);
+                scores[r + 1] = Vector512.Sum(a1);
+                scores[r + 2] = Vector512.Sum(a2);
+                scores[r + 3] = Vector512.Sum(a3);
+            }
+        }
+
+        for (; r < rows; r++)
+        {
+            scores[r] = Dot(block.Slice(r * dimension, dimension), query);
+        }
+    }
+
+    /// <summary>What one scan of a row range keeps: the best rows per query, or the best row of each subject.</summary>
+    private sealed class Selection
+    {
+        public Selection(int queries, int count, int subjects)
+        {
+            Selectors = new TopK[queries];
+            if (subjects >= 0)
+            {
+                BestPerSubject = new int[queries][];
+                for (var q = 0; q < queries; q++)
+                {
+                    BestPerSubject[q] = new int[subjects * 2];
+                    BestPerSubject[q].AsSpan().Fill(int.MinValue);
+                }
             }
             else
             {
-                // [2s] = best score of subject s, [2s + 1] = its row.
-                var best = bestPerSubject[q];
-                var slot = _subjectOfRow[row] * 2;
-                if (score > best[slot])
+                for (var q = 0; q < queries; q++)
                 {
-                    best[slot] = score;
-                    best[slot + 1] = row;
+                    Selectors[q] = new TopK(count);
                 }
             }
         }
+
+        public TopK[] Selectors { get; }
+
+        public int[][]? BestPerSubject { get; }
     }
 
     /// <summary>Integer dot product of two fixed-point vectors.</summary>
@@ -343,6 +462,18 @@ internal sealed class EmbeddingIndex
         private readonly int[] _scores = new int[capacity];
         private readonly int[] _rows = new int[capacity];
         private int _size;
+
+        /// <summary>Whether <paramref name="score"/> could enter (cheap pre-check for the scan loop).</summary>
+        public bool Accepts(int score) => _size < _scores.Length || score > _scores[0];
+
+        /// <summary>Offers every kept row to <paramref name="other"/>.</summary>
+        public void CopyTo(TopK other)
+        {
+            for (var i = 0; i < _size; i++)
+            {
+                other.Offer(_scores[i], _rows[i]);
+            }
+        }
 
         public void Offer(int score, int row)
         {

@@ -57,6 +57,12 @@ public interface IFaceStore
     /// </summary>
     Task AddFaceAsync(Guid collectionId, FaceRecord face, ReadOnlyMemory<byte>? image, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Inserts many examples (no images) in one transaction; PostgreSQL streams them with binary COPY. For bulk loads:
+    /// cloning a service, imports, and the benchmark's million-face collections.
+    /// </summary>
+    Task AddFacesAsync(Guid collectionId, IReadOnlyList<FaceRecord> faces, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes examples (and their images) by id; unknown ids and repeats are skipped. Returns what was deleted, in request order. Subjects stay.</summary>
     Task<IReadOnlyList<FaceRecord>> DeleteFacesAsync(Guid collectionId, IReadOnlyCollection<Guid> imageIds, CancellationToken cancellationToken = default);
 

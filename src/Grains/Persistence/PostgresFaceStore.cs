@@ -215,6 +215,31 @@ internal sealed partial class PostgresFaceStore(
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task AddFacesAsync(Guid collectionId, IReadOnlyList<FaceRecord> faces, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var import = await connection.BeginBinaryImportAsync(
+            "COPY cf_face (image_id, collection_id, subject_id, shard, embedding, calculator) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            foreach (var face in faces)
+            {
+                await import.StartRowAsync(cancellationToken);
+                await import.WriteAsync(face.ImageId, NpgsqlDbType.Uuid, cancellationToken);
+                await import.WriteAsync(collectionId, NpgsqlDbType.Uuid, cancellationToken);
+                await import.WriteAsync(face.SubjectId, NpgsqlDbType.Uuid, cancellationToken);
+                await import.WriteAsync(face.Shard, NpgsqlDbType.Integer, cancellationToken);
+                await import.WriteAsync(EmbeddingCodec.Encode(face.Embedding), NpgsqlDbType.Bytea, cancellationToken);
+                await import.WriteAsync(face.Calculator, NpgsqlDbType.Text, cancellationToken);
+            }
+
+            await import.CompleteAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<FaceRecord>> DeleteFacesAsync(Guid collectionId, IReadOnlyCollection<Guid> imageIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(imageIds);

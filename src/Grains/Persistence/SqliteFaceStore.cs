@@ -264,6 +264,37 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
             cancellationToken);
     }
 
+    public Task AddFacesAsync(Guid collectionId, IReadOnlyList<FaceRecord> faces, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        return WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using var insert = Command(
+                    connection,
+                    transaction,
+                    "INSERT INTO cf_face (image_id, collection_id, subject_id, shard, embedding, calculator) VALUES ($i, $c, $s, $sh, $e, $calc)");
+                var imageId = insert.Parameters.Add("$i", SqliteType.Blob);
+                AddId(insert, "$c", collectionId);
+                var subjectId = insert.Parameters.Add("$s", SqliteType.Blob);
+                var shard = insert.Parameters.Add("$sh", SqliteType.Integer);
+                var embedding = insert.Parameters.Add("$e", SqliteType.Blob);
+                var calculator = insert.Parameters.Add("$calc", SqliteType.Text);
+                foreach (var face in faces)
+                {
+                    imageId.Value = face.ImageId.ToByteArray();
+                    subjectId.Value = face.SubjectId.ToByteArray();
+                    shard.Value = face.Shard;
+                    embedding.Value = EmbeddingCodec.Encode(face.Embedding);
+                    calculator.Value = face.Calculator;
+                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return 0;
+            },
+            cancellationToken);
+    }
+
     public Task<IReadOnlyList<FaceRecord>> DeleteFacesAsync(Guid collectionId, IReadOnlyCollection<Guid> imageIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(imageIds);
