@@ -13,6 +13,15 @@ using Microsoft.Extensions.Options;
 // pipeline in-process, then end-to-end HTTP latency against a real node started from src/Silo's Release build, and
 // throughput with N concurrent clients. Prints a Markdown table for docs/performance.md.
 var settings = BenchSettings.Parse(args);
+if (args.Contains("collection"))
+{
+    // COMPREFACE_BENCH_POSTGRES=<superuser connection string> dotnet run -c Release --project tests/Benchmarks -- collection
+    var server = Environment.GetEnvironmentVariable("COMPREFACE_BENCH_POSTGRES")
+        ?? throw new InvalidOperationException("Set COMPREFACE_BENCH_POSTGRES to a PostgreSQL superuser connection string.");
+    await CollectionBenchmark.RunAsync(settings, server);
+    return;
+}
+
 if (args.Contains("search"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- search

@@ -19,7 +19,7 @@ internal static class SearchBenchmark
     {
         Console.WriteLine("| faces | ours, one index (ms, median / p95) | ours, 100k shards in parallel (ms) | numpy OpenBLAS (ms) | speed-up vs numpy | top-1 = exact float32 | bytes per face |");
         Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var n in new[] { 10_000, 100_000, 1_000_000 })
+        foreach (var n in settings.SearchSizes)
         {
             await RunOneAsync(n, settings);
         }

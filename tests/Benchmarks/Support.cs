@@ -4,7 +4,7 @@ using System.Net.Sockets;
 
 namespace CompreFace.Benchmarks;
 
-internal sealed record BenchSettings(int Iterations, int Warmup, int Concurrency, double Seconds)
+internal sealed record BenchSettings(int Iterations, int Warmup, int Concurrency, double Seconds, int[] Sizes, int[] SearchSizes)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -18,7 +18,9 @@ internal sealed record BenchSettings(int Iterations, int Warmup, int Concurrency
             int.Parse(Get("iterations") ?? "60"),
             int.Parse(Get("warmup") ?? "5"),
             int.Parse(Get("concurrency") ?? "8"),
-            double.Parse(Get("seconds") ?? "20"));
+            double.Parse(Get("seconds") ?? "20"),
+            (Get("sizes") ?? "100000,1000000").Split(',').Select(int.Parse).ToArray(),
+            (Get("sizes") ?? "10000,100000,1000000").Split(',').Select(int.Parse).ToArray());
     }
 }
 
@@ -79,7 +81,7 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<SiloProcess> StartAsync(string sharedRoot)
+    public static async Task<SiloProcess> StartAsync(string sharedRoot, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = Path.Combine(SharedData.RepositoryRoot, "src", "Silo", "bin", "Release", "net10.0", "linux-x64", "CompreFace.Silo.dll");
         if (!File.Exists(dll))
@@ -100,6 +102,17 @@ internal sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = SharedData.RepositoryRoot,
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            info.ArgumentList.Add($"--{key}={value}");
+        }
+
+        if (settings is null || !settings.ContainsKey("ConnectionStrings:Postgres"))
+        {
+            // The embedded store, in a fresh directory so runs don't see each other's faces.
+            info.ArgumentList.Add($"--Storage:DataDirectory={Directory.CreateTempSubdirectory("cf-bench-").FullName}");
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the node");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
@@ -136,6 +149,30 @@ internal sealed class SiloProcess : IAsyncDisposable
 
         await node.DisposeAsync();
         throw new TimeoutException("the node did not become healthy within 60 s");
+    }
+
+    /// <summary>Resident set size of the node process (VmRSS).</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>SIGKILL, as a crash would.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()
