@@ -36,11 +36,14 @@ public sealed class InferenceOptions
     public ExecutionProviderKind ExecutionProvider { get; set; } = ExecutionProviderKind.Cpu;
 
     /// <summary>
-    /// ONNX Runtime intra-op threads per session. 0 = one per core, capped at 4. Requests run concurrently on the
-    /// silo's thread pool, so more threads than cores only adds contention; spinning is switched off for the same reason.
+    /// ONNX Runtime intra-op threads per session; 0 = one per core, capped at 4. Default 1: requests already run in
+    /// parallel (one inference worker activation per core), and with spinning off (it would steal the cores from the
+    /// other requests) every parallel operator pays a thread wake-up. Measured on 2 cores, one 1.4 MP face over HTTP:
+    /// 61 ms median with 2 threads, 43 ms with 1 (docs/performance.md). Raise it for a GPU-less node serving few, large
+    /// requests.
     /// </summary>
     [Range(0, 64)]
-    public int IntraOpThreads { get; set; }
+    public int IntraOpThreads { get; set; } = 1;
 
     /// <summary>
     /// Detector model: <c>yunet</c> (fixed 640×640 input), <c>yunet-dynamic</c> (input shaped like the image, multiple of 32), or
