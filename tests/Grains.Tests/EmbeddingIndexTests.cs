@@ -94,7 +94,7 @@ public sealed class EmbeddingIndexTests
         var index = new EmbeddingIndex(dimension);
         var subjects = Enumerable.Range(0, 300).Select(_ => Guid.NewGuid()).ToArray();
         var rows = new List<(Guid Id, Guid Subject, float[] V)>();
-        for (var i = 0; i < 30_000; i++)
+        for (var i = 0; i < 40_000; i++)
         {
             var row = (Guid.NewGuid(), subjects[i % subjects.Length], RandomUnit(random, dimension));
             rows.Add(row);
