@@ -20,7 +20,12 @@ verify() { # file sha256
 
 # A local mirror (a directory of already-verified files, e.g. an air-gapped copy) is tried before the network.
 mirror="${MODELS_MIRROR:-}"
-if [[ -z "$mirror" && -d ../shared/models ]]; then mirror=../shared/models; fi
+if [[ -z "$mirror" ]]; then
+  # The read-only copy beside the project root in this workplace (files are still checksummed before use).
+  for candidate in ../shared/models /work/shared/models; do
+    if [[ -d "$candidate" ]]; then mirror="$candidate"; break; fi
+  done
+fi
 
 have() { # name sha: true when the target holds a verified copy, taking one from the mirror if it has it
   if [[ -f "$target/$1" ]] && verify "$target/$1" "$2" 2>/dev/null; then return 0; fi
