@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CompreFace.Inference.Plugins;
 
 namespace CompreFace.Inference;
 
@@ -10,7 +11,7 @@ public sealed class FacePipeline
 {
     private readonly IImageDecoder _decoder;
 
-    public FacePipeline(IImageDecoder decoder, IFaceDetector detector, IFaceEmbedder embedder)
+    public FacePipeline(IImageDecoder decoder, IFaceDetector detector, IFaceEmbedder embedder, FacePluginSet? plugins = null)
     {
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(detector);
@@ -18,7 +19,11 @@ public sealed class FacePipeline
         _decoder = decoder;
         Detector = detector;
         Embedder = embedder;
+        Plugins = plugins;
     }
+
+    /// <summary>The face plugins that loaded (age, gender, pose, …); null when none are composed.</summary>
+    public FacePluginSet? Plugins { get; }
 
     /// <summary>The detector (for <c>plugins_versions.detector</c> and its default threshold).</summary>
     public IFaceDetector Detector { get; }
@@ -75,17 +80,30 @@ public sealed class FacePipeline
         }
 
         var t3 = Stopwatch.GetTimestamp();
+        var plugins = options.Plugins is { Count: > 0 } && Plugins is not null && mapped.Count > 0
+            ? Plugins.Run(image, [.. mapped.Select(m => m.Decoded)], options.Plugins, options.DetectFaces, cancellationToken)
+            : null;
         var faces = new AnalyzedFace[mapped.Count];
         for (var i = 0; i < faces.Length; i++)
         {
-            faces[i] = new AnalyzedFace(mapped[i].Original, embeddings?[i]);
+            var extra = plugins?.Faces[i];
+            if (extra?.Landmarks68 is { } points)
+            {
+                extra.Landmarks68 = [.. points.Select(p => new PointF(Math.Clamp(p.X * sx, 0, image.OriginalWidth), Math.Clamp(p.Y * sy, 0, image.OriginalHeight)))];
+            }
+
+            faces[i] = new AnalyzedFace(mapped[i].Original, embeddings?[i]) { Plugins = extra };
         }
 
         return new FaceAnalysis(
             faces,
             image.OriginalWidth,
             image.OriginalHeight,
-            new StageTimings(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds, Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds));
+            new StageTimings(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds, Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds))
+        {
+            PluginTimesMs = plugins?.Milliseconds,
+            PluginVersions = plugins?.Versions,
+        };
     }
 
     /// <summary>

@@ -45,19 +45,34 @@ public sealed class ImageRejectedException : Exception
 /// <param name="DetProbThreshold">Faces with probability at or below it are dropped; null = the detector's default.</param>
 /// <param name="ComputeEmbeddings">Whether to run the embedder on the kept faces.</param>
 /// <param name="DetectFaces">False treats the whole image as one face with probability 1 (recognize's <c>detect_faces=false</c>).</param>
-public sealed record FaceAnalysisOptions(int Limit = 0, float? DetProbThreshold = null, bool ComputeEmbeddings = false, bool DetectFaces = true);
+public sealed record FaceAnalysisOptions(int Limit = 0, float? DetProbThreshold = null, bool ComputeEmbeddings = false, bool DetectFaces = true)
+{
+    /// <summary>Face plugin slugs to run (<see cref="Plugins.FacePluginSet"/>); unknown or unavailable ones are ignored.</summary>
+    public IReadOnlyCollection<string>? Plugins { get; init; }
+}
 
 /// <summary>One face of an analysed image, in original image pixels.</summary>
 /// <param name="Face">Box, probability and five landmarks, mapped back to the original picture.</param>
 /// <param name="Embedding">Raw (un-normalised) embedding when requested, else null.</param>
-public sealed record AnalyzedFace(DetectedFace Face, float[]? Embedding);
+public sealed record AnalyzedFace(DetectedFace Face, float[]? Embedding)
+{
+    /// <summary>What the requested plugins computed for this face (points in original pixels); null when none ran.</summary>
+    public Plugins.FacePluginOutput? Plugins { get; init; }
+}
 
 /// <summary>The result of decoding, detecting and (optionally) embedding one image.</summary>
 /// <param name="Faces">Faces ordered by box area, largest first, after the limit.</param>
 /// <param name="Width">Original width after EXIF orientation.</param>
 /// <param name="Height">Original height after EXIF orientation.</param>
 /// <param name="Timings">Where the time went.</param>
-public sealed record FaceAnalysis(IReadOnlyList<AnalyzedFace> Faces, int Width, int Height, StageTimings Timings);
+public sealed record FaceAnalysis(IReadOnlyList<AnalyzedFace> Faces, int Width, int Height, StageTimings Timings)
+{
+    /// <summary>Wall time per plugin slug over all faces, in milliseconds; null when no plugin ran.</summary>
+    public IReadOnlyDictionary<string, double>? PluginTimesMs { get; init; }
+
+    /// <summary>Version per plugin slug that ran; null when none ran.</summary>
+    public IReadOnlyDictionary<string, string>? PluginVersions { get; init; }
+}
 
 /// <summary>Per-stage wall time of one analysis, in milliseconds.</summary>
 public sealed record StageTimings(double DecodeMs, double DetectMs, double AlignEmbedMs);

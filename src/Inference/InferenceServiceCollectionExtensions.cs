@@ -30,6 +30,11 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<IFaceEmbedder>(static sp => sp.GetRequiredService<IOptions<InferenceOptions>>().Value.Embedder == "dlib"
             ? ActivatorUtilities.CreateInstance<DlibResNetEmbedder>(sp)
             : ActivatorUtilities.CreateInstance<MobileFaceNetEmbedder>(sp));
+        services.AddOptions<Plugins.PluginOptions>().BindConfiguration(Plugins.PluginOptions.SectionName);
+        services.TryAddSingleton(static sp => new Plugins.FacePluginSet(
+            sp.GetRequiredService<OnnxRuntimeHost>(),
+            sp.GetRequiredService<IOptions<Plugins.PluginOptions>>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Plugins.FacePluginSet>>()));
         services.TryAddSingleton<FacePipeline>();
         services.AddHostedService<InferenceStartup>();
         return services;

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CompreFace.Inference.Plugins;
+
+/// <summary>
+/// The plugins this process can run, built once from <see cref="PluginOptions"/>. A plugin whose model file is missing or
+/// corrupt is left out with one warning; requests naming it simply do not get its field (as for any unknown slug).
+/// </summary>
+public sealed partial class FacePluginSet : IDisposable
+{
+    /// <summary>Every plugin slug the project implements, in the order <c>available_plugins</c> lists them.</summary>
+    public static IReadOnlyList<string> KnownSlugs { get; } = ["age", "gender", "pose", "mask", "landmarks68", "liveness", "expression"];
+
+    private readonly IFacePlugin[] _plugins;
+    private readonly Dictionary<string, IFacePlugin> _bySlug = new(StringComparer.Ordinal);
+
+    internal FacePluginSet(OnnxRuntimeHost runtime, IOptions<PluginOptions> options, ILogger<FacePluginSet> logger)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(options);
+        var enabled = options.Value.Enabled is { Count: > 0 } list
+            ? list.Select(static s => s.Trim().ToLowerInvariant()).ToHashSet(StringComparer.Ordinal)
+            : [.. KnownSlugs];
+        foreach (var unknown in enabled.Except(KnownSlugs))
+        {
+            Log.UnknownPlugin(logger, unknown);
+        }
+
+        var plugins = new List<IFacePlugin>();
+        void TryAdd(string[] slugs, Func<IFacePlugin> create)
+        {
+            if (!slugs.Any(enabled.Contains))
+            {
+                return;
+            }
+
+            try
+            {
+                plugins.Add(create());
+            }
+            catch (ModelFileException ex)
+            {
+                Log.PluginUnavailable(logger, string.Join(',', slugs), ex.Message);
+            }
+        }
+
+        TryAdd(["age", "gender"], () => new AgeGenderPlugin(runtime, enabled.Contains("age"), enabled.Contains("gender")));
+        TryAdd(["pose"], () => new HeadPosePlugin(runtime));
+        TryAdd(["mask"], () => new MaskPlugin(runtime));
+        TryAdd(["landmarks68"], () => new Landmarks68Plugin(runtime));
+        TryAdd(["liveness"], () => new LivenessPlugin(runtime));
+        TryAdd(["expression"], () => new ExpressionPlugin(runtime));
+        _plugins = [.. plugins];
+        foreach (var plugin in _plugins)
+        {
+            foreach (var slug in plugin.Slugs)
+            {
+                _bySlug[slug] = plugin;
+            }
+        }
+    }
+
+    /// <summary>Slug → version of every plugin that loaded, in <see cref="KnownSlugs"/> order.</summary>
+    public IReadOnlyDictionary<string, string> Available =>
+        KnownSlugs.Where(_bySlug.ContainsKey).ToDictionary(static s => s, s => _bySlug[s].VersionOf(s), StringComparer.Ordinal);
+
+    /// <summary>Whether <paramref name="slug"/> can run here.</summary>
+    public bool IsAvailable(string slug) => _bySlug.ContainsKey(slug);
+
+    /// <summary>
+    /// Runs every available plugin named in <paramref name="slugs"/> (unknown ones are ignored) over <paramref name="faces"/>; null when
+    /// none applies. <paramref name="detected"/> false skips pose and mask, as CompreFace does under <c>detect_faces=false</c>.
+    /// </summary>
+    public PluginResults? Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, IReadOnlyCollection<string> slugs, bool detected, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(faces);
+        ArgumentNullException.ThrowIfNull(slugs);
+        if (faces.Count == 0 || slugs.Count == 0)
+        {
+            return null;
+        }
+
+        var toRun = new List<IFacePlugin>();
+        foreach (var slug in slugs)
+        {
+            if (_bySlug.TryGetValue(slug, out var plugin) && !toRun.Contains(plugin) && (detected || plugin.RunsWithoutDetection))
+            {
+                toRun.Add(plugin);
+            }
+        }
+
+        if (toRun.Count == 0)
+        {
+            return null;
+        }
+
+        var results = new PluginResults(faces.Count);
+        foreach (var plugin in toRun)
+        {
+            var started = Stopwatch.GetTimestamp();
+            plugin.Run(image, faces, results, cancellationToken);
+            var ran = plugin.Slugs.Where(slugs.Contains).ToArray();
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds / Math.Max(1, ran.Length);
+            foreach (var slug in ran)
+            {
+                results.Record(slug, plugin.VersionOf(slug), ms);
+            }
+        }
+
+        return results;
+    }
+
+    public void Dispose()
+    {
+        foreach (var plugin in _plugins)
+        {
+            (plugin as IDisposable)?.Dispose();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Face plugin(s) {Slugs} unavailable: {Reason}")]
+        public static partial void PluginUnavailable(ILogger logger, string slugs, string reason);
+
+        [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Plugins:Enabled names unknown plugin '{Slug}'; ignored")]
+        public static partial void UnknownPlugin(ILogger logger, string slug);
+    }
+}

@@ -1,0 +1,114 @@
+namespace CompreFace.Inference.Plugins;
+
+/// <summary>
+/// One face model run over the faces of an image after detection (CompreFace's <c>face_plugins</c>). Implementations are
+/// independent, thread-safe singletons whose ONNX sessions are created once, in the constructor.
+/// </summary>
+public interface IFacePlugin
+{
+    /// <summary>The <c>face_plugins</c> slugs this plugin answers (age/gender share one model, so one plugin answers both).</summary>
+    IReadOnlyList<string> Slugs { get; }
+
+    /// <summary>Version string per slug, reported in <c>plugins_versions</c> and <c>/core/status</c> <c>available_plugins</c>.</summary>
+    string VersionOf(string slug);
+
+    /// <summary>
+    /// False for plugins CompreFace skips under <c>detect_faces=false</c> (pose and mask, spec §1.2): they need a real face box
+    /// inside a wider picture.
+    /// </summary>
+    bool RunsWithoutDetection { get; }
+
+    /// <summary>
+    /// Runs the model on every face (batched where the model allows) and writes its fields into <paramref name="results"/>.
+    /// Faces are in the pixel space of <paramref name="image"/>; results are written in that space too.
+    /// </summary>
+    void Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, PluginResults results, CancellationToken cancellationToken);
+}
+
+/// <summary><c>age</c>: CompreFace's <c>{probability, high, low}</c>.</summary>
+public sealed record AgeEstimate(double Probability, int High, int Low, double Years);
+
+/// <summary><c>gender</c>: <c>{probability, value}</c>, value <c>male</c> or <c>female</c>.</summary>
+public sealed record GenderEstimate(double Probability, string Value);
+
+/// <summary><c>pose</c>: degrees; yaw positive when the face turns to the image's left (the subject's right), pitch positive looking up.</summary>
+public sealed record HeadPose(double Pitch, double Roll, double Yaw);
+
+/// <summary><c>mask</c>: <c>{probability, value}</c>, value <c>with_mask</c> or <c>without_mask</c>.</summary>
+public sealed record MaskEstimate(double Probability, string Value);
+
+/// <summary><c>liveness</c>: <c>{probability, value}</c>, value <c>real</c> or <c>spoof</c>.</summary>
+/// <param name="Probability">Probability of <paramref name="Value"/>.</param>
+/// <param name="Value"><c>real</c> or <c>spoof</c>.</param>
+/// <param name="Score">P(real), whatever the value.</param>
+public sealed record LivenessEstimate(double Probability, string Value, double Score);
+
+/// <summary><c>expression</c>: the most likely of seven expressions and its probability.</summary>
+public sealed record ExpressionEstimate(double Probability, string Value);
+
+/// <summary>Everything the plugins computed for one face; a field stays null when its plugin did not run.</summary>
+public sealed class FacePluginOutput
+{
+    public AgeEstimate? Age { get; set; }
+
+    public GenderEstimate? Gender { get; set; }
+
+    public HeadPose? Pose { get; set; }
+
+    public MaskEstimate? Mask { get; set; }
+
+    /// <summary>iBUG-68 points (pixel space of the image the plugin ran on until the pipeline maps them back).</summary>
+    public IReadOnlyList<PointF>? Landmarks68 { get; set; }
+
+    public LivenessEstimate? Liveness { get; set; }
+
+    public ExpressionEstimate? Expression { get; set; }
+}
+
+/// <summary>The per-face outputs and per-slug wall times of one request's plugin runs.</summary>
+public sealed class PluginResults
+{
+    private readonly Dictionary<string, double> _milliseconds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
+
+    public PluginResults(int faceCount)
+    {
+        var faces = new FacePluginOutput[faceCount];
+        for (var i = 0; i < faceCount; i++)
+        {
+            faces[i] = new FacePluginOutput();
+        }
+
+        Faces = faces;
+    }
+
+    /// <summary>One entry per face, in the order the faces were given.</summary>
+    public IReadOnlyList<FacePluginOutput> Faces { get; }
+
+    /// <summary>Total wall time per slug over all faces, in milliseconds (plugins sharing one model run split it evenly).</summary>
+    public IReadOnlyDictionary<string, double> Milliseconds => _milliseconds;
+
+    /// <summary>Version of every slug that ran.</summary>
+    public IReadOnlyDictionary<string, string> Versions => _versions;
+
+    internal void Record(string slug, string version, double milliseconds)
+    {
+        _milliseconds[slug] = milliseconds;
+        _versions[slug] = version;
+    }
+}
+
+/// <summary>Which plugins load (section <c>Plugins</c>).</summary>
+public sealed class PluginOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Plugins";
+
+    /// <summary>
+    /// Slugs to load. Null or empty = every plugin whose model file is present (CompreFace's <c>age</c>, <c>gender</c>, <c>pose</c>,
+    /// <c>mask</c>, and the opt-in <c>landmarks68</c>, <c>liveness</c>, <c>expression</c>). A listed plugin whose model is missing is
+    /// reported unavailable (one warning at start), never an error at request time. <c>landmarks</c> and <c>calculator</c> are
+    /// always there (detector and embedder).
+    /// </summary>
+    public IList<string>? Enabled { get; init; }
+}
