@@ -17,11 +17,11 @@ internal abstract class AlignedFaceEmbedder : IFaceEmbedder, IDisposable
     private readonly int _plane;
 
     protected AlignedFaceEmbedder(
-        OnnxRuntimeHost runtime, ModelDescriptor model, string outputName, IReadOnlyList<PointF> template, int size, PixelNormalization normalization, string version, SimilarityCoefficients coefficients)
+        OnnxRuntimeHost runtime, ModelDescriptor model, string outputName, IReadOnlyList<PointF> template, int size, PixelNormalization normalization, string version, SimilarityCoefficients coefficients, Func<byte[], byte[]>? patch = null)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(model);
-        _session = runtime.CreateSession(model);
+        _session = runtime.CreateSession(model, patch);
         try
         {
             OnnxRuntimeHost.RequireShape(_session, model.FileName, "input", isInput: true, rank: 4);

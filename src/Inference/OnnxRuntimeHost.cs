@@ -61,10 +61,14 @@ internal sealed partial class OnnxRuntimeHost : IInferenceRuntimeInfo, IDisposab
     public string ExecutionProvider { get; }
 
     /// <summary>Verifies <paramref name="model"/> against the manifest and opens a session for it.</summary>
-    public InferenceSession CreateSession(ModelDescriptor model)
+    public InferenceSession CreateSession(ModelDescriptor model, Func<byte[], byte[]>? patch = null)
     {
         var path = ModelCatalog.Locate(model, _models.Path, _models.VerifyChecksums);
-        var session = new InferenceSession(path, _sessionOptions);
+
+        // A patch rewrites the verified bytes in memory (e.g. to lift a fixed batch size); the file stays as published.
+        var session = patch is null
+            ? new InferenceSession(path, _sessionOptions)
+            : new InferenceSession(patch(File.ReadAllBytes(path)), _sessionOptions);
         Log.SessionCreated(_logger, model.FileName, ExecutionProvider, _models.VerifyChecksums);
         return session;
     }
