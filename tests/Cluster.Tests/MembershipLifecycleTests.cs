@@ -1,0 +1,44 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CompreFace.Cluster.Tests;
+
+/// <summary>§8.8: a third silo joins, one stops, one is killed and declared dead, defunct rows are cleaned up.</summary>
+public sealed class MembershipLifecycleTests(OrleansPostgresCluster fixture) : IClassFixture<OrleansPostgresCluster>
+{
+    [PostgresFact]
+    public async Task JoinStopKillCleanup_RowsFollowTheSilos()
+    {
+        var cluster = fixture.Cluster;
+        await cluster.StartAdditionalSiloAsync();
+        Assert.Equal(3L, await CountAsync("status = 3"));
+
+        var stopped = cluster.Silos[1];
+        var killed = cluster.Silos[2];
+        await cluster.StopSiloAsync(stopped);
+        Assert.Equal(1L, await CountAsync("status = 6"));
+
+        await cluster.KillSiloAsync(killed);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await CountAsync("status = 6 AND suspect_times IS NOT NULL") < 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(2L, await CountAsync("status = 6"));
+        Assert.Equal(1L, await CountAsync("status = 6 AND suspect_times IS NOT NULL AND port = $2", killed.SiloAddress.Endpoint.Port));
+        Assert.Equal(1L, await CountAsync("status = 3"));
+
+        // The client reaches the survivor through the gateway query.
+        var grain = cluster.Client.GetGrain<ICounterGrain>($"after-kill-{Guid.NewGuid():N}");
+        Assert.Equal(1, await grain.IncrementAsync());
+
+        // Cleanup through the provider (the per-row CleanupDefunctSiloEntryKey path): Dead rows go, the Active one stays.
+        var table = fixture.Services(0).GetRequiredService<IMembershipTable>();
+        await table.CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        Assert.Equal(0L, await CountAsync("status = 6"));
+        Assert.Equal(1L, await CountAsync("status = 3"));
+    }
+
+    private Task<long> CountAsync(string where, params object[] more) =>
+        fixture.ScalarAsync<long>($"SELECT count(*) FROM cf_orleans_membership WHERE deployment_id = $1 AND {where}", [fixture.ClusterId, .. more]);
+}

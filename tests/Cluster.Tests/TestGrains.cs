@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+
+namespace CompreFace.Cluster.Tests;
+
+/// <summary>A grain with persistent state in the AdoNet storage named "Default".</summary>
+public interface ICounterGrain : IGrainWithStringKey
+{
+    Task<int> IncrementAsync();
+
+    Task<int> GetAsync();
+
+    Task ClearAsync();
+
+    Task DeactivateAsync();
+}
+
+[GenerateSerializer]
+public sealed class CounterState
+{
+    [Id(0)]
+    public int Count { get; set; }
+}
+
+public sealed class CounterGrain([PersistentState("cluster-tests-counter", "Default")] IPersistentState<CounterState> state) : Grain, ICounterGrain
+{
+    public async Task<int> IncrementAsync()
+    {
+        state.State.Count++;
+        await state.WriteStateAsync();
+        return state.State.Count;
+    }
+
+    public Task<int> GetAsync() => Task.FromResult(state.State.Count);
+
+    public Task ClearAsync() => state.ClearStateAsync();
+
+    public Task DeactivateAsync()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A grain that registers a reminder on the AdoNet reminder service and counts its ticks.</summary>
+public interface IReminderProbeGrain : IGrainWithStringKey
+{
+    Task RegisterAsync(TimeSpan due, TimeSpan period);
+
+    Task UnregisterAsync();
+}
+
+public sealed class ReminderProbeGrain : Grain, IReminderProbeGrain, IRemindable
+{
+    public const string ReminderName = "probe";
+
+    /// <summary>Ticks per grain key; static because the silos run in this process.</summary>
+    public static ConcurrentDictionary<string, int> Ticks { get; } = new();
+
+    public async Task RegisterAsync(TimeSpan due, TimeSpan period) =>
+        await this.RegisterOrUpdateReminder(ReminderName, due, period);
+
+    public async Task UnregisterAsync()
+    {
+        var reminder = await this.GetReminder(ReminderName);
+        if (reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        Ticks.AddOrUpdate(this.GetPrimaryKeyString(), 1, (_, n) => n + 1);
+        return Task.CompletedTask;
+    }
+}
