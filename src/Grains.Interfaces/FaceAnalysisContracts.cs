@@ -64,7 +64,48 @@ public sealed record FaceData
 
     /// <summary>Milliseconds per stage for this face (<c>detector</c>, <c>calculator</c>, plugin slugs).</summary>
     [Id(3)] public IReadOnlyDictionary<string, double> ExecutionTime { get; init; } = new Dictionary<string, double>();
+
+    /// <summary><c>age</c> plugin, when asked for.</summary>
+    [Id(4)] public FaceAge? Age { get; init; }
+
+    /// <summary><c>gender</c> plugin, when asked for.</summary>
+    [Id(5)] public FaceLabel? Gender { get; init; }
+
+    /// <summary><c>pose</c> plugin, when asked for (never under <c>detect_faces=false</c>).</summary>
+    [Id(6)] public FacePose? Pose { get; init; }
+
+    /// <summary><c>mask</c> plugin, when asked for (never under <c>detect_faces=false</c>).</summary>
+    [Id(7)] public FaceLabel? Mask { get; init; }
+
+    /// <summary><c>landmarks68</c> plugin: 68 [x,y] points in original pixels, when asked for.</summary>
+    [Id(8)] public IReadOnlyList<int[]>? Landmarks68 { get; init; }
+
+    /// <summary><c>liveness</c> plugin (beyond CompreFace), when asked for.</summary>
+    [Id(9)] public FaceLabel? Liveness { get; init; }
+
+    /// <summary><c>expression</c> plugin (beyond CompreFace), when asked for.</summary>
+    [Id(10)] public FaceLabel? Expression { get; init; }
 }
+
+/// <summary>CompreFace's <c>age</c>: a band in years and its probability.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceAge")]
+public sealed record FaceAge(
+    [property: Id(0)] double Probability,
+    [property: Id(1)] int High,
+    [property: Id(2)] int Low);
+
+/// <summary>A classification plugin's answer (<c>gender</c>, <c>mask</c>, <c>liveness</c>, <c>expression</c>): value and its probability.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceLabel")]
+public sealed record FaceLabel(
+    [property: Id(0)] double Probability,
+    [property: Id(1)] string Value);
+
+/// <summary>CompreFace's <c>pose</c>, in degrees.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FacePose")]
+public sealed record FacePose(
+    [property: Id(0)] double Pitch,
+    [property: Id(1)] double Roll,
+    [property: Id(2)] double Yaw);
 
 /// <summary>The worker's answer for one image.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceAnalysisResult")]

@@ -1,24 +1,37 @@
+using CompreFace.Grains.Admin;
+
 namespace CompreFace.Grains;
 
 /// <summary>
-/// Resolves an API key to its face service. Until the admin model lands (issue P3) the only services are the
-/// CompreFace demo services that real clients' test suites depend on.
+/// Resolves an API key to its face service from the admin store, once per activation; there is one activation per
+/// key cluster-wide, so the database is not asked on every face request. The admin grains call
+/// <see cref="IApiKeyCacheGrain.InvalidateAsync"/> whenever a key is created, moved or deleted, which makes the change
+/// visible to the next request on every node. The seeded demo keys (…0002, …0003, …0004) are ordinary store rows.
 /// </summary>
-internal sealed class ApiKeyGrain : Grain, IApiKeyGrain
+internal sealed class ApiKeyGrain(IAdminStore store) : Grain, IApiKeyGrain, IApiKeyCacheGrain
 {
-    Task<FaceServiceInfo?> IApiKeyGrain.GetServiceAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(DemoServices.Find(this.GetPrimaryKeyString()));
-}
+    private FaceServiceInfo? _service;
+    private bool _loaded;
 
-/// <summary>CompreFace's seeded demo services (spec §2.8): keys …0002 recognition, …0003 detection, …0004 verification.</summary>
-internal static class DemoServices
-{
-    private static readonly Dictionary<string, FaceServiceInfo> ByKey = new(StringComparer.OrdinalIgnoreCase)
+    async Task<FaceServiceInfo?> IApiKeyGrain.GetServiceAsync(CancellationToken cancellationToken)
     {
-        ["00000000-0000-0000-0000-000000000002"] = new(Guid.Parse("00000000-0000-0000-0000-000000000001"), FaceServiceType.Recognition, "Demo"),
-        ["00000000-0000-0000-0000-000000000003"] = new(Guid.Parse("00000000-0000-0000-0000-000000000003"), FaceServiceType.Detection, "Detection_Demo"),
-        ["00000000-0000-0000-0000-000000000004"] = new(Guid.Parse("00000000-0000-0000-0000-000000000004"), FaceServiceType.Verify, "Verification_Demo"),
-    };
+        if (!_loaded)
+        {
+            _service = Guid.TryParseExact(this.GetPrimaryKeyString(), "D", out var key)
+                && await store.FindServiceByKeyAsync(key, cancellationToken) is { } record
+                ? new FaceServiceInfo(record.ServiceId, record.Type, record.Name)
+                : null;
+            _loaded = true;
+        }
 
-    public static FaceServiceInfo? Find(string apiKey) => ByKey.GetValueOrDefault(apiKey);
+        return _service;
+    }
+
+    Task IApiKeyCacheGrain.InvalidateAsync()
+    {
+        _service = null;
+        _loaded = false;
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
 }

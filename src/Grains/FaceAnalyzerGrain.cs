@@ -25,7 +25,7 @@ internal sealed partial class FaceAnalyzerGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         var computeEmbeddings = request.ComputeEmbeddings;
-        var options = new FaceAnalysisOptions(request.Limit, request.DetProbThreshold, computeEmbeddings, request.DetectFaces);
+        var options = new FaceAnalysisOptions(request.Limit, request.DetProbThreshold, computeEmbeddings, request.DetectFaces) { Plugins = request.Plugins };
 
         FaceAnalysis analysis;
         try
@@ -39,7 +39,7 @@ internal sealed partial class FaceAnalyzerGrain(
             return new FaceAnalysisResult { Outcome = ToOutcome(ex.Reason), Detail = ex.Message };
         }
 
-        return ToResult(analysis, computeEmbeddings);
+        return ToResult(analysis, computeEmbeddings, request.Plugins);
     }
 
     Task<InferenceStatus> IFaceAnalyzerGrain.GetStatusAsync(CancellationToken cancellationToken)
@@ -49,19 +49,30 @@ internal sealed partial class FaceAnalyzerGrain(
             BuildVersion = BuildVersion,
             CalculatorVersion = embedder.Version,
             SimilarityCoefficients = [embedder.Coefficients.C0, embedder.Coefficients.C1],
-            AvailablePlugins = new Dictionary<string, string>
-            {
-                // The UI sends as its landmarks plugin the first key that contains "landmarks".
-                ["landmarks"] = detector.Version,
-                ["calculator"] = embedder.Version,
-            },
+            AvailablePlugins = AvailablePlugins(),
             ExecutionProvider = runtime.ExecutionProvider,
             EmbeddingDimension = embedder.Dimension,
         };
         return Task.FromResult(status);
     }
 
-    private FaceAnalysisResult ToResult(FaceAnalysis analysis, bool withEmbeddings)
+    private Dictionary<string, string> AvailablePlugins()
+    {
+        // The UI sends as its landmarks plugin the first key that contains "landmarks": keep the detector's five points first.
+        var plugins = new Dictionary<string, string>
+        {
+            ["landmarks"] = detector.Version,
+            ["calculator"] = embedder.Version,
+        };
+        foreach (var (slug, version) in pipeline.Plugins?.Available ?? new Dictionary<string, string>())
+        {
+            plugins[slug] = version;
+        }
+
+        return plugins;
+    }
+
+    private FaceAnalysisResult ToResult(FaceAnalysis analysis, bool withEmbeddings, IReadOnlyList<string> requested)
     {
         var count = Math.Max(1, analysis.Faces.Count);
         var detectorMs = analysis.Timings.DetectMs / count;
@@ -76,12 +87,31 @@ internal sealed partial class FaceAnalyzerGrain(
                 times["calculator"] = calculatorMs;
             }
 
+            // Plugin times per face, as CompreFace reports them; landmark plugins' times are dropped (spec §1.4).
+            foreach (var (slug, ms) in analysis.PluginTimesMs ?? new Dictionary<string, double>())
+            {
+                if (!slug.StartsWith("landmarks", StringComparison.Ordinal))
+                {
+                    times[slug] = ms / count;
+                }
+            }
+
+            var extra = analysis.Faces[i].Plugins;
             faces[i] = new FaceData
             {
                 Box = ToBox(face, analysis.Width, analysis.Height),
                 Landmarks = Array.ConvertAll(face.Landmarks, p => new[] { (int)Math.Round(p.X), (int)Math.Round(p.Y) }),
                 Embedding = analysis.Faces[i].Embedding,
                 ExecutionTime = times,
+                Age = requested.Contains("age") && extra?.Age is { } age ? new FaceAge(age.Probability, age.High, age.Low) : null,
+                Gender = requested.Contains("gender") && extra?.Gender is { } gender ? new FaceLabel(gender.Probability, gender.Value) : null,
+                Pose = requested.Contains("pose") && extra?.Pose is { } pose ? new FacePose(pose.Pitch, pose.Roll, pose.Yaw) : null,
+                Mask = requested.Contains("mask") && extra?.Mask is { } mask ? new FaceLabel(mask.Probability, mask.Value) : null,
+                Landmarks68 = requested.Contains("landmarks68") && extra?.Landmarks68 is { } points
+                    ? [.. points.Select(p => new[] { (int)Math.Round(p.X), (int)Math.Round(p.Y) })]
+                    : null,
+                Liveness = requested.Contains("liveness") && extra?.Liveness is { } live ? new FaceLabel(live.Probability, live.Value) : null,
+                Expression = requested.Contains("expression") && extra?.Expression is { } expression ? new FaceLabel(expression.Probability, expression.Value) : null,
             };
         }
 
@@ -89,6 +119,15 @@ internal sealed partial class FaceAnalyzerGrain(
         if (withEmbeddings)
         {
             versions["calculator"] = embedder.Version;
+        }
+
+        // Every plugin that ran; landmark plugins are dropped from plugins_versions as in CompreFace (spec §1.4).
+        foreach (var (slug, version) in analysis.PluginVersions ?? new Dictionary<string, string>())
+        {
+            if (!slug.StartsWith("landmarks", StringComparison.Ordinal))
+            {
+                versions[slug] = version;
+            }
         }
 
         return new FaceAnalysisResult { Outcome = FaceAnalysisOutcome.Ok, Faces = faces, PluginVersions = versions };

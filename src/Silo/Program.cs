@@ -1,3 +1,4 @@
+using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
 using CompreFace.Grains.Persistence;
 using CompreFace.Inference;
@@ -18,6 +19,9 @@ builder.Services.AddFaceInference();
 // Face collections: PostgreSQL when ConnectionStrings:Postgres is set, else an embedded SQLite file.
 builder.Services.AddFaceStore(builder.Configuration);
 builder.Services.AddFaceCollections();
+
+// Users, applications, services and API keys, in the same database (schema versioned with the face store's).
+builder.Services.AddCompreFaceAdmin(builder.Configuration);
 
 // The CompreFace-compatible HTTP API (/api/v1, /core).
 builder.Services.AddCompreFaceApi();

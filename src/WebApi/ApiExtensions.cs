@@ -1,3 +1,4 @@
+using CompreFace.WebApi.Admin;
 using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Endpoints;
 using CompreFace.WebApi.Errors;
@@ -74,6 +75,9 @@ public static class ApiExtensions
         app.MapFaceEndpoints();
         app.MapRecognitionEndpoints();
         app.MapUtilityEndpoints();
+
+        // The admin API (/admin, the UI's backend; cookie sessions, camelCase JSON).
+        app.MapCompreFaceAdmin();
         return app;
     }
 }

@@ -59,5 +59,73 @@ internal static class PostgresMigrations
             -- Photos are already compressed.
             ALTER TABLE cf_image ALTER COLUMN content SET STORAGE EXTERNAL;
             """),
+        new(2, "admin: users, applications, members, services, tokens; CompreFace's demo seed", """
+            CREATE TABLE cf_user (
+                user_id          uuid        PRIMARY KEY,
+                -- Stored lower-cased (CompreFace does); unique case-insensitively by construction.
+                email            text        NOT NULL UNIQUE,
+                -- ASP.NET Core Identity PasswordHasher v3 format; empty for the seeded demo user (no login).
+                password_hash    text        NOT NULL,
+                first_name       text        NOT NULL,
+                last_name        text        NOT NULL,
+                global_role      char(1)     NOT NULL CHECK (global_role IN ('O', 'A', 'U')),
+                allow_statistics boolean     NOT NULL DEFAULT false,
+                is_demo          boolean     NOT NULL DEFAULT false,
+                created_at       timestamptz NOT NULL DEFAULT now()
+            );
+            -- Exactly one global OWNER (spec §2.2): at most one here, the grains keep at least one.
+            CREATE UNIQUE INDEX cf_user_single_owner_idx ON cf_user (global_role) WHERE global_role = 'O';
+
+            CREATE TABLE cf_app (
+                app_id     uuid        PRIMARY KEY,
+                -- Globally unique, case-sensitive (spec §2.4).
+                name       text        NOT NULL UNIQUE,
+                api_key    uuid        NOT NULL UNIQUE,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+
+            CREATE TABLE cf_app_member (
+                app_id  uuid    NOT NULL REFERENCES cf_app (app_id) ON DELETE CASCADE,
+                -- ON UPDATE CASCADE: the first sign-up takes over the demo user with a new guid.
+                user_id uuid    NOT NULL REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                role    char(1) NOT NULL CHECK (role IN ('O', 'A', 'U')),
+                PRIMARY KEY (app_id, user_id)
+            );
+            CREATE INDEX cf_app_member_user_idx ON cf_app_member (user_id);
+
+            CREATE TABLE cf_service (
+                -- The face collection's id (FaceServiceInfo.ServiceId): stable when the key is regenerated.
+                service_id uuid        PRIMARY KEY,
+                app_id     uuid        NOT NULL REFERENCES cf_app (app_id) ON DELETE CASCADE,
+                name       text        NOT NULL,
+                -- Unique within the app case-insensitively (spec §2.5); lower-cased by the application.
+                name_key   text        NOT NULL,
+                api_key    uuid        NOT NULL UNIQUE,
+                type       char(1)     NOT NULL CHECK (type IN ('R', 'D', 'V')),
+                created_at timestamptz NOT NULL DEFAULT now(),
+                CONSTRAINT cf_service_app_name_key UNIQUE (app_id, name_key)
+            );
+
+            -- Session tokens, stored as SHA-256 of the random token; kind A(ccess) or R(efresh).
+            CREATE TABLE cf_token (
+                token_hash bytea       PRIMARY KEY,
+                user_id    uuid        NOT NULL REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                kind       char(1)     NOT NULL CHECK (kind IN ('A', 'R')),
+                expires_at timestamptz NOT NULL
+            );
+            CREATE INDEX cf_token_user_idx ON cf_token (user_id);
+
+            -- CompreFace's seed (spec §2.8): the demo user, app and the three demo services whose keys SDK tests use.
+            INSERT INTO cf_user (user_id, email, password_hash, first_name, last_name, global_role, is_demo)
+                VALUES ('00000000-0000-0000-0000-000000000001', 'demo@demo.com', '', 'Demo', 'User', 'O', true);
+            INSERT INTO cf_app (app_id, name, api_key)
+                VALUES ('00000000-0000-0000-0000-000000000001', 'Demo application', '00000000-0000-0000-0000-000000000001');
+            INSERT INTO cf_app_member (app_id, user_id, role)
+                VALUES ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000001', 'O');
+            INSERT INTO cf_service (service_id, app_id, name, name_key, api_key, type) VALUES
+                ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000001', 'Demo', 'demo', '00000000-0000-0000-0000-000000000002', 'R'),
+                ('00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001', 'Detection_Demo', 'detection_demo', '00000000-0000-0000-0000-000000000003', 'D'),
+                ('00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000001', 'Verification_Demo', 'verification_demo', '00000000-0000-0000-0000-000000000004', 'V');
+            """),
     ];
 }

@@ -51,5 +51,65 @@ internal static class SqliteMigrations
                 content  BLOB NOT NULL
             );
             """),
+        new(2, "admin: users, applications, members, services, tokens; CompreFace's demo seed", """
+            CREATE TABLE cf_user (
+                user_id          BLOB    PRIMARY KEY,
+                email            TEXT    NOT NULL UNIQUE,
+                password_hash    TEXT    NOT NULL,
+                first_name       TEXT    NOT NULL,
+                last_name        TEXT    NOT NULL,
+                global_role      TEXT    NOT NULL CHECK (global_role IN ('O', 'A', 'U')),
+                allow_statistics INTEGER NOT NULL DEFAULT 0,
+                is_demo          INTEGER NOT NULL DEFAULT 0,
+                created_at       TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            );
+            CREATE UNIQUE INDEX cf_user_single_owner_idx ON cf_user (global_role) WHERE global_role = 'O';
+
+            CREATE TABLE cf_app (
+                app_id     BLOB PRIMARY KEY,
+                name       TEXT NOT NULL UNIQUE,
+                api_key    BLOB NOT NULL UNIQUE,
+                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            );
+
+            CREATE TABLE cf_app_member (
+                app_id  BLOB NOT NULL REFERENCES cf_app (app_id) ON DELETE CASCADE,
+                user_id BLOB NOT NULL REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                role    TEXT NOT NULL CHECK (role IN ('O', 'A', 'U')),
+                PRIMARY KEY (app_id, user_id)
+            );
+            CREATE INDEX cf_app_member_user_idx ON cf_app_member (user_id);
+
+            CREATE TABLE cf_service (
+                service_id BLOB PRIMARY KEY,
+                app_id     BLOB NOT NULL REFERENCES cf_app (app_id) ON DELETE CASCADE,
+                name       TEXT NOT NULL,
+                name_key   TEXT NOT NULL,
+                api_key    BLOB NOT NULL UNIQUE,
+                type       TEXT NOT NULL CHECK (type IN ('R', 'D', 'V')),
+                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                UNIQUE (app_id, name_key)
+            );
+
+            CREATE TABLE cf_token (
+                token_hash BLOB PRIMARY KEY,
+                user_id    BLOB NOT NULL REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                kind       TEXT NOT NULL CHECK (kind IN ('A', 'R')),
+                expires_at TEXT NOT NULL
+            );
+            CREATE INDEX cf_token_user_idx ON cf_token (user_id);
+
+            -- Ids are Guid.ToByteArray() BLOBs: X'…' below is that byte order for 00000000-0000-0000-0000-00000000000N.
+            INSERT INTO cf_user (user_id, email, password_hash, first_name, last_name, global_role, is_demo)
+                VALUES (X'00000000000000000000000000000001', 'demo@demo.com', '', 'Demo', 'User', 'O', 1);
+            INSERT INTO cf_app (app_id, name, api_key)
+                VALUES (X'00000000000000000000000000000001', 'Demo application', X'00000000000000000000000000000001');
+            INSERT INTO cf_app_member (app_id, user_id, role)
+                VALUES (X'00000000000000000000000000000001', X'00000000000000000000000000000001', 'O');
+            INSERT INTO cf_service (service_id, app_id, name, name_key, api_key, type) VALUES
+                (X'00000000000000000000000000000001', X'00000000000000000000000000000001', 'Demo', 'demo', X'00000000000000000000000000000002', 'R'),
+                (X'00000000000000000000000000000003', X'00000000000000000000000000000001', 'Detection_Demo', 'detection_demo', X'00000000000000000000000000000003', 'D'),
+                (X'00000000000000000000000000000004', X'00000000000000000000000000000001', 'Verification_Demo', 'verification_demo', X'00000000000000000000000000000004', 'V');
+            """),
     ];
 }

@@ -14,7 +14,25 @@ public class FaceDto
     /// <summary>Always present.</summary>
     public required BoxDto Box { get; init; }
 
-    /// <summary>Five [x, y] points when the <c>landmarks</c> plugin was asked for.</summary>
+    /// <summary><c>age</c> plugin: a band in years.</summary>
+    public AgeDto? Age { get; init; }
+
+    /// <summary><c>gender</c> plugin: <c>male</c> or <c>female</c>.</summary>
+    public LabelDto? Gender { get; init; }
+
+    /// <summary><c>pose</c> plugin, degrees.</summary>
+    public PoseDto? Pose { get; init; }
+
+    /// <summary><c>mask</c> plugin: <c>with_mask</c> or <c>without_mask</c>.</summary>
+    public LabelDto? Mask { get; init; }
+
+    /// <summary><c>liveness</c> plugin (beyond CompreFace): <c>real</c> or <c>spoof</c>.</summary>
+    public LabelDto? Liveness { get; init; }
+
+    /// <summary><c>expression</c> plugin (beyond CompreFace): one of seven expressions.</summary>
+    public LabelDto? Expression { get; init; }
+
+    /// <summary>Five [x, y] points when the <c>landmarks</c> plugin was asked for; 68 with <c>landmarks68</c> (as CompreFace's <c>landmarks2d106</c> writes 106).</summary>
     public IReadOnlyList<int[]>? Landmarks { get; init; }
 
     /// <summary>The raw (un-normalised) embedding when <c>face_plugins</c> contains <c>calculator</c>.</summary>
@@ -23,6 +41,15 @@ public class FaceDto
     /// <summary>Milliseconds per stage when <c>status=true</c>.</summary>
     public IReadOnlyDictionary<string, double>? ExecutionTime { get; init; }
 }
+
+/// <summary>CompreFace's <c>age</c>.</summary>
+public sealed record AgeDto(double Probability, int High, int Low);
+
+/// <summary>A value with its probability (<c>gender</c>, <c>mask</c>, <c>liveness</c>, <c>expression</c>).</summary>
+public sealed record LabelDto(double Probability, string Value);
+
+/// <summary>CompreFace's <c>pose</c>, degrees.</summary>
+public sealed record PoseDto(double Pitch, double Roll, double Yaw);
 
 /// <summary>A target face of verification with its similarity to the source face.</summary>
 public sealed class FaceMatchDto : FaceDto

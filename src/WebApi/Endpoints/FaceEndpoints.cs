@@ -247,6 +247,12 @@ public static class FaceEndpoints
                 return new VerifiedFaceDto
                 {
                     Box = dto.Box,
+                    Age = dto.Age,
+                    Gender = dto.Gender,
+                    Pose = dto.Pose,
+                    Mask = dto.Mask,
+                    Liveness = dto.Liveness,
+                    Expression = dto.Expression,
                     Landmarks = dto.Landmarks,
                     Embedding = dto.Embedding,
                     ExecutionTime = dto.ExecutionTime,

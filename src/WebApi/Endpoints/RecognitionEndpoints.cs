@@ -57,6 +57,12 @@ public static class RecognitionEndpoints
             faces[i] = new RecognizedFaceDto
             {
                 Box = dto.Box,
+                Age = dto.Age,
+                Gender = dto.Gender,
+                Pose = dto.Pose,
+                Mask = dto.Mask,
+                Liveness = dto.Liveness,
+                Expression = dto.Expression,
                 Landmarks = dto.Landmarks,
                 Embedding = dto.Embedding,
                 ExecutionTime = dto.ExecutionTime,

@@ -15,7 +15,13 @@ public static class FaceMapper
         return new FaceDto
         {
             Box = ToBox(face.Box, roundProbability),
-            Landmarks = parameters.Plugins.Landmarks ? face.Landmarks : null,
+            Age = Age(face),
+            Gender = Label(face.Gender),
+            Pose = Pose(face),
+            Mask = Label(face.Mask),
+            Liveness = Label(face.Liveness),
+            Expression = Label(face.Expression),
+            Landmarks = Landmarks(face, parameters),
             Embedding = parameters.Plugins.Calculator ? face.Embedding : null,
             ExecutionTime = parameters.Status ? face.ExecutionTime : null,
         };
@@ -29,7 +35,13 @@ public static class FaceMapper
         return new FaceMatchDto
         {
             Box = ToBox(face.Box, roundProbability: true),
-            Landmarks = parameters.Plugins.Landmarks ? face.Landmarks : null,
+            Age = Age(face),
+            Gender = Label(face.Gender),
+            Pose = Pose(face),
+            Mask = Label(face.Mask),
+            Liveness = Label(face.Liveness),
+            Expression = Label(face.Expression),
+            Landmarks = Landmarks(face, parameters),
             Embedding = parameters.Plugins.Calculator ? face.Embedding : null,
             ExecutionTime = parameters.Status ? face.ExecutionTime : null,
             Similarity = similarity,
@@ -43,6 +55,16 @@ public static class FaceMapper
         ArgumentNullException.ThrowIfNull(parameters);
         return parameters.Status ? result.PluginVersions : null;
     }
+
+    /// <summary><c>landmarks68</c> replaces the five points under the same key, as CompreFace's <c>landmarks2d106</c> does.</summary>
+    private static IReadOnlyList<int[]>? Landmarks(FaceData face, FaceRequestParameters parameters) =>
+        face.Landmarks68 ?? (parameters.Plugins.Landmarks ? face.Landmarks : null);
+
+    private static AgeDto? Age(FaceData face) => face.Age is { } age ? new AgeDto(age.Probability, age.High, age.Low) : null;
+
+    private static PoseDto? Pose(FaceData face) => face.Pose is { } pose ? new PoseDto(pose.Pitch, pose.Roll, pose.Yaw) : null;
+
+    private static LabelDto? Label(FaceLabel? label) => label is null ? null : new LabelDto(label.Probability, label.Value);
 
     private static BoxDto ToBox(FaceBox box, bool roundProbability) => new(
         roundProbability ? Similarity.RoundHalfUp(box.Probability) : box.Probability,

@@ -1,0 +1,116 @@
+namespace CompreFace.Grains.Admin;
+
+/// <summary>CompreFace's roles, global and per application (spec §2.2; stored O/A/U).</summary>
+[GenerateSerializer]
+public enum Role
+{
+    /// <summary>Everything; exactly one global owner, one owner per application.</summary>
+    Owner = 0,
+
+    /// <summary>Global: everything but acting on the owner. Application: services only.</summary>
+    Administrator = 1,
+
+    /// <summary>Global: no application creation. Application: read only.</summary>
+    User = 2,
+}
+
+/// <summary>A user as the admin API shows it.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.Admin.UserInfo")]
+public sealed record UserInfo(
+    [property: Id(0)] Guid UserId,
+    [property: Id(1)] string Email,
+    [property: Id(2)] string FirstName,
+    [property: Id(3)] string LastName,
+    [property: Id(4)] Role GlobalRole);
+
+/// <summary>A sign-up request, already validated at the edge (email lower-cased).</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.Admin.Registration")]
+public sealed record Registration(
+    [property: Id(0)] string Email,
+    [property: Id(1)] string Password,
+    [property: Id(2)] string FirstName,
+    [property: Id(3)] string LastName,
+    [property: Id(4)] bool AllowStatistics);
+
+/// <summary>Outcome of a sign-up.</summary>
+[GenerateSerializer]
+public enum RegistrationOutcome
+{
+    /// <summary>A new, active user.</summary>
+    Created = 0,
+
+    /// <summary>The first sign-up took over the seeded demo user (global owner, demo app and services).</summary>
+    TookOverDemo = 1,
+
+    /// <summary>The email is registered already (code 4).</summary>
+    EmailTaken = 2,
+}
+
+/// <summary>A pair of freshly issued session tokens (the only time the raw tokens exist outside the client).</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.Admin.SessionTokens")]
+public sealed record SessionTokens(
+    [property: Id(0)] string AccessToken,
+    [property: Id(1)] string RefreshToken,
+    [property: Id(2)] int AccessExpiresInSeconds,
+    [property: Id(3)] int RefreshExpiresInSeconds);
+
+/// <summary>Outcome of a password login.</summary>
+[GenerateSerializer]
+public enum LoginStatus
+{
+    /// <summary>Tokens issued.</summary>
+    Succeeded = 0,
+
+    /// <summary>Unknown email or wrong password (indistinguishable on purpose).</summary>
+    BadCredentials = 1,
+
+    /// <summary>Too many recent failures for this email; no password was checked.</summary>
+    LockedOut = 2,
+}
+
+/// <summary>Result of <see cref="ILoginGrain.LoginAsync"/>.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.Admin.LoginResult")]
+public sealed record LoginResult([property: Id(0)] LoginStatus Status, [property: Id(1)] SessionTokens? Tokens);
+
+/// <summary>A member of an application.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.Admin.MemberInfo")]
+public sealed record MemberInfo([property: Id(0)] UserInfo User, [property: Id(1)] Role Role);
+
+/// <summary>An application with its members (the owner among them).</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.Admin.ApplicationInfo")]
+public sealed record ApplicationInfo(
+    [property: Id(0)] Guid AppId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] Guid ApiKey,
+    [property: Id(3)] IReadOnlyList<MemberInfo> Members)
+{
+    /// <summary>The role of <paramref name="userId"/> in this application, or null if not a member.</summary>
+    public Role? RoleOf(Guid userId) => Members.FirstOrDefault(m => m.User.UserId == userId)?.Role;
+
+    /// <summary>The application owner (every application has one).</summary>
+    public UserInfo? Owner => Members.FirstOrDefault(m => m.Role == Role.Owner)?.User;
+}
+
+/// <summary>A face service ("model") as the admin API sees it.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.Admin.FaceServiceDetails")]
+public sealed record FaceServiceDetails(
+    [property: Id(0)] Guid ServiceId,
+    [property: Id(1)] Guid AppId,
+    [property: Id(2)] string Name,
+    [property: Id(3)] Guid ApiKey,
+    [property: Id(4)] FaceServiceType Type,
+    [property: Id(5)] DateTime CreatedAt);
+
+/// <summary>Outcome of a create or rename whose name must be unique.</summary>
+[GenerateSerializer]
+public enum NamingOutcome
+{
+    /// <summary>Done.</summary>
+    Done = 0,
+
+    /// <summary>The name is taken (code 17).</summary>
+    NameTaken = 1,
+
+    /// <summary>The entity does not exist (any more).</summary>
+    NotFound = 2,
+}

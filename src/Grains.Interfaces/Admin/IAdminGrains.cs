@@ -1,0 +1,111 @@
+namespace CompreFace.Grains.Admin;
+
+/// <summary>A user, keyed by the user's guid.</summary>
+[Alias("CompreFace.Admin.IUserGrain")]
+public interface IUserGrain : IGrainWithGuidKey
+{
+    /// <summary>The user, or null if there is none with this id.</summary>
+    [Alias("GetAsync")]
+    Task<UserInfo?> GetAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The applications this user may see: all of them for a global owner or administrator, else their own; sorted by name.</summary>
+    [Alias("ListApplicationsAsync")]
+    Task<IReadOnlyList<ApplicationInfo>> ListApplicationsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The one registry of users (key 0): serialises sign-ups and the demo takeover.</summary>
+[Alias("CompreFace.Admin.IUserRegistryGrain")]
+public interface IUserRegistryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Registers an active user; the first sign-up takes over the demo user.</summary>
+    [Alias("RegisterAsync")]
+    Task<RegistrationOutcome> RegisterAsync(Registration registration, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the seeded demo user is still the only user (the demo model endpoint answers then).</summary>
+    [Alias("IsDemoOnlyAsync")]
+    Task<bool> IsDemoOnlyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Answers when the admin database answers (for <c>/admin/status</c>).</summary>
+    [Alias("PingAsync")]
+    Task PingAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Password login for one email (key: the lower-cased email), with throttling of repeated failures.</summary>
+[Alias("CompreFace.Admin.ILoginGrain")]
+public interface ILoginGrain : IGrainWithStringKey
+{
+    /// <summary>Checks the password and issues session tokens, or counts a failure.</summary>
+    [Alias("LoginAsync")]
+    Task<LoginResult> LoginAsync(string password, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A session token, keyed by the lower-case hex SHA-256 of the raw token (never the token itself).</summary>
+[Alias("CompreFace.Admin.ISessionGrain")]
+public interface ISessionGrain : IGrainWithStringKey
+{
+    /// <summary>The user of a valid, unexpired access token; null otherwise.</summary>
+    [Alias("AuthenticateAsync")]
+    Task<Guid?> AuthenticateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Trades a valid refresh token for a new token pair (the old refresh token is revoked); null if invalid.</summary>
+    [Alias("RefreshAsync")]
+    Task<SessionTokens?> RefreshAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Revokes the token; true if it existed.</summary>
+    [Alias("RevokeAsync")]
+    Task<bool> RevokeAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>An application, keyed by its guid.</summary>
+[Alias("CompreFace.Admin.IApplicationGrain")]
+public interface IApplicationGrain : IGrainWithGuidKey
+{
+    /// <summary>Creates the application with <paramref name="ownerId"/> as its owner.</summary>
+    [Alias("CreateAsync")]
+    Task<NamingOutcome> CreateAsync(string name, Guid ownerId, CancellationToken cancellationToken = default);
+
+    /// <summary>The application with its members, or null.</summary>
+    [Alias("GetAsync")]
+    Task<ApplicationInfo?> GetAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Renames the application (names are globally unique, case-sensitive).</summary>
+    [Alias("RenameAsync")]
+    Task<NamingOutcome> RenameAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the application a new app-level key (not used by the face API).</summary>
+    [Alias("RegenerateKeyAsync")]
+    Task<bool> RegenerateKeyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the application with its services, their collections and their keys.</summary>
+    [Alias("DeleteAsync")]
+    Task<bool> DeleteAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The application's face services, by creation.</summary>
+    [Alias("ListServicesAsync")]
+    Task<IReadOnlyList<FaceServiceDetails>> ListServicesAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>A face service ("model"), keyed by its guid (= the face collection's id).</summary>
+[Alias("CompreFace.Admin.IFaceServiceGrain")]
+public interface IFaceServiceGrain : IGrainWithGuidKey
+{
+    /// <summary>Creates the service in <paramref name="appId"/> with a fresh API key.</summary>
+    [Alias("CreateAsync")]
+    Task<NamingOutcome> CreateAsync(Guid appId, string name, FaceServiceType type, CancellationToken cancellationToken = default);
+
+    /// <summary>The service, or null.</summary>
+    [Alias("GetAsync")]
+    Task<FaceServiceDetails?> GetAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Renames the service (unique within its app, case-insensitive; the same name counts as taken).</summary>
+    [Alias("RenameAsync")]
+    Task<NamingOutcome> RenameAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the service a new key; the old key stops working at once, cluster-wide. The collection stays.</summary>
+    [Alias("RegenerateKeyAsync")]
+    Task<FaceServiceDetails?> RegenerateKeyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the service, its collection and its key (which stops working at once).</summary>
+    [Alias("DeleteAsync")]
+    Task<bool> DeleteAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CompreFace.Grains.Admin;
+
+/// <summary>Sessions and login throttling of the admin API (configuration section <c>Admin</c>).</summary>
+public sealed class AdminOptions
+{
+    public const string SectionName = "Admin";
+
+    /// <summary>Lifetime of the <c>CFSESSION</c> access token in seconds (CompreFace's <c>COMMON_ACCESS_TOKEN_VALIDITY</c>, 2400).</summary>
+    [Range(60, int.MaxValue)]
+    public int AccessTokenValiditySeconds { get; set; } = 2400;
+
+    /// <summary>Lifetime of the refresh token in seconds (CompreFace's <c>COMMON_REFRESH_TOKEN_VALIDITY</c>, 1209600 = 14 days).</summary>
+    [Range(60, int.MaxValue)]
+    public int RefreshTokenValiditySeconds { get; set; } = 1209600;
+
+    /// <summary>Consecutive failed logins of one email that lock it out.</summary>
+    [Range(1, 1000)]
+    public int LoginFailureLimit { get; set; } = 5;
+
+    /// <summary>How long a locked-out email is refused, in seconds.</summary>
+    [Range(1, 86400)]
+    public int LockoutSeconds { get; set; } = 900;
+}

@@ -1,0 +1,341 @@
+using System.Data.Common;
+
+namespace CompreFace.Grains.Admin;
+
+/// <summary>
+/// <see cref="IAdminStore"/> in portable SQL (<c>@name</c> parameters, <c>ON CONFLICT</c>, <c>RETURNING</c>) over
+/// ADO.NET; the PostgreSQL and SQLite subclasses supply connections, transactions and the unique-violation test.
+/// Guids bind natively (uuid in PostgreSQL, the 16-byte <see cref="Guid.ToByteArray()"/> BLOB in SQLite).
+/// </summary>
+internal abstract class AdoAdminStore : IAdminStore
+{
+    private const string UserColumns = "user_id, email, password_hash, first_name, last_name, global_role, allow_statistics, is_demo";
+    private const string ServiceColumns = "service_id, app_id, name, api_key, type, created_at";
+
+    /// <summary>An open connection, ready for commands.</summary>
+    protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether the exception is a unique or primary-key violation.</summary>
+    protected abstract bool IsUniqueViolation(DbException exception);
+
+    /// <summary>The value bound for a .NET value (the default binds it as is).</summary>
+    protected virtual object ToDatabase(object value) => value;
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction and commits it.</summary>
+    protected virtual async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await work(connection, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT 1");
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    public Task<UserRecord?> FindUserAsync(Guid userId, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync($"SELECT {UserColumns} FROM cf_user WHERE user_id = @id", ReadUser, cancellationToken, ("@id", userId));
+
+    public Task<UserRecord?> FindUserByEmailAsync(string email, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync($"SELECT {UserColumns} FROM cf_user WHERE email = @email", ReadUser, cancellationToken, ("@email", email));
+
+    public Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync($"SELECT {UserColumns} FROM cf_user ORDER BY created_at, email", ReadUser, cancellationToken);
+
+    public Task<bool> AddUserAsync(UserRecord user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return UniqueAsync(() => ExecuteAsync(
+            $"INSERT INTO cf_user ({UserColumns}, created_at) VALUES (@id, @email, @hash, @first, @last, @role, @stats, @demo, @now)",
+            cancellationToken,
+            ("@id", user.UserId), ("@email", user.Email), ("@hash", user.PasswordHash), ("@first", user.FirstName),
+            ("@last", user.LastName), ("@role", RoleCode(user.GlobalRole)), ("@stats", user.AllowStatistics),
+            ("@demo", user.IsDemo), ("@now", DateTime.UtcNow)));
+    }
+
+    public Task<bool> TakeOverDemoUserAsync(UserRecord user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return UniqueAsync(() => ExecuteAsync(
+            """
+            UPDATE cf_user SET user_id = @id, email = @email, password_hash = @hash, first_name = @first, last_name = @last,
+                allow_statistics = @stats, is_demo = @notDemo, created_at = @now
+            WHERE is_demo = @demo
+            """,
+            cancellationToken,
+            ("@id", user.UserId), ("@email", user.Email), ("@hash", user.PasswordHash), ("@first", user.FirstName),
+            ("@last", user.LastName), ("@stats", user.AllowStatistics), ("@notDemo", false), ("@demo", true), ("@now", DateTime.UtcNow)));
+    }
+
+    public Task AddTokensAsync(IReadOnlyList<TokenRecord> tokens, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        return WriteAsync(
+            async (connection, transaction) =>
+            {
+                foreach (var token in tokens)
+                {
+                    await using var command = Command(
+                        connection, transaction, "INSERT INTO cf_token (token_hash, user_id, kind, expires_at) VALUES (@hash, @user, @kind, @expires)",
+                        ("@hash", token.Hash), ("@user", token.UserId), ("@kind", token.Kind == TokenKind.Access ? "A" : "R"),
+                        ("@expires", token.ExpiresAt.UtcDateTime));
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return true;
+            },
+            cancellationToken);
+    }
+
+    public Task<TokenRecord?> FindTokenAsync(byte[] hash, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync(
+            "SELECT token_hash, user_id, kind, expires_at FROM cf_token WHERE token_hash = @hash",
+            r => new TokenRecord(
+                (byte[])r.GetValue(0), r.GetGuid(1), r.GetString(2) == "A" ? TokenKind.Access : TokenKind.Refresh,
+                new DateTimeOffset(Utc(r.GetDateTime(3)))),
+            cancellationToken,
+            ("@hash", hash));
+
+    public async Task<bool> DeleteTokenAsync(byte[] hash, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("DELETE FROM cf_token WHERE token_hash = @hash", cancellationToken, ("@hash", hash)) > 0;
+
+    public Task<bool> AddApplicationAsync(AppRecord app, Guid ownerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return UniqueAsync(() => WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using (var insert = Command(
+                    connection, transaction, "INSERT INTO cf_app (app_id, name, api_key, created_at) VALUES (@id, @name, @key, @now)",
+                    ("@id", app.AppId), ("@name", app.Name), ("@key", app.ApiKey), ("@now", DateTime.UtcNow)))
+                {
+                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var member = Command(
+                    connection, transaction, "INSERT INTO cf_app_member (app_id, user_id, role) VALUES (@app, @user, @role)",
+                    ("@app", app.AppId), ("@user", ownerId), ("@role", RoleCode(Role.Owner)));
+                return await member.ExecuteNonQueryAsync(cancellationToken);
+            },
+            cancellationToken));
+    }
+
+    public Task<AppRecord?> FindApplicationAsync(Guid appId, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync("SELECT app_id, name, api_key FROM cf_app WHERE app_id = @id", ReadApp, cancellationToken, ("@id", appId));
+
+    public async Task<IReadOnlyList<AppRecord>> ListApplicationsAsync(Guid? memberId, CancellationToken cancellationToken = default)
+    {
+        var apps = memberId is { } user
+            ? await QueryAsync(
+                "SELECT a.app_id, a.name, a.api_key FROM cf_app a JOIN cf_app_member m ON m.app_id = a.app_id WHERE m.user_id = @user",
+                ReadApp, cancellationToken, ("@user", user))
+            : await QueryAsync("SELECT app_id, name, api_key FROM cf_app", ReadApp, cancellationToken);
+
+        // Sorted here, ordinally: database collations differ (PostgreSQL's locale vs SQLite's BINARY).
+        return [.. apps.OrderBy(a => a.Name, StringComparer.Ordinal)];
+    }
+
+    public async Task<NamingOutcome> RenameApplicationAsync(Guid appId, string name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var rows = await ExecuteAsync("UPDATE cf_app SET name = @name WHERE app_id = @id", cancellationToken, ("@id", appId), ("@name", name));
+            return rows > 0 ? NamingOutcome.Done : NamingOutcome.NotFound;
+        }
+        catch (DbException e) when (IsUniqueViolation(e))
+        {
+            return NamingOutcome.NameTaken;
+        }
+    }
+
+    public async Task<bool> SetApplicationKeyAsync(Guid appId, Guid apiKey, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("UPDATE cf_app SET api_key = @key WHERE app_id = @id", cancellationToken, ("@id", appId), ("@key", apiKey)) > 0;
+
+    public async Task<bool> DeleteApplicationAsync(Guid appId, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("DELETE FROM cf_app WHERE app_id = @id", cancellationToken, ("@id", appId)) > 0;
+
+    public async Task<IReadOnlyList<(UserRecord User, Role Role)>> ListMembersAsync(Guid appId, CancellationToken cancellationToken = default) =>
+        await QueryAsync(
+            """
+            SELECT u.user_id, u.email, u.password_hash, u.first_name, u.last_name, u.global_role, u.allow_statistics, u.is_demo, m.role
+            FROM cf_app_member m JOIN cf_user u ON u.user_id = m.user_id
+            WHERE m.app_id = @app ORDER BY u.email
+            """,
+            r => (ReadUser(r), ParseRole(r.GetString(8))),
+            cancellationToken,
+            ("@app", appId));
+
+    public Task SetMemberRoleAsync(Guid appId, Guid userId, Role role, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(
+            "INSERT INTO cf_app_member (app_id, user_id, role) VALUES (@app, @user, @role) ON CONFLICT (app_id, user_id) DO UPDATE SET role = excluded.role",
+            cancellationToken, ("@app", appId), ("@user", userId), ("@role", RoleCode(role)));
+
+    public async Task<bool> SetGlobalRoleAsync(Guid userId, Role role, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("UPDATE cf_user SET global_role = @role WHERE user_id = @id", cancellationToken, ("@id", userId), ("@role", RoleCode(role))) > 0;
+
+    public Task<bool> AddServiceAsync(ServiceRecord service, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return UniqueAsync(() => ExecuteAsync(
+            "INSERT INTO cf_service (service_id, app_id, name, name_key, api_key, type, created_at) VALUES (@id, @app, @name, @nameKey, @key, @type, @created)",
+            cancellationToken,
+            ("@id", service.ServiceId), ("@app", service.AppId), ("@name", service.Name), ("@nameKey", NameKey(service.Name)),
+            ("@key", service.ApiKey), ("@type", TypeCode(service.Type)), ("@created", service.CreatedAt)));
+    }
+
+    public Task<ServiceRecord?> FindServiceAsync(Guid serviceId, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync($"SELECT {ServiceColumns} FROM cf_service WHERE service_id = @id", ReadService, cancellationToken, ("@id", serviceId));
+
+    public Task<ServiceRecord?> FindServiceByKeyAsync(Guid apiKey, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync($"SELECT {ServiceColumns} FROM cf_service WHERE api_key = @key", ReadService, cancellationToken, ("@key", apiKey));
+
+    public Task<IReadOnlyList<ServiceRecord>> ListServicesAsync(Guid appId, CancellationToken cancellationToken = default) =>
+        QueryAsync($"SELECT {ServiceColumns} FROM cf_service WHERE app_id = @app ORDER BY created_at, name", ReadService, cancellationToken, ("@app", appId));
+
+    public async Task<NamingOutcome> RenameServiceAsync(Guid serviceId, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        try
+        {
+            // CompreFace refuses renaming to the current name (code 17, spec §2.5); a conflict with the own row does that.
+            var current = await FindServiceAsync(serviceId, cancellationToken);
+            if (current is null)
+            {
+                return NamingOutcome.NotFound;
+            }
+
+            if (NameKey(current.Name) == NameKey(name))
+            {
+                return NamingOutcome.NameTaken;
+            }
+
+            var rows = await ExecuteAsync(
+                "UPDATE cf_service SET name = @name, name_key = @nameKey WHERE service_id = @id",
+                cancellationToken, ("@id", serviceId), ("@name", name), ("@nameKey", NameKey(name)));
+            return rows > 0 ? NamingOutcome.Done : NamingOutcome.NotFound;
+        }
+        catch (DbException e) when (IsUniqueViolation(e))
+        {
+            return NamingOutcome.NameTaken;
+        }
+    }
+
+    public async Task<bool> SetServiceKeyAsync(Guid serviceId, Guid apiKey, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("UPDATE cf_service SET api_key = @key WHERE service_id = @id", cancellationToken, ("@id", serviceId), ("@key", apiKey)) > 0;
+
+    public async Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("DELETE FROM cf_service WHERE service_id = @id", cancellationToken, ("@id", serviceId)) > 0;
+
+    /// <summary>The case-insensitive uniqueness key of a service name.</summary>
+    internal static string NameKey(string name) => name.ToLowerInvariant();
+
+    internal static string RoleCode(Role role) => role switch
+    {
+        Role.Owner => "O",
+        Role.Administrator => "A",
+        _ => "U",
+    };
+
+    internal static Role ParseRole(string code) => code.Trim() switch
+    {
+        "O" => Role.Owner,
+        "A" => Role.Administrator,
+        "U" => Role.User,
+        _ => throw new InvalidDataException($"Unknown role code '{code}' in the admin store."),
+    };
+
+    private static string TypeCode(FaceServiceType type) => type switch
+    {
+        FaceServiceType.Recognition => "R",
+        FaceServiceType.Detection => "D",
+        _ => "V",
+    };
+
+    private static FaceServiceType ParseType(string code) => code.Trim() switch
+    {
+        "R" => FaceServiceType.Recognition,
+        "D" => FaceServiceType.Detection,
+        "V" => FaceServiceType.Verify,
+        _ => throw new InvalidDataException($"Unknown service type code '{code}' in the admin store."),
+    };
+
+    private static DateTime Utc(DateTime value) => value.Kind switch
+    {
+        DateTimeKind.Utc => value,
+        DateTimeKind.Local => value.ToUniversalTime(),
+        _ => DateTime.SpecifyKind(value, DateTimeKind.Utc),
+    };
+
+    private static UserRecord ReadUser(DbDataReader r) => new(
+        r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), ParseRole(r.GetString(5)), r.GetBoolean(6), r.GetBoolean(7));
+
+    private static AppRecord ReadApp(DbDataReader r) => new(r.GetGuid(0), r.GetString(1), r.GetGuid(2));
+
+    private static ServiceRecord ReadService(DbDataReader r) => new(
+        r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetGuid(3), ParseType(r.GetString(4)), Utc(r.GetDateTime(5)));
+
+    private async Task<bool> UniqueAsync(Func<Task<int>> write)
+    {
+        try
+        {
+            return await write() > 0;
+        }
+        catch (DbException e) when (IsUniqueViolation(e))
+        {
+            return false;
+        }
+    }
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(
+        string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
+    private async Task<T?> QuerySingleAsync<T>(
+        string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+        where T : class
+    {
+        var rows = await QueryAsync(sql, read, cancellationToken, parameters);
+        return rows.Count > 0 ? rows[0] : null;
+    }
+
+    private DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+#pragma warning disable CA2100 // Constant SQL; every value is a parameter.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = ToDatabase(value);
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+}

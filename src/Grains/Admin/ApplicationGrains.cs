@@ -1,0 +1,152 @@
+using Microsoft.Extensions.Logging;
+
+namespace CompreFace.Grains.Admin;
+
+/// <summary>An application: its name, app-level key, members and services.</summary>
+internal sealed partial class ApplicationGrain(IAdminStore store, ILogger<ApplicationGrain> logger) : Grain, IApplicationGrain
+{
+    async Task<NamingOutcome> IApplicationGrain.CreateAsync(string name, Guid ownerId, CancellationToken cancellationToken)
+    {
+        var app = new AppRecord(this.GetPrimaryKey(), name, Guid.NewGuid());
+        if (!await store.AddApplicationAsync(app, ownerId, cancellationToken))
+        {
+            return NamingOutcome.NameTaken;
+        }
+
+        LogCreated(logger, app.AppId, ownerId);
+        return NamingOutcome.Done;
+    }
+
+    async Task<ApplicationInfo?> IApplicationGrain.GetAsync(CancellationToken cancellationToken) =>
+        await store.FindApplicationAsync(this.GetPrimaryKey(), cancellationToken) is { } app ? await ToInfoAsync(store, app, cancellationToken) : null;
+
+    Task<NamingOutcome> IApplicationGrain.RenameAsync(string name, CancellationToken cancellationToken) =>
+        store.RenameApplicationAsync(this.GetPrimaryKey(), name, cancellationToken);
+
+    Task<bool> IApplicationGrain.RegenerateKeyAsync(CancellationToken cancellationToken) =>
+        store.SetApplicationKeyAsync(this.GetPrimaryKey(), Guid.NewGuid(), cancellationToken);
+
+    async Task<bool> IApplicationGrain.DeleteAsync(CancellationToken cancellationToken)
+    {
+        var appId = this.GetPrimaryKey();
+
+        // Each service deletes its collection and invalidates its key before the rows cascade away.
+        foreach (var service in await store.ListServicesAsync(appId, cancellationToken))
+        {
+            await GrainFactory.GetGrain<IFaceServiceGrain>(service.ServiceId).DeleteAsync(cancellationToken);
+        }
+
+        var deleted = await store.DeleteApplicationAsync(appId, cancellationToken);
+        if (deleted)
+        {
+            LogDeleted(logger, appId);
+        }
+
+        return deleted;
+    }
+
+    async Task<IReadOnlyList<FaceServiceDetails>> IApplicationGrain.ListServicesAsync(CancellationToken cancellationToken) =>
+        [.. (await store.ListServicesAsync(this.GetPrimaryKey(), cancellationToken)).Select(FaceServiceGrain.ToDetails)];
+
+    /// <summary>An application with its members.</summary>
+    internal static async Task<ApplicationInfo> ToInfoAsync(IAdminStore store, AppRecord app, CancellationToken cancellationToken)
+    {
+        var members = await store.ListMembersAsync(app.AppId, cancellationToken);
+        return new ApplicationInfo(app.AppId, app.Name, app.ApiKey, [.. members.Select(m => new MemberInfo(m.User.ToInfo(), m.Role))]);
+    }
+
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Information, Message = "Application {AppId} created by {UserId}")]
+    private static partial void LogCreated(ILogger logger, Guid appId, Guid userId);
+
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Information, Message = "Application {AppId} deleted")]
+    private static partial void LogDeleted(ILogger logger, Guid appId);
+}
+
+/// <summary>
+/// A face service. Every change of its key (create, regenerate, rename, delete) invalidates the affected
+/// <see cref="IApiKeyGrain"/> activations after the store has changed, so the face API sees it on its next request.
+/// </summary>
+internal sealed partial class FaceServiceGrain(IAdminStore store, ILogger<FaceServiceGrain> logger) : Grain, IFaceServiceGrain
+{
+    async Task<NamingOutcome> IFaceServiceGrain.CreateAsync(Guid appId, string name, FaceServiceType type, CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        var record = new ServiceRecord(
+            this.GetPrimaryKey(), appId, name, Guid.NewGuid(), type,
+            new DateTime(now.Ticks - (now.Ticks % 10), DateTimeKind.Utc)); // microseconds, as both databases store them
+        if (!await store.AddServiceAsync(record, cancellationToken))
+        {
+            return NamingOutcome.NameTaken;
+        }
+
+        await InvalidateAsync(record.ApiKey);
+        LogCreated(logger, record.ServiceId, appId, type);
+        return NamingOutcome.Done;
+    }
+
+    async Task<FaceServiceDetails?> IFaceServiceGrain.GetAsync(CancellationToken cancellationToken) =>
+        await store.FindServiceAsync(this.GetPrimaryKey(), cancellationToken) is { } service ? ToDetails(service) : null;
+
+    async Task<NamingOutcome> IFaceServiceGrain.RenameAsync(string name, CancellationToken cancellationToken)
+    {
+        var outcome = await store.RenameServiceAsync(this.GetPrimaryKey(), name, cancellationToken);
+        if (outcome == NamingOutcome.Done && await store.FindServiceAsync(this.GetPrimaryKey(), cancellationToken) is { } service)
+        {
+            await InvalidateAsync(service.ApiKey); // the key's cached service carries the name
+        }
+
+        return outcome;
+    }
+
+    async Task<FaceServiceDetails?> IFaceServiceGrain.RegenerateKeyAsync(CancellationToken cancellationToken)
+    {
+        var service = await store.FindServiceAsync(this.GetPrimaryKey(), cancellationToken);
+        if (service is null)
+        {
+            return null;
+        }
+
+        var newKey = Guid.NewGuid();
+        if (!await store.SetServiceKeyAsync(service.ServiceId, newKey, cancellationToken))
+        {
+            return null;
+        }
+
+        await Task.WhenAll(InvalidateAsync(service.ApiKey), InvalidateAsync(newKey));
+        LogKeyRegenerated(logger, service.ServiceId);
+        return ToDetails(service with { ApiKey = newKey });
+    }
+
+    async Task<bool> IFaceServiceGrain.DeleteAsync(CancellationToken cancellationToken)
+    {
+        var service = await store.FindServiceAsync(this.GetPrimaryKey(), cancellationToken);
+        if (service is null || !await store.DeleteServiceAsync(service.ServiceId, cancellationToken))
+        {
+            return false;
+        }
+
+        // The key first (no request reaches the collection any more), then the collection's rows and memory.
+        await InvalidateAsync(service.ApiKey);
+        if (service.Type == FaceServiceType.Recognition)
+        {
+            await GrainFactory.GetGrain<ISubjectCatalogGrain>(service.ServiceId).DeleteAllSubjectsAsync(cancellationToken);
+        }
+
+        LogDeleted(logger, service.ServiceId);
+        return true;
+    }
+
+    internal static FaceServiceDetails ToDetails(ServiceRecord service) =>
+        new(service.ServiceId, service.AppId, service.Name, service.ApiKey, service.Type, service.CreatedAt);
+
+    private Task InvalidateAsync(Guid apiKey) => GrainFactory.GetGrain<IApiKeyCacheGrain>(apiKey.ToString("D")).InvalidateAsync();
+
+    [LoggerMessage(EventId = 3031, Level = LogLevel.Information, Message = "Service {ServiceId} ({Type}) created in application {AppId}")]
+    private static partial void LogCreated(ILogger logger, Guid serviceId, Guid appId, FaceServiceType type);
+
+    [LoggerMessage(EventId = 3032, Level = LogLevel.Information, Message = "Service {ServiceId} got a new API key; the old one is invalidated")]
+    private static partial void LogKeyRegenerated(ILogger logger, Guid serviceId);
+
+    [LoggerMessage(EventId = 3033, Level = LogLevel.Information, Message = "Service {ServiceId} deleted with its collection and key")]
+    private static partial void LogDeleted(ILogger logger, Guid serviceId);
+}

@@ -1,0 +1,112 @@
+namespace CompreFace.Grains.Admin;
+
+/// <summary>A stored user. <see cref="Email"/> is lower-cased; <see cref="PasswordHash"/> is Identity's v3 format (empty: no login).</summary>
+public sealed record UserRecord(
+    Guid UserId, string Email, string PasswordHash, string FirstName, string LastName, Role GlobalRole, bool AllowStatistics, bool IsDemo);
+
+/// <summary>A stored application.</summary>
+public sealed record AppRecord(Guid AppId, string Name, Guid ApiKey);
+
+/// <summary>A stored face service.</summary>
+public sealed record ServiceRecord(Guid ServiceId, Guid AppId, string Name, Guid ApiKey, FaceServiceType Type, DateTime CreatedAt);
+
+/// <summary>Kinds of session token.</summary>
+public enum TokenKind
+{
+    /// <summary>The <c>CFSESSION</c> cookie.</summary>
+    Access,
+
+    /// <summary>The <c>REFRESH_TOKEN</c> cookie.</summary>
+    Refresh,
+}
+
+/// <summary>A stored session token: the SHA-256 of the raw token, never the token.</summary>
+public sealed record TokenRecord(byte[] Hash, Guid UserId, TokenKind Kind, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// Durable storage of the admin model (users, applications, members, services, session tokens) in the same database
+/// as the face collections; the schema is part of the face store's versioned migrations. Two implementations,
+/// PostgreSQL and SQLite, share one contract test suite (tests/Admin.Tests). Every method is durable when its task
+/// completes. Uniqueness (email, application name, service name per app, API keys) is enforced by the database and
+/// reported as a false/<see cref="NamingOutcome.NameTaken"/> result, never as an exception.
+/// </summary>
+public interface IAdminStore
+{
+    /// <summary>Round trip to the database.</summary>
+    Task PingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A user by id, or null.</summary>
+    Task<UserRecord?> FindUserAsync(Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>A user by lower-cased email, or null.</summary>
+    Task<UserRecord?> FindUserByEmailAsync(string email, CancellationToken cancellationToken = default);
+
+    /// <summary>All users, by creation.</summary>
+    Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts a user; false when the email is taken.</summary>
+    Task<bool> AddUserAsync(UserRecord user, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the demo user by <paramref name="user"/> (new id, email, password, names; role kept), carrying over its
+    /// memberships; false when there is no demo user any more or the email is taken.
+    /// </summary>
+    Task<bool> TakeOverDemoUserAsync(UserRecord user, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores session tokens.</summary>
+    Task AddTokensAsync(IReadOnlyList<TokenRecord> tokens, CancellationToken cancellationToken = default);
+
+    /// <summary>A token by hash, or null.</summary>
+    Task<TokenRecord?> FindTokenAsync(byte[] hash, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a token; true if it existed.</summary>
+    Task<bool> DeleteTokenAsync(byte[] hash, CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts an application and makes <paramref name="ownerId"/> its owner, atomically; false when the name is taken.</summary>
+    Task<bool> AddApplicationAsync(AppRecord app, Guid ownerId, CancellationToken cancellationToken = default);
+
+    /// <summary>An application, or null.</summary>
+    Task<AppRecord?> FindApplicationAsync(Guid appId, CancellationToken cancellationToken = default);
+
+    /// <summary>All applications, or those <paramref name="memberId"/> belongs to; sorted by name (ordinal).</summary>
+    Task<IReadOnlyList<AppRecord>> ListApplicationsAsync(Guid? memberId, CancellationToken cancellationToken = default);
+
+    /// <summary>Renames an application.</summary>
+    Task<NamingOutcome> RenameApplicationAsync(Guid appId, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the application's app-level key; false if there is no such application.</summary>
+    Task<bool> SetApplicationKeyAsync(Guid appId, Guid apiKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes an application with its memberships and services; false if there was none.</summary>
+    Task<bool> DeleteApplicationAsync(Guid appId, CancellationToken cancellationToken = default);
+
+    /// <summary>The members of an application with their roles.</summary>
+    Task<IReadOnlyList<(UserRecord User, Role Role)>> ListMembersAsync(Guid appId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds <paramref name="userId"/> to the application with <paramref name="role"/>, or changes the member's role.</summary>
+    Task SetMemberRoleAsync(Guid appId, Guid userId, Role role, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets a user's global role; false if there is no such user. At most one OWNER (a second one throws).</summary>
+    Task<bool> SetGlobalRoleAsync(Guid userId, Role role, CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts a service; false when the name is taken in its app (case-insensitive).</summary>
+    Task<bool> AddServiceAsync(ServiceRecord service, CancellationToken cancellationToken = default);
+
+    /// <summary>A service by id, or null.</summary>
+    Task<ServiceRecord?> FindServiceAsync(Guid serviceId, CancellationToken cancellationToken = default);
+
+    /// <summary>A service by API key, or null.</summary>
+    Task<ServiceRecord?> FindServiceByKeyAsync(Guid apiKey, CancellationToken cancellationToken = default);
+
+    /// <summary>The services of an application, by creation.</summary>
+    Task<IReadOnlyList<ServiceRecord>> ListServicesAsync(Guid appId, CancellationToken cancellationToken = default);
+
+    /// <summary>Renames a service.</summary>
+    Task<NamingOutcome> RenameServiceAsync(Guid serviceId, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets a service's key; false if there is no such service.</summary>
+    Task<bool> SetServiceKeyAsync(Guid serviceId, Guid apiKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a service; false if there was none.</summary>
+    Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default);
+}

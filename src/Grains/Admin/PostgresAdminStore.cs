@@ -1,0 +1,14 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace CompreFace.Grains.Admin;
+
+/// <summary><see cref="IAdminStore"/> on PostgreSQL, sharing the face store's <see cref="NpgsqlDataSource"/>.</summary>
+internal sealed class PostgresAdminStore(NpgsqlDataSource dataSource) : AdoAdminStore
+{
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await dataSource.OpenConnectionAsync(cancellationToken);
+
+    protected override bool IsUniqueViolation(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+}

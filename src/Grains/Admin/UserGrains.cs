@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging;
+
+namespace CompreFace.Grains.Admin;
+
+/// <summary>A user: reads through to the store (the store is the truth; nothing is cached across calls).</summary>
+internal sealed class UserGrain(IAdminStore store) : Grain, IUserGrain
+{
+    async Task<UserInfo?> IUserGrain.GetAsync(CancellationToken cancellationToken) =>
+        await store.FindUserAsync(this.GetPrimaryKey(), cancellationToken) is { } user ? user.ToInfo() : null;
+
+    async Task<IReadOnlyList<ApplicationInfo>> IUserGrain.ListApplicationsAsync(CancellationToken cancellationToken)
+    {
+        var user = await store.FindUserAsync(this.GetPrimaryKey(), cancellationToken);
+        if (user is null)
+        {
+            return [];
+        }
+
+        var everything = user.GlobalRole is Role.Owner or Role.Administrator;
+        var apps = await store.ListApplicationsAsync(everything ? null : user.UserId, cancellationToken);
+        var result = new List<ApplicationInfo>(apps.Count);
+        foreach (var app in apps)
+        {
+            result.Add(await ApplicationGrain.ToInfoAsync(store, app, cancellationToken));
+        }
+
+        return result;
+    }
+}
+
+/// <summary>
+/// The registry of users (one activation, key 0). Sign-ups go through it one at a time so that the check "only the
+/// demo user exists" and the takeover cannot race; email uniqueness itself is the database's.
+/// </summary>
+internal sealed partial class UserRegistryGrain(
+    IAdminStore store,
+    IPasswordHasher<AdminUser> hasher,
+    ILogger<UserRegistryGrain> logger) : Grain, IUserRegistryGrain
+{
+    private static readonly AdminUser Nobody = new();
+
+    async Task<RegistrationOutcome> IUserRegistryGrain.RegisterAsync(Registration registration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+
+        // PBKDF2 is deliberately slow: keep it off the grain scheduler.
+        var hash = await Task.Run(() => hasher.HashPassword(Nobody, registration.Password), cancellationToken);
+        var user = new UserRecord(
+            Guid.NewGuid(), registration.Email, hash, registration.FirstName, registration.LastName, Role.User, registration.AllowStatistics, IsDemo: false);
+
+        var users = await store.ListUsersAsync(cancellationToken);
+        if (users.Count == 1 && users[0].IsDemo)
+        {
+            // CompreFace: the first sign-up becomes the demo user (global owner, demo app and services) under a new guid.
+            if (await store.TakeOverDemoUserAsync(user, cancellationToken))
+            {
+                LogDemoTakenOver(logger, user.UserId);
+                return RegistrationOutcome.TookOverDemo;
+            }
+        }
+
+        if (!await store.AddUserAsync(user, cancellationToken))
+        {
+            return RegistrationOutcome.EmailTaken;
+        }
+
+        LogRegistered(logger, user.UserId);
+        return RegistrationOutcome.Created;
+    }
+
+    async Task<bool> IUserRegistryGrain.IsDemoOnlyAsync(CancellationToken cancellationToken)
+    {
+        var users = await store.ListUsersAsync(cancellationToken);
+        return users.Count == 1 && users[0].IsDemo;
+    }
+
+    Task IUserRegistryGrain.PingAsync(CancellationToken cancellationToken) => store.PingAsync(cancellationToken);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "User {UserId} registered")]
+    private static partial void LogRegistered(ILogger logger, Guid userId);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "User {UserId} registered and took over the demo user")]
+    private static partial void LogDemoTakenOver(ILogger logger, Guid userId);
+}
+
+/// <summary>Mapping of stored users to wire records.</summary>
+internal static class UserRecordExtensions
+{
+    public static UserInfo ToInfo(this UserRecord user) => new(user.UserId, user.Email, user.FirstName, user.LastName, user.GlobalRole);
+}

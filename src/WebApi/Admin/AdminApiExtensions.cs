@@ -1,0 +1,23 @@
+namespace CompreFace.WebApi.Admin;
+
+/// <summary>Composition of the admin API (<c>/admin</c>, spec §2): the UI's backend, authenticated by the session cookie.</summary>
+public static class AdminApiExtensions
+{
+    /// <summary>
+    /// Maps <c>/admin</c>: the open endpoints (token, register, demo model, status, config), then the rest behind
+    /// <see cref="AdminSession.RequireSessionAsync"/>. Needs the admin grains (<c>AddCompreFaceAdmin</c> on the silo).
+    /// </summary>
+    public static IEndpointRouteBuilder MapCompreFaceAdmin(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var open = app.MapGroup("/admin").WithTags("Admin");
+        open.MapSessionEndpoints();
+        open.MapOpenUserEndpoints();
+
+        var admin = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminSession.RequireSessionAsync);
+        admin.MapUserEndpoints();
+        admin.MapApplicationEndpoints();
+        admin.MapServiceEndpoints();
+        return app;
+    }
+}

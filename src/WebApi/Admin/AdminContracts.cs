@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+
+namespace CompreFace.WebApi.Admin;
+
+/// <summary><c>POST /admin/user/register</c>; both spellings of the statistics consent are accepted.</summary>
+internal sealed record RegisterRequest(string? Email, string? Password, string? FirstName, string? LastName, bool? IsAllowStatistics, bool? AllowStatistics);
+
+/// <summary><c>{userId, email, firstName, lastName}</c> (<c>GET /user/me</c>).</summary>
+internal sealed record UserResponse(Guid UserId, string Email, string FirstName, string LastName);
+
+/// <summary><c>{"apiKey"}</c> of the demo model.</summary>
+internal sealed record DemoModelResponse(string ApiKey);
+
+/// <summary><c>{"status"}</c>.</summary>
+internal sealed record AdminStatusResponse(string Status);
+
+/// <summary><c>{"mailServiceEnabled"}</c>.</summary>
+internal sealed record AdminConfigResponse(bool MailServiceEnabled);
+
+/// <summary>The OAuth2 token body (snake_case, as Spring writes it).</summary>
+internal sealed record TokenResponse(
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("token_type")] string TokenType,
+    [property: JsonPropertyName("refresh_token")] string RefreshToken,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn,
+    [property: JsonPropertyName("scope")] string Scope);
+
+/// <summary>An OAuth2 error body.</summary>
+internal sealed record OAuthError(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("error_description")] string ErrorDescription);
+
+/// <summary><c>{name}</c> of an application or service.</summary>
+internal sealed record NameRequest(string? Name);
+
+/// <summary><c>{name, type}</c> of a new service.</summary>
+internal sealed record CreateServiceRequest(string? Name, string? Type);
+
+/// <summary>The owner inside an application object.</summary>
+internal sealed record OwnerResponse(Guid UserId, string FirstName, string LastName);
+
+/// <summary>The application object (spec §2.4).</summary>
+internal sealed record AppResponse(Guid Id, string Name, Guid ApiKey, string? Role, OwnerResponse? Owner);
+
+/// <summary>The service object (spec §2.5); the counts only in single-service answers.</summary>
+internal sealed record ServiceResponse(
+    Guid Id,
+    string Name,
+    Guid ApiKey,
+    string Type,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? SubjectCount,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ImageCount,
+    string CreatedDate);

@@ -1,0 +1,52 @@
+using System.Globalization;
+using CompreFace.WebApi.Errors;
+
+namespace CompreFace.WebApi.Admin;
+
+/// <summary>The admin API's error codes (spec §2.7), as <see cref="ApiException"/>s in the face API's <c>{"message","code"}</c> shape.</summary>
+internal static class AdminErrors
+{
+    /// <summary>Code 1, 403: the session's user no longer exists.</summary>
+    public static ApiException AccessDenied() => new(StatusCodes.Status403Forbidden, 1, "Access denied");
+
+    /// <summary>Code 2, 404.</summary>
+    public static ApiException AppNotFound(string app) => new(StatusCodes.Status404NotFound, 2, $"App {app} not found");
+
+    /// <summary>Code 3, 404: the service exists but in another application.</summary>
+    public static ApiException ServiceNotInApp(string service, string app) =>
+        new(StatusCodes.Status404NotFound, 3, $"Model {service} does not belong to application {app}");
+
+    /// <summary>Code 4: the UI checks this one.</summary>
+    public static ApiException EmailTaken() => new(StatusCodes.Status400BadRequest, 4, "This email already registered");
+
+    /// <summary>Code 5.</summary>
+    public static ApiException FieldEmpty(string field) => new(StatusCodes.Status400BadRequest, 5, $"Field {field} cannot be empty");
+
+    /// <summary>Code 9: the caller's role does not allow the action.</summary>
+    public static ApiException NotAllowed() => new(StatusCodes.Status400BadRequest, 9, "Action not allowed for current user");
+
+    /// <summary>Code 10, 404; the message starts with a space, as CompreFace's does (spec §2.5).</summary>
+    public static ApiException ServiceNotFound(string service) =>
+        new(StatusCodes.Status404NotFound, 10, $" service with API Key {service} not found");
+
+    /// <summary>Code 17.</summary>
+    public static ApiException NameTaken(string name) => new(StatusCodes.Status400BadRequest, 17, $"Name {name} is not unique");
+
+    /// <summary>Code 22.</summary>
+    public static ApiException EmailFormat() => new(StatusCodes.Status400BadRequest, 22, "Email format is incorrect");
+
+    /// <summary>Code 26: a validation message.</summary>
+    public static ApiException Validation(string message) => new(StatusCodes.Status400BadRequest, 26, message);
+
+    /// <summary>Code 36: a name with <c>;</c>, <c>/</c> or <c>\</c>.</summary>
+    public static ApiException SpecialCharacters() =>
+        new(StatusCodes.Status400BadRequest, 36, "The name cannot contain the following special characters: ';', '/', '\\'");
+
+    /// <summary>404 with CompreFace's own code 404 once the demo model is gone.</summary>
+    public static ApiException DemoModelGone() =>
+        new(StatusCodes.Status404NotFound, 404, "The Demo model is not available any more!");
+
+    /// <summary>A guid in the path that does not parse: code 26, never a 500.</summary>
+    public static ApiException InvalidGuid(string name, string value) =>
+        Validation(string.Create(CultureInfo.InvariantCulture, $"Failed to convert value '{value}' of path variable '{name}' to UUID"));
+}

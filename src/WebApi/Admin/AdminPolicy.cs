@@ -1,0 +1,73 @@
+using CompreFace.Grains.Admin;
+
+namespace CompreFace.WebApi.Admin;
+
+/// <summary>What an action on an application needs (spec §2.2).</summary>
+internal enum AppAccess
+{
+    /// <summary>Any member, or a global OWNER/ADMINISTRATOR.</summary>
+    Read,
+
+    /// <summary>App OWNER or ADMINISTRATOR, or a global OWNER/ADMINISTRATOR: services (create, rename, clone, delete, key).</summary>
+    ManageServices,
+
+    /// <summary>App OWNER, or a global OWNER/ADMINISTRATOR: the application itself (name, key, delete, members).</summary>
+    Manage,
+}
+
+/// <summary>
+/// The one place where admin roles are checked (spec §2.2), and the name rules shared by applications and services.
+/// A foreign application is refused with code 9 like an insufficient role; a missing one is 404 code 2.
+/// </summary>
+internal static class AdminPolicy
+{
+    private const int MaxNameLength = 50;
+
+    /// <summary>Loads the application of the path and checks that the caller may do <paramref name="access"/> on it.</summary>
+    public static async Task<ApplicationInfo> LoadAppAsync(
+        IGrainFactory grains, string appId, AdminCaller caller, AppAccess access, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(appId, out var id))
+        {
+            throw AdminErrors.InvalidGuid("appGuid", appId);
+        }
+
+        var app = await grains.GetGrain<IApplicationGrain>(id).GetAsync(cancellationToken) ?? throw AdminErrors.AppNotFound(appId);
+        return Allows(caller, app.RoleOf(caller.UserId), access) ? app : throw AdminErrors.NotAllowed();
+    }
+
+    /// <summary>Whether a caller with <paramref name="appRole"/> in the application (null: not a member) may do <paramref name="access"/>.</summary>
+    public static bool Allows(AdminCaller caller, Role? appRole, AppAccess access) =>
+        caller.IsGlobalAdmin || access switch
+        {
+            AppAccess.Read => appRole is not null,
+            AppAccess.ManageServices => appRole is Role.Owner or Role.Administrator,
+            _ => appRole is Role.Owner,
+        };
+
+    /// <summary>An application or service name: trimmed, 1–50 characters (code 26), without <c>;</c> <c>/</c> <c>\</c> (code 36).</summary>
+    public static string ValidName(string? name, string what)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw AdminErrors.Validation($"{what} name cannot be empty");
+        }
+
+        var trimmed = name.Trim();
+        if (trimmed.Length > MaxNameLength)
+        {
+            throw AdminErrors.Validation($"{what} name size must be between 1 and {MaxNameLength}");
+        }
+
+        return trimmed.AsSpan().IndexOfAny(";/\\") >= 0 ? throw AdminErrors.SpecialCharacters() : trimmed;
+    }
+
+    /// <summary>CompreFace's role names.</summary>
+    public static string? RoleName(Role? role) => role switch
+    {
+        Role.Owner => "OWNER",
+        Role.Administrator => "ADMINISTRATOR",
+        Role.User => "USER",
+        _ => null,
+    };
+}

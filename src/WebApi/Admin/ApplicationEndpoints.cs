@@ -1,0 +1,101 @@
+using CompreFace.Grains.Admin;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CompreFace.WebApi.Admin;
+
+/// <summary>Applications (spec §2.4). Every handler loads the application and checks the caller's role first.</summary>
+internal static class ApplicationEndpoints
+{
+    public static void MapApplicationEndpoints(this IEndpointRouteBuilder admin)
+    {
+        admin.MapGet("/apps", ListAsync).WithName("AdminListApps");
+        admin.MapGet("/app/{appId}", GetAsync).WithName("AdminGetApp");
+        admin.MapPost("/app", CreateAsync).WithName("AdminCreateApp");
+        admin.MapPut("/app/{appId}", RenameAsync).WithName("AdminRenameApp");
+        admin.MapPut("/app/{appId}/apikey", RegenerateKeyAsync).WithName("AdminRegenerateAppKey");
+        admin.MapDelete("/app/{appId}", DeleteAsync).WithName("AdminDeleteApp");
+    }
+
+    /// <summary><c>GET /admin/apps</c>: all applications for global admins, else the caller's; sorted by name.</summary>
+    public static async Task<IResult> ListAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var apps = await grains.GetGrain<IUserGrain>(caller.UserId).ListApplicationsAsync(context.RequestAborted);
+        return AdminJson.Result(apps.Select(a => ToResponse(a, caller)).ToList());
+    }
+
+    /// <summary><c>GET /admin/app/{appId}</c>.</summary>
+    public static async Task<IResult> GetAsync(string appId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, AppAccess.Read, context.RequestAborted);
+        return AdminJson.Result(ToResponse(app, caller));
+    }
+
+    /// <summary><c>POST /admin/app</c>: 201; global OWNER or ADMINISTRATOR only; the caller becomes the app owner.</summary>
+    public static async Task<IResult> CreateAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var request = await AdminJson.ReadAsync<NameRequest>(context.Request, context.RequestAborted);
+        if (!caller.IsGlobalAdmin)
+        {
+            throw AdminErrors.NotAllowed();
+        }
+
+        var name = AdminPolicy.ValidName(request.Name, "Application");
+        var appId = Guid.NewGuid();
+        var grain = grains.GetGrain<IApplicationGrain>(appId);
+        if (await grain.CreateAsync(name, caller.UserId, context.RequestAborted) == NamingOutcome.NameTaken)
+        {
+            throw AdminErrors.NameTaken(name);
+        }
+
+        var app = await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.AppNotFound(appId.ToString());
+        return AdminJson.Result(ToResponse(app, caller), StatusCodes.Status201Created);
+    }
+
+    /// <summary><c>PUT /admin/app/{appId}</c> <c>{name}</c>: app owner or global admin.</summary>
+    public static async Task<IResult> RenameAsync(string appId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, AppAccess.Manage, context.RequestAborted);
+        var request = await AdminJson.ReadAsync<NameRequest>(context.Request, context.RequestAborted);
+        var name = AdminPolicy.ValidName(request.Name, "Application");
+        var grain = grains.GetGrain<IApplicationGrain>(app.AppId);
+        switch (await grain.RenameAsync(name, context.RequestAborted))
+        {
+            case NamingOutcome.NameTaken:
+                throw AdminErrors.NameTaken(name);
+            case NamingOutcome.NotFound:
+                throw AdminErrors.AppNotFound(appId);
+        }
+
+        return AdminJson.Result(ToResponse(await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.AppNotFound(appId), caller));
+    }
+
+    /// <summary><c>PUT /admin/app/{appId}/apikey</c>: a new app-level key (not used by the face API).</summary>
+    public static async Task<IResult> RegenerateKeyAsync(string appId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, AppAccess.Manage, context.RequestAborted);
+        var grain = grains.GetGrain<IApplicationGrain>(app.AppId);
+        await grain.RegenerateKeyAsync(context.RequestAborted);
+        return AdminJson.Result(ToResponse(await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.AppNotFound(appId), caller));
+    }
+
+    /// <summary><c>DELETE /admin/app/{appId}</c>: with its services, their collections and keys.</summary>
+    public static async Task<IResult> DeleteAsync(string appId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, AppAccess.Manage, context.RequestAborted);
+        await grains.GetGrain<IApplicationGrain>(app.AppId).DeleteAsync(context.RequestAborted);
+        return TypedResults.Ok();
+    }
+
+    internal static AppResponse ToResponse(ApplicationInfo app, AdminCaller caller) => new(
+        app.AppId,
+        app.Name,
+        app.ApiKey,
+        AdminPolicy.RoleName(app.RoleOf(caller.UserId)),
+        app.Owner is { } owner ? new OwnerResponse(owner.UserId, owner.FirstName, owner.LastName) : null);
+}

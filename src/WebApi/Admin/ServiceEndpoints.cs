@@ -1,0 +1,135 @@
+using System.Globalization;
+using CompreFace.Grains;
+using CompreFace.Grains.Admin;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CompreFace.WebApi.Admin;
+
+/// <summary>Face services, "models" (spec §2.5), under <c>/admin/app/{appId}</c>.</summary>
+internal static class ServiceEndpoints
+{
+    public static void MapServiceEndpoints(this IEndpointRouteBuilder admin)
+    {
+        admin.MapGet("/app/{appId}/models", ListAsync).WithName("AdminListModels");
+        admin.MapGet("/app/{appId}/model/{modelId}", GetAsync).WithName("AdminGetModel");
+        admin.MapPost("/app/{appId}/model", CreateAsync).WithName("AdminCreateModel");
+        admin.MapPut("/app/{appId}/model/{modelId}", RenameAsync).WithName("AdminRenameModel");
+        admin.MapPut("/app/{appId}/model/{modelId}/apikey", RegenerateKeyAsync).WithName("AdminRegenerateModelKey");
+        admin.MapDelete("/app/{appId}/model/{modelId}", DeleteAsync).WithName("AdminDeleteModel");
+    }
+
+    /// <summary><c>GET /admin/app/{appId}/models</c>: without counts.</summary>
+    public static async Task<IResult> ListAsync(string appId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var app = await AdminPolicy.LoadAppAsync(grains, appId, AdminCaller.Get(context), AppAccess.Read, context.RequestAborted);
+        var services = await grains.GetGrain<IApplicationGrain>(app.AppId).ListServicesAsync(context.RequestAborted);
+        return AdminJson.Result(services.Select(s => ToResponse(s, null, null)).ToList());
+    }
+
+    /// <summary><c>GET /admin/app/{appId}/model/{modelId}</c>: with subject and image counts.</summary>
+    public static async Task<IResult> GetAsync(string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var service = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.Read, context.RequestAborted);
+        return AdminJson.Result(await WithCountsAsync(grains, service, context.RequestAborted));
+    }
+
+    /// <summary><c>POST /admin/app/{appId}/model</c> <c>{name, type}</c>: 201.</summary>
+    public static async Task<IResult> CreateAsync(string appId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var app = await AdminPolicy.LoadAppAsync(grains, appId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
+        var request = await AdminJson.ReadAsync<CreateServiceRequest>(context.Request, context.RequestAborted);
+        var name = AdminPolicy.ValidName(request.Name, "Model");
+        var type = request.Type switch
+        {
+            "RECOGNITION" => FaceServiceType.Recognition,
+            "DETECTION" => FaceServiceType.Detection,
+            "VERIFY" => FaceServiceType.Verify,
+            null => throw AdminErrors.FieldEmpty("type"),
+            _ => throw AdminErrors.Validation($"Model Type '{request.Type}' doesn't exist!"),
+        };
+
+        var grain = grains.GetGrain<IFaceServiceGrain>(Guid.NewGuid());
+        if (await grain.CreateAsync(app.AppId, name, type, context.RequestAborted) == NamingOutcome.NameTaken)
+        {
+            throw AdminErrors.NameTaken(name);
+        }
+
+        var service = await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.ServiceNotFound(grain.GetPrimaryKey().ToString());
+        return AdminJson.Result(ToResponse(service, null, null), StatusCodes.Status201Created);
+    }
+
+    /// <summary><c>PUT /admin/app/{appId}/model/{modelId}</c> <c>{name}</c>; the current name counts as taken (code 17).</summary>
+    public static async Task<IResult> RenameAsync(string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var service = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
+        var request = await AdminJson.ReadAsync<NameRequest>(context.Request, context.RequestAborted);
+        var name = AdminPolicy.ValidName(request.Name, "Model");
+        var grain = grains.GetGrain<IFaceServiceGrain>(service.ServiceId);
+        switch (await grain.RenameAsync(name, context.RequestAborted))
+        {
+            case NamingOutcome.NameTaken:
+                throw AdminErrors.NameTaken(name);
+            case NamingOutcome.NotFound:
+                throw AdminErrors.ServiceNotFound(modelId);
+        }
+
+        return AdminJson.Result(ToResponse(await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.ServiceNotFound(modelId), null, null));
+    }
+
+    /// <summary><c>PUT /admin/app/{appId}/model/{modelId}/apikey</c>: a new key at once; the collection stays with the service.</summary>
+    public static async Task<IResult> RegenerateKeyAsync(string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var service = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
+        var updated = await grains.GetGrain<IFaceServiceGrain>(service.ServiceId).RegenerateKeyAsync(context.RequestAborted)
+            ?? throw AdminErrors.ServiceNotFound(modelId);
+        return AdminJson.Result(await WithCountsAsync(grains, updated, context.RequestAborted));
+    }
+
+    /// <summary><c>DELETE /admin/app/{appId}/model/{modelId}</c>: the service, its key and its collection.</summary>
+    public static async Task<IResult> DeleteAsync(string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var service = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
+        await grains.GetGrain<IFaceServiceGrain>(service.ServiceId).DeleteAsync(context.RequestAborted);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>The application check, then the service, which must be in that application (404 code 10 / code 3).</summary>
+    private static async Task<FaceServiceDetails> LoadAsync(
+        IGrainFactory grains, string appId, string modelId, AdminCaller caller, AppAccess access, CancellationToken cancellationToken)
+    {
+        var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, access, cancellationToken);
+        if (!Guid.TryParse(modelId, out var id))
+        {
+            throw AdminErrors.InvalidGuid("modelGuid", modelId);
+        }
+
+        var service = await grains.GetGrain<IFaceServiceGrain>(id).GetAsync(cancellationToken) ?? throw AdminErrors.ServiceNotFound(modelId);
+        return service.AppId == app.AppId ? service : throw AdminErrors.ServiceNotInApp(modelId, appId);
+    }
+
+    private static async Task<ServiceResponse> WithCountsAsync(IGrainFactory grains, FaceServiceDetails service, CancellationToken cancellationToken)
+    {
+        if (service.Type != FaceServiceType.Recognition)
+        {
+            return ToResponse(service, 0, 0);
+        }
+
+        var subjects = await grains.GetGrain<ISubjectCatalogGrain>(service.ServiceId).ListSubjectsAsync(cancellationToken);
+        var faces = await grains.GetGrain<IFaceCollectionGrain>(service.ServiceId).ListFacesAsync(null, 0, 1, cancellationToken);
+        return ToResponse(service, subjects.Count, faces.TotalElements);
+    }
+
+    private static ServiceResponse ToResponse(FaceServiceDetails service, int? subjectCount, long? imageCount) => new(
+        service.ServiceId,
+        service.Name,
+        service.ApiKey,
+        service.Type switch
+        {
+            FaceServiceType.Recognition => "RECOGNITION",
+            FaceServiceType.Detection => "DETECTION",
+            _ => "VERIFY",
+        },
+        subjectCount,
+        imageCount,
+        service.CreatedAt.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace CompreFace.Admin.Tests;
+
+/// <summary>
+/// The real node (<c>src/Silo/Program.cs</c>) with the real models on free ports, its admin and face data in the
+/// embedded SQLite store under a fresh temporary directory (the WebApi.Tests approach).
+/// </summary>
+public class AdminFactory : WebApplicationFactory<Program>
+{
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "cf-admin-tests-" + Guid.NewGuid().ToString("N"));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Models:Path", SharedData.Models);
+        builder.UseSetting("Cluster:SiloPort", FreeTcpPort().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Cluster:GatewayPort", FreeTcpPort().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Cluster:ClusterId", "admin-tests-" + Guid.NewGuid().ToString("N"));
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Orleans", "Error");
+        builder.UseSetting("Storage:DataDirectory", _dataDirectory);
+        ConfigureStore(builder);
+    }
+
+    /// <summary>The store of this node; the default is the embedded SQLite file.</summary>
+    protected virtual void ConfigureStore(IWebHostBuilder builder)
+    {
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp directory left behind is harmless.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>The same node on a fresh PostgreSQL database of <c>COMPREFACE_TEST_POSTGRES</c>'s server, dropped afterwards.</summary>
+public sealed class PostgresAdminFactory : AdminFactory
+{
+    private readonly PostgresDatabase _database = PostgresDatabase.Create();
+
+    protected override void ConfigureStore(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseSetting("ConnectionStrings:Postgres", _database.ConnectionString);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _database.Dispose();
+        }
+    }
+}
+
+/// <summary>A fresh database <c>cf_admin_&lt;guid&gt;</c> on the test server, dropped on dispose.</summary>
+public sealed class PostgresDatabase : IDisposable
+{
+    public const string EnvironmentVariable = "COMPREFACE_TEST_POSTGRES";
+
+    private readonly string _server;
+    private readonly string _name = "cf_admin_" + Guid.NewGuid().ToString("N");
+
+    private PostgresDatabase(string server)
+    {
+        _server = server;
+        using var connection = new NpgsqlConnection(server);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"CREATE DATABASE \"{_name}\"";
+        command.ExecuteNonQuery();
+        ConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = _name }.ConnectionString;
+    }
+
+    public static string? ServerConnectionString =>
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value ? value : null;
+
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public string ConnectionString { get; }
+
+    public static PostgresDatabase Create() =>
+        new(ServerConnectionString ?? throw new InvalidOperationException($"{EnvironmentVariable} is not set (CI starts a server in .ci/run)."));
+
+    public void Dispose()
+    {
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            using var connection = new NpgsqlConnection(_server);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"DROP DATABASE IF EXISTS \"{_name}\" WITH (FORCE)";
+            command.ExecuteNonQuery();
+        }
+        catch (NpgsqlException)
+        {
+            // Best effort: the throw-away server goes away with its databases.
+        }
+    }
+}
+
+/// <summary>Which store a test runs on.</summary>
+public enum Store
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// A store row: SQLite always; PostgreSQL when <c>COMPREFACE_TEST_POSTGRES</c> is set or in CI (where a missing server
+/// fails loudly); skipped locally otherwise, with the reason.
+/// </summary>
+public sealed class StoresAttribute : Xunit.Sdk.DataAttribute
+{
+    public StoresAttribute(Store store)
+    {
+        StoreKind = store;
+        if (store == Store.Postgres && PostgresDatabase.ServerConnectionString is null && !PostgresDatabase.IsCi)
+        {
+            Skip = $"PostgreSQL row skipped: {PostgresDatabase.EnvironmentVariable} is not set.";
+        }
+    }
+
+    public Store StoreKind { get; }
+
+    public override IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) => [[StoreKind]];
+}
+
+/// <summary>
+/// The shared SQLite node of the admin tests. Its first sign-up (the global owner, who took over the demo user) is
+/// made once here; tests register their own further users and create their own applications.
+/// </summary>
+public sealed class AdminNode : IAsyncLifetime, IDisposable
+{
+    public const string OwnerEmail = "owner@example.com";
+    public const string OwnerPassword = "owner-password-1";
+
+    private readonly SemaphoreSlim _principalsLock = new(1, 1);
+    private IReadOnlyDictionary<Principal, AdminClient>? _principals;
+
+    public AdminFactory Factory { get; } = new();
+
+    /// <summary>One logged-in client per principal of the authorization matrix, created once.</summary>
+    public async Task<IReadOnlyDictionary<Principal, AdminClient>> PrincipalsAsync()
+    {
+        await _principalsLock.WaitAsync();
+        try
+        {
+            return _principals ??= await CreatePrincipalsAsync();
+        }
+        finally
+        {
+            _principalsLock.Release();
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        using var client = AdminClient.Create(Factory);
+        await client.RegisterAsync(OwnerEmail, OwnerPassword, "Olga", "Owner");
+    }
+
+    public Task DisposeAsync()
+    {
+        foreach (var client in _principals?.Values ?? [])
+        {
+            client.Dispose();
+        }
+
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _principalsLock.Dispose();
+        Factory.Dispose();
+    }
+
+    /// <summary>A client logged in as the global owner.</summary>
+    public async Task<AdminClient> OwnerAsync()
+    {
+        var client = AdminClient.Create(Factory);
+        await client.LoginAsync(OwnerEmail, OwnerPassword);
+        return client;
+    }
+
+    private async Task<IReadOnlyDictionary<Principal, AdminClient>> CreatePrincipalsAsync()
+    {
+        var store = (CompreFace.Grains.Admin.IAdminStore)Factory.Services.GetService(typeof(CompreFace.Grains.Admin.IAdminStore))!;
+        var principals = new Dictionary<Principal, AdminClient> { [Principal.GlobalOwner] = await OwnerAsync() };
+        foreach (var principal in Enum.GetValues<Principal>().Where(p => p != Principal.GlobalOwner))
+        {
+            var client = await NewUserAsync();
+            if (principal == Principal.GlobalAdministrator)
+            {
+                Assert.True(await store.SetGlobalRoleAsync(await client.UserIdAsync(), CompreFace.Grains.Admin.Role.Administrator));
+            }
+
+            principals[principal] = client;
+        }
+
+        return principals;
+    }
+
+    /// <summary>A newly registered global USER, logged in.</summary>
+    public async Task<AdminClient> NewUserAsync()
+    {
+        var client = AdminClient.Create(Factory);
+        var email = "user-" + Guid.NewGuid().ToString("N") + "@example.com";
+        await client.RegisterAsync(email, "password-123", "Uma", "User");
+        await client.LoginAsync(email, "password-123");
+        return client;
+    }
+}
+
+/// <summary>Who calls, in the authorization matrix: a global role, or a global USER with a role in the target's application.</summary>
+public enum Principal
+{
+    GlobalOwner,
+    GlobalAdministrator,
+    AppOwner,
+    AppAdministrator,
+    AppUser,
+    NoRole,
+}
+
+/// <summary>All HTTP tests share one SQLite node.</summary>
+[CollectionDefinition(Name)]
+public sealed class AdminTestGroup : ICollectionFixture<AdminNode>
+{
+    public const string Name = "Admin";
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using CompreFace.Grains.Admin;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CompreFace.Admin.Tests;
+
+/// <summary>
+/// Every implemented admin endpoint × every principal × the principal's own or a foreign application (spec §2.2):
+/// allowed calls succeed, denied ones are 400 code 9 and change nothing. "Own" means the principal holds its app role
+/// in the target application; "foreign" means it holds that role in another application only.
+/// </summary>
+[Collection(AdminTestGroup.Name)]
+public sealed class AuthorizationMatrixTests(AdminNode node)
+{
+    /// <summary>What an endpoint needs, as the spec's table says.</summary>
+    public enum Need
+    {
+        Anyone,
+        GlobalAdmin,
+        Read,
+        ManageServices,
+        ManageApp,
+    }
+
+    private static readonly (string Name, Need Need, HttpMethod Method, string Path, string? Body)[] Endpoints =
+    [
+        ("GET /user/me", Need.Anyone, HttpMethod.Get, "/admin/user/me", null),
+        ("GET /apps", Need.Anyone, HttpMethod.Get, "/admin/apps", null),
+        ("POST /app", Need.GlobalAdmin, HttpMethod.Post, "/admin/app", """{"name":"{new}"}"""),
+        ("GET /app/{a}", Need.Read, HttpMethod.Get, "/admin/app/{a}", null),
+        ("PUT /app/{a}", Need.ManageApp, HttpMethod.Put, "/admin/app/{a}", """{"name":"{new}"}"""),
+        ("PUT /app/{a}/apikey", Need.ManageApp, HttpMethod.Put, "/admin/app/{a}/apikey", null),
+        ("DELETE /app/{a}", Need.ManageApp, HttpMethod.Delete, "/admin/app/{a}", null),
+        ("GET /app/{a}/models", Need.Read, HttpMethod.Get, "/admin/app/{a}/models", null),
+        ("GET /app/{a}/model/{m}", Need.Read, HttpMethod.Get, "/admin/app/{a}/model/{m}", null),
+        ("POST /app/{a}/model", Need.ManageServices, HttpMethod.Post, "/admin/app/{a}/model", """{"name":"{new}","type":"DETECTION"}"""),
+        ("PUT /app/{a}/model/{m}", Need.ManageServices, HttpMethod.Put, "/admin/app/{a}/model/{m}", """{"name":"{new}"}"""),
+        ("PUT /app/{a}/model/{m}/apikey", Need.ManageServices, HttpMethod.Put, "/admin/app/{a}/model/{m}/apikey", null),
+        ("DELETE /app/{a}/model/{m}", Need.ManageServices, HttpMethod.Delete, "/admin/app/{a}/model/{m}", null),
+    ];
+
+    public static TheoryData<string, Principal, bool> Cases()
+    {
+        var data = new TheoryData<string, Principal, bool>();
+        foreach (var endpoint in Endpoints)
+        {
+            foreach (var principal in Enum.GetValues<Principal>())
+            {
+                data.Add(endpoint.Name, principal, true);
+                data.Add(endpoint.Name, principal, false);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public async Task Endpoint_Principal_Application_AllowedOrCode9(string endpointName, Principal principal, bool ownApplication)
+    {
+        var endpoint = Endpoints.Single(e => e.Name == endpointName);
+        var clients = await node.PrincipalsAsync();
+        var owner = clients[Principal.GlobalOwner];
+        var caller = clients[principal];
+        var store = node.Factory.Services.GetRequiredService<IAdminStore>();
+
+        // The target application (created by the global owner) and, for "foreign", the application the caller belongs to.
+        var target = await owner.CreateAppAsync();
+        var (serviceId, serviceKey) = await owner.CreateServiceAsync(target);
+        var home = ownApplication ? target : await owner.CreateAppAsync();
+        var appRole = principal switch
+        {
+            Principal.AppOwner => Role.Owner,
+            Principal.AppAdministrator => Role.Administrator,
+            Principal.AppUser => Role.User,
+            _ => (Role?)null,
+        };
+        if (appRole is { } role)
+        {
+            await store.SetMemberRoleAsync(home, await caller.UserIdAsync(), role);
+        }
+
+        var (_, before) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}");
+        var body = endpoint.Body?.Replace("{new}", "n-" + Guid.NewGuid().ToString("N")[..10], StringComparison.Ordinal);
+        var path = endpoint.Path.Replace("{a}", target.ToString(), StringComparison.Ordinal).Replace("{m}", serviceId.ToString(), StringComparison.Ordinal);
+        var (status, json) = await caller.SendAsync(endpoint.Method, path, body);
+
+        var globalAdmin = principal is Principal.GlobalOwner or Principal.GlobalAdministrator;
+        var targetRole = ownApplication ? appRole : null;
+        var allowed = globalAdmin || endpoint.Need switch
+        {
+            Need.Anyone => true,
+            Need.GlobalAdmin => false,
+            Need.Read => targetRole is not null,
+            Need.ManageServices => targetRole is Role.Owner or Role.Administrator,
+            _ => targetRole is Role.Owner,
+        };
+
+        if (allowed)
+        {
+            Assert.True((int)status is >= 200 and < 300, $"{endpointName} as {principal} ({(ownApplication ? "own" : "foreign")}): {status} {json}");
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Equal(9, json.GetProperty("code").GetInt32());
+
+            // Nothing changed: same application (name, key) and the same service key.
+            var (_, after) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}");
+            Assert.Equal(before.GetRawText(), after.GetRawText());
+            var (serviceStatus, service) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/model/{serviceId}");
+            Assert.Equal(HttpStatusCode.OK, serviceStatus);
+            Assert.Equal(serviceKey, service.GetProperty("apiKey").GetString());
+        }
+
+        if (endpointName == "GET /apps")
+        {
+            // Listing never shows a foreign application to a global USER.
+            var visible = json.EnumerateArray().Any(a => a.GetProperty("id").GetGuid() == target);
+            Assert.Equal(globalAdmin || targetRole is not null, visible);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System.Text.Json;
+using static CompreFace.WebApi.Tests.ApiTestHelpers;
+
+namespace CompreFace.WebApi.Tests;
+
+/// <summary>The face plugins (<c>face_plugins</c>, spec §1.2 and §1.4) through HTTP against the real node and real models.</summary>
+[Collection(ApiTestGroup.Name)]
+public sealed class PluginEndpointTests(ApiFactory factory)
+{
+    private const string RecognizeUrl = "/api/v1/recognition/recognize";
+    private static readonly string[] Genders = ["male", "female"];
+    private static readonly string[] LivenessValues = ["real", "spoof"];
+
+    private readonly HttpClient _client = factory.CreateClient();
+
+    private async Task<JsonElement> DetectAsync(string sample, string query)
+    {
+        using var response = await _client.SendAsync(Post(DetectUrl + query, File(SharedData.SampleBytes(sample)), ApiFactory.DetectionKey));
+        return await ReadJsonAsync(response);
+    }
+
+    [Fact]
+    public async Task Detect_AgeGenderPoseMaskLandmarks_ReturnsExactlyTheCompreFaceFields()
+    {
+        var body = await DetectAsync("000_5.jpg", "?face_plugins=age,gender,pose,mask,landmarks");
+
+        AssertKeys(body, "result");
+        var faces = body.GetProperty("result").EnumerateArray().ToArray();
+        Assert.Equal(5, faces.Length);
+        foreach (var face in faces)
+        {
+            AssertKeys(face, "age", "box", "gender", "landmarks", "mask", "pose");
+            var age = face.GetProperty("age");
+            AssertKeys(age, "high", "low", "probability");
+            Assert.InRange(age.GetProperty("low").GetInt32(), 0, age.GetProperty("high").GetInt32());
+            Assert.InRange(age.GetProperty("probability").GetDouble(), 0, 1);
+            var gender = face.GetProperty("gender");
+            AssertKeys(gender, "probability", "value");
+            Assert.Contains(gender.GetProperty("value").GetString(), Genders);
+            Assert.InRange(gender.GetProperty("probability").GetDouble(), 0.5, 1);
+            var pose = face.GetProperty("pose");
+            AssertKeys(pose, "pitch", "roll", "yaw");
+            Assert.All(pose.EnumerateObject(), a => Assert.InRange(a.Value.GetDouble(), -99, 99));
+            var mask = face.GetProperty("mask");
+            AssertKeys(mask, "probability", "value");
+            Assert.Equal("without_mask", mask.GetProperty("value").GetString());
+            Assert.Equal(5, face.GetProperty("landmarks").GetArrayLength());
+        }
+    }
+
+    [Fact]
+    public async Task Detect_PluginsWithStatus_ExecutionTimeAndVersionsPerPlugin()
+    {
+        var body = await DetectAsync("009_C.jpg", "?face_plugins=age,gender,pose,mask,landmarks&status=true");
+
+        AssertKeys(body, "plugins_versions", "result");
+        var versions = body.GetProperty("plugins_versions");
+        AssertKeys(versions, "age", "detector", "gender", "mask", "pose");
+        Assert.All(versions.EnumerateObject(), v => Assert.Matches(@"^\w+\.\w+@\w+$", v.Value.GetString()));
+        var face = Assert.Single(body.GetProperty("result").EnumerateArray());
+        Assert.Equal("male", face.GetProperty("gender").GetProperty("value").GetString());
+        var times = face.GetProperty("execution_time");
+        AssertKeys(times, "age", "detector", "gender", "mask", "pose");
+        Assert.All(times.EnumerateObject(), t => Assert.True(t.Value.GetDouble() > 0, t.Name));
+    }
+
+    [Fact]
+    public async Task Detect_UnknownSlug_IsIgnored()
+    {
+        var body = await DetectAsync("009_C.jpg", "?face_plugins=bogus,gender,landmarks2d106&status=true");
+
+        AssertKeys(body.GetProperty("plugins_versions"), "detector", "gender");
+        var face = Assert.Single(body.GetProperty("result").EnumerateArray());
+        AssertKeys(face, "box", "execution_time", "gender");
+    }
+
+    [Fact]
+    public async Task Detect_Landmarks68_SixtyEightPointsUnderLandmarksWithoutVersionOrTime()
+    {
+        var body = await DetectAsync("009_C.jpg", "?face_plugins=landmarks68&status=true");
+
+        AssertKeys(body.GetProperty("plugins_versions"), "detector");
+        var face = Assert.Single(body.GetProperty("result").EnumerateArray());
+        AssertKeys(face, "box", "execution_time", "landmarks");
+        var box = face.GetProperty("box");
+        var points = face.GetProperty("landmarks").EnumerateArray().ToArray();
+        Assert.Equal(68, points.Length);
+        Assert.True(points.Count(p => p[0].GetInt32() >= box.GetProperty("x_min").GetInt32() - 5 && p[0].GetInt32() <= box.GetProperty("x_max").GetInt32() + 5) >= 60);
+    }
+
+    [Fact]
+    public async Task Detect_LivenessAndExpression_OptInFields()
+    {
+        var body = await DetectAsync("009_C.jpg", "?face_plugins=liveness,expression&status=true");
+
+        AssertKeys(body.GetProperty("plugins_versions"), "detector", "expression", "liveness");
+        var face = Assert.Single(body.GetProperty("result").EnumerateArray());
+        AssertKeys(face, "box", "execution_time", "expression", "liveness");
+        Assert.Contains(face.GetProperty("liveness").GetProperty("value").GetString(), LivenessValues);
+        Assert.InRange(face.GetProperty("liveness").GetProperty("probability").GetDouble(), 0.5, 1);
+        AssertKeys(face.GetProperty("expression"), "probability", "value");
+        AssertKeys(face.GetProperty("execution_time"), "detector", "expression", "liveness");
+    }
+
+    [Fact]
+    public async Task Verify_Plugins_OnSourceAndTargetFaces()
+    {
+        using var content = Multipart(("source_image", SharedData.SampleBytes("009_C.jpg"), "a.jpg"), ("target_image", SharedData.SampleBytes("000_5.jpg"), "b.jpg"));
+        using var response = await _client.SendAsync(Post(VerifyUrl + "?face_plugins=gender,pose&status=true", content, ApiFactory.VerificationKey));
+
+        var body = await ReadJsonAsync(response);
+        var result = Assert.Single(body.GetProperty("result").EnumerateArray());
+        AssertKeys(result.GetProperty("plugins_versions"), "calculator", "detector", "gender", "pose");
+        AssertKeys(result.GetProperty("source_image_face"), "box", "execution_time", "gender", "pose");
+        var matches = result.GetProperty("face_matches").EnumerateArray().ToArray();
+        Assert.Equal(5, matches.Length);
+        Assert.All(matches, m => AssertKeys(m, "box", "execution_time", "gender", "pose", "similarity"));
+    }
+
+    [Fact]
+    public async Task Recognize_DetectFacesFalse_SkipsPoseAndMaskButKeepsAge()
+    {
+        using var response = await _client.SendAsync(Post(
+            RecognizeUrl + "?face_plugins=age,pose,mask&detect_faces=false", File(SharedData.SampleBytes("009_C.jpg")), ApiFactory.RecognitionKey));
+
+        var body = await ReadJsonAsync(response);
+        var face = Assert.Single(body.GetProperty("result").EnumerateArray());
+        AssertKeys(face, "age", "box", "subjects");
+    }
+
+    [Fact]
+    public async Task Recognize_Plugins_AddFieldsBesideSubjects()
+    {
+        using var response = await _client.SendAsync(Post(
+            RecognizeUrl + "?face_plugins=gender,mask", File(SharedData.SampleBytes("009_C.jpg")), ApiFactory.RecognitionKey));
+
+        var body = await ReadJsonAsync(response);
+        var face = Assert.Single(body.GetProperty("result").EnumerateArray());
+        AssertKeys(face, "box", "gender", "mask", "subjects");
+    }
+
+    [Fact]
+    public async Task CoreStatus_AvailablePlugins_ListsEverySlugWithLandmarksFirst()
+    {
+        using var response = await _client.GetAsync("/core/status");
+
+        var plugins = (await ReadJsonAsync(response)).GetProperty("available_plugins").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(["landmarks", "calculator", "age", "gender", "pose", "mask", "landmarks68", "liveness", "expression"], plugins);
+    }
+}
