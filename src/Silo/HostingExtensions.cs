@@ -1,3 +1,4 @@
+using CompreFace.Silo.Cluster;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
@@ -17,7 +18,7 @@ internal static class HostingExtensions
         return builder;
     }
 
-    /// <summary>Hosts an Orleans silo in this process; the embedded default is a single node on localhost clustering.</summary>
+    /// <summary>Hosts an Orleans silo in this process: localhost clustering by default, PostgreSQL with <c>Cluster:Mode=Postgres</c>.</summary>
     public static WebApplicationBuilder AddCompreFaceSilo(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<NodeOptions>()
@@ -31,7 +32,8 @@ internal static class HostingExtensions
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(node.SiloPort, node.GatewayPort, serviceId: node.ServiceId, clusterId: node.ClusterId);
+            silo.UseClusterMode(node.Mode, node.SiloPort, node.GatewayPort, node.ClusterId, node.ServiceId,
+                builder.Configuration.GetConnectionString("Postgres"), node.AdvertisedAddress);
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(2));
         });
         return builder;

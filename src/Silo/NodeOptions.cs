@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CompreFace.Silo.Cluster;
 
 namespace CompreFace.Silo;
 
@@ -6,6 +7,15 @@ namespace CompreFace.Silo;
 public sealed class NodeOptions
 {
     public const string SectionName = "Cluster";
+
+    /// <summary>
+    /// <see cref="ClusterMode.Localhost"/> (default): one embedded node. <see cref="ClusterMode.Postgres"/>: nodes with
+    /// the same ClusterId form one cluster through ConnectionStrings:Postgres (docs/decisions/0010).
+    /// </summary>
+    public ClusterMode Mode { get; set; } = ClusterMode.Localhost;
+
+    /// <summary>Postgres mode: the address other nodes reach this one at (default: this host's address).</summary>
+    public string? AdvertisedAddress { get; set; }
 
     /// <summary>Port for silo-to-silo traffic (Orleans default 11111).</summary>
     [Range(1, 65535)]

@@ -1,0 +1,98 @@
+using System.Net;
+using Orleans.Configuration;
+
+namespace CompreFace.Silo.Cluster;
+
+/// <summary>How a node finds the rest of its Orleans cluster (<c>Cluster:Mode</c>).</summary>
+public enum ClusterMode
+{
+    /// <summary>A single node, embedded: localhost clustering, nothing shared (the default).</summary>
+    Localhost,
+
+    /// <summary>N nodes on PostgreSQL (<c>ConnectionStrings:Postgres</c>): AdoNet clustering, grain storage and reminders.</summary>
+    Postgres,
+}
+
+/// <summary>Applies <see cref="ClusterMode"/> to a silo.</summary>
+public static class ClusterModeExtensions
+{
+    /// <summary>
+    /// Configures clustering for <paramref name="mode"/>. <see cref="ClusterMode.Postgres"/> needs
+    /// <paramref name="postgresConnectionString"/>, applies <see cref="OrleansSchema"/> before the silo starts, and
+    /// listens on every interface, advertising <paramref name="advertisedAddress"/> (or this host's address when null).
+    /// </summary>
+    public static ISiloBuilder UseClusterMode(
+        this ISiloBuilder silo,
+        ClusterMode mode,
+        int siloPort,
+        int gatewayPort,
+        string clusterId,
+        string serviceId,
+        string? postgresConnectionString,
+        string? advertisedAddress = null)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        switch (mode)
+        {
+            case ClusterMode.Localhost:
+                silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: serviceId, clusterId: clusterId);
+                break;
+
+            case ClusterMode.Postgres:
+                if (string.IsNullOrWhiteSpace(postgresConnectionString))
+                {
+                    throw new InvalidOperationException("Cluster:Mode is Postgres, and ConnectionStrings:Postgres is not set.");
+                }
+
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = clusterId;
+                    o.ServiceId = serviceId;
+                });
+                if (advertisedAddress is { Length: > 0 })
+                {
+                    silo.ConfigureEndpoints(IPAddress.Parse(advertisedAddress), siloPort, gatewayPort, listenOnAnyHostAddress: true);
+                }
+                else
+                {
+                    silo.ConfigureEndpoints(siloPort, gatewayPort, listenOnAnyHostAddress: true);
+                }
+
+                silo.Services.AddSingleton<IHostedService>(sp => new OrleansSchemaService(
+                    postgresConnectionString, sp.GetRequiredService<ILogger<OrleansSchemaService>>()));
+                silo.UsePostgresCluster(postgresConnectionString);
+                break;
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown cluster mode.");
+        }
+
+        return silo;
+    }
+}
+
+/// <summary>
+/// Applies the Orleans schema in <see cref="IHostedLifecycleService.StartingAsync"/>, which the host runs before any
+/// <c>StartAsync</c>, so before Orleans' silo service starts and reads the query catalog.
+/// </summary>
+internal sealed partial class OrleansSchemaService(string connectionString, ILogger<OrleansSchemaService> logger) : IHostedLifecycleService
+{
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        var version = await OrleansSchema.EnsureAsync(connectionString, cancellationToken);
+        LogReady(logger, version);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Orleans schema on PostgreSQL is at version {Version}")]
+    private static partial void LogReady(ILogger logger, int version);
+}
