@@ -166,6 +166,9 @@ public sealed class AdminNode : IAsyncLifetime, IDisposable
     public const string OwnerEmail = "owner@example.com";
     public const string OwnerPassword = "owner-password-1";
 
+    /// <summary>A global USER who is in no application unless a test puts them there (invited, re-roled, removed).</summary>
+    public const string BystanderEmail = "bystander@example.com";
+
     private readonly SemaphoreSlim _principalsLock = new(1, 1);
     private IReadOnlyDictionary<Principal, AdminClient>? _principals;
 
@@ -189,6 +192,7 @@ public sealed class AdminNode : IAsyncLifetime, IDisposable
     {
         using var client = AdminClient.Create(Factory);
         await client.RegisterAsync(OwnerEmail, OwnerPassword, "Olga", "Owner");
+        await client.RegisterAsync(BystanderEmail, "bystander-password", "Bob", "Bystander");
     }
 
     public Task DisposeAsync()
@@ -232,6 +236,14 @@ public sealed class AdminNode : IAsyncLifetime, IDisposable
         }
 
         return principals;
+    }
+
+    /// <summary>The bystander's user id.</summary>
+    public async Task<Guid> BystanderIdAsync()
+    {
+        using var client = AdminClient.Create(Factory);
+        await client.LoginAsync(BystanderEmail, "bystander-password");
+        return await client.UserIdAsync();
     }
 
     /// <summary>A newly registered global USER, logged in.</summary>

@@ -131,6 +131,24 @@ public sealed class AdminStoreContractTests
         Assert.Equal(Role.Administrator, (await store.ListMembersAsync(DemoApp)).Single(m => m.User.UserId == user.UserId).Role);
         Assert.Single(await store.ListApplicationsAsync(user.UserId));
     }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task Members_TransferOwnershipDemotesTheOwner_RemoveMember(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var user = new UserRecord(Guid.NewGuid(), "t@example.com", "h", "F", "L", Role.User, false, false);
+        await store.AddUserAsync(user);
+
+        await store.TransferOwnershipAsync(DemoApp, user.UserId);
+
+        var roles = (await store.ListMembersAsync(DemoApp)).ToDictionary(m => m.User.UserId, m => m.Role);
+        Assert.Equal(Role.Owner, roles[user.UserId]);
+        Assert.Equal(Role.Administrator, roles[DemoUser]);
+        Assert.True(await store.RemoveMemberAsync(DemoApp, DemoUser));
+        Assert.False(await store.RemoveMemberAsync(DemoApp, DemoUser));
+        Assert.Equal(user.UserId, Assert.Single(await store.ListMembersAsync(DemoApp)).User.UserId);
+    }
 }
 
 /// <summary>A freshly migrated database of one kind and its <see cref="IAdminStore"/>.</summary>

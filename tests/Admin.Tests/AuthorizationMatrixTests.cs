@@ -37,6 +37,14 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
         ("PUT /app/{a}/model/{m}", Need.ManageServices, HttpMethod.Put, "/admin/app/{a}/model/{m}", """{"name":"{new}"}"""),
         ("PUT /app/{a}/model/{m}/apikey", Need.ManageServices, HttpMethod.Put, "/admin/app/{a}/model/{m}/apikey", null),
         ("DELETE /app/{a}/model/{m}", Need.ManageServices, HttpMethod.Delete, "/admin/app/{a}/model/{m}", null),
+        ("GET /app/{a}/assign-roles", Need.Read, HttpMethod.Get, "/admin/app/{a}/assign-roles", null),
+        ("GET /app/{a}/roles", Need.Read, HttpMethod.Get, "/admin/app/{a}/roles?search=b", null),
+        ("POST /app/{a}/invite", Need.ManageApp, HttpMethod.Post, "/admin/app/{a}/invite", """{"userEmail":"bystander@example.com","role":"USER"}"""),
+        ("PUT /app/{a}/role", Need.ManageApp, HttpMethod.Put, "/admin/app/{a}/role", """{"userId":"{bystander}","role":"ADMINISTRATOR"}"""),
+        ("DELETE /app/{a}/user/{bystander}", Need.ManageApp, HttpMethod.Delete, "/admin/app/{a}/user/{bystander}", null),
+        ("GET /user/roles", Need.Anyone, HttpMethod.Get, "/admin/user/roles", null),
+        ("GET /user/global/roles", Need.Anyone, HttpMethod.Get, "/admin/user/global/roles", null),
+        ("GET /user/global/assign-roles", Need.Anyone, HttpMethod.Get, "/admin/user/global/assign-roles", null),
     ];
 
     public static TheoryData<string, Principal, bool> Cases()
@@ -79,9 +87,19 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
             await store.SetMemberRoleAsync(home, await caller.UserIdAsync(), role);
         }
 
+        // The bystander is a USER of the target, except when the endpoint invites them.
+        var bystander = await node.BystanderIdAsync();
+        if (!endpointName.Contains("invite", StringComparison.Ordinal))
+        {
+            await store.SetMemberRoleAsync(target, bystander, Role.User);
+        }
+
         var (_, before) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}");
-        var body = endpoint.Body?.Replace("{new}", "n-" + Guid.NewGuid().ToString("N")[..10], StringComparison.Ordinal);
-        var path = endpoint.Path.Replace("{a}", target.ToString(), StringComparison.Ordinal).Replace("{m}", serviceId.ToString(), StringComparison.Ordinal);
+        var (_, membersBefore) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/roles");
+        var body = endpoint.Body?.Replace("{new}", "n-" + Guid.NewGuid().ToString("N")[..10], StringComparison.Ordinal)
+            .Replace("{bystander}", bystander.ToString(), StringComparison.Ordinal);
+        var path = endpoint.Path.Replace("{a}", target.ToString(), StringComparison.Ordinal).Replace("{m}", serviceId.ToString(), StringComparison.Ordinal)
+            .Replace("{bystander}", bystander.ToString(), StringComparison.Ordinal);
         var (status, json) = await caller.SendAsync(endpoint.Method, path, body);
 
         var globalAdmin = principal is Principal.GlobalOwner or Principal.GlobalAdministrator;
@@ -107,6 +125,8 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
             // Nothing changed: same application (name, key) and the same service key.
             var (_, after) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}");
             Assert.Equal(before.GetRawText(), after.GetRawText());
+            var (_, membersAfter) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/roles");
+            Assert.Equal(membersBefore.GetRawText(), membersAfter.GetRawText());
             var (serviceStatus, service) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/model/{serviceId}");
             Assert.Equal(HttpStatusCode.OK, serviceStatus);
             Assert.Equal(serviceKey, service.GetProperty("apiKey").GetString());

@@ -25,6 +25,14 @@ public interface IUserRegistryGrain : IGrainWithIntegerKey
     [Alias("IsDemoOnlyAsync")]
     Task<bool> IsDemoOnlyAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Every user, by sign-up.</summary>
+    [Alias("ListUsersAsync")]
+    Task<IReadOnlyList<UserInfo>> ListUsersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A user by email (matched case-insensitively), or null.</summary>
+    [Alias("FindByEmailAsync")]
+    Task<UserInfo?> FindByEmailAsync(string email, CancellationToken cancellationToken = default);
+
     /// <summary>Answers when the admin database answers (for <c>/admin/status</c>).</summary>
     [Alias("PingAsync")]
     Task PingAsync(CancellationToken cancellationToken = default);
@@ -79,6 +87,13 @@ public interface IApplicationGrain : IGrainWithGuidKey
     /// <summary>Deletes the application with its services, their collections and their keys.</summary>
     [Alias("DeleteAsync")]
     Task<bool> DeleteAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds, changes or (with null) removes a member. Making someone OWNER demotes the previous owner to ADMINISTRATOR
+    /// in the same transaction. Returns false when removing someone who is not a member.
+    /// </summary>
+    [Alias("SetMemberAsync")]
+    Task<bool> SetMemberAsync(Guid userId, Role? role, CancellationToken cancellationToken = default);
 
     /// <summary>The application's face services, by creation.</summary>
     [Alias("ListServicesAsync")]

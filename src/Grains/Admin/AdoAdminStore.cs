@@ -175,6 +175,28 @@ internal abstract class AdoAdminStore : IAdminStore
             "INSERT INTO cf_app_member (app_id, user_id, role) VALUES (@app, @user, @role) ON CONFLICT (app_id, user_id) DO UPDATE SET role = excluded.role",
             cancellationToken, ("@app", appId), ("@user", userId), ("@role", RoleCode(role)));
 
+    public Task TransferOwnershipAsync(Guid appId, Guid userId, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using (var demote = Command(
+                    connection, transaction, "UPDATE cf_app_member SET role = @admin WHERE app_id = @app AND role = @owner AND user_id <> @user",
+                    ("@app", appId), ("@user", userId), ("@admin", RoleCode(Role.Administrator)), ("@owner", RoleCode(Role.Owner))))
+                {
+                    await demote.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var promote = Command(
+                    connection, transaction,
+                    "INSERT INTO cf_app_member (app_id, user_id, role) VALUES (@app, @user, @owner) ON CONFLICT (app_id, user_id) DO UPDATE SET role = excluded.role",
+                    ("@app", appId), ("@user", userId), ("@owner", RoleCode(Role.Owner)));
+                return await promote.ExecuteNonQueryAsync(cancellationToken);
+            },
+            cancellationToken);
+
+    public async Task<bool> RemoveMemberAsync(Guid appId, Guid userId, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("DELETE FROM cf_app_member WHERE app_id = @app AND user_id = @user", cancellationToken, ("@app", appId), ("@user", userId)) > 0;
+
     public async Task<bool> SetGlobalRoleAsync(Guid userId, Role role, CancellationToken cancellationToken = default) =>
         await ExecuteAsync("UPDATE cf_user SET global_role = @role WHERE user_id = @id", cancellationToken, ("@id", userId), ("@role", RoleCode(role))) > 0;
 

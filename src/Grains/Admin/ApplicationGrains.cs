@@ -45,6 +45,25 @@ internal sealed partial class ApplicationGrain(IAdminStore store, ILogger<Applic
         return deleted;
     }
 
+    async Task<bool> IApplicationGrain.SetMemberAsync(Guid userId, Role? role, CancellationToken cancellationToken)
+    {
+        var appId = this.GetPrimaryKey();
+        switch (role)
+        {
+            case null:
+                return await store.RemoveMemberAsync(appId, userId, cancellationToken);
+            case Role.Owner:
+                await store.TransferOwnershipAsync(appId, userId, cancellationToken);
+                break;
+            default:
+                await store.SetMemberRoleAsync(appId, userId, role.Value, cancellationToken);
+                break;
+        }
+
+        LogMemberChanged(logger, appId, userId, role.Value);
+        return true;
+    }
+
     async Task<IReadOnlyList<FaceServiceDetails>> IApplicationGrain.ListServicesAsync(CancellationToken cancellationToken) =>
         [.. (await store.ListServicesAsync(this.GetPrimaryKey(), cancellationToken)).Select(FaceServiceGrain.ToDetails)];
 
@@ -57,6 +76,9 @@ internal sealed partial class ApplicationGrain(IAdminStore store, ILogger<Applic
 
     [LoggerMessage(EventId = 3021, Level = LogLevel.Information, Message = "Application {AppId} created by {UserId}")]
     private static partial void LogCreated(ILogger logger, Guid appId, Guid userId);
+
+    [LoggerMessage(EventId = 3023, Level = LogLevel.Information, Message = "Application {AppId}: user {UserId} is now {Role}")]
+    private static partial void LogMemberChanged(ILogger logger, Guid appId, Guid userId, Role role);
 
     [LoggerMessage(EventId = 3022, Level = LogLevel.Information, Message = "Application {AppId} deleted")]
     private static partial void LogDeleted(ILogger logger, Guid appId);

@@ -86,6 +86,12 @@ public interface IAdminStore
     /// <summary>Adds <paramref name="userId"/> to the application with <paramref name="role"/>, or changes the member's role.</summary>
     Task SetMemberRoleAsync(Guid appId, Guid userId, Role role, CancellationToken cancellationToken = default);
 
+    /// <summary>Makes <paramref name="userId"/> the application's owner and demotes the previous owner to ADMINISTRATOR, atomically.</summary>
+    Task TransferOwnershipAsync(Guid appId, Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a member; false if they were not one.</summary>
+    Task<bool> RemoveMemberAsync(Guid appId, Guid userId, CancellationToken cancellationToken = default);
+
     /// <summary>Sets a user's global role; false if there is no such user. At most one OWNER (a second one throws).</summary>
     Task<bool> SetGlobalRoleAsync(Guid userId, Role role, CancellationToken cancellationToken = default);
 

@@ -75,6 +75,12 @@ internal sealed partial class UserRegistryGrain(
         return users.Count == 1 && users[0].IsDemo;
     }
 
+    async Task<IReadOnlyList<UserInfo>> IUserRegistryGrain.ListUsersAsync(CancellationToken cancellationToken) =>
+        [.. (await store.ListUsersAsync(cancellationToken)).Select(u => u.ToInfo())];
+
+    async Task<UserInfo?> IUserRegistryGrain.FindByEmailAsync(string email, CancellationToken cancellationToken) =>
+        await store.FindUserByEmailAsync(email.Trim().ToLowerInvariant(), cancellationToken) is { } user ? user.ToInfo() : null;
+
     Task IUserRegistryGrain.PingAsync(CancellationToken cancellationToken) => store.PingAsync(cancellationToken);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "User {UserId} registered")]

@@ -18,6 +18,7 @@ public static class AdminApiExtensions
         admin.MapUserEndpoints();
         admin.MapApplicationEndpoints();
         admin.MapServiceEndpoints();
+        admin.MapMemberEndpoints();
         return app;
     }
 }

@@ -30,6 +30,15 @@ internal sealed record OAuthError(
     [property: JsonPropertyName("error")] string Error,
     [property: JsonPropertyName("error_description")] string ErrorDescription);
 
+/// <summary><c>POST /app/{g}/invite</c>.</summary>
+internal sealed record InviteRequest(string? UserEmail, string? Role);
+
+/// <summary><c>PUT /app/{g}/role</c>.</summary>
+internal sealed record RoleChangeRequest(Guid? UserId, string? Role);
+
+/// <summary>A user with a (global or application) role: <c>{userId, firstName, lastName, role, email}</c>.</summary>
+internal sealed record UserRoleResponse(Guid UserId, string FirstName, string LastName, string? Role, string Email);
+
 /// <summary><c>{name}</c> of an application or service.</summary>
 internal sealed record NameRequest(string? Name);
 

@@ -29,6 +29,19 @@ internal static class AdminErrors
     public static ApiException ServiceNotFound(string service) =>
         new(StatusCodes.Status404NotFound, 10, $" service with API Key {service} not found");
 
+    /// <summary>Code 14: nobody changes their own role.</summary>
+    public static ApiException OwnRole() => new(StatusCodes.Status400BadRequest, 14, "User can't change their role");
+
+    /// <summary>Code 16, 404.</summary>
+    public static ApiException UserNotFound(string user) => new(StatusCodes.Status404NotFound, 16, $"User {user} does not exist");
+
+    /// <summary>Code 19.</summary>
+    public static ApiException AlreadyMember(string email, string app) =>
+        new(StatusCodes.Status400BadRequest, 19, $"User {email} already has access to application {app}");
+
+    /// <summary>Code 0: a role name that is not OWNER, ADMINISTRATOR or USER (Java's failing <c>valueOf</c>).</summary>
+    public static ApiException UnknownRole(string role) => new(StatusCodes.Status400BadRequest, 0, $"Role '{role}' doesn't exist!");
+
     /// <summary>Code 17.</summary>
     public static ApiException NameTaken(string name) => new(StatusCodes.Status400BadRequest, 17, $"Name {name} is not unique");
 

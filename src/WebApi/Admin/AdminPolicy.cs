@@ -62,6 +62,19 @@ internal static class AdminPolicy
         return trimmed.AsSpan().IndexOfAny(";/\\") >= 0 ? throw AdminErrors.SpecialCharacters() : trimmed;
     }
 
+    /// <summary>All role names, most powerful first.</summary>
+    public static readonly IReadOnlyList<string> AllRoles = ["OWNER", "ADMINISTRATOR", "USER"];
+
+    /// <summary>A role name as sent (exact, upper case), else code 0; a missing one is code 5.</summary>
+    public static Role ParseRole(string? name, string field) => name switch
+    {
+        null => throw AdminErrors.FieldEmpty(field),
+        "OWNER" => Role.Owner,
+        "ADMINISTRATOR" => Role.Administrator,
+        "USER" => Role.User,
+        _ => throw AdminErrors.UnknownRole(name),
+    };
+
     /// <summary>CompreFace's role names.</summary>
     public static string? RoleName(Role? role) => role switch
     {
