@@ -21,6 +21,12 @@ public sealed record FaceAnalysisRequest
 
     /// <summary>Plugin slugs requested (already split and lower-cased; unknown ones are ignored by the worker).</summary>
     [Id(5)] public IReadOnlyList<string> Plugins { get; init; } = [];
+
+    /// <summary>Faces whose shorter box side (original pixels) is below this are dropped before the limit; 0 = none (beyond CompreFace).</summary>
+    [Id(6)] public int MinFaceSize { get; init; }
+
+    /// <summary>Faces whose quality score is below this are dropped before the limit; 0 = none (beyond CompreFace).</summary>
+    [Id(7)] public double MinQuality { get; init; }
 }
 
 /// <summary>Outcome of an analysis; rejections are values, not exceptions, so they cross the silo boundary cheaply.</summary>
@@ -85,7 +91,19 @@ public sealed record FaceData
 
     /// <summary><c>expression</c> plugin (beyond CompreFace), when asked for.</summary>
     [Id(10)] public FaceLabel? Expression { get; init; }
+
+    /// <summary><c>quality</c> plugin (beyond CompreFace), when asked for.</summary>
+    [Id(11)] public FaceQuality? Quality { get; init; }
 }
+
+/// <summary>The <c>quality</c> score and its parts, each in [0, 1].</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FaceQuality")]
+public sealed record FaceQuality(
+    [property: Id(0)] double Score,
+    [property: Id(1)] double Sharpness,
+    [property: Id(2)] double Size,
+    [property: Id(3)] double Frontal,
+    [property: Id(4)] double Confidence);
 
 /// <summary>CompreFace's <c>age</c>: a band in years and its probability.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceAge")]

@@ -25,7 +25,12 @@ internal sealed partial class FaceAnalyzerGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         var computeEmbeddings = request.ComputeEmbeddings;
-        var options = new FaceAnalysisOptions(request.Limit, request.DetProbThreshold, computeEmbeddings, request.DetectFaces) { Plugins = request.Plugins };
+        var options = new FaceAnalysisOptions(request.Limit, request.DetProbThreshold, computeEmbeddings, request.DetectFaces) 
+        {
+            Plugins = request.Plugins,
+            MinFaceSize = request.MinFaceSize,
+            MinQuality = request.MinQuality,
+        };
 
         FaceAnalysis analysis;
         try
@@ -112,6 +117,7 @@ internal sealed partial class FaceAnalyzerGrain(
                     : null,
                 Liveness = requested.Contains("liveness") && extra?.Liveness is { } live ? new FaceLabel(live.Probability, live.Value) : null,
                 Expression = requested.Contains("expression") && extra?.Expression is { } expression ? new FaceLabel(expression.Probability, expression.Value) : null,
+                Quality = requested.Contains("quality") && extra?.Quality is { } q ? new FaceQuality(q.Score, q.Sharpness, q.Size, q.Frontal, q.Confidence) : null,
             };
         }
 

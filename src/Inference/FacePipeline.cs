@@ -67,6 +67,17 @@ public sealed class FacePipeline
             mapped.Add((ToOriginal(face, sx, sy, image.OriginalWidth, image.OriginalHeight), face));
         }
 
+        // Quality gate (beyond CompreFace): drop small or poor faces before the limit, so they are never embedded or enrolled.
+        if (options.MinFaceSize > 0)
+        {
+            mapped.RemoveAll(m => Math.Min(m.Original.XMax - m.Original.XMin, m.Original.YMax - m.Original.YMin) < options.MinFaceSize);
+        }
+
+        if (options.MinQuality > 0)
+        {
+            mapped.RemoveAll(m => QualityPlugin.Estimate(image, m.Decoded).Score < options.MinQuality);
+        }
+
         mapped.Sort(static (a, b) => b.Original.Area.CompareTo(a.Original.Area));
         if (options.Limit > 0 && mapped.Count > options.Limit)
         {

@@ -49,6 +49,12 @@ public sealed record FaceAnalysisOptions(int Limit = 0, float? DetProbThreshold 
 {
     /// <summary>Face plugin slugs to run (<see cref="Plugins.FacePluginSet"/>); unknown or unavailable ones are ignored.</summary>
     public IReadOnlyCollection<string>? Plugins { get; init; }
+
+    /// <summary>Faces whose shorter box side (original pixels) is below this are dropped before the limit and embedding; 0 = keep all.</summary>
+    public int MinFaceSize { get; init; }
+
+    /// <summary>Faces whose <c>quality</c> score is below this are dropped before the limit and embedding; 0 = keep all.</summary>
+    public double MinQuality { get; init; }
 }
 
 /// <summary>One face of an analysed image, in original image pixels.</summary>

@@ -39,7 +39,7 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
 
             using var provider = InferenceFixture.Build(new Dictionary<string, string?> { ["Models:Path"] = directory });
             var set = Assert.IsType<FacePluginSet>(provider.GetService(typeof(FacePluginSet)));
-            Assert.Equal(["age", "gender"], set.Available.Keys);
+            Assert.Equal(["age", "gender", "quality"], set.Available.Keys);
             var pipeline = Assert.IsType<FacePipeline>(provider.GetService(typeof(FacePipeline)));
             var analysis = pipeline.Analyze(SharedData.Read("compreface-samples/sample_images/009_C.jpg"), new FaceAnalysisOptions { Plugins = ["pose", "gender"] });
             var p = Assert.Single(analysis.Faces).Plugins;
@@ -97,6 +97,8 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
             Assert.InRange(p.Liveness.Score, 0, 1);
             Assert.NotNull(p.Expression);
             Assert.Contains(p.Expression.Value, ExpressionPlugin.Labels);
+            Assert.NotNull(p.Quality);
+            Assert.InRange(p.Quality.Score, 0.5, 1);
             output.WriteLine($"{box.XMin:F0},{box.YMin:F0}: age {p.Age.Years:F1} {p.Gender.Value} {p.Gender.Probability:F3} pose p{p.Pose.Pitch:F1} r{p.Pose.Roll:F1} y{p.Pose.Yaw:F1} " +
                 $"mask {p.Mask.Value} {p.Mask.Probability:F3} live {p.Liveness.Score:F3} expr {p.Expression.Value} {p.Expression.Probability:F2}");
         }
@@ -254,11 +256,46 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
     }
 
     [Fact]
+    public void Quality_BlurredFace_ScoresLowerThanSharp()
+    {
+        foreach (var path in new[] { "compreface-samples/sample_images/009_C.jpg", "compreface-samples/sample_images/001_A.jpg", "deepface/img1.jpg", "deepface/img20.jpg" })
+        {
+            using var image = fixture.Decoder.Decode(SharedData.Read(path));
+            var face = fixture.Detector.Detect(image, fixture.Detector.DefaultThreshold).MaxBy(f => f.Area)!;
+            using var blurred = Blur(image, Math.Max(2, (int)((face.XMax - face.XMin) / 25)));
+            var sharp = QualityPlugin.Estimate(image, face);
+            var soft = QualityPlugin.Estimate(blurred, face);
+            output.WriteLine($"{path}: sharp {sharp}; blurred {soft}");
+            Assert.True(soft.Sharpness < sharp.Sharpness * 0.7, $"{soft.Sharpness} vs {sharp.Sharpness}");
+            Assert.True(soft.Score < sharp.Score);
+            Assert.InRange(sharp.Score, 0.6, 1);
+        }
+    }
+
+    [Fact]
+    public void Analyze_MinFaceSizeAndMinQuality_DropFacesBeforeTheLimit()
+    {
+        var bytes = SharedData.Read("compreface-samples/sample_images/000_5.jpg");
+        var all = fixture.Pipeline.Analyze(bytes, new FaceAnalysisOptions { Plugins = ["quality"] });
+        var sides = all.Faces.Select(f => Math.Min(f.Face.XMax - f.Face.XMin, f.Face.YMax - f.Face.YMin)).Order().ToArray();
+        var cut = (sides[1] + sides[2]) / 2;
+        var big = fixture.Pipeline.Analyze(bytes, new FaceAnalysisOptions(ComputeEmbeddings: true) { MinFaceSize = (int)MathF.Ceiling(cut) });
+        Assert.Equal(3, big.Faces.Count);
+        Assert.All(big.Faces, f => Assert.NotNull(f.Embedding));
+
+        var scores = all.Faces.Select(f => f.Plugins!.Quality!.Score).Order().ToArray();
+        output.WriteLine($"sides {string.Join(", ", sides.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}; quality {string.Join(", ", scores)}");
+        var good = fixture.Pipeline.Analyze(bytes, new FaceAnalysisOptions { MinQuality = (scores[0] + scores[1]) / 2 });
+        Assert.Equal(4, good.Faces.Count);
+        Assert.Empty(fixture.Pipeline.Analyze(bytes, new FaceAnalysisOptions { MinQuality = 1.0 }).Faces);
+    }
+
+    [Fact]
     public void Plugins_SingleFace_LatencyPerPlugin()
     {
         using var image = fixture.Decoder.Decode(SharedData.Read("compreface-samples/sample_images/009_C.jpg"));
         var faces = fixture.Detector.Detect(image, fixture.Detector.DefaultThreshold);
-        foreach (var slug in new[] { "age", "pose", "mask", "landmarks68", "liveness", "expression" })
+        foreach (var slug in new[] { "age", "pose", "mask", "landmarks68", "liveness", "expression", "quality" })
         {
             Plugins.Run(image, faces, [slug], detected: true, CancellationToken.None);
             var started = Stopwatch.GetTimestamp();
@@ -270,6 +307,35 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
 
             output.WriteLine($"{slug}: {Stopwatch.GetElapsedTime(started).TotalMilliseconds / Runs:F1} ms per face");
         }
+    }
+
+    private static DecodedImage Blur(DecodedImage image, int radius)
+    {
+        int w = image.Width, h = image.Height;
+        var bgr = new byte[w * h * 3];
+        var step = Math.Max(1, radius / 2);
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                for (var c = 0; c < 3; c++)
+                {
+                    int sum = 0, n = 0;
+                    for (var dy = -radius; dy <= radius; dy += step)
+                    {
+                        for (var dx = -radius; dx <= radius; dx += step)
+                        {
+                            sum += image.Bgr[(((Math.Clamp(y + dy, 0, h - 1) * w) + Math.Clamp(x + dx, 0, w - 1)) * 3) + c];
+                            n++;
+                        }
+                    }
+
+                    bgr[(((y * w) + x) * 3) + c] = (byte)(sum / n);
+                }
+            }
+        }
+
+        return new DecodedImage(w, h, bgr, image.OriginalWidth, image.OriginalHeight);
     }
 
     private static DecodedImage Flip(DecodedImage image)

@@ -145,6 +145,47 @@ public sealed class PluginEndpointTests(ApiFactory factory)
         using var response = await _client.GetAsync("/core/status");
 
         var plugins = (await ReadJsonAsync(response)).GetProperty("available_plugins").EnumerateObject().Select(p => p.Name).ToArray();
-        Assert.Equal(["landmarks", "calculator", "age", "gender", "pose", "mask", "landmarks68", "liveness", "expression"], plugins);
+        Assert.Equal(["landmarks", "calculator", "age", "gender", "pose", "mask", "landmarks68", "liveness", "expression", "quality"], plugins);
+    }
+
+    [Fact]
+    public async Task Detect_Quality_ScoreAndItsParts()
+    {
+        var body = await DetectAsync("009_C.jpg", "?face_plugins=quality&status=true");
+
+        AssertKeys(body.GetProperty("plugins_versions"), "detector", "quality");
+        var face = Assert.Single(body.GetProperty("result").EnumerateArray());
+        var quality = face.GetProperty("quality");
+        AssertKeys(quality, "confidence", "frontal", "score", "sharpness", "size");
+        Assert.All(quality.EnumerateObject(), q => Assert.InRange(q.Value.GetDouble(), 0, 1));
+        Assert.InRange(quality.GetProperty("score").GetDouble(), 0.6, 1);
+    }
+
+    [Fact]
+    public async Task Detect_MinFaceSize_DropsSmallerFacesAndNoneLeftIsCode28()
+    {
+        var body = await DetectAsync("000_5.jpg", "?min_face_size=70");
+        Assert.Equal(4, body.GetProperty("result").GetArrayLength());
+
+        using var response = await _client.SendAsync(Post(DetectUrl + "?min_face_size=5000", File(SharedData.SampleBytes("000_5.jpg")), ApiFactory.DetectionKey));
+        await AssertErrorAsync(response, System.Net.HttpStatusCode.BadRequest, 28);
+    }
+
+    [Fact]
+    public async Task Detect_MinQuality_OutOfRangeIsCode26AndOneDropsEverything()
+    {
+        using var bad = await _client.SendAsync(Post(DetectUrl + "?min_quality=1.5", File(SharedData.SampleBytes("009_C.jpg")), ApiFactory.DetectionKey));
+        await AssertErrorAsync(bad, System.Net.HttpStatusCode.BadRequest, 26);
+
+        using var none = await _client.SendAsync(Post(DetectUrl + "?min_quality=1", File(SharedData.SampleBytes("009_C.jpg")), ApiFactory.DetectionKey));
+        await AssertErrorAsync(none, System.Net.HttpStatusCode.BadRequest, 28);
+    }
+
+    [Fact]
+    public async Task AddExample_MinFaceSizeAboveTheFace_IsNotEnrolled()
+    {
+        using var response = await _client.SendAsync(Post(
+            "/api/v1/recognition/faces?subject=quality-gate&min_face_size=5000", File(SharedData.SampleBytes("009_C.jpg")), ApiFactory.RecognitionKey));
+        await AssertErrorAsync(response, System.Net.HttpStatusCode.BadRequest, 28);
     }
 }

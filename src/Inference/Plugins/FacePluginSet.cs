@@ -11,7 +11,7 @@ namespace CompreFace.Inference.Plugins;
 public sealed partial class FacePluginSet : IDisposable
 {
     /// <summary>Every plugin slug the project implements, in the order <c>available_plugins</c> lists them.</summary>
-    public static IReadOnlyList<string> KnownSlugs { get; } = ["age", "gender", "pose", "mask", "landmarks68", "liveness", "expression"];
+    public static IReadOnlyList<string> KnownSlugs { get; } = ["age", "gender", "pose", "mask", "landmarks68", "liveness", "expression", "quality"];
 
     private readonly IFacePlugin[] _plugins;
     private readonly Dictionary<string, IFacePlugin> _bySlug = new(StringComparer.Ordinal);
@@ -52,6 +52,7 @@ public sealed partial class FacePluginSet : IDisposable
         TryAdd(["landmarks68"], () => new Landmarks68Plugin(runtime));
         TryAdd(["liveness"], () => new LivenessPlugin(runtime));
         TryAdd(["expression"], () => new ExpressionPlugin(runtime));
+        TryAdd(["quality"], () => new QualityPlugin());
         _plugins = [.. plugins];
         foreach (var plugin in _plugins)
         {

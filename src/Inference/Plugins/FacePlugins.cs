@@ -46,6 +46,9 @@ public sealed record LivenessEstimate(double Probability, string Value, double S
 /// <summary><c>expression</c>: the most likely of seven expressions and its probability.</summary>
 public sealed record ExpressionEstimate(double Probability, string Value);
 
+/// <summary><c>quality</c>: the score and its four parts, each in [0, 1].</summary>
+public sealed record QualityEstimate(double Score, double Sharpness, double Size, double Frontal, double Confidence);
+
 /// <summary>Everything the plugins computed for one face; a field stays null when its plugin did not run.</summary>
 public sealed class FacePluginOutput
 {
@@ -63,6 +66,8 @@ public sealed class FacePluginOutput
     public LivenessEstimate? Liveness { get; set; }
 
     public ExpressionEstimate? Expression { get; set; }
+
+    public QualityEstimate? Quality { get; set; }
 }
 
 /// <summary>The per-face outputs and per-slug wall times of one request's plugin runs.</summary>
@@ -106,7 +111,7 @@ public sealed class PluginOptions
 
     /// <summary>
     /// Slugs to load. Null or empty = every plugin whose model file is present (CompreFace's <c>age</c>, <c>gender</c>, <c>pose</c>,
-    /// <c>mask</c>, and the opt-in <c>landmarks68</c>, <c>liveness</c>, <c>expression</c>). A listed plugin whose model is missing is
+    /// <c>mask</c>, and the opt-in <c>landmarks68</c>, <c>liveness</c>, <c>expression</c>, <c>quality</c>). A listed plugin whose model is missing is
     /// reported unavailable (one warning at start), never an error at request time. <c>landmarks</c> and <c>calculator</c> are
     /// always there (detector and embedder).
     /// </summary>

@@ -20,6 +20,14 @@ public sealed record FaceRequestParameters(int Limit, double? DetProbThreshold, 
     public const string StatusName = "status";
     public const string PredictionCountName = "prediction_count";
     public const string DetectFacesName = "detect_faces";
+    public const string MinFaceSizeName = "min_face_size";
+    public const string MinQualityName = "min_quality";
+
+    /// <summary><c>min_face_size</c> (beyond CompreFace): faces whose shorter box side is below it (pixels) are dropped before the limit.</summary>
+    public int MinFaceSize { get; init; }
+
+    /// <summary><c>min_quality</c> (beyond CompreFace): faces whose quality score is below it are dropped before the limit.</summary>
+    public double MinQuality { get; init; }
 
     /// <summary>Reads and validates the common parameters; throws <see cref="ApiException"/> with CompreFace's codes.</summary>
     public static FaceRequestParameters Parse(RequestParameters parameters)
@@ -41,7 +49,22 @@ public sealed record FaceRequestParameters(int Limit, double? DetProbThreshold, 
             throw ApiErrors.NoFaceFound();
         }
 
-        return new FaceRequestParameters(limit, threshold, plugins, status);
+        var (minFaceSize, minQuality) = ParseQualityGate(parameters);
+        return new FaceRequestParameters(limit, threshold, plugins, status) { MinFaceSize = minFaceSize, MinQuality = minQuality };
+    }
+
+    /// <summary><c>min_face_size</c> (≥ 0, default 0) and <c>min_quality</c> (in [0, 1], default 0); others → code 26.</summary>
+    public static (int MinFaceSize, double MinQuality) ParseQualityGate(RequestParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var size = parameters.GetInt32(MinFaceSizeName, 0);
+        var quality = parameters.GetDouble(MinQualityName) ?? 0;
+        if (size < 0)
+        {
+            throw ApiErrors.Validation("min_face_size should be equal or greater than 0; ");
+        }
+
+        return !(quality >= 0 && quality <= 1) ? throw ApiErrors.Validation("min_quality should be between 0 and 1; ") : (size, quality);
     }
 
     /// <summary>Recognize's <c>prediction_count</c>: default 1, below 1 → code 26.</summary>
@@ -70,5 +93,7 @@ public sealed record FaceRequestParameters(int Limit, double? DetProbThreshold, 
         DetProbThreshold = DetProbThreshold is { } t ? (float)t : null,
         ComputeEmbeddings = computeEmbeddings || Plugins.Calculator,
         Plugins = Plugins.Slugs,
+        MinFaceSize = MinFaceSize,
+        MinQuality = MinQuality,
     };
 }

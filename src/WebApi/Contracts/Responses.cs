@@ -32,6 +32,9 @@ public class FaceDto
     /// <summary><c>expression</c> plugin (beyond CompreFace): one of seven expressions.</summary>
     public LabelDto? Expression { get; init; }
 
+    /// <summary><c>quality</c> plugin (beyond CompreFace): score and parts in [0, 1].</summary>
+    public QualityDto? Quality { get; init; }
+
     /// <summary>Five [x, y] points when the <c>landmarks</c> plugin was asked for; 68 with <c>landmarks68</c> (as CompreFace's <c>landmarks2d106</c> writes 106).</summary>
     public IReadOnlyList<int[]>? Landmarks { get; init; }
 
@@ -47,6 +50,9 @@ public sealed record AgeDto(double Probability, int High, int Low);
 
 /// <summary>A value with its probability (<c>gender</c>, <c>mask</c>, <c>liveness</c>, <c>expression</c>).</summary>
 public sealed record LabelDto(double Probability, string Value);
+
+/// <summary>The <c>quality</c> score and its four parts.</summary>
+public sealed record QualityDto(double Score, double Sharpness, double Size, double Frontal, double Confidence);
 
 /// <summary>CompreFace's <c>pose</c>, degrees.</summary>
 public sealed record PoseDto(double Pitch, double Roll, double Yaw);

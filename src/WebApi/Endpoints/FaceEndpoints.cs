@@ -79,6 +79,8 @@ public static class FaceEndpoints
             DetProbThreshold = threshold is { } value ? (float)value : null,
             ComputeEmbeddings = true,
         };
+        var (minFaceSize, minQuality) = FaceRequestParameters.ParseQualityGate(RequestParameters.From(request));
+        analysis = analysis with { MinFaceSize = minFaceSize, MinQuality = minQuality };
         var result = await FaceAnalyzer.AnalyzeAsync(grains, analysis, cancellationToken);
         if (result.Faces.Count > 1)
         {
@@ -253,6 +255,7 @@ public static class FaceEndpoints
                     Mask = dto.Mask,
                     Liveness = dto.Liveness,
                     Expression = dto.Expression,
+                    Quality = dto.Quality,
                     Landmarks = dto.Landmarks,
                     Embedding = dto.Embedding,
                     ExecutionTime = dto.ExecutionTime,

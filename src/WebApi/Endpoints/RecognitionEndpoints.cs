@@ -63,6 +63,7 @@ public static class RecognitionEndpoints
                 Mask = dto.Mask,
                 Liveness = dto.Liveness,
                 Expression = dto.Expression,
+                Quality = dto.Quality,
                 Landmarks = dto.Landmarks,
                 Embedding = dto.Embedding,
                 ExecutionTime = dto.ExecutionTime,
