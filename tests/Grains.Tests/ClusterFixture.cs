@@ -1,3 +1,4 @@
+using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
 using CompreFace.Grains.Persistence;
 using CompreFace.Inference;
@@ -46,6 +47,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             siloBuilder.Services.AddFaceInference();
             siloBuilder.Services.PostConfigure<ModelOptions>(o => o.Path = SharedData.ModelsDirectory);
             siloBuilder.Services.AddFaceStore(configuration);
+            siloBuilder.Services.AddCompreFaceAdmin(configuration);
             siloBuilder.Services.AddFaceCollections();
             siloBuilder.Services.PostConfigure<RecognitionOptions>(o => o.ShardCapacity = ShardCapacity);
         }
