@@ -42,6 +42,7 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
         ("POST /app/{a}/invite", Need.ManageApp, HttpMethod.Post, "/admin/app/{a}/invite", """{"userEmail":"bystander@example.com","role":"USER"}"""),
         ("PUT /app/{a}/role", Need.ManageApp, HttpMethod.Put, "/admin/app/{a}/role", """{"userId":"{bystander}","role":"ADMINISTRATOR"}"""),
         ("DELETE /app/{a}/user/{bystander}", Need.ManageApp, HttpMethod.Delete, "/admin/app/{a}/user/{bystander}", null),
+        ("PUT /user/update", Need.Anyone, HttpMethod.Put, "/admin/user/update", """{"firstName":"Olga","lastName":"Owner"}"""),
         ("GET /user/roles", Need.Anyone, HttpMethod.Get, "/admin/user/roles", null),
         ("GET /user/global/roles", Need.Anyone, HttpMethod.Get, "/admin/user/global/roles", null),
         ("GET /user/global/assign-roles", Need.Anyone, HttpMethod.Get, "/admin/user/global/assign-roles", null),

@@ -8,6 +8,14 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("GetAsync")]
     Task<UserInfo?> GetAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Sets the user's first and last name (validated at the edge); the updated user, or null.</summary>
+    [Alias("UpdateNamesAsync")]
+    Task<UserInfo?> UpdateNamesAsync(string firstName, string lastName, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the password when <paramref name="oldPassword"/> is right; false otherwise.</summary>
+    [Alias("ChangePasswordAsync")]
+    Task<bool> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default);
+
     /// <summary>The applications this user may see: all of them for a global owner or administrator, else their own; sorted by name.</summary>
     [Alias("ListApplicationsAsync")]
     Task<IReadOnlyList<ApplicationInfo>> ListApplicationsAsync(CancellationToken cancellationToken = default);

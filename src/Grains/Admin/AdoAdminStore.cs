@@ -72,6 +72,14 @@ internal abstract class AdoAdminStore : IAdminStore
             ("@last", user.LastName), ("@stats", user.AllowStatistics), ("@notDemo", false), ("@demo", true), ("@now", DateTime.UtcNow)));
     }
 
+    public async Task<bool> UpdateUserNamesAsync(Guid userId, string firstName, string lastName, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync(
+            "UPDATE cf_user SET first_name = @first, last_name = @last WHERE user_id = @id",
+            cancellationToken, ("@id", userId), ("@first", firstName), ("@last", lastName)) > 0;
+
+    public async Task<bool> SetPasswordHashAsync(Guid userId, string passwordHash, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("UPDATE cf_user SET password_hash = @hash WHERE user_id = @id", cancellationToken, ("@id", userId), ("@hash", passwordHash)) > 0;
+
     public Task AddTokensAsync(IReadOnlyList<TokenRecord> tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);

@@ -53,6 +53,12 @@ public interface IAdminStore
     /// </summary>
     Task<bool> TakeOverDemoUserAsync(UserRecord user, CancellationToken cancellationToken = default);
 
+    /// <summary>Sets a user's names; false if there is no such user.</summary>
+    Task<bool> UpdateUserNamesAsync(Guid userId, string firstName, string lastName, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets a user's password hash; false if there is no such user.</summary>
+    Task<bool> SetPasswordHashAsync(Guid userId, string passwordHash, CancellationToken cancellationToken = default);
+
     /// <summary>Stores session tokens.</summary>
     Task AddTokensAsync(IReadOnlyList<TokenRecord> tokens, CancellationToken cancellationToken = default);
 

@@ -4,8 +4,30 @@ using Microsoft.Extensions.Logging;
 namespace CompreFace.Grains.Admin;
 
 /// <summary>A user: reads through to the store (the store is the truth; nothing is cached across calls).</summary>
-internal sealed class UserGrain(IAdminStore store) : Grain, IUserGrain
+internal sealed class UserGrain(IAdminStore store, IPasswordHasher<AdminUser> hasher) : Grain, IUserGrain
 {
+    private static readonly AdminUser Nobody = new();
+
+    async Task<UserInfo?> IUserGrain.UpdateNamesAsync(string firstName, string lastName, CancellationToken cancellationToken)
+    {
+        var id = this.GetPrimaryKey();
+        return await store.UpdateUserNamesAsync(id, firstName, lastName, cancellationToken)
+            && await store.FindUserAsync(id, cancellationToken) is { } user ? user.ToInfo() : null;
+    }
+
+    async Task<bool> IUserGrain.ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken)
+    {
+        var user = await store.FindUserAsync(this.GetPrimaryKey(), cancellationToken);
+        if (user is not { PasswordHash.Length: > 0 }
+            || await Task.Run(() => hasher.VerifyHashedPassword(Nobody, user.PasswordHash, oldPassword), cancellationToken) == PasswordVerificationResult.Failed)
+        {
+            return false;
+        }
+
+        var hash = await Task.Run(() => hasher.HashPassword(Nobody, newPassword), cancellationToken);
+        return await store.SetPasswordHashAsync(user.UserId, hash, cancellationToken);
+    }
+
     async Task<UserInfo?> IUserGrain.GetAsync(CancellationToken cancellationToken) =>
         await store.FindUserAsync(this.GetPrimaryKey(), cancellationToken) is { } user ? user.ToInfo() : null;
 

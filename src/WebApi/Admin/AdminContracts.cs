@@ -30,6 +30,12 @@ internal sealed record OAuthError(
     [property: JsonPropertyName("error")] string Error,
     [property: JsonPropertyName("error_description")] string ErrorDescription);
 
+/// <summary><c>PUT /user/update</c>.</summary>
+internal sealed record UpdateUserRequest(string? FirstName, string? LastName);
+
+/// <summary><c>PUT /user/me/password</c>.</summary>
+internal sealed record ChangePasswordRequest(string? OldPassword, string? NewPassword);
+
 /// <summary><c>POST /app/{g}/invite</c>.</summary>
 internal sealed record InviteRequest(string? UserEmail, string? Role);
 

@@ -35,6 +35,9 @@ internal static class AdminErrors
     /// <summary>Code 16, 404.</summary>
     public static ApiException UserNotFound(string user) => new(StatusCodes.Status404NotFound, 16, $"User {user} does not exist");
 
+    /// <summary>Code 18.</summary>
+    public static ApiException WrongPassword() => new(StatusCodes.Status400BadRequest, 18, "User's password is incorrect");
+
     /// <summary>Code 19.</summary>
     public static ApiException AlreadyMember(string email, string app) =>
         new(StatusCodes.Status400BadRequest, 19, $"User {email} already has access to application {app}");

@@ -21,6 +21,8 @@ internal static partial class UserEndpoints
     public static void MapUserEndpoints(this IEndpointRouteBuilder admin)
     {
         admin.MapGet("/user/me", GetMe).WithName("AdminMe");
+        admin.MapPut("/user/update", UpdateAsync).WithName("AdminUserUpdate");
+        admin.MapPut("/user/me/password", ChangePasswordAsync).WithName("AdminChangePassword");
     }
 
     /// <summary><c>POST /admin/user/register</c>: 201 empty (mail is off, so the account is active at once).</summary>
@@ -57,6 +59,38 @@ internal static partial class UserEndpoints
     {
         var user = AdminCaller.Get(context).User;
         return AdminJson.Result(new UserResponse(user.UserId, user.Email, user.FirstName, user.LastName));
+    }
+
+    /// <summary><c>PUT /admin/user/update</c> <c>{firstName, lastName}</c> (1–50 each): the updated user.</summary>
+    public static async Task<IResult> UpdateAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var request = await AdminJson.ReadAsync<UpdateUserRequest>(context.Request, context.RequestAborted);
+        var firstName = RequireName(request.FirstName, "User's first name");
+        var lastName = RequireName(request.LastName, "User's last name");
+        var user = await grains.GetGrain<IUserGrain>(caller.UserId).UpdateNamesAsync(firstName, lastName, context.RequestAborted)
+            ?? throw AdminErrors.AccessDenied();
+        return AdminJson.Result(new UserResponse(user.UserId, user.Email, user.FirstName, user.LastName));
+    }
+
+    /// <summary><c>PUT /admin/user/me/password</c> <c>{oldPassword, newPassword}</c>: new one 8–255 characters; a wrong old one is code 18.</summary>
+    public static async Task<IResult> ChangePasswordAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var request = await AdminJson.ReadAsync<ChangePasswordRequest>(context.Request, context.RequestAborted);
+        if (string.IsNullOrEmpty(request.OldPassword))
+        {
+            throw AdminErrors.FieldEmpty("oldPassword");
+        }
+
+        if (request.NewPassword is not { Length: >= 8 and <= 255 })
+        {
+            throw AdminErrors.Validation("Password size must be between 8 and 255");
+        }
+
+        return await grains.GetGrain<IUserGrain>(caller.UserId).ChangePasswordAsync(request.OldPassword, request.NewPassword, context.RequestAborted)
+            ? TypedResults.Ok()
+            : throw AdminErrors.WrongPassword();
     }
 
     /// <summary><c>GET /admin/user/demo/model</c>: the demo key while only the demo user exists, then 404.</summary>
