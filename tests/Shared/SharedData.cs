@@ -1,17 +1,26 @@
-namespace CompreFace.Admin.Tests;
+namespace CompreFace.Testing;
 
-/// <summary>Finds the read-only models and photos beside the repository (<c>../shared</c>), or <c>COMPREFACE_SHARED</c>.</summary>
+/// <summary>
+/// Finds the read-only models and photos beside the repository (<c>../shared</c>), or <c>COMPREFACE_SHARED</c>.
+/// One file, linked into every test project that reads them.
+/// </summary>
 internal static class SharedData
 {
     private static readonly Lazy<string> RootPath = new(FindRoot);
 
     public static string Root => RootPath.Value;
 
-    public static string Models => Path.Combine(Root, "models");
+    public static string ModelsDirectory => Path.Combine(Root, "models");
 
-    public static string Sample(string name) => Path.Combine(Root, "data", "compreface-samples", "sample_images", name);
+    public static string Models => ModelsDirectory;
 
-    public static string ImgTool(string name) => Path.Combine(Root, "data", "compreface-samples", "imgtools", name);
+    public static string DataDirectory => Path.Combine(Root, "data");
+
+    public static byte[] Read(string relativePath) => File.ReadAllBytes(Path.Combine(DataDirectory, relativePath));
+
+    public static string Sample(string name) => Path.Combine(DataDirectory, "compreface-samples", "sample_images", name);
+
+    public static string ImgTool(string name) => Path.Combine(DataDirectory, "compreface-samples", "imgtools", name);
 
     public static byte[] SampleBytes(string name) => File.ReadAllBytes(Sample(name));
 
