@@ -25,7 +25,7 @@ public abstract class FaceStoreContractTests
     /// <summary>A parameterless scalar query, straight to the database.</summary>
     protected abstract Task<long> ScalarAsync(string sql);
 
-    /// <summary>Bulk-inserts faces straight into the database (one subject, one shard); returns them in insertion order.</summary>
+    /// <summary>Bulk-inserts faces straight into the database (one subject, one shard, calculator "seed"), in insertion order.</summary>
     protected abstract Task SeedFacesAsync(Guid collection, Guid subjectId, int shard, IReadOnlyList<(Guid ImageId, float[] Embedding)> faces);
 
     /// <summary>Where measurements go (<c>dotnet test --logger "console;verbosity=detailed"</c>).</summary>
@@ -49,10 +49,10 @@ public abstract class FaceStoreContractTests
         var index = 0;
         var mismatches = 0;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await Store.LoadShardAsync(collection, 0, (imageId, subjectId, embedding) =>
+        await Store.LoadShardAsync(collection, 0, (imageId, subjectId, calculator, embedding) =>
         {
             var (expectedId, expected) = faces[index++];
-            if (imageId != expectedId || subjectId != subject.SubjectId || !embedding.SequenceEqual(expected))
+            if (imageId != expectedId || subjectId != subject.SubjectId || calculator != "seed" || !embedding.SequenceEqual(expected))
             {
                 mismatches++;
             }
@@ -80,7 +80,11 @@ public abstract class FaceStoreContractTests
         Assert.Equal(150, counts[0]);
         Assert.Equal(150, counts[1]);
         var loaded = new List<(Guid Id, float[] Vector)>();
-        await Store.LoadShardAsync(collection, 1, (id, _, vector) => loaded.Add((id, vector.ToArray())));
+        await Store.LoadShardAsync(collection, 1, (id, _, calculator, vector) =>
+        {
+            Assert.Equal("bulk-calc", calculator);
+            loaded.Add((id, vector.ToArray()));
+        });
         var expected = faces.Where(f => f.Shard == 1).ToArray();
         Assert.Equal(expected.Select(f => f.ImageId), loaded.Select(l => l.Id));
         Assert.True(expected.Zip(loaded).All(p => p.First.Embedding.AsSpan().SequenceEqual(p.Second.Vector)));
@@ -88,6 +92,36 @@ public abstract class FaceStoreContractTests
         Assert.NotNull(one);
         Assert.Equal("bulk-calc", one.Calculator);
         Assert.Null(await Store.GetImageAsync(collection, faces[7].ImageId));
+    }
+
+    [StoreFact]
+    public async Task FindOtherCalculators_FacesOfTwoModels_ReportsWhereTheOtherModelIs()
+    {
+        // Model names unique to this test: the fixture's database is shared by the class's tests.
+        var current = $"model-{Guid.NewGuid():N}";
+        var old = $"model-{Guid.NewGuid():N}";
+        var mixed = Guid.NewGuid();
+        var clean = Guid.NewGuid();
+        var random = new Random(5);
+        var mixedSubject = await AddSubjectAsync(mixed, "mixed");
+        var cleanSubject = await AddSubjectAsync(clean, "clean");
+        await Store.AddFacesAsync(mixed, [
+            new FaceRecord(Guid.NewGuid(), mixedSubject.SubjectId, 0, RandomUnitVector(random, Dimension), current),
+            new FaceRecord(Guid.NewGuid(), mixedSubject.SubjectId, 0, RandomUnitVector(random, 128), old),
+        ]);
+        await Store.AddFacesAsync(clean, [new FaceRecord(Guid.NewGuid(), cleanSubject.SubjectId, 0, RandomUnitVector(random, Dimension), current)]);
+
+        var (mixedHasOther, _) = await Store.FindOtherCalculatorsAsync(current, mixed);
+        var (cleanHasOther, otherOutsideClean) = await Store.FindOtherCalculatorsAsync(current, clean);
+
+        Assert.True(mixedHasOther);
+        Assert.False(cleanHasOther);
+        Assert.True(otherOutsideClean);
+
+        // Once the old model's example is gone, the collection is consistent again.
+        var oldFace = (await LoadAsync(mixed, 0)).Single(f => f.Calculator == old);
+        await Store.DeleteFacesAsync(mixed, [oldFace.ImageId]);
+        Assert.False((await Store.FindOtherCalculatorsAsync(current, mixed)).InCollection);
     }
 
     [StoreFact]
@@ -599,8 +633,8 @@ public abstract class FaceStoreContractTests
     private async Task<List<FaceRecord>> LoadAsync(Guid collection, int shard)
     {
         var loaded = new List<FaceRecord>();
-        await Store.LoadShardAsync(collection, shard, (imageId, subjectId, embedding) =>
-            loaded.Add(new FaceRecord(imageId, subjectId, shard, embedding.ToArray(), Calculator)));
+        await Store.LoadShardAsync(collection, shard, (imageId, subjectId, calculator, embedding) =>
+            loaded.Add(new FaceRecord(imageId, subjectId, shard, embedding.ToArray(), calculator)));
         return loaded;
     }
 }

@@ -61,7 +61,7 @@ internal sealed partial class FaceCollectionGrain(
         var face = new FaceRecord(Guid.NewGuid(), subject.SubjectId, shard, unit, command.Calculator);
         await store.AddFaceAsync(_collectionId, face, command.Image, cancellationToken);
         _shardSizes[shard] = _shardSizes.GetValueOrDefault(shard) + 1;
-        await Shard(shard).AddAsync([new ShardFace(face.ImageId, face.SubjectId, unit)], cancellationToken);
+        await Shard(shard).AddAsync([new ShardFace(face.ImageId, face.SubjectId, unit, face.Calculator)], cancellationToken);
         return face.ImageId;
     }
 
@@ -108,7 +108,7 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         var count = Math.Max(1, search.Count);
-        var perShard = await Task.WhenAll(shards.Select(s => Shard(s).SearchAsync(queries, count, search.PerSubject, cancellationToken)));
+        var perShard = await Task.WhenAll(shards.Select(s => Shard(s).SearchAsync(queries, search.Calculator, count, search.PerSubject, cancellationToken)));
         var results = new IReadOnlyList<FaceMatch>[queries.Length];
         for (var q = 0; q < queries.Length; q++)
         {

@@ -84,11 +84,18 @@ public interface IFaceStore
 
     /// <summary>
     /// Streams one shard's examples for activation (PostgreSQL: binary COPY). <paramref name="sink"/> receives each
-    /// example's id, subject and vector, in insertion order; the span is only valid during the call, so the sink copies
+    /// example's id, subject, calculator (the model that computed it) and vector, in insertion order; the span is only valid during the call, so the sink copies
     /// what it keeps. The sink runs synchronously on the reading loop: keep it cheap and do not block in it.
     /// </summary>
     Task LoadShardAsync(Guid collectionId, int shard, FaceSink sink, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether any stored example was computed by a model other than <paramref name="calculator"/>: inside
+    /// <paramref name="collectionId"/>, and in every other collection. Answered from an index on the calculator, so it
+    /// stays instant on a consistent store of any size (CompreFace's <c>/consistence/status</c> flags).
+    /// </summary>
+    Task<(bool InCollection, bool Elsewhere)> FindOtherCalculatorsAsync(string calculator, Guid collectionId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Receives one streamed example; <paramref name="embedding"/> is only valid during the call.</summary>
-public delegate void FaceSink(Guid imageId, Guid subjectId, ReadOnlySpan<float> embedding);
+public delegate void FaceSink(Guid imageId, Guid subjectId, string calculator, ReadOnlySpan<float> embedding);

@@ -353,6 +353,23 @@ internal sealed partial class PostgresFaceStore(
         return counts;
     }
 
+    public async Task<(bool InCollection, bool Elsewhere)> FindOtherCalculatorsAsync(
+        string calculator, Guid collectionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(calculator);
+
+        // "<" and ">" rather than "<>" so each side is a range scan of cf_face_calculator_idx.
+        await using var command = dataSource.CreateCommand("""
+            SELECT EXISTS (SELECT 1 FROM cf_face WHERE (calculator < $1 OR calculator > $1) AND collection_id = $2),
+                   EXISTS (SELECT 1 FROM cf_face WHERE (calculator < $1 OR calculator > $1) AND collection_id <> $2)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = calculator, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(Uuid(collectionId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetBoolean(0), reader.GetBoolean(1));
+    }
+
     public async Task LoadShardAsync(Guid collectionId, int shard, FaceSink sink, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -363,7 +380,7 @@ internal sealed partial class PostgresFaceStore(
         // from outside reaches the SQL text.
         var sql = string.Create(
             CultureInfo.InvariantCulture,
-            $"COPY (SELECT image_id, subject_id, embedding FROM cf_face WHERE collection_id = '{collectionId:D}' AND shard = {shard} ORDER BY seq) TO STDOUT (FORMAT BINARY)");
+            $"COPY (SELECT image_id, subject_id, calculator, embedding FROM cf_face WHERE collection_id = '{collectionId:D}' AND shard = {shard} ORDER BY seq) TO STDOUT (FORMAT BINARY)");
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var scratch = Array.Empty<float>(); // only used on big-endian hosts
@@ -374,11 +391,12 @@ internal sealed partial class PostgresFaceStore(
             {
                 var imageId = await exporter.ReadAsync<Guid>(NpgsqlDbType.Uuid, cancellationToken);
                 var subjectId = await exporter.ReadAsync<Guid>(NpgsqlDbType.Uuid, cancellationToken);
+                var calculator = await exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken);
 
                 // The exporter has no stream or span access to a bytea (Npgsql 10 throws NotSupportedException for
                 // Stream), so each vector costs the one byte[] Npgsql makes; it is viewed as floats in place.
                 var bytes = await exporter.ReadAsync<byte[]>(NpgsqlDbType.Bytea, cancellationToken);
-                sink(imageId, subjectId, EmbeddingCodec.View(bytes, ref scratch));
+                sink(imageId, subjectId, calculator, EmbeddingCodec.View(bytes, ref scratch));
                 rows++;
             }
         }

@@ -127,5 +127,9 @@ internal static class PostgresMigrations
                 ('00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001', 'Detection_Demo', 'detection_demo', '00000000-0000-0000-0000-000000000003', 'D'),
                 ('00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000001', 'Verification_Demo', 'verification_demo', '00000000-0000-0000-0000-000000000004', 'V');
             """),
+        new(3, "index on the faces' calculator for the consistence status", """
+            -- Lets "is any face of another model stored?" be two index range scans (< and >) instead of a table scan.
+            CREATE INDEX cf_face_calculator_idx ON cf_face (calculator);
+            """),
     ];
 }

@@ -421,6 +421,24 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
         return counts;
     }
 
+    public async Task<(bool InCollection, bool Elsewhere)> FindOtherCalculatorsAsync(
+        string calculator, Guid collectionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(calculator);
+        await using var connection = await OpenAsync(cancellationToken);
+
+        // "<" and ">" rather than "<>" so SQLite can answer each side from cf_face_calculator_idx.
+        await using var command = Command(connection, null, """
+            SELECT EXISTS (SELECT 1 FROM cf_face WHERE (calculator < $k OR calculator > $k) AND collection_id = $c),
+                   EXISTS (SELECT 1 FROM cf_face WHERE (calculator < $k OR calculator > $k) AND collection_id <> $c)
+            """);
+        command.Parameters.AddWithValue("$k", calculator);
+        AddId(command, "$c", collectionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0) != 0, reader.GetInt64(1) != 0);
+    }
+
     public async Task LoadShardAsync(Guid collectionId, int shard, FaceSink sink, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -429,7 +447,7 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
 
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(
-            connection, null, "SELECT image_id, subject_id, embedding FROM cf_face WHERE collection_id = $c AND shard = $sh ORDER BY seq");
+            connection, null, "SELECT image_id, subject_id, calculator, embedding FROM cf_face WHERE collection_id = $c AND shard = $sh ORDER BY seq");
         AddId(command, "$c", collectionId);
         command.Parameters.AddWithValue("$sh", shard);
 
@@ -445,14 +463,15 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
             reader.GetBytes(1, 0, id, 0, id.Length);
             var subjectId = new Guid(id);
 
-            var length = checked((int)reader.GetBytes(2, 0, null, 0, 0));
+            var calculator = reader.GetString(2);
+            var length = checked((int)reader.GetBytes(3, 0, null, 0, 0));
             if (bytes.Length < length)
             {
                 bytes = new byte[length];
             }
 
-            reader.GetBytes(2, 0, bytes, 0, length);
-            sink(imageId, subjectId, EmbeddingCodec.View(bytes.AsSpan(0, length), ref scratch));
+            reader.GetBytes(3, 0, bytes, 0, length);
+            sink(imageId, subjectId, calculator, EmbeddingCodec.View(bytes.AsSpan(0, length), ref scratch));
             rows++;
         }
 

@@ -111,5 +111,9 @@ internal static class SqliteMigrations
                 (X'00000000000000000000000000000003', X'00000000000000000000000000000001', 'Detection_Demo', 'detection_demo', X'00000000000000000000000000000003', 'D'),
                 (X'00000000000000000000000000000004', X'00000000000000000000000000000001', 'Verification_Demo', 'verification_demo', X'00000000000000000000000000000004', 'V');
             """),
+        new(3, "index on the faces' calculator for the consistence status", """
+            -- Lets "is any face of another model stored?" be two index range scans (< and >) instead of a table scan.
+            CREATE INDEX cf_face_calculator_idx ON cf_face (calculator);
+            """),
     ];
 }
