@@ -35,6 +35,9 @@ internal static class HostingExtensions
             silo.UseClusterMode(node.Mode, node.SiloPort, node.GatewayPort, node.ClusterId, node.ServiceId,
                 builder.Configuration.GetConnectionString("Postgres"), node.AdvertisedAddress);
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(2));
+
+            // Grain calls carry the caller's trace context, so a trace reads HTTP → grain → inference across silos.
+            silo.AddActivityPropagation();
         });
         return builder;
     }

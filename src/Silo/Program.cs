@@ -3,6 +3,7 @@ using CompreFace.Grains.Collections;
 using CompreFace.Grains.Persistence;
 using CompreFace.Inference;
 using CompreFace.Silo;
+using CompreFace.Silo.Observability;
 using CompreFace.WebApi;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -26,6 +27,10 @@ builder.Services.AddCompreFaceAdmin(builder.Configuration);
 // The CompreFace-compatible HTTP API (/api/v1, /core).
 builder.Services.AddCompreFaceApi();
 
+// Metrics (Prometheus at /metrics, OTLP opt-in), traces (OTLP opt-in), /health/live and /health/ready.
+builder.AddCompreFaceObservability();
+
 var app = builder.Build();
 app.UseCompreFaceApi();
+app.MapCompreFaceObservability();
 await app.RunAsync();
