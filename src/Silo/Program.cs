@@ -15,7 +15,11 @@ builder.UseDefaultUrls("http://0.0.0.0:8000");
 builder.AddCompreFaceSilo();
 
 // ONNX models, image decoding and the face pipeline used by the inference worker grains.
-builder.Services.AddFaceInference();
+// (Not on front-only nodes, Cluster:Role=Front: their inference runs on the inference nodes.)
+if (builder.HostsInference())
+{
+    builder.Services.AddFaceInference();
+}
 
 // Face collections: PostgreSQL when ConnectionStrings:Postgres is set, else an embedded SQLite file.
 builder.Services.AddFaceStore(builder.Configuration);
@@ -31,6 +35,6 @@ builder.Services.AddCompreFaceApi();
 builder.AddCompreFaceObservability();
 
 var app = builder.Build();
-app.UseCompreFaceApi();
-app.MapCompreFaceObservability();
+// The API (not on inference-only nodes), /metrics and the probes.
+app.UseCompreFaceNode();
 await app.RunAsync();
