@@ -40,10 +40,21 @@ public sealed class NodeRoleTests
                 ["Cluster:AdvertisedAddress"] = "127.0.0.1",
                 ["Cluster:ClusterId"] = database,
             };
-            await using var inference = await NodeProcess.StartAsync(With(cluster, ("Cluster:Role", "Inference")), readyPath: "/health/ready");
+            // The front first: alone, it is ready (it serves listings) but reports inference as Degraded.
             await using var front = await NodeProcess.StartAsync(With(cluster, ("Cluster:Role", "Front"), ("Models:Path", noModels)));
             using var frontHttp = new HttpClient { BaseAddress = front.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+            Assert.Equal("Degraded", await InferenceCheckAsync(frontHttp));
+
+            await using var inference = await NodeProcess.StartAsync(With(cluster, ("Cluster:Role", "Inference")), readyPath: "/health/ready");
             using var inferenceHttp = new HttpClient { BaseAddress = inference.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+            // The front learns of the new silo's grain classes through membership; wait for that, bounded.
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (await InferenceCheckAsync(frontHttp) != "Healthy")
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "the front never saw the inference node\n" + front.Output);
+                await Task.Delay(200);
+            }
 
             using (var detect = await frontHttp.SendAsync(Upload("/api/v1/detection/detect", "007_B.jpg", "00000000-0000-0000-0000-000000000003")))
             {
@@ -86,6 +97,15 @@ public sealed class NodeRoleTests
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", admin);
             await drop.ExecuteNonQueryAsync();
         }
+    }
+
+    /// <summary>The front's <c>inference</c> readiness entry; readiness itself stays 200 either way.</summary>
+    private static async Task<string?> InferenceCheckAsync(HttpClient front)
+    {
+        using var response = await front.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("checks").GetProperty("inference").GetString();
     }
 
     private static Dictionary<string, string> With(Dictionary<string, string> settings, params (string Key, string Value)[] more)

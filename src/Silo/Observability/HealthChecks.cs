@@ -1,6 +1,8 @@
+using CompreFace.Grains;
 using CompreFace.Grains.Persistence;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Orleans.Metadata;
 
 namespace CompreFace.Silo.Observability;
 
@@ -43,4 +45,20 @@ internal sealed partial class FaceStoreHealthCheck(
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Readiness: the face store is unreachable ({Reason})")]
     private static partial void LogStoreUnreachable(ILogger logger, string reason);
+}
+
+/// <summary>
+/// On a <c>Cluster:Role=Front</c> node: whether any silo of the cluster hosts the inference worker. Degraded (still
+/// HTTP 200) when none does: the node still serves listings and deletions, so it stays in the load balancer, but its
+/// detections fail until an inference node joins, which the status makes visible.
+/// </summary>
+internal sealed class InferenceAvailableHealthCheck(GrainInterfaceTypeResolver interfaces, GrainInterfaceTypeToGrainTypeResolver grains) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var analyzer = interfaces.GetGrainInterfaceType(typeof(IFaceAnalyzerGrain));
+        return Task.FromResult(grains.TryGetGrainType(analyzer, out _)
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Degraded("no silo of the cluster hosts the inference worker"));
+    }
 }

@@ -76,9 +76,14 @@ internal static class ObservabilityExtensions
                 .AddOtlpExporter(o => Configure(o, traceEndpoint, options.OtlpProtocol)));
         }
 
-        builder.Services.AddHealthChecks()
+        var checks = builder.Services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: [ReadyTag])
             .AddCheck<FaceStoreHealthCheck>("store", tags: [ReadyTag]);
+        var node = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
+        if (!node.HostsInference)
+        {
+            checks.AddCheck<InferenceAvailableHealthCheck>("inference", tags: [ReadyTag]);
+        }
         return builder;
     }
 
