@@ -28,6 +28,12 @@ public interface IFaceStore
     /// <summary>Creates or migrates the schema; idempotent, safe to call from several nodes at once.</summary>
     Task EnsureSchemaAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Throws unless the store answers a trivial query on its schema now (the readiness probe): a fresh connection,
+    /// so a store that went away is noticed even while pooled connections look idle.
+    /// </summary>
+    Task PingAsync(CancellationToken cancellationToken = default);
+
     /// <summary>All subjects of a collection, in insertion order.</summary>
     Task<IReadOnlyList<SubjectRecord>> GetSubjectsAsync(Guid collectionId, CancellationToken cancellationToken = default);
 

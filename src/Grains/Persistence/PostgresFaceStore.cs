@@ -22,6 +22,13 @@ internal sealed partial class PostgresFaceStore(
 
     private readonly bool _saveImages = options.Value.SaveImages;
 
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT max(version) FROM cf_schema_version", connection);
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

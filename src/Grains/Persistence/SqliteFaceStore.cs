@@ -498,6 +498,16 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
         }
     }
 
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        // ReadWriteCreate would quietly create an empty file where the database went missing: open read-write only.
+        var connectionString = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString();
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT max(version) FROM cf_schema_version");
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
