@@ -4,6 +4,7 @@ using CompreFace.WebApi.Endpoints;
 using CompreFace.WebApi.Errors;
 using CompreFace.WebApi.Faces;
 using CompreFace.WebApi.Http;
+using CompreFace.WebApi.Statistics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -41,7 +42,16 @@ public static class ApiExtensions
 
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         services.AddExceptionHandler<ApiExceptionHandler>();
-        services.TryAddSingleton<IFaceServiceRequestCounter, NullFaceServiceRequestCounter>();
+
+        // Request statistics: counted in memory on the hot path, flushed to the store in the background.
+        services.AddOptions<StatisticsOptions>()
+            .BindConfiguration(StatisticsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RequestStatistics>();
+        services.TryAddSingleton<IFaceServiceRequestCounter>(sp => sp.GetRequiredService<RequestStatistics>());
+        services.AddHostedService<RequestStatisticsFlusher>();
         services.TryAddSingleton<InferenceStatusCache>();
         return services;
     }

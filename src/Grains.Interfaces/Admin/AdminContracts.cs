@@ -114,3 +114,27 @@ public enum NamingOutcome
     /// <summary>The entity does not exist (any more).</summary>
     NotFound = 2,
 }
+
+/// <summary>Face API requests of one service in one UTC hour (spec §3.9).</summary>
+/// <param name="ServiceId">The face service.</param>
+/// <param name="Hour">Start of the UTC hour.</param>
+/// <param name="Count">Requests counted in that hour.</param>
+[GenerateSerializer, Immutable, Alias("CompreFace.Admin.RequestCount")]
+public sealed record RequestCount(
+    [property: Id(0)] Guid ServiceId,
+    [property: Id(1)] DateTime Hour,
+    [property: Id(2)] long Count);
+
+/// <summary>Outcome of a global role change (spec §2.2).</summary>
+[GenerateSerializer]
+public enum GlobalRoleOutcome
+{
+    /// <summary>Changed (granting OWNER also demoted the previous owner to ADMINISTRATOR).</summary>
+    Done = 0,
+
+    /// <summary>The user does not exist.</summary>
+    NotFound = 1,
+
+    /// <summary>The target is the global owner, whose role only an ownership transfer changes (code 14).</summary>
+    TargetIsOwner = 2,
+}

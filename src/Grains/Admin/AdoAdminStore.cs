@@ -258,8 +258,119 @@ internal abstract class AdoAdminStore : IAdminStore
     public async Task<bool> SetServiceKeyAsync(Guid serviceId, Guid apiKey, CancellationToken cancellationToken = default) =>
         await ExecuteAsync("UPDATE cf_service SET api_key = @key WHERE service_id = @id", cancellationToken, ("@id", serviceId), ("@key", apiKey)) > 0;
 
-    public async Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default) =>
-        await ExecuteAsync("DELETE FROM cf_service WHERE service_id = @id", cancellationToken, ("@id", serviceId)) > 0;
+    public Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using (var statistics = Command(
+                    connection, transaction, "DELETE FROM cf_service_statistic WHERE service_id = @id", ("@id", serviceId)))
+                {
+                    await statistics.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var delete = Command(connection, transaction, "DELETE FROM cf_service WHERE service_id = @id", ("@id", serviceId));
+                return await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
+            },
+            cancellationToken);
+
+    public Task<bool> TransferGlobalOwnershipAsync(Guid ownerId, Guid userId, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                var owner = await FindUserAsync(connection, transaction, ownerId, cancellationToken);
+                var user = await FindUserAsync(connection, transaction, userId, cancellationToken);
+                if (owner is not { GlobalRole: Role.Owner } || user is null || ownerId == userId)
+                {
+                    return false;
+                }
+
+                // The owner first: the partial unique index allows one 'O' at a time, checked per statement. The
+                // statistics consent is the owner's (CompreFace moves it with the role).
+                await using (var demote = Command(
+                    connection, transaction, "UPDATE cf_user SET global_role = @admin, allow_statistics = @no WHERE user_id = @owner",
+                    ("@owner", ownerId), ("@admin", RoleCode(Role.Administrator)), ("@no", false)))
+                {
+                    await demote.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var promote = Command(
+                    connection, transaction, "UPDATE cf_user SET global_role = @ownerRole, allow_statistics = @consent WHERE user_id = @user",
+                    ("@user", userId), ("@ownerRole", RoleCode(Role.Owner)), ("@consent", owner.AllowStatistics));
+                return await promote.ExecuteNonQueryAsync(cancellationToken) == 1
+                    ? true
+                    : throw new InvalidOperationException("The new global owner disappeared during the transfer; rolled back.");
+            },
+            cancellationToken);
+
+    public Task<bool> DeleteUserAsync(Guid userId, Guid replacerId, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                if (await FindUserAsync(connection, transaction, userId, cancellationToken) is null)
+                {
+                    return false;
+                }
+
+                // The replacer becomes owner of every application the user owns (added if not a member yet).
+                await using (var handOver = Command(
+                    connection, transaction,
+                    """
+                    INSERT INTO cf_app_member (app_id, user_id, role)
+                    SELECT app_id, @replacer, @owner FROM cf_app_member WHERE user_id = @user AND role = @owner
+                    ON CONFLICT (app_id, user_id) DO UPDATE SET role = excluded.role
+                    """,
+                    ("@replacer", replacerId), ("@user", userId), ("@owner", RoleCode(Role.Owner))))
+                {
+                    await handOver.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                // Memberships and tokens cascade.
+                await using var delete = Command(connection, transaction, "DELETE FROM cf_user WHERE user_id = @user", ("@user", userId));
+                return await delete.ExecuteNonQueryAsync(cancellationToken) == 1;
+            },
+            cancellationToken);
+
+    public Task<int> DeleteExpiredTokensAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("DELETE FROM cf_token WHERE expires_at < @now", cancellationToken, ("@now", now.UtcDateTime));
+
+    public Task AddRequestCountsAsync(IReadOnlyList<RequestCount> counts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        return WriteAsync(
+            async (connection, transaction) =>
+            {
+                foreach (var count in counts)
+                {
+                    // WHERE EXISTS drops counts of a deleted service (and keeps SQLite's INSERT … SELECT … ON CONFLICT unambiguous).
+                    await using var upsert = Command(
+                        connection, transaction,
+                        """
+                        INSERT INTO cf_service_statistic (service_id, hour, request_count)
+                        SELECT @service, @hour, @count WHERE EXISTS (SELECT 1 FROM cf_service WHERE service_id = @service)
+                        ON CONFLICT (service_id, hour) DO UPDATE SET request_count = cf_service_statistic.request_count + excluded.request_count
+                        """,
+                        ("@service", count.ServiceId), ("@hour", Utc(count.Hour)), ("@count", count.Count));
+                    await upsert.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return counts.Count;
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<RequestCount>> ListRequestCountsAsync(Guid serviceId, DateTime fromUtc, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            "SELECT service_id, hour, request_count FROM cf_service_statistic WHERE service_id = @service AND hour >= @from ORDER BY hour",
+            r => new RequestCount(r.GetGuid(0), Utc(r.GetDateTime(1)), r.GetInt64(2)),
+            cancellationToken,
+            ("@service", serviceId), ("@from", Utc(fromUtc)));
+
+    private async Task<UserRecord?> FindUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, $"SELECT {UserColumns} FROM cf_user WHERE user_id = @id", ("@id", userId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadUser(reader) : null;
+    }
 
     /// <summary>The case-insensitive uniqueness key of a service name.</summary>
     internal static string NameKey(string name) => name.ToLowerInvariant();

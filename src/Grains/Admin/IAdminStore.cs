@@ -119,6 +119,31 @@ public interface IAdminStore
     /// <summary>Sets a service's key; false if there is no such service.</summary>
     Task<bool> SetServiceKeyAsync(Guid serviceId, Guid apiKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a service; false if there was none.</summary>
+    /// <summary>Deletes a service and its request statistics; false if there was none.</summary>
     Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes <paramref name="userId"/> the global OWNER and <paramref name="ownerId"/> an ADMINISTRATOR, moving the
+    /// statistics consent with the role, atomically (spec §2.2). False, changing nothing, when either is missing or
+    /// <paramref name="ownerId"/> is not the owner.
+    /// </summary>
+    Task<bool> TransferGlobalOwnershipAsync(Guid ownerId, Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a user, atomically handing every application they own to <paramref name="replacerId"/> (who becomes its
+    /// OWNER); memberships and tokens go with the user. False, changing nothing, when the user does not exist.
+    /// </summary>
+    Task<bool> DeleteUserAsync(Guid userId, Guid replacerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes session tokens that expired before <paramref name="now"/>; returns how many.</summary>
+    Task<int> DeleteExpiredTokensAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds request counts to the per-service, per-hour totals in one transaction (a row is created when missing).
+    /// Counts of services that no longer exist are dropped.
+    /// </summary>
+    Task AddRequestCountsAsync(IReadOnlyList<RequestCount> counts, CancellationToken cancellationToken = default);
+
+    /// <summary>The hourly request totals of a service from <paramref name="fromUtc"/> on, oldest first.</summary>
+    Task<IReadOnlyList<RequestCount>> ListRequestCountsAsync(Guid serviceId, DateTime fromUtc, CancellationToken cancellationToken = default);
 }

@@ -105,11 +105,79 @@ internal sealed partial class UserRegistryGrain(
 
     Task IUserRegistryGrain.PingAsync(CancellationToken cancellationToken) => store.PingAsync(cancellationToken);
 
+    async Task<GlobalRoleOutcome> IUserRegistryGrain.SetGlobalRoleAsync(Guid userId, Role role, CancellationToken cancellationToken)
+    {
+        // One activation: two ownership transfers cannot interleave (the database keeps at most one owner regardless).
+        var users = await store.ListUsersAsync(cancellationToken);
+        var user = users.FirstOrDefault(u => u.UserId == userId);
+        if (user is null)
+        {
+            return GlobalRoleOutcome.NotFound;
+        }
+
+        if (user.GlobalRole == Role.Owner)
+        {
+            return GlobalRoleOutcome.TargetIsOwner;
+        }
+
+        if (role == Role.Owner)
+        {
+            var owner = users.Single(u => u.GlobalRole == Role.Owner);
+            if (!await store.TransferGlobalOwnershipAsync(owner.UserId, userId, cancellationToken))
+            {
+                return GlobalRoleOutcome.NotFound;
+            }
+
+            LogOwnershipTransferred(logger, owner.UserId, userId);
+            return GlobalRoleOutcome.Done;
+        }
+
+        if (!await store.SetGlobalRoleAsync(userId, role, cancellationToken))
+        {
+            return GlobalRoleOutcome.NotFound;
+        }
+
+        LogGlobalRoleChanged(logger, userId, role);
+        return GlobalRoleOutcome.Done;
+    }
+
+    async Task<bool> IUserRegistryGrain.DeleteUserAsync(Guid userId, Guid replacerId, CancellationToken cancellationToken)
+    {
+        var user = await store.FindUserAsync(userId, cancellationToken);
+        if (user is null)
+        {
+            return false;
+        }
+
+        if (user.GlobalRole == Role.Owner)
+        {
+            throw new InvalidOperationException("The global owner cannot be deleted; the HTTP tier refuses this with code 9.");
+        }
+
+        // Memberships and session tokens go with the row; a cached session then finds no user (403 code 1).
+        if (!await store.DeleteUserAsync(userId, replacerId, cancellationToken))
+        {
+            return false;
+        }
+
+        LogDeleted(logger, userId, replacerId);
+        return true;
+    }
+
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "User {UserId} registered")]
     private static partial void LogRegistered(ILogger logger, Guid userId);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "User {UserId} registered and took over the demo user")]
     private static partial void LogDemoTakenOver(ILogger logger, Guid userId);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Global ownership moved from {PreviousOwnerId} to {UserId}; the previous owner is now ADMINISTRATOR")]
+    private static partial void LogOwnershipTransferred(ILogger logger, Guid previousOwnerId, Guid userId);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "User {UserId} is now global {Role}")]
+    private static partial void LogGlobalRoleChanged(ILogger logger, Guid userId, Role role);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "User {UserId} deleted; their applications went to {ReplacerId}")]
+    private static partial void LogDeleted(ILogger logger, Guid userId, Guid replacerId);
 }
 
 /// <summary>Mapping of stored users to wire records.</summary>

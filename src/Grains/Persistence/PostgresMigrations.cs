@@ -127,5 +127,15 @@ internal static class PostgresMigrations
                 ('00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001', 'Detection_Demo', 'detection_demo', '00000000-0000-0000-0000-000000000003', 'D'),
                 ('00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000001', 'Verification_Demo', 'verification_demo', '00000000-0000-0000-0000-000000000004', 'V');
             """),
+        new(3, "admin: request statistics per service and hour", """
+            -- Face API requests per service and UTC hour (spec §3.9), added to by each node's periodic flush. No foreign
+            -- key: a flush racing a service deletion must not fail the batch; deleting a service deletes its rows.
+            CREATE TABLE cf_service_statistic (
+                service_id    uuid        NOT NULL,
+                hour          timestamptz NOT NULL,
+                request_count bigint      NOT NULL CHECK (request_count >= 0),
+                PRIMARY KEY (service_id, hour)
+            );
+            """),
     ];
 }

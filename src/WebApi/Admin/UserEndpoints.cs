@@ -16,6 +16,9 @@ internal static partial class UserEndpoints
         open.MapGet("/user/demo/model", GetDemoModelAsync).WithName("AdminDemoModel");
         open.MapGet("/status", GetStatusAsync).WithName("AdminStatus");
         open.MapGet("/config", GetConfig).WithName("AdminConfig");
+        open.MapPost("/user/forgot-password", ForgotPassword).WithName("AdminForgotPassword");
+        open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword");
+        open.MapGet("/user/registration/confirm", ConfirmRegistration).WithName("AdminConfirmRegistration");
     }
 
     public static void MapUserEndpoints(this IEndpointRouteBuilder admin)
@@ -23,6 +26,9 @@ internal static partial class UserEndpoints
         admin.MapGet("/user/me", GetMe).WithName("AdminMe");
         admin.MapPut("/user/update", UpdateAsync).WithName("AdminUserUpdate");
         admin.MapPut("/user/me/password", ChangePasswordAsync).WithName("AdminChangePassword");
+        admin.MapPut("/user/global/role", ChangeGlobalRoleAsync).WithName("AdminGlobalRoleChange");
+        admin.MapDelete("/user/{userId}", DeleteAsync).WithName("AdminDeleteUser");
+        admin.MapGet("/user/autocomplete", AutocompleteAsync).WithName("AdminUserAutocomplete");
     }
 
     /// <summary><c>POST /admin/user/register</c>: 201 empty (mail is off, so the account is active at once).</summary>
@@ -92,6 +98,132 @@ internal static partial class UserEndpoints
             ? TypedResults.Ok()
             : throw AdminErrors.WrongPassword();
     }
+
+    /// <summary>
+    /// <c>PUT /admin/user/global/role</c> <c>{userId, role}</c> (spec §2.2): global OWNER or ADMINISTRATOR only (code 9);
+    /// nobody changes their own role or the owner's (code 14); only the owner grants OWNER (code 9), which makes the
+    /// caller an ADMINISTRATOR.
+    /// </summary>
+    public static async Task<IResult> ChangeGlobalRoleAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        if (!caller.IsGlobalAdmin)
+        {
+            throw AdminErrors.NotAllowed();
+        }
+
+        var request = await AdminJson.ReadAsync<RoleChangeRequest>(context.Request, context.RequestAborted);
+        var userId = request.UserId ?? throw AdminErrors.FieldEmpty("userId");
+        if (userId == caller.UserId)
+        {
+            throw AdminErrors.OwnRole();
+        }
+
+        var role = request.Role switch
+        {
+            null => throw AdminErrors.FieldEmpty("role"),
+            "OWNER" => Role.Owner,
+            "ADMINISTRATOR" => Role.Administrator,
+            "USER" => Role.User,
+            _ => throw AdminErrors.UnknownGlobalRole(request.Role),
+        };
+        if (role == Role.Owner && caller.User.GlobalRole != Role.Owner)
+        {
+            throw AdminErrors.NotAllowed();
+        }
+
+        var registry = grains.GetGrain<IUserRegistryGrain>(0);
+        switch (await registry.SetGlobalRoleAsync(userId, role, context.RequestAborted))
+        {
+            case GlobalRoleOutcome.NotFound:
+                throw AdminErrors.UserNotFound(userId.ToString());
+            case GlobalRoleOutcome.TargetIsOwner:
+                throw AdminErrors.OwnRole();
+        }
+
+        var user = await grains.GetGrain<IUserGrain>(userId).GetAsync(context.RequestAborted) ?? throw AdminErrors.UserNotFound(userId.ToString());
+        return AdminJson.Result(new UserRoleResponse(user.UserId, user.FirstName, user.LastName, AdminPolicy.RoleName(user.GlobalRole), user.Email));
+    }
+
+    /// <summary>
+    /// <c>DELETE /admin/user/{userId}?replacer=deleter|owner</c> (spec §2.3): anyone may delete themselves, global
+    /// OWNER/ADMINISTRATOR anyone else; never the owner (code 9). The applications the user owns go to the caller
+    /// (<c>deleter</c>, the default) or the global owner (<c>owner</c>, and always on self-removal).
+    /// </summary>
+    public static async Task<IResult> DeleteAsync(string userId, string? replacer, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var toOwner = (replacer ?? "deleter").ToLowerInvariant() switch
+        {
+            "deleter" => false,
+            "owner" => true,
+            _ => throw AdminErrors.IllegalReplacer(replacer!),
+        };
+        if (!Guid.TryParse(userId, out var id))
+        {
+            throw AdminErrors.InvalidGuid("userGuid", userId);
+        }
+
+        var self = id == caller.UserId;
+        if (!self && !caller.IsGlobalAdmin)
+        {
+            throw AdminErrors.NotAllowed();
+        }
+
+        var target = await grains.GetGrain<IUserGrain>(id).GetAsync(context.RequestAborted) ?? throw AdminErrors.UserNotFound(userId);
+        if (target.GlobalRole == Role.Owner)
+        {
+            throw AdminErrors.OwnerCannotBeRemoved();
+        }
+
+        var registry = grains.GetGrain<IUserRegistryGrain>(0);
+        var replacerId = caller.UserId;
+        if (self || toOwner)
+        {
+            var users = await registry.ListUsersAsync(context.RequestAborted);
+            replacerId = users.Single(u => u.GlobalRole == Role.Owner).UserId;
+        }
+
+        return await registry.DeleteUserAsync(id, replacerId, context.RequestAborted) ? TypedResults.Ok() : throw AdminErrors.UserNotFound(userId);
+    }
+
+    /// <summary><c>GET /admin/user/autocomplete?query=</c>: users whose email, first or last name starts with the query (case-insensitive).</summary>
+    public static async Task<IResult> AutocompleteAsync(string? query, [FromServices] IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var prefix = query?.Trim() ?? string.Empty;
+        var users = await grains.GetGrain<IUserRegistryGrain>(0).ListUsersAsync(cancellationToken);
+        var matches = users
+            .Where(u => u.Email.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+                || u.FirstName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+                || u.LastName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .Select(u => new UserResponse(u.UserId, u.Email, u.FirstName, u.LastName))
+            .ToList();
+        return AdminJson.Result(new AutocompleteResponse(query ?? string.Empty, matches.Count, matches));
+    }
+
+    /// <summary><c>POST /admin/user/forgot-password</c>: mail is off (the only mode), so 500 code 29 as CompreFace answers then.</summary>
+    public static IResult ForgotPassword() => throw AdminErrors.MailDisabled();
+
+    /// <summary>
+    /// <c>PUT /admin/user/reset-password?token=</c> <c>{password}</c>: reset tokens are only ever sent by mail, which is
+    /// off, so no token is valid (code 30) once the password passes its 8–255 rule (code 26).
+    /// </summary>
+    public static async Task<IResult> ResetPasswordAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var body = await AdminJson.ReadAsync<ResetPasswordRequest>(request, cancellationToken);
+        if (body.Password is not { Length: >= 8 and <= 255 })
+        {
+            throw AdminErrors.Validation("Password size must be between 8 and 255");
+        }
+
+        throw AdminErrors.ResetTokenInvalid();
+    }
+
+    /// <summary>
+    /// <c>GET /admin/user/registration/confirm?token=</c>: with mail off accounts are active at sign-up and no
+    /// confirmation token exists, so every token is unknown: 403 code 25.
+    /// </summary>
+    public static IResult ConfirmRegistration() => throw AdminErrors.RegistrationTokenExpired();
 
     /// <summary><c>GET /admin/user/demo/model</c>: the demo key while only the demo user exists, then 404.</summary>
     public static async Task<IResult> GetDemoModelAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken) =>
