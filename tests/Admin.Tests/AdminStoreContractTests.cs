@@ -149,6 +149,97 @@ public sealed class AdminStoreContractTests
         Assert.False(await store.RemoveMemberAsync(DemoApp, DemoUser));
         Assert.Equal(user.UserId, Assert.Single(await store.ListMembersAsync(DemoApp)).User.UserId);
     }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task TransferGlobalOwnership_SwapsRolesAndConsent_OnlyFromTheOwner(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var owner = new UserRecord(Guid.NewGuid(), "o@example.com", "h", "O", "W", Role.User, true, false);
+        var user = new UserRecord(Guid.NewGuid(), "u@example.com", "h", "U", "S", Role.User, false, false);
+        Assert.True(await store.TakeOverDemoUserAsync(owner));
+        Assert.True(await store.AddUserAsync(user));
+
+        Assert.False(await store.TransferGlobalOwnershipAsync(user.UserId, owner.UserId)); // not the owner
+        Assert.False(await store.TransferGlobalOwnershipAsync(owner.UserId, Guid.NewGuid())); // no such user
+        Assert.Equal(Role.Owner, (await store.FindUserAsync(owner.UserId))!.GlobalRole);
+
+        Assert.True(await store.TransferGlobalOwnershipAsync(owner.UserId, user.UserId));
+        Assert.Equal((Role.Administrator, false), ((await store.FindUserAsync(owner.UserId))!.GlobalRole, (await store.FindUserAsync(owner.UserId))!.AllowStatistics));
+        Assert.Equal((Role.Owner, true), ((await store.FindUserAsync(user.UserId))!.GlobalRole, (await store.FindUserAsync(user.UserId))!.AllowStatistics));
+        Assert.Single(await store.ListUsersAsync(), u => u.GlobalRole == Role.Owner);
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task DeleteUser_HandsOwnedAppsToTheReplacer_MembershipsAndTokensGo(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var leaver = new UserRecord(Guid.NewGuid(), "l@example.com", "h", "L", "V", Role.User, false, false);
+        var replacer = new UserRecord(Guid.NewGuid(), "r@example.com", "h", "R", "P", Role.Administrator, false, false);
+        await store.AddUserAsync(leaver);
+        await store.AddUserAsync(replacer);
+        var owned = new AppRecord(Guid.NewGuid(), "Owned", Guid.NewGuid());
+        var shared = new AppRecord(Guid.NewGuid(), "Shared", Guid.NewGuid());
+        Assert.True(await store.AddApplicationAsync(owned, leaver.UserId));
+        Assert.True(await store.AddApplicationAsync(shared, leaver.UserId));
+        await store.SetMemberRoleAsync(shared.AppId, replacer.UserId, Role.User); // already a member: promoted
+        await store.SetMemberRoleAsync(DemoApp, leaver.UserId, Role.User); // not owned: just removed
+        var token = SessionTokenHash.Compute("leaver-token");
+        await store.AddTokensAsync([new TokenRecord(token, leaver.UserId, TokenKind.Access, DateTimeOffset.UtcNow.AddHours(1))]);
+
+        Assert.True(await store.DeleteUserAsync(leaver.UserId, replacer.UserId));
+
+        Assert.Null(await store.FindUserAsync(leaver.UserId));
+        Assert.Null(await store.FindTokenAsync(token));
+        Assert.Equal((replacer.UserId, Role.Owner), Assert.Single(await store.ListMembersAsync(owned.AppId)) is var o ? (o.User.UserId, o.Role) : default);
+        Assert.Equal((replacer.UserId, Role.Owner), Assert.Single(await store.ListMembersAsync(shared.AppId)) is var s ? (s.User.UserId, s.Role) : default);
+        Assert.DoesNotContain(await store.ListMembersAsync(DemoApp), m => m.User.UserId == leaver.UserId);
+        Assert.Equal(DemoUser, (await store.ListMembersAsync(DemoApp)).Single(m => m.Role == Role.Owner).User.UserId);
+        Assert.False(await store.DeleteUserAsync(leaver.UserId, replacer.UserId));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task DeleteExpiredTokens_RemovesOnlyExpired(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var now = DateTimeOffset.UtcNow;
+        var expired = SessionTokenHash.Compute("expired");
+        var valid = SessionTokenHash.Compute("valid");
+        await store.AddTokensAsync([
+            new TokenRecord(expired, DemoUser, TokenKind.Access, now.AddSeconds(-1)),
+            new TokenRecord(valid, DemoUser, TokenKind.Refresh, now.AddMinutes(5)),
+        ]);
+
+        Assert.Equal(1, await store.DeleteExpiredTokensAsync(now));
+        Assert.Null(await store.FindTokenAsync(expired));
+        Assert.NotNull(await store.FindTokenAsync(valid));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task RequestCounts_AddUpPerHour_ListFromADate_DeletedServicesDropped(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var service = Guid.Parse("00000000-0000-0000-0000-000000000003");
+        var gone = Guid.NewGuid();
+        var h1 = new DateTime(2026, 3, 1, 23, 0, 0, DateTimeKind.Utc);
+        var h2 = h1.AddHours(1);
+        var old = h1.AddMonths(-7);
+
+        await store.AddRequestCountsAsync([new RequestCount(service, h1, 3), new RequestCount(service, h2, 1), new RequestCount(gone, h1, 9), new RequestCount(service, old, 4)]);
+        await store.AddRequestCountsAsync([new RequestCount(service, h1, 2)]);
+
+        Assert.Equal(
+            [new RequestCount(service, h1, 5), new RequestCount(service, h2, 1)],
+            await store.ListRequestCountsAsync(service, h1.AddDays(-1)));
+        Assert.Equal(3, (await store.ListRequestCountsAsync(service, old)).Count);
+        Assert.Empty(await store.ListRequestCountsAsync(gone, old));
+
+        Assert.True(await store.DeleteServiceAsync(service));
+        Assert.Empty(await store.ListRequestCountsAsync(service, old));
+    }
 }
 
 /// <summary>A freshly migrated database of one kind and its <see cref="IAdminStore"/>.</summary>
