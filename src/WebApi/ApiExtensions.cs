@@ -40,6 +40,13 @@ public static class ApiExtensions
                 form.MemoryBufferThreshold = (int)Math.Min(api.Value.MaxRequestSize, int.MaxValue);
             });
 
+        // Behind a TLS-terminating proxy: X-Forwarded-Proto/-For from trusted proxies only (admin cookies get Secure).
+        services.AddOptions<ProxyOptions>()
+            .BindConfiguration(ProxyOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IConfigureOptions<ForwardedHeadersOptions>, ConfigureForwardedHeaders>();
+
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         services.AddExceptionHandler<ApiExceptionHandler>();
 
@@ -57,12 +64,17 @@ public static class ApiExtensions
     }
 
     /// <summary>
-    /// The request pipeline, outermost first: CORS (spec §0), the error model, CompreFace's request normalisation,
+    /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (spec §0), the error model, CompreFace's request normalisation,
     /// the API key filter (before routing, like Java's servlet filter), routing, 404 mapping, then the endpoints.
     /// </summary>
     public static WebApplication UseCompreFaceApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value.Enabled)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseMiddleware<CorsMiddleware>();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
