@@ -22,4 +22,8 @@ public sealed class AdminOptions
     /// <summary>How long a locked-out email is refused, in seconds.</summary>
     [Range(1, 86400)]
     public int LockoutSeconds { get; set; } = 900;
+
+    /// <summary>How often each node deletes expired session tokens, in seconds.</summary>
+    [Range(10, 86400)]
+    public int TokenPurgeIntervalSeconds { get; set; } = 3600;
 }

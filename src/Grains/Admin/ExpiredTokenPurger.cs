@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CompreFace.Grains.Admin;
+
+/// <summary>
+/// Deletes expired session tokens every <see cref="AdminOptions.TokenPurgeIntervalSeconds"/>: every login and refresh
+/// adds two rows, and an expired one is only ever refused. Each node runs it; the delete is idempotent, so nodes that
+/// purge at the same time only repeat each other's work.
+/// </summary>
+internal sealed partial class ExpiredTokenPurger(
+    IAdminStore store,
+    IOptions<AdminOptions> options,
+    TimeProvider time,
+    ILogger<ExpiredTokenPurger> logger) : BackgroundService
+{
+    /// <summary>One purge; returns how many tokens went.</summary>
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    {
+        var purged = await store.DeleteExpiredTokensAsync(time.GetUtcNow(), cancellationToken);
+        if (purged > 0)
+        {
+            LogPurged(logger, purged);
+        }
+
+        return purged;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.TokenPurgeIntervalSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await PurgeAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The database may be briefly away; the next tick tries again.
+                    LogFailed(logger, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Information, Message = "Purged {Count} expired session tokens")]
+    private static partial void LogPurged(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3042, Level = LogLevel.Warning, Message = "Purging expired session tokens failed; retried next interval")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
