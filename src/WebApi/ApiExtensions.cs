@@ -4,6 +4,7 @@ using CompreFace.WebApi.Endpoints;
 using CompreFace.WebApi.Errors;
 using CompreFace.WebApi.Faces;
 using CompreFace.WebApi.Http;
+using CompreFace.WebApi.Mail;
 using CompreFace.WebApi.Statistics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,6 +47,13 @@ public static class ApiExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IConfigureOptions<ForwardedHeadersOptions>, ConfigureForwardedHeaders>();
+
+        // Password-reset mail (off by default).
+        services.AddOptions<MailOptions>()
+            .BindConfiguration(MailOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IMailSender, SmtpMailSender>();
 
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         services.AddExceptionHandler<ApiExceptionHandler>();

@@ -218,6 +218,30 @@ public sealed class AdminStoreContractTests
     }
 
     [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task ResetTokens_OnePerUser_SingleUse_ExpiredOnesGiveNobodyAndArePurged(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var now = DateTimeOffset.UtcNow;
+        var first = SessionTokenHash.Compute("first");
+        var second = SessionTokenHash.Compute("second");
+        await store.SetResetTokenAsync(first, DemoUser, now.AddMinutes(15));
+        await store.SetResetTokenAsync(second, DemoUser, now.AddMinutes(15)); // replaces the first
+
+        Assert.Null(await store.TakeResetTokenAsync(first, now));
+        Assert.Equal(DemoUser, await store.TakeResetTokenAsync(second, now));
+        Assert.Null(await store.TakeResetTokenAsync(second, now)); // spent
+
+        var expiring = SessionTokenHash.Compute("expiring");
+        await store.SetResetTokenAsync(expiring, DemoUser, now.AddMinutes(15));
+        Assert.Null(await store.TakeResetTokenAsync(expiring, now.AddMinutes(16)));
+
+        await store.SetResetTokenAsync(expiring, DemoUser, now.AddMinutes(-1));
+        Assert.Equal(1, await store.DeleteExpiredTokensAsync(now));
+        Assert.Null(await store.TakeResetTokenAsync(expiring, now.AddMinutes(-2)));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
     public async Task RequestCounts_AddUpPerHour_ListFromADate_DeletedServicesDropped(Store kind)
     {
         await using var harness = await StoreHarness.CreateAsync(kind);

@@ -56,6 +56,17 @@ public interface IUserRegistryGrain : IGrainWithIntegerKey
     [Alias("DeleteUserAsync")]
     Task<bool> DeleteUserAsync(Guid userId, Guid replacerId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A new password-reset token for the user with <paramref name="email"/> (replacing any earlier one), valid for
+    /// <paramref name="validity"/>; null when no such user. Only its hash is stored; the caller mails the token.
+    /// </summary>
+    [Alias("IssueResetTokenAsync")]
+    Task<string?> IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the password of the token's user and spends the token; false when it is unknown, spent or expired.</summary>
+    [Alias("ResetPasswordAsync")]
+    Task<bool> ResetPasswordAsync(string token, string newPassword, CancellationToken cancellationToken = default);
+
     /// <summary>Answers when the admin database answers (for <c>/admin/status</c>).</summary>
     [Alias("PingAsync")]
     Task PingAsync(CancellationToken cancellationToken = default);

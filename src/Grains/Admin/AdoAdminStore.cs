@@ -11,6 +11,7 @@ internal abstract class AdoAdminStore : IAdminStore
 {
     private const string UserColumns = "user_id, email, password_hash, first_name, last_name, global_role, allow_statistics, is_demo";
     private const string ServiceColumns = "service_id, app_id, name, api_key, type, created_at";
+    private static readonly string[] ExpiringTokenTables = ["cf_token", "cf_reset_token"];
 
     /// <summary>An open connection, ready for commands.</summary>
     protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
@@ -331,7 +332,38 @@ internal abstract class AdoAdminStore : IAdminStore
             cancellationToken);
 
     public Task<int> DeleteExpiredTokensAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        ExecuteAsync("DELETE FROM cf_token WHERE expires_at < @now", cancellationToken, ("@now", now.UtcDateTime));
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                var deleted = 0;
+                foreach (var table in ExpiringTokenTables)
+                {
+                    await using var delete = Command(connection, transaction, $"DELETE FROM {table} WHERE expires_at < @now", ("@now", now.UtcDateTime));
+                    deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return deleted;
+            },
+            cancellationToken);
+
+    public Task SetResetTokenAsync(byte[] hash, Guid userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(
+            """
+            INSERT INTO cf_reset_token (token_hash, user_id, expires_at) VALUES (@hash, @user, @expires)
+            ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, expires_at = excluded.expires_at
+            """,
+            cancellationToken, ("@hash", hash), ("@user", userId), ("@expires", expiresAt.UtcDateTime));
+
+    public async Task<Guid?> TakeResetTokenAsync(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        // Single use: the row goes whether or not it is still valid.
+        var rows = await QueryAsync(
+            "DELETE FROM cf_reset_token WHERE token_hash = @hash RETURNING user_id, expires_at",
+            r => (User: r.GetGuid(0), ExpiresAt: new DateTimeOffset(Utc(r.GetDateTime(1)))),
+            cancellationToken,
+            ("@hash", hash));
+        return rows.Count == 1 && rows[0].ExpiresAt > now ? rows[0].User : null;
+    }
 
     public Task AddRequestCountsAsync(IReadOnlyList<RequestCount> counts, CancellationToken cancellationToken = default)
     {

@@ -135,7 +135,13 @@ public interface IAdminStore
     /// </summary>
     Task<bool> DeleteUserAsync(Guid userId, Guid replacerId, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes session tokens that expired before <paramref name="now"/>; returns how many.</summary>
+    /// <summary>Stores the password-reset token of a user (by hash), replacing any earlier one of theirs.</summary>
+    Task SetResetTokenAsync(byte[] hash, Guid userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a password-reset token and returns its user if it had not expired at <paramref name="now"/>; else null.</summary>
+    Task<Guid?> TakeResetTokenAsync(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes session and password-reset tokens that expired before <paramref name="now"/>; returns how many.</summary>
     Task<int> DeleteExpiredTokensAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -58,6 +58,7 @@ internal sealed class UserGrain(IAdminStore store, IPasswordHasher<AdminUser> ha
 internal sealed partial class UserRegistryGrain(
     IAdminStore store,
     IPasswordHasher<AdminUser> hasher,
+    TimeProvider time,
     ILogger<UserRegistryGrain> logger) : Grain, IUserRegistryGrain
 {
     private static readonly AdminUser Nobody = new();
@@ -104,6 +105,39 @@ internal sealed partial class UserRegistryGrain(
         await store.FindUserByEmailAsync(email.Trim().ToLowerInvariant(), cancellationToken) is { } user ? user.ToInfo() : null;
 
     Task IUserRegistryGrain.PingAsync(CancellationToken cancellationToken) => store.PingAsync(cancellationToken);
+
+    async Task<string?> IUserRegistryGrain.IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken)
+    {
+        var user = await store.FindUserByEmailAsync(email.Trim().ToLowerInvariant(), cancellationToken);
+        if (user is null)
+        {
+            return null;
+        }
+
+        // A random v4 UUID, as CompreFace's link carries (122 random bits from the OS CSPRNG).
+        var token = Guid.NewGuid().ToString("D");
+        await store.SetResetTokenAsync(SessionTokenHash.Compute(token), user.UserId, time.GetUtcNow().Add(validity), cancellationToken);
+        LogResetTokenIssued(logger, user.UserId);
+        return token;
+    }
+
+    async Task<bool> IUserRegistryGrain.ResetPasswordAsync(string token, string newPassword, CancellationToken cancellationToken)
+    {
+        var userId = await store.TakeResetTokenAsync(SessionTokenHash.Compute(token), time.GetUtcNow(), cancellationToken);
+        if (userId is null)
+        {
+            return false;
+        }
+
+        var hash = await Task.Run(() => hasher.HashPassword(Nobody, newPassword), cancellationToken);
+        if (!await store.SetPasswordHashAsync(userId.Value, hash, cancellationToken))
+        {
+            return false;
+        }
+
+        LogPasswordReset(logger, userId.Value);
+        return true;
+    }
 
     async Task<GlobalRoleOutcome> IUserRegistryGrain.SetGlobalRoleAsync(Guid userId, Role role, CancellationToken cancellationToken)
     {
@@ -175,6 +209,12 @@ internal sealed partial class UserRegistryGrain(
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "User {UserId} is now global {Role}")]
     private static partial void LogGlobalRoleChanged(ILogger logger, Guid userId, Role role);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Password-reset token issued for user {UserId}")]
+    private static partial void LogResetTokenIssued(ILogger logger, Guid userId);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Password of user {UserId} reset with a mailed token")]
+    private static partial void LogPasswordReset(ILogger logger, Guid userId);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "User {UserId} deleted; their applications went to {ReplacerId}")]
     private static partial void LogDeleted(ILogger logger, Guid userId, Guid replacerId);

@@ -77,6 +77,10 @@ internal static class AdminErrors
     /// <summary>Code 29, 500: mail is off, so nothing can be sent.</summary>
     public static ApiException MailDisabled() => new(StatusCodes.Status500InternalServerError, 29, "We cannot send an email. No email server enabled!");
 
+    /// <summary>Code 24: the mail server did not take the mail.</summary>
+    public static ApiException MailNotSent(string email) =>
+        new(StatusCodes.Status400BadRequest, 24, $"We couldn't send email to the given address({email}). Please make sure that it's correct!");
+
     /// <summary>Code 30: a reset-password token that is unknown or expired.</summary>
     public static ApiException ResetTokenInvalid() => new(StatusCodes.Status400BadRequest, 30, "The reset password token is invalid!");
 

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using CompreFace.Grains.Admin;
+using CompreFace.WebApi.Mail;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace CompreFace.WebApi.Admin;
 
@@ -16,7 +18,7 @@ internal static partial class UserEndpoints
         open.MapGet("/user/demo/model", GetDemoModelAsync).WithName("AdminDemoModel");
         open.MapGet("/status", GetStatusAsync).WithName("AdminStatus");
         open.MapGet("/config", GetConfig).WithName("AdminConfig");
-        open.MapPost("/user/forgot-password", ForgotPassword).WithName("AdminForgotPassword");
+        open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword");
         open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword");
         open.MapGet("/user/registration/confirm", ConfirmRegistration).WithName("AdminConfirmRegistration");
     }
@@ -201,14 +203,58 @@ internal static partial class UserEndpoints
         return AdminJson.Result(new AutocompleteResponse(query ?? string.Empty, matches.Count, matches));
     }
 
-    /// <summary><c>POST /admin/user/forgot-password</c>: mail is off (the only mode), so 500 code 29 as CompreFace answers then.</summary>
-    public static IResult ForgotPassword() => throw AdminErrors.MailDisabled();
+    /// <summary>
+    /// <c>POST /admin/user/forgot-password</c> <c>{email}</c>: mails <c>{PublicUrl}/reset-password?token=…</c> (valid
+    /// <see cref="MailOptions.ResetTokenValiditySeconds"/>). Mail off: 500 code 29. An unknown email is answered 200 like
+    /// a known one, so the endpoint does not tell who is registered; a mail that cannot be sent is code 24.
+    /// </summary>
+    public static async Task<IResult> ForgotPasswordAsync(
+        HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<MailOptions> mail, [FromServices] IMailSender sender,
+        [FromServices] ILoggerFactory loggers)
+    {
+        var settings = mail.Value;
+        if (!settings.Enabled)
+        {
+            throw AdminErrors.MailDisabled();
+        }
+
+        var request = await AdminJson.ReadAsync<ForgotPasswordRequest>(context.Request, context.RequestAborted);
+        if (string.IsNullOrWhiteSpace(request.Email))
+        {
+            throw AdminErrors.FieldEmpty("email");
+        }
+
+        var token = await grains.GetGrain<IUserRegistryGrain>(0)
+            .IssueResetTokenAsync(request.Email, TimeSpan.FromSeconds(settings.ResetTokenValiditySeconds), context.RequestAborted);
+        if (token is null)
+        {
+            return TypedResults.Ok();
+        }
+
+        var link = $"{settings.PublicUrl.TrimEnd('/')}/reset-password?token={token}";
+        var minutes = settings.ResetTokenValiditySeconds / 60;
+        try
+        {
+            await sender.SendAsync(
+                request.Email.Trim(),
+                "CompreFace password reset",
+                $"Someone asked to reset the password of your CompreFace account.\r\n\r\nTo choose a new password, open this link within {minutes} minutes:\r\n{link}\r\n\r\nIf it was not you, ignore this mail; your password stays as it is.\r\n",
+                context.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            LogMailFailed(loggers.CreateLogger(typeof(UserEndpoints)), e);
+            throw AdminErrors.MailNotSent(request.Email.Trim());
+        }
+
+        return TypedResults.Ok();
+    }
 
     /// <summary>
-    /// <c>PUT /admin/user/reset-password?token=</c> <c>{password}</c>: reset tokens are only ever sent by mail, which is
-    /// off, so no token is valid (code 30) once the password passes its 8–255 rule (code 26).
+    /// <c>PUT /admin/user/reset-password?token=</c> <c>{password}</c> (8–255, code 26): sets the password of the token's
+    /// user; an unknown, spent or expired token is code 30. Tokens are single-use.
     /// </summary>
-    public static async Task<IResult> ResetPasswordAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<IResult> ResetPasswordAsync(string? token, HttpRequest request, [FromServices] IGrainFactory grains, CancellationToken cancellationToken)
     {
         var body = await AdminJson.ReadAsync<ResetPasswordRequest>(request, cancellationToken);
         if (body.Password is not { Length: >= 8 and <= 255 })
@@ -216,12 +262,14 @@ internal static partial class UserEndpoints
             throw AdminErrors.Validation("Password size must be between 8 and 255");
         }
 
-        throw AdminErrors.ResetTokenInvalid();
+        return !string.IsNullOrEmpty(token) && await grains.GetGrain<IUserRegistryGrain>(0).ResetPasswordAsync(token, body.Password, cancellationToken)
+            ? TypedResults.Ok()
+            : throw AdminErrors.ResetTokenInvalid();
     }
 
     /// <summary>
-    /// <c>GET /admin/user/registration/confirm?token=</c>: with mail off accounts are active at sign-up and no
-    /// confirmation token exists, so every token is unknown: 403 code 25.
+    /// <c>GET /admin/user/registration/confirm?token=</c>: accounts are active at sign-up (mail or not: decision 0011),
+    /// so no confirmation token exists and every token is unknown: 403 code 25.
     /// </summary>
     public static IResult ConfirmRegistration() => throw AdminErrors.RegistrationTokenExpired();
 
@@ -246,8 +294,8 @@ internal static partial class UserEndpoints
         }
     }
 
-    /// <summary><c>GET /admin/config</c>: mail is not supported, so the UI logs in straight after sign-up.</summary>
-    public static IResult GetConfig() => AdminJson.Result(new AdminConfigResponse(MailServiceEnabled: false));
+    /// <summary><c>GET /admin/config</c>: whether mail is on (sign-ups are active at once either way; the UI reads the 201).</summary>
+    public static IResult GetConfig([FromServices] IOptions<MailOptions> mail) => AdminJson.Result(new AdminConfigResponse(mail.Value.Enabled));
 
     /// <summary>A trimmed first or last name of 1–50 characters, else code 26.</summary>
     private static string RequireName(string? value, string what)
@@ -264,6 +312,9 @@ internal static partial class UserEndpoints
     /// <summary>One @, something on each side, a dot in the domain, no spaces or control characters.</summary>
     [GeneratedRegex(@"^[^@\s\p{C}]+@[^@\s\p{C}]+\.[^@\s\p{C}]+$")]
     private static partial Regex EmailPattern();
+
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Warning, Message = "A password-reset mail could not be sent")]
+    private static partial void LogMailFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "Admin status NOT_READY: the admin database did not answer")]
     private static partial void LogNotReady(ILogger logger, Exception exception);
