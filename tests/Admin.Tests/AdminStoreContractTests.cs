@@ -242,6 +242,58 @@ public sealed class AdminStoreContractTests
     }
 
     [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task Confirmation_UnconfirmedTakeoverIsUser_ConfirmEnablesAndMakesOwner_OnceAndNotAfterExpiry(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var now = DateTimeOffset.UtcNow;
+        var first = new UserRecord(Guid.NewGuid(), "f@example.com", "h", "F", "U", Role.User, false, false, Enabled: false);
+        Assert.True(await store.TakeOverDemoUserAsync(first));
+        Assert.Equal(first, await store.FindUserAsync(first.UserId)); // USER, disabled: no global owner now
+
+        var token = SessionTokenHash.Compute("confirm-first");
+        await store.SetRegistrationTokenAsync(token, first.UserId, now.AddHours(1));
+        Assert.Null(await store.ConfirmRegistrationAsync(SessionTokenHash.Compute("unknown"), now));
+        Assert.Equal(first.UserId, await store.ConfirmRegistrationAsync(token, now));
+        Assert.Equal(first with { GlobalRole = Role.Owner, Enabled = true }, await store.FindUserAsync(first.UserId));
+        Assert.Null(await store.ConfirmRegistrationAsync(token, now)); // spent
+
+        // A later confirmation leaves the owner alone; an expired link confirms nothing.
+        var second = new UserRecord(Guid.NewGuid(), "s@example.com", "h", "S", "U", Role.User, false, false, Enabled: false);
+        Assert.True(await store.AddUserAsync(second));
+        var late = SessionTokenHash.Compute("confirm-second");
+        await store.SetRegistrationTokenAsync(late, second.UserId, now.AddHours(1));
+        Assert.Null(await store.ConfirmRegistrationAsync(late, now.AddHours(2)));
+        Assert.False((await store.FindUserAsync(second.UserId))!.Enabled);
+        var again = SessionTokenHash.Compute("confirm-second-again");
+        await store.SetRegistrationTokenAsync(again, second.UserId, now.AddHours(1));
+        Assert.Equal(second.UserId, await store.ConfirmRegistrationAsync(again, now));
+        Assert.Equal((Role.User, true), ((await store.FindUserAsync(second.UserId))!.GlobalRole, (await store.FindUserAsync(second.UserId))!.Enabled));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task DeleteUnconfirmedUsers_OnlyOldUnconfirmedWhoOwnNothing(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var unconfirmed = new UserRecord(Guid.NewGuid(), "u@example.com", "h", "U", "C", Role.User, false, false, Enabled: false);
+        var owning = new UserRecord(Guid.NewGuid(), "o@example.com", "h", "O", "C", Role.User, false, false, Enabled: false);
+        var confirmed = new UserRecord(Guid.NewGuid(), "c@example.com", "h", "C", "C", Role.User, false, false);
+        foreach (var user in new[] { unconfirmed, owning, confirmed })
+        {
+            Assert.True(await store.AddUserAsync(user));
+        }
+
+        Assert.True(await store.AddApplicationAsync(new AppRecord(Guid.NewGuid(), "Held", Guid.NewGuid()), owning.UserId));
+
+        Assert.Equal(0, await store.DeleteUnconfirmedUsersAsync(DateTimeOffset.UtcNow.AddHours(-1))); // too recent
+        Assert.Equal(1, await store.DeleteUnconfirmedUsersAsync(DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.Null(await store.FindUserAsync(unconfirmed.UserId));
+        Assert.NotNull(await store.FindUserAsync(owning.UserId));
+        Assert.NotNull(await store.FindUserAsync(confirmed.UserId));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
     public async Task RequestCounts_AddUpPerHour_ListFromADate_DeletedServicesDropped(Store kind)
     {
         await using var harness = await StoreHarness.CreateAsync(kind);

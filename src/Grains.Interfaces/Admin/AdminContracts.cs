@@ -23,14 +23,15 @@ public sealed record UserInfo(
     [property: Id(3)] string LastName,
     [property: Id(4)] Role GlobalRole);
 
-/// <summary>A sign-up request, already validated at the edge (email lower-cased).</summary>
+/// <summary>A sign-up request, already validated at the edge (email lower-cased); <c>Unconfirmed</c>: mail on, the user confirms by link.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.Registration")]
 public sealed record Registration(
     [property: Id(0)] string Email,
     [property: Id(1)] string Password,
     [property: Id(2)] string FirstName,
     [property: Id(3)] string LastName,
-    [property: Id(4)] bool AllowStatistics);
+    [property: Id(4)] bool AllowStatistics,
+    [property: Id(5)] bool Unconfirmed = false);
 
 /// <summary>Outcome of a sign-up.</summary>
 [GenerateSerializer]
@@ -66,6 +67,9 @@ public enum LoginStatus
 
     /// <summary>Too many recent failures for this email; no password was checked.</summary>
     LockedOut = 2,
+
+    /// <summary>Right password, but the sign-up is not confirmed yet (spec §2.1: <c>User is disabled</c>).</summary>
+    Disabled = 3,
 }
 
 /// <summary>Result of <see cref="ILoginGrain.LoginAsync"/>.</summary>

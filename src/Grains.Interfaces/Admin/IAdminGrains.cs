@@ -56,6 +56,14 @@ public interface IUserRegistryGrain : IGrainWithIntegerKey
     [Alias("DeleteUserAsync")]
     Task<bool> DeleteUserAsync(Guid userId, Guid replacerId, CancellationToken cancellationToken = default);
 
+    /// <summary>A sign-up confirmation token for the unconfirmed user with <paramref name="email"/> (valid for <c>Admin:ConfirmationTokenValiditySeconds</c>); null when there is none.</summary>
+    [Alias("IssueConfirmationTokenAsync")]
+    Task<string?> IssueConfirmationTokenAsync(string email, CancellationToken cancellationToken = default);
+
+    /// <summary>Confirms a sign-up (the user becomes the global owner if there is none); false for an unknown, spent or expired token.</summary>
+    [Alias("ConfirmRegistrationAsync")]
+    Task<bool> ConfirmRegistrationAsync(string token, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// A new password-reset token for the user with <paramref name="email"/> (replacing any earlier one), valid for
     /// <paramref name="validity"/>; null when no such user. Only its hash is stored; the caller mails the token.

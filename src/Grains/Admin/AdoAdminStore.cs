@@ -9,9 +9,9 @@ namespace CompreFace.Grains.Admin;
 /// </summary>
 internal abstract class AdoAdminStore : IAdminStore
 {
-    private const string UserColumns = "user_id, email, password_hash, first_name, last_name, global_role, allow_statistics, is_demo";
+    private const string UserColumns = "user_id, email, password_hash, first_name, last_name, global_role, allow_statistics, is_demo, enabled";
     private const string ServiceColumns = "service_id, app_id, name, api_key, type, created_at";
-    private static readonly string[] ExpiringTokenTables = ["cf_token", "cf_reset_token"];
+    private static readonly string[] ExpiringTokenTables = ["cf_token", "cf_reset_token", "cf_registration_token"];
 
     /// <summary>An open connection, ready for commands.</summary>
     protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
@@ -52,11 +52,11 @@ internal abstract class AdoAdminStore : IAdminStore
     {
         ArgumentNullException.ThrowIfNull(user);
         return UniqueAsync(() => ExecuteAsync(
-            $"INSERT INTO cf_user ({UserColumns}, created_at) VALUES (@id, @email, @hash, @first, @last, @role, @stats, @demo, @now)",
+            $"INSERT INTO cf_user ({UserColumns}, created_at) VALUES (@id, @email, @hash, @first, @last, @role, @stats, @demo, @enabled, @now)",
             cancellationToken,
             ("@id", user.UserId), ("@email", user.Email), ("@hash", user.PasswordHash), ("@first", user.FirstName),
             ("@last", user.LastName), ("@role", RoleCode(user.GlobalRole)), ("@stats", user.AllowStatistics),
-            ("@demo", user.IsDemo), ("@now", DateTime.UtcNow)));
+            ("@demo", user.IsDemo), ("@enabled", user.Enabled), ("@now", DateTime.UtcNow)));
     }
 
     public Task<bool> TakeOverDemoUserAsync(UserRecord user, CancellationToken cancellationToken = default)
@@ -65,12 +65,15 @@ internal abstract class AdoAdminStore : IAdminStore
         return UniqueAsync(() => ExecuteAsync(
             """
             UPDATE cf_user SET user_id = @id, email = @email, password_hash = @hash, first_name = @first, last_name = @last,
-                allow_statistics = @stats, is_demo = @notDemo, created_at = @now
+                allow_statistics = @stats, is_demo = @notDemo, enabled = @enabled, created_at = @now,
+                -- An unconfirmed takeover is a USER until confirmed (then owner, as there is none): spec §2.3.
+                global_role = CASE WHEN @enabled THEN global_role ELSE @user END
             WHERE is_demo = @demo
             """,
             cancellationToken,
             ("@id", user.UserId), ("@email", user.Email), ("@hash", user.PasswordHash), ("@first", user.FirstName),
-            ("@last", user.LastName), ("@stats", user.AllowStatistics), ("@notDemo", false), ("@demo", true), ("@now", DateTime.UtcNow)));
+            ("@last", user.LastName), ("@stats", user.AllowStatistics), ("@notDemo", false), ("@demo", true), ("@now", DateTime.UtcNow),
+            ("@enabled", user.Enabled), ("@user", RoleCode(Role.User))));
     }
 
     public async Task<bool> UpdateUserNamesAsync(Guid userId, string firstName, string lastName, CancellationToken cancellationToken = default) =>
@@ -171,11 +174,11 @@ internal abstract class AdoAdminStore : IAdminStore
     public async Task<IReadOnlyList<(UserRecord User, Role Role)>> ListMembersAsync(Guid appId, CancellationToken cancellationToken = default) =>
         await QueryAsync(
             """
-            SELECT u.user_id, u.email, u.password_hash, u.first_name, u.last_name, u.global_role, u.allow_statistics, u.is_demo, m.role
+            SELECT u.user_id, u.email, u.password_hash, u.first_name, u.last_name, u.global_role, u.allow_statistics, u.is_demo, u.enabled, m.role
             FROM cf_app_member m JOIN cf_user u ON u.user_id = m.user_id
             WHERE m.app_id = @app ORDER BY u.email
             """,
-            r => (ReadUser(r), ParseRole(r.GetString(8))),
+            r => (ReadUser(r), ParseRole(r.GetString(9))),
             cancellationToken,
             ("@app", appId));
 
@@ -346,6 +349,59 @@ internal abstract class AdoAdminStore : IAdminStore
             },
             cancellationToken);
 
+    public Task SetRegistrationTokenAsync(byte[] hash, Guid userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(
+            """
+            INSERT INTO cf_registration_token (token_hash, user_id, expires_at) VALUES (@hash, @user, @expires)
+            ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, expires_at = excluded.expires_at
+            """,
+            cancellationToken, ("@hash", hash), ("@user", userId), ("@expires", expiresAt.UtcDateTime));
+
+    public Task<Guid?> ConfirmRegistrationAsync(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        WriteAsync<Guid?>(
+            async (connection, transaction) =>
+            {
+                Guid user;
+                DateTimeOffset expiresAt;
+                await using (var take = Command(
+                    connection, transaction, "DELETE FROM cf_registration_token WHERE token_hash = @hash RETURNING user_id, expires_at", ("@hash", hash)))
+                {
+                    await using var reader = await take.ExecuteReaderAsync(cancellationToken);
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        return null;
+                    }
+
+                    (user, expiresAt) = (reader.GetGuid(0), new DateTimeOffset(Utc(reader.GetDateTime(1))));
+                }
+
+                if (expiresAt <= now)
+                {
+                    return null;
+                }
+
+                await using (var enable = Command(connection, transaction, "UPDATE cf_user SET enabled = @yes WHERE user_id = @user", ("@user", user), ("@yes", true)))
+                {
+                    await enable.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var owner = Command(
+                    connection, transaction,
+                    "UPDATE cf_user SET global_role = @owner WHERE user_id = @user AND NOT EXISTS (SELECT 1 FROM cf_user WHERE global_role = @owner)",
+                    ("@user", user), ("@owner", RoleCode(Role.Owner)));
+                await owner.ExecuteNonQueryAsync(cancellationToken);
+                return user;
+            },
+            cancellationToken);
+
+    public Task<int> DeleteUnconfirmedUsersAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(
+            """
+            DELETE FROM cf_user WHERE enabled = @no AND created_at < @before
+                AND NOT EXISTS (SELECT 1 FROM cf_app_member m WHERE m.user_id = cf_user.user_id AND m.role = @owner)
+            """,
+            cancellationToken, ("@no", false), ("@before", createdBefore.UtcDateTime), ("@owner", RoleCode(Role.Owner)));
+
     public Task SetResetTokenAsync(byte[] hash, Guid userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
         ExecuteAsync(
             """
@@ -445,7 +501,8 @@ internal abstract class AdoAdminStore : IAdminStore
     };
 
     private static UserRecord ReadUser(DbDataReader r) => new(
-        r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), ParseRole(r.GetString(5)), r.GetBoolean(6), r.GetBoolean(7));
+        r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), ParseRole(r.GetString(5)), r.GetBoolean(6), r.GetBoolean(7),
+        r.GetBoolean(8));
 
     private static AppRecord ReadApp(DbDataReader r) => new(r.GetGuid(0), r.GetString(1), r.GetGuid(2));
 

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace CompreFace.Grains.Admin;
 
 /// <summary>
-/// Deletes expired session tokens every <see cref="AdminOptions.TokenPurgeIntervalSeconds"/>: every login and refresh
-/// adds two rows, and an expired one is only ever refused. Each node runs it; the delete is idempotent, so nodes that
+/// Deletes expired tokens (session, password reset, sign-up confirmation) and unconfirmed sign-ups whose link has
+/// expired, every <see cref="AdminOptions.TokenPurgeIntervalSeconds"/>: every login and refresh adds two rows, an
+/// expired one is only ever refused, and an unconfirmed sign-up holds its email until it goes. Each node runs it; the delete is idempotent, so nodes that
 /// purge at the same time only repeat each other's work.
 /// </summary>
 internal sealed partial class ExpiredTokenPurger(
@@ -18,7 +19,11 @@ internal sealed partial class ExpiredTokenPurger(
     /// <summary>One purge; returns how many tokens went.</summary>
     public async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
-        var purged = await store.DeleteExpiredTokensAsync(time.GetUtcNow(), cancellationToken);
+        var now = time.GetUtcNow();
+
+        // Unconfirmed sign-ups older than a confirmation link's life first (their tokens cascade), then expired tokens.
+        var purged = await store.DeleteUnconfirmedUsersAsync(now.AddSeconds(-options.Value.ConfirmationTokenValiditySeconds), cancellationToken);
+        purged += await store.DeleteExpiredTokensAsync(now, cancellationToken);
         if (purged > 0)
         {
             LogPurged(logger, purged);
@@ -51,7 +56,7 @@ internal sealed partial class ExpiredTokenPurger(
         }
     }
 
-    [LoggerMessage(EventId = 3041, Level = LogLevel.Information, Message = "Purged {Count} expired session tokens")]
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Information, Message = "Purged {Count} expired tokens and unconfirmed sign-ups")]
     private static partial void LogPurged(ILogger logger, int count);
 
     [LoggerMessage(EventId = 3042, Level = LogLevel.Warning, Message = "Purging expired session tokens failed; retried next interval")]

@@ -1,8 +1,12 @@
 namespace CompreFace.Grains.Admin;
 
-/// <summary>A stored user. <see cref="Email"/> is lower-cased; <see cref="PasswordHash"/> is Identity's v3 format (empty: no login).</summary>
+/// <summary>
+/// A stored user. <see cref="Email"/> is lower-cased; <see cref="PasswordHash"/> is Identity's v3 format (empty: no
+/// login); <see cref="Enabled"/> is false until a mail-confirmed sign-up is confirmed.
+/// </summary>
 public sealed record UserRecord(
-    Guid UserId, string Email, string PasswordHash, string FirstName, string LastName, Role GlobalRole, bool AllowStatistics, bool IsDemo);
+    Guid UserId, string Email, string PasswordHash, string FirstName, string LastName, Role GlobalRole, bool AllowStatistics, bool IsDemo,
+    bool Enabled = true);
 
 /// <summary>A stored application.</summary>
 public sealed record AppRecord(Guid AppId, string Name, Guid ApiKey);
@@ -141,7 +145,19 @@ public interface IAdminStore
     /// <summary>Deletes a password-reset token and returns its user if it had not expired at <paramref name="now"/>; else null.</summary>
     Task<Guid?> TakeResetTokenAsync(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes session and password-reset tokens that expired before <paramref name="now"/>; returns how many.</summary>
+    /// <summary>Stores the sign-up confirmation token of an unconfirmed user (by hash), replacing any earlier one.</summary>
+    Task SetRegistrationTokenAsync(byte[] hash, Guid userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Spends a sign-up confirmation token: when it had not expired at <paramref name="now"/>, enables its user and,
+    /// if there is no global owner, makes them the owner, atomically. Returns the user, or null.
+    /// </summary>
+    Task<Guid?> ConfirmRegistrationAsync(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes unconfirmed users who signed up before <paramref name="createdBefore"/> and own no application; returns how many.</summary>
+    Task<int> DeleteUnconfirmedUsersAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes session, password-reset and confirmation tokens that expired before <paramref name="now"/>; returns how many.</summary>
     Task<int> DeleteExpiredTokensAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CompreFace.Grains.Admin;
 
@@ -59,6 +60,7 @@ internal sealed partial class UserRegistryGrain(
     IAdminStore store,
     IPasswordHasher<AdminUser> hasher,
     TimeProvider time,
+    IOptions<AdminOptions> options,
     ILogger<UserRegistryGrain> logger) : Grain, IUserRegistryGrain
 {
     private static readonly AdminUser Nobody = new();
@@ -70,7 +72,8 @@ internal sealed partial class UserRegistryGrain(
         // PBKDF2 is deliberately slow: keep it off the grain scheduler.
         var hash = await Task.Run(() => hasher.HashPassword(Nobody, registration.Password), cancellationToken);
         var user = new UserRecord(
-            Guid.NewGuid(), registration.Email, hash, registration.FirstName, registration.LastName, Role.User, registration.AllowStatistics, IsDemo: false);
+            Guid.NewGuid(), registration.Email, hash, registration.FirstName, registration.LastName, Role.User, registration.AllowStatistics, IsDemo: false,
+            Enabled: !registration.Unconfirmed);
 
         var users = await store.ListUsersAsync(cancellationToken);
         if (users.Count == 1 && users[0].IsDemo)
@@ -105,6 +108,32 @@ internal sealed partial class UserRegistryGrain(
         await store.FindUserByEmailAsync(email.Trim().ToLowerInvariant(), cancellationToken) is { } user ? user.ToInfo() : null;
 
     Task IUserRegistryGrain.PingAsync(CancellationToken cancellationToken) => store.PingAsync(cancellationToken);
+
+    async Task<string?> IUserRegistryGrain.IssueConfirmationTokenAsync(string email, CancellationToken cancellationToken)
+    {
+        var user = await store.FindUserByEmailAsync(email.Trim().ToLowerInvariant(), cancellationToken);
+        if (user is not { Enabled: false })
+        {
+            return null;
+        }
+
+        var token = Guid.NewGuid().ToString("D");
+        var validity = TimeSpan.FromSeconds(options.Value.ConfirmationTokenValiditySeconds);
+        await store.SetRegistrationTokenAsync(SessionTokenHash.Compute(token), user.UserId, time.GetUtcNow().Add(validity), cancellationToken);
+        return token;
+    }
+
+    async Task<bool> IUserRegistryGrain.ConfirmRegistrationAsync(string token, CancellationToken cancellationToken)
+    {
+        var userId = await store.ConfirmRegistrationAsync(SessionTokenHash.Compute(token), time.GetUtcNow(), cancellationToken);
+        if (userId is null)
+        {
+            return false;
+        }
+
+        LogConfirmed(logger, userId.Value);
+        return true;
+    }
 
     async Task<string?> IUserRegistryGrain.IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken)
     {
@@ -209,6 +238,9 @@ internal sealed partial class UserRegistryGrain(
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "User {UserId} is now global {Role}")]
     private static partial void LogGlobalRoleChanged(ILogger logger, Guid userId, Role role);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "User {UserId} confirmed their sign-up")]
+    private static partial void LogConfirmed(ILogger logger, Guid userId);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Password-reset token issued for user {UserId}")]
     private static partial void LogResetTokenIssued(ILogger logger, Guid userId);

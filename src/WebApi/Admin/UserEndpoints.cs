@@ -20,7 +20,7 @@ internal static partial class UserEndpoints
         open.MapGet("/config", GetConfig).WithName("AdminConfig");
         open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword");
         open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword");
-        open.MapGet("/user/registration/confirm", ConfirmRegistration).WithName("AdminConfirmRegistration");
+        open.MapGet("/user/registration/confirm", ConfirmRegistrationAsync).WithName("AdminConfirmRegistration");
     }
 
     public static void MapUserEndpoints(this IEndpointRouteBuilder admin)
@@ -33,8 +33,13 @@ internal static partial class UserEndpoints
         admin.MapGet("/user/autocomplete", AutocompleteAsync).WithName("AdminUserAutocomplete");
     }
 
-    /// <summary><c>POST /admin/user/register</c>: 201 empty (mail is off, so the account is active at once).</summary>
-    public static async Task<IResult> RegisterAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    /// <summary>
+    /// <c>POST /admin/user/register</c>: mail off (default), 201 and the account is active at once; mail on, 200 and a
+    /// confirmation link is mailed (the account cannot log in until it is opened).
+    /// </summary>
+    public static async Task<IResult> RegisterAsync(
+        HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<MailOptions> mail, [FromServices] IMailSender sender,
+        [FromServices] ILoggerFactory loggers)
     {
         var request = await AdminJson.ReadAsync<RegisterRequest>(context.Request, context.RequestAborted);
 
@@ -57,9 +62,42 @@ internal static partial class UserEndpoints
             throw AdminErrors.FieldEmpty("password");
         }
 
-        var registration = new Registration(email, request.Password, firstName, lastName, request.IsAllowStatistics ?? request.AllowStatistics ?? false);
-        var outcome = await grains.GetGrain<IUserRegistryGrain>(0).RegisterAsync(registration, context.RequestAborted);
-        return outcome == RegistrationOutcome.EmailTaken ? throw AdminErrors.EmailTaken() : TypedResults.StatusCode(StatusCodes.Status201Created);
+        var settings = mail.Value;
+        var registration = new Registration(
+            email, request.Password, firstName, lastName, request.IsAllowStatistics ?? request.AllowStatistics ?? false, Unconfirmed: settings.Enabled);
+        var registry = grains.GetGrain<IUserRegistryGrain>(0);
+        if (await registry.RegisterAsync(registration, context.RequestAborted) == RegistrationOutcome.EmailTaken)
+        {
+            throw AdminErrors.EmailTaken();
+        }
+
+        if (!settings.Enabled)
+        {
+            return TypedResults.StatusCode(StatusCodes.Status201Created);
+        }
+
+        // Mail on: the account works once the emailed link is opened; 200 tells the UI to say so.
+        var token = await registry.IssueConfirmationTokenAsync(email, context.RequestAborted) ?? throw AdminErrors.EmailTaken();
+        var link = $"{settings.PublicUrl.TrimEnd('/')}/admin/user/registration/confirm?token={token}";
+        await SendAsync(
+            sender, email, "Confirm your CompreFace account",
+            $"Welcome to CompreFace, {firstName}.\r\n\r\nTo activate your account, open this link:\r\n{link}\r\n\r\nIf you did not sign up, ignore this mail; the account is deleted unless confirmed.\r\n",
+            loggers, context.RequestAborted);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>Sends a mail; a failure is code 24 (logged), never a 500.</summary>
+    private static async Task SendAsync(IMailSender sender, string email, string subject, string text, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await sender.SendAsync(email, subject, text, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogMailFailed(loggers.CreateLogger(typeof(UserEndpoints)), e);
+            throw AdminErrors.MailNotSent(email);
+        }
     }
 
     /// <summary><c>GET /admin/user/me</c>.</summary>
@@ -233,20 +271,10 @@ internal static partial class UserEndpoints
 
         var link = $"{settings.PublicUrl.TrimEnd('/')}/reset-password?token={token}";
         var minutes = settings.ResetTokenValiditySeconds / 60;
-        try
-        {
-            await sender.SendAsync(
-                request.Email.Trim(),
-                "CompreFace password reset",
-                $"Someone asked to reset the password of your CompreFace account.\r\n\r\nTo choose a new password, open this link within {minutes} minutes:\r\n{link}\r\n\r\nIf it was not you, ignore this mail; your password stays as it is.\r\n",
-                context.RequestAborted);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
-        {
-            LogMailFailed(loggers.CreateLogger(typeof(UserEndpoints)), e);
-            throw AdminErrors.MailNotSent(request.Email.Trim());
-        }
-
+        await SendAsync(
+            sender, request.Email.Trim(), "CompreFace password reset",
+            $"Someone asked to reset the password of your CompreFace account.\r\n\r\nTo choose a new password, open this link within {minutes} minutes:\r\n{link}\r\n\r\nIf it was not you, ignore this mail; your password stays as it is.\r\n",
+            loggers, context.RequestAborted);
         return TypedResults.Ok();
     }
 
@@ -268,10 +296,14 @@ internal static partial class UserEndpoints
     }
 
     /// <summary>
-    /// <c>GET /admin/user/registration/confirm?token=</c>: accounts are active at sign-up (mail or not: decision 0011),
-    /// so no confirmation token exists and every token is unknown: 403 code 25.
+    /// <c>GET /admin/user/registration/confirm?token=</c> (the mailed link): activates the account (global owner if
+    /// there is none) and redirects to the UI's login page; an unknown, spent or expired token is 403 code 25.
     /// </summary>
-    public static IResult ConfirmRegistration() => throw AdminErrors.RegistrationTokenExpired();
+    public static async Task<IResult> ConfirmRegistrationAsync(
+        string? token, [FromServices] IGrainFactory grains, [FromServices] IOptions<MailOptions> mail, CancellationToken cancellationToken) =>
+        !string.IsNullOrEmpty(token) && await grains.GetGrain<IUserRegistryGrain>(0).ConfirmRegistrationAsync(token, cancellationToken)
+            ? TypedResults.Redirect($"{mail.Value.PublicUrl.TrimEnd('/')}/login")
+            : throw AdminErrors.RegistrationTokenExpired();
 
     /// <summary><c>GET /admin/user/demo/model</c>: the demo key while only the demo user exists, then 404.</summary>
     public static async Task<IResult> GetDemoModelAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken) =>
@@ -313,7 +345,7 @@ internal static partial class UserEndpoints
     [GeneratedRegex(@"^[^@\s\p{C}]+@[^@\s\p{C}]+\.[^@\s\p{C}]+$")]
     private static partial Regex EmailPattern();
 
-    [LoggerMessage(EventId = 3112, Level = LogLevel.Warning, Message = "A password-reset mail could not be sent")]
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Warning, Message = "A mail (sign-up confirmation or password reset) could not be sent")]
     private static partial void LogMailFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "Admin status NOT_READY: the admin database did not answer")]

@@ -5,18 +5,69 @@ using Microsoft.AspNetCore.Hosting;
 namespace CompreFace.Admin.Tests;
 
 /// <summary>
-/// Forgot/reset password with mail on (spec §2.3): the node mails a link through real SMTP (MailKit) to a loopback
-/// sink; the token in the link sets a new password once.
+/// Mail on (spec §2.3): sign-up confirmation and forgot/reset password. The node mails links through real SMTP
+/// (MailKit) to a loopback sink; the tokens in the links confirm an account or set a new password, once.
 /// </summary>
-public sealed partial class PasswordResetTests
+public sealed partial class MailTests
 {
+    [Fact]
+    public async Task SignUp_MailsAConfirmationLink_LoginRefusedUntilOpened_FirstConfirmedBecomesOwner()
+    {
+        await using var sink = new SmtpSink();
+        using var factory = new MailFactory(sink.Port);
+        using var first = AdminClient.Create(factory);
+
+        var (status, body) = await first.SendAsync(HttpMethod.Post, "/admin/user/register", new { email = "First@Example.com", password = "password-123", firstName = "Fred", lastName = "First" });
+        Assert.Equal(HttpStatusCode.OK, status); // 200, not 201: the UI then says "confirm your email"
+        var link = Link(Assert.Single(sink.Messages), ConfirmLink());
+        Assert.Equal("first@example.com", sink.Messages.Single().To.Mailboxes.Single().Address);
+
+        // Right password, unconfirmed: "User is disabled"; a wrong one is still "Bad credentials".
+        using (var refused = await first.TryLoginAsync("first@example.com", "password-123"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("User is disabled", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var wrong = await first.TryLoginAsync("first@example.com", "wrong-password"))
+        {
+            Assert.Contains("Bad credentials", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        (status, body) = await first.SendAsync(HttpMethod.Get, $"/admin/user/registration/confirm?token={Guid.NewGuid()}");
+        Assert.Equal((HttpStatusCode.Forbidden, 25), (status, body.GetProperty("code").GetInt32()));
+
+        using (var confirmed = await first.Http.GetAsync(link.PathAndQuery))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, confirmed.StatusCode);
+            Assert.Equal("http://ui.example/login", confirmed.Headers.Location?.ToString());
+        }
+
+        (status, _) = await first.SendAsync(HttpMethod.Get, link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Forbidden, status); // spent
+
+        // The first sign-up took over the demo user as USER; confirming made them the owner, as there was none.
+        await first.LoginAsync("first@example.com", "password-123");
+        (_, body) = await first.SendAsync(HttpMethod.Get, "/admin/user/roles");
+        Assert.Equal("OWNER", Assert.Single(body.EnumerateArray()).GetProperty("role").GetString());
+        (_, body) = await first.SendAsync(HttpMethod.Get, "/admin/apps");
+        Assert.Equal("Demo application", Assert.Single(body.EnumerateArray()).GetProperty("name").GetString());
+
+        // A later sign-up stays a USER when confirmed.
+        using var second = AdminClient.Create(factory);
+        await RegisterConfirmedAsync(second, sink, "second@example.com", "password-456");
+        (_, body) = await first.SendAsync(HttpMethod.Get, "/admin/user/roles");
+        Assert.Equal(["OWNER", "USER"], body.EnumerateArray().Select(u => u.GetProperty("role").GetString()));
+    }
+
     [Fact]
     public async Task ForgotPassword_MailsALink_WhoseTokenResetsThePasswordOnce()
     {
         await using var sink = new SmtpSink();
         using var factory = new MailFactory(sink.Port);
         using var client = AdminClient.Create(factory);
-        await client.RegisterAsync("forgetful@example.com", "old-password-1", "Fay", "Forgetful");
+        await RegisterConfirmedAsync(client, sink, "forgetful@example.com", "old-password-1");
+        sink.Messages.Clear();
 
         var (status, body) = await client.SendAsync(HttpMethod.Get, "/admin/config");
         Assert.True(body.GetProperty("mailServiceEnabled").GetBoolean());
@@ -32,6 +83,7 @@ public sealed partial class PasswordResetTests
         Assert.Equal("forgetful@example.com", mail.To.Mailboxes.Single().Address, ignoreCase: true);
         Assert.Equal("noreply@example.com", mail.From.Mailboxes.Single().Address);
         var token = ResetLink().Match(mail.TextBody ?? string.Empty).Groups["token"].Value;
+        Assert.Contains("15 minutes", mail.TextBody, StringComparison.Ordinal);
         Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$", token);
 
         // Wrong token, too short a password: refused, nothing spent.
@@ -68,8 +120,30 @@ public sealed partial class PasswordResetTests
         Assert.Equal((HttpStatusCode.BadRequest, 24), (status, body.GetProperty("code").GetInt32()));
     }
 
+    /// <summary>Signs up with mail on and opens the mailed link.</summary>
+    private static async Task RegisterConfirmedAsync(AdminClient client, SmtpSink sink, string email, string password)
+    {
+        var before = sink.Messages.Count;
+        var (status, _) = await client.SendAsync(HttpMethod.Post, "/admin/user/register", new { email, password, firstName = "Mia", lastName = "Mail" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        var link = Link(sink.Messages.Skip(before).Single(), ConfirmLink());
+        using var confirmed = await client.Http.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Redirect, confirmed.StatusCode);
+        await client.LoginAsync(email, password);
+    }
+
+    private static Uri Link(MimeKit.MimeMessage mail, Regex pattern)
+    {
+        var match = pattern.Match(mail.TextBody ?? string.Empty);
+        Assert.True(match.Success, mail.TextBody);
+        return new Uri(match.Value);
+    }
+
     [GeneratedRegex(@"http://ui\.example/reset-password\?token=(?<token>[0-9a-f-]{36})")]
     private static partial Regex ResetLink();
+
+    [GeneratedRegex(@"http://ui\.example/admin/user/registration/confirm\?token=[0-9a-f-]{36}")]
+    private static partial Regex ConfirmLink();
 
     /// <summary>A node with mail on, sending to the sink without TLS.</summary>
     private sealed class MailFactory(int port) : AdminFactory
