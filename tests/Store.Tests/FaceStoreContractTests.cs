@@ -289,6 +289,52 @@ public abstract class FaceStoreContractTests
     }
 
     [StoreFact]
+    public async Task CopyCollection_CopiesSubjectsFacesAndImagesUnderNewIds_SourceUntouched()
+    {
+        var source = Guid.NewGuid();
+        var target = Guid.NewGuid();
+        var a = await AddSubjectAsync(source, "Ann");
+        await AddSubjectAsync(source, "empty");
+        var b = await AddSubjectAsync(source, "bob");
+        var faces = new[]
+        {
+            await AddFaceAsync(source, a, image: true), await AddFaceAsync(source, b, shard: 1), await AddFaceAsync(source, a, shard: 1, image: true),
+        };
+
+        Assert.Equal(3, await Store.CopyCollectionAsync(source, target));
+
+        // Same names in the same order, new ids.
+        var sourceSubjects = await Store.GetSubjectsAsync(source);
+        var copiedSubjects = await Store.GetSubjectsAsync(target);
+        Assert.Equal(sourceSubjects.Select(s => s.Name), copiedSubjects.Select(s => s.Name));
+        Assert.Empty(copiedSubjects.Select(s => s.SubjectId).Intersect(sourceSubjects.Select(s => s.SubjectId)));
+
+        // Same vectors per subject and shard, in insertion order, under new image ids; images copied where stored.
+        var (page, total) = await Store.ListFacesAsync(target, null, 0, 10);
+        Assert.Equal(3, total);
+        Assert.Equal(["Ann", "bob", "Ann"], page.Select(f => f.Subject));
+        for (var i = 0; i < faces.Length; i++)
+        {
+            var copy = await Store.GetFaceAsync(target, page[i].ImageId);
+            Assert.NotNull(copy);
+            Assert.DoesNotContain(page[i].ImageId, faces.Select(f => f.ImageId));
+            Assert.Equal(faces[i].Embedding, copy.Embedding);
+            Assert.Equal((faces[i].Shard, Calculator), (copy.Shard, copy.Calculator));
+            Assert.Equal(copiedSubjects.Single(s => s.Name == page[i].Subject).SubjectId, copy.SubjectId);
+            var image = await Store.GetImageAsync(target, page[i].ImageId);
+            Assert.Equal(i == 1 ? null : faces[i].ImageId.ToByteArray(), image);
+        }
+
+        Assert.Equal(new Dictionary<int, int> { [0] = 1, [1] = 2 }, await Store.CountFacesByShardAsync(target));
+
+        // The copy is independent: deleting it leaves the source whole.
+        Assert.Equal(3, await Store.DeleteCollectionAsync(target));
+        Assert.Equal(3, (await Store.ListFacesAsync(source, null, 0, 10)).Total);
+        Assert.NotNull(await Store.GetImageAsync(source, faces[0].ImageId));
+        Assert.Equal(0, await Store.CopyCollectionAsync(Guid.NewGuid(), Guid.NewGuid()));
+    }
+
+    [StoreFact]
     public async Task GetFace_AfterAdd_RoundTripsVectorBitExactly()
     {
         var collection = Guid.NewGuid();

@@ -69,6 +69,14 @@ public interface IFaceStore
     /// </summary>
     Task AddFacesAsync(Guid collectionId, IReadOnlyList<FaceRecord> faces, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Copies every subject, example and stored image of <paramref name="sourceId"/> into the empty collection
+    /// <paramref name="targetId"/> under new ids, in one transaction and inside the database (no vectors travel);
+    /// names, shards, vectors and calculators are kept, insertion order too. Returns the number of examples copied.
+    /// For cloning a service (spec §2.5).
+    /// </summary>
+    Task<int> CopyCollectionAsync(Guid sourceId, Guid targetId, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes examples (and their images) by id; unknown ids and repeats are skipped. Returns what was deleted, in request order. Subjects stay.</summary>
     Task<IReadOnlyList<FaceRecord>> DeleteFacesAsync(Guid collectionId, IReadOnlyCollection<Guid> imageIds, CancellationToken cancellationToken = default);
 

@@ -222,6 +222,47 @@ internal sealed partial class PostgresFaceStore(
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<int> CopyCollectionAsync(Guid sourceId, Guid targetId, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfEqual(sourceId, targetId);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+
+        // One snapshot for all statements, so a write to the source during the copy is either wholly in or wholly out.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new("CREATE TEMP TABLE cf_copy_subject ON COMMIT DROP AS SELECT subject_id AS old_id, gen_random_uuid() AS new_id FROM cf_subject WHERE collection_id = $1"),
+                new("""
+                    INSERT INTO cf_subject (subject_id, collection_id, name)
+                    SELECT m.new_id, $2, s.name FROM cf_subject s JOIN cf_copy_subject m ON m.old_id = s.subject_id WHERE s.collection_id = $1 ORDER BY s.seq
+                    """),
+                new("CREATE TEMP TABLE cf_copy_face ON COMMIT DROP AS SELECT image_id AS old_id, gen_random_uuid() AS new_id FROM cf_face WHERE collection_id = $1"),
+                new("""
+                    INSERT INTO cf_face (image_id, collection_id, subject_id, shard, embedding, calculator)
+                    SELECT fm.new_id, $2, sm.new_id, f.shard, f.embedding, f.calculator
+                    FROM cf_face f JOIN cf_copy_face fm ON fm.old_id = f.image_id JOIN cf_copy_subject sm ON sm.old_id = f.subject_id
+                    WHERE f.collection_id = $1 ORDER BY f.seq
+                    """),
+                new("INSERT INTO cf_image (image_id, content) SELECT fm.new_id, i.content FROM cf_image i JOIN cf_copy_face fm ON fm.old_id = i.image_id"),
+            },
+        };
+        foreach (var command in batch.BatchCommands)
+        {
+            command.Parameters.Add(Uuid(sourceId));
+            if (command.CommandText.Contains("$2", StringComparison.Ordinal))
+            {
+                command.Parameters.Add(Uuid(targetId));
+            }
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        var copied = batch.BatchCommands[3].RecordsAffected;
+        await transaction.CommitAsync(cancellationToken);
+        return copied;
+    }
+
     public async Task AddFacesAsync(Guid collectionId, IReadOnlyList<FaceRecord> faces, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(faces);

@@ -479,6 +479,36 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
         Log.ShardLoaded(_logger, collectionId, shard, rows, elapsedMs);
     }
 
+    public Task<int> CopyCollectionAsync(Guid sourceId, Guid targetId, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfEqual(sourceId, targetId);
+
+        // The write lock and BEGIN IMMEDIATE make this one consistent snapshot. New ids are random 16-byte BLOBs, which
+        // read back as Guids like any other id here. The temporary tables are dropped before commit (pooled connections).
+        return WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using var command = Command(connection, transaction, """
+                    CREATE TEMP TABLE cf_copy_subject AS SELECT subject_id AS old_id, randomblob(16) AS new_id FROM cf_subject WHERE collection_id = $src;
+                    INSERT INTO cf_subject (subject_id, collection_id, name)
+                        SELECT m.new_id, $dst, s.name FROM cf_subject s JOIN cf_copy_subject m ON m.old_id = s.subject_id ORDER BY s.seq;
+                    CREATE TEMP TABLE cf_copy_face AS SELECT image_id AS old_id, randomblob(16) AS new_id FROM cf_face WHERE collection_id = $src;
+                    INSERT INTO cf_face (image_id, collection_id, subject_id, shard, embedding, calculator)
+                        SELECT fm.new_id, $dst, sm.new_id, f.shard, f.embedding, f.calculator
+                        FROM cf_face f JOIN cf_copy_face fm ON fm.old_id = f.image_id JOIN cf_copy_subject sm ON sm.old_id = f.subject_id
+                        WHERE f.collection_id = $src ORDER BY f.seq;
+                    INSERT INTO cf_image (image_id, content) SELECT fm.new_id, i.content FROM cf_image i JOIN cf_copy_face fm ON fm.old_id = i.image_id;
+                    SELECT count(*) FROM cf_copy_face;
+                    DROP TABLE cf_copy_face;
+                    DROP TABLE cf_copy_subject;
+                    """);
+                AddId(command, "$src", sourceId);
+                AddId(command, "$dst", targetId);
+                return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            },
+            cancellationToken);
+    }
+
     public void Dispose() => _writeLock.Dispose();
 
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
