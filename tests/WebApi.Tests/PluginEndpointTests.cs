@@ -188,4 +188,20 @@ public sealed class PluginEndpointTests(ApiFactory factory)
             "/api/v1/recognition/faces?subject=quality-gate&min_face_size=5000", File(SharedData.SampleBytes("009_C.jpg")), ApiFactory.RecognitionKey));
         await AssertErrorAsync(response, System.Net.HttpStatusCode.BadRequest, 28);
     }
+
+    [Fact]
+    public async Task CoreStatus_PluginModelsMissing_NodeStartsAndListsThemUnavailable()
+    {
+        // The files deploy/fetch-models.sh cannot produce: the converted AIZOO mask net and face-api age/gender and 68-point nets.
+        using var node = new PartialModelsApiFactory("mask_aizoo_260.onnx", "age_gender_faceapi.onnx", "landmark68_faceapi.onnx");
+        using var client = node.CreateClient();
+
+        using var status = await client.GetAsync("/core/status");
+        var plugins = (await ReadJsonAsync(status)).GetProperty("available_plugins").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(["landmarks", "calculator", "pose", "liveness", "expression", "quality"], plugins);
+
+        using var detect = await client.SendAsync(Post(DetectUrl + "?face_plugins=mask,gender,pose", File(SharedData.SampleBytes("009_C.jpg")), ApiFactory.DetectionKey));
+        var face = Assert.Single((await ReadJsonAsync(detect)).GetProperty("result").EnumerateArray());
+        AssertKeys(face, "box", "pose");
+    }
 }
