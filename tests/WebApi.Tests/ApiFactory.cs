@@ -213,7 +213,7 @@ public sealed class ApiTestGroup : ICollectionFixture<ApiFactory>, ICollectionFi
 /// The node on a models folder that lacks some plugin models (symbolic links to the shared files, minus <paramref name="missing"/>):
 /// what a user has after <c>deploy/fetch-models.sh</c>, which cannot produce the converted face-api and AIZOO files.
 /// </summary>
-public sealed class PartialModelsApiFactory(params string[] missing) : ApiFactory
+public sealed class PartialModelsApiFactory(string[] missing, IReadOnlyDictionary<string, string>? settings = null) : ApiFactory
 {
     private readonly string _models = CreateModels(missing);
 
@@ -221,6 +221,10 @@ public sealed class PartialModelsApiFactory(params string[] missing) : ApiFactor
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.UseSetting("Models:Path", _models);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     protected override void Dispose(bool disposing)
