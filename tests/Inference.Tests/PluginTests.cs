@@ -338,7 +338,7 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
         return new DecodedImage(w, h, bgr, image.OriginalWidth, image.OriginalHeight);
     }
 
-    private static DecodedImage Flip(DecodedImage image)
+    internal static DecodedImage Flip(DecodedImage image)
     {
         var bgr = new byte[image.Width * image.Height * 3];
         for (var y = 0; y < image.Height; y++)

@@ -9,6 +9,23 @@ public sealed class StartupTests : IDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("compreface-models-").FullName;
 
     [Fact]
+    public void FetchModelsScript_EveryCatalogModel_NamedWithItsChecksum()
+    {
+        // The script either fetches a model or, for the converted ones it cannot produce, prints where to get it: either way it must
+        // know every file the service may load, with the checksum the service verifies.
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CompreFace.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        Assert.NotNull(directory);
+        var script = File.ReadAllText(Path.Combine(directory.FullName, "deploy", "fetch-models.sh"));
+        Assert.All(ModelCatalog.All, m => Assert.Contains(m.FileName, script, StringComparison.Ordinal));
+        Assert.All(ModelCatalog.All, m => Assert.Contains(m.Sha256, script, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Startup_CorruptModel_FailsNamingFileAndChecksum()
     {
         File.WriteAllBytes(Path.Combine(_directory, ModelCatalog.YuNet640.FileName), [1, 2, 3, 4]);

@@ -208,3 +208,45 @@ public sealed class ApiTestGroup : ICollectionFixture<ApiFactory>, ICollectionFi
 {
     public const string Name = "Api";
 }
+
+/// <summary>
+/// The node on a models folder that lacks some plugin models (symbolic links to the shared files, minus <paramref name="missing"/>):
+/// what a user has after <c>deploy/fetch-models.sh</c>, which cannot produce the converted face-api and AIZOO files.
+/// </summary>
+public sealed class PartialModelsApiFactory(string[] missing, IReadOnlyDictionary<string, string>? settings = null) : ApiFactory
+{
+    private readonly string _models = CreateModels(missing);
+
+    protected override void ConfigureStore(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseSetting("Models:Path", _models);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && Directory.Exists(_models))
+        {
+            Directory.Delete(_models, recursive: true);
+        }
+    }
+
+    private static string CreateModels(string[] missing)
+    {
+        var directory = Directory.CreateTempSubdirectory("cf-partial-models").FullName;
+        foreach (var file in Directory.EnumerateFiles(SharedData.Models, "*.onnx"))
+        {
+            if (!missing.Contains(Path.GetFileName(file)))
+            {
+                File.CreateSymbolicLink(Path.Combine(directory, Path.GetFileName(file)), file);
+            }
+        }
+
+        return directory;
+    }
+}

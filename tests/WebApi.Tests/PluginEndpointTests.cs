@@ -188,4 +188,48 @@ public sealed class PluginEndpointTests(ApiFactory factory)
             "/api/v1/recognition/faces?subject=quality-gate&min_face_size=5000", File(SharedData.SampleBytes("009_C.jpg")), ApiFactory.RecognitionKey));
         await AssertErrorAsync(response, System.Net.HttpStatusCode.BadRequest, 28);
     }
+
+    [Fact]
+    public async Task CoreStatus_PluginModelsMissing_NodeStartsAndListsThemUnavailable()
+    {
+        // The files deploy/fetch-models.sh cannot produce: the converted AIZOO mask net and face-api age/gender and 68-point nets.
+        using var node = new PartialModelsApiFactory(["mask_aizoo_260.onnx", "age_gender_faceapi.onnx", "landmark68_faceapi.onnx"]);
+        using var client = node.CreateClient();
+
+        using var status = await client.GetAsync("/core/status");
+        var plugins = (await ReadJsonAsync(status)).GetProperty("available_plugins").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(["landmarks", "calculator", "pose", "liveness", "expression", "quality"], plugins);
+
+        using var detect = await client.SendAsync(Post(DetectUrl + "?face_plugins=mask,gender,pose", File(SharedData.SampleBytes("009_C.jpg")), ApiFactory.DetectionKey));
+        var face = Assert.Single((await ReadJsonAsync(detect)).GetProperty("result").EnumerateArray());
+        AssertKeys(face, "box", "pose");
+    }
+
+    [Fact]
+    public async Task Detect_PoseEstimatorLandmarks_WithoutHopeNetAgreesWithItOnTurnedFaces()
+    {
+        var hopenet = await DetectAsync("012_4.jpg", "?face_plugins=pose");
+        using var node = new PartialModelsApiFactory(["headpose_hopenet_faceplugin.onnx"], new Dictionary<string, string> { ["Plugins:PoseEstimator"] = "landmarks" });
+        using var client = node.CreateClient();
+
+        using var response = await client.SendAsync(Post(DetectUrl + "?face_plugins=pose&status=true", File(SharedData.SampleBytes("012_4.jpg")), ApiFactory.DetectionKey));
+        var body = await ReadJsonAsync(response);
+        Assert.Equal("compreface.PoseEstimator@landmark68_solve", body.GetProperty("plugins_versions").GetProperty("pose").GetString());
+        var solved = body.GetProperty("result").EnumerateArray().ToArray();
+        var reference = hopenet.GetProperty("result").EnumerateArray().ToArray();
+        Assert.Equal(reference.Length, solved.Length);
+        var turned = 0;
+        for (var i = 0; i < solved.Length; i++)
+        {
+            AssertKeys(solved[i].GetProperty("pose"), "pitch", "roll", "yaw");
+            var expected = reference[i].GetProperty("pose").GetProperty("yaw").GetDouble();
+            if (Math.Abs(expected) >= 20)
+            {
+                turned++;
+                Assert.Equal(Math.Sign(expected), Math.Sign(solved[i].GetProperty("pose").GetProperty("yaw").GetDouble()));
+            }
+        }
+
+        Assert.True(turned >= 3, $"{turned} turned faces");
+    }
 }

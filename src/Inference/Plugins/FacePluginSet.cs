@@ -47,7 +47,7 @@ public sealed partial class FacePluginSet : IDisposable
         }
 
         TryAdd(["age", "gender"], () => new AgeGenderPlugin(runtime, enabled.Contains("age"), enabled.Contains("gender")));
-        TryAdd(["pose"], () => new HeadPosePlugin(runtime));
+        TryAdd(["pose"], () => options.Value.PoseEstimator == "landmarks" ? new LandmarkPosePlugin(runtime) : new HeadPosePlugin(runtime));
         TryAdd(["mask"], () => new MaskPlugin(runtime));
         TryAdd(["landmarks68"], () => new Landmarks68Plugin(runtime));
         TryAdd(["liveness"], () => new LivenessPlugin(runtime));

@@ -116,4 +116,12 @@ public sealed class PluginOptions
     /// always there (detector and embedder).
     /// </summary>
     public IList<string>? Enabled { get; init; }
+
+    /// <summary>
+    /// Which estimator answers <c>pose</c>: <c>hopenet</c> (default; the HopeNet model, needs its file) or <c>landmarks</c> (a solve from
+    /// the detector's five points, no model). Measured against each other in docs/decisions/0015-pose-estimators-and-mask-check.md.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Required]
+    [System.ComponentModel.DataAnnotations.RegularExpression("^(hopenet|landmarks)$")]
+    public string PoseEstimator { get; set; } = "hopenet";
 }
