@@ -4,6 +4,7 @@ using CompreFace.WebApi.Endpoints;
 using CompreFace.WebApi.Errors;
 using CompreFace.WebApi.Faces;
 using CompreFace.WebApi.Http;
+using CompreFace.WebApi.WebUi;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -48,7 +49,8 @@ public static class ApiExtensions
 
     /// <summary>
     /// The request pipeline, outermost first: CORS (spec §0), the error model, CompreFace's request normalisation,
-    /// the API key filter (before routing, like Java's servlet filter), routing, 404 mapping, then the endpoints.
+    /// the web UI's static files, the API key filter (before routing, like Java's servlet filter), routing, 404 mapping,
+    /// then the endpoints.
     /// </summary>
     public static WebApplication UseCompreFaceApi(this WebApplication app)
     {
@@ -62,6 +64,9 @@ public static class ApiExtensions
             // Only reached if ApiExceptionHandler declines, which it does not; kept because the middleware needs one.
             ExceptionHandler = context => ApiExceptionHandler.WriteAsync(context, ApiErrors.Generic(), context.RequestAborted),
         });
+
+        // The web UI's files at / (decision 0013); any other path, every API path included, falls through.
+        app.UseCompreFaceWebUi();
         app.UseMiddleware<RequestNormalizationMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseRouting();
