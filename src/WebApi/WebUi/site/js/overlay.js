@@ -32,7 +32,9 @@ export function drawFaces(overlay, width, height, faces) {
     // Above the box when there is room, else below; anchored on the side that keeps it inside the picture.
     const scale = (overlay.clientHeight || height) / height;
     const labelHeight = 18 + 15 * details.length;
-    const placement = (y0 * scale < labelHeight ? '.below' : '') + ((x0 + x1) / 2 > width / 2 ? '.right' : '');
+    const above = y0 * scale;
+    const below = (height - y1) * scale;
+    const placement = (above < labelHeight && below > above ? '.below' : '') + ((x0 + x1) / 2 > width / 2 ? '.right' : '');
     const label = h('div.face-label' + placement, { dataset: { testid: 'face-label' } },
       h('span.name', face.name ?? ''), details.map(line => h('span.details', line)));
     label.title = [face.name, ...details].join('\n');

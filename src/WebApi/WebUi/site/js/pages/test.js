@@ -122,7 +122,7 @@ function verifyTest(body, key) {
   };
 
   body.replaceChildren(h('div.test-grid',
-    h('div.card', h('div.pair', side('source'), side('target')), status,
+    h('div.card', h('div.pair.stacked', side('source'), side('target')), status,
       h('p.muted', 'Similarity of 0.5 or more means the same person.')),
     h('div.card', h('h2', { style: { marginTop: 0 } }, 'Response'), json)));
 }

@@ -27,8 +27,8 @@ export async function webcamPage(view) {
   onLeave(stop);
 
   const loop = async () => {
-    let frames = 0;
-    const started = performance.now();
+    // Answer times of the last few frames: the rate shown is over them, not since the start.
+    const answered = [];
     while (running) {
       const begin = performance.now();
       if (video.videoWidth) {
@@ -42,8 +42,10 @@ export async function webcamPage(view) {
           const answer = await face(key.value.trim(), 'POST', '/recognition/recognize?det_prob_threshold=0.8', form);
           if (!running) break;
           drawFaces(s.overlay, canvas.width, canvas.height, answer.result.map(f => recognitionLabel(f, 0.5)));
-          frames++;
-          status.replaceChildren(h('span.muted', `${answer.result.length} face(s) · ${(frames * 1000 / (performance.now() - started)).toFixed(1)} frames/s`));
+          answered.push(performance.now());
+          if (answered.length > 10) answered.shift();
+          const rate = answered.length > 1 ? (answered.length - 1) * 1000 / (answered.at(-1) - answered[0]) : 0;
+          status.replaceChildren(h('span.muted', `${answer.result.length} face(s)` + (rate ? ` · ${rate.toFixed(1)} frames/s` : '')));
         } catch (error) {
           if (error.code === 28) {
             // No face in this frame: clear the boxes and keep going.
