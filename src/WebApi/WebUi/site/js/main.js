@@ -93,7 +93,7 @@ async function render() {
   renderNav(path);
   view.replaceChildren(h('p.muted', h('span.spinner'), ' Loading…'));
   try {
-    await route.page(view, path.match(route.pattern).slice(1).map(decodeURIComponent));
+    await route.page(view, path.match(route.pattern).slice(1).map(v => (v === undefined ? undefined : decodeURIComponent(v))));
   } catch (error) {
     view.replaceChildren(errorBox(error));
   }

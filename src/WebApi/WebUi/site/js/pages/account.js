@@ -99,10 +99,10 @@ export async function usersPage(view) {
       reload();
     }) }, 'Delete') : null;
     return h('tr', h('td', `${user.firstName} ${user.lastName}`, own ? h('span.muted', ' (you)') : null),
-      h('td.hide-narrow', user.email), h('td', select), h('td.actions', del));
+      h('td', user.email), h('td', select), h('td.actions', del));
   });
   view.replaceChildren(h('h1', 'Users'),
     h('p.muted', 'Global roles: the owner and administrators see and manage every application and user; users see only the applications they are invited to. New people join by signing up.'),
-    h('div.card', users.length ? h('div.table-wrap', h('table', h('thead', h('tr', h('th', 'Name'), h('th.hide-narrow', 'Email'), h('th', 'Global role'), h('th', ''))), h('tbody', rows)))
+    h('div.card', users.length ? h('div.table-wrap', h('table', h('thead', h('tr', h('th', 'Name'), h('th', 'Email'), h('th', 'Global role'), h('th', ''))), h('tbody', rows)))
       : empty('No users', 'People appear here once they sign up.')));
 }

@@ -171,12 +171,12 @@ async function membersTab(body, app, canManage) {
       if (own) navigate('/apps'); else reload();
     }) }, own ? 'Leave' : 'Remove') : null;
     return h('tr', h('td', `${member.firstName} ${member.lastName}`, own ? h('span.muted', ' (you)') : null),
-      h('td.hide-narrow', member.email), h('td', select), h('td.actions', remove));
+      h('td', member.email), h('td', select), h('td.actions', remove));
   });
 
   body.replaceChildren(
     canManage ? h('div.card', h('h2', { style: { marginTop: 0 } }, 'Invite a member'),
       h('p.muted', 'Owners manage everything; administrators manage services; users can only view and use keys.'), form, error) : null,
     h('div.card', members.length === 0 ? empty('No members', 'Invite someone who has signed up.')
-      : h('div.table-wrap', h('table', h('thead', h('tr', h('th', 'Name'), h('th.hide-narrow', 'Email'), h('th', 'Role'), h('th', ''))), h('tbody', rows)))));
+      : h('div.table-wrap', h('table', h('thead', h('tr', h('th', 'Name'), h('th', 'Email'), h('th', 'Role'), h('th', ''))), h('tbody', rows)))));
 }

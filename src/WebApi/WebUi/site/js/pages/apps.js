@@ -25,11 +25,11 @@ export async function appsPage(view) {
       canCreate ? 'An application groups face services (recognition, detection, verification) and the people who manage them. Create your first one above.'
         : 'Ask an administrator to create an application or to invite you to one.')
     : h('div.table-wrap', h('table',
-      h('thead', h('tr', h('th', 'Name'), h('th', 'Your role'), h('th.hide-narrow', 'Owner'))),
+      h('thead', h('tr', h('th', 'Name'), h('th', 'Your role'), h('th', 'Owner'))),
       h('tbody', apps.map(app => h('tr',
         h('td', h('a', { href: `#/apps/${app.id}` }, app.name)),
         h('td', app.role ? h('span.badge', app.role) : h('span.muted', 'none (global access)')),
-        h('td.hide-narrow', app.owner ? `${app.owner.firstName} ${app.owner.lastName}` : ''))))));
+        h('td', app.owner ? `${app.owner.firstName} ${app.owner.lastName}` : ''))))));
 
   view.replaceChildren(
     h('h1', 'Applications'),
