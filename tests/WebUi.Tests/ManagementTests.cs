@@ -81,7 +81,7 @@ public sealed class ManagementTests(WebUiNode node)
     }
 
     [BrowserFact]
-    public async Task UsersPage_OwnerSeesEveryoneAndPlainUsersSeeNoLink()
+    public async Task UsersPage_Owner_ListsEveryoneAndManagesOthersButPlainUsersSeeNoLink()
     {
         var page = await OwnerPageAsync();
         var userEmail = await RegisterUserAsync();
@@ -103,6 +103,20 @@ public sealed class ManagementTests(WebUiNode node)
         Assert.Equal(0, await user.Locator("nav >> text=Users").CountAsync());
         Assert.Equal(0, await user.Locator("input[name=appName]").CountAsync());
         await user.Locator(".empty", new() { HasText = "Ask an administrator" }).WaitForAsync();
+
+        // Role change and deletion (other users): done, or a plain sentence where the node lacks those endpoints
+        // (PUT /user/global/role, DELETE /user/{id}); never a raw HTTP error.
+        var candidate = await RegisterUserAsync();
+        var leaver = await RegisterUserAsync();
+        await page.ReloadAsync();
+        AnswerDialogs(page);
+        await page.Locator($"select[aria-label='Global role of {candidate}']").SelectOptionAsync("ADMINISTRATOR");
+        await page.Locator(".toast", new() { HasText = $"{candidate} is now ADMINISTRATOR" })
+            .Or(page.Locator(".toast", new() { HasText = "Changing global roles is not available on this server yet." })).First.WaitForAsync();
+        await page.ReloadAsync();
+        await page.Locator("tr", new() { HasText = leaver }).Locator("button", new() { HasText = "Delete" }).ClickAsync();
+        await page.Locator(".toast", new() { HasText = "User deleted" })
+            .Or(page.Locator(".toast", new() { HasText = "Deleting users is not available on this server yet." })).First.WaitForAsync();
     }
 
     [BrowserFact]

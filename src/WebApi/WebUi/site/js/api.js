@@ -102,8 +102,11 @@ async function refreshSession() {
   }
 }
 
-/** An admin call; a 401 tries the refresh cookie once, as CompreFace's UI does, then logs out. */
-export async function admin(method, path, json) {
+/**
+ * An admin call; a 401 tries the refresh cookie once, as CompreFace's UI does, then logs out (unless `quiet`: the
+ * session probe, whose caller decides where to go).
+ */
+export async function admin(method, path, json, { quiet = false } = {}) {
   const init = { method, headers: {} };
   if (json !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -114,7 +117,7 @@ export async function admin(method, path, json) {
   } catch (error) {
     if (error.status !== 401) throw error;
     if (await refreshSession()) return (await send('/admin' + path, init, ADMIN_HINTS)).body;
-    onLoggedOut();
+    if (!quiet) onLoggedOut();
     throw new ApiError(401, null, 'Your session has ended. Log in again.', error.raw);
   }
 }

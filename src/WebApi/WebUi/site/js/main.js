@@ -39,7 +39,7 @@ export function navigate(path) {
 async function loadSession() {
   if (session.user) return session.user;
   try {
-    const me = await admin('GET', '/user/me');
+    const me = await admin('GET', '/user/me', undefined, { quiet: true });
     // The global role is not in /user/me; the roles this user may grant say whether they administer users.
     const assignable = await admin('GET', '/user/global/assign-roles').catch(() => []);
     session.user = { ...me, isAdmin: assignable.length > 0, isOwner: assignable.includes('OWNER') };

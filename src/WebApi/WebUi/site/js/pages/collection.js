@@ -40,8 +40,8 @@ export async function collectionPage(view, appId, serviceId) {
 
   if (!selected) {
     detail.append(subjects.length
-      ? empty('Choose a subject', 'Pick a name on the left to see and add their photos.')
-      : empty('This collection is empty', 'Add a subject (a person) on the left, then upload one or more photos with exactly one face each. Then open "Test recognition".'));
+      ? empty('Choose a subject', 'Pick a name in the list of subjects to see and add their photos.')
+      : empty('This collection is empty', 'Add a subject (a person) by name, then upload one or more photos with exactly one face each. Then open "Test recognition".'));
     return;
   }
   await subjectDetail(detail, key, selected, () => navigate(here(selected)), () => navigate(here(null)));
