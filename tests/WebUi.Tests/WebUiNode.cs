@@ -59,6 +59,9 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
             [
                 // Root in a container: Chromium's sandbox needs user namespaces it does not get here.
                 "--no-sandbox",
+
+                // Containers often give /dev/shm only 64 MB, where Chromium's renderers crash; use /tmp instead.
+                "--disable-dev-shm-usage",
                 "--use-fake-device-for-media-stream",
                 "--use-fake-ui-for-media-stream",
                 "--use-file-for-fake-video-capture=" + Pictures.WebcamVideo,
