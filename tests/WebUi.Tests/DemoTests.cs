@@ -34,6 +34,7 @@ public sealed class DemoTests(WebUiNode node)
         await ScreenshotAsync(visitor, "10-demo-tutorial");
         Assert.StartsWith(TestPictures.PersonB, await label.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(1, await label.CountAsync());
+        AssertNoScriptErrors(visitor);
     }
 
     [BrowserFact]
@@ -103,5 +104,6 @@ public sealed class DemoTests(WebUiNode node)
         Assert.True(rate.Success, "The frame rate is shown.");
         Assert.InRange(double.Parse(rate.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0.1, 4.5);
         await page.ClickAsync("text=Stop");
+        AssertNoScriptErrors(page);
     }
 }

@@ -106,6 +106,8 @@ public sealed class JourneyTests(WebUiNode node)
                 }
             }
         }
+
+        AssertNoScriptErrors(page);
     }
 
     private static async Task AddPersonAsync(IPage page, string name, IReadOnlyList<string> photos)

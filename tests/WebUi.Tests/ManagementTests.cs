@@ -8,7 +8,7 @@ namespace CompreFace.WebUi.Tests;
 public sealed class ManagementTests(WebUiNode node)
 {
     [BrowserFact]
-    public async Task ServicesPage_NewKeyRenameDelete_UpdatesTheList()
+    public async Task ApplicationPage_ServiceAndApplicationActions_UpdateThePage()
     {
         var page = await OwnerPageAsync();
         var appId = await CreateAppAsync(page);
@@ -48,6 +48,20 @@ public sealed class ManagementTests(WebUiNode node)
         await renamed.Locator("button", new() { HasText = "Delete" }).ClickAsync();
         await page.Locator(".toast", new() { HasText = "Service deleted" }).WaitForAsync();
         await renamed.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        await page.Locator(".empty", new() { HasText = "No services yet" }).WaitForAsync();
+
+        // The application itself: rename, then delete (back to the list, where it is gone).
+        var appName = "Renamed " + Guid.NewGuid().ToString("N")[..8];
+        AnswerDialogs(page, appName);
+        await page.Locator("h1 + div button", new() { HasText = "Rename" }).ClickAsync();
+        await page.Locator("h1", new() { HasText = appName }).WaitForAsync();
+        AnswerDialogs(page);
+        await page.Locator("h1 + div button", new() { HasText = "Delete" }).ClickAsync();
+        await page.WaitForURLAsync("**/#/apps");
+        await page.Locator(".toast", new() { HasText = "Application deleted" }).WaitForAsync();
+        await page.Locator("h1", new() { HasText = "Applications" }).WaitForAsync();
+        Assert.Equal(0, await page.Locator("a", new() { HasText = appName }).CountAsync());
+        AssertNoScriptErrors(page);
     }
 
     [BrowserFact]
@@ -78,6 +92,7 @@ public sealed class ManagementTests(WebUiNode node)
         // The owner's own role is fixed.
         Assert.True(await page.Locator($"select[aria-label='Role of {OwnerEmail}']").IsDisabledAsync());
         await ScreenshotAsync(page, "13-members");
+        AssertNoScriptErrors(page);
     }
 
     [BrowserFact]
@@ -117,6 +132,8 @@ public sealed class ManagementTests(WebUiNode node)
         await page.Locator("tr", new() { HasText = leaver }).Locator("button", new() { HasText = "Delete" }).ClickAsync();
         await page.Locator(".toast", new() { HasText = "User deleted" })
             .Or(page.Locator(".toast", new() { HasText = "Deleting users is not available on this server yet." })).First.WaitForAsync();
+        AssertNoScriptErrors(page);
+        AssertNoScriptErrors(user);
     }
 
     [BrowserFact]
@@ -139,6 +156,7 @@ public sealed class ManagementTests(WebUiNode node)
         await page.ReloadAsync();
         await page.Locator("input[name=firstName]").WaitForAsync();
         Assert.Equal("Renata", await page.InputValueAsync("input[name=firstName]"));
+        AssertNoScriptErrors(page);
     }
 
     private const string UserPassword = "user-password-1";

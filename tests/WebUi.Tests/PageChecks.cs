@@ -18,6 +18,31 @@ internal static class PageChecks
         return directory;
     });
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, List<string>> ScriptErrors = [];
+
+    /// <summary>Records the page's uncaught script errors (API errors the page handles are not script errors).</summary>
+    public static void TrackScriptErrors(IPage page)
+    {
+        var errors = ScriptErrors.GetOrCreateValue(page);
+        page.PageError += (_, error) =>
+        {
+            lock (errors)
+            {
+                errors.Add(error);
+            }
+        };
+    }
+
+    /// <summary>Fails when a script of the page threw and nothing caught it.</summary>
+    public static void AssertNoScriptErrors(IPage page)
+    {
+        var errors = ScriptErrors.GetOrCreateValue(page);
+        lock (errors)
+        {
+            Assert.True(errors.Count == 0, "Uncaught script errors: " + string.Join(" | ", errors));
+        }
+    }
+
     /// <summary>Saves a full-page PNG named <paramref name="name"/> in the screenshot folder.</summary>
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory.Value, name + ".png"), FullPage = true });

@@ -37,6 +37,7 @@ public sealed class TestPageTests(WebUiNode node)
         var json = await page.Locator("[data-testid=json]").InnerTextAsync();
         Assert.Contains("\"landmarks\"", json, StringComparison.Ordinal);
         Assert.Contains("\"x_min\"", json, StringComparison.Ordinal);
+        AssertNoScriptErrors(page);
     }
 
     [BrowserFact]
@@ -65,6 +66,7 @@ public sealed class TestPageTests(WebUiNode node)
         Assert.InRange(Assert.Single(targets, f => f.Label.StartsWith("same person", StringComparison.Ordinal)).CenterX, 0, split);
         Assert.InRange(Assert.Single(targets, f => f.Label.StartsWith("different person", StringComparison.Ordinal)).CenterX, split, 1);
         Assert.Contains("\"face_matches\"", await page.Locator("[data-testid=json]").InnerTextAsync(), StringComparison.Ordinal);
+        AssertNoScriptErrors(page);
     }
 
     [BrowserFact]
@@ -83,5 +85,6 @@ public sealed class TestPageTests(WebUiNode node)
         Assert.Contains("No face was found in this picture", await alert.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("code 28", await alert.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("\"code\": 28", await page.Locator("[data-testid=json]").InnerTextAsync(), StringComparison.Ordinal);
+        AssertNoScriptErrors(page);
     }
 }

@@ -79,7 +79,9 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
             Permissions = ["camera"],
         });
         context.SetDefaultTimeout(60_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        PageChecks.TrackScriptErrors(page);
+        return page;
     }
 
     public void Dispose() => _factory.Dispose();
