@@ -78,7 +78,11 @@ async function render() {
   }
   const raw = location.hash.replace(/^#/, '') || '/apps';
   const path = raw.split('?')[0];
-  const view = document.getElementById('view');
+  const main = document.getElementById('view');
+  // Each render fills its own container: a slow page that finishes after the user moved on writes into a detached
+  // element instead of over the newer page.
+  const view = h('div');
+  main.replaceChildren(view);
   const route = routes.find(r => r.pattern.test(path));
   if (!route) {
     renderNav(path);
@@ -86,6 +90,7 @@ async function render() {
     return;
   }
   const user = await loadSession();
+  if (!view.isConnected) return;
   if (!route.open && !user) {
     navigate('/login');
     return;
@@ -97,7 +102,7 @@ async function render() {
   } catch (error) {
     view.replaceChildren(errorBox(error));
   }
-  view.focus({ preventScroll: true });
+  if (view.isConnected) main.focus({ preventScroll: true });
 }
 
 setLoggedOutHandler(() => {
