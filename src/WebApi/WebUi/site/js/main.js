@@ -102,7 +102,8 @@ async function render() {
   } catch (error) {
     view.replaceChildren(errorBox(error));
   }
-  if (view.isConnected) main.focus({ preventScroll: true });
+  // Move focus into the new page (for keyboard and screen-reader users) unless the page focused a field itself.
+  if (view.isConnected && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
 }
 
 setLoggedOutHandler(() => {
