@@ -137,6 +137,36 @@ public sealed class ManagementTests(WebUiNode node)
     }
 
     [BrowserFact]
+    public async Task ApplicationPage_AppUser_SeesServicesAndKeysButNoManagement()
+    {
+        var owner = await OwnerPageAsync();
+        var appId = await CreateAppAsync(owner);
+        var service = await (await owner.Context.APIRequest.PostAsync($"/admin/app/{appId}/model", new() { DataObject = new { name = "Shared", type = "RECOGNITION" } })).JsonAsync();
+        var memberEmail = await RegisterUserAsync();
+        var invite = await owner.Context.APIRequest.PostAsync($"/admin/app/{appId}/invite", new() { DataObject = new { userEmail = memberEmail, role = "USER" } });
+        Assert.Equal(201, invite.Status);
+
+        var page = await node.NewPageAsync();
+        await LogInAsync(page, memberEmail, UserPassword);
+        await page.GotoAsync($"/#/apps/{appId}");
+        var row = page.Locator("tr[data-service='Shared']");
+        await row.WaitForAsync();
+
+        // Read-only: the key can be copied and the service tested; nothing can be created, renamed or deleted.
+        Assert.Equal(service!.Value.GetProperty("apiKey").GetString(), await row.Locator(".key").InnerTextAsync());
+        Assert.Equal(1, await row.Locator("button", new() { HasText = "Copy key" }).CountAsync());
+        Assert.Equal(0, await row.Locator("button", new() { HasText = "Delete" }).CountAsync());
+        Assert.Equal(0, await page.Locator("input[name=serviceName]").CountAsync());
+        Assert.Equal(0, await page.Locator("h1 + div button").CountAsync());
+        await page.ClickAsync("text=Members");
+        await page.Locator($"select[aria-label='Role of {memberEmail}']").WaitForAsync();
+        Assert.Equal(0, await page.Locator("input[name=inviteEmail]").CountAsync());
+        Assert.True(await page.Locator($"select[aria-label='Role of {OwnerEmail}']").IsDisabledAsync());
+        await ScreenshotAsync(page, "16-app-user-view");
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
     public async Task AccountPage_RenameAndWrongPassword_SaveOrExplain()
     {
         var userEmail = await RegisterUserAsync();

@@ -43,9 +43,26 @@ internal static class PageChecks
         }
     }
 
-    /// <summary>Saves a full-page PNG named <paramref name="name"/> in the screenshot folder.</summary>
-    public static async Task ScreenshotAsync(IPage page, string name) =>
+    /// <summary>
+    /// Saves a full-page PNG named <paramref name="name"/> in the screenshot folder, after checking that the page shows no
+    /// stray "null" or "undefined" (a missing value rendered as text); the JSON panel is left out, as its nulls are data.
+    /// </summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var stray = await page.EvaluateAsync<string[]>("""
+            () => {
+              const found = [];
+              const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+              for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const text = node.nodeValue.trim();
+                if (/^(null|undefined|NaN)$/.test(text) && !node.parentElement.closest('pre')) found.push(node.parentElement.outerHTML.slice(0, 120));
+              }
+              return found;
+            }
+            """);
+        Assert.True(stray.Length == 0, $"{name}: stray text in " + string.Join(" | ", stray));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory.Value, name + ".png"), FullPage = true });
+    }
 
     /// <summary>Fails when the page is wider than the window (a layout that breaks: content cut off or a sideways scroll).</summary>
     public static async Task AssertNoHorizontalOverflowAsync(IPage page, string what)

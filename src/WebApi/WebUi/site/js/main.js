@@ -1,7 +1,7 @@
 // Entry point: hash routes (#/apps, #/apps/<id>/services/<id>/test, ...) so the server serves only "/" and the assets
 // and no UI route can shadow /api, /admin or /core (docs/decisions/0013-web-ui.md).
 import { admin, setLoggedOutHandler, logout } from './api.js';
-import { h, errorBox } from './ui.js';
+import { h, errorBox, fill } from './ui.js';
 import { loginPage, signupPage } from './pages/auth.js';
 import { appsPage } from './pages/apps.js';
 import { appPage } from './pages/app.js';
@@ -59,7 +59,7 @@ function renderNav(path) {
   const nav = document.getElementById('nav');
   const link = (href, text) => h('a', { href: '#' + href, className: path.startsWith(href) ? 'active' : '' }, text);
   const user = session.user;
-  nav.replaceChildren(...[
+  fill(nav, ...[
     user ? link('/apps', 'Applications') : null,
     link('/demo/tutorial', 'Tutorial'),
     link('/demo/webcam', 'Webcam demo'),
@@ -82,11 +82,11 @@ async function render() {
   // Each render fills its own container: a slow page that finishes after the user moved on writes into a detached
   // element instead of over the newer page.
   const view = h('div');
-  main.replaceChildren(view);
+  fill(main, view);
   const route = routes.find(r => r.pattern.test(path));
   if (!route) {
     renderNav(path);
-    view.replaceChildren(h('div.card', h('h1', 'Page not found'), h('p', 'There is no page at this address. ', h('a', { href: '#/apps' }, 'Go to your applications'), '.')));
+    fill(view, h('div.card', h('h1', 'Page not found'), h('p', 'There is no page at this address. ', h('a', { href: '#/apps' }, 'Go to your applications'), '.')));
     return;
   }
   const user = await loadSession();
@@ -96,11 +96,11 @@ async function render() {
     return;
   }
   renderNav(path);
-  view.replaceChildren(h('p.muted', h('span.spinner'), ' Loading…'));
+  fill(view, h('p.muted', h('span.spinner'), ' Loading…'));
   try {
     await route.page(view, path.match(route.pattern).slice(1).map(v => (v === undefined ? undefined : decodeURIComponent(v))));
   } catch (error) {
-    view.replaceChildren(errorBox(error));
+    fill(view, errorBox(error));
   }
   // Move focus into the new page (for keyboard and screen-reader users) unless the page focused a field itself.
   if (view.isConnected && !main.contains(document.activeElement)) main.focus({ preventScroll: true });

@@ -21,6 +21,13 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/** Replaces an element's children, skipping null/false ones (DOM's replaceChildren would print them as "null"). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;

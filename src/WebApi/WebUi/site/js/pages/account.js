@@ -1,6 +1,6 @@
 // The signed-in user's account, and user management for the global owner and administrators.
 import { admin } from '../api.js';
-import { h, errorBox, busy, toast, confirmAction, empty } from '../ui.js';
+import { h, errorBox, busy, toast, confirmAction, empty, fill } from '../ui.js';
 import { navigate, session, signOut } from '../main.js';
 
 export async function accountPage(view) {
@@ -17,7 +17,7 @@ export async function accountPage(view) {
         await admin('PUT', '/user/update', { firstName: first.value.trim(), lastName: last.value.trim() });
         session.user = null;
         toast('Profile saved');
-      }, err => profileError.replaceChildren(errorBox(err)));
+      }, err => fill(profileError, errorBox(err)));
     },
   }, h('label', 'First name', first), h('label', 'Last name', last), profileError, save);
 
@@ -33,7 +33,7 @@ export async function accountPage(view) {
         await admin('PUT', '/user/me/password', { oldPassword: oldPassword.value, newPassword: newPassword.value });
         oldPassword.value = newPassword.value = '';
         toast('Password changed');
-      }, err => passwordError.replaceChildren(errorBox(err)));
+      }, err => fill(passwordError, errorBox(err)));
     },
   }, h('label', 'Current password', oldPassword), h('label', 'New password (at least 8 characters)', newPassword), passwordError, change);
 
@@ -47,7 +47,7 @@ export async function accountPage(view) {
     await signOut();
   }) }, 'Delete my account');
 
-  view.replaceChildren(h('h1', 'Account'), h('p.muted', me.email),
+  fill(view, h('h1', 'Account'), h('p.muted', me.email),
     h('div.pair', h('div.card', h('h2', { style: { marginTop: 0 } }, 'Profile'), profile),
       h('div.card', h('h2', { style: { marginTop: 0 } }, 'Password'), password)),
     session.user?.isOwner ? null : h('div.card', h('h2', { style: { marginTop: 0 } }, 'Delete account'), leave));
@@ -61,7 +61,7 @@ function unavailable(error, what) {
 
 export async function usersPage(view) {
   if (!session.user?.isAdmin) {
-    view.replaceChildren(h('div.card', h('h1', 'Users'), h('p', 'Only the global owner and administrators manage users.')));
+    fill(view, h('div.card', h('h1', 'Users'), h('p', 'Only the global owner and administrators manage users.')));
     return;
   }
   const [users, assignable] = await Promise.all([admin('GET', '/user/roles'), admin('GET', '/user/global/assign-roles')]);
@@ -101,7 +101,7 @@ export async function usersPage(view) {
     return h('tr', h('td', `${user.firstName} ${user.lastName}`, own ? h('span.muted', ' (you)') : null),
       h('td', user.email), h('td', select), h('td.actions', del));
   });
-  view.replaceChildren(h('h1', 'Users'),
+  fill(view, h('h1', 'Users'),
     h('p.muted', 'Global roles: the owner and administrators see and manage every application and user; users see only the applications they are invited to. New people join by signing up.'),
     h('div.card', users.length ? h('div.table-wrap', h('table', h('thead', h('tr', h('th', 'Name'), h('th', 'Email'), h('th', 'Global role'), h('th', ''))), h('tbody', rows)))
       : empty('No users', 'People appear here once they sign up.')));

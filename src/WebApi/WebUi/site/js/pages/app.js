@@ -1,6 +1,6 @@
 // One application: its services (create, rename, delete, clone, copy and regenerate key) and its members.
 import { admin } from '../api.js';
-import { h, errorBox, busy, empty, toast, copyText, confirmAction } from '../ui.js';
+import { h, errorBox, busy, empty, toast, copyText, confirmAction, fill } from '../ui.js';
 import { navigate, session } from '../main.js';
 
 const TYPES = [
@@ -16,7 +16,7 @@ export async function appPage(view, appId, tab) {
   const manageApp = globalAdmin || role === 'OWNER';
   const manageServices = manageApp || role === 'ADMINISTRATOR';
   const body = h('div');
-  view.replaceChildren(
+  fill(view,
     h('div.breadcrumbs', h('a', { href: '#/apps' }, 'Applications'), ' / ', app.name),
     h('div.row', h('h1.grow', app.name), manageApp ? appActions(app) : null),
     h('nav.tabs', { 'aria-label': 'Application' },
@@ -58,12 +58,12 @@ async function servicesTab(body, app, canManage) {
         await admin('POST', `/app/${app.id}/model`, { name: name.value.trim(), type: type.value });
         toast('Service created');
         navigate(`/apps/${app.id}/services`);
-      }, err => error.replaceChildren(errorBox(err)));
+      }, err => fill(error, errorBox(err)));
     },
   }, h('span.grow', name), type, create);
 
   const rows = services.map(service => serviceRow(app, service, canManage));
-  body.replaceChildren(
+  fill(body,
     canManage ? h('div.card', h('h2', { style: { marginTop: 0 } }, 'New service'), form, error) : null,
     h('div.card', services.length === 0
       ? empty('No services yet', canManage
@@ -147,7 +147,7 @@ async function membersTab(body, app, canManage) {
         await admin('POST', `/app/${app.id}/invite`, { userEmail: email.value.trim(), role: role.value });
         toast('Member added');
         reload();
-      }, err => error.replaceChildren(errorBox(err)));
+      }, err => fill(error, errorBox(err)));
     },
   }, h('span.grow', email), role, invite);
 
@@ -174,7 +174,7 @@ async function membersTab(body, app, canManage) {
       h('td', member.email), h('td', select), h('td.actions', remove));
   });
 
-  body.replaceChildren(
+  fill(body,
     canManage ? h('div.card', h('h2', { style: { marginTop: 0 } }, 'Invite a member'),
       h('p.muted', 'Owners manage everything; administrators manage services; users can only view and use keys.'), form, error) : null,
     h('div.card', members.length === 0 ? empty('No members', 'Invite someone who has signed up.')

@@ -1,6 +1,6 @@
 // The applications list and the create form.
 import { admin } from '../api.js';
-import { h, errorBox, busy, empty } from '../ui.js';
+import { h, errorBox, busy, empty, fill } from '../ui.js';
 import { navigate, session } from '../main.js';
 
 export async function appsPage(view) {
@@ -15,7 +15,7 @@ export async function appsPage(view) {
       await busy(create, async () => {
         const app = await admin('POST', '/app', { name: name.value.trim() });
         navigate(`/apps/${app.id}`);
-      }, err => error.replaceChildren(errorBox(err)));
+      }, err => fill(error, errorBox(err)));
     },
   }, h('span.grow', name), create);
 
@@ -31,7 +31,7 @@ export async function appsPage(view) {
         h('td', app.role ? h('span.badge', app.role) : h('span.muted', 'none (global access)')),
         h('td', app.owner ? `${app.owner.firstName} ${app.owner.lastName}` : ''))))));
 
-  view.replaceChildren(
+  fill(view,
     h('h1', 'Applications'),
     canCreate ? h('div.card', h('h2', { style: { marginTop: 0 } }, 'New application'), form, error) : null,
     h('div.card', list));

@@ -1,6 +1,6 @@
 // Log in and sign up.
 import { login, register } from '../api.js';
-import { h, errorBox, busy } from '../ui.js';
+import { h, errorBox, busy, fill } from '../ui.js';
 import { navigate, session } from '../main.js';
 
 export async function loginPage(view) {
@@ -17,10 +17,10 @@ export async function loginPage(view) {
         await login(email.value.trim(), password.value);
         session.user = null;
         navigate('/apps');
-      }, err => error.replaceChildren(errorBox(err)));
+      }, err => fill(error, errorBox(err)));
     },
   }, h('label', 'Email', email), h('label', 'Password', password), error, submit);
-  view.replaceChildren(h('div.card.narrow',
+  fill(view, h('div.card.narrow',
     h('h1', 'Log in'), form,
     h('p.muted', 'No account yet? ', h('a', { href: '#/signup' }, 'Sign up'),
       '. The first account on a new server becomes its owner.'),
@@ -44,17 +44,17 @@ export async function signupPage(view) {
       await busy(submit, async () => {
         const status = await register({ firstName: first.value.trim(), lastName: last.value.trim(), email: email.value.trim(), password: password.value });
         if (status === 200 && mail.mailServiceEnabled) {
-          view.replaceChildren(h('div.card.narrow', h('h1', 'Check your email'), h('p', 'We sent you a link to confirm your account. Then ', h('a', { href: '#/login' }, 'log in'), '.')));
+          fill(view, h('div.card.narrow', h('h1', 'Check your email'), h('p', 'We sent you a link to confirm your account. Then ', h('a', { href: '#/login' }, 'log in'), '.')));
           return;
         }
         // Active at once (no mail server): log straight in.
         await login(email.value.trim(), password.value);
         session.user = null;
         navigate('/apps');
-      }, err => error.replaceChildren(errorBox(err)));
+      }, err => fill(error, errorBox(err)));
     },
   }, firstLabel, lastLabel, emailLabel, passwordLabel, error, submit);
-  view.replaceChildren(h('div.card.narrow', h('h1', 'Sign up'), form,
+  fill(view, h('div.card.narrow', h('h1', 'Sign up'), form,
     h('p.muted', 'Already have an account? ', h('a', { href: '#/login' }, 'Log in'), '.')));
   first.focus();
 }

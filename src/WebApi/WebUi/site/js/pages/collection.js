@@ -1,6 +1,6 @@
 // A recognition service's collection: subjects, their example pictures, upload and delete.
 import { admin, face, exampleImageUrl } from '../api.js';
-import { h, errorBox, busy, empty, toast, confirmAction, filePicker } from '../ui.js';
+import { h, errorBox, busy, empty, toast, confirmAction, filePicker, fill } from '../ui.js';
 import { navigate } from '../main.js';
 
 export async function collectionPage(view, appId, serviceId) {
@@ -21,7 +21,7 @@ export async function collectionPage(view, appId, serviceId) {
       await busy(add, async () => {
         const created = await face(key, 'POST', '/recognition/subjects', { subject: newName.value.trim() });
         navigate(here(created.subject));
-      }, err => error.replaceChildren(errorBox(err)));
+      }, err => fill(error, errorBox(err)));
     },
   }, h('span.grow', newName), add);
 
@@ -29,7 +29,7 @@ export async function collectionPage(view, appId, serviceId) {
     h('li', h('a', { href: '#' + here(s), className: s === selected ? 'active' : '' }, s))));
 
   const detail = h('div');
-  view.replaceChildren(
+  fill(view,
     h('div.breadcrumbs', h('a', { href: '#/apps' }, 'Applications'), ' / ', h('a', { href: `#/apps/${appId}` }, app.name), ' / ', service.name),
     h('div.row', h('h1.grow', `${service.name}: faces`), h('a.button', { href: `#/apps/${appId}/services/${serviceId}/test` }, 'Test recognition')),
     h('p.muted', `${service.subjectCount ?? subjects.length} subjects, ${service.imageCount ?? 0} stored pictures. API key `, h('span.key', key)),
@@ -51,7 +51,7 @@ async function subjectDetail(el, key, subject, reload, gone) {
   const { faces } = await face(key, 'GET', `/recognition/faces?subject=${encodeURIComponent(subject)}&size=200`);
   const status = h('div');
   const upload = filePicker('Upload photos of this person (one face per photo): choose or drop files', async files => {
-    status.replaceChildren(h('p.muted', h('span.spinner'), ` Adding ${files.length} photo(s)…`));
+    fill(status, h('p.muted', h('span.spinner'), ` Adding ${files.length} photo(s)…`));
     const problems = [];
     for (const file of files) {
       const form = new FormData();
@@ -63,7 +63,7 @@ async function subjectDetail(el, key, subject, reload, gone) {
       }
     }
     if (problems.length) {
-      status.replaceChildren(h('div.error', { role: 'alert' }, h('strong', 'Some photos were not added:'), h('ul', problems.map(p => h('li', p)))));
+      fill(status, h('div.error', { role: 'alert' }, h('strong', 'Some photos were not added:'), h('ul', problems.map(p => h('li', p)))));
       if (problems.length < files.length) toast(`${files.length - problems.length} photo(s) added`);
       return;
     }
@@ -96,7 +96,7 @@ async function subjectDetail(el, key, subject, reload, gone) {
       h('div.row', h('span.key', f.image_id.slice(0, 8)), del));
   });
 
-  el.replaceChildren(
+  fill(el,
     h('div.row', h('h2.grow', { style: { marginTop: 0 } }, subject), rename, remove),
     upload, status,
     faces.length

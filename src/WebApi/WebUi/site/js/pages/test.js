@@ -1,6 +1,6 @@
 // The TEST page of a service: upload a picture, see the faces drawn over it and the raw JSON answer.
 import { admin, face, testPlugins } from '../api.js';
-import { h, errorBox, filePicker, fmt } from '../ui.js';
+import { h, errorBox, filePicker, fmt, fill } from '../ui.js';
 import { stage, drawFaces, pluginDetails, recognitionLabel, loadImage } from '../overlay.js';
 
 export async function testPage(view, appId, serviceId) {
@@ -8,7 +8,7 @@ export async function testPage(view, appId, serviceId) {
   const crumbs = h('div.breadcrumbs', h('a', { href: '#/apps' }, 'Applications'), ' / ', h('a', { href: `#/apps/${appId}` }, app.name), ' / ',
     service.type === 'RECOGNITION' ? h('a', { href: `#/apps/${appId}/services/${serviceId}` }, service.name) : service.name, ' / test');
   const body = h('div');
-  view.replaceChildren(crumbs, h('h1', `Test ${service.name}`, ' ', h('span.badge', service.type)), body);
+  fill(view, crumbs, h('h1', `Test ${service.name}`, ' ', h('span.badge', service.type)), body);
   if (service.type === 'VERIFY') verifyTest(body, service.apiKey);
   else singleImageTest(body, service.apiKey, service.type);
 }
@@ -36,12 +36,12 @@ function singleImageTest(body, key, type) {
     try {
       img = await loadImage(file);
     } catch (error) {
-      picture.replaceChildren(errorBox(error));
+      fill(picture, errorBox(error));
       return;
     }
     const s = stage(img);
     const status = h('p.muted', h('span.spinner'), recognition ? ' Recognising…' : ' Detecting…');
-    picture.replaceChildren(s.el, status);
+    fill(picture, s.el, status);
     const form = new FormData();
     form.append('file', file, file.name);
     const plugins = await testPlugins();
@@ -52,14 +52,14 @@ function singleImageTest(body, key, type) {
       json.textContent = JSON.stringify(answer, null, 2);
       last = { overlay: s.overlay, img, result: answer.result };
       redraw();
-      status.replaceChildren(`${answer.result.length} face(s) found.`);
+      fill(status, `${answer.result.length} face(s) found.`);
     } catch (error) {
       json.textContent = JSON.stringify(error.raw ?? { message: error.message }, null, 2);
-      status.replaceChildren(errorBox(error));
+      fill(status, errorBox(error));
     }
   };
 
-  body.replaceChildren(h('div.test-grid',
+  fill(body, h('div.test-grid',
     h('div.card',
       filePicker(recognition ? 'Choose or drop a photo to recognise' : 'Choose or drop a photo to find faces in', run, { testId: 'test-file' }),
       recognition ? h('p.row', h('label.inline', 'Similarity needed to name a face', threshold),
@@ -84,12 +84,12 @@ function verifyTest(body, key) {
       try {
         const img = await loadImage(file);
         const s = stage(img);
-        holder.replaceChildren(s.el);
+        fill(holder, s.el);
         sides[name] = { holder, img, overlay: s.overlay };
         files[name] = file;
         await compare();
       } catch (error) {
-        holder.replaceChildren(errorBox(error));
+        fill(holder, errorBox(error));
       }
     }, { testId: `verify-${name}` });
     return h('div', picker, h('div', { style: { marginTop: '.5rem' } }, holder));
@@ -97,7 +97,7 @@ function verifyTest(body, key) {
 
   const compare = async () => {
     if (!files.source || !files.target) return;
-    status.replaceChildren(h('p.muted', h('span.spinner'), ' Comparing…'));
+    fill(status, h('p.muted', h('span.spinner'), ' Comparing…'));
     const form = new FormData();
     form.append('source_image', files.source, files.source.name);
     form.append('target_image', files.target, files.target.name);
@@ -113,15 +113,15 @@ function verifyTest(body, key) {
         name: `${m.similarity >= 0.5 ? 'same person' : 'different person'} ${fmt(m.similarity)}`, details: pluginDetails(m),
       })));
       const best = Math.max(...result.face_matches.map(m => m.similarity));
-      status.replaceChildren(h('p', { dataset: { testid: 'verdict' } }, best >= 0.5
+      fill(status, h('p', { dataset: { testid: 'verdict' } }, best >= 0.5
         ? `Same person (best similarity ${fmt(best)}).` : `Different people (best similarity ${fmt(best)}).`));
     } catch (error) {
       json.textContent = JSON.stringify(error.raw ?? { message: error.message }, null, 2);
-      status.replaceChildren(errorBox(error));
+      fill(status, errorBox(error));
     }
   };
 
-  body.replaceChildren(h('div.test-grid',
+  fill(body, h('div.test-grid',
     h('div.card', h('div.pair.stacked', side('source'), side('target')), status,
       h('p.muted', 'Similarity of 0.5 or more means the same person.')),
     h('div.card', h('h2', { style: { marginTop: 0 } }, 'Response'), json)));

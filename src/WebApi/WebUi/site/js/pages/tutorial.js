@@ -1,6 +1,6 @@
 // The tutorial demo: with only a recognition API key, add named faces and recognise a photo. No login needed.
 import { face } from '../api.js';
-import { h, errorBox, busy, filePicker, toast } from '../ui.js';
+import { h, errorBox, busy, filePicker, toast, fill } from '../ui.js';
 import { stage, drawFaces, recognitionLabel, loadImage } from '../overlay.js';
 
 export const KEY_STORAGE = 'compreface.demoKey';
@@ -20,8 +20,8 @@ export async function tutorialPage(view) {
   const check = h('button.secondary', { type: 'button', onclick: () => busy(check, async () => {
     sessionStorage.setItem(KEY_STORAGE, key.value.trim());
     const { subjects } = await face(key.value.trim(), 'GET', '/recognition/subjects');
-    keyStatus.replaceChildren(h('p', `The key works: this collection has ${subjects.length} subject(s)${subjects.length ? ': ' + subjects.slice(0, 10).join(', ') : ''}.`));
-  }, err => keyStatus.replaceChildren(errorBox(err))) }, 'Check key');
+    fill(keyStatus, h('p', `The key works: this collection has ${subjects.length} subject(s)${subjects.length ? ': ' + subjects.slice(0, 10).join(', ') : ''}.`));
+  }, err => fill(keyStatus, errorBox(err))) }, 'Check key');
 
   const name = h('input', { type: 'text', name: 'personName', placeholder: 'Name of the person in the photo', maxLength: 50 });
   const added = h('ul', { dataset: { testid: 'added' } });
@@ -29,7 +29,7 @@ export async function tutorialPage(view) {
   const addPicker = filePicker('Photo of that person (one face)', async file => {
     addStatus.replaceChildren();
     const subject = name.value.trim();
-    if (!subject) { addStatus.replaceChildren(errorBox(new Error('Type the person\'s name first, then choose their photo.'))); return; }
+    if (!subject) { fill(addStatus, errorBox(new Error('Type the person\'s name first, then choose their photo.'))); return; }
     const form = new FormData();
     form.append('file', file, file.name);
     try {
@@ -38,29 +38,29 @@ export async function tutorialPage(view) {
       toast(`Added a face of ${subject}`);
       name.value = '';
     } catch (error) {
-      addStatus.replaceChildren(errorBox(error));
+      fill(addStatus, errorBox(error));
     }
   }, { testId: 'tutorial-add' });
 
   const result = h('div');
   const recognise = filePicker('A photo to recognise (any number of faces)', async file => {
-    const img = await loadImage(file).catch(e => { result.replaceChildren(errorBox(e)); return null; });
+    const img = await loadImage(file).catch(e => { fill(result, errorBox(e)); return null; });
     if (!img) return;
     const s = stage(img);
     const status = h('p.muted', h('span.spinner'), ' Recognising…');
-    result.replaceChildren(s.el, status);
+    fill(result, s.el, status);
     const form = new FormData();
     form.append('file', file, file.name);
     try {
       const answer = await face(key.value.trim(), 'POST', '/recognition/recognize?face_plugins=landmarks', form);
       drawFaces(s.overlay, img.naturalWidth, img.naturalHeight, answer.result.map(f => recognitionLabel(f, 0.5)));
-      status.replaceChildren(`${answer.result.length} face(s). Names appear when the similarity is 0.5 or more.`);
+      fill(status, `${answer.result.length} face(s). Names appear when the similarity is 0.5 or more.`);
     } catch (error) {
-      status.replaceChildren(errorBox(error));
+      fill(status, errorBox(error));
     }
   }, { testId: 'tutorial-recognize' });
 
-  view.replaceChildren(h('h1', 'Tutorial: recognise faces in three steps'),
+  fill(view, h('h1', 'Tutorial: recognise faces in three steps'),
     h('ol.steps',
       h('li.card', h('h2', { style: { marginTop: 0 } }, 'Enter the API key of a recognition service'),
         h('p.muted', 'Find it on your application\'s page (log in, open an application, create a Recognition service, "Copy key").'),

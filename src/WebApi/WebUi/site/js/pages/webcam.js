@@ -1,6 +1,6 @@
 // The webcam demo: live recognition from the camera, a few frames a second, boxes and names over the video.
 import { face } from '../api.js';
-import { h, errorBox } from '../ui.js';
+import { h, errorBox, fill } from '../ui.js';
 import { stage, drawFaces, recognitionLabel } from '../overlay.js';
 import { onLeave } from '../main.js';
 import { keyField } from './tutorial.js';
@@ -45,14 +45,14 @@ export async function webcamPage(view) {
           answered.push(performance.now());
           if (answered.length > 10) answered.shift();
           const rate = answered.length > 1 ? (answered.length - 1) * 1000 / (answered.at(-1) - answered[0]) : 0;
-          status.replaceChildren(h('span.muted', `${answer.result.length} face(s)` + (rate ? ` · ${rate.toFixed(1)} frames/s` : '')));
+          fill(status, h('span.muted', `${answer.result.length} face(s)` + (rate ? ` · ${rate.toFixed(1)} frames/s` : '')));
         } catch (error) {
           if (error.code === 28) {
             // No face in this frame: clear the boxes and keep going.
             s.overlay.replaceChildren();
-            status.replaceChildren(h('span.muted', 'No face in view.'));
+            fill(status, h('span.muted', 'No face in view.'));
           } else {
-            status.replaceChildren(errorBox(error));
+            fill(status, errorBox(error));
             stop();
             break;
           }
@@ -65,15 +65,15 @@ export async function webcamPage(view) {
 
   const startButton = h('button', { type: 'button', onclick: async () => {
     status.replaceChildren();
-    if (!key.value.trim()) { status.replaceChildren(errorBox(new Error('Enter the API key of a recognition service first.'))); return; }
+    if (!key.value.trim()) { fill(status, errorBox(new Error('Enter the API key of a recognition service first.'))); return; }
     if (!navigator.mediaDevices?.getUserMedia) {
-      status.replaceChildren(errorBox(new Error('This browser gives no camera access here. Open the page over https or on localhost.')));
+      fill(status, errorBox(new Error('This browser gives no camera access here. Open the page over https or on localhost.')));
       return;
     }
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
     } catch (error) {
-      status.replaceChildren(errorBox(new Error(`The camera could not be opened (${error.name}). Allow camera access for this page and try again.`)));
+      fill(status, errorBox(new Error(`The camera could not be opened (${error.name}). Allow camera access for this page and try again.`)));
       return;
     }
     sessionStorage.setItem('compreface.demoKey', key.value.trim());
@@ -86,7 +86,7 @@ export async function webcamPage(view) {
   } }, 'Start camera');
   const stopButton = h('button.secondary', { type: 'button', disabled: true, onclick: stop }, 'Stop');
 
-  view.replaceChildren(h('h1', 'Webcam demo'),
+  fill(view, h('h1', 'Webcam demo'),
     h('div.card',
       h('p.muted', 'Live recognition from your camera, a few frames a second. Use the API key of a recognition service whose collection has faces (see the ',
         h('a', { href: '#/demo/tutorial' }, 'tutorial'), '). Frames go only to this server.'),
