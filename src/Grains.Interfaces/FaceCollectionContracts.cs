@@ -38,6 +38,12 @@ public sealed record FaceSearch
     /// <summary>Query embeddings (raw; normalised by the collection).</summary>
     [Id(0)] public required IReadOnlyList<float[]> Embeddings { get; init; }
 
+    /// <summary>
+    /// The model that computed the queries (its calculator version): only examples computed by the same model are
+    /// compared, so a collection enrolled with another model never yields meaningless similarities.
+    /// </summary>
+    [Id(3)] public required string Calculator { get; init; }
+
     /// <summary>How many matches per query (CompreFace's <c>prediction_count</c>).</summary>
     [Id(1)] public int Count { get; init; } = 1;
 
@@ -75,3 +81,9 @@ public enum SubjectRenameOutcome
 /// <summary>What deleting one subject did.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.SubjectDeletion")]
 public sealed record SubjectDeletion([property: Id(0)] string Subject, [property: Id(1)] int FacesDeleted);
+
+/// <summary>Whether examples of another model are stored, in the demo collection and elsewhere.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.ModelConsistency")]
+public sealed record ModelConsistency(
+    [property: Id(0)] bool DemoCollectionInconsistent,
+    [property: Id(1)] bool StoreInconsistent);

@@ -62,3 +62,18 @@ public interface ISubjectCatalogGrain : IGrainWithGuidKey
     [Alias("ListSubjectsAsync"), ReadOnly]
     Task<IReadOnlyList<string>> ListSubjectsAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// Whether stored examples were computed by a model other than the current one (CompreFace's
+/// <c>/consistence/status</c>): a stateless worker over the store, answered from an index.
+/// </summary>
+[Alias("CompreFace.IModelConsistencyGrain")]
+public interface IModelConsistencyGrain : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// Checks the examples against <paramref name="calculator"/>: those of the collection <paramref name="demoCollectionId"/>
+    /// (the demo service's), and all others.
+    /// </summary>
+    [Alias("CheckAsync"), ReadOnly]
+    Task<ModelConsistency> CheckAsync(string calculator, Guid demoCollectionId, CancellationToken cancellationToken = default);
+}

@@ -1,4 +1,5 @@
 using System.Reflection;
+using CompreFace.Grains.Telemetry;
 using CompreFace.Inference;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -16,6 +17,7 @@ internal sealed partial class FaceAnalyzerGrain(
     IFaceDetector detector,
     IFaceEmbedder embedder,
     IInferenceRuntimeInfo runtime,
+    CompreFaceMetrics metrics,
     ILogger<FaceAnalyzerGrain> logger) : Grain, IFaceAnalyzerGrain
 {
     private static readonly string BuildVersion =
@@ -33,6 +35,10 @@ internal sealed partial class FaceAnalyzerGrain(
         };
 
         FaceAnalysis analysis;
+
+        // A child of the grain call's span (Orleans activity propagation), so a trace reads HTTP → grain → inference.
+        using var activity = CompreFaceMetrics.ActivitySource.StartActivity("face.analyze");
+        activity?.SetTag("compreface.image.bytes", request.Image.Length);
         try
         {
             // Inference is seconds of CPU at worst: keep it off the grain scheduler (Orleans external-tasks guidance).
@@ -40,8 +46,18 @@ internal sealed partial class FaceAnalyzerGrain(
         }
         catch (ImageRejectedException ex)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Reason.ToString());
             LogImageRejected(logger, ex.Reason, request.Image.Length);
             return new FaceAnalysisResult { Outcome = ToOutcome(ex.Reason), Detail = ex.Message };
+        }
+
+        metrics.RecordPipeline(analysis, computeEmbeddings);
+        if (activity is not null)
+        {
+            activity.SetTag("compreface.faces", analysis.Faces.Count);
+            activity.SetTag("compreface.decode_ms", analysis.Timings.DecodeMs);
+            activity.SetTag("compreface.detect_ms", analysis.Timings.DetectMs);
+            activity.SetTag("compreface.embed_ms", analysis.Timings.AlignEmbedMs);
         }
 
         return ToResult(analysis, computeEmbeddings, request.Plugins);

@@ -1,4 +1,7 @@
+using CompreFace.Grains;
 using CompreFace.Silo.Cluster;
+using CompreFace.Silo.Observability;
+using CompreFace.WebApi;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
@@ -35,8 +38,36 @@ internal static class HostingExtensions
             silo.UseClusterMode(node.Mode, node.SiloPort, node.GatewayPort, node.ClusterId, node.ServiceId,
                 builder.Configuration.GetConnectionString("Postgres"), node.AdvertisedAddress);
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(2));
+
+            // Split roles: a grain class left out of this silo's manifest is placed on the nodes that host it
+            // (an inference worker prefers the local silo, so Full nodes keep their inference local).
+            if (node.Role != NodeRole.Full)
+            {
+                silo.Configure<GrainTypeOptions>(o => NodeGrains.Restrict(o.Classes, node.HostsInference, node.HostsApi));
+            }
+
+            // Grain calls carry the caller's trace context, so a trace reads HTTP → grain → inference across silos.
+            silo.AddActivityPropagation();
         });
         return builder;
+    }
+
+    /// <summary>Whether this node runs the face models (every role but <see cref="NodeRole.Front"/>).</summary>
+    public static bool HostsInference(this WebApplicationBuilder builder) =>
+        (builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions()).HostsInference;
+
+    /// <summary>
+    /// The HTTP side of the node: the CompreFace API (not on inference-only nodes), then probes and metrics.
+    /// </summary>
+    public static WebApplication UseCompreFaceNode(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.HostsApi)
+        {
+            app.UseCompreFaceApi();
+        }
+
+        app.MapCompreFaceObservability();
+        return app;
     }
 
     private static class Validator

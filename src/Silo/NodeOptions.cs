@@ -4,7 +4,7 @@ using CompreFace.Silo.Cluster;
 namespace CompreFace.Silo;
 
 /// <summary>How this node joins the Orleans cluster (configuration section <c>Cluster</c>).</summary>
-public sealed class NodeOptions
+public sealed class NodeOptions : IValidatableObject
 {
     public const string SectionName = "Cluster";
 
@@ -13,6 +13,13 @@ public sealed class NodeOptions
     /// the same ClusterId form one cluster through ConnectionStrings:Postgres (docs/decisions/0010).
     /// </summary>
     public ClusterMode Mode { get; set; } = ClusterMode.Localhost;
+
+    /// <summary>
+    /// What this node hosts: <see cref="NodeRole.Full"/> (default) everything; <see cref="NodeRole.Front"/> the HTTP
+    /// API, collections and keys, sending inference to <see cref="NodeRole.Inference"/> nodes, which host only the
+    /// inference workers and serve only probes and metrics over HTTP. Split roles need a cluster mode.
+    /// </summary>
+    public NodeRole Role { get; set; } = NodeRole.Full;
 
     /// <summary>Postgres mode: the address other nodes reach this one at (default: this host's address).</summary>
     public string? AdvertisedAddress { get; set; }
@@ -32,4 +39,33 @@ public sealed class NodeOptions
     /// <summary>Orleans service id; stable across deployments so stored grain state stays readable.</summary>
     [Required]
     public string ServiceId { get; set; } = "compreface";
+
+    /// <summary>Whether this node runs the face models (loads them at start).</summary>
+    public bool HostsInference => Role != NodeRole.Front;
+
+    /// <summary>Whether this node serves the CompreFace API and hosts collections, keys and admin grains.</summary>
+    public bool HostsApi => Role != NodeRole.Inference;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Role != NodeRole.Full && Mode == ClusterMode.Localhost)
+        {
+            yield return new ValidationResult(
+                $"Cluster:Role={Role} needs the other half of the work on other nodes: set Cluster:Mode to Postgres or Kubernetes.",
+                [nameof(Role), nameof(Mode)]);
+        }
+    }
+}
+
+/// <summary>What a node hosts (<c>Cluster:Role</c>).</summary>
+public enum NodeRole
+{
+    /// <summary>Everything: API, collections, keys and inference (inference stays on the node that got the request).</summary>
+    Full,
+
+    /// <summary>API, collections, keys and admin; no models. Inference goes to <see cref="Inference"/> nodes.</summary>
+    Front,
+
+    /// <summary>Only the inference workers (e.g. GPU nodes); HTTP serves probes and metrics only.</summary>
+    Inference,
 }

@@ -3,6 +3,7 @@ using CompreFace.Grains.Collections;
 using CompreFace.Grains.Persistence;
 using CompreFace.Inference;
 using CompreFace.Silo;
+using CompreFace.Silo.Observability;
 using CompreFace.WebApi;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,7 +15,11 @@ builder.UseDefaultUrls("http://0.0.0.0:8000");
 builder.AddCompreFaceSilo();
 
 // ONNX models, image decoding and the face pipeline used by the inference worker grains.
-builder.Services.AddFaceInference();
+// (Not on front-only nodes, Cluster:Role=Front: their inference runs on the inference nodes.)
+if (builder.HostsInference())
+{
+    builder.Services.AddFaceInference();
+}
 
 // Face collections: PostgreSQL when ConnectionStrings:Postgres is set, else an embedded SQLite file.
 builder.Services.AddFaceStore(builder.Configuration);
@@ -26,6 +31,10 @@ builder.Services.AddCompreFaceAdmin(builder.Configuration);
 // The CompreFace-compatible HTTP API (/api/v1, /core).
 builder.Services.AddCompreFaceApi();
 
+// Metrics (Prometheus at /metrics, OTLP opt-in), traces (OTLP opt-in), /health/live and /health/ready.
+builder.AddCompreFaceObservability();
+
 var app = builder.Build();
-app.UseCompreFaceApi();
+// The API (not on inference-only nodes), /metrics and the probes.
+app.UseCompreFaceNode();
 await app.RunAsync();

@@ -4,6 +4,8 @@ using CompreFace.WebApi.Endpoints;
 using CompreFace.WebApi.Errors;
 using CompreFace.WebApi.Faces;
 using CompreFace.WebApi.Http;
+using CompreFace.WebApi.Mail;
+using CompreFace.WebApi.Statistics;
 using CompreFace.WebApi.WebUi;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,21 +42,49 @@ public static class ApiExtensions
                 form.MemoryBufferThreshold = (int)Math.Min(api.Value.MaxRequestSize, int.MaxValue);
             });
 
+        // Behind a TLS-terminating proxy: X-Forwarded-Proto/-For from trusted proxies only (admin cookies get Secure).
+        services.AddOptions<ProxyOptions>()
+            .BindConfiguration(ProxyOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IConfigureOptions<ForwardedHeadersOptions>, ConfigureForwardedHeaders>();
+
+        // Password-reset mail (off by default).
+        services.AddOptions<MailOptions>()
+            .BindConfiguration(MailOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IMailSender, SmtpMailSender>();
+
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         services.AddExceptionHandler<ApiExceptionHandler>();
-        services.TryAddSingleton<IFaceServiceRequestCounter, NullFaceServiceRequestCounter>();
+
+        // Request statistics: counted in memory on the hot path, flushed to the store in the background.
+        services.AddOptions<StatisticsOptions>()
+            .BindConfiguration(StatisticsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RequestStatistics>();
+        services.TryAddSingleton<IFaceServiceRequestCounter>(sp => sp.GetRequiredService<RequestStatistics>());
+        services.AddHostedService<RequestStatisticsFlusher>();
         services.TryAddSingleton<InferenceStatusCache>();
         return services;
     }
 
     /// <summary>
-    /// The request pipeline, outermost first: CORS (spec §0), the error model, CompreFace's request normalisation,
-    /// the web UI's static files, the API key filter (before routing, like Java's servlet filter), routing, 404 mapping,
-    /// then the endpoints.
+    /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (spec §0), the error model,
+    /// the web UI's static files, CompreFace's request normalisation, the API key filter (before routing, like Java's
+    /// servlet filter), routing, 404 mapping, then the endpoints.
     /// </summary>
     public static WebApplication UseCompreFaceApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value.Enabled)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseMiddleware<CorsMiddleware>();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {

@@ -87,6 +87,28 @@ public sealed class AdminClient : IDisposable
         return (response.StatusCode, json);
     }
 
+    /// <summary>Posts a photo as the multipart <c>file</c> part to a face API path with a key.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> PostPhotoAsync(string path, string apiKey, byte[] photo)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(photo);
+        file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        form.Add(file, "file", "photo.jpg");
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = form };
+        request.Headers.Add("x-api-key", apiKey);
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    /// <summary>The caller's email.</summary>
+    public async Task<string> EmailAsync()
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, "/admin/user/me");
+        Assert.Equal(HttpStatusCode.OK, status);
+        return body.GetProperty("email").GetString()!;
+    }
+
     /// <summary>Creates an application; returns its id.</summary>
     public async Task<Guid> CreateAppAsync(string? name = null)
     {

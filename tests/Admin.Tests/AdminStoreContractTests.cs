@@ -149,6 +149,173 @@ public sealed class AdminStoreContractTests
         Assert.False(await store.RemoveMemberAsync(DemoApp, DemoUser));
         Assert.Equal(user.UserId, Assert.Single(await store.ListMembersAsync(DemoApp)).User.UserId);
     }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task TransferGlobalOwnership_SwapsRolesAndConsent_OnlyFromTheOwner(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var owner = new UserRecord(Guid.NewGuid(), "o@example.com", "h", "O", "W", Role.User, true, false);
+        var user = new UserRecord(Guid.NewGuid(), "u@example.com", "h", "U", "S", Role.User, false, false);
+        Assert.True(await store.TakeOverDemoUserAsync(owner));
+        Assert.True(await store.AddUserAsync(user));
+
+        Assert.False(await store.TransferGlobalOwnershipAsync(user.UserId, owner.UserId)); // not the owner
+        Assert.False(await store.TransferGlobalOwnershipAsync(owner.UserId, Guid.NewGuid())); // no such user
+        Assert.Equal(Role.Owner, (await store.FindUserAsync(owner.UserId))!.GlobalRole);
+
+        Assert.True(await store.TransferGlobalOwnershipAsync(owner.UserId, user.UserId));
+        Assert.Equal((Role.Administrator, false), ((await store.FindUserAsync(owner.UserId))!.GlobalRole, (await store.FindUserAsync(owner.UserId))!.AllowStatistics));
+        Assert.Equal((Role.Owner, true), ((await store.FindUserAsync(user.UserId))!.GlobalRole, (await store.FindUserAsync(user.UserId))!.AllowStatistics));
+        Assert.Single(await store.ListUsersAsync(), u => u.GlobalRole == Role.Owner);
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task DeleteUser_HandsOwnedAppsToTheReplacer_MembershipsAndTokensGo(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var leaver = new UserRecord(Guid.NewGuid(), "l@example.com", "h", "L", "V", Role.User, false, false);
+        var replacer = new UserRecord(Guid.NewGuid(), "r@example.com", "h", "R", "P", Role.Administrator, false, false);
+        await store.AddUserAsync(leaver);
+        await store.AddUserAsync(replacer);
+        var owned = new AppRecord(Guid.NewGuid(), "Owned", Guid.NewGuid());
+        var shared = new AppRecord(Guid.NewGuid(), "Shared", Guid.NewGuid());
+        Assert.True(await store.AddApplicationAsync(owned, leaver.UserId));
+        Assert.True(await store.AddApplicationAsync(shared, leaver.UserId));
+        await store.SetMemberRoleAsync(shared.AppId, replacer.UserId, Role.User); // already a member: promoted
+        await store.SetMemberRoleAsync(DemoApp, leaver.UserId, Role.User); // not owned: just removed
+        var token = SessionTokenHash.Compute("leaver-token");
+        await store.AddTokensAsync([new TokenRecord(token, leaver.UserId, TokenKind.Access, DateTimeOffset.UtcNow.AddHours(1))]);
+
+        Assert.True(await store.DeleteUserAsync(leaver.UserId, replacer.UserId));
+
+        Assert.Null(await store.FindUserAsync(leaver.UserId));
+        Assert.Null(await store.FindTokenAsync(token));
+        Assert.Equal((replacer.UserId, Role.Owner), Assert.Single(await store.ListMembersAsync(owned.AppId)) is var o ? (o.User.UserId, o.Role) : default);
+        Assert.Equal((replacer.UserId, Role.Owner), Assert.Single(await store.ListMembersAsync(shared.AppId)) is var s ? (s.User.UserId, s.Role) : default);
+        Assert.DoesNotContain(await store.ListMembersAsync(DemoApp), m => m.User.UserId == leaver.UserId);
+        Assert.Equal(DemoUser, (await store.ListMembersAsync(DemoApp)).Single(m => m.Role == Role.Owner).User.UserId);
+        Assert.False(await store.DeleteUserAsync(leaver.UserId, replacer.UserId));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task DeleteExpiredTokens_RemovesOnlyExpired(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var now = DateTimeOffset.UtcNow;
+        var expired = SessionTokenHash.Compute("expired");
+        var valid = SessionTokenHash.Compute("valid");
+        await store.AddTokensAsync([
+            new TokenRecord(expired, DemoUser, TokenKind.Access, now.AddSeconds(-1)),
+            new TokenRecord(valid, DemoUser, TokenKind.Refresh, now.AddMinutes(5)),
+        ]);
+
+        Assert.Equal(1, await store.DeleteExpiredTokensAsync(now));
+        Assert.Null(await store.FindTokenAsync(expired));
+        Assert.NotNull(await store.FindTokenAsync(valid));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task ResetTokens_OnePerUser_SingleUse_ExpiredOnesGiveNobodyAndArePurged(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var now = DateTimeOffset.UtcNow;
+        var first = SessionTokenHash.Compute("first");
+        var second = SessionTokenHash.Compute("second");
+        await store.SetResetTokenAsync(first, DemoUser, now.AddMinutes(15));
+        await store.SetResetTokenAsync(second, DemoUser, now.AddMinutes(15)); // replaces the first
+
+        Assert.Null(await store.TakeResetTokenAsync(first, now));
+        Assert.Equal(DemoUser, await store.TakeResetTokenAsync(second, now));
+        Assert.Null(await store.TakeResetTokenAsync(second, now)); // spent
+
+        var expiring = SessionTokenHash.Compute("expiring");
+        await store.SetResetTokenAsync(expiring, DemoUser, now.AddMinutes(15));
+        Assert.Null(await store.TakeResetTokenAsync(expiring, now.AddMinutes(16)));
+
+        await store.SetResetTokenAsync(expiring, DemoUser, now.AddMinutes(-1));
+        Assert.Equal(1, await store.DeleteExpiredTokensAsync(now));
+        Assert.Null(await store.TakeResetTokenAsync(expiring, now.AddMinutes(-2)));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task Confirmation_UnconfirmedTakeoverIsUser_ConfirmEnablesAndMakesOwner_OnceAndNotAfterExpiry(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var now = DateTimeOffset.UtcNow;
+        var first = new UserRecord(Guid.NewGuid(), "f@example.com", "h", "F", "U", Role.User, false, false, Enabled: false);
+        Assert.True(await store.TakeOverDemoUserAsync(first));
+        Assert.Equal(first, await store.FindUserAsync(first.UserId)); // USER, disabled: no global owner now
+
+        var token = SessionTokenHash.Compute("confirm-first");
+        await store.SetRegistrationTokenAsync(token, first.UserId, now.AddHours(1));
+        Assert.Null(await store.ConfirmRegistrationAsync(SessionTokenHash.Compute("unknown"), now));
+        Assert.Equal(first.UserId, await store.ConfirmRegistrationAsync(token, now));
+        Assert.Equal(first with { GlobalRole = Role.Owner, Enabled = true }, await store.FindUserAsync(first.UserId));
+        Assert.Null(await store.ConfirmRegistrationAsync(token, now)); // spent
+
+        // A later confirmation leaves the owner alone; an expired link confirms nothing.
+        var second = new UserRecord(Guid.NewGuid(), "s@example.com", "h", "S", "U", Role.User, false, false, Enabled: false);
+        Assert.True(await store.AddUserAsync(second));
+        var late = SessionTokenHash.Compute("confirm-second");
+        await store.SetRegistrationTokenAsync(late, second.UserId, now.AddHours(1));
+        Assert.Null(await store.ConfirmRegistrationAsync(late, now.AddHours(2)));
+        Assert.False((await store.FindUserAsync(second.UserId))!.Enabled);
+        var again = SessionTokenHash.Compute("confirm-second-again");
+        await store.SetRegistrationTokenAsync(again, second.UserId, now.AddHours(1));
+        Assert.Equal(second.UserId, await store.ConfirmRegistrationAsync(again, now));
+        Assert.Equal((Role.User, true), ((await store.FindUserAsync(second.UserId))!.GlobalRole, (await store.FindUserAsync(second.UserId))!.Enabled));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task DeleteUnconfirmedUsers_OnlyOldUnconfirmedWhoOwnNothing(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var unconfirmed = new UserRecord(Guid.NewGuid(), "u@example.com", "h", "U", "C", Role.User, false, false, Enabled: false);
+        var owning = new UserRecord(Guid.NewGuid(), "o@example.com", "h", "O", "C", Role.User, false, false, Enabled: false);
+        var confirmed = new UserRecord(Guid.NewGuid(), "c@example.com", "h", "C", "C", Role.User, false, false);
+        foreach (var user in new[] { unconfirmed, owning, confirmed })
+        {
+            Assert.True(await store.AddUserAsync(user));
+        }
+
+        Assert.True(await store.AddApplicationAsync(new AppRecord(Guid.NewGuid(), "Held", Guid.NewGuid()), owning.UserId));
+
+        Assert.Equal(0, await store.DeleteUnconfirmedUsersAsync(DateTimeOffset.UtcNow.AddHours(-1))); // too recent
+        Assert.Equal(1, await store.DeleteUnconfirmedUsersAsync(DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.Null(await store.FindUserAsync(unconfirmed.UserId));
+        Assert.NotNull(await store.FindUserAsync(owning.UserId));
+        Assert.NotNull(await store.FindUserAsync(confirmed.UserId));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task RequestCounts_AddUpPerHour_ListFromADate_DeletedServicesDropped(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var service = Guid.Parse("00000000-0000-0000-0000-000000000003");
+        var gone = Guid.NewGuid();
+        var h1 = new DateTime(2026, 3, 1, 23, 0, 0, DateTimeKind.Utc);
+        var h2 = h1.AddHours(1);
+        var old = h1.AddMonths(-7);
+
+        await store.AddRequestCountsAsync([new RequestCount(service, h1, 3), new RequestCount(service, h2, 1), new RequestCount(gone, h1, 9), new RequestCount(service, old, 4)]);
+        await store.AddRequestCountsAsync([new RequestCount(service, h1, 2)]);
+
+        Assert.Equal(
+            [new RequestCount(service, h1, 5), new RequestCount(service, h2, 1)],
+            await store.ListRequestCountsAsync(service, h1.AddDays(-1)));
+        Assert.Equal(3, (await store.ListRequestCountsAsync(service, old)).Count);
+        Assert.Empty(await store.ListRequestCountsAsync(gone, old));
+
+        Assert.True(await store.DeleteServiceAsync(service));
+        Assert.Empty(await store.ListRequestCountsAsync(service, old));
+    }
 }
 
 /// <summary>A freshly migrated database of one kind and its <see cref="IAdminStore"/>.</summary>

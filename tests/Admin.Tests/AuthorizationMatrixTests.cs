@@ -46,6 +46,11 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
         ("GET /user/roles", Need.Anyone, HttpMethod.Get, "/admin/user/roles", null),
         ("GET /user/global/roles", Need.Anyone, HttpMethod.Get, "/admin/user/global/roles", null),
         ("GET /user/global/assign-roles", Need.Anyone, HttpMethod.Get, "/admin/user/global/assign-roles", null),
+        ("PUT /user/global/role", Need.GlobalAdmin, HttpMethod.Put, "/admin/user/global/role", """{"userId":"{bystander}","role":"USER"}"""),
+        ("DELETE /user/{fresh}", Need.GlobalAdmin, HttpMethod.Delete, "/admin/user/{fresh}", null),
+        ("GET /user/autocomplete", Need.Anyone, HttpMethod.Get, "/admin/user/autocomplete?query=b", null),
+        ("POST /app/{a}/model/{m} (clone)", Need.ManageServices, HttpMethod.Post, "/admin/app/{a}/model/{m}", """{"name":"{new}"}"""),
+        ("GET /app/{a}/model/{m}/statistics", Need.Read, HttpMethod.Get, "/admin/app/{a}/model/{m}/statistics", null),
     ];
 
     public static TheoryData<string, Principal, bool> Cases()
@@ -95,12 +100,21 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
             await store.SetMemberRoleAsync(target, bystander, Role.User);
         }
 
+        // A user to delete, registered for the endpoint that deletes one (another user: self-removal is always allowed).
+        var fresh = Guid.Empty;
+        if (endpoint.Path.Contains("{fresh}", StringComparison.Ordinal))
+        {
+            using var freshClient = await node.NewUserAsync();
+            fresh = await freshClient.UserIdAsync();
+        }
+
         var (_, before) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}");
+        var (_, usersBefore) = await owner.SendAsync(HttpMethod.Get, "/admin/user/roles");
         var (_, membersBefore) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/roles");
         var body = endpoint.Body?.Replace("{new}", "n-" + Guid.NewGuid().ToString("N")[..10], StringComparison.Ordinal)
             .Replace("{bystander}", bystander.ToString(), StringComparison.Ordinal);
         var path = endpoint.Path.Replace("{a}", target.ToString(), StringComparison.Ordinal).Replace("{m}", serviceId.ToString(), StringComparison.Ordinal)
-            .Replace("{bystander}", bystander.ToString(), StringComparison.Ordinal);
+            .Replace("{bystander}", bystander.ToString(), StringComparison.Ordinal).Replace("{fresh}", fresh.ToString(), StringComparison.Ordinal);
         var (status, json) = await caller.SendAsync(endpoint.Method, path, body);
 
         var globalAdmin = principal is Principal.GlobalOwner or Principal.GlobalAdministrator;
@@ -131,6 +145,12 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
             var (serviceStatus, service) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/model/{serviceId}");
             Assert.Equal(HttpStatusCode.OK, serviceStatus);
             Assert.Equal(serviceKey, service.GetProperty("apiKey").GetString());
+
+            // Same users with the same global roles; the application still has only its one service.
+            var (_, usersAfter) = await owner.SendAsync(HttpMethod.Get, "/admin/user/roles");
+            Assert.Equal(usersBefore.GetRawText(), usersAfter.GetRawText());
+            var (_, services) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/models");
+            Assert.Equal(1, services.GetArrayLength());
         }
 
         if (endpointName == "GET /apps")

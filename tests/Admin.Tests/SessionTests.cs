@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CompreFace.Admin.Tests;
 
@@ -204,5 +205,21 @@ public sealed class SessionTests(AdminNode node)
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(404, body.GetProperty("code").GetInt32());
         Assert.Equal("The Demo model is not available any more!", body.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ExpiredTokenPurge_DeletesExpiredRows_LiveSessionsKeepWorking()
+    {
+        using var owner = await node.OwnerAsync();
+        var store = node.Factory.Services.GetRequiredService<CompreFace.Grains.Admin.IAdminStore>();
+        var expired = CompreFace.Grains.Admin.SessionTokenHash.Compute("expired-" + Guid.NewGuid());
+        await store.AddTokensAsync([new(expired, await owner.UserIdAsync(), CompreFace.Grains.Admin.TokenKind.Access, DateTimeOffset.UtcNow.AddMinutes(-1))]);
+
+        var purger = node.Factory.Services.GetRequiredService<CompreFace.Grains.Admin.ExpiredTokenPurger>();
+        Assert.True(await purger.PurgeAsync(CancellationToken.None) >= 1);
+
+        Assert.Null(await store.FindTokenAsync(expired));
+        var (status, _) = await owner.SendAsync(HttpMethod.Get, "/admin/user/me");
+        Assert.Equal(HttpStatusCode.OK, status);
     }
 }

@@ -32,6 +32,16 @@ if (args.Contains("search"))
 var shared = SharedData.Root;
 
 using var provider = BuildInference(Path.Combine(shared, "models"));
+if (args.Contains("plugins"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- plugins
+    PluginBenchmark.Run(settings, provider, [
+        ("1 face (detect_FACE_1.jpg)", Path.Combine(shared, "data/compreface-samples/load-tests/detect_FACE_1.jpg")),
+        ("5 faces (000_5.jpg)", Path.Combine(shared, "data/compreface-samples/sample_images/000_5.jpg")),
+    ]);
+    return;
+}
+
 var decoder = provider.GetRequiredService<IImageDecoder>();
 var detector = provider.GetRequiredService<IFaceDetector>();
 var embedder = provider.GetRequiredService<IFaceEmbedder>();

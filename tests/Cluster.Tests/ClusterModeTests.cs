@@ -54,6 +54,17 @@ public sealed class ClusterModeTests
         Assert.Contains("ConnectionStrings:Postgres", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void KubernetesMode_WithoutConnectionString_FailsAtConfiguration()
+    {
+        // Kubernetes mode keeps membership on PostgreSQL (Orleans' Kubernetes hosting gives identity, not clustering).
+        var builder = Host.CreateDefaultBuilder().UseOrleans(silo =>
+            silo.UseClusterMode(ClusterMode.Kubernetes, 11111, 30000, "c", "s", postgresConnectionString: null));
+        var error = Assert.Throws<InvalidOperationException>(() => builder.Build());
+        Assert.Contains("Kubernetes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:Postgres", error.Message, StringComparison.Ordinal);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -119,6 +119,54 @@ public sealed class EmbeddingIndexTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Search_ConcurrentSearchesSharingHelperThreads_AreDeterministicAndKeepTheEarlierRowOnTies(bool perSubject)
+    {
+        // Big enough for the scan helpers to join; many concurrent callers race for them, so blocks end up split
+        // differently on every call, which must not change any answer.
+        var random = new Random(7);
+        const int dimension = 128;
+        var index = new EmbeddingIndex(dimension);
+        var ids = new List<Guid>();
+        var vectors = new List<float[]>();
+        var subjects = Enumerable.Range(0, 50).Select(_ => Guid.NewGuid()).ToArray();
+        for (var i = 0; i < 12_000; i++)
+        {
+            // Every 1000th row repeats row i - 500: equal scores in different blocks, the earlier row must win.
+            var v = i % 1000 == 999 ? vectors[i - 500] : RandomUnit(random, dimension);
+            ids.Add(Guid.NewGuid());
+            vectors.Add(v);
+            index.Add(ids[^1], subjects[i % subjects.Length], v);
+        }
+
+        var queries = Enumerable.Range(0, 12).Select(q => vectors[(q * 1000) + 499]).ToArray();
+        var reference = index.Search(queries, 5, perSubject);
+        for (var q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(ids[(q * 1000) + 499], reference[q][0].ImageId);
+        }
+
+        var disagreements = 0;
+        Parallel.For(0, 8, _ =>
+        {
+            for (var round = 0; round < 40; round++)
+            {
+                var results = index.Search(queries, 5, perSubject);
+                for (var q = 0; q < queries.Length; q++)
+                {
+                    if (!results[q].SequenceEqual(reference[q]))
+                    {
+                        Interlocked.Increment(ref disagreements);
+                    }
+                }
+            }
+        });
+
+        Assert.Equal(0, disagreements);
+    }
+
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;

@@ -16,7 +16,7 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
         var vector = RandomVector();
         var imageId = await Grains.GetGrain<IFaceCollectionGrain>(id).AddFaceAsync(Command("Alice", vector));
 
-        var matches = await Grains.GetGrain<IFaceCollectionGrain>(id).SearchAsync(new FaceSearch { Embeddings = [vector] });
+        var matches = await Grains.GetGrain<IFaceCollectionGrain>(id).SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [vector] });
 
         var match = Assert.Single(Assert.Single(matches));
         Assert.Equal("Alice", match.Subject);
@@ -36,7 +36,7 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
             await collection.AddFaceAsync(Command($"s{i}", vectors[i]));
         }
 
-        var results = await collection.SearchAsync(new FaceSearch { Embeddings = [vectors[0], vectors[^1]], Count = 3 });
+        var results = await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [vectors[0], vectors[^1]], Count = 3 });
 
         Assert.Equal("s0", results[0][0].Subject);
         Assert.Equal($"s{vectors.Length - 1}", results[1][0].Subject);
@@ -71,7 +71,7 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
         await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
         var collection = Grains.GetGrain<IFaceCollectionGrain>(id);
-        var results = await collection.SearchAsync(new FaceSearch { Embeddings = vectors });
+        var results = await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = vectors });
         for (var i = 0; i < vectors.Length; i++)
         {
             Assert.Equal($"p{i}", results[i][0].Subject);
@@ -79,6 +79,31 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
 
         var image = await collection.GetImageAsync(results[3][0].ImageId);
         Assert.Equal(new byte[] { 1, 2, 3 }, image);
+    }
+
+    [Fact]
+    public async Task Search_ExamplesOfAnotherModel_AreNeverComparedBeforeOrAfterReload()
+    {
+        // An embedder change leaves the old model's examples in the store: they must neither crash the shard (other
+        // dimension) nor be matched against the new model's queries (same dimension, unrelated space).
+        var id = Guid.NewGuid();
+        var collection = Grains.GetGrain<IFaceCollectionGrain>(id);
+        var oldSmall = RandomVector();
+        var oldSameSize = RandomVector(512);
+        var current = RandomVector(512);
+        await collection.AddFaceAsync(Command("old-128", oldSmall) with { Calculator = "old-a" });
+        await collection.AddFaceAsync(Command("old-512", oldSameSize) with { Calculator = "old-b" });
+        await collection.AddFaceAsync(Command("current", current) with { Calculator = "new" });
+
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var hits = (await collection.SearchAsync(new FaceSearch { Calculator = "new", Embeddings = [oldSameSize], Count = 10 }))[0];
+            Assert.Equal("current", Assert.Single(hits).Subject);
+            Assert.Equal("old-128", Assert.Single((await collection.SearchAsync(new FaceSearch { Calculator = "old-a", Embeddings = [oldSmall], Count = 10 }))[0]).Subject);
+            Assert.Empty((await collection.SearchAsync(new FaceSearch { Calculator = "unknown", Embeddings = [current] }))[0]);
+
+            await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        }
     }
 
     [Fact]
@@ -97,7 +122,7 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
 
         Assert.Equal([imageIds[0], imageIds[^1]], deleted.Select(d => d.ImageId).OrderBy(g => imageIds.IndexOf(g)));
         Assert.All(deleted, d => Assert.Equal("x", d.Subject));
-        var hits = await collection.SearchAsync(new FaceSearch { Embeddings = [vectors[0], vectors[^1]], Count = 100 });
+        var hits = await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [vectors[0], vectors[^1]], Count = 100 });
         Assert.All(hits, h => Assert.DoesNotContain(h, m => m.ImageId == imageIds[0] || m.ImageId == imageIds[^1]));
         Assert.Equal(vectors.Length - 2, (await collection.ListFacesAsync(null, 0, 100)).TotalElements);
         Assert.Null(await collection.GetFaceAsync(imageIds[0]));
@@ -118,7 +143,7 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
         Assert.Equal(SubjectRenameOutcome.Merged, await subjects.RenameSubjectAsync("bob", "ROBERT"));
 
         Assert.Equal(["Robert"], await subjects.ListSubjectsAsync());
-        Assert.Equal("Robert", (await collection.SearchAsync(new FaceSearch { Embeddings = [v] }))[0][0].Subject);
+        Assert.Equal("Robert", (await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [v] }))[0][0].Subject);
         Assert.Equal(2, (await collection.ListFacesAsync("Robert", 0, 10)).TotalElements);
         Assert.Equal(SubjectRenameOutcome.Renamed, await subjects.RenameSubjectAsync("Robert", "robert"));
         Assert.Equal(["robert"], await subjects.ListSubjectsAsync());
@@ -140,10 +165,10 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
 
         Assert.Equal(new SubjectDeletion("Gone", 2), deletion);
         Assert.Null(await subjects.DeleteSubjectAsync("gone"));
-        var hits = (await collection.SearchAsync(new FaceSearch { Embeddings = [gone], Count = 10 }))[0];
+        var hits = (await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [gone], Count = 10 }))[0];
         Assert.Equal(["Kept"], hits.Select(h => h.Subject));
         Assert.Equal(1, await subjects.DeleteAllSubjectsAsync());
-        Assert.Empty((await collection.SearchAsync(new FaceSearch { Embeddings = [kept] }))[0]);
+        Assert.Empty((await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [kept] }))[0]);
     }
 
     [Fact]
@@ -159,9 +184,9 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
     private static AddFaceCommand Command(string subject, float[] vector, byte[]? image = null) =>
         new() { Subject = subject, Embedding = vector, Calculator = "test", Image = image };
 
-    private float[] RandomVector()
+    private float[] RandomVector(int dimension = 128)
     {
-        var v = new float[128];
+        var v = new float[dimension];
         for (var i = 0; i < v.Length; i++)
         {
             v[i] = (float)(_random.NextDouble() - 0.5);

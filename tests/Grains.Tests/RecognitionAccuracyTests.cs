@@ -41,7 +41,7 @@ public sealed class RecognitionAccuracyTests(ClusterFixture fixture, ITestOutput
         var correct = 0;
         foreach (var query in queries)
         {
-            var best = (await collection.SearchAsync(new FaceSearch { Embeddings = [embeddings[query.Image]] }))[0][0];
+            var best = (await collection.SearchAsync(new FaceSearch { Calculator = "accuracy-test", Embeddings = [embeddings[query.Image]] }))[0][0];
             if (best.Subject == query.Identity)
             {
                 correct++;

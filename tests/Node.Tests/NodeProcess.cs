@@ -36,7 +36,12 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<NodeProcess> StartAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts a node and waits until <paramref name="readyPath"/> answers 200 (CompreFace's healthcheck by default;
+    /// inference-only nodes serve no API, so they are awaited on <c>/health/ready</c>).
+    /// </summary>
+    public static async Task<NodeProcess> StartAsync(
+        IReadOnlyDictionary<string, string> settings, string readyPath = "/core/healthcheck", CancellationToken cancellationToken = default)
     {
         var configuration = typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .First(a => a.Key == "SiloConfiguration").Value;
@@ -80,7 +85,7 @@ internal sealed class NodeProcess : IAsyncDisposable
 
             try
             {
-                using var response = await http.GetAsync(new Uri("/core/healthcheck", UriKind.Relative), cancellationToken);
+                using var response = await http.GetAsync(new Uri(readyPath, UriKind.Relative), cancellationToken);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return node;

@@ -25,7 +25,7 @@ public abstract class FaceStoreContractTests
     /// <summary>A parameterless scalar query, straight to the database.</summary>
     protected abstract Task<long> ScalarAsync(string sql);
 
-    /// <summary>Bulk-inserts faces straight into the database (one subject, one shard); returns them in insertion order.</summary>
+    /// <summary>Bulk-inserts faces straight into the database (one subject, one shard, calculator "seed"), in insertion order.</summary>
     protected abstract Task SeedFacesAsync(Guid collection, Guid subjectId, int shard, IReadOnlyList<(Guid ImageId, float[] Embedding)> faces);
 
     /// <summary>Where measurements go (<c>dotnet test --logger "console;verbosity=detailed"</c>).</summary>
@@ -49,10 +49,10 @@ public abstract class FaceStoreContractTests
         var index = 0;
         var mismatches = 0;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await Store.LoadShardAsync(collection, 0, (imageId, subjectId, embedding) =>
+        await Store.LoadShardAsync(collection, 0, (imageId, subjectId, calculator, embedding) =>
         {
             var (expectedId, expected) = faces[index++];
-            if (imageId != expectedId || subjectId != subject.SubjectId || !embedding.SequenceEqual(expected))
+            if (imageId != expectedId || subjectId != subject.SubjectId || calculator != "seed" || !embedding.SequenceEqual(expected))
             {
                 mismatches++;
             }
@@ -80,7 +80,11 @@ public abstract class FaceStoreContractTests
         Assert.Equal(150, counts[0]);
         Assert.Equal(150, counts[1]);
         var loaded = new List<(Guid Id, float[] Vector)>();
-        await Store.LoadShardAsync(collection, 1, (id, _, vector) => loaded.Add((id, vector.ToArray())));
+        await Store.LoadShardAsync(collection, 1, (id, _, calculator, vector) =>
+        {
+            Assert.Equal("bulk-calc", calculator);
+            loaded.Add((id, vector.ToArray()));
+        });
         var expected = faces.Where(f => f.Shard == 1).ToArray();
         Assert.Equal(expected.Select(f => f.ImageId), loaded.Select(l => l.Id));
         Assert.True(expected.Zip(loaded).All(p => p.First.Embedding.AsSpan().SequenceEqual(p.Second.Vector)));
@@ -88,6 +92,36 @@ public abstract class FaceStoreContractTests
         Assert.NotNull(one);
         Assert.Equal("bulk-calc", one.Calculator);
         Assert.Null(await Store.GetImageAsync(collection, faces[7].ImageId));
+    }
+
+    [StoreFact]
+    public async Task FindOtherCalculators_FacesOfTwoModels_ReportsWhereTheOtherModelIs()
+    {
+        // Model names unique to this test: the fixture's database is shared by the class's tests.
+        var current = $"model-{Guid.NewGuid():N}";
+        var old = $"model-{Guid.NewGuid():N}";
+        var mixed = Guid.NewGuid();
+        var clean = Guid.NewGuid();
+        var random = new Random(5);
+        var mixedSubject = await AddSubjectAsync(mixed, "mixed");
+        var cleanSubject = await AddSubjectAsync(clean, "clean");
+        await Store.AddFacesAsync(mixed, [
+            new FaceRecord(Guid.NewGuid(), mixedSubject.SubjectId, 0, RandomUnitVector(random, Dimension), current),
+            new FaceRecord(Guid.NewGuid(), mixedSubject.SubjectId, 0, RandomUnitVector(random, 128), old),
+        ]);
+        await Store.AddFacesAsync(clean, [new FaceRecord(Guid.NewGuid(), cleanSubject.SubjectId, 0, RandomUnitVector(random, Dimension), current)]);
+
+        var (mixedHasOther, _) = await Store.FindOtherCalculatorsAsync(current, mixed);
+        var (cleanHasOther, otherOutsideClean) = await Store.FindOtherCalculatorsAsync(current, clean);
+
+        Assert.True(mixedHasOther);
+        Assert.False(cleanHasOther);
+        Assert.True(otherOutsideClean);
+
+        // Once the old model's example is gone, the collection is consistent again.
+        var oldFace = (await LoadAsync(mixed, 0)).Single(f => f.Calculator == old);
+        await Store.DeleteFacesAsync(mixed, [oldFace.ImageId]);
+        Assert.False((await Store.FindOtherCalculatorsAsync(current, mixed)).InCollection);
     }
 
     [StoreFact]
@@ -252,6 +286,52 @@ public abstract class FaceStoreContractTests
         Assert.Equal([otherSubject], await Store.GetSubjectsAsync(other));
         Assert.NotNull(await Store.GetImageAsync(other, otherFace.ImageId));
         Assert.Equal(0, await Store.DeleteCollectionAsync(collection));
+    }
+
+    [StoreFact]
+    public async Task CopyCollection_CopiesSubjectsFacesAndImagesUnderNewIds_SourceUntouched()
+    {
+        var source = Guid.NewGuid();
+        var target = Guid.NewGuid();
+        var a = await AddSubjectAsync(source, "Ann");
+        await AddSubjectAsync(source, "empty");
+        var b = await AddSubjectAsync(source, "bob");
+        var faces = new[]
+        {
+            await AddFaceAsync(source, a, image: true), await AddFaceAsync(source, b, shard: 1), await AddFaceAsync(source, a, shard: 1, image: true),
+        };
+
+        Assert.Equal(3, await Store.CopyCollectionAsync(source, target));
+
+        // Same names in the same order, new ids.
+        var sourceSubjects = await Store.GetSubjectsAsync(source);
+        var copiedSubjects = await Store.GetSubjectsAsync(target);
+        Assert.Equal(sourceSubjects.Select(s => s.Name), copiedSubjects.Select(s => s.Name));
+        Assert.Empty(copiedSubjects.Select(s => s.SubjectId).Intersect(sourceSubjects.Select(s => s.SubjectId)));
+
+        // Same vectors per subject and shard, in insertion order, under new image ids; images copied where stored.
+        var (page, total) = await Store.ListFacesAsync(target, null, 0, 10);
+        Assert.Equal(3, total);
+        Assert.Equal(["Ann", "bob", "Ann"], page.Select(f => f.Subject));
+        for (var i = 0; i < faces.Length; i++)
+        {
+            var copy = await Store.GetFaceAsync(target, page[i].ImageId);
+            Assert.NotNull(copy);
+            Assert.DoesNotContain(page[i].ImageId, faces.Select(f => f.ImageId));
+            Assert.Equal(faces[i].Embedding, copy.Embedding);
+            Assert.Equal((faces[i].Shard, Calculator), (copy.Shard, copy.Calculator));
+            Assert.Equal(copiedSubjects.Single(s => s.Name == page[i].Subject).SubjectId, copy.SubjectId);
+            var image = await Store.GetImageAsync(target, page[i].ImageId);
+            Assert.Equal(i == 1 ? null : faces[i].ImageId.ToByteArray(), image);
+        }
+
+        Assert.Equal(new Dictionary<int, int> { [0] = 1, [1] = 2 }, await Store.CountFacesByShardAsync(target));
+
+        // The copy is independent: deleting it leaves the source whole.
+        Assert.Equal(3, await Store.DeleteCollectionAsync(target));
+        Assert.Equal(3, (await Store.ListFacesAsync(source, null, 0, 10)).Total);
+        Assert.NotNull(await Store.GetImageAsync(source, faces[0].ImageId));
+        Assert.Equal(0, await Store.CopyCollectionAsync(Guid.NewGuid(), Guid.NewGuid()));
     }
 
     [StoreFact]
@@ -599,8 +679,8 @@ public abstract class FaceStoreContractTests
     private async Task<List<FaceRecord>> LoadAsync(Guid collection, int shard)
     {
         var loaded = new List<FaceRecord>();
-        await Store.LoadShardAsync(collection, shard, (imageId, subjectId, embedding) =>
-            loaded.Add(new FaceRecord(imageId, subjectId, shard, embedding.ToArray(), Calculator)));
+        await Store.LoadShardAsync(collection, shard, (imageId, subjectId, calculator, embedding) =>
+            loaded.Add(new FaceRecord(imageId, subjectId, shard, embedding.ToArray(), calculator)));
         return loaded;
     }
 }

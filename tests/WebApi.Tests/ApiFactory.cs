@@ -98,6 +98,9 @@ public sealed class PostgresApiFactory : ApiFactory
         _connectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = _database }.ConnectionString;
     }
 
+    /// <summary>The connection string of this node's own database.</summary>
+    public string ConnectionString => _connectionString;
+
     protected override void ConfigureStore(IWebHostBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using CompreFace.Grains;
+using Microsoft.Extensions.DependencyInjection;
 using static CompreFace.WebApi.Tests.ApiTestHelpers;
 using static CompreFace.WebApi.Tests.RecognitionTestClient;
 
@@ -294,6 +296,45 @@ public sealed class RecognitionEndpointTests(ApiFactory sqlite, PostgresApiNode 
         using var expected = JsonDocument.Parse("{\"demoFaceCollectionIsInconsistent\":false,\"dbIsInconsistent\":false,\"saveImagesToDB\":true,\"status\":\"OK\"}");
         Assert.True(JsonElement.DeepEquals(expected.RootElement, body), body.GetRawText());
         AssertCors(response);
+    }
+
+    [Fact]
+    public async Task ConsistenceStatus_ExamplesOfAnotherModel_AreReportedAndNeverMatched()
+    {
+        // A fresh node: the flags are global, and the shared nodes' collections belong to other tests.
+        using var factory = new ApiFactory();
+        var api = new RecognitionTestClient(factory.CreateClient());
+        var grains = factory.Services.GetRequiredService<IGrainFactory>();
+        var demo = await grains.GetGrain<IApiKeyGrain>(ApiFactory.RecognitionKey).GetServiceAsync();
+        Assert.NotNull(demo);
+        var real = NewSubject("real");
+        await api.AddFaceAsync(real, "001_A.jpg");
+        Assert.Equal((false, false), await ConsistenceFlagsAsync(api));
+
+        // The same person's vector stored as if an older model had computed it: a mixed-up search would rank it first
+        // with cosine 1.
+        var stale = new AddFaceCommand
+        {
+            Subject = "stale",
+            Embedding = Array.ConvertAll(await EmbeddingOfAsync(api, "001_A.jpg"), v => (float)v),
+            Calculator = "Facenet2018",
+        };
+        await grains.GetGrain<IFaceCollectionGrain>(demo.ServiceId).AddFaceAsync(stale);
+        Assert.Equal((true, false), await ConsistenceFlagsAsync(api));
+
+        var body = await api.RecognizeAsync("001_A.jpg", "?prediction_count=10");
+        var subjects = body.GetProperty("result")[0].GetProperty("subjects").EnumerateArray().Select(s => s.GetProperty("subject").GetString());
+        Assert.Equal([real], subjects);
+
+        await grains.GetGrain<IFaceCollectionGrain>(Guid.NewGuid()).AddFaceAsync(stale);
+        Assert.Equal((true, true), await ConsistenceFlagsAsync(api));
+    }
+
+    private static async Task<(bool Demo, bool Db)> ConsistenceFlagsAsync(RecognitionTestClient api)
+    {
+        using var response = await api.SendAsync(HttpMethod.Get, "/api/v1/consistence/status", apiKey: null);
+        var body = await ReadJsonAsync(response);
+        return (body.GetProperty("demoFaceCollectionIsInconsistent").GetBoolean(), body.GetProperty("dbIsInconsistent").GetBoolean());
     }
 
     private static async Task<double[]> EmbeddingOfAsync(RecognitionTestClient api, string sample)

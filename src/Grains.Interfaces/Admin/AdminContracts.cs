@@ -23,14 +23,15 @@ public sealed record UserInfo(
     [property: Id(3)] string LastName,
     [property: Id(4)] Role GlobalRole);
 
-/// <summary>A sign-up request, already validated at the edge (email lower-cased).</summary>
+/// <summary>A sign-up request, already validated at the edge (email lower-cased); <c>Unconfirmed</c>: mail on, the user confirms by link.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.Registration")]
 public sealed record Registration(
     [property: Id(0)] string Email,
     [property: Id(1)] string Password,
     [property: Id(2)] string FirstName,
     [property: Id(3)] string LastName,
-    [property: Id(4)] bool AllowStatistics);
+    [property: Id(4)] bool AllowStatistics,
+    [property: Id(5)] bool Unconfirmed = false);
 
 /// <summary>Outcome of a sign-up.</summary>
 [GenerateSerializer]
@@ -66,6 +67,9 @@ public enum LoginStatus
 
     /// <summary>Too many recent failures for this email; no password was checked.</summary>
     LockedOut = 2,
+
+    /// <summary>Right password, but the sign-up is not confirmed yet (spec §2.1: <c>User is disabled</c>).</summary>
+    Disabled = 3,
 }
 
 /// <summary>Result of <see cref="ILoginGrain.LoginAsync"/>.</summary>
@@ -113,4 +117,28 @@ public enum NamingOutcome
 
     /// <summary>The entity does not exist (any more).</summary>
     NotFound = 2,
+}
+
+/// <summary>Face API requests of one service in one UTC hour (spec §3.9).</summary>
+/// <param name="ServiceId">The face service.</param>
+/// <param name="Hour">Start of the UTC hour.</param>
+/// <param name="Count">Requests counted in that hour.</param>
+[GenerateSerializer, Immutable, Alias("CompreFace.Admin.RequestCount")]
+public sealed record RequestCount(
+    [property: Id(0)] Guid ServiceId,
+    [property: Id(1)] DateTime Hour,
+    [property: Id(2)] long Count);
+
+/// <summary>Outcome of a global role change (spec §2.2).</summary>
+[GenerateSerializer]
+public enum GlobalRoleOutcome
+{
+    /// <summary>Changed (granting OWNER also demoted the previous owner to ADMINISTRATOR).</summary>
+    Done = 0,
+
+    /// <summary>The user does not exist.</summary>
+    NotFound = 1,
+
+    /// <summary>The target is the global owner, whose role only an ownership transfer changes (code 14).</summary>
+    TargetIsOwner = 2,
 }

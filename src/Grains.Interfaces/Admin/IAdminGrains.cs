@@ -41,6 +41,40 @@ public interface IUserRegistryGrain : IGrainWithIntegerKey
     [Alias("FindByEmailAsync")]
     Task<UserInfo?> FindByEmailAsync(string email, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sets a user's global role. Granting OWNER transfers ownership: the current owner becomes ADMINISTRATOR in the
+    /// same transaction, so there is always exactly one. The owner's own role is changed only that way. Who may do
+    /// what is checked by the caller (the HTTP tier).
+    /// </summary>
+    [Alias("SetGlobalRoleAsync")]
+    Task<GlobalRoleOutcome> SetGlobalRoleAsync(Guid userId, Role role, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a user and hands the applications they own to <paramref name="replacerId"/>; their sessions end. False
+    /// when there is no such user. The global owner is never deleted (the caller checks).
+    /// </summary>
+    [Alias("DeleteUserAsync")]
+    Task<bool> DeleteUserAsync(Guid userId, Guid replacerId, CancellationToken cancellationToken = default);
+
+    /// <summary>A sign-up confirmation token for the unconfirmed user with <paramref name="email"/> (valid for <c>Admin:ConfirmationTokenValiditySeconds</c>); null when there is none.</summary>
+    [Alias("IssueConfirmationTokenAsync")]
+    Task<string?> IssueConfirmationTokenAsync(string email, CancellationToken cancellationToken = default);
+
+    /// <summary>Confirms a sign-up (the user becomes the global owner if there is none); false for an unknown, spent or expired token.</summary>
+    [Alias("ConfirmRegistrationAsync")]
+    Task<bool> ConfirmRegistrationAsync(string token, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A new password-reset token for the user with <paramref name="email"/> (replacing any earlier one), valid for
+    /// <paramref name="validity"/>; null when no such user. Only its hash is stored; the caller mails the token.
+    /// </summary>
+    [Alias("IssueResetTokenAsync")]
+    Task<string?> IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the password of the token's user and spends the token; false when it is unknown, spent or expired.</summary>
+    [Alias("ResetPasswordAsync")]
+    Task<bool> ResetPasswordAsync(string token, string newPassword, CancellationToken cancellationToken = default);
+
     /// <summary>Answers when the admin database answers (for <c>/admin/status</c>).</summary>
     [Alias("PingAsync")]
     Task PingAsync(CancellationToken cancellationToken = default);
@@ -128,7 +162,31 @@ public interface IFaceServiceGrain : IGrainWithGuidKey
     [Alias("RegenerateKeyAsync")]
     Task<FaceServiceDetails?> RegenerateKeyAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Creates this service as a copy of <paramref name="sourceServiceId"/> under <paramref name="name"/>, in the same
+    /// application with the same type and a fresh key; a recognition service gets a copy of every subject, example
+    /// and stored image. <see cref="NamingOutcome.NotFound"/> when the source is gone.
+    /// </summary>
+    [Alias("CloneAsync")]
+    Task<NamingOutcome> CloneAsync(Guid sourceServiceId, string name, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes the service, its collection and its key (which stops working at once).</summary>
     [Alias("DeleteAsync")]
     Task<bool> DeleteAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Writes and reads the per-service request statistics (spec §3.9). Stateless: every node's request counter flushes
+/// its in-memory totals through a local activation, which adds them to the store's hourly rows.
+/// </summary>
+[Alias("CompreFace.Admin.IRequestStatisticsGrain")]
+public interface IRequestStatisticsGrain : IGrainWithIntegerKey
+{
+    /// <summary>Adds hourly counts to the stored totals (one transaction).</summary>
+    [Alias("AddAsync")]
+    Task AddAsync(IReadOnlyList<RequestCount> counts, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored hourly totals of a service from <paramref name="fromUtc"/> on, oldest first.</summary>
+    [Alias("ListAsync")]
+    Task<IReadOnlyList<RequestCount>> ListAsync(Guid serviceId, DateTime fromUtc, CancellationToken cancellationToken = default);
 }

@@ -22,4 +22,12 @@ public sealed class AdminOptions
     /// <summary>How long a locked-out email is refused, in seconds.</summary>
     [Range(1, 86400)]
     public int LockoutSeconds { get; set; } = 900;
+
+    /// <summary>How often each node deletes expired tokens and unconfirmed sign-ups, in seconds (CompreFace: 5 minutes).</summary>
+    [Range(10, 86400)]
+    public int TokenPurgeIntervalSeconds { get; set; } = 300;
+
+    /// <summary>How long a sign-up confirmation link works when mail is on, in seconds (CompreFace: 1 hour); then the sign-up is purged.</summary>
+    [Range(60, 604800)]
+    public int ConfirmationTokenValiditySeconds { get; set; } = 3600;
 }

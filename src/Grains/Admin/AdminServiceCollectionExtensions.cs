@@ -26,6 +26,8 @@ public static class AdminServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IPasswordHasher<AdminUser>, PasswordHasher<AdminUser>>();
+        services.TryAddSingleton<ExpiredTokenPurger>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExpiredTokenPurger>());
 
         var postgres = configuration.GetConnectionString(FaceStoreServiceCollectionExtensions.PostgresConnectionStringName);
         if (!string.IsNullOrWhiteSpace(postgres))

@@ -9,8 +9,9 @@ namespace CompreFace.Grains.Admin;
 /// </summary>
 internal abstract class AdoAdminStore : IAdminStore
 {
-    private const string UserColumns = "user_id, email, password_hash, first_name, last_name, global_role, allow_statistics, is_demo";
+    private const string UserColumns = "user_id, email, password_hash, first_name, last_name, global_role, allow_statistics, is_demo, enabled";
     private const string ServiceColumns = "service_id, app_id, name, api_key, type, created_at";
+    private static readonly string[] ExpiringTokenTables = ["cf_token", "cf_reset_token", "cf_registration_token"];
 
     /// <summary>An open connection, ready for commands.</summary>
     protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
@@ -51,11 +52,11 @@ internal abstract class AdoAdminStore : IAdminStore
     {
         ArgumentNullException.ThrowIfNull(user);
         return UniqueAsync(() => ExecuteAsync(
-            $"INSERT INTO cf_user ({UserColumns}, created_at) VALUES (@id, @email, @hash, @first, @last, @role, @stats, @demo, @now)",
+            $"INSERT INTO cf_user ({UserColumns}, created_at) VALUES (@id, @email, @hash, @first, @last, @role, @stats, @demo, @enabled, @now)",
             cancellationToken,
             ("@id", user.UserId), ("@email", user.Email), ("@hash", user.PasswordHash), ("@first", user.FirstName),
             ("@last", user.LastName), ("@role", RoleCode(user.GlobalRole)), ("@stats", user.AllowStatistics),
-            ("@demo", user.IsDemo), ("@now", DateTime.UtcNow)));
+            ("@demo", user.IsDemo), ("@enabled", user.Enabled), ("@now", DateTime.UtcNow)));
     }
 
     public Task<bool> TakeOverDemoUserAsync(UserRecord user, CancellationToken cancellationToken = default)
@@ -64,12 +65,15 @@ internal abstract class AdoAdminStore : IAdminStore
         return UniqueAsync(() => ExecuteAsync(
             """
             UPDATE cf_user SET user_id = @id, email = @email, password_hash = @hash, first_name = @first, last_name = @last,
-                allow_statistics = @stats, is_demo = @notDemo, created_at = @now
+                allow_statistics = @stats, is_demo = @notDemo, enabled = @enabled, created_at = @now,
+                -- An unconfirmed takeover is a USER until confirmed (then owner, as there is none): spec §2.3.
+                global_role = CASE WHEN @enabled THEN global_role ELSE @user END
             WHERE is_demo = @demo
             """,
             cancellationToken,
             ("@id", user.UserId), ("@email", user.Email), ("@hash", user.PasswordHash), ("@first", user.FirstName),
-            ("@last", user.LastName), ("@stats", user.AllowStatistics), ("@notDemo", false), ("@demo", true), ("@now", DateTime.UtcNow)));
+            ("@last", user.LastName), ("@stats", user.AllowStatistics), ("@notDemo", false), ("@demo", true), ("@now", DateTime.UtcNow),
+            ("@enabled", user.Enabled), ("@user", RoleCode(Role.User))));
     }
 
     public async Task<bool> UpdateUserNamesAsync(Guid userId, string firstName, string lastName, CancellationToken cancellationToken = default) =>
@@ -170,11 +174,11 @@ internal abstract class AdoAdminStore : IAdminStore
     public async Task<IReadOnlyList<(UserRecord User, Role Role)>> ListMembersAsync(Guid appId, CancellationToken cancellationToken = default) =>
         await QueryAsync(
             """
-            SELECT u.user_id, u.email, u.password_hash, u.first_name, u.last_name, u.global_role, u.allow_statistics, u.is_demo, m.role
+            SELECT u.user_id, u.email, u.password_hash, u.first_name, u.last_name, u.global_role, u.allow_statistics, u.is_demo, u.enabled, m.role
             FROM cf_app_member m JOIN cf_user u ON u.user_id = m.user_id
             WHERE m.app_id = @app ORDER BY u.email
             """,
-            r => (ReadUser(r), ParseRole(r.GetString(8))),
+            r => (ReadUser(r), ParseRole(r.GetString(9))),
             cancellationToken,
             ("@app", appId));
 
@@ -258,8 +262,203 @@ internal abstract class AdoAdminStore : IAdminStore
     public async Task<bool> SetServiceKeyAsync(Guid serviceId, Guid apiKey, CancellationToken cancellationToken = default) =>
         await ExecuteAsync("UPDATE cf_service SET api_key = @key WHERE service_id = @id", cancellationToken, ("@id", serviceId), ("@key", apiKey)) > 0;
 
-    public async Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default) =>
-        await ExecuteAsync("DELETE FROM cf_service WHERE service_id = @id", cancellationToken, ("@id", serviceId)) > 0;
+    public Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using (var statistics = Command(
+                    connection, transaction, "DELETE FROM cf_service_statistic WHERE service_id = @id", ("@id", serviceId)))
+                {
+                    await statistics.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var delete = Command(connection, transaction, "DELETE FROM cf_service WHERE service_id = @id", ("@id", serviceId));
+                return await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
+            },
+            cancellationToken);
+
+    public Task<bool> TransferGlobalOwnershipAsync(Guid ownerId, Guid userId, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                var owner = await FindUserAsync(connection, transaction, ownerId, cancellationToken);
+                var user = await FindUserAsync(connection, transaction, userId, cancellationToken);
+                if (owner is not { GlobalRole: Role.Owner } || user is null || ownerId == userId)
+                {
+                    return false;
+                }
+
+                // The owner first: the partial unique index allows one 'O' at a time, checked per statement. The
+                // statistics consent is the owner's (CompreFace moves it with the role).
+                await using (var demote = Command(
+                    connection, transaction, "UPDATE cf_user SET global_role = @admin, allow_statistics = @no WHERE user_id = @owner",
+                    ("@owner", ownerId), ("@admin", RoleCode(Role.Administrator)), ("@no", false)))
+                {
+                    await demote.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var promote = Command(
+                    connection, transaction, "UPDATE cf_user SET global_role = @ownerRole, allow_statistics = @consent WHERE user_id = @user",
+                    ("@user", userId), ("@ownerRole", RoleCode(Role.Owner)), ("@consent", owner.AllowStatistics));
+                return await promote.ExecuteNonQueryAsync(cancellationToken) == 1
+                    ? true
+                    : throw new InvalidOperationException("The new global owner disappeared during the transfer; rolled back.");
+            },
+            cancellationToken);
+
+    public Task<bool> DeleteUserAsync(Guid userId, Guid replacerId, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                if (await FindUserAsync(connection, transaction, userId, cancellationToken) is null)
+                {
+                    return false;
+                }
+
+                // The replacer becomes owner of every application the user owns (added if not a member yet).
+                await using (var handOver = Command(
+                    connection, transaction,
+                    """
+                    INSERT INTO cf_app_member (app_id, user_id, role)
+                    SELECT app_id, @replacer, @owner FROM cf_app_member WHERE user_id = @user AND role = @owner
+                    ON CONFLICT (app_id, user_id) DO UPDATE SET role = excluded.role
+                    """,
+                    ("@replacer", replacerId), ("@user", userId), ("@owner", RoleCode(Role.Owner))))
+                {
+                    await handOver.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                // Memberships and tokens cascade.
+                await using var delete = Command(connection, transaction, "DELETE FROM cf_user WHERE user_id = @user", ("@user", userId));
+                return await delete.ExecuteNonQueryAsync(cancellationToken) == 1;
+            },
+            cancellationToken);
+
+    public Task<int> DeleteExpiredTokensAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                var deleted = 0;
+                foreach (var table in ExpiringTokenTables)
+                {
+                    await using var delete = Command(connection, transaction, $"DELETE FROM {table} WHERE expires_at < @now", ("@now", now.UtcDateTime));
+                    deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return deleted;
+            },
+            cancellationToken);
+
+    public Task SetRegistrationTokenAsync(byte[] hash, Guid userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(
+            """
+            INSERT INTO cf_registration_token (token_hash, user_id, expires_at) VALUES (@hash, @user, @expires)
+            ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, expires_at = excluded.expires_at
+            """,
+            cancellationToken, ("@hash", hash), ("@user", userId), ("@expires", expiresAt.UtcDateTime));
+
+    public Task<Guid?> ConfirmRegistrationAsync(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        WriteAsync<Guid?>(
+            async (connection, transaction) =>
+            {
+                Guid user;
+                DateTimeOffset expiresAt;
+                await using (var take = Command(
+                    connection, transaction, "DELETE FROM cf_registration_token WHERE token_hash = @hash RETURNING user_id, expires_at", ("@hash", hash)))
+                {
+                    await using var reader = await take.ExecuteReaderAsync(cancellationToken);
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        return null;
+                    }
+
+                    (user, expiresAt) = (reader.GetGuid(0), new DateTimeOffset(Utc(reader.GetDateTime(1))));
+                }
+
+                if (expiresAt <= now)
+                {
+                    return null;
+                }
+
+                await using (var enable = Command(connection, transaction, "UPDATE cf_user SET enabled = @yes WHERE user_id = @user", ("@user", user), ("@yes", true)))
+                {
+                    await enable.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var owner = Command(
+                    connection, transaction,
+                    "UPDATE cf_user SET global_role = @owner WHERE user_id = @user AND NOT EXISTS (SELECT 1 FROM cf_user WHERE global_role = @owner)",
+                    ("@user", user), ("@owner", RoleCode(Role.Owner)));
+                await owner.ExecuteNonQueryAsync(cancellationToken);
+                return user;
+            },
+            cancellationToken);
+
+    public Task<int> DeleteUnconfirmedUsersAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(
+            """
+            DELETE FROM cf_user WHERE enabled = @no AND created_at < @before
+                AND NOT EXISTS (SELECT 1 FROM cf_app_member m WHERE m.user_id = cf_user.user_id AND m.role = @owner)
+            """,
+            cancellationToken, ("@no", false), ("@before", createdBefore.UtcDateTime), ("@owner", RoleCode(Role.Owner)));
+
+    public Task SetResetTokenAsync(byte[] hash, Guid userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(
+            """
+            INSERT INTO cf_reset_token (token_hash, user_id, expires_at) VALUES (@hash, @user, @expires)
+            ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, expires_at = excluded.expires_at
+            """,
+            cancellationToken, ("@hash", hash), ("@user", userId), ("@expires", expiresAt.UtcDateTime));
+
+    public async Task<Guid?> TakeResetTokenAsync(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        // Single use: the row goes whether or not it is still valid.
+        var rows = await QueryAsync(
+            "DELETE FROM cf_reset_token WHERE token_hash = @hash RETURNING user_id, expires_at",
+            r => (User: r.GetGuid(0), ExpiresAt: new DateTimeOffset(Utc(r.GetDateTime(1)))),
+            cancellationToken,
+            ("@hash", hash));
+        return rows.Count == 1 && rows[0].ExpiresAt > now ? rows[0].User : null;
+    }
+
+    public Task AddRequestCountsAsync(IReadOnlyList<RequestCount> counts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        return WriteAsync(
+            async (connection, transaction) =>
+            {
+                foreach (var count in counts)
+                {
+                    // WHERE EXISTS drops counts of a deleted service (and keeps SQLite's INSERT … SELECT … ON CONFLICT unambiguous).
+                    await using var upsert = Command(
+                        connection, transaction,
+                        """
+                        INSERT INTO cf_service_statistic (service_id, hour, request_count)
+                        SELECT @service, @hour, @count WHERE EXISTS (SELECT 1 FROM cf_service WHERE service_id = @service)
+                        ON CONFLICT (service_id, hour) DO UPDATE SET request_count = cf_service_statistic.request_count + excluded.request_count
+                        """,
+                        ("@service", count.ServiceId), ("@hour", Utc(count.Hour)), ("@count", count.Count));
+                    await upsert.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return counts.Count;
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<RequestCount>> ListRequestCountsAsync(Guid serviceId, DateTime fromUtc, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            "SELECT service_id, hour, request_count FROM cf_service_statistic WHERE service_id = @service AND hour >= @from ORDER BY hour",
+            r => new RequestCount(r.GetGuid(0), Utc(r.GetDateTime(1)), r.GetInt64(2)),
+            cancellationToken,
+            ("@service", serviceId), ("@from", Utc(fromUtc)));
+
+    private async Task<UserRecord?> FindUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, $"SELECT {UserColumns} FROM cf_user WHERE user_id = @id", ("@id", userId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadUser(reader) : null;
+    }
 
     /// <summary>The case-insensitive uniqueness key of a service name.</summary>
     internal static string NameKey(string name) => name.ToLowerInvariant();
@@ -302,7 +501,8 @@ internal abstract class AdoAdminStore : IAdminStore
     };
 
     private static UserRecord ReadUser(DbDataReader r) => new(
-        r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), ParseRole(r.GetString(5)), r.GetBoolean(6), r.GetBoolean(7));
+        r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), ParseRole(r.GetString(5)), r.GetBoolean(6), r.GetBoolean(7),
+        r.GetBoolean(8));
 
     private static AppRecord ReadApp(DbDataReader r) => new(r.GetGuid(0), r.GetString(1), r.GetGuid(2));
 

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace CompreFace.Grains.Admin;
@@ -88,14 +89,11 @@ internal sealed partial class ApplicationGrain(IAdminStore store, ILogger<Applic
 /// A face service. Every change of its key (create, regenerate, rename, delete) invalidates the affected
 /// <see cref="IApiKeyGrain"/> activations after the store has changed, so the face API sees it on its next request.
 /// </summary>
-internal sealed partial class FaceServiceGrain(IAdminStore store, ILogger<FaceServiceGrain> logger) : Grain, IFaceServiceGrain
+internal sealed partial class FaceServiceGrain(IAdminStore store, IFaceStore faces, ILogger<FaceServiceGrain> logger) : Grain, IFaceServiceGrain
 {
     async Task<NamingOutcome> IFaceServiceGrain.CreateAsync(Guid appId, string name, FaceServiceType type, CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow;
-        var record = new ServiceRecord(
-            this.GetPrimaryKey(), appId, name, Guid.NewGuid(), type,
-            new DateTime(now.Ticks - (now.Ticks % 10), DateTimeKind.Utc)); // microseconds, as both databases store them
+        var record = NewRecord(appId, name, type);
         if (!await store.AddServiceAsync(record, cancellationToken))
         {
             return NamingOutcome.NameTaken;
@@ -103,6 +101,40 @@ internal sealed partial class FaceServiceGrain(IAdminStore store, ILogger<FaceSe
 
         await InvalidateAsync(record.ApiKey);
         LogCreated(logger, record.ServiceId, appId, type);
+        return NamingOutcome.Done;
+    }
+
+    async Task<NamingOutcome> IFaceServiceGrain.CloneAsync(Guid sourceServiceId, string name, CancellationToken cancellationToken)
+    {
+        var source = await store.FindServiceAsync(sourceServiceId, cancellationToken);
+        if (source is null)
+        {
+            return NamingOutcome.NotFound;
+        }
+
+        var record = NewRecord(source.AppId, name, source.Type);
+        if (!await store.AddServiceAsync(record, cancellationToken))
+        {
+            return NamingOutcome.NameTaken;
+        }
+
+        if (source.Type == FaceServiceType.Recognition)
+        {
+            // Inside the database, one transaction: subjects, vectors, calculators and images. This service's
+            // collection grain is not active yet (a new id), so it loads the copy when first asked.
+            try
+            {
+                var copied = await faces.CopyCollectionAsync(source.ServiceId, record.ServiceId, cancellationToken);
+                LogCloned(logger, record.ServiceId, source.ServiceId, copied);
+            }
+            catch
+            {
+                await store.DeleteServiceAsync(record.ServiceId, CancellationToken.None);
+                throw;
+            }
+        }
+
+        await InvalidateAsync(record.ApiKey);
         return NamingOutcome.Done;
     }
 
@@ -158,6 +190,14 @@ internal sealed partial class FaceServiceGrain(IAdminStore store, ILogger<FaceSe
         return true;
     }
 
+    private ServiceRecord NewRecord(Guid appId, string name, FaceServiceType type)
+    {
+        var now = DateTime.UtcNow;
+        return new ServiceRecord(
+            this.GetPrimaryKey(), appId, name, Guid.NewGuid(), type,
+            new DateTime(now.Ticks - (now.Ticks % 10), DateTimeKind.Utc)); // microseconds, as both databases store them
+    }
+
     internal static FaceServiceDetails ToDetails(ServiceRecord service) =>
         new(service.ServiceId, service.AppId, service.Name, service.ApiKey, service.Type, service.CreatedAt);
 
@@ -168,6 +208,9 @@ internal sealed partial class FaceServiceGrain(IAdminStore store, ILogger<FaceSe
 
     [LoggerMessage(EventId = 3032, Level = LogLevel.Information, Message = "Service {ServiceId} got a new API key; the old one is invalidated")]
     private static partial void LogKeyRegenerated(ILogger logger, Guid serviceId);
+
+    [LoggerMessage(EventId = 3034, Level = LogLevel.Information, Message = "Service {ServiceId} cloned from {SourceId} with {Faces} examples")]
+    private static partial void LogCloned(ILogger logger, Guid serviceId, Guid sourceId, int faces);
 
     [LoggerMessage(EventId = 3033, Level = LogLevel.Information, Message = "Service {ServiceId} deleted with its collection and key")]
     private static partial void LogDeleted(ILogger logger, Guid serviceId);

@@ -1,8 +1,12 @@
 namespace CompreFace.Grains.Admin;
 
-/// <summary>A stored user. <see cref="Email"/> is lower-cased; <see cref="PasswordHash"/> is Identity's v3 format (empty: no login).</summary>
+/// <summary>
+/// A stored user. <see cref="Email"/> is lower-cased; <see cref="PasswordHash"/> is Identity's v3 format (empty: no
+/// login); <see cref="Enabled"/> is false until a mail-confirmed sign-up is confirmed.
+/// </summary>
 public sealed record UserRecord(
-    Guid UserId, string Email, string PasswordHash, string FirstName, string LastName, Role GlobalRole, bool AllowStatistics, bool IsDemo);
+    Guid UserId, string Email, string PasswordHash, string FirstName, string LastName, Role GlobalRole, bool AllowStatistics, bool IsDemo,
+    bool Enabled = true);
 
 /// <summary>A stored application.</summary>
 public sealed record AppRecord(Guid AppId, string Name, Guid ApiKey);
@@ -119,6 +123,49 @@ public interface IAdminStore
     /// <summary>Sets a service's key; false if there is no such service.</summary>
     Task<bool> SetServiceKeyAsync(Guid serviceId, Guid apiKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a service; false if there was none.</summary>
+    /// <summary>Deletes a service and its request statistics; false if there was none.</summary>
     Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes <paramref name="userId"/> the global OWNER and <paramref name="ownerId"/> an ADMINISTRATOR, moving the
+    /// statistics consent with the role, atomically (spec §2.2). False, changing nothing, when either is missing or
+    /// <paramref name="ownerId"/> is not the owner.
+    /// </summary>
+    Task<bool> TransferGlobalOwnershipAsync(Guid ownerId, Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a user, atomically handing every application they own to <paramref name="replacerId"/> (who becomes its
+    /// OWNER); memberships and tokens go with the user. False, changing nothing, when the user does not exist.
+    /// </summary>
+    Task<bool> DeleteUserAsync(Guid userId, Guid replacerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores the password-reset token of a user (by hash), replacing any earlier one of theirs.</summary>
+    Task SetResetTokenAsync(byte[] hash, Guid userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a password-reset token and returns its user if it had not expired at <paramref name="now"/>; else null.</summary>
+    Task<Guid?> TakeResetTokenAsync(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores the sign-up confirmation token of an unconfirmed user (by hash), replacing any earlier one.</summary>
+    Task SetRegistrationTokenAsync(byte[] hash, Guid userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Spends a sign-up confirmation token: when it had not expired at <paramref name="now"/>, enables its user and,
+    /// if there is no global owner, makes them the owner, atomically. Returns the user, or null.
+    /// </summary>
+    Task<Guid?> ConfirmRegistrationAsync(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes unconfirmed users who signed up before <paramref name="createdBefore"/> and own no application; returns how many.</summary>
+    Task<int> DeleteUnconfirmedUsersAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes session, password-reset and confirmation tokens that expired before <paramref name="now"/>; returns how many.</summary>
+    Task<int> DeleteExpiredTokensAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds request counts to the per-service, per-hour totals in one transaction (a row is created when missing).
+    /// Counts of services that no longer exist are dropped.
+    /// </summary>
+    Task AddRequestCountsAsync(IReadOnlyList<RequestCount> counts, CancellationToken cancellationToken = default);
+
+    /// <summary>The hourly request totals of a service from <paramref name="fromUtc"/> on, oldest first.</summary>
+    Task<IReadOnlyList<RequestCount>> ListRequestCountsAsync(Guid serviceId, DateTime fromUtc, CancellationToken cancellationToken = default);
 }

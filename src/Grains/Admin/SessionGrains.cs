@@ -51,6 +51,11 @@ internal sealed partial class LoginGrain(
         }
 
         _failures = 0;
+        if (!user.Enabled)
+        {
+            return new LoginResult(LoginStatus.Disabled, null);
+        }
+
         var tokens = await SessionTokenIssuer.IssueAsync(store, user.UserId, _options, time, cancellationToken);
         return new LoginResult(LoginStatus.Succeeded, tokens);
     }

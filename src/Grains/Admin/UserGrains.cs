@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CompreFace.Grains.Admin;
 
@@ -58,6 +59,8 @@ internal sealed class UserGrain(IAdminStore store, IPasswordHasher<AdminUser> ha
 internal sealed partial class UserRegistryGrain(
     IAdminStore store,
     IPasswordHasher<AdminUser> hasher,
+    TimeProvider time,
+    IOptions<AdminOptions> options,
     ILogger<UserRegistryGrain> logger) : Grain, IUserRegistryGrain
 {
     private static readonly AdminUser Nobody = new();
@@ -69,7 +72,8 @@ internal sealed partial class UserRegistryGrain(
         // PBKDF2 is deliberately slow: keep it off the grain scheduler.
         var hash = await Task.Run(() => hasher.HashPassword(Nobody, registration.Password), cancellationToken);
         var user = new UserRecord(
-            Guid.NewGuid(), registration.Email, hash, registration.FirstName, registration.LastName, Role.User, registration.AllowStatistics, IsDemo: false);
+            Guid.NewGuid(), registration.Email, hash, registration.FirstName, registration.LastName, Role.User, registration.AllowStatistics, IsDemo: false,
+            Enabled: !registration.Unconfirmed);
 
         var users = await store.ListUsersAsync(cancellationToken);
         if (users.Count == 1 && users[0].IsDemo)
@@ -105,11 +109,147 @@ internal sealed partial class UserRegistryGrain(
 
     Task IUserRegistryGrain.PingAsync(CancellationToken cancellationToken) => store.PingAsync(cancellationToken);
 
+    async Task<string?> IUserRegistryGrain.IssueConfirmationTokenAsync(string email, CancellationToken cancellationToken)
+    {
+        var user = await store.FindUserByEmailAsync(email.Trim().ToLowerInvariant(), cancellationToken);
+        if (user is not { Enabled: false })
+        {
+            return null;
+        }
+
+        var token = Guid.NewGuid().ToString("D");
+        var validity = TimeSpan.FromSeconds(options.Value.ConfirmationTokenValiditySeconds);
+        await store.SetRegistrationTokenAsync(SessionTokenHash.Compute(token), user.UserId, time.GetUtcNow().Add(validity), cancellationToken);
+        return token;
+    }
+
+    async Task<bool> IUserRegistryGrain.ConfirmRegistrationAsync(string token, CancellationToken cancellationToken)
+    {
+        var userId = await store.ConfirmRegistrationAsync(SessionTokenHash.Compute(token), time.GetUtcNow(), cancellationToken);
+        if (userId is null)
+        {
+            return false;
+        }
+
+        LogConfirmed(logger, userId.Value);
+        return true;
+    }
+
+    async Task<string?> IUserRegistryGrain.IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken)
+    {
+        var user = await store.FindUserByEmailAsync(email.Trim().ToLowerInvariant(), cancellationToken);
+        if (user is null)
+        {
+            return null;
+        }
+
+        // A random v4 UUID, as CompreFace's link carries (122 random bits from the OS CSPRNG).
+        var token = Guid.NewGuid().ToString("D");
+        await store.SetResetTokenAsync(SessionTokenHash.Compute(token), user.UserId, time.GetUtcNow().Add(validity), cancellationToken);
+        LogResetTokenIssued(logger, user.UserId);
+        return token;
+    }
+
+    async Task<bool> IUserRegistryGrain.ResetPasswordAsync(string token, string newPassword, CancellationToken cancellationToken)
+    {
+        var userId = await store.TakeResetTokenAsync(SessionTokenHash.Compute(token), time.GetUtcNow(), cancellationToken);
+        if (userId is null)
+        {
+            return false;
+        }
+
+        var hash = await Task.Run(() => hasher.HashPassword(Nobody, newPassword), cancellationToken);
+        if (!await store.SetPasswordHashAsync(userId.Value, hash, cancellationToken))
+        {
+            return false;
+        }
+
+        LogPasswordReset(logger, userId.Value);
+        return true;
+    }
+
+    async Task<GlobalRoleOutcome> IUserRegistryGrain.SetGlobalRoleAsync(Guid userId, Role role, CancellationToken cancellationToken)
+    {
+        // One activation: two ownership transfers cannot interleave (the database keeps at most one owner regardless).
+        var users = await store.ListUsersAsync(cancellationToken);
+        var user = users.FirstOrDefault(u => u.UserId == userId);
+        if (user is null)
+        {
+            return GlobalRoleOutcome.NotFound;
+        }
+
+        if (user.GlobalRole == Role.Owner)
+        {
+            return GlobalRoleOutcome.TargetIsOwner;
+        }
+
+        if (role == Role.Owner)
+        {
+            var owner = users.Single(u => u.GlobalRole == Role.Owner);
+            if (!await store.TransferGlobalOwnershipAsync(owner.UserId, userId, cancellationToken))
+            {
+                return GlobalRoleOutcome.NotFound;
+            }
+
+            LogOwnershipTransferred(logger, owner.UserId, userId);
+            return GlobalRoleOutcome.Done;
+        }
+
+        if (!await store.SetGlobalRoleAsync(userId, role, cancellationToken))
+        {
+            return GlobalRoleOutcome.NotFound;
+        }
+
+        LogGlobalRoleChanged(logger, userId, role);
+        return GlobalRoleOutcome.Done;
+    }
+
+    async Task<bool> IUserRegistryGrain.DeleteUserAsync(Guid userId, Guid replacerId, CancellationToken cancellationToken)
+    {
+        var user = await store.FindUserAsync(userId, cancellationToken);
+        if (user is null)
+        {
+            return false;
+        }
+
+        if (user.GlobalRole == Role.Owner)
+        {
+            throw new InvalidOperationException("The global owner cannot be deleted; the HTTP tier refuses this with code 9.");
+        }
+
+        // Memberships and session tokens go with the row; a cached session then finds no user (403 code 1).
+        if (!await store.DeleteUserAsync(userId, replacerId, cancellationToken))
+        {
+            return false;
+        }
+
+        LogDeleted(logger, userId, replacerId);
+        return true;
+    }
+
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "User {UserId} registered")]
     private static partial void LogRegistered(ILogger logger, Guid userId);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "User {UserId} registered and took over the demo user")]
     private static partial void LogDemoTakenOver(ILogger logger, Guid userId);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Global ownership moved from {PreviousOwnerId} to {UserId}; the previous owner is now ADMINISTRATOR")]
+    private static partial void LogOwnershipTransferred(ILogger logger, Guid previousOwnerId, Guid userId);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "User {UserId} is now global {Role}")]
+    private static partial void LogGlobalRoleChanged(ILogger logger, Guid userId, Role role);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "User {UserId} confirmed their sign-up")]
+    private static partial void LogConfirmed(ILogger logger, Guid userId);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Password-reset token issued for user {UserId}")]
+    private static partial void LogResetTokenIssued(ILogger logger, Guid userId);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Password of user {UserId} reset with a mailed token")]
+    private static partial void LogPasswordReset(ILogger logger, Guid userId);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "User {UserId} deleted; their applications went to {ReplacerId}")]
+    private static partial void LogDeleted(ILogger logger, Guid userId, Guid replacerId);
 }
 
 /// <summary>Mapping of stored users to wire records.</summary>

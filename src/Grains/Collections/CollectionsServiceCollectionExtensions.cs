@@ -1,17 +1,24 @@
+using CompreFace.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CompreFace.Grains.Collections;
 
 /// <summary>Composition of the face collection grains.</summary>
 public static class CollectionsServiceCollectionExtensions
 {
-    /// <summary>Registers the options of the collection and shard grains (section <c>Recognition</c>).</summary>
+    /// <summary>
+    /// Registers the options of the collection and shard grains (section <c>Recognition</c>) and the service's
+    /// instruments (<see cref="CompreFaceMetrics"/>), which the collection and inference worker grains record to.
+    /// </summary>
     public static IServiceCollection AddFaceCollections(this IServiceCollection services)
     {
         services.AddOptions<RecognitionOptions>()
             .BindConfiguration(RecognitionOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddMetrics();
+        services.TryAddSingleton<CompreFaceMetrics>();
         return services;
     }
 }

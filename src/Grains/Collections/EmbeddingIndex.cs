@@ -37,11 +37,10 @@ internal sealed class EmbeddingIndex
     private const int BlockRows = 512;
 
     /// <summary>
-    /// From this many rows a search uses every core. Below it one core streams the rows from L3 in ~0.15 ms per 10k,
-    /// while waking a pool thread costs tens of microseconds and, on a loaded node, more than it saves (measured: 10k
-    /// rows 0.34 ms split in two vs 0.19 ms on one core while other requests ran).
+    /// From this many rows a search offers blocks to the <see cref="ScanHelpers"/> threads. Below it a scan takes under
+    /// ~40 µs on one core, about what posting and waking a helper costs.
     /// </summary>
-    private const int ParallelThreshold = 32768;
+    private const int HelperThreshold = 8 * BlockRows;
     private const double InverseScaleSquared = 1.0 / ((double)Scale * Scale);
 
     private readonly List<short[]> _chunks = [];
@@ -192,21 +191,20 @@ internal sealed class EmbeddingIndex
             Quantize(unitQueries[q], queries[q]);
         }
 
-        // Big indexes are split into row ranges scanned on all cores; each range keeps its own selections, merged after.
-        var partitions = Count >= ParallelThreshold ? Math.Min(Environment.ProcessorCount, Count / (ParallelThreshold / 2)) : 1;
-        var parts = new Selection[Math.Max(1, partitions)];
-        if (parts.Length == 1)
+        // Blocks are claimed dynamically by this thread and by any helper thread that wakes in time; each keeps its
+        // own selections, merged below. A small index, or a node without spare cores, scans on this thread alone.
+        Selection[] parts;
+        if (Count >= HelperThreshold && ScanHelpers.Count > 0)
         {
-            parts[0] = Scan(0, Count, queries, count, perSubject);
+            var scan = new BlockScan(this, queries, count, perSubject);
+            ScanHelpers.Post(scan);
+            parts = scan.Finish(scan.ScanClaimedBlocks());
         }
         else
         {
-            Parallel.For(0, parts.Length, p =>
-            {
-                var from = (int)((long)Count * p / parts.Length);
-                var to = (int)((long)Count * (p + 1) / parts.Length);
-                parts[p] = Scan(from, to, queries, count, perSubject);
-            });
+            var selection = NewSelection(queries.Length, count, perSubject);
+            Scan(0, Count, queries, selection);
+            parts = [selection];
         }
 
         var results = new IndexMatch[queries.Length][];
@@ -223,7 +221,9 @@ internal sealed class EmbeddingIndex
                     foreach (var part in parts)
                     {
                         var best = part.BestPerSubject![q];
-                        if (best[2 * s] != int.MinValue && (bestRow < 0 || best[2 * s] > bestScore))
+                        // Equal scores keep the earlier row, whichever thread scanned it.
+                        if (best[2 * s] != int.MinValue
+                            && (bestRow < 0 || best[2 * s] > bestScore || (best[2 * s] == bestScore && best[(2 * s) + 1] < bestRow)))
                         {
                             bestScore = best[2 * s];
                             bestRow = best[(2 * s) + 1];
@@ -255,10 +255,9 @@ internal sealed class EmbeddingIndex
         return results;
     }
 
-    /// <summary>Scores rows [from, to) against every query, block by block, keeping the best rows (or best per subject).</summary>
-    private Selection Scan(int from, int to, short[][] queries, int count, bool perSubject)
+    /// <summary>Scores rows [from, to) against every query, block by block, into <paramref name="selection"/>.</summary>
+    private void Scan(int from, int to, short[][] queries, Selection selection)
     {
-        var selection = new Selection(queries.Length, Math.Min(count, Math.Max(to - from, 1)), perSubject ? _subjects.Count : -1);
         var scores = ArrayPool<int>.Shared.Rent(BlockRows);
         try
         {
@@ -305,9 +304,10 @@ internal sealed class EmbeddingIndex
         {
             ArrayPool<int>.Shared.Return(scores);
         }
-
-        return selection;
     }
+
+    private Selection NewSelection(int queries, int count, bool perSubject) =>
+        new(queries, Math.Min(count, Math.Max(Count, 1)), perSubject ? _subjects.Count : -1);
 
     /// <summary>
     /// Dot products of <paramref name="rows"/> consecutive vectors with one query. Four rows at a time share each query
@@ -348,6 +348,69 @@ internal sealed class EmbeddingIndex
         for (; r < rows; r++)
         {
             scores[r] = Dot(block.Slice(r * dimension, dimension), query);
+        }
+    }
+
+    /// <summary>
+    /// One search shared with <see cref="ScanHelpers"/>: every participant claims blocks of <see cref="BlockRows"/> rows
+    /// (never crossing a chunk) until none is left, into its own <see cref="Selection"/>. The caller then waits only for
+    /// helpers that are inside a claim, so a helper that wakes after the last block touches nothing of the index.
+    /// </summary>
+    private sealed class BlockScan(EmbeddingIndex index, short[][] queries, int count, bool perSubject) : IScanJob
+    {
+        private readonly int _blocks = (index.Count + BlockRows - 1) / BlockRows;
+        private readonly List<Selection> _helperSelections = [];
+        private int _nextBlock = -1;
+        private int _activeHelpers;
+
+        /// <summary>Claims and scans blocks until none is left; null when this participant got none.</summary>
+        public Selection? ScanClaimedBlocks()
+        {
+            Selection? selection = null;
+            int block;
+            while ((block = Interlocked.Increment(ref _nextBlock)) < _blocks)
+            {
+                selection ??= index.NewSelection(queries.Length, count, perSubject);
+                var from = block * BlockRows;
+                index.Scan(from, Math.Min(from + BlockRows, index.Count), queries, selection);
+            }
+
+            return selection;
+        }
+
+        public void Help()
+        {
+            Interlocked.Increment(ref _activeHelpers);
+            try
+            {
+                if (ScanClaimedBlocks() is { } selection)
+                {
+                    lock (_helperSelections)
+                    {
+                        _helperSelections.Add(selection);
+                    }
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _activeHelpers);
+            }
+        }
+
+        /// <summary>After the caller's own claims: waits for helpers still on a block and returns every selection.</summary>
+        public Selection[] Finish(Selection? own)
+        {
+            // A helper inside a claim has at most one block (~5 µs) left; spinning beats blocking here.
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref _activeHelpers) > 0)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+
+            lock (_helperSelections)
+            {
+                return own is null ? [.. _helperSelections] : [own, .. _helperSelections];
+            }
         }
     }
 

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Telemetry;
 using CompreFace.Inference;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,6 +19,7 @@ namespace CompreFace.Grains.Collections;
 internal sealed partial class FaceCollectionGrain(
     IFaceStore store,
     IOptions<RecognitionOptions> options,
+    CompreFaceMetrics metrics,
     ILogger<FaceCollectionGrain> logger) : Grain, IFaceCollectionGrain, ISubjectCatalogGrain
 {
     private readonly List<SubjectRecord> _subjects = [];
@@ -24,6 +27,7 @@ internal sealed partial class FaceCollectionGrain(
     private readonly Dictionary<Guid, SubjectRecord> _subjectsById = [];
     private readonly SortedDictionary<int, int> _shardSizes = [];
     private Guid _collectionId;
+    private CollectionSize? _size;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -40,12 +44,20 @@ internal sealed partial class FaceCollectionGrain(
 
         var faceCount = _shardSizes.Values.Sum();
         LogActivated(logger, _collectionId, _subjects.Count, faceCount, _shardSizes.Count);
+        _size = metrics.Track(_collectionId);
+        _size.Faces = faceCount;
 
         // Warm the shards now, in parallel, so the first recognition after a restart does not pay for loading them.
         foreach (var shard in _shardSizes.Keys)
         {
             Shard(shard).GetSizeAsync(CancellationToken.None).Ignore();
         }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.Untrack(_collectionId);
+        return Task.CompletedTask;
     }
 
     // ---- examples -------------------------------------------------------------------------------------------------
@@ -61,7 +73,8 @@ internal sealed partial class FaceCollectionGrain(
         var face = new FaceRecord(Guid.NewGuid(), subject.SubjectId, shard, unit, command.Calculator);
         await store.AddFaceAsync(_collectionId, face, command.Image, cancellationToken);
         _shardSizes[shard] = _shardSizes.GetValueOrDefault(shard) + 1;
-        await Shard(shard).AddAsync([new ShardFace(face.ImageId, face.SubjectId, unit)], cancellationToken);
+        UpdateSize();
+        await Shard(shard).AddAsync([new ShardFace(face.ImageId, face.SubjectId, unit, face.Calculator)], cancellationToken);
         return face.ImageId;
     }
 
@@ -79,6 +92,7 @@ internal sealed partial class FaceCollectionGrain(
             _shardSizes[group.Key] = Math.Max(0, _shardSizes.GetValueOrDefault(group.Key) - group.Count());
             return Shard(group.Key).RemoveAsync(group.Select(f => f.ImageId).ToArray(), cancellationToken);
         }));
+        UpdateSize();
         return deleted.Select(f => new FaceRef(f.ImageId, NameOf(f.SubjectId))).ToArray();
     }
 
@@ -108,7 +122,8 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         var count = Math.Max(1, search.Count);
-        var perShard = await Task.WhenAll(shards.Select(s => Shard(s).SearchAsync(queries, count, search.PerSubject, cancellationToken)));
+        var started = Stopwatch.GetTimestamp();
+        var perShard = await Task.WhenAll(shards.Select(s => Shard(s).SearchAsync(queries, search.Calculator, count, search.PerSubject, cancellationToken)));
         var results = new IReadOnlyList<FaceMatch>[queries.Length];
         for (var q = 0; q < queries.Length; q++)
         {
@@ -126,6 +141,7 @@ internal sealed partial class FaceCollectionGrain(
                 .ToArray();
         }
 
+        metrics.RecordSearch(Stopwatch.GetElapsedTime(started));
         return results;
     }
 
@@ -190,6 +206,7 @@ internal sealed partial class FaceCollectionGrain(
         _subjectsByName.Clear();
         _subjectsById.Clear();
         _shardSizes.Clear();
+        UpdateSize();
         return count;
     }
 
@@ -225,6 +242,17 @@ internal sealed partial class FaceCollectionGrain(
         foreach (var shard in _shardSizes.Keys.ToArray())
         {
             _shardSizes[shard] = sizes.GetValueOrDefault(shard);
+        }
+
+        UpdateSize();
+    }
+
+    /// <summary>Publishes the face count to the <c>compreface.collection.faces</c> gauge.</summary>
+    private void UpdateSize()
+    {
+        if (_size is not null)
+        {
+            _size.Faces = _shardSizes.Values.Sum();
         }
     }
 

@@ -7,7 +7,10 @@ namespace CompreFace.Grains.Collections;
 /// <inheritdoc cref="IFaceShardGrain" />
 internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShardGrain> logger) : Grain, IFaceShardGrain
 {
-    private EmbeddingIndex? _index;
+    // One index per model (calculator version). A collection normally holds one; after the embedder is changed it holds
+    // the old model's examples too, which are kept (nothing stored is lost) but never compared with the new model's
+    // queries: vectors of different models live in unrelated spaces, even at equal dimension.
+    private readonly Dictionary<string, EmbeddingIndex> _indexes = new(StringComparer.Ordinal);
     private Guid _collectionId;
     private int _shard;
 
@@ -15,26 +18,24 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
     {
         (_collectionId, _shard) = ParseKey(this.GetPrimaryKeyString());
         var started = Stopwatch.GetTimestamp();
-        EmbeddingIndex? index = null;
-        await store.LoadShardAsync(_collectionId, _shard, (imageId, subjectId, vector) =>
+        var count = 0;
+        await store.LoadShardAsync(_collectionId, _shard, (imageId, subjectId, calculator, vector) =>
         {
-            index ??= new EmbeddingIndex(vector.Length);
-            if (vector.Length == index.Dimension)
+            if (IndexFor(calculator, vector.Length) is { } index)
             {
                 index.Add(imageId, subjectId, vector);
+                count++;
             }
         }, cancellationToken);
-        _index = index;
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        LogLoaded(logger, _collectionId, _shard, index?.Count ?? 0, elapsed);
+        LogLoaded(logger, _collectionId, _shard, count, _indexes.Count, elapsed);
     }
 
     Task IFaceShardGrain.AddAsync(IReadOnlyList<ShardFace> faces, CancellationToken cancellationToken)
     {
         foreach (var face in faces)
         {
-            _index ??= new EmbeddingIndex(face.UnitVector.Length);
-            _index.Add(face.ImageId, face.SubjectId, face.UnitVector);
+            IndexFor(face.Calculator, face.UnitVector.Length)?.Add(face.ImageId, face.SubjectId, face.UnitVector);
         }
 
         return Task.CompletedTask;
@@ -42,11 +43,11 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
 
     Task IFaceShardGrain.RemoveAsync(IReadOnlyList<Guid> imageIds, CancellationToken cancellationToken)
     {
-        if (_index is not null)
+        foreach (var index in _indexes.Values)
         {
             foreach (var id in imageIds)
             {
-                _index.Remove(id);
+                index.Remove(id);
             }
         }
 
@@ -55,13 +56,16 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
 
     Task IFaceShardGrain.ChangeSubjectAsync(Guid subjectId, Guid? mergeInto, CancellationToken cancellationToken)
     {
-        if (mergeInto is { } target)
+        foreach (var index in _indexes.Values)
         {
-            _index?.ReassignSubject(subjectId, target);
-        }
-        else
-        {
-            _index?.RemoveSubject(subjectId);
+            if (mergeInto is { } target)
+            {
+                index.ReassignSubject(subjectId, target);
+            }
+            else
+            {
+                index.RemoveSubject(subjectId);
+            }
         }
 
         return Task.CompletedTask;
@@ -69,23 +73,44 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
 
     Task IFaceShardGrain.ClearAsync(CancellationToken cancellationToken)
     {
-        _index = null;
+        _indexes.Clear();
         return Task.CompletedTask;
     }
 
-    Task<ShardMatch[][]> IFaceShardGrain.SearchAsync(IReadOnlyList<float[]> unitQueries, int count, bool perSubject, CancellationToken cancellationToken)
+    Task<ShardMatch[][]> IFaceShardGrain.SearchAsync(
+        IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, CancellationToken cancellationToken)
     {
-        if (_index is null || _index.Count == 0)
+        ArgumentNullException.ThrowIfNull(unitQueries);
+        if (!_indexes.TryGetValue(calculator, out var index) || index.Count == 0
+            || unitQueries.Any(q => q.Length != index.Dimension))
         {
             return Task.FromResult(unitQueries.Select(_ => Array.Empty<ShardMatch>()).ToArray());
         }
 
-        var hits = _index.Search(unitQueries, count, perSubject);
+        var hits = index.Search(unitQueries, count, perSubject);
         return Task.FromResult(Array.ConvertAll(hits, h => Array.ConvertAll(h, m => new ShardMatch(m.ImageId, m.SubjectId, m.Cosine))));
     }
 
     Task<(int Count, long Bytes)> IFaceShardGrain.GetSizeAsync(CancellationToken cancellationToken) =>
-        Task.FromResult((_index?.Count ?? 0, _index?.ApproximateBytes ?? 0));
+        Task.FromResult((_indexes.Values.Sum(i => i.Count), _indexes.Values.Sum(i => i.ApproximateBytes)));
+
+    /// <summary>The index of <paramref name="calculator"/>; null (the vector is skipped) for a malformed dimension.</summary>
+    private EmbeddingIndex? IndexFor(string calculator, int dimension)
+    {
+        if (!_indexes.TryGetValue(calculator, out var index))
+        {
+            index = new EmbeddingIndex(dimension);
+            _indexes.Add(calculator, index);
+        }
+
+        if (index.Dimension == dimension)
+        {
+            return index;
+        }
+
+        LogDimensionMismatch(logger, _collectionId, _shard, calculator, dimension, index.Dimension);
+        return null;
+    }
 
     /// <summary>The grain key of shard <paramref name="shard"/> of a collection.</summary>
     public static string KeyOf(Guid collectionId, int shard) => $"{collectionId:N}/{shard}";
@@ -96,6 +121,9 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
         return (Guid.ParseExact(key.AsSpan(0, slash), "N"), int.Parse(key.AsSpan(slash + 1), System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Shard {Shard} of collection {CollectionId} loaded {Count} faces in {Milliseconds:F0} ms")]
-    private static partial void LogLoaded(ILogger logger, Guid collectionId, int shard, int count, double milliseconds);
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Shard {Shard} of collection {CollectionId} loaded {Count} faces of {Models} model(s) in {Milliseconds:F0} ms")]
+    private static partial void LogLoaded(ILogger logger, Guid collectionId, int shard, int count, int models, double milliseconds);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Shard {Shard} of collection {CollectionId}: a {Dimension}-d vector of model {Calculator} skipped; that model's vectors are {Expected}-d")]
+    private static partial void LogDimensionMismatch(ILogger logger, Guid collectionId, int shard, string calculator, int dimension, int expected);
 }

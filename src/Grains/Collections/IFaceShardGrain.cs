@@ -7,7 +7,8 @@ namespace CompreFace.Grains.Collections;
 public sealed record ShardFace(
     [property: Id(0)] Guid ImageId,
     [property: Id(1)] Guid SubjectId,
-    [property: Id(2)] float[] UnitVector);
+    [property: Id(2)] float[] UnitVector,
+    [property: Id(3)] string Calculator);
 
 /// <summary>A match found by a shard.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.ShardMatch")]
@@ -43,7 +44,7 @@ public interface IFaceShardGrain : IGrainWithStringKey
 
     /// <summary>Best matches per unit query, best first.</summary>
     [Alias("SearchAsync"), ReadOnly]
-    Task<ShardMatch[][]> SearchAsync(IReadOnlyList<float[]> unitQueries, int count, bool perSubject, CancellationToken cancellationToken = default);
+    Task<ShardMatch[][]> SearchAsync(IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, CancellationToken cancellationToken = default);
 
     /// <summary>Number of vectors held and bytes used (activates and loads the shard).</summary>
     [Alias("GetSizeAsync"), ReadOnly]

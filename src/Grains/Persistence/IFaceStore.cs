@@ -28,6 +28,12 @@ public interface IFaceStore
     /// <summary>Creates or migrates the schema; idempotent, safe to call from several nodes at once.</summary>
     Task EnsureSchemaAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Throws unless the store answers a trivial query on its schema now (the readiness probe): a fresh connection,
+    /// so a store that went away is noticed even while pooled connections look idle.
+    /// </summary>
+    Task PingAsync(CancellationToken cancellationToken = default);
+
     /// <summary>All subjects of a collection, in insertion order.</summary>
     Task<IReadOnlyList<SubjectRecord>> GetSubjectsAsync(Guid collectionId, CancellationToken cancellationToken = default);
 
@@ -63,6 +69,14 @@ public interface IFaceStore
     /// </summary>
     Task AddFacesAsync(Guid collectionId, IReadOnlyList<FaceRecord> faces, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Copies every subject, example and stored image of <paramref name="sourceId"/> into the empty collection
+    /// <paramref name="targetId"/> under new ids, in one transaction and inside the database (no vectors travel);
+    /// names, shards, vectors and calculators are kept, insertion order too. Returns the number of examples copied.
+    /// For cloning a service (spec §2.5).
+    /// </summary>
+    Task<int> CopyCollectionAsync(Guid sourceId, Guid targetId, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes examples (and their images) by id; unknown ids and repeats are skipped. Returns what was deleted, in request order. Subjects stay.</summary>
     Task<IReadOnlyList<FaceRecord>> DeleteFacesAsync(Guid collectionId, IReadOnlyCollection<Guid> imageIds, CancellationToken cancellationToken = default);
 
@@ -84,11 +98,18 @@ public interface IFaceStore
 
     /// <summary>
     /// Streams one shard's examples for activation (PostgreSQL: binary COPY). <paramref name="sink"/> receives each
-    /// example's id, subject and vector, in insertion order; the span is only valid during the call, so the sink copies
+    /// example's id, subject, calculator (the model that computed it) and vector, in insertion order; the span is only valid during the call, so the sink copies
     /// what it keeps. The sink runs synchronously on the reading loop: keep it cheap and do not block in it.
     /// </summary>
     Task LoadShardAsync(Guid collectionId, int shard, FaceSink sink, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether any stored example was computed by a model other than <paramref name="calculator"/>: inside
+    /// <paramref name="collectionId"/>, and in every other collection. Answered from an index on the calculator, so it
+    /// stays instant on a consistent store of any size (CompreFace's <c>/consistence/status</c> flags).
+    /// </summary>
+    Task<(bool InCollection, bool Elsewhere)> FindOtherCalculatorsAsync(string calculator, Guid collectionId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Receives one streamed example; <paramref name="embedding"/> is only valid during the call.</summary>
-public delegate void FaceSink(Guid imageId, Guid subjectId, ReadOnlySpan<float> embedding);
+public delegate void FaceSink(Guid imageId, Guid subjectId, string calculator, ReadOnlySpan<float> embedding);

@@ -22,6 +22,13 @@ internal sealed partial class PostgresFaceStore(
 
     private readonly bool _saveImages = options.Value.SaveImages;
 
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT max(version) FROM cf_schema_version", connection);
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -215,6 +222,47 @@ internal sealed partial class PostgresFaceStore(
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<int> CopyCollectionAsync(Guid sourceId, Guid targetId, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfEqual(sourceId, targetId);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+
+        // One snapshot for all statements, so a write to the source during the copy is either wholly in or wholly out.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new("CREATE TEMP TABLE cf_copy_subject ON COMMIT DROP AS SELECT subject_id AS old_id, gen_random_uuid() AS new_id FROM cf_subject WHERE collection_id = $1"),
+                new("""
+                    INSERT INTO cf_subject (subject_id, collection_id, name)
+                    SELECT m.new_id, $2, s.name FROM cf_subject s JOIN cf_copy_subject m ON m.old_id = s.subject_id WHERE s.collection_id = $1 ORDER BY s.seq
+                    """),
+                new("CREATE TEMP TABLE cf_copy_face ON COMMIT DROP AS SELECT image_id AS old_id, gen_random_uuid() AS new_id FROM cf_face WHERE collection_id = $1"),
+                new("""
+                    INSERT INTO cf_face (image_id, collection_id, subject_id, shard, embedding, calculator)
+                    SELECT fm.new_id, $2, sm.new_id, f.shard, f.embedding, f.calculator
+                    FROM cf_face f JOIN cf_copy_face fm ON fm.old_id = f.image_id JOIN cf_copy_subject sm ON sm.old_id = f.subject_id
+                    WHERE f.collection_id = $1 ORDER BY f.seq
+                    """),
+                new("INSERT INTO cf_image (image_id, content) SELECT fm.new_id, i.content FROM cf_image i JOIN cf_copy_face fm ON fm.old_id = i.image_id"),
+            },
+        };
+        foreach (var command in batch.BatchCommands)
+        {
+            command.Parameters.Add(Uuid(sourceId));
+            if (command.CommandText.Contains("$2", StringComparison.Ordinal))
+            {
+                command.Parameters.Add(Uuid(targetId));
+            }
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        var copied = batch.BatchCommands[3].RecordsAffected;
+        await transaction.CommitAsync(cancellationToken);
+        return copied;
+    }
+
     public async Task AddFacesAsync(Guid collectionId, IReadOnlyList<FaceRecord> faces, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(faces);
@@ -353,6 +401,23 @@ internal sealed partial class PostgresFaceStore(
         return counts;
     }
 
+    public async Task<(bool InCollection, bool Elsewhere)> FindOtherCalculatorsAsync(
+        string calculator, Guid collectionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(calculator);
+
+        // "<" and ">" rather than "<>" so each side is a range scan of cf_face_calculator_idx.
+        await using var command = dataSource.CreateCommand("""
+            SELECT EXISTS (SELECT 1 FROM cf_face WHERE (calculator < $1 OR calculator > $1) AND collection_id = $2),
+                   EXISTS (SELECT 1 FROM cf_face WHERE (calculator < $1 OR calculator > $1) AND collection_id <> $2)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = calculator, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(Uuid(collectionId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetBoolean(0), reader.GetBoolean(1));
+    }
+
     public async Task LoadShardAsync(Guid collectionId, int shard, FaceSink sink, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -363,7 +428,7 @@ internal sealed partial class PostgresFaceStore(
         // from outside reaches the SQL text.
         var sql = string.Create(
             CultureInfo.InvariantCulture,
-            $"COPY (SELECT image_id, subject_id, embedding FROM cf_face WHERE collection_id = '{collectionId:D}' AND shard = {shard} ORDER BY seq) TO STDOUT (FORMAT BINARY)");
+            $"COPY (SELECT image_id, subject_id, calculator, embedding FROM cf_face WHERE collection_id = '{collectionId:D}' AND shard = {shard} ORDER BY seq) TO STDOUT (FORMAT BINARY)");
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var scratch = Array.Empty<float>(); // only used on big-endian hosts
@@ -374,11 +439,12 @@ internal sealed partial class PostgresFaceStore(
             {
                 var imageId = await exporter.ReadAsync<Guid>(NpgsqlDbType.Uuid, cancellationToken);
                 var subjectId = await exporter.ReadAsync<Guid>(NpgsqlDbType.Uuid, cancellationToken);
+                var calculator = await exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken);
 
                 // The exporter has no stream or span access to a bytea (Npgsql 10 throws NotSupportedException for
                 // Stream), so each vector costs the one byte[] Npgsql makes; it is viewed as floats in place.
                 var bytes = await exporter.ReadAsync<byte[]>(NpgsqlDbType.Bytea, cancellationToken);
-                sink(imageId, subjectId, EmbeddingCodec.View(bytes, ref scratch));
+                sink(imageId, subjectId, calculator, EmbeddingCodec.View(bytes, ref scratch));
                 rows++;
             }
         }

@@ -127,5 +127,32 @@ internal static class PostgresMigrations
                 ('00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001', 'Detection_Demo', 'detection_demo', '00000000-0000-0000-0000-000000000003', 'D'),
                 ('00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000001', 'Verification_Demo', 'verification_demo', '00000000-0000-0000-0000-000000000004', 'V');
             """),
+        new(3, "index on the faces' calculator for the consistence status", """
+            -- Lets "is any face of another model stored?" be two index range scans (< and >) instead of a table scan.
+            CREATE INDEX cf_face_calculator_idx ON cf_face (calculator);
+            """),
+        new(4, "admin: request statistics per service and hour; password-reset and sign-up confirmation tokens", """
+            -- Face API requests per service and UTC hour (spec §3.9), added to by each node's periodic flush. No foreign
+            -- key: a flush racing a service deletion must not fail the batch; deleting a service deletes its rows.
+            CREATE TABLE cf_service_statistic (
+                service_id    uuid        NOT NULL,
+                hour          timestamptz NOT NULL,
+                request_count bigint      NOT NULL CHECK (request_count >= 0),
+                PRIMARY KEY (service_id, hour)
+            );
+            -- Password-reset tokens (spec §2.3): SHA-256 of the token mailed to the user, one per user, 15 minutes.
+            CREATE TABLE cf_reset_token (
+                token_hash bytea       PRIMARY KEY,
+                user_id    uuid        NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                expires_at timestamptz NOT NULL
+            );
+            -- Mail-confirmed sign-up (spec §2.3, only with mail on): unconfirmed users cannot log in and are purged.
+            ALTER TABLE cf_user ADD COLUMN enabled boolean NOT NULL DEFAULT true;
+            CREATE TABLE cf_registration_token (
+                token_hash bytea       PRIMARY KEY,
+                user_id    uuid        NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                expires_at timestamptz NOT NULL
+            );
+            """),
     ];
 }

@@ -421,6 +421,24 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
         return counts;
     }
 
+    public async Task<(bool InCollection, bool Elsewhere)> FindOtherCalculatorsAsync(
+        string calculator, Guid collectionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(calculator);
+        await using var connection = await OpenAsync(cancellationToken);
+
+        // "<" and ">" rather than "<>" so SQLite can answer each side from cf_face_calculator_idx.
+        await using var command = Command(connection, null, """
+            SELECT EXISTS (SELECT 1 FROM cf_face WHERE (calculator < $k OR calculator > $k) AND collection_id = $c),
+                   EXISTS (SELECT 1 FROM cf_face WHERE (calculator < $k OR calculator > $k) AND collection_id <> $c)
+            """);
+        command.Parameters.AddWithValue("$k", calculator);
+        AddId(command, "$c", collectionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0) != 0, reader.GetInt64(1) != 0);
+    }
+
     public async Task LoadShardAsync(Guid collectionId, int shard, FaceSink sink, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -429,7 +447,7 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
 
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(
-            connection, null, "SELECT image_id, subject_id, embedding FROM cf_face WHERE collection_id = $c AND shard = $sh ORDER BY seq");
+            connection, null, "SELECT image_id, subject_id, calculator, embedding FROM cf_face WHERE collection_id = $c AND shard = $sh ORDER BY seq");
         AddId(command, "$c", collectionId);
         command.Parameters.AddWithValue("$sh", shard);
 
@@ -445,19 +463,50 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
             reader.GetBytes(1, 0, id, 0, id.Length);
             var subjectId = new Guid(id);
 
-            var length = checked((int)reader.GetBytes(2, 0, null, 0, 0));
+            var calculator = reader.GetString(2);
+            var length = checked((int)reader.GetBytes(3, 0, null, 0, 0));
             if (bytes.Length < length)
             {
                 bytes = new byte[length];
             }
 
-            reader.GetBytes(2, 0, bytes, 0, length);
-            sink(imageId, subjectId, EmbeddingCodec.View(bytes.AsSpan(0, length), ref scratch));
+            reader.GetBytes(3, 0, bytes, 0, length);
+            sink(imageId, subjectId, calculator, EmbeddingCodec.View(bytes.AsSpan(0, length), ref scratch));
             rows++;
         }
 
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         Log.ShardLoaded(_logger, collectionId, shard, rows, elapsedMs);
+    }
+
+    public Task<int> CopyCollectionAsync(Guid sourceId, Guid targetId, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfEqual(sourceId, targetId);
+
+        // The write lock and BEGIN IMMEDIATE make this one consistent snapshot. New ids are random 16-byte BLOBs, which
+        // read back as Guids like any other id here. The temporary tables are dropped before commit (pooled connections).
+        return WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using var command = Command(connection, transaction, """
+                    CREATE TEMP TABLE cf_copy_subject AS SELECT subject_id AS old_id, randomblob(16) AS new_id FROM cf_subject WHERE collection_id = $src;
+                    INSERT INTO cf_subject (subject_id, collection_id, name)
+                        SELECT m.new_id, $dst, s.name FROM cf_subject s JOIN cf_copy_subject m ON m.old_id = s.subject_id ORDER BY s.seq;
+                    CREATE TEMP TABLE cf_copy_face AS SELECT image_id AS old_id, randomblob(16) AS new_id FROM cf_face WHERE collection_id = $src;
+                    INSERT INTO cf_face (image_id, collection_id, subject_id, shard, embedding, calculator)
+                        SELECT fm.new_id, $dst, sm.new_id, f.shard, f.embedding, f.calculator
+                        FROM cf_face f JOIN cf_copy_face fm ON fm.old_id = f.image_id JOIN cf_copy_subject sm ON sm.old_id = f.subject_id
+                        WHERE f.collection_id = $src ORDER BY f.seq;
+                    INSERT INTO cf_image (image_id, content) SELECT fm.new_id, i.content FROM cf_image i JOIN cf_copy_face fm ON fm.old_id = i.image_id;
+                    SELECT count(*) FROM cf_copy_face;
+                    DROP TABLE cf_copy_face;
+                    DROP TABLE cf_copy_subject;
+                    """);
+                AddId(command, "$src", sourceId);
+                AddId(command, "$dst", targetId);
+                return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            },
+            cancellationToken);
     }
 
     public void Dispose() => _writeLock.Dispose();
@@ -477,6 +526,16 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
         {
             _writeLock.Release();
         }
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        // ReadWriteCreate would quietly create an empty file where the database went missing: open read-write only.
+        var connectionString = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString();
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT max(version) FROM cf_schema_version");
+        await command.ExecuteScalarAsync(cancellationToken);
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

@@ -111,5 +111,29 @@ internal static class SqliteMigrations
                 (X'00000000000000000000000000000003', X'00000000000000000000000000000001', 'Detection_Demo', 'detection_demo', X'00000000000000000000000000000003', 'D'),
                 (X'00000000000000000000000000000004', X'00000000000000000000000000000001', 'Verification_Demo', 'verification_demo', X'00000000000000000000000000000004', 'V');
             """),
+        new(3, "index on the faces' calculator for the consistence status", """
+            -- Lets "is any face of another model stored?" be two index range scans (< and >) instead of a table scan.
+            CREATE INDEX cf_face_calculator_idx ON cf_face (calculator);
+            """),
+        new(4, "admin: request statistics per service and hour; password-reset and sign-up confirmation tokens", """
+            CREATE TABLE cf_service_statistic (
+                service_id    BLOB    NOT NULL,
+                -- ISO-8601 UTC text of the hour's start, as every time in this file: sorts and compares as text.
+                hour          TEXT    NOT NULL,
+                request_count INTEGER NOT NULL CHECK (request_count >= 0),
+                PRIMARY KEY (service_id, hour)
+            );
+            CREATE TABLE cf_reset_token (
+                token_hash BLOB PRIMARY KEY,
+                user_id    BLOB NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                expires_at TEXT NOT NULL
+            );
+            ALTER TABLE cf_user ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+            CREATE TABLE cf_registration_token (
+                token_hash BLOB PRIMARY KEY,
+                user_id    BLOB NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                expires_at TEXT NOT NULL
+            );
+            """),
     ];
 }

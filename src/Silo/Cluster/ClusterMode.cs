@@ -11,6 +11,14 @@ public enum ClusterMode
 
     /// <summary>N nodes on PostgreSQL (<c>ConnectionStrings:Postgres</c>): AdoNet clustering, grain storage and reminders.</summary>
     Postgres,
+
+    /// <summary>
+    /// <see cref="Postgres"/> inside Kubernetes pods: membership, state and reminders stay on PostgreSQL, and
+    /// Orleans' Kubernetes hosting takes the silo name, advertised address and cluster/service ids from the pod
+    /// (<c>POD_NAME</c>, <c>POD_IP</c>, <c>POD_NAMESPACE</c>, <c>ORLEANS_CLUSTER_ID</c>, <c>ORLEANS_SERVICE_ID</c>) and
+    /// removes the silos of deleted pods from the cluster (deploy/k8s).
+    /// </summary>
+    Kubernetes,
 }
 
 /// <summary>Applies <see cref="ClusterMode"/> to a silo.</summary>
@@ -38,10 +46,10 @@ public static class ClusterModeExtensions
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: serviceId, clusterId: clusterId);
                 break;
 
-            case ClusterMode.Postgres:
+            case ClusterMode.Postgres or ClusterMode.Kubernetes:
                 if (string.IsNullOrWhiteSpace(postgresConnectionString))
                 {
-                    throw new InvalidOperationException("Cluster:Mode is Postgres, and ConnectionStrings:Postgres is not set.");
+                    throw new InvalidOperationException($"Cluster:Mode is {mode}, and ConnectionStrings:Postgres is not set.");
                 }
 
                 silo.Configure<ClusterOptions>(o =>
@@ -49,7 +57,18 @@ public static class ClusterModeExtensions
                     o.ClusterId = clusterId;
                     o.ServiceId = serviceId;
                 });
-                if (advertisedAddress is { Length: > 0 })
+                if (mode == ClusterMode.Kubernetes)
+                {
+                    // The pod's address and name come from the downward API; the ports stay ours. Called after the
+                    // ClusterOptions above so the pod's orleans/clusterId and orleans/serviceId labels win when set.
+                    silo.Configure<EndpointOptions>(o =>
+                    {
+                        o.SiloPort = siloPort;
+                        o.GatewayPort = gatewayPort;
+                    });
+                    silo.UseKubernetesHosting();
+                }
+                else if (advertisedAddress is { Length: > 0 })
                 {
                     silo.ConfigureEndpoints(IPAddress.Parse(advertisedAddress), siloPort, gatewayPort, listenOnAnyHostAddress: true);
                 }

@@ -66,3 +66,15 @@ internal sealed record ServiceResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? SubjectCount,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ImageCount,
     string CreatedDate);
+
+/// <summary><c>GET /user/autocomplete</c>: the query, the number of results and the users whose email or names start with it.</summary>
+internal sealed record AutocompleteResponse(string Query, int Length, IReadOnlyList<UserResponse> Results);
+
+/// <summary>One day of <c>GET /app/{g}/model/{m}/statistics</c>: <c>createdDate</c> is <c>YYYY-MM-DD</c> (spec §5 item 12).</summary>
+internal sealed record StatisticsResponse(long RequestCount, string CreatedDate);
+
+/// <summary><c>POST /user/forgot-password</c>.</summary>
+internal sealed record ForgotPasswordRequest(string? Email);
+
+/// <summary><c>PUT /user/reset-password?token=</c>.</summary>
+internal sealed record ResetPasswordRequest(string? Password);

@@ -62,6 +62,28 @@ internal static class AdminErrors
     public static ApiException DemoModelGone() =>
         new(StatusCodes.Status404NotFound, 404, "The Demo model is not available any more!");
 
+    /// <summary>Code 9 with CompreFace's own message: the global owner is never deleted.</summary>
+    public static ApiException OwnerCannotBeRemoved() => new(StatusCodes.Status400BadRequest, 9, "Global owner cannot be removed!");
+
+    /// <summary>Code 13: <c>replacer</c> other than <c>deleter</c> or <c>owner</c>.</summary>
+    public static ApiException IllegalReplacer(string value) => new(StatusCodes.Status400BadRequest, 13, $"Illegal replacer value={value}!");
+
+    /// <summary>Code 26: a global role name that does not exist.</summary>
+    public static ApiException UnknownGlobalRole(string role) => Validation($"Global role '{role}' doesn't exist!");
+
+    /// <summary>Code 25, 403: a registration token that is unknown or expired.</summary>
+    public static ApiException RegistrationTokenExpired() => new(StatusCodes.Status403Forbidden, 25, "User registration token is expired!");
+
+    /// <summary>Code 29, 500: mail is off, so nothing can be sent.</summary>
+    public static ApiException MailDisabled() => new(StatusCodes.Status500InternalServerError, 29, "We cannot send an email. No email server enabled!");
+
+    /// <summary>Code 24: the mail server did not take the mail.</summary>
+    public static ApiException MailNotSent(string email) =>
+        new(StatusCodes.Status400BadRequest, 24, $"We couldn't send email to the given address({email}). Please make sure that it's correct!");
+
+    /// <summary>Code 30: a reset-password token that is unknown or expired.</summary>
+    public static ApiException ResetTokenInvalid() => new(StatusCodes.Status400BadRequest, 30, "The reset password token is invalid!");
+
     /// <summary>A guid in the path that does not parse: code 26, never a 500.</summary>
     public static ApiException InvalidGuid(string name, string value) =>
         Validation(string.Create(CultureInfo.InvariantCulture, $"Failed to convert value '{value}' of path variable '{name}' to UUID"));

@@ -1,7 +1,9 @@
 using System.Globalization;
 using CompreFace.Grains;
 using CompreFace.Grains.Admin;
+using CompreFace.WebApi.Statistics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace CompreFace.WebApi.Admin;
 
@@ -16,6 +18,8 @@ internal static class ServiceEndpoints
         admin.MapPut("/app/{appId}/model/{modelId}", RenameAsync).WithName("AdminRenameModel");
         admin.MapPut("/app/{appId}/model/{modelId}/apikey", RegenerateKeyAsync).WithName("AdminRegenerateModelKey");
         admin.MapDelete("/app/{appId}/model/{modelId}", DeleteAsync).WithName("AdminDeleteModel");
+        admin.MapPost("/app/{appId}/model/{modelId}", CloneAsync).WithName("AdminCloneModel");
+        admin.MapGet("/app/{appId}/model/{modelId}/statistics", GetStatisticsAsync).WithName("AdminModelStatistics");
     }
 
     /// <summary><c>GET /admin/app/{appId}/models</c>: without counts.</summary>
@@ -91,6 +95,48 @@ internal static class ServiceEndpoints
         var service = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
         await grains.GetGrain<IFaceServiceGrain>(service.ServiceId).DeleteAsync(context.RequestAborted);
         return TypedResults.Ok();
+    }
+
+    /// <summary>
+    /// <c>POST /admin/app/{appId}/model/{modelId}</c> <c>{name}</c>: 200 with a copy of the service under a new id and
+    /// key; a recognition service's subjects, examples and stored images are copied with it.
+    /// </summary>
+    public static async Task<IResult> CloneAsync(string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var source = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
+        var request = await AdminJson.ReadAsync<NameRequest>(context.Request, context.RequestAborted);
+        var name = AdminPolicy.ValidName(request.Name, "Model");
+        var grain = grains.GetGrain<IFaceServiceGrain>(Guid.NewGuid());
+        switch (await grain.CloneAsync(source.ServiceId, name, context.RequestAborted))
+        {
+            case NamingOutcome.NameTaken:
+                throw AdminErrors.NameTaken(name);
+            case NamingOutcome.NotFound:
+                throw AdminErrors.ServiceNotFound(modelId);
+        }
+
+        var clone = await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.ServiceNotFound(grain.GetPrimaryKey().ToString());
+        return AdminJson.Result(ToResponse(clone, null, null));
+    }
+
+    /// <summary>
+    /// <c>GET /admin/app/{appId}/model/{modelId}/statistics</c>: <c>[{requestCount, createdDate}]</c>, one row per UTC
+    /// day with requests, newest first, over the last <see cref="StatisticsOptions.Months"/> months up to today.
+    /// Counts still in a node's memory (up to one flush interval) are not in it yet.
+    /// </summary>
+    public static async Task<IResult> GetStatisticsAsync(
+        string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<StatisticsOptions> options,
+        [FromServices] TimeProvider time)
+    {
+        var service = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.Read, context.RequestAborted);
+        var from = time.GetUtcNow().UtcDateTime.Date.AddMonths(-options.Value.Months);
+        var hours = await grains.GetGrain<IRequestStatisticsGrain>(0).ListAsync(service.ServiceId, from, context.RequestAborted);
+        var days = hours
+            .GroupBy(h => h.Hour.Date)
+            .OrderByDescending(d => d.Key)
+            .Select(d => new StatisticsResponse(d.Sum(h => h.Count), d.Key.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)))
+            .ToList();
+        return AdminJson.Result(days);
     }
 
     /// <summary>The application check, then the service, which must be in that application (404 code 10 / code 3).</summary>

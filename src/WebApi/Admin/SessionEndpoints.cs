@@ -45,6 +45,8 @@ internal static partial class SessionEndpoints
                 {
                     case LoginStatus.Succeeded when result.Tokens is { } tokens:
                         return Issue(context, tokens);
+                    case LoginStatus.Disabled:
+                        return AdminJson.Result(new OAuthError("invalid_request", "User is disabled"), StatusCodes.Status400BadRequest);
                     case LoginStatus.LockedOut:
                         LogLockedOutAttempt(loggers.CreateLogger(typeof(SessionEndpoints)));
                         return AdminJson.Result(new OAuthError("invalid_request", "User account is locked"), StatusCodes.Status400BadRequest);

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using CompreFace.Grains.Admin;
+using CompreFace.WebApi.Mail;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace CompreFace.WebApi.Admin;
 
@@ -16,6 +18,9 @@ internal static partial class UserEndpoints
         open.MapGet("/user/demo/model", GetDemoModelAsync).WithName("AdminDemoModel");
         open.MapGet("/status", GetStatusAsync).WithName("AdminStatus");
         open.MapGet("/config", GetConfig).WithName("AdminConfig");
+        open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword");
+        open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword");
+        open.MapGet("/user/registration/confirm", ConfirmRegistrationAsync).WithName("AdminConfirmRegistration");
     }
 
     public static void MapUserEndpoints(this IEndpointRouteBuilder admin)
@@ -23,10 +28,18 @@ internal static partial class UserEndpoints
         admin.MapGet("/user/me", GetMe).WithName("AdminMe");
         admin.MapPut("/user/update", UpdateAsync).WithName("AdminUserUpdate");
         admin.MapPut("/user/me/password", ChangePasswordAsync).WithName("AdminChangePassword");
+        admin.MapPut("/user/global/role", ChangeGlobalRoleAsync).WithName("AdminGlobalRoleChange");
+        admin.MapDelete("/user/{userId}", DeleteAsync).WithName("AdminDeleteUser");
+        admin.MapGet("/user/autocomplete", AutocompleteAsync).WithName("AdminUserAutocomplete");
     }
 
-    /// <summary><c>POST /admin/user/register</c>: 201 empty (mail is off, so the account is active at once).</summary>
-    public static async Task<IResult> RegisterAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    /// <summary>
+    /// <c>POST /admin/user/register</c>: mail off (default), 201 and the account is active at once; mail on, 200 and a
+    /// confirmation link is mailed (the account cannot log in until it is opened).
+    /// </summary>
+    public static async Task<IResult> RegisterAsync(
+        HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<MailOptions> mail, [FromServices] IMailSender sender,
+        [FromServices] ILoggerFactory loggers)
     {
         var request = await AdminJson.ReadAsync<RegisterRequest>(context.Request, context.RequestAborted);
 
@@ -49,9 +62,42 @@ internal static partial class UserEndpoints
             throw AdminErrors.FieldEmpty("password");
         }
 
-        var registration = new Registration(email, request.Password, firstName, lastName, request.IsAllowStatistics ?? request.AllowStatistics ?? false);
-        var outcome = await grains.GetGrain<IUserRegistryGrain>(0).RegisterAsync(registration, context.RequestAborted);
-        return outcome == RegistrationOutcome.EmailTaken ? throw AdminErrors.EmailTaken() : TypedResults.StatusCode(StatusCodes.Status201Created);
+        var settings = mail.Value;
+        var registration = new Registration(
+            email, request.Password, firstName, lastName, request.IsAllowStatistics ?? request.AllowStatistics ?? false, Unconfirmed: settings.Enabled);
+        var registry = grains.GetGrain<IUserRegistryGrain>(0);
+        if (await registry.RegisterAsync(registration, context.RequestAborted) == RegistrationOutcome.EmailTaken)
+        {
+            throw AdminErrors.EmailTaken();
+        }
+
+        if (!settings.Enabled)
+        {
+            return TypedResults.StatusCode(StatusCodes.Status201Created);
+        }
+
+        // Mail on: the account works once the emailed link is opened; 200 tells the UI to say so.
+        var token = await registry.IssueConfirmationTokenAsync(email, context.RequestAborted) ?? throw AdminErrors.EmailTaken();
+        var link = $"{settings.PublicUrl.TrimEnd('/')}/admin/user/registration/confirm?token={token}";
+        await SendAsync(
+            sender, email, "Confirm your CompreFace account",
+            $"Welcome to CompreFace, {firstName}.\r\n\r\nTo activate your account, open this link:\r\n{link}\r\n\r\nIf you did not sign up, ignore this mail; the account is deleted unless confirmed.\r\n",
+            loggers, context.RequestAborted);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>Sends a mail; a failure is code 24 (logged), never a 500.</summary>
+    private static async Task SendAsync(IMailSender sender, string email, string subject, string text, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await sender.SendAsync(email, subject, text, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogMailFailed(loggers.CreateLogger(typeof(UserEndpoints)), e);
+            throw AdminErrors.MailNotSent(email);
+        }
     }
 
     /// <summary><c>GET /admin/user/me</c>.</summary>
@@ -93,6 +139,172 @@ internal static partial class UserEndpoints
             : throw AdminErrors.WrongPassword();
     }
 
+    /// <summary>
+    /// <c>PUT /admin/user/global/role</c> <c>{userId, role}</c> (spec §2.2): global OWNER or ADMINISTRATOR only (code 9);
+    /// nobody changes their own role or the owner's (code 14); only the owner grants OWNER (code 9), which makes the
+    /// caller an ADMINISTRATOR.
+    /// </summary>
+    public static async Task<IResult> ChangeGlobalRoleAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        if (!caller.IsGlobalAdmin)
+        {
+            throw AdminErrors.NotAllowed();
+        }
+
+        var request = await AdminJson.ReadAsync<RoleChangeRequest>(context.Request, context.RequestAborted);
+        var userId = request.UserId ?? throw AdminErrors.FieldEmpty("userId");
+        if (userId == caller.UserId)
+        {
+            throw AdminErrors.OwnRole();
+        }
+
+        var role = request.Role switch
+        {
+            null => throw AdminErrors.FieldEmpty("role"),
+            "OWNER" => Role.Owner,
+            "ADMINISTRATOR" => Role.Administrator,
+            "USER" => Role.User,
+            _ => throw AdminErrors.UnknownGlobalRole(request.Role),
+        };
+        if (role == Role.Owner && caller.User.GlobalRole != Role.Owner)
+        {
+            throw AdminErrors.NotAllowed();
+        }
+
+        var registry = grains.GetGrain<IUserRegistryGrain>(0);
+        switch (await registry.SetGlobalRoleAsync(userId, role, context.RequestAborted))
+        {
+            case GlobalRoleOutcome.NotFound:
+                throw AdminErrors.UserNotFound(userId.ToString());
+            case GlobalRoleOutcome.TargetIsOwner:
+                throw AdminErrors.OwnRole();
+        }
+
+        var user = await grains.GetGrain<IUserGrain>(userId).GetAsync(context.RequestAborted) ?? throw AdminErrors.UserNotFound(userId.ToString());
+        return AdminJson.Result(new UserRoleResponse(user.UserId, user.FirstName, user.LastName, AdminPolicy.RoleName(user.GlobalRole), user.Email));
+    }
+
+    /// <summary>
+    /// <c>DELETE /admin/user/{userId}?replacer=deleter|owner</c> (spec §2.3): anyone may delete themselves, global
+    /// OWNER/ADMINISTRATOR anyone else; never the owner (code 9). The applications the user owns go to the caller
+    /// (<c>deleter</c>, the default) or the global owner (<c>owner</c>, and always on self-removal).
+    /// </summary>
+    public static async Task<IResult> DeleteAsync(string userId, string? replacer, HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var toOwner = (replacer ?? "deleter").ToLowerInvariant() switch
+        {
+            "deleter" => false,
+            "owner" => true,
+            _ => throw AdminErrors.IllegalReplacer(replacer!),
+        };
+        if (!Guid.TryParse(userId, out var id))
+        {
+            throw AdminErrors.InvalidGuid("userGuid", userId);
+        }
+
+        var self = id == caller.UserId;
+        if (!self && !caller.IsGlobalAdmin)
+        {
+            throw AdminErrors.NotAllowed();
+        }
+
+        var target = await grains.GetGrain<IUserGrain>(id).GetAsync(context.RequestAborted) ?? throw AdminErrors.UserNotFound(userId);
+        if (target.GlobalRole == Role.Owner)
+        {
+            throw AdminErrors.OwnerCannotBeRemoved();
+        }
+
+        var registry = grains.GetGrain<IUserRegistryGrain>(0);
+        var replacerId = caller.UserId;
+        if (self || toOwner)
+        {
+            var users = await registry.ListUsersAsync(context.RequestAborted);
+            replacerId = users.Single(u => u.GlobalRole == Role.Owner).UserId;
+        }
+
+        return await registry.DeleteUserAsync(id, replacerId, context.RequestAborted) ? TypedResults.Ok() : throw AdminErrors.UserNotFound(userId);
+    }
+
+    /// <summary><c>GET /admin/user/autocomplete?query=</c>: users whose email, first or last name starts with the query (case-insensitive).</summary>
+    public static async Task<IResult> AutocompleteAsync(string? query, [FromServices] IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var prefix = query?.Trim() ?? string.Empty;
+        var users = await grains.GetGrain<IUserRegistryGrain>(0).ListUsersAsync(cancellationToken);
+        var matches = users
+            .Where(u => u.Email.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+                || u.FirstName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+                || u.LastName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .Select(u => new UserResponse(u.UserId, u.Email, u.FirstName, u.LastName))
+            .ToList();
+        return AdminJson.Result(new AutocompleteResponse(query ?? string.Empty, matches.Count, matches));
+    }
+
+    /// <summary>
+    /// <c>POST /admin/user/forgot-password</c> <c>{email}</c>: mails <c>{PublicUrl}/reset-password?token=…</c> (valid
+    /// <see cref="MailOptions.ResetTokenValiditySeconds"/>). Mail off: 500 code 29. An unknown email is answered 200 like
+    /// a known one, so the endpoint does not tell who is registered; a mail that cannot be sent is code 24.
+    /// </summary>
+    public static async Task<IResult> ForgotPasswordAsync(
+        HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<MailOptions> mail, [FromServices] IMailSender sender,
+        [FromServices] ILoggerFactory loggers)
+    {
+        var settings = mail.Value;
+        if (!settings.Enabled)
+        {
+            throw AdminErrors.MailDisabled();
+        }
+
+        var request = await AdminJson.ReadAsync<ForgotPasswordRequest>(context.Request, context.RequestAborted);
+        if (string.IsNullOrWhiteSpace(request.Email))
+        {
+            throw AdminErrors.FieldEmpty("email");
+        }
+
+        var token = await grains.GetGrain<IUserRegistryGrain>(0)
+            .IssueResetTokenAsync(request.Email, TimeSpan.FromSeconds(settings.ResetTokenValiditySeconds), context.RequestAborted);
+        if (token is null)
+        {
+            return TypedResults.Ok();
+        }
+
+        var link = $"{settings.PublicUrl.TrimEnd('/')}/reset-password?token={token}";
+        var minutes = settings.ResetTokenValiditySeconds / 60;
+        await SendAsync(
+            sender, request.Email.Trim(), "CompreFace password reset",
+            $"Someone asked to reset the password of your CompreFace account.\r\n\r\nTo choose a new password, open this link within {minutes} minutes:\r\n{link}\r\n\r\nIf it was not you, ignore this mail; your password stays as it is.\r\n",
+            loggers, context.RequestAborted);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>
+    /// <c>PUT /admin/user/reset-password?token=</c> <c>{password}</c> (8–255, code 26): sets the password of the token's
+    /// user; an unknown, spent or expired token is code 30. Tokens are single-use.
+    /// </summary>
+    public static async Task<IResult> ResetPasswordAsync(string? token, HttpRequest request, [FromServices] IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var body = await AdminJson.ReadAsync<ResetPasswordRequest>(request, cancellationToken);
+        if (body.Password is not { Length: >= 8 and <= 255 })
+        {
+            throw AdminErrors.Validation("Password size must be between 8 and 255");
+        }
+
+        return !string.IsNullOrEmpty(token) && await grains.GetGrain<IUserRegistryGrain>(0).ResetPasswordAsync(token, body.Password, cancellationToken)
+            ? TypedResults.Ok()
+            : throw AdminErrors.ResetTokenInvalid();
+    }
+
+    /// <summary>
+    /// <c>GET /admin/user/registration/confirm?token=</c> (the mailed link): activates the account (global owner if
+    /// there is none) and redirects to the UI's login page; an unknown, spent or expired token is 403 code 25.
+    /// </summary>
+    public static async Task<IResult> ConfirmRegistrationAsync(
+        string? token, [FromServices] IGrainFactory grains, [FromServices] IOptions<MailOptions> mail, CancellationToken cancellationToken) =>
+        !string.IsNullOrEmpty(token) && await grains.GetGrain<IUserRegistryGrain>(0).ConfirmRegistrationAsync(token, cancellationToken)
+            ? TypedResults.Redirect($"{mail.Value.PublicUrl.TrimEnd('/')}/login")
+            : throw AdminErrors.RegistrationTokenExpired();
+
     /// <summary><c>GET /admin/user/demo/model</c>: the demo key while only the demo user exists, then 404.</summary>
     public static async Task<IResult> GetDemoModelAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken) =>
         await grains.GetGrain<IUserRegistryGrain>(0).IsDemoOnlyAsync(cancellationToken)
@@ -114,8 +326,8 @@ internal static partial class UserEndpoints
         }
     }
 
-    /// <summary><c>GET /admin/config</c>: mail is not supported, so the UI logs in straight after sign-up.</summary>
-    public static IResult GetConfig() => AdminJson.Result(new AdminConfigResponse(MailServiceEnabled: false));
+    /// <summary><c>GET /admin/config</c>: whether mail is on (sign-ups are active at once either way; the UI reads the 201).</summary>
+    public static IResult GetConfig([FromServices] IOptions<MailOptions> mail) => AdminJson.Result(new AdminConfigResponse(mail.Value.Enabled));
 
     /// <summary>A trimmed first or last name of 1–50 characters, else code 26.</summary>
     private static string RequireName(string? value, string what)
@@ -132,6 +344,9 @@ internal static partial class UserEndpoints
     /// <summary>One @, something on each side, a dot in the domain, no spaces or control characters.</summary>
     [GeneratedRegex(@"^[^@\s\p{C}]+@[^@\s\p{C}]+\.[^@\s\p{C}]+$")]
     private static partial Regex EmailPattern();
+
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Warning, Message = "A mail (sign-up confirmation or password reset) could not be sent")]
+    private static partial void LogMailFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "Admin status NOT_READY: the admin database did not answer")]
     private static partial void LogNotReady(ILogger logger, Exception exception);

@@ -33,7 +33,7 @@ public static class ImageRequests
         ArgumentNullException.ThrowIfNull(readExtra);
         if (RequestBody.GetKind(request) == BodyKind.Multipart)
         {
-            var form = await RequestBody.ReadMultipartAsync(request, cancellationToken);
+            var form = await RequestBody.ReadMultipartAsync(request, options, cancellationToken);
             var file = ImageInput.GetPart(form, FilePart);
             var raw = RequestParameters.From(request, form);
             var parameters = FaceRequestParameters.Parse(raw);
@@ -55,7 +55,7 @@ public static class ImageRequests
         ArgumentNullException.ThrowIfNull(options);
         if (RequestBody.GetKind(request) == BodyKind.Multipart)
         {
-            var form = await RequestBody.ReadMultipartAsync(request, cancellationToken);
+            var form = await RequestBody.ReadMultipartAsync(request, options, cancellationToken);
             var sourceFile = ImageInput.GetPart(form, "source_image");
             var targetFile = ImageInput.GetPart(form, "target_image");
             var parameters = FaceRequestParameters.Parse(RequestParameters.From(request, form));

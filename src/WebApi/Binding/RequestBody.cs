@@ -40,18 +40,22 @@ public static class RequestBody
 
     /// <summary>
     /// Reads a multipart body (chunked or not, quoted boundary or not). A multipart type without a boundary, which the
-    /// JS SDK sends for files given by path, cannot be parsed: 400 code 0, as CompreFace answers it.
+    /// JS SDK sends for files given by path, cannot be parsed: 400 code 0, as CompreFace answers it. The body may be
+    /// at most <see cref="ApiOptions.MaxRequestSize"/> (413 beyond).
     /// </summary>
-    public static async Task<IFormCollection> ReadMultipartAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static Task<IFormCollection> ReadMultipartAsync(HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Length == 0)
+        ArgumentNullException.ThrowIfNull(options);
+        var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            ? HeaderUtilities.RemoveQuotes(mediaType.Boundary).ToString()
+            : string.Empty;
+        if (boundary.Length == 0)
         {
             throw ApiErrors.Generic();
         }
 
-        return await request.ReadFormAsync(cancellationToken);
+        return MultipartFormReader.ReadAsync(request, boundary, options.MaxRequestSize, cancellationToken);
     }
 
     /// <summary>Reads a JSON body; malformed, empty or <c>null</c> JSON is 400 code 26.</summary>

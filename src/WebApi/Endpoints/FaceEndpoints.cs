@@ -293,7 +293,7 @@ public static class FaceEndpoints
             throw ApiErrors.Generic();
         }
 
-        var form = await RequestBody.ReadMultipartAsync(request, cancellationToken);
+        var form = await RequestBody.ReadMultipartAsync(request, options, cancellationToken);
         var file = ImageInput.GetPart(form, ImageRequests.FilePart);
         var parameters = RequestParameters.From(request, form);
         var subject = parameters.GetRawString(SubjectName) ?? throw ApiErrors.MissingParameter(SubjectName);

@@ -13,6 +13,9 @@ namespace CompreFace.WebApi.Endpoints;
 /// </summary>
 public static class UtilityEndpoints
 {
+    /// <summary>The demo recognition service's key (spec §2.8), whose collection the status reports on its own.</summary>
+    public const string DemoRecognitionApiKey = "00000000-0000-0000-0000-000000000002";
+
     /// <summary>Maps <c>/api/v1/static</c> and <c>/api/v1/consistence</c>.</summary>
     public static IEndpointRouteBuilder MapUtilityEndpoints(this IEndpointRouteBuilder app)
     {
@@ -20,7 +23,7 @@ public static class UtilityEndpoints
         staticGroup.MapGet("/{apiKey}/images/{image_id}", DownloadStaticImageAsync).WithName("DownloadStaticImage");
 
         var consistence = app.MapGroup("/api/v1/consistence").WithTags("Utility");
-        consistence.MapGet("/status", GetConsistenceStatus).WithName("GetConsistenceStatus");
+        consistence.MapGet("/status", GetConsistenceStatusAsync).WithName("GetConsistenceStatus");
         return app;
     }
 
@@ -53,13 +56,28 @@ public static class UtilityEndpoints
     }
 
     /// <summary>
-    /// <c>GET /consistence/status</c> (camelCase). <c>saveImagesToDB</c> is this node's <c>Storage:SaveImages</c>. Both inconsistency
-    /// flags are false: CompreFace derives them from the calculator version stored with each example, which the
-    /// collection contract does not expose yet, and this node only ever stores vectors of its own model.
+    /// <c>GET /consistence/status</c> (camelCase). <c>saveImagesToDB</c> is this node's <c>Storage:SaveImages</c>. The two
+    /// flags say whether examples computed by a model other than the current one are stored: in the demo service's
+    /// collection (key <c>…0002</c>), and anywhere else. CompreFace compares the stored calculator with
+    /// <c>Facenet2018</c> and its current <c>calculator_version</c>; here it is this node's calculator version. Such
+    /// examples are kept but never matched against the new model's queries (the shard grains keep one index per model).
     /// </summary>
-    public static Ok<ConsistenceStatusResponse> GetConsistenceStatus([FromServices] IOptions<StorageView> storage)
+    public static async Task<Ok<ConsistenceStatusResponse>> GetConsistenceStatusAsync(
+        [FromServices] IOptions<StorageView> storage,
+        [FromServices] IGrainFactory grains,
+        [FromServices] InferenceStatusCache statusCache,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(storage);
-        return TypedResults.Ok(new ConsistenceStatusResponse(false, false, storage.Value.SaveImages, "OK"));
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(statusCache);
+        var calculator = (await statusCache.GetAsync(cancellationToken)).CalculatorVersion;
+        var demo = await grains.GetGrain<IApiKeyGrain>(DemoRecognitionApiKey).GetServiceAsync(cancellationToken);
+
+        // Without a demo recognition service (deleted), every collection counts as "elsewhere".
+        var demoCollection = demo is { Type: FaceServiceType.Recognition } ? demo.ServiceId : Guid.Empty;
+        var consistency = await grains.GetGrain<IModelConsistencyGrain>(0).CheckAsync(calculator, demoCollection, cancellationToken);
+        return TypedResults.Ok(new ConsistenceStatusResponse(
+            consistency.DemoCollectionInconsistent, consistency.StoreInconsistent, storage.Value.SaveImages, "OK"));
     }
 }

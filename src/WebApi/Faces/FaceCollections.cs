@@ -53,6 +53,7 @@ public static class FaceCollections
         var search = new FaceSearch
         {
             Embeddings = queries,
+            Calculator = status.CalculatorVersion,
             Count = parameters.PredictionCount,
             PerSubject = parameters.UniqueSubjects,
         };

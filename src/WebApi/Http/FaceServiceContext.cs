@@ -17,20 +17,12 @@ public sealed record FaceServiceContext(string ApiKey, FaceServiceInfo Service)
 }
 
 /// <summary>
-/// Extension point for per-service request statistics (spec §3.9): called once for every request to
-/// recognize, detect or verify whose key passed, even if the request then fails. The default does nothing;
-/// the admin tier replaces it.
+/// Per-service request statistics (spec §3.9): called once for every request to recognize, detect or verify whose
+/// key passed, even if the request then fails. The node's implementation is
+/// <see cref="Statistics.RequestStatistics"/> (in memory, flushed periodically to the store).
 /// </summary>
 public interface IFaceServiceRequestCounter
 {
     /// <summary>Counts one request for <paramref name="service"/>; must not block.</summary>
     void Increment(FaceServiceInfo service);
-}
-
-/// <summary>Counts nothing until statistics exist.</summary>
-internal sealed class NullFaceServiceRequestCounter : IFaceServiceRequestCounter
-{
-    public void Increment(FaceServiceInfo service)
-    {
-    }
 }

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CompreFace.Grains.Admin;
+
+/// <summary>
+/// Deletes expired tokens (session, password reset, sign-up confirmation) and unconfirmed sign-ups whose link has
+/// expired, every <see cref="AdminOptions.TokenPurgeIntervalSeconds"/>: every login and refresh adds two rows, an
+/// expired one is only ever refused, and an unconfirmed sign-up holds its email until it goes. Each node runs it; the delete is idempotent, so nodes that
+/// purge at the same time only repeat each other's work.
+/// </summary>
+internal sealed partial class ExpiredTokenPurger(
+    IAdminStore store,
+    IOptions<AdminOptions> options,
+    TimeProvider time,
+    ILogger<ExpiredTokenPurger> logger) : BackgroundService
+{
+    /// <summary>One purge; returns how many tokens went.</summary>
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+
+        // Unconfirmed sign-ups older than a confirmation link's life first (their tokens cascade), then expired tokens.
+        var purged = await store.DeleteUnconfirmedUsersAsync(now.AddSeconds(-options.Value.ConfirmationTokenValiditySeconds), cancellationToken);
+        purged += await store.DeleteExpiredTokensAsync(now, cancellationToken);
+        if (purged > 0)
+        {
+            LogPurged(logger, purged);
+        }
+
+        return purged;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.TokenPurgeIntervalSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await PurgeAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The database may be briefly away; the next tick tries again.
+                    LogFailed(logger, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Information, Message = "Purged {Count} expired tokens and unconfirmed sign-ups")]
+    private static partial void LogPurged(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3042, Level = LogLevel.Warning, Message = "Purging expired session tokens failed; retried next interval")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

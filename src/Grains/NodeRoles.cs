@@ -1,0 +1,32 @@
+using System.Reflection;
+
+namespace CompreFace.Grains;
+
+/// <summary>Which of this assembly's grain classes a node hosts, by its role in the cluster.</summary>
+public static class NodeGrains
+{
+    /// <summary>The assembly whose grain classes <see cref="Restrict"/> filters.</summary>
+    public static Assembly Assembly { get; } = typeof(NodeGrains).Assembly;
+
+    /// <summary>True for the grain class that runs the face models (<see cref="FaceAnalyzerGrain"/>).</summary>
+    public static bool IsInference(Type grainClass) => grainClass == typeof(FaceAnalyzerGrain);
+
+    /// <summary>
+    /// Removes from <paramref name="classes"/> (Orleans' <c>GrainTypeOptions.Classes</c>) the grain classes of this
+    /// assembly that the node must not host: without <paramref name="inference"/> the inference worker, without
+    /// <paramref name="state"/> every other one (collections, shards, keys, admin). Orleans places a grain only on
+    /// silos whose manifest lists its class, so the cluster sends that work to the nodes that do host it; Orleans'
+    /// own grain classes are never touched.
+    /// </summary>
+    public static void Restrict(ICollection<Type> classes, bool inference, bool state)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        foreach (var grainClass in classes.Where(c => c.Assembly == Assembly).ToArray())
+        {
+            if (IsInference(grainClass) ? !inference : !state)
+            {
+                classes.Remove(grainClass);
+            }
+        }
+    }
+}

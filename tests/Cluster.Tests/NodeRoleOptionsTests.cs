@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+using CompreFace.Grains;
+using CompreFace.Silo;
+using CompreFace.Silo.Cluster;
+
+namespace CompreFace.Cluster.Tests;
+
+/// <summary><c>Cluster:Role</c>: which roles are valid where, and which grain classes each role keeps.</summary>
+public sealed class NodeRoleOptionsTests
+{
+    [Theory]
+    [InlineData(NodeRole.Front)]
+    [InlineData(NodeRole.Inference)]
+    public void Validate_SplitRoleOnLocalhostClustering_IsRejected(NodeRole role)
+    {
+        var options = new NodeOptions { Role = role, Mode = ClusterMode.Localhost };
+        var results = new List<ValidationResult>();
+
+        Assert.False(Validator.TryValidateObject(options, new(options), results, validateAllProperties: true));
+        Assert.Contains(results, r => r.MemberNames.Contains(nameof(NodeOptions.Role)));
+    }
+
+    [Theory]
+    [InlineData(NodeRole.Full, ClusterMode.Localhost)]
+    [InlineData(NodeRole.Front, ClusterMode.Postgres)]
+    [InlineData(NodeRole.Inference, ClusterMode.Kubernetes)]
+    public void Validate_RoleWithAClusterMode_IsAccepted(NodeRole role, ClusterMode mode)
+    {
+        var options = new NodeOptions { Role = role, Mode = mode };
+        Assert.True(Validator.TryValidateObject(options, new(options), [], validateAllProperties: true));
+    }
+
+    [Fact]
+    public void Restrict_ByRole_SplitsOurGrainClassesAndKeepsOthers()
+    {
+        var ours = NodeGrains.Assembly.GetTypes().Where(t => t.IsClass && !t.IsAbstract && typeof(Grain).IsAssignableFrom(t)).ToArray();
+        var analyzer = Assert.Single(ours, NodeGrains.IsInference);
+        var foreign = typeof(CounterGrain);
+
+        var inferenceNode = new HashSet<Type>(ours) { foreign };
+        NodeGrains.Restrict(inferenceNode, inference: true, state: false);
+        Assert.Equal(new HashSet<Type> { analyzer, foreign }, inferenceNode);
+
+        var frontNode = new HashSet<Type>(ours) { foreign };
+        NodeGrains.Restrict(frontNode, inference: false, state: true);
+        Assert.Equal(ours.Length, frontNode.Count);
+        Assert.DoesNotContain(analyzer, frontNode);
+        Assert.Contains(foreign, frontNode);
+        Assert.True(ours.Length >= 5, "the collection, shard, key and admin grains are ours too");
+    }
+}

@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Net;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+
+namespace CompreFace.WebApi.Tests;
+
+/// <summary>
+/// deploy/ checked against the code it deploys (no container engine or cluster here): every setting the compose file
+/// and the Kubernetes manifests pass is a real option with a value it accepts, every probe path answers on the real
+/// node, the Secret, RBAC and labels the Deployment refers to exist, and nginx's body limit is the node's.
+/// </summary>
+[Collection(ApiTestGroup.Name)]
+public sealed partial class DeployFilesTests(ApiFactory factory)
+{
+    private static readonly string Deploy = Path.Combine(RepositoryRoot(), "deploy");
+
+    /// <summary>Variables Orleans' Kubernetes hosting reads (not configuration keys of ours).</summary>
+    private static readonly string[] Probes = ["startupProbe", "livenessProbe", "readinessProbe"];
+
+    private static readonly string[] OrleansPodVariables = ["POD_NAME", "POD_NAMESPACE", "POD_IP", "ORLEANS_SERVICE_ID", "ORLEANS_CLUSTER_ID"];
+
+    [Fact]
+    public void Compose_ThreeNodesInPostgresMode_UseTheCpuImageAndRealSettings()
+    {
+        var compose = LoadYaml(Path.Combine(Deploy, "docker-compose.yml")).Single();
+        var services = Map(compose["services"]);
+        var nodes = services.Where(s => s.Key.StartsWith("node", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(3, nodes.Length);
+
+        foreach (var (_, value) in nodes)
+        {
+            var node = Map(value);
+            var build = Map(node["build"]);
+            Assert.True(File.Exists(Path.Combine(Deploy, (string)build["context"], (string)build["dockerfile"])));
+            Assert.Equal("service_healthy", Map(Map(node["depends_on"])["postgres"])["condition"]);
+            var environment = Map(node["environment"]).ToDictionary(e => e.Key, e => (string)e.Value);
+            Assert.Equal("Postgres", environment["Cluster__Mode"]);
+            foreach (var (key, setting) in environment)
+            {
+                AssertRealSetting(key, setting);
+            }
+        }
+
+        Assert.Contains("pg_isready", string.Join(" ", List(Map(Map(services["postgres"])["healthcheck"])["test"])), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Kubernetes_Deployment_RefersToRealSettingsSecretRbacAndLabels()
+    {
+        var documents = Directory.GetFiles(Path.Combine(Deploy, "k8s"), "*.yaml").SelectMany(LoadYaml).ToArray();
+        var kustomization = documents.Single(d => (string)d["kind"] == "Kustomization");
+        Assert.Equal(
+            Directory.GetFiles(Path.Combine(Deploy, "k8s"), "*.yaml").Select(Path.GetFileName).Where(f => f != "kustomization.yaml").Order(),
+            List(kustomization["resources"]).Cast<string>().Order());
+
+        var deployment = documents.Single(d => (string)d["kind"] == "Deployment");
+        var template = Map(Map(deployment["spec"])["template"]);
+        var labels = Map(Map(template["metadata"])["labels"]);
+        var pod = Map(template["spec"]);
+        var container = Map(List(pod["containers"]).Single());
+        Assert.StartsWith("compreface-orleans:", (string)container["image"], StringComparison.Ordinal);
+
+        var http = List(container["ports"]).Select(Map).Single(p => (string)p["name"] == "http");
+        Assert.Equal(DockerfilePort(), int.Parse((string)http["containerPort"], CultureInfo.InvariantCulture));
+
+        var environment = List(container["env"]).Select(Map).ToArray();
+        Assert.Equal("Kubernetes", environment.Single(e => (string)e["name"] == "Cluster__Mode")["value"]);
+        foreach (var variable in environment)
+        {
+            var name = (string)variable["name"];
+            if (OrleansPodVariables.Contains(name))
+            {
+                var path = (string)Map(Map(variable["valueFrom"])["fieldRef"])["fieldPath"];
+                var label = LabelPath().Match(path);
+                Assert.True(!label.Success || labels.ContainsKey(label.Groups[1].Value), $"{name} reads label {path}, which the pod does not have");
+                continue;
+            }
+
+            if (variable.TryGetValue("value", out var value))
+            {
+                AssertRealSetting(name, (string)value);
+            }
+            else
+            {
+                AssertRealSetting(name, null);
+                var secretRef = Map(Map(variable["valueFrom"])["secretKeyRef"]);
+                var secret = documents.Single(d => (string)d["kind"] == "Secret" && (string)Map(d["metadata"])["name"] == (string)secretRef["name"]);
+                Assert.True(Map(secret["stringData"]).ContainsKey((string)secretRef["key"]));
+            }
+        }
+
+        Assert.All(OrleansPodVariables, v => Assert.Contains(environment, e => (string)e["name"] == v));
+
+        // The service account may list and watch pods, through a binding to its role.
+        var account = (string)pod["serviceAccountName"];
+        var binding = documents.Single(d => (string)d["kind"] == "RoleBinding" && List(d["subjects"]).Select(Map).Any(s => (string)s["name"] == account));
+        var role = documents.Single(d => (string)d["kind"] == "Role" && (string)Map(d["metadata"])["name"] == (string)Map(binding["roleRef"])["name"]);
+        var podRule = List(role["rules"]).Select(Map).Single(r => List(r["resources"]).Contains("pods"));
+        Assert.Subset(List(podRule["verbs"]).Cast<string>().ToHashSet(), new HashSet<string> { "get", "list", "watch" });
+        Assert.Contains(documents, d => (string)d["kind"] == "ServiceAccount" && (string)Map(d["metadata"])["name"] == account);
+
+        // The Service selects the pods and targets the HTTP port by name.
+        var service = documents.Single(d => (string)d["kind"] == "Service");
+        Assert.All(Map(Map(service["spec"])["selector"]), s => Assert.Equal(s.Value, labels[s.Key]));
+        Assert.Equal("http", Map(List(Map(service["spec"])["ports"]).Single())["targetPort"]);
+    }
+
+    [Fact]
+    public async Task Kubernetes_ProbeAndScrapePaths_AnswerOkOnTheRealNode()
+    {
+        var deployment = LoadYaml(Path.Combine(Deploy, "k8s", "deployment.yaml")).Single();
+        var template = Map(Map(deployment["spec"])["template"]);
+        var container = Map(List(Map(template["spec"])["containers"]).Single());
+        var paths = Probes
+            .Select(probe => (string)Map(Map(container[probe])["httpGet"])["path"])
+            .Append((string)Map(Map(template["metadata"])["annotations"])["prometheus.io/path"])
+            .ToArray();
+        Assert.Contains("/health/ready", paths);
+
+        using var client = factory.CreateClient();
+        foreach (var path in paths)
+        {
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public void Nginx_BodyLimitAndUpstreams_MatchTheNodesLimitAndComposeServices()
+    {
+        var conf = File.ReadAllText(Path.Combine(Deploy, "nginx.conf"));
+        var limit = BodyLimit().Match(conf);
+        Assert.True(limit.Success);
+        Assert.Equal(new ApiOptions().MaxRequestSize, long.Parse(limit.Groups[1].Value, CultureInfo.InvariantCulture) * 1024 * 1024);
+
+        var compose = LoadYaml(Path.Combine(Deploy, "docker-compose.yml")).Single();
+        var nodes = Map(compose["services"]).Keys.Where(k => k.StartsWith("node", StringComparison.Ordinal)).Order();
+        var upstreams = UpstreamServer().Matches(conf).Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(nodes, upstreams.Order());
+        Assert.All(UpstreamServer().Matches(conf), m => Assert.Equal(DockerfilePort().ToString(CultureInfo.InvariantCulture), m.Groups[2].Value));
+    }
+
+    /// <summary>
+    /// <paramref name="key"/> (environment form, <c>Section__Property</c>) names a public settable property of the
+    /// options class bound to that section, or a connection string the node reads; <paramref name="value"/>, when
+    /// given, converts to the property's type.
+    /// </summary>
+    private static void AssertRealSetting(string key, string? value)
+    {
+        var parts = key.Split("__");
+        Assert.True(parts.Length == 2, $"{key} is not a Section__Property setting");
+        if (parts[0] == "ConnectionStrings")
+        {
+            Assert.Equal(CompreFace.Grains.Persistence.FaceStoreServiceCollectionExtensions.PostgresConnectionStringName, parts[1]);
+            return;
+        }
+
+        var property = OptionsTypes()
+            .Where(t => SectionsOf(t).Contains(parts[0]))
+            .Select(t => t.GetProperty(parts[1], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase))
+            .FirstOrDefault(p => p?.SetMethod?.IsPublic == true);
+        Assert.True(property is not null, $"{key} is not a setting of the node");
+        if (value is not null)
+        {
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var converted = type.IsEnum ? Enum.Parse(type, value, ignoreCase: true) : Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
+            Assert.NotNull(converted);
+        }
+    }
+
+    private static IEnumerable<string> SectionsOf(Type type) =>
+        type.GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.Name.EndsWith("SectionName", StringComparison.Ordinal))
+            .Select(f => (string)f.GetRawConstantValue()!);
+
+    private static IEnumerable<Type> OptionsTypes() =>
+        new[] { typeof(Program).Assembly, typeof(ApiOptions).Assembly, typeof(CompreFace.Inference.ModelOptions).Assembly, typeof(CompreFace.Grains.Persistence.StorageOptions).Assembly }
+            .SelectMany(a => a.GetTypes())
+            .Where(t => t.IsClass && SectionsOf(t).Any());
+
+    private static int DockerfilePort()
+    {
+        var match = Regex.Match(File.ReadAllText(Path.Combine(Deploy, "Dockerfile")), @"ASPNETCORE_URLS=http://\+:(\d+)");
+        Assert.True(match.Success);
+        return int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    private static List<Dictionary<string, object>> LoadYaml(string path)
+    {
+        using var reader = new StringReader(File.ReadAllText(path));
+
+        // MergingParser applies YAML merge keys (<<: *node in the compose file).
+        var parser = new MergingParser(new Parser(reader));
+        var deserializer = new DeserializerBuilder().Build();
+        var documents = new List<Dictionary<string, object>>();
+        parser.Consume<YamlDotNet.Core.Events.StreamStart>();
+        while (!parser.Accept<YamlDotNet.Core.Events.StreamEnd>(out _))
+        {
+            documents.Add(Map(deserializer.Deserialize<Dictionary<object, object>>(parser)));
+        }
+
+        return documents;
+    }
+
+    private static Dictionary<string, object> Map(object node) =>
+        ((Dictionary<object, object>)node).ToDictionary(e => (string)e.Key, e => e.Value);
+
+    private static List<object> List(object node) => (List<object>)node;
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CompreFace.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("The tests must run inside the repository.");
+    }
+
+    [GeneratedRegex(@"client_max_body_size\s+(\d+)m;")]
+    private static partial Regex BodyLimit();
+
+    [GeneratedRegex(@"^\s*server\s+([\w.-]+):(\d+)", RegexOptions.Multiline)]
+    private static partial Regex UpstreamServer();
+
+    [GeneratedRegex(@"^metadata\.labels\['(.+)'\]$")]
+    private static partial Regex LabelPath();
+}
