@@ -113,6 +113,9 @@ public static class ApiExtensions
 
         // The admin API (/admin, the UI's backend; cookie sessions, camelCase JSON).
         app.MapCompreFaceAdmin();
+
+        // The UI's mailed links (/login, /reset-password) as redirects to its hash routes.
+        app.MapCompreFaceWebUi();
         return app;
     }
 }

@@ -35,4 +35,36 @@ public sealed class SessionTests(WebUiNode node)
         await page.Locator("h1", new() { HasText = "Log in" }).WaitForAsync();
         AssertNoScriptErrors(page);
     }
+
+    [BrowserFact]
+    public async Task MailedLinks_LoginAndResetPassword_OpenTheirPages()
+    {
+        var page = await node.NewPageAsync();
+
+        // The paths the admin API mails (spec §2.3) are redirected to the UI's hash routes, query kept.
+        await page.GotoAsync("/login");
+        await page.WaitForURLAsync("**/#/login");
+        await page.Locator("h1", new() { HasText = "Log in" }).WaitForAsync();
+
+        await page.GotoAsync("/reset-password?token=not-a-real-token");
+        await page.WaitForURLAsync("**/#/reset-password?token=not-a-real-token");
+        await page.FillAsync("input[name=newPassword]", "a-new-password-1");
+        await page.ClickAsync("form button[type=submit]");
+        var alert = page.Locator("[role=alert]");
+        await alert.WaitForAsync();
+        Assert.Contains("This reset link is invalid, already used or expired", await alert.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("code 30", await alert.InnerTextAsync(), StringComparison.Ordinal);
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task ForgotPassword_MailOff_SaysWhomToAsk()
+    {
+        var page = await node.NewPageAsync();
+        await page.GotoAsync("/#/login");
+        await page.ClickAsync("text=Forgot your password?");
+        await page.Locator("text=This server does not send email").WaitForAsync();
+        await ScreenshotAsync(page, "17-forgot-password");
+        AssertNoScriptErrors(page);
+    }
 }

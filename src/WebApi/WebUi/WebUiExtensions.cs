@@ -41,4 +41,16 @@ public static class WebUiExtensions
         });
         return app;
     }
+
+    /// <summary>
+    /// The two UI paths the admin API puts in mails (spec §2.3): <c>/login</c> (after a confirmed sign-up) and
+    /// <c>/reset-password?token=</c>, redirected to their hash routes with the query kept.
+    /// </summary>
+    public static IEndpointRouteBuilder MapCompreFaceWebUi(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/login", static (HttpRequest request) => TypedResults.Redirect("/#/login" + request.QueryString.Value)).ExcludeFromDescription();
+        app.MapGet("/reset-password", static (HttpRequest request) => TypedResults.Redirect("/#/reset-password" + request.QueryString.Value)).ExcludeFromDescription();
+        return app;
+    }
 }

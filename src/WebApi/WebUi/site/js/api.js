@@ -27,6 +27,9 @@ const ADMIN_HINTS = {
   18: 'The current password is incorrect.',
   19: 'This user is already a member of the application.',
   22: 'The email address is not valid.',
+  24: 'The mail to this address could not be sent. Check the address.',
+  29: 'Email is not enabled on this server: ask an administrator to set a new password for you.',
+  30: 'This reset link is invalid, already used or expired. Ask for a new one.',
   36: 'Names cannot contain ; / or \\.',
 };
 const FACE_HINTS = {
@@ -136,6 +139,13 @@ export async function logout() {
   } catch {
     // Already logged out: the cookies are gone either way.
   }
+}
+
+/** An open admin call (no session): sign-up, forgot and reset password. */
+export async function openAdmin(method, path, json) {
+  return (await send('/admin' + path, {
+    method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(json),
+  }, ADMIN_HINTS)).status;
 }
 
 export async function register(user) {

@@ -2,7 +2,7 @@
 // and no UI route can shadow /api, /admin or /core (docs/decisions/0013-web-ui.md).
 import { admin, setLoggedOutHandler, logout } from './api.js';
 import { h, errorBox, fill } from './ui.js';
-import { loginPage, signupPage } from './pages/auth.js';
+import { loginPage, signupPage, forgotPasswordPage, resetPasswordPage } from './pages/auth.js';
 import { appsPage } from './pages/apps.js';
 import { appPage } from './pages/app.js';
 import { collectionPage } from './pages/collection.js';
@@ -17,6 +17,8 @@ export const session = { user: null };
 const routes = [
   { pattern: /^\/login$/, page: loginPage, open: true },
   { pattern: /^\/signup$/, page: signupPage, open: true },
+  { pattern: /^\/forgot-password$/, page: forgotPasswordPage, open: true },
+  { pattern: /^\/reset-password$/, page: resetPasswordPage, open: true },
   { pattern: /^\/demo\/tutorial$/, page: tutorialPage, open: true },
   { pattern: /^\/demo\/webcam$/, page: webcamPage, open: true },
   { pattern: /^\/apps$/, page: appsPage },
@@ -108,7 +110,7 @@ async function render() {
 
 setLoggedOutHandler(() => {
   session.user = null;
-  if (!/^#\/(login|signup|demo)/.test(location.hash)) navigate('/login');
+  if (!/^#\/(login|signup|demo|forgot-password|reset-password)/.test(location.hash)) navigate('/login');
 });
 window.addEventListener('hashchange', render);
 render();
