@@ -87,4 +87,41 @@ public sealed class TestPageTests(WebUiNode node)
         Assert.Contains("\"code\": 28", await page.Locator("[data-testid=json]").InnerTextAsync(), StringComparison.Ordinal);
         AssertNoScriptErrors(page);
     }
+
+    [BrowserFact]
+    public async Task UsagePage_AfterTwoTests_CountsTwoRequestsToday()
+    {
+        var page = await node.NewPageAsync();
+        await EnsureOwnerAsync(page);
+        await LogInAsync(page, OwnerEmail, OwnerPassword);
+        var (appId, serviceId, _) = await CreateServiceAsync(page, "DETECTION");
+
+        await page.GotoAsync($"/#/apps/{appId}");
+        await page.ClickAsync("text=Usage");
+        await page.Locator(".empty", new() { HasText = "No requests yet" }).WaitForAsync();
+
+        await page.GotoAsync($"/#/apps/{appId}/services/{serviceId}/test");
+        foreach (var picture in new[] { TestPictures.PersonAOther, TestPictures.PersonBOther })
+        {
+            await page.SetInputFilesAsync("[data-testid=test-file]", picture);
+            await page.Locator("text=1 face(s) found.").WaitForAsync();
+        }
+
+        // Counts are flushed in the background (every second here): reload until they arrive, within a deadline.
+        await page.GotoAsync($"/#/apps/{appId}/services/{serviceId}/usage");
+        var total = page.Locator("[data-testid=usage-total]", new() { HasText = "2 request(s) on 1 day(s)." });
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await total.CountAsync() == 0 && DateTime.UtcNow < deadline)
+        {
+            await page.WaitForTimeoutAsync(500);
+            await page.ReloadAsync();
+            await page.Locator("h1").WaitForAsync();
+        }
+
+        await total.WaitForAsync(new() { Timeout = 1000 });
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains(today, await page.Locator("[data-testid=usage]").InnerTextAsync(), StringComparison.Ordinal);
+        await ScreenshotAsync(page, "18-usage");
+        AssertNoScriptErrors(page);
+    }
 }

@@ -7,6 +7,7 @@ import { appsPage } from './pages/apps.js';
 import { appPage } from './pages/app.js';
 import { collectionPage } from './pages/collection.js';
 import { testPage } from './pages/test.js';
+import { statisticsPage } from './pages/statistics.js';
 import { accountPage, usersPage } from './pages/account.js';
 import { tutorialPage } from './pages/tutorial.js';
 import { webcamPage } from './pages/webcam.js';
@@ -25,6 +26,7 @@ const routes = [
   { pattern: /^\/apps\/([^/]+)(?:\/(services|members))?$/, page: (view, [appId, tab]) => appPage(view, appId, tab ?? 'services') },
   { pattern: /^\/apps\/([^/]+)\/services\/([^/]+)$/, page: (view, [appId, serviceId]) => collectionPage(view, appId, serviceId) },
   { pattern: /^\/apps\/([^/]+)\/services\/([^/]+)\/test$/, page: (view, [appId, serviceId]) => testPage(view, appId, serviceId) },
+  { pattern: /^\/apps\/([^/]+)\/services\/([^/]+)\/usage$/, page: (view, [appId, serviceId]) => statisticsPage(view, appId, serviceId) },
   { pattern: /^\/account$/, page: accountPage },
   { pattern: /^\/users$/, page: usersPage },
 ];

@@ -88,6 +88,7 @@ function serviceRow(app, service, canManage) {
     h('td', keyCell),
     h('td.actions',
       h('a.button.secondary', { href: `#/apps/${app.id}/services/${service.id}/test` }, 'Test'),
+      h('a.button.secondary', { href: `#/apps/${app.id}/services/${service.id}/usage` }, 'Usage'),
       act('Copy key', '.secondary', () => copyText(service.apiKey)),
       canManage ? [
         act('New key', '.secondary', async () => {
