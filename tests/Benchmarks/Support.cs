@@ -24,7 +24,7 @@ internal sealed record BenchSettings(int Iterations, int Warmup, int Concurrency
     }
 }
 
-internal readonly record struct Stats(double Median, double P95, int Count)
+internal readonly record struct Stats(double Median, double P95, int Count, double Mean = double.NaN)
 {
     public static Stats Of(double[] samples)
     {
@@ -35,7 +35,7 @@ internal readonly record struct Stats(double Median, double P95, int Count)
 
         var sorted = (double[])samples.Clone();
         Array.Sort(sorted);
-        return new Stats(Percentile(sorted, 0.5), Percentile(sorted, 0.95), sorted.Length);
+        return new Stats(Percentile(sorted, 0.5), Percentile(sorted, 0.95), sorted.Length, sorted.Average());
     }
 
     private static double Percentile(double[] sorted, double p)

@@ -13,7 +13,7 @@ public sealed class ClusterModeTests
     [PostgresFact]
     public async Task PostgresMode_OnAnEmptyDatabase_AppliesTheSchemaJoinsAndPersistsState()
     {
-        await using var database = await PostgresServer.CreateDatabaseAsync();
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_orleans");
         var clusterId = $"mode-{Guid.NewGuid():N}";
         using var host = Host.CreateDefaultBuilder()
             .UseOrleans(silo => silo.UseClusterMode(ClusterMode.Postgres, FreePort(), FreePort(), clusterId, "mode-tests",

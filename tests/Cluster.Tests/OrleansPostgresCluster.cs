@@ -37,7 +37,7 @@ public sealed class OrleansPostgresCluster : IAsyncLifetime
             return;   // every test of the class is skipped; nothing to set up
         }
 
-        _database = await PostgresServer.CreateDatabaseAsync();
+        _database = await PostgresServer.CreateDatabaseAsync("cf_orleans");
         await OrleansSchema.EnsureAsync(_database.ConnectionString);
 
         var builder = new TestClusterBuilder(2);

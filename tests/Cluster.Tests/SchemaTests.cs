@@ -31,7 +31,7 @@ public sealed class SchemaTests : IAsyncLifetime
             return;
         }
 
-        _database = await PostgresServer.CreateDatabaseAsync();
+        _database = await PostgresServer.CreateDatabaseAsync("cf_orleans");
         _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
         await OrleansSchema.EnsureAsync(_dataSource);
 
@@ -80,7 +80,7 @@ public sealed class SchemaTests : IAsyncLifetime
     [PostgresFact]
     public async Task EnsureAsync_DatabaseNewerThanBuild_Throws()
     {
-        await using var other = await PostgresServer.CreateDatabaseAsync();
+        await using var other = await PostgresServer.CreateDatabaseAsync("cf_orleans");
         await OrleansSchema.EnsureAsync(other.ConnectionString);
         await using (var connection = new NpgsqlConnection(other.ConnectionString))
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using CompreFace.Grains.Telemetry;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -65,6 +66,17 @@ internal static class ObservabilityExtensions
                     metrics.AddOtlpExporter(o => Configure(o, endpoint, options.OtlpProtocol));
                 }
             });
+
+        // The SDK subscribes to meters by name, process-wide. A process that hosts more than one node (the test suites
+        // do) would otherwise merge another node's CompreFace instruments into this node's streams, and lose them when
+        // that node's meter is disposed: keep only the meter made by this node's own IMeterFactory.
+        builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) =>
+        {
+            var own = services.GetRequiredService<IMeterFactory>();
+            metrics.AddView(instrument => instrument.Meter.Name == CompreFaceMetrics.Name && !ReferenceEquals(instrument.Meter.Scope, own)
+                ? MetricStreamConfiguration.Drop
+                : null);
+        });
 
         // Spans cost a little on every grain call, so they are recorded only when there is somewhere to send them.
         if (options.OtlpEndpoint is { } traceEndpoint)

@@ -1,8 +1,8 @@
 using Npgsql;
 
-namespace CompreFace.Store.Tests;
+namespace CompreFace.Testing;
 
-/// <summary>The PostgreSQL server the tests use: <c>COMPREFACE_TEST_POSTGRES</c>, a connection string to a superuser database.</summary>
+/// <summary>The PostgreSQL server the tests use (linked into each test project that needs one): <c>COMPREFACE_TEST_POSTGRES</c>, a connection string to a superuser database.</summary>
 public static class PostgresServer
 {
     public const string Variable = "COMPREFACE_TEST_POSTGRES";
@@ -24,11 +24,11 @@ public static class PostgresServer
     public static string RequireAdminConnectionString() =>
         AdminConnectionString ?? throw new InvalidOperationException($"{Variable} is not set, and these tests need PostgreSQL (CI=true never skips them). {HowToStart}");
 
-    /// <summary>Creates an empty database; dispose the result to drop it.</summary>
-    public static async Task<ScratchDatabase> CreateDatabaseAsync()
+    /// <summary>Creates an empty database <c>&lt;prefix&gt;_&lt;guid&gt;</c>; dispose the result to drop it.</summary>
+    public static async Task<ScratchDatabase> CreateDatabaseAsync(string prefix = "cf_test")
     {
         var admin = RequireAdminConnectionString();
-        var name = $"cf_test_{Guid.NewGuid():N}";
+        var name = $"{prefix}_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync();
@@ -48,6 +48,7 @@ public sealed class ScratchDatabase(string adminConnectionString, string name, s
 
     public async ValueTask DisposeAsync()
     {
+        NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(adminConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
