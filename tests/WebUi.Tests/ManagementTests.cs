@@ -168,6 +168,37 @@ public sealed class ManagementTests(WebUiNode node)
     }
 
     [BrowserFact]
+    public async Task CollectionPage_RenameSubjectDeletePhotoAndSubject_UpdatesTheCollection()
+    {
+        var page = await OwnerPageAsync();
+        var (appId, serviceId, apiKey) = await CreateServiceAsync(page, "RECOGNITION");
+        foreach (var photo in TestPictures.PersonAPhotos)
+        {
+            await AddExampleAsync(page, apiKey, "Temp name", photo);
+        }
+
+        await page.GotoAsync($"/#/apps/{appId}/services/{serviceId}");
+        await page.ClickAsync("[data-testid=subjects] >> text=Temp name");
+        await page.Locator("[data-testid=example]").Nth(1).WaitForAsync();
+
+        AnswerDialogs(page, TestPictures.PersonA);
+        await page.ClickAsync("button:has-text('Rename')");
+        await page.Locator("h2", new() { HasText = TestPictures.PersonA }).WaitForAsync();
+        Assert.Equal([TestPictures.PersonA], await page.Locator("[data-testid=subjects] a").AllInnerTextsAsync());
+        Assert.Equal(2, await page.Locator("[data-testid=example]").CountAsync());
+
+        AnswerDialogs(page);
+        await page.Locator("[data-testid=example] button", new() { HasText = "Delete" }).First.ClickAsync();
+        await page.Locator(".toast", new() { HasText = "Photo deleted" }).WaitForAsync();
+        await page.Locator("[data-testid=example]").Nth(1).WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        Assert.Equal(1, await page.Locator("[data-testid=example]").CountAsync());
+
+        await page.ClickAsync("button:has-text('Delete subject')");
+        await page.Locator(".empty", new() { HasText = "This collection is empty" }).WaitForAsync();
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
     public async Task AccountPage_RenameAndWrongPassword_SaveOrExplain()
     {
         var userEmail = await RegisterUserAsync();
