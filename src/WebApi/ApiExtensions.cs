@@ -6,6 +6,7 @@ using CompreFace.WebApi.Faces;
 using CompreFace.WebApi.Http;
 using CompreFace.WebApi.Mail;
 using CompreFace.WebApi.Statistics;
+using CompreFace.WebApi.WebUi;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -72,8 +73,9 @@ public static class ApiExtensions
     }
 
     /// <summary>
-    /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (spec §0), the error model, CompreFace's request normalisation,
-    /// the API key filter (before routing, like Java's servlet filter), routing, 404 mapping, then the endpoints.
+    /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (spec §0), the error model,
+    /// the web UI's static files, CompreFace's request normalisation, the API key filter (before routing, like Java's
+    /// servlet filter), routing, 404 mapping, then the endpoints.
     /// </summary>
     public static WebApplication UseCompreFaceApi(this WebApplication app)
     {
@@ -92,6 +94,9 @@ public static class ApiExtensions
             // Only reached if ApiExceptionHandler declines, which it does not; kept because the middleware needs one.
             ExceptionHandler = context => ApiExceptionHandler.WriteAsync(context, ApiErrors.Generic(), context.RequestAborted),
         });
+
+        // The web UI's files at / (decision 0013); any other path, every API path included, falls through.
+        app.UseCompreFaceWebUi();
         app.UseMiddleware<RequestNormalizationMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseRouting();
@@ -108,6 +113,9 @@ public static class ApiExtensions
 
         // The admin API (/admin, the UI's backend; cookie sessions, camelCase JSON).
         app.MapCompreFaceAdmin();
+
+        // The UI's mailed links (/login, /reset-password) as redirects to its hash routes.
+        app.MapCompreFaceWebUi();
         return app;
     }
 }

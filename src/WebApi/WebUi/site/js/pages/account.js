@@ -1,0 +1,108 @@
+// The signed-in user's account, and user management for the global owner and administrators.
+import { admin } from '../api.js';
+import { h, errorBox, busy, toast, confirmAction, empty, fill } from '../ui.js';
+import { navigate, session, signOut } from '../main.js';
+
+export async function accountPage(view) {
+  const me = await admin('GET', '/user/me');
+  const profileError = h('div');
+  const first = h('input', { type: 'text', name: 'firstName', value: me.firstName, maxLength: 50, required: true });
+  const last = h('input', { type: 'text', name: 'lastName', value: me.lastName, maxLength: 50, required: true });
+  const save = h('button', { type: 'submit' }, 'Save');
+  const profile = h('form.stack', {
+    onsubmit: async e => {
+      e.preventDefault();
+      profileError.replaceChildren();
+      await busy(save, async () => {
+        await admin('PUT', '/user/update', { firstName: first.value.trim(), lastName: last.value.trim() });
+        session.user = null;
+        toast('Profile saved');
+      }, err => fill(profileError, errorBox(err)));
+    },
+  }, h('label', 'First name', first), h('label', 'Last name', last), profileError, save);
+
+  const passwordError = h('div');
+  const oldPassword = h('input', { type: 'password', name: 'oldPassword', autocomplete: 'current-password', required: true });
+  const newPassword = h('input', { type: 'password', name: 'newPassword', autocomplete: 'new-password', minLength: 8, required: true });
+  const change = h('button', { type: 'submit' }, 'Change password');
+  const password = h('form.stack', {
+    onsubmit: async e => {
+      e.preventDefault();
+      passwordError.replaceChildren();
+      await busy(change, async () => {
+        await admin('PUT', '/user/me/password', { oldPassword: oldPassword.value, newPassword: newPassword.value });
+        oldPassword.value = newPassword.value = '';
+        toast('Password changed');
+      }, err => fill(passwordError, errorBox(err)));
+    },
+  }, h('label', 'Current password', oldPassword), h('label', 'New password (at least 8 characters)', newPassword), passwordError, change);
+
+  const leave = h('button.danger', { type: 'button', onclick: () => busy(leave, async () => {
+    if (!confirmAction('Delete your account? Applications you own go to the global owner.')) return;
+    try {
+      await admin('DELETE', `/user/${me.userId}`);
+    } catch (error) {
+      throw unavailable(error, 'Deleting accounts');
+    }
+    await signOut();
+  }) }, 'Delete my account');
+
+  fill(view, h('h1', 'Account'), h('p.muted', me.email),
+    h('div.pair', h('div.card', h('h2', { style: { marginTop: 0 } }, 'Profile'), profile),
+      h('div.card', h('h2', { style: { marginTop: 0 } }, 'Password'), password)),
+    session.user?.isOwner ? null : h('div.card', h('h2', { style: { marginTop: 0 } }, 'Delete account'), leave));
+}
+
+/** Maps "no such endpoint" (an older node) to a plain sentence; other errors pass through. */
+function unavailable(error, what) {
+  return error.code === null && (error.status === 404 || error.status === 405)
+    ? new Error(`${what} is not available on this server yet.`) : error;
+}
+
+export async function usersPage(view) {
+  if (!session.user?.isAdmin) {
+    fill(view, h('div.card', h('h1', 'Users'), h('p', 'Only the global owner and administrators manage users.')));
+    return;
+  }
+  const [users, assignable] = await Promise.all([admin('GET', '/user/roles'), admin('GET', '/user/global/assign-roles')]);
+  const me = session.user.userId;
+  const reload = () => navigate('/users');
+  const rows = users.map(user => {
+    const own = user.userId === me;
+    const fixed = own || user.role === 'OWNER' || !assignable.includes(user.role);
+    const select = h('select', {
+      'aria-label': `Global role of ${user.email}`, disabled: fixed,
+      onchange: () => busy(null, async () => {
+        if (select.value === 'OWNER' && !confirmAction(`Make ${user.email} the global owner? You become an administrator.`)) {
+          select.value = user.role;
+          return;
+        }
+        try {
+          await admin('PUT', '/user/global/role', { userId: user.userId, role: select.value });
+        } catch (error) {
+          throw unavailable(error, 'Changing global roles');
+        }
+        toast(`${user.email} is now ${select.value}`);
+        session.user = null;
+        reload();
+      }, err => { toast(err.message, 'error'); select.value = user.role; }),
+    }, (fixed ? [user.role] : assignable).map(r => h('option', { value: r, selected: r === user.role }, r)));
+    const canDelete = !own && user.role !== 'OWNER' && (session.user.isOwner || user.role !== 'OWNER');
+    const del = canDelete ? h('button.danger', { type: 'button', onclick: () => busy(del, async () => {
+      if (!confirmAction(`Delete ${user.email}? Applications they own go to you.`)) return;
+      try {
+        await admin('DELETE', `/user/${user.userId}?replacer=deleter`);
+      } catch (error) {
+        throw unavailable(error, 'Deleting users');
+      }
+      toast('User deleted');
+      reload();
+    }) }, 'Delete') : null;
+    return h('tr', h('td', `${user.firstName} ${user.lastName}`, own ? h('span.muted', ' (you)') : null),
+      h('td', user.email), h('td', select), h('td.actions', del));
+  });
+  fill(view, h('h1', 'Users'),
+    h('p.muted', 'Global roles: the owner and administrators see and manage every application and user; users see only the applications they are invited to. New people join by signing up.'),
+    h('div.card', users.length ? h('div.table-wrap', h('table', h('thead', h('tr', h('th', 'Name'), h('th', 'Email'), h('th', 'Global role'), h('th', ''))), h('tbody', rows)))
+      : empty('No users', 'People appear here once they sign up.')));
+}

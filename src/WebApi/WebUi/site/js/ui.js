@@ -1,0 +1,100 @@
+// Small DOM helpers: element builder, toasts, confirmations, async button states.
+
+/** h('button.secondary', {onclick}, 'text', child...) */
+export function h(tag, attrs, ...children) {
+  const [name, ...classes] = tag.split('.');
+  const el = document.createElement(name || 'div');
+  if (classes.length) el.className = classes.join(' ');
+  if (attrs && (typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs))) {
+    children.unshift(attrs);
+    attrs = null;
+  }
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key === 'style' && typeof value === 'object') Object.assign(el.style, value);
+    else if (key in el && key !== 'list' && key !== 'form') el[key] = value;
+    else el.setAttribute(key, value === true ? '' : value);
+  }
+  append(el, children);
+  return el;
+}
+
+/** Replaces an element's children, skipping null/false ones (DOM's replaceChildren would print them as "null"). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function toast(message, kind = 'info') {
+  const el = h('div.toast' + (kind === 'error' ? '.error' : ''), { role: kind === 'error' ? 'alert' : 'status' }, message);
+  document.getElementById('toasts').append(el);
+  setTimeout(() => el.remove(), kind === 'error' ? 8000 : 3500);
+}
+
+/** An inline error block (role=alert so it is announced and findable). */
+export function errorBox(error) {
+  return h('div.error', { role: 'alert' }, error?.message ?? String(error));
+}
+
+/** An empty state: what is missing and what to do next. */
+export function empty(title, next, ...actions) {
+  return h('div.empty', h('strong', title), h('span', next), actions.length ? h('div.row', { style: { justifyContent: 'center', marginTop: '.75rem' } }, actions) : null);
+}
+
+/** Runs an async action with the button disabled; errors go to `onError` (default: a toast). */
+export async function busy(button, action, onError = e => toast(e.message, 'error')) {
+  const label = button?.textContent;
+  if (button) { button.disabled = true; button.textContent = '…'; }
+  try {
+    return await action();
+  } catch (error) {
+    onError(error);
+    return undefined;
+  } finally {
+    if (button) { button.disabled = false; button.textContent = label; }
+  }
+}
+
+export function confirmAction(message) {
+  return window.confirm(message);
+}
+
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast('Copied to the clipboard');
+  } catch {
+    // Clipboard needs a secure context (https or localhost); fall back to a prompt the user can copy from.
+    window.prompt('Copy the key:', text);
+  }
+}
+
+/** A file input that also accepts a dropped file. */
+export function filePicker(labelText, onFile, { multiple = false, testId } = {}) {
+  const input = h('input', { type: 'file', accept: 'image/*', multiple, dataset: testId ? { testid: testId } : undefined });
+  const zone = h('label.drop', h('span', labelText), input);
+  input.addEventListener('change', () => { if (input.files.length) onFile(multiple ? [...input.files] : input.files[0]); });
+  zone.addEventListener('dragover', e => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', e => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    const files = [...e.dataTransfer.files].filter(f => f.type.startsWith('image/'));
+    if (files.length) onFile(multiple ? files : files[0]);
+  });
+  return zone;
+}
+
+export function fmt(number, digits = 2) {
+  return typeof number === 'number' ? number.toFixed(digits) : '';
+}

@@ -1,0 +1,270 @@
+using Microsoft.Playwright;
+using static CompreFace.WebUi.Tests.PageChecks;
+
+namespace CompreFace.WebUi.Tests;
+
+/// <summary>Services, members, account and user management pages, in a real browser.</summary>
+[Collection(PagesGroup.Name)]
+public sealed class ManagementTests(WebUiNode node)
+{
+    [BrowserFact]
+    public async Task ApplicationPage_ServiceAndApplicationActions_UpdateThePage()
+    {
+        var page = await OwnerPageAsync();
+        var appId = await CreateAppAsync(page);
+        await page.GotoAsync($"/#/apps/{appId}");
+        await page.Locator(".empty", new() { HasText = "No services yet" }).WaitForAsync();
+
+        await page.FillAsync("input[name=serviceName]", "Lobby camera");
+        await page.SelectOptionAsync("select[name=serviceType]", "DETECTION");
+        await page.ClickAsync("text=Create service");
+        var row = page.Locator("tr[data-service='Lobby camera']");
+        await row.WaitForAsync();
+        var oldKey = await row.Locator(".key").InnerTextAsync();
+
+        // A new key replaces the shown one at once (after a confirmation).
+        AnswerDialogs(page);
+        await row.Locator("button", new() { HasText = "New key" }).ClickAsync();
+        await page.Locator(".toast", new() { HasText = "New API key issued" }).WaitForAsync();
+        var newKey = await row.Locator(".key").InnerTextAsync();
+        Assert.NotEqual(oldKey, newKey);
+        Assert.True(Guid.TryParse(newKey, out _));
+
+        // Copy (clone): a new service of the same type with its own key.
+        AnswerDialogs(page, "Lobby copy");
+        await row.Locator("button", new() { HasText = "Copy" }).Last.ClickAsync();
+        var copied = page.Locator("tr[data-service='Lobby copy']");
+        await copied.WaitForAsync();
+        Assert.Contains("DETECTION", await copied.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.NotEqual(newKey, await copied.Locator(".key").InnerTextAsync());
+
+        AnswerDialogs(page, "Front camera");
+        await row.Locator("button", new() { HasText = "Rename" }).ClickAsync();
+        var renamed = page.Locator("tr[data-service='Front camera']");
+        await renamed.WaitForAsync();
+        Assert.Equal(newKey, await renamed.Locator(".key").InnerTextAsync());
+        await ScreenshotAsync(page, "12-services-actions");
+
+        AnswerDialogs(page);
+        await renamed.Locator("button", new() { HasText = "Delete" }).ClickAsync();
+        await page.Locator(".toast", new() { HasText = "Service deleted" }).WaitForAsync();
+        await renamed.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        await copied.Locator("button", new() { HasText = "Delete" }).ClickAsync();
+        await page.Locator(".empty", new() { HasText = "No services yet" }).WaitForAsync();
+
+        // The application itself: rename, then delete (back to the list, where it is gone).
+        var appName = "Renamed " + Guid.NewGuid().ToString("N")[..8];
+        AnswerDialogs(page, appName);
+        await page.Locator("h1 + div button", new() { HasText = "Rename" }).ClickAsync();
+        await page.Locator("h1", new() { HasText = appName }).WaitForAsync();
+        AnswerDialogs(page);
+        await page.Locator("h1 + div button", new() { HasText = "Delete" }).ClickAsync();
+        await page.WaitForURLAsync("**/#/apps");
+        await page.Locator(".toast", new() { HasText = "Application deleted" }).WaitForAsync();
+        await page.Locator("h1", new() { HasText = "Applications" }).WaitForAsync();
+        Assert.Equal(0, await page.Locator("a", new() { HasText = appName }).CountAsync());
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task MembersPage_InviteAndChangeRole_ShowsTheMemberWithTheNewRole()
+    {
+        var page = await OwnerPageAsync();
+        var appId = await CreateAppAsync(page);
+        var memberEmail = await RegisterUserAsync();
+
+        await page.GotoAsync($"/#/apps/{appId}/members");
+        await page.FillAsync("input[name=inviteEmail]", "nobody-" + Guid.NewGuid().ToString("N") + "@example.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Invite", Exact = true }).ClickAsync();
+        Assert.Contains("They need to sign up first", await page.Locator("[role=alert]").InnerTextAsync(), StringComparison.Ordinal);
+
+        await page.FillAsync("input[name=inviteEmail]", memberEmail);
+        await page.SelectOptionAsync("select[name=inviteRole]", "USER");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Invite", Exact = true }).ClickAsync();
+        var role = page.Locator($"select[aria-label='Role of {memberEmail}']");
+        await role.WaitForAsync();
+        Assert.Equal("USER", await role.InputValueAsync());
+
+        await role.SelectOptionAsync("ADMINISTRATOR");
+        await page.Locator(".toast", new() { HasText = $"{memberEmail} is now ADMINISTRATOR" }).WaitForAsync();
+        await page.ReloadAsync();
+        await page.Locator($"select[aria-label='Role of {memberEmail}']").WaitForAsync();
+        Assert.Equal("ADMINISTRATOR", await page.Locator($"select[aria-label='Role of {memberEmail}']").InputValueAsync());
+
+        // The owner's own role is fixed.
+        Assert.True(await page.Locator($"select[aria-label='Role of {OwnerEmail}']").IsDisabledAsync());
+        await ScreenshotAsync(page, "13-members");
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task UsersPage_Owner_ListsEveryoneAndManagesOthersButPlainUsersSeeNoLink()
+    {
+        var page = await OwnerPageAsync();
+        var userEmail = await RegisterUserAsync();
+
+        await page.ClickAsync("nav >> text=Users");
+        await page.WaitForURLAsync("**/#/users");
+        var own = page.Locator($"select[aria-label='Global role of {OwnerEmail}']");
+        await own.WaitForAsync();
+        Assert.Equal("OWNER", await own.InputValueAsync());
+        Assert.True(await own.IsDisabledAsync());
+        var other = page.Locator($"select[aria-label='Global role of {userEmail}']");
+        Assert.Equal("USER", await other.InputValueAsync());
+        Assert.False(await other.IsDisabledAsync());
+        await ScreenshotAsync(page, "14-users");
+
+        // A global USER: no Users link, no application form, and an empty state that says whom to ask.
+        var user = await node.NewPageAsync();
+        await LogInAsync(user, userEmail, UserPassword);
+        Assert.Equal(0, await user.Locator("nav >> text=Users").CountAsync());
+        Assert.Equal(0, await user.Locator("input[name=appName]").CountAsync());
+        await user.Locator(".empty", new() { HasText = "Ask an administrator" }).WaitForAsync();
+
+        // Another user's global role and deletion.
+        var candidate = await RegisterUserAsync();
+        var leaver = await RegisterUserAsync();
+        await page.ReloadAsync();
+        AnswerDialogs(page);
+        await page.Locator($"select[aria-label='Global role of {candidate}']").SelectOptionAsync("ADMINISTRATOR");
+        await page.Locator(".toast", new() { HasText = $"{candidate} is now ADMINISTRATOR" }).WaitForAsync();
+        await page.ReloadAsync();
+        Assert.Equal("ADMINISTRATOR", await page.Locator($"select[aria-label='Global role of {candidate}']").InputValueAsync());
+        await page.Locator("tr", new() { HasText = leaver }).Locator("button", new() { HasText = "Delete" }).ClickAsync();
+        await page.Locator(".toast", new() { HasText = "User deleted" }).WaitForAsync();
+        await page.Locator("tr", new() { HasText = leaver }).WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        AssertNoScriptErrors(page);
+        AssertNoScriptErrors(user);
+    }
+
+    [BrowserFact]
+    public async Task ApplicationPage_AppUser_SeesServicesAndKeysButNoManagement()
+    {
+        var owner = await OwnerPageAsync();
+        var appId = await CreateAppAsync(owner);
+        var service = await (await owner.Context.APIRequest.PostAsync($"/admin/app/{appId}/model", new() { DataObject = new { name = "Shared", type = "RECOGNITION" } })).JsonAsync();
+        var memberEmail = await RegisterUserAsync();
+        var invite = await owner.Context.APIRequest.PostAsync($"/admin/app/{appId}/invite", new() { DataObject = new { userEmail = memberEmail, role = "USER" } });
+        Assert.Equal(201, invite.Status);
+
+        var page = await node.NewPageAsync();
+        await LogInAsync(page, memberEmail, UserPassword);
+        await page.GotoAsync($"/#/apps/{appId}");
+        var row = page.Locator("tr[data-service='Shared']");
+        await row.WaitForAsync();
+
+        // Read-only: the key can be copied and the service tested; nothing can be created, renamed or deleted.
+        Assert.Equal(service!.Value.GetProperty("apiKey").GetString(), await row.Locator(".key").InnerTextAsync());
+        Assert.Equal(1, await row.Locator("button", new() { HasText = "Copy key" }).CountAsync());
+        Assert.Equal(0, await row.Locator("button", new() { HasText = "Delete" }).CountAsync());
+        Assert.Equal(0, await page.Locator("input[name=serviceName]").CountAsync());
+        Assert.Equal(0, await page.Locator("h1 + div button").CountAsync());
+        await page.ClickAsync("text=Members");
+        await page.Locator($"select[aria-label='Role of {memberEmail}']").WaitForAsync();
+        Assert.Equal(0, await page.Locator("input[name=inviteEmail]").CountAsync());
+        Assert.True(await page.Locator($"select[aria-label='Role of {OwnerEmail}']").IsDisabledAsync());
+        await ScreenshotAsync(page, "16-app-user-view");
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task CollectionPage_RenameSubjectDeletePhotoAndSubject_UpdatesTheCollection()
+    {
+        var page = await OwnerPageAsync();
+        var (appId, serviceId, apiKey) = await CreateServiceAsync(page, "RECOGNITION");
+        foreach (var photo in TestPictures.PersonAPhotos)
+        {
+            await AddExampleAsync(page, apiKey, "Temp name", photo);
+        }
+
+        await page.GotoAsync($"/#/apps/{appId}/services/{serviceId}");
+        await page.ClickAsync("[data-testid=subjects] >> text=Temp name");
+        await page.Locator("[data-testid=example]").Nth(1).WaitForAsync();
+
+        AnswerDialogs(page, TestPictures.PersonA);
+        await page.ClickAsync("button:has-text('Rename')");
+        await page.Locator("h2", new() { HasText = TestPictures.PersonA }).WaitForAsync();
+        Assert.Equal([TestPictures.PersonA], await page.Locator("[data-testid=subjects] a").AllInnerTextsAsync());
+        Assert.Equal(2, await page.Locator("[data-testid=example]").CountAsync());
+
+        AnswerDialogs(page);
+        await page.Locator("[data-testid=example] button", new() { HasText = "Delete" }).First.ClickAsync();
+        await page.Locator(".toast", new() { HasText = "Photo deleted" }).WaitForAsync();
+        await page.Locator("[data-testid=example]").Nth(1).WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        Assert.Equal(1, await page.Locator("[data-testid=example]").CountAsync());
+
+        await page.ClickAsync("button:has-text('Delete subject')");
+        await page.Locator(".empty", new() { HasText = "This collection is empty" }).WaitForAsync();
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task AccountPage_RenameAndWrongPassword_SaveOrExplain()
+    {
+        var userEmail = await RegisterUserAsync();
+        var page = await node.NewPageAsync();
+        await LogInAsync(page, userEmail, UserPassword);
+        await page.ClickAsync("nav >> text=Account");
+        await page.FillAsync("input[name=firstName]", "Renata");
+        await page.ClickAsync("text=Save");
+        await page.Locator(".toast", new() { HasText = "Profile saved" }).WaitForAsync();
+
+        await page.FillAsync("input[name=oldPassword]", "not-my-password");
+        await page.FillAsync("input[name=newPassword]", "a-new-password-1");
+        await page.ClickAsync("text=Change password");
+        Assert.Contains("The current password is incorrect", await page.Locator("[role=alert]").InnerTextAsync(), StringComparison.Ordinal);
+        await ScreenshotAsync(page, "15-account");
+
+        await page.ReloadAsync();
+        await page.Locator("input[name=firstName]").WaitForAsync();
+        Assert.Equal("Renata", await page.InputValueAsync("input[name=firstName]"));
+        AssertNoScriptErrors(page);
+    }
+
+    private const string UserPassword = "user-password-1";
+
+    private async Task<IPage> OwnerPageAsync()
+    {
+        var page = await node.NewPageAsync();
+        await EnsureOwnerAsync(page);
+        await LogInAsync(page, OwnerEmail, OwnerPassword);
+        return page;
+    }
+
+    private static async Task<string> CreateAppAsync(IPage page)
+    {
+        var response = await page.Context.APIRequest.PostAsync("/admin/app", new() { DataObject = new { name = "App " + Guid.NewGuid().ToString("N")[..12] } });
+        Assert.True(response.Ok, await response.TextAsync());
+        return (await response.JsonAsync())!.Value.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Signs a new global USER up through the admin API (its own browser context, so no session is shared).</summary>
+    private async Task<string> RegisterUserAsync()
+    {
+        var email = "user-" + Guid.NewGuid().ToString("N")[..12] + "@example.com";
+        var page = await node.NewPageAsync();
+        var response = await page.Context.APIRequest.PostAsync("/admin/user/register", new()
+        {
+            DataObject = new { email, password = UserPassword, firstName = "Uma", lastName = "User" },
+        });
+        Assert.Equal(201, response.Status);
+        await page.Context.CloseAsync();
+        return email;
+    }
+
+    /// <summary>From now on accepts confirm and prompt dialogs of the page, answering prompts with <paramref name="promptText"/>.</summary>
+    private static void AnswerDialogs(IPage page, string? promptText = null)
+    {
+        if (PromptAnswers.TryAdd(page, promptText))
+        {
+            // Playwright raises the event synchronously; the answer goes back to the browser on its own connection.
+            page.Dialog += (_, dialog) => _ = dialog.Type == "prompt" ? dialog.AcceptAsync(PromptAnswers[page]) : dialog.AcceptAsync();
+        }
+        else
+        {
+            PromptAnswers[page] = promptText;
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, string?> PromptAnswers = new();
+}

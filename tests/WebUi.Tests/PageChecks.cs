@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace CompreFace.WebUi.Tests;
+
+/// <summary>What every page test needs: screenshots, the layout check, login, and setup through the admin API.</summary>
+internal static class PageChecks
+{
+    public const string OwnerEmail = "owner@example.com";
+    public const string OwnerPassword = "owner-password-1";
+
+    private static readonly Lazy<string> ScreenshotDirectory = new(() =>
+    {
+        // COMPREFACE_SCREENSHOTS (set by .ci/run to .ci/out/screenshots), else .ci/out/screenshots of this checkout.
+        var configured = Environment.GetEnvironmentVariable("COMPREFACE_SCREENSHOTS");
+        var directory = !string.IsNullOrWhiteSpace(configured) ? configured : Path.Combine(RepositoryRoot(), ".ci", "out", "screenshots");
+        Directory.CreateDirectory(directory);
+        return directory;
+    });
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, List<string>> ScriptErrors = [];
+
+    /// <summary>Records the page's uncaught script errors (API errors the page handles are not script errors).</summary>
+    public static void TrackScriptErrors(IPage page)
+    {
+        var errors = ScriptErrors.GetOrCreateValue(page);
+        page.PageError += (_, error) =>
+        {
+            lock (errors)
+            {
+                errors.Add(error);
+            }
+        };
+    }
+
+    /// <summary>Fails when a script of the page threw and nothing caught it.</summary>
+    public static void AssertNoScriptErrors(IPage page)
+    {
+        var errors = ScriptErrors.GetOrCreateValue(page);
+        lock (errors)
+        {
+            Assert.True(errors.Count == 0, "Uncaught script errors: " + string.Join(" | ", errors));
+        }
+    }
+
+    /// <summary>
+    /// Saves a full-page PNG named <paramref name="name"/> in the screenshot folder, after checking that the page shows no
+    /// stray "null" or "undefined" (a missing value rendered as text); the JSON panel is left out, as its nulls are data.
+    /// </summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var stray = await page.EvaluateAsync<string[]>("""
+            () => {
+              const found = [];
+              const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+              for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const text = node.nodeValue.trim();
+                if (/^(null|undefined|NaN)$/.test(text) && !node.parentElement.closest('pre')) found.push(node.parentElement.outerHTML.slice(0, 120));
+              }
+              return found;
+            }
+            """);
+        Assert.True(stray.Length == 0, $"{name}: stray text in " + string.Join(" | ", stray));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory.Value, name + ".png"), FullPage = true });
+    }
+
+    /// <summary>Fails when the page is wider than the window (a layout that breaks: content cut off or a sideways scroll).</summary>
+    public static async Task AssertNoHorizontalOverflowAsync(IPage page, string what)
+    {
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        Assert.True(widths[0] <= widths[1], $"{what}: the page is {widths[0]} px wide in a {widths[1]} px window.");
+    }
+
+    /// <summary>Logs in through the login form and waits for the applications page.</summary>
+    public static async Task LogInAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/#/login");
+        await page.FillAsync("input[name=email]", email);
+        await page.FillAsync("input[name=password]", password);
+        await page.ClickAsync("form button[type=submit]");
+        await page.WaitForURLAsync("**/#/apps");
+        await page.Locator("h1", new() { HasText = "Applications" }).WaitForAsync();
+    }
+
+    /// <summary>Registers the node's owner through the admin API (the first sign-up); a second call is code 4 and ignored.</summary>
+    public static async Task EnsureOwnerAsync(IPage page)
+    {
+        var response = await page.Context.APIRequest.PostAsync("/admin/user/register", new()
+        {
+            DataObject = new { email = OwnerEmail, password = OwnerPassword, firstName = "Olga", lastName = "Owner" },
+        });
+        Assert.True(response.Status is 201 or 400, $"register: {response.Status} {await response.TextAsync()}");
+    }
+
+    /// <summary>Creates an application with one service through the admin API (the browser context's session cookie).</summary>
+    public static async Task<(string AppId, string ServiceId, string ApiKey)> CreateServiceAsync(IPage page, string type)
+    {
+        var app = await JsonAsync(await page.Context.APIRequest.PostAsync("/admin/app", new() { DataObject = new { name = $"{type} app {Guid.NewGuid():N}"[..40] } }));
+        var appId = app.GetProperty("id").GetString()!;
+        var service = await JsonAsync(await page.Context.APIRequest.PostAsync($"/admin/app/{appId}/model", new() { DataObject = new { name = $"{type} service", type } }));
+        return (appId, service.GetProperty("id").GetString()!, service.GetProperty("apiKey").GetString()!);
+    }
+
+    /// <summary>Adds one example to a recognition collection through the face API.</summary>
+    public static async Task AddExampleAsync(IPage page, string apiKey, string subject, string photo)
+    {
+        var response = await page.Context.APIRequest.PostAsync($"/api/v1/recognition/faces?subject={Uri.EscapeDataString(subject)}", new()
+        {
+            Headers = new Dictionary<string, string> { ["x-api-key"] = apiKey },
+            Multipart = page.Context.APIRequest.CreateFormData().Append("file", new FilePayload
+            {
+                Name = Path.GetFileName(photo),
+                MimeType = "image/jpeg",
+                Buffer = await File.ReadAllBytesAsync(photo),
+            }),
+        });
+        Assert.True(response.Status == 201, $"add example: {response.Status} {await response.TextAsync()}");
+    }
+
+    /// <summary>Each drawn face: its label text and its box's horizontal centre as a fraction of the picture's width.</summary>
+    public static async Task<IReadOnlyList<(string Label, double CenterX, double CenterY)>> DrawnFacesAsync(IPage page, string stageSelector = ".stage")
+    {
+        var stage = page.Locator(stageSelector).First;
+        var picture = await stage.Locator("img, video").First.BoundingBoxAsync() ?? throw new InvalidOperationException("No picture on the stage.");
+        var faces = new List<(string, double, double)>();
+        foreach (var box in await stage.Locator("[data-testid=face-box]").AllAsync())
+        {
+            var rect = await box.BoundingBoxAsync() ?? throw new InvalidOperationException("A face box is not visible.");
+            var label = await box.Locator("[data-testid=face-label]").InnerTextAsync();
+            faces.Add((label, (rect.X + (rect.Width / 2) - picture.X) / picture.Width, (rect.Y + (rect.Height / 2) - picture.Y) / picture.Height));
+        }
+
+        return faces;
+    }
+
+    private static async Task<JsonElement> JsonAsync(IAPIResponse response)
+    {
+        Assert.True(response.Ok, $"{response.Url}: {response.Status} {await response.TextAsync()}");
+        return (await response.JsonAsync())!.Value;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CompreFace.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Path.GetTempPath();
+    }
+}

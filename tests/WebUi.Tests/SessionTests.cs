@@ -1,0 +1,70 @@
+using static CompreFace.WebUi.Tests.PageChecks;
+
+namespace CompreFace.WebUi.Tests;
+
+/// <summary>The UI's session handling against the real cookies (spec §2.1).</summary>
+[Collection(PagesGroup.Name)]
+public sealed class SessionTests(WebUiNode node)
+{
+    [BrowserFact]
+    public async Task ExpiredAccessCookie_RefreshCookieLeft_StaysLoggedIn()
+    {
+        var page = await node.NewPageAsync();
+        await EnsureOwnerAsync(page);
+        await LogInAsync(page, OwnerEmail, OwnerPassword);
+
+        // As when CFSESSION expires (2400 s) before REFRESH_TOKEN: the next admin call is 401, refreshed once, retried.
+        await page.Context.ClearCookiesAsync(new() { Name = "CFSESSION" });
+        await page.GotoAsync("/#/account");
+        await page.Locator("h1", new() { HasText = "Account" }).WaitForAsync();
+        Assert.Contains(await page.Context.CookiesAsync(), c => c.Name == "CFSESSION" && c.Value.Length > 0);
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task BothCookiesGone_ProtectedPage_GoesToLogin()
+    {
+        var page = await node.NewPageAsync();
+        await EnsureOwnerAsync(page);
+        await LogInAsync(page, OwnerEmail, OwnerPassword);
+
+        await page.Context.ClearCookiesAsync();
+        await page.GotoAsync("/#/users");
+        await page.ReloadAsync();
+        await page.WaitForURLAsync("**/#/login");
+        await page.Locator("h1", new() { HasText = "Log in" }).WaitForAsync();
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task MailedLinks_LoginAndResetPassword_OpenTheirPages()
+    {
+        var page = await node.NewPageAsync();
+
+        // The paths the admin API mails (spec §2.3) are redirected to the UI's hash routes, query kept.
+        await page.GotoAsync("/login");
+        await page.WaitForURLAsync("**/#/login");
+        await page.Locator("h1", new() { HasText = "Log in" }).WaitForAsync();
+
+        await page.GotoAsync("/reset-password?token=not-a-real-token");
+        await page.WaitForURLAsync("**/#/reset-password?token=not-a-real-token");
+        await page.FillAsync("input[name=newPassword]", "a-new-password-1");
+        await page.ClickAsync("form button[type=submit]");
+        var alert = page.Locator("[role=alert]");
+        await alert.WaitForAsync();
+        Assert.Contains("This reset link is invalid, already used or expired", await alert.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("code 30", await alert.InnerTextAsync(), StringComparison.Ordinal);
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task ForgotPassword_MailOff_SaysWhomToAsk()
+    {
+        var page = await node.NewPageAsync();
+        await page.GotoAsync("/#/login");
+        await page.ClickAsync("text=Forgot your password?");
+        await page.Locator("text=This server does not send email").WaitForAsync();
+        await ScreenshotAsync(page, "17-forgot-password");
+        AssertNoScriptErrors(page);
+    }
+}
