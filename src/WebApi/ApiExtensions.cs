@@ -31,14 +31,15 @@ public static class ApiExtensions
         services.AddOptions<StorageView>().BindConfiguration(StorageView.SectionName);
 
         // Request size: RequestNormalizationMiddleware sets the server's per-request body limit on API paths (chunked
-        // bodies too); the form reader stops at the same limit.
+        // bodies too). Image uploads are parsed by MultipartFormReader, which stops at the same limit; ASP.NET's form
+        // reader still serves the admin API's urlencoded forms and any multipart body read through Request.Form.
         services.AddOptions<FormOptions>()
             .Configure<IOptions<ApiOptions>>((form, api) =>
             {
                 form.MultipartBodyLengthLimit = api.Value.MaxRequestSize;
 
-                // Uploads are at most MaxRequestSize and are read into memory anyway; the default 64 KB threshold
-                // would write every photo to a temp file and read it back.
+                // Bodies are at most MaxRequestSize and read into memory anyway; the default 64 KB threshold would
+                // write them to a temp file and read them back.
                 form.MemoryBufferThreshold = (int)Math.Min(api.Value.MaxRequestSize, int.MaxValue);
             });
 
