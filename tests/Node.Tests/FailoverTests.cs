@@ -182,8 +182,9 @@ public sealed class FailoverTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Waits until the load has run <see cref="Quiet"/> without a failure (not counting <paramref name="exclude"/>),
-    /// bounded; returns the time from <paramref name="from"/> to the end of the last failed request.
+    /// Waits until, after the last failure (not counting <paramref name="exclude"/>), the load has run for
+    /// <see cref="Quiet"/> and adds and recognitions that started after it succeeded (requests still hanging are not
+    /// a recovery), bounded; returns the time from <paramref name="from"/> to the end of the last failed request.
     /// </summary>
     private static async Task<TimeSpan> WaitForRecoveryAsync(LoadGenerator load, TimeSpan from, Uri? exclude)
     {
@@ -192,7 +193,9 @@ public sealed class FailoverTests(ITestOutputHelper output)
             await Task.Delay(250);
             var failures = load.Outcomes.Where(o => o.Failed && o.Node != exclude && o.At + o.Latency >= from).ToList();
             var last = failures.Count == 0 ? from : failures.Max(o => o.At + o.Latency);
-            if (load.Now - last >= Quiet && load.Now - from >= Quiet)
+            var since = load.Outcomes.Where(o => !o.Failed && o.At >= last).ToList();
+            if (load.Now - last >= Quiet && load.Now - from >= Quiet
+                && since.Count(o => o.Kind == "add") >= 2 && since.Count(o => o.Kind == "recognize") >= 2)
             {
                 return last - from;
             }

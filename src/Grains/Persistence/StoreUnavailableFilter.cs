@@ -21,7 +21,9 @@ internal sealed partial class StoreUnavailableFilter(ILogger<StoreUnavailableFil
         catch (Exception exception) when (StoreFailures.IsUnavailable(exception) && exception is not StoreUnavailableException)
         {
             LogUnavailable(logger, context.InterfaceName, context.MethodName, exception.GetType().Name);
-            throw new StoreUnavailableException("The database is unavailable", exception);
+
+            // Without the driver exception as inner: it names hosts, and it would not survive the wire anyway.
+            throw new StoreUnavailableException();
         }
     }
 
