@@ -65,12 +65,19 @@ internal sealed partial class FaceCollectionGrain(
     async Task<Guid> IFaceCollectionGrain.AddFaceAsync(AddFaceCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (command.ImageId != Guid.Empty && await store.GetFaceAsync(_collectionId, command.ImageId, cancellationToken) is not null)
+        {
+            // A repeat of an add that was stored (its answer was lost in a failover): nothing more to do. Its shard has
+            // it too, from this activation's add or from loading the store when this activation started.
+            return command.ImageId;
+        }
+
         var unit = FaceSimilarity.Normalize(command.Embedding);
         var subject = _subjectsByName.GetValueOrDefault(command.Subject)
             ?? await CreateSubjectAsync(command.Subject, cancellationToken);
 
         var shard = ChooseShard();
-        var face = new FaceRecord(Guid.NewGuid(), subject.SubjectId, shard, unit, command.Calculator);
+        var face = new FaceRecord(command.ImageId == Guid.Empty ? Guid.NewGuid() : command.ImageId, subject.SubjectId, shard, unit, command.Calculator);
         await store.AddFaceAsync(_collectionId, face, command.Image, cancellationToken);
         _shardSizes[shard] = _shardSizes.GetValueOrDefault(shard) + 1;
         UpdateSize();

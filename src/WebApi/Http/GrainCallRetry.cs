@@ -28,10 +28,11 @@ public sealed class GrainCallRetryOptions
 /// <summary>
 /// Retries a grain call made by the HTTP tier (not by a grain) when it failed for a transient cluster reason. A call
 /// that may safely run twice (<see cref="ReadOnlyAttribute"/> or <see cref="RetrySafeAttribute"/>: searches, listings,
-/// inference, key lookups) is retried on every transient failure. Any other call (adds, deletes, renames) is retried
-/// only when the failure proves the grain never ran it: the connection to the target silo could not be opened, or the
-/// message was rejected before delivery. A <see cref="SiloUnavailableException"/> or a timeout may come after the
-/// grain ran it, so such a call fails (503) and the client decides.
+/// inference, key lookups, and adds, which carry their image id and are idempotent) is retried on every transient
+/// failure. Any other call (deletes, renames, subject changes) is retried only when the failure proves the grain never
+/// ran it: the connection to the target silo could not be opened, or the message was rejected before delivery. A
+/// <see cref="SiloUnavailableException"/> or a timeout may come after the grain ran it, so such a call fails (503) and
+/// the client decides.
 /// </summary>
 internal sealed partial class GrainCallRetryFilter(IOptions<GrainCallRetryOptions> options, ILogger<GrainCallRetryFilter> logger) : IOutgoingGrainCallFilter
 {
