@@ -1,7 +1,6 @@
 using System.Reflection;
 using CompreFace.Grains;
 using CompreFace.WebApi.Http;
-using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 
 namespace CompreFace.WebApi.Tests;
@@ -23,7 +22,7 @@ public sealed class GrainCallRetryTests
     public static TheoryData<string, Exception, bool> ReadCases => new()
     {
         { "silo declared dead", new SiloUnavailableException(), true },
-        { "rejected", new OrleansMessageRejectionException("rejected"), true },
+        { "rejected", Rejection(), true },
         { "no connection", new ConnectionFailedException("refused"), true },
         { "response timeout", new TimeoutException(), true },
         { "database down", new StoreUnavailableException(), true },
@@ -40,9 +39,14 @@ public sealed class GrainCallRetryTests
 
         // Never delivered: no connection was opened, or the message was refused before any grain saw it.
         { "no connection", new ConnectionFailedException("refused"), true },
-        { "rejected", new OrleansMessageRejectionException("rejected"), true },
+        { "rejected", Rejection(), true },
         { "a bug", new InvalidOperationException(), false },
     };
+
+    /// <summary>A plain rejection (its constructors are internal to Orleans, which raises it on a refused message).</summary>
+    private static OrleansMessageRejectionException Rejection() =>
+        (OrleansMessageRejectionException)Activator.CreateInstance(
+            typeof(OrleansMessageRejectionException), BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, null, ["rejected"], null)!;
 
     [Theory]
     [MemberData(nameof(ReadCases))]
