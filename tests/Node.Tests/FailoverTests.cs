@@ -199,6 +199,12 @@ public sealed class FailoverTests(ITestOutputHelper output)
             ClusterHarness.AssertAllPresent(load.Acknowledged, await ClusterHarness.ListFacesAsync(http, nodes[1].BaseAddress));
             Assert.Equal(before, await ClusterHarness.BestMatchAsync(http, nodes[0].BaseAddress, probe));
         }
+        catch
+        {
+            // What the nodes logged (warnings and errors) explains an unexpected answer.
+            nodes.ForEach(n => output.WriteLine($"--- node {n.BaseAddress.Port}:\n{n.Output[^Math.Min(n.Output.Length, 4000)..]}"));
+            throw;
+        }
         finally
         {
             await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask()));

@@ -32,20 +32,29 @@ internal sealed partial class FaceCollectionGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _collectionId = this.GetPrimaryKey();
-        foreach (var subject in await store.GetSubjectsAsync(_collectionId, cancellationToken))
+        try
         {
-            Remember(subject);
-        }
+            foreach (var subject in await store.GetSubjectsAsync(_collectionId, cancellationToken))
+            {
+                Remember(subject);
+            }
 
-        foreach (var (shard, size) in await store.CountFacesByShardAsync(_collectionId, cancellationToken))
+            foreach (var (shard, size) in await store.CountFacesByShardAsync(_collectionId, cancellationToken))
+            {
+                _shardSizes[shard] = size;
+            }
+
+            var faceCount = _shardSizes.Values.Sum();
+            LogActivated(logger, _collectionId, _subjects.Count, faceCount, _shardSizes.Count);
+            _size = metrics.Track(_collectionId);
+            _size.Faces = faceCount;
+        }
+        catch (Exception exception) when (StoreFailures.IsUnavailable(exception) && exception is not StoreUnavailableException)
         {
-            _shardSizes[shard] = size;
+            // A failed activation bypasses the grain call filters; callers must still see the one outage type (503),
+            // and Orleans discards this activation, so the next call loads again.
+            throw new StoreUnavailableException();
         }
-
-        var faceCount = _shardSizes.Values.Sum();
-        LogActivated(logger, _collectionId, _subjects.Count, faceCount, _shardSizes.Count);
-        _size = metrics.Track(_collectionId);
-        _size.Faces = faceCount;
 
         // Warm the shards now, in parallel, so the first recognition after a restart does not pay for loading them.
         foreach (var shard in _shardSizes.Keys)
