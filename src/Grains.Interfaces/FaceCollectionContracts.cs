@@ -15,6 +15,13 @@ public sealed record AddFaceCommand
 
     /// <summary>The original upload, stored when images are kept (CompreFace's <c>save_images_to_db</c>).</summary>
     [Id(3)] public byte[]? Image { get; init; }
+
+    /// <summary>
+    /// The id the new example gets, chosen by the caller so that the add is idempotent: a repeat of a command whose
+    /// id is already stored returns that id and stores nothing (the HTTP tier retries adds after an ambiguous cluster
+    /// failure; docs/decisions/0014). <see cref="Guid.Empty"/>: the collection picks a new id.
+    /// </summary>
+    [Id(4)] public Guid ImageId { get; init; }
 }
 
 /// <summary>An example and the name of its subject.</summary>

@@ -28,6 +28,6 @@ public sealed record FaceServiceInfo(
 public interface IApiKeyGrain : IGrainWithStringKey
 {
     /// <summary>The service this key belongs to, or null if none.</summary>
-    [Alias("GetServiceAsync")]
+    [Alias("GetServiceAsync"), RetrySafe]
     Task<FaceServiceInfo?> GetServiceAsync(CancellationToken cancellationToken = default);
 }

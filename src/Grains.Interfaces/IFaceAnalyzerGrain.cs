@@ -8,10 +8,10 @@ namespace CompreFace.Grains;
 public interface IFaceAnalyzerGrain : IGrainWithIntegerKey
 {
     /// <summary>Analyses one image.</summary>
-    [Alias("AnalyzeAsync")]
+    [Alias("AnalyzeAsync"), RetrySafe]
     Task<FaceAnalysisResult> AnalyzeAsync(FaceAnalysisRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Models, versions and execution provider of this worker.</summary>
-    [Alias("GetStatusAsync")]
+    [Alias("GetStatusAsync"), RetrySafe]
     Task<InferenceStatus> GetStatusAsync(CancellationToken cancellationToken = default);
 }

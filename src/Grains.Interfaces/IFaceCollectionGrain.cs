@@ -10,8 +10,11 @@ namespace CompreFace.Grains;
 [Alias("CompreFace.IFaceCollectionGrain")]
 public interface IFaceCollectionGrain : IGrainWithGuidKey
 {
-    /// <summary>Adds one example; returns its new id.</summary>
-    [Alias("AddFaceAsync")]
+    /// <summary>
+    /// Adds one example; returns its id. Idempotent when <see cref="AddFaceCommand.ImageId"/> is set (as the HTTP tier
+    /// always sets it), hence retry-safe.
+    /// </summary>
+    [Alias("AddFaceAsync"), RetrySafe]
     Task<Guid> AddFaceAsync(AddFaceCommand command, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes examples by id (unknown ids are skipped); returns what was deleted.</summary>

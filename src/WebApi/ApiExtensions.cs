@@ -57,6 +57,13 @@ public static class ApiExtensions
             .ValidateOnStart();
         services.TryAddSingleton<IMailSender, SmtpMailSender>();
 
+        // Grain calls of the HTTP tier survive a silo going away (bounded retries; docs/decisions/0014).
+        services.AddOptions<GrainCallRetryOptions>()
+            .BindConfiguration(GrainCallRetryOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutgoingGrainCallFilter, GrainCallRetryFilter>());
+
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         services.AddExceptionHandler<ApiExceptionHandler>();
 

@@ -26,6 +26,25 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AddFace_SameImageIdTwice_StoresOneExampleAndReturnsTheId()
+    {
+        // A retried add (the answer of the first was lost in a failover) must not store the example twice.
+        var id = Guid.NewGuid();
+        var collection = Grains.GetGrain<IFaceCollectionGrain>(id);
+        var command = Command("Alice", RandomVector()) with { ImageId = Guid.NewGuid() };
+
+        var first = await collection.AddFaceAsync(command);
+        var second = await collection.AddFaceAsync(command);
+
+        Assert.Equal(command.ImageId, first);
+        Assert.Equal(command.ImageId, second);
+        var page = await collection.ListFacesAsync(null, 0, 10);
+        Assert.Equal(1, page.TotalElements);
+        var match = Assert.Single(Assert.Single(await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [command.Embedding], Count = 10 })));
+        Assert.Equal(command.ImageId, match.ImageId);
+    }
+
+    [Fact]
     public async Task Search_ManyShards_MergesTopMatchesAcrossShards()
     {
         var id = Guid.NewGuid();

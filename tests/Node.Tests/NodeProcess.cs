@@ -24,6 +24,11 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The settings it was started with (a restart passes them again).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; private init; } = new Dictionary<string, string>();
+
+    public bool HasExited => _process.HasExited;
+
     /// <summary>What the node printed so far (for failure messages).</summary>
     public string Output
     {
@@ -73,7 +78,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the node");
-        var node = new NodeProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var node = new NodeProcess(process, new Uri($"http://127.0.0.1:{port}")) { Settings = settings };
         using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(90))
@@ -114,6 +119,34 @@ internal sealed class NodeProcess : IAsyncDisposable
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>
+    /// SIGTERM, as an orchestrator stops a container: the host shuts down gracefully (the silo leaves the cluster and
+    /// hands its grains over). Waits up to <paramref name="timeout"/>, then kills.
+    /// </summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var signal = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await signal.WaitForExitAsync();
+        }
+
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+            throw new TimeoutException($"the node did not stop within {timeout} of SIGTERM:\n{Output}");
         }
     }
 

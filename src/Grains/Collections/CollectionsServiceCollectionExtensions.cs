@@ -1,3 +1,4 @@
+using CompreFace.Grains.Persistence;
 using CompreFace.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,6 +20,9 @@ public static class CollectionsServiceCollectionExtensions
             .ValidateOnStart();
         services.AddMetrics();
         services.TryAddSingleton<CompreFaceMetrics>();
+
+        // Database outages leave the grains as one serializable exception type (answered 503 by the HTTP tier).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, StoreUnavailableFilter>());
         return services;
     }
 }

@@ -32,20 +32,29 @@ internal sealed partial class FaceCollectionGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _collectionId = this.GetPrimaryKey();
-        foreach (var subject in await store.GetSubjectsAsync(_collectionId, cancellationToken))
+        try
         {
-            Remember(subject);
-        }
+            foreach (var subject in await store.GetSubjectsAsync(_collectionId, cancellationToken))
+            {
+                Remember(subject);
+            }
 
-        foreach (var (shard, size) in await store.CountFacesByShardAsync(_collectionId, cancellationToken))
+            foreach (var (shard, size) in await store.CountFacesByShardAsync(_collectionId, cancellationToken))
+            {
+                _shardSizes[shard] = size;
+            }
+
+            var faceCount = _shardSizes.Values.Sum();
+            LogActivated(logger, _collectionId, _subjects.Count, faceCount, _shardSizes.Count);
+            _size = metrics.Track(_collectionId);
+            _size.Faces = faceCount;
+        }
+        catch (Exception exception) when (StoreFailures.IsUnavailable(exception) && exception is not StoreUnavailableException)
         {
-            _shardSizes[shard] = size;
+            // A failed activation bypasses the grain call filters; callers must still see the one outage type (503),
+            // and Orleans discards this activation, so the next call loads again.
+            throw new StoreUnavailableException();
         }
-
-        var faceCount = _shardSizes.Values.Sum();
-        LogActivated(logger, _collectionId, _subjects.Count, faceCount, _shardSizes.Count);
-        _size = metrics.Track(_collectionId);
-        _size.Faces = faceCount;
 
         // Warm the shards now, in parallel, so the first recognition after a restart does not pay for loading them.
         foreach (var shard in _shardSizes.Keys)
@@ -65,12 +74,19 @@ internal sealed partial class FaceCollectionGrain(
     async Task<Guid> IFaceCollectionGrain.AddFaceAsync(AddFaceCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (command.ImageId != Guid.Empty && await store.GetFaceAsync(_collectionId, command.ImageId, cancellationToken) is not null)
+        {
+            // A repeat of an add that was stored (its answer was lost in a failover): nothing more to do. Its shard has
+            // it too, from this activation's add or from loading the store when this activation started.
+            return command.ImageId;
+        }
+
         var unit = FaceSimilarity.Normalize(command.Embedding);
         var subject = _subjectsByName.GetValueOrDefault(command.Subject)
             ?? await CreateSubjectAsync(command.Subject, cancellationToken);
 
         var shard = ChooseShard();
-        var face = new FaceRecord(Guid.NewGuid(), subject.SubjectId, shard, unit, command.Calculator);
+        var face = new FaceRecord(command.ImageId == Guid.Empty ? Guid.NewGuid() : command.ImageId, subject.SubjectId, shard, unit, command.Calculator);
         await store.AddFaceAsync(_collectionId, face, command.Image, cancellationToken);
         _shardSizes[shard] = _shardSizes.GetValueOrDefault(shard) + 1;
         UpdateSize();

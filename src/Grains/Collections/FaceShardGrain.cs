@@ -19,14 +19,24 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
         (_collectionId, _shard) = ParseKey(this.GetPrimaryKeyString());
         var started = Stopwatch.GetTimestamp();
         var count = 0;
-        await store.LoadShardAsync(_collectionId, _shard, (imageId, subjectId, calculator, vector) =>
+        try
         {
-            if (IndexFor(calculator, vector.Length) is { } index)
+            await store.LoadShardAsync(_collectionId, _shard, (imageId, subjectId, calculator, vector) =>
             {
-                index.Add(imageId, subjectId, vector);
-                count++;
-            }
-        }, cancellationToken);
+                if (IndexFor(calculator, vector.Length) is { } index)
+                {
+                    index.Add(imageId, subjectId, vector);
+                    count++;
+                }
+            }, cancellationToken);
+        }
+        catch (Exception exception) when (StoreFailures.IsUnavailable(exception) && exception is not StoreUnavailableException)
+        {
+            // A failed activation bypasses the grain call filters; callers must still see the one outage type (503),
+            // and Orleans discards this activation, so the next call loads again.
+            throw new StoreUnavailableException();
+        }
+
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         LogLoaded(logger, _collectionId, _shard, count, _indexes.Count, elapsed);
     }

@@ -96,6 +96,9 @@ public static class FaceEndpoints
             Embedding = EmbeddingOf(result.Faces[0]),
             Calculator = calculator,
             Image = storage.Value.SaveImages ? image : null,
+
+            // Chosen here so that a retried add (GrainCallRetryFilter) cannot store the example twice.
+            ImageId = Guid.NewGuid(),
         };
         var imageId = await FaceCollections.Faces(grains, service).AddFaceAsync(command, cancellationToken);
         return TypedResults.Created((string?)null, new FaceRefDto(imageId, subject));

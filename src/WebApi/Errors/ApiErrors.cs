@@ -114,6 +114,13 @@ public static class ApiErrors
     public static ApiException InvalidUuid(string name, string value) =>
         Validation($"Failed to convert value '{value}' of path variable '{name}' to UUID");
 
+    /// <summary>
+    /// Code 41, 503: a silo or the database did not answer in time (CompreFace's code for an unreachable backend, with
+    /// 503 instead of its 500 because the condition is transient and the request may be repeated).
+    /// </summary>
+    public static ApiException BackendUnavailable(string detail) =>
+        new(StatusCodes.Status503ServiceUnavailable, 41, $"Error during synchronization between servers: {detail}");
+
     /// <summary>The service-type word CompreFace uses in messages.</summary>
     public static string ServiceTypeName(FaceServiceType type) => type switch
     {

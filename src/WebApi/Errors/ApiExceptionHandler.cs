@@ -7,7 +7,8 @@ namespace CompreFace.WebApi.Errors;
 
 /// <summary>
 /// The one place where failures become responses: <see cref="ApiException"/> keeps its status and code; malformed
-/// JSON is code 26; unparseable multipart and everything unexpected is CompreFace's 400 code 0 (never a 500).
+/// JSON is code 26; a database or silo outage is 503 code 41; unparseable multipart and everything unexpected is
+/// CompreFace's 400 code 0 (never a 500).
 /// </summary>
 internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
@@ -61,6 +62,10 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         // Unparseable multipart (body over the form limit, broken parts) and truncated requests: Spring's
         // MultipartException and friends, which CompreFace's catch-all answers with 400 code 0.
         BadHttpRequestException or InvalidDataException => (ApiErrors.Generic(), false),
+
+        // Transient outages (after GrainCallRetryFilter's retries): 503, so clients and load balancers retry.
+        _ when TransientFailures.IsStoreUnavailable(exception) => (ApiErrors.BackendUnavailable("the database is unavailable"), false),
+        _ when TransientFailures.IsClusterUnavailable(exception) => (ApiErrors.BackendUnavailable("a cluster node is unavailable"), false),
         _ => (ApiErrors.Generic(), true),
     };
 
