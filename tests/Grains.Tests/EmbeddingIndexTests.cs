@@ -131,21 +131,24 @@ public sealed class EmbeddingIndexTests
         var index = new EmbeddingIndex(dimension);
         var ids = new List<Guid>();
         var vectors = new List<float[]>();
-        var subjects = Enumerable.Range(0, 50).Select(_ => Guid.NewGuid()).ToArray();
+        var subjects = Enumerable.Range(0, 64).Select(_ => Guid.NewGuid()).ToArray();
         for (var i = 0; i < 12_000; i++)
         {
-            // Every 1000th row repeats row i - 500: equal scores in different blocks, the earlier row must win.
-            var v = i % 1000 == 999 ? vectors[i - 500] : RandomUnit(random, dimension);
+            // Some rows repeat the row 4096 earlier: equal scores in chunks that different threads claim, and the earlier
+            // row must win. Subjects repeat every 64 rows, so a copy also shares its subject (the per-subject merge).
+            var v = i >= 4096 && i % 1000 == 3 ? vectors[i - 4096] : RandomUnit(random, dimension);
             ids.Add(Guid.NewGuid());
             vectors.Add(v);
             index.Add(ids[^1], subjects[i % subjects.Length], v);
         }
 
-        var queries = Enumerable.Range(0, 12).Select(q => vectors[(q * 1000) + 499]).ToArray();
+        var tied = Enumerable.Range(0, 12_000).Where(i => i < 12_000 - 4096 && vectors[i + 4096] == vectors[i]).ToArray();
+        Assert.NotEmpty(tied);
+        var queries = tied.Select(i => vectors[i]).ToArray();
         var reference = index.Search(queries, 5, perSubject);
         for (var q = 0; q < queries.Length; q++)
         {
-            Assert.Equal(ids[(q * 1000) + 499], reference[q][0].ImageId);
+            Assert.Equal(ids[tied[q]], reference[q][0].ImageId);
         }
 
         var disagreements = 0;
