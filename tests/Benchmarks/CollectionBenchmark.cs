@@ -208,7 +208,7 @@ internal static class CollectionBenchmark
         return v;
     }
 
-    private static async Task ExecuteAsync(string connection, string sql)
+    internal static async Task ExecuteAsync(string connection, string sql)
     {
         await using var c = new NpgsqlConnection(connection);
         await c.OpenAsync();

@@ -22,6 +22,15 @@ if (args.Contains("collection"))
     return;
 }
 
+if (args.Contains("cluster"))
+{
+    // COMPREFACE_BENCH_POSTGRES=<superuser connection string> dotnet run -c Release --project tests/Benchmarks -- cluster
+    var server = Environment.GetEnvironmentVariable("COMPREFACE_BENCH_POSTGRES")
+        ?? throw new InvalidOperationException("Set COMPREFACE_BENCH_POSTGRES to a PostgreSQL superuser connection string.");
+    await ClusterBenchmark.RunAsync(settings, server);
+    return;
+}
+
 if (args.Contains("search"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- search
