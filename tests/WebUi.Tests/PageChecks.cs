@@ -74,7 +74,10 @@ internal static class PageChecks
     /// <summary>Logs in through the login form and waits for the applications page.</summary>
     public static async Task LogInAsync(IPage page, string email, string password)
     {
-        await page.GotoAsync("/#/login");
+        // Wait for the app's start-up requests (the session check) to settle: on a loaded machine they can finish
+        // after the form is drawn and draw it again, and a form filled before that is replaced by an empty one.
+        await page.GotoAsync("/#/login", new() { WaitUntil = WaitUntilState.NetworkIdle });
+        await page.Locator("h1", new() { HasText = "Log in" }).WaitForAsync();
         await page.FillAsync("input[name=email]", email);
         await page.FillAsync("input[name=password]", password);
         await page.ClickAsync("form button[type=submit]");

@@ -61,7 +61,7 @@ public sealed class SessionTests(WebUiNode node)
     public async Task ForgotPassword_MailOff_SaysWhomToAsk()
     {
         var page = await node.NewPageAsync();
-        await page.GotoAsync("/#/login");
+        await page.GotoAsync("/#/login", new() { WaitUntil = Microsoft.Playwright.WaitUntilState.NetworkIdle });
         await page.ClickAsync("text=Forgot your password?");
         await page.Locator("text=This server does not send email").WaitForAsync();
         await ScreenshotAsync(page, "17-forgot-password");
