@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Numerics.Tensors;
 using System.Text.Json;
 using CompreFace.Grains.Persistence;
+using CompreFace.Inference;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -21,9 +22,14 @@ internal static class CollectionBenchmark
 {
     private const string RecognitionKey = "00000000-0000-0000-0000-000000000002";
     private static readonly Guid DemoCollection = Guid.Parse("00000000-0000-0000-0000-000000000001");
+    private static string _calculator = string.Empty;
 
     public static async Task RunAsync(BenchSettings settings, string server)
     {
+        // The stored vectors must carry the node's own model version: a node compares queries only with examples of its
+        // model, so vectors stored under any other name would be skipped and every search would answer [] (fast and
+        // meaningless).
+        _calculator = CurrentCalculator();
         Console.WriteLine("| faces | bulk load into PostgreSQL (s) | first recognition after start (s) | recognition over HTTP, median / p95 (ms) | node memory per face (bytes) | first recognition after kill -9 + restart (s) | same answer after restart |");
         Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var n in settings.Sizes)
@@ -112,7 +118,7 @@ internal static class CollectionBenchmark
             for (var i = 0; i < faces.Length; i++)
             {
                 var row = offset + i;
-                faces[i] = new FaceRecord(Guid.NewGuid(), subjects[row % subjects.Length].SubjectId, row / 100_000, RandomUnit(random), "benchmark");
+                faces[i] = new FaceRecord(Guid.NewGuid(), subjects[row % subjects.Length].SubjectId, row / 100_000, RandomUnit(random), _calculator);
             }
 
             await store.AddFacesAsync(DemoCollection, faces);
@@ -179,7 +185,24 @@ internal static class CollectionBenchmark
         }
 
         using var json = JsonDocument.Parse(body);
-        return json.RootElement.GetProperty("result")[0].GetProperty("similarities").GetRawText();
+        var similarities = json.RootElement.GetProperty("result")[0].GetProperty("similarities");
+        if (similarities.GetArrayLength() == 0)
+        {
+            throw new InvalidOperationException("recognize found nothing: the stored vectors were not searched");
+        }
+
+        return similarities.GetRawText();
+    }
+
+    private static string CurrentCalculator()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddLogging();
+        services.AddFaceInference();
+        services.PostConfigure<ModelOptions>(o => o.Path = Path.Combine(SharedData.Root, "models"));
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IFaceEmbedder>().Version;
     }
 
     private static HttpClient Client(SiloProcess node)
