@@ -14,6 +14,13 @@ public enum FaceServiceType
     Verify = 2,
 }
 
+/// <summary>CompreFace's seeded demo services (spec §2.8), whose keys SDK test suites and the UI rely on.</summary>
+public static class DemoServices
+{
+    /// <summary>The "Demo" recognition service's API key.</summary>
+    public const string RecognitionApiKey = "00000000-0000-0000-0000-000000000002";
+}
+
 /// <summary>A face service as the face API sees it: which one it is and of what type.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceServiceInfo")]
 public sealed record FaceServiceInfo(

@@ -9,7 +9,6 @@ namespace CompreFace.WebApi.Admin;
 /// <summary>Users (spec §2.3): sign-up, the caller's profile, the demo model; and <c>/admin/status</c>, <c>/admin/config</c> (§2.6).</summary>
 internal static partial class UserEndpoints
 {
-    private const string DemoApiKey = "00000000-0000-0000-0000-000000000002";
     private const int MaxNameLength = 50;
 
     public static void MapOpenUserEndpoints(this IEndpointRouteBuilder open)
@@ -308,7 +307,7 @@ internal static partial class UserEndpoints
     /// <summary><c>GET /admin/user/demo/model</c>: the demo key while only the demo user exists, then 404.</summary>
     public static async Task<IResult> GetDemoModelAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken) =>
         await grains.GetGrain<IUserRegistryGrain>(0).IsDemoOnlyAsync(cancellationToken)
-            ? AdminJson.Result(new DemoModelResponse(DemoApiKey))
+            ? AdminJson.Result(new DemoModelResponse(CompreFace.Grains.DemoServices.RecognitionApiKey))
             : throw AdminErrors.DemoModelGone();
 
     /// <summary><c>GET /admin/status</c>: OK when the admin database answers within 5 s.</summary>

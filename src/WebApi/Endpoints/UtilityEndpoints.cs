@@ -13,9 +13,6 @@ namespace CompreFace.WebApi.Endpoints;
 /// </summary>
 public static class UtilityEndpoints
 {
-    /// <summary>The demo recognition service's key (spec §2.8), whose collection the status reports on its own.</summary>
-    public const string DemoRecognitionApiKey = "00000000-0000-0000-0000-000000000002";
-
     /// <summary>Maps <c>/api/v1/static</c> and <c>/api/v1/consistence</c>.</summary>
     public static IEndpointRouteBuilder MapUtilityEndpoints(this IEndpointRouteBuilder app)
     {
@@ -72,7 +69,7 @@ public static class UtilityEndpoints
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(statusCache);
         var calculator = (await statusCache.GetAsync(cancellationToken)).CalculatorVersion;
-        var demo = await grains.GetGrain<IApiKeyGrain>(DemoRecognitionApiKey).GetServiceAsync(cancellationToken);
+        var demo = await grains.GetGrain<IApiKeyGrain>(DemoServices.RecognitionApiKey).GetServiceAsync(cancellationToken);
 
         // Without a demo recognition service (deleted), every collection counts as "elsewhere".
         var demoCollection = demo is { Type: FaceServiceType.Recognition } ? demo.ServiceId : Guid.Empty;
