@@ -1,4 +1,4 @@
-namespace CompreFace.Grains;
+namespace CompreFace.Grains.Interfaces;
 
 /// <summary>What the HTTP tier asks an inference worker to do with one uploaded image.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceAnalysisRequest")]

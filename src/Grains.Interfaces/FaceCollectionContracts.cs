@@ -1,4 +1,4 @@
-namespace CompreFace.Grains;
+namespace CompreFace.Grains.Interfaces;
 
 /// <summary>Adds one example (a face embedding) to a subject, creating the subject if needed.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.AddFaceCommand")]

@@ -1,4 +1,4 @@
-namespace CompreFace.Grains;
+namespace CompreFace.Grains.Interfaces;
 
 /// <summary>CompreFace's three kinds of face service.</summary>
 [GenerateSerializer]

@@ -1,4 +1,4 @@
-namespace CompreFace.Grains;
+namespace CompreFace.Grains.Interfaces;
 
 /// <summary>
 /// The face store (the database) did not answer: connection refused or broken, the server shutting down or

@@ -1,4 +1,4 @@
-namespace CompreFace.Grains;
+namespace CompreFace.Grains.Interfaces;
 
 /// <summary>
 /// Stateless inference worker: decodes an image, detects faces, and runs the requested models.

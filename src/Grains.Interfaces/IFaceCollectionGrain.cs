@@ -1,6 +1,6 @@
 using Orleans.Concurrency;
 
-namespace CompreFace.Grains;
+namespace CompreFace.Grains.Interfaces;
 
 /// <summary>
 /// The examples of one recognition service's face collection, keyed by the service id (not the API key, which can be

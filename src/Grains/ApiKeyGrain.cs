@@ -1,4 +1,5 @@
 using CompreFace.Grains.Admin;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.Grains;
 

@@ -3,6 +3,7 @@ using CompreFace.Grains.Telemetry;
 using CompreFace.Inference;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.Grains;
 

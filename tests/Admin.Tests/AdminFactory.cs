@@ -229,7 +229,7 @@ public sealed class AdminNode : IAsyncLifetime, IDisposable
             var client = await NewUserAsync();
             if (principal == Principal.GlobalAdministrator)
             {
-                Assert.True(await store.SetGlobalRoleAsync(await client.UserIdAsync(), CompreFace.Grains.Admin.Role.Administrator));
+                Assert.True(await store.SetGlobalRoleAsync(await client.UserIdAsync(), CompreFace.Grains.Interfaces.Admin.Role.Administrator));
             }
 
             principals[principal] = client;

@@ -1,9 +1,10 @@
-using CompreFace.Grains;
 using CompreFace.Grains.Admin;
 using CompreFace.Grains.Persistence;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Admin.Tests;
 

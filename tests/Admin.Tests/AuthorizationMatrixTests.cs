@@ -1,6 +1,7 @@
 using System.Net;
 using CompreFace.Grains.Admin;
 using Microsoft.Extensions.DependencyInjection;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Admin.Tests;
 

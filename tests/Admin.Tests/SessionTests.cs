@@ -212,7 +212,7 @@ public sealed class SessionTests(AdminNode node)
     {
         using var owner = await node.OwnerAsync();
         var store = node.Factory.Services.GetRequiredService<CompreFace.Grains.Admin.IAdminStore>();
-        var expired = CompreFace.Grains.Admin.SessionTokenHash.Compute("expired-" + Guid.NewGuid());
+        var expired = CompreFace.Grains.Interfaces.Admin.SessionTokenHash.Compute("expired-" + Guid.NewGuid());
         await store.AddTokensAsync([new(expired, await owner.UserIdAsync(), CompreFace.Grains.Admin.TokenKind.Access, DateTimeOffset.UtcNow.AddMinutes(-1))]);
 
         var purger = node.Factory.Services.GetRequiredService<CompreFace.Grains.Admin.ExpiredTokenPurger>();

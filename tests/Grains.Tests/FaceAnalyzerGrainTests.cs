@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 namespace CompreFace.Grains.Tests;
 
 [Collection(ClusterTests.Name)]

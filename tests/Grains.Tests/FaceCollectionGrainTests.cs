@@ -1,4 +1,5 @@
 using CompreFace.Inference;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.Grains.Tests;
 

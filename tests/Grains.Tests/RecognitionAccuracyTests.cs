@@ -1,4 +1,5 @@
 using Xunit.Abstractions;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.Grains.Tests;
 

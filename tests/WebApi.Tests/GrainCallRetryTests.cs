@@ -1,7 +1,7 @@
 using System.Reflection;
-using CompreFace.Grains;
 using CompreFace.WebApi.Http;
 using Orleans.Runtime.Messaging;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Tests;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using CompreFace.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using static CompreFace.WebApi.Tests.ApiTestHelpers;
 using static CompreFace.WebApi.Tests.RecognitionTestClient;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Tests;
 

@@ -1,4 +1,4 @@
-namespace CompreFace.Grains.Admin;
+namespace CompreFace.Grains.Interfaces.Admin;
 
 /// <summary>CompreFace's roles, global and per application (spec §2.2; stored O/A/U).</summary>
 [GenerateSerializer]

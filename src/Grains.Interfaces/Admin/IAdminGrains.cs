@@ -1,4 +1,4 @@
-namespace CompreFace.Grains.Admin;
+namespace CompreFace.Grains.Interfaces.Admin;
 
 /// <summary>A user, keyed by the user's guid.</summary>
 [Alias("CompreFace.Admin.IUserGrain")]

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace CompreFace.Grains.Admin;
+namespace CompreFace.Grains.Interfaces.Admin;
 
 /// <summary>How session tokens are stored and addressed: by the SHA-256 of the raw token, never the token itself.</summary>
 public static class SessionTokenHash

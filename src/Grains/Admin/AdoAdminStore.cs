@@ -1,4 +1,6 @@
 using System.Data.Common;
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Grains.Admin;
 

@@ -1,5 +1,7 @@
 using CompreFace.Grains.Persistence;
 using Microsoft.Extensions.Logging;
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Grains.Admin;
 

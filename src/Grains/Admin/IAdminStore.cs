@@ -1,3 +1,5 @@
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Admin;
 
 /// <summary>

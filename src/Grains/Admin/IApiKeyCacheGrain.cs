@@ -1,6 +1,6 @@
 namespace CompreFace.Grains.Admin;
 
-/// <summary>The admin side of <see cref="IApiKeyGrain"/> (same activation): drops what it resolved.</summary>
+/// <summary>The admin side of <see cref="Interfaces.IApiKeyGrain"/> (same activation): drops what it resolved.</summary>
 [Alias("CompreFace.Admin.IApiKeyCacheGrain")]
 public interface IApiKeyCacheGrain : IGrainWithStringKey
 {

@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Grains.Admin;
 

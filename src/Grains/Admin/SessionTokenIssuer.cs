@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Grains.Admin;
 

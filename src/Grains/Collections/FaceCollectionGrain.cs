@@ -4,6 +4,7 @@ using CompreFace.Grains.Telemetry;
 using CompreFace.Inference;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.Grains.Collections;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CompreFace.Grains.Persistence;
 using Microsoft.Extensions.Logging;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.Grains.Collections;
 

@@ -1,5 +1,6 @@
 using CompreFace.Grains.Persistence;
 using Orleans.Concurrency;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.Grains.Collections;
 

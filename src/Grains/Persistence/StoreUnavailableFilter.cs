@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.Grains.Persistence;
 

@@ -1,8 +1,8 @@
-using CompreFace.Grains;
 using CompreFace.Grains.Persistence;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Orleans.Metadata;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.Silo.Observability;
 

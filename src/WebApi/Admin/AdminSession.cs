@@ -1,4 +1,4 @@
-using CompreFace.Grains.Admin;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 

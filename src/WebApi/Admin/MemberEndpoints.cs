@@ -1,5 +1,5 @@
-using CompreFace.Grains.Admin;
 using Microsoft.AspNetCore.Mvc;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 

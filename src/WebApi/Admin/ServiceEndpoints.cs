@@ -1,9 +1,9 @@
 using System.Globalization;
-using CompreFace.Grains;
-using CompreFace.Grains.Admin;
 using CompreFace.WebApi.Statistics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 

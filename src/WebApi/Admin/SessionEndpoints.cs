@@ -1,6 +1,6 @@
 using System.Text;
-using CompreFace.Grains.Admin;
 using Microsoft.AspNetCore.Mvc;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 

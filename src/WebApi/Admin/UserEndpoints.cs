@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
-using CompreFace.Grains.Admin;
 using CompreFace.WebApi.Mail;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 
@@ -307,7 +307,7 @@ internal static partial class UserEndpoints
     /// <summary><c>GET /admin/user/demo/model</c>: the demo key while only the demo user exists, then 404.</summary>
     public static async Task<IResult> GetDemoModelAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken) =>
         await grains.GetGrain<IUserRegistryGrain>(0).IsDemoOnlyAsync(cancellationToken)
-            ? AdminJson.Result(new DemoModelResponse(CompreFace.Grains.DemoServices.RecognitionApiKey))
+            ? AdminJson.Result(new DemoModelResponse(CompreFace.Grains.Interfaces.DemoServices.RecognitionApiKey))
             : throw AdminErrors.DemoModelGone();
 
     /// <summary><c>GET /admin/status</c>: OK when the admin database answers within 5 s.</summary>

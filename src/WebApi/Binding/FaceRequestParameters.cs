@@ -1,5 +1,5 @@
-using CompreFace.Grains;
 using CompreFace.WebApi.Errors;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Binding;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using CompreFace.Grains;
 using CompreFace.WebApi.Binding;
 using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Errors;
@@ -10,6 +9,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Endpoints;
 

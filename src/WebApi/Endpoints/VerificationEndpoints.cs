@@ -1,4 +1,3 @@
-using CompreFace.Grains;
 using CompreFace.WebApi.Binding;
 using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Errors;
@@ -6,6 +5,7 @@ using CompreFace.WebApi.Faces;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Endpoints;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using CompreFace.Grains;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Errors;
 

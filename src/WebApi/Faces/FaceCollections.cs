@@ -1,7 +1,7 @@
-using CompreFace.Grains;
 using CompreFace.WebApi.Binding;
 using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Errors;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Faces;
 

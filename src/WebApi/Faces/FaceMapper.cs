@@ -1,6 +1,6 @@
-using CompreFace.Grains;
 using CompreFace.WebApi.Binding;
 using CompreFace.WebApi.Contracts;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Faces;
 

@@ -1,4 +1,4 @@
-using CompreFace.Grains;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Faces;
 

@@ -64,7 +64,7 @@ public static class Similarity
         FromDistance(Math.Sqrt(Math.Max(0, 2 - (2 * cosine))), c0, c1);
 
     /// <summary>The calculator's (c0, c1); a calculator with none gets (0, 1), as in CompreFace.</summary>
-    public static (double C0, double C1) Coefficients(CompreFace.Grains.InferenceStatus status)
+    public static (double C0, double C1) Coefficients(CompreFace.Grains.Interfaces.InferenceStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
         return status.SimilarityCoefficients is [var c0, var c1, ..] ? (c0, c1) : (0, 1);

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
-using CompreFace.Grains;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Runtime.Messaging;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Http;
 
