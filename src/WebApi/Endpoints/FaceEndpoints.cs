@@ -56,7 +56,6 @@ public static class FaceEndpoints
     public static async Task<Created<FaceRefDto>> AddFaceAsync(
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
         [FromServices] IOptions<StorageView> storage,
         CancellationToken cancellationToken)
@@ -87,14 +86,11 @@ public static class FaceEndpoints
             throw ApiErrors.MoreThanOneFace();
         }
 
-        var calculator = result.PluginVersions.TryGetValue("calculator", out var version)
-            ? version
-            : (await statusCache.GetAsync(cancellationToken)).CalculatorVersion;
         var command = new AddFaceCommand
         {
             Subject = subject,
             Embedding = EmbeddingOf(result.Faces[0]),
-            Calculator = calculator,
+            Calculator = FaceAnalyzer.CalculatorOf(result).Version,
             Image = storage.Value.SaveImages ? image : null,
 
             // Chosen here so that a retried add (GrainCallRetryFilter) cannot store the example twice.
@@ -229,7 +225,6 @@ public static class FaceEndpoints
         [FromRoute(Name = "image_id")] string imageId,
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
         CancellationToken cancellationToken)
     {
@@ -237,14 +232,11 @@ public static class FaceEndpoints
         var id = FaceCollections.ParseImageId(imageId);
         var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, cancellationToken);
 
-        var analysisTask = FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image, computeEmbeddings: true), cancellationToken);
-        var statusTask = statusCache.GetAsync(cancellationToken).AsTask();
-        await Task.WhenAll(analysisTask, statusTask);
-        var result = await analysisTask;
+        var result = await FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image, computeEmbeddings: true), cancellationToken);
 
         var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
             ?? throw ApiErrors.ImageIdIncorrect();
-        var (c0, c1) = Similarity.Coefficients(await statusTask);
+        var calculator = FaceAnalyzer.CalculatorOf(result);
         var faces = result.Faces
             .Select(face =>
             {
@@ -263,7 +255,7 @@ public static class FaceEndpoints
                     Embedding = dto.Embedding,
                     ExecutionTime = dto.ExecutionTime,
                     Subject = stored.Subject,
-                    Similarity = Similarity.Compute(EmbeddingOf(face), stored.Embedding, c0, c1),
+                    Similarity = Similarity.Compute(EmbeddingOf(face), stored.Embedding, calculator),
                 };
             })
             .ToArray();
