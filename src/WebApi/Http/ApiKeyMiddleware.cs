@@ -4,7 +4,7 @@ using CompreFace.Grains.Interfaces;
 namespace CompreFace.WebApi.Http;
 
 /// <summary>
-/// CompreFace's <c>SecurityValidationFilter</c> (spec §1.1), before routing on every <c>/api/v1</c> path but the exempt
+/// CompreFace's <c>SecurityValidationFilter</c> (docs/compreface-behaviour.md#conventions), before routing on every <c>/api/v1</c> path but the exempt
 /// ones: the header must be there (code 20), be a UUID (code 26) and open a service of the URL's type (404 code 10).
 /// The service is resolved through <see cref="IApiKeyGrain"/> on every request, like Java's DB lookup.
 /// </summary>
