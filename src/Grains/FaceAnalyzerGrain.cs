@@ -170,6 +170,6 @@ internal sealed partial class FaceAnalyzerGrain(
         _ => FaceAnalysisOutcome.Undecodable,
     };
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Image rejected ({Reason}), {Length} bytes")]
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Image rejected ({Reason}), {Length} bytes")]
     private static partial void LogImageRejected(ILogger logger, ImageRejection reason, int length);
 }

@@ -83,6 +83,6 @@ internal sealed partial class ApiKeyMiddleware(
         return null;
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "No {Type} service for the key sent to {Path}")]
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "No {Type} service for the key sent to {Path}")]
     private static partial void LogServiceNotFound(ILogger logger, FaceServiceType type, PathString path);
 }
