@@ -4,11 +4,12 @@ using System.Numerics.Tensors;
 namespace CompreFace.Grains.Interfaces;
 
 /// <summary>
-/// CompreFace's <c>EuclideanDistanceClassifier</c>, the one home of the similarity formula: both vectors are
-/// L2-normalised, d = ‖a − b‖₂ and similarity = (tanh((c0 − d)·c1) + 1) / 2, rounded to 5 decimals HALF_UP. (c0, c1)
-/// are the calculator's coefficients (<see cref="CalculatorIdentity"/>); 0.5 is reached at d = c0. It lives with the
-/// wire types because the HTTP tier, which must not load models, computes similarities, and the inference tier's
-/// calibration tests compute the same numbers (docs/decisions/0018-face-results-and-model-identity.md).
+/// CompreFace's <c>EuclideanDistanceClassifier</c> (docs/compreface-behaviour.md#similarity), the one home of the
+/// similarity formula: both vectors are L2-normalised, d = ‖a − b‖₂ and similarity = (tanh((c0 − d)·c1) + 1) / 2,
+/// rounded to 5 decimals HALF_UP. (c0, c1) are the calculator's coefficients (<see cref="CalculatorIdentity"/>); 0.5 is
+/// reached at d = c0. It lives with the wire types because the HTTP tier, which must not load models, computes
+/// similarities, and the inference tier's calibration tests compute the same numbers
+/// (docs/decisions/0018-face-results-and-model-identity.md).
 /// </summary>
 public static class Similarity
 {
