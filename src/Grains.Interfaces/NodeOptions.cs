@@ -30,9 +30,15 @@ public sealed class NodeOptions : IValidatableObject
     [Range(1, 65535)]
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>Port for Orleans clients (Orleans default 30000).</summary>
+    /// <summary>
+    /// Port for external Orleans clients; none by default. The node's own HTTP front calls grains in-process, so a
+    /// gateway is only an extra door into every grain (set it only for an Orleans client of your own, e.g. 30000).
+    /// </summary>
     [Range(1, 65535)]
-    public int GatewayPort { get; set; } = 30000;
+    public int? GatewayPort { get; set; }
+
+    /// <summary>Mutual TLS between silos; required in a cluster mode (see <see cref="ClusterTlsOptions"/>).</summary>
+    public ClusterTlsOptions Tls { get; set; } = new();
 
     /// <summary>Orleans cluster id; nodes with the same id form one cluster.</summary>
     [Required]
@@ -63,6 +69,22 @@ public sealed class NodeOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Cluster:Role={Role} needs the other half of the work on other nodes: set Cluster:Mode to Postgres or Kubernetes.",
                 [nameof(Role), nameof(Mode)]);
+        }
+
+        if (Mode != ClusterMode.Localhost && !Tls.Disabled && !Tls.IsComplete)
+        {
+            yield return new ValidationResult(
+                $"Cluster:Mode={Mode} opens the silo port to other hosts, and grain calls on it bypass every API check: set " +
+                "Cluster:Tls:CertificatePath, KeyPath and AuthorityPath (mutual TLS; deploy/cluster-certs.sh makes them), " +
+                "or Cluster:Tls:Disabled=true on a network that only the nodes can reach.",
+                [nameof(Tls)]);
+        }
+
+        if (Tls.Disabled && Tls.IsConfigured)
+        {
+            yield return new ValidationResult(
+                "Cluster:Tls:Disabled=true and certificate paths are both set: remove one, so it is clear whether silo traffic is encrypted.",
+                [nameof(Tls)]);
         }
     }
 }

@@ -75,7 +75,7 @@ public static class ApiExtensions
     }
 
     /// <summary>
-    /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (spec §0), the error model,
+    /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (docs/compreface-behaviour.md#what-a-client-sees), the error model,
     /// the web UI's static files, CompreFace's request normalisation, the API key filter (before routing, like Java's
     /// servlet filter), routing, 404 mapping, then the endpoints.
     /// </summary>

@@ -21,7 +21,6 @@ public class AdminFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("Models:Path", SharedData.Models);
         builder.UseSetting("Cluster:SiloPort", FreeTcpPort().ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Cluster:GatewayPort", FreeTcpPort().ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Cluster:ClusterId", "admin-tests-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Orleans", "Error");

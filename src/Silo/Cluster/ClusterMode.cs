@@ -95,6 +95,6 @@ internal sealed partial class OrleansSchemaService(string connectionString, ILog
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Orleans schema on PostgreSQL is at version {Version}")]
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Information, Message = "Orleans schema on PostgreSQL is at version {Version}")]
     private static partial void LogReady(ILogger logger, int version);
 }

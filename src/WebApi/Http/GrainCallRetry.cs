@@ -54,7 +54,7 @@ internal sealed partial class GrainCallRetryFilter(IOptions<NodeOptions> options
         method is not null && RetrySafe.GetOrAdd(method, m =>
             m.IsDefined(typeof(ReadOnlyAttribute), inherit: false) || m.IsDefined(typeof(RetrySafeAttribute), inherit: false));
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "{Interface}.{Method} failed ({Exception}); retry {Attempt}")]
+    [LoggerMessage(EventId = 4111, Level = LogLevel.Warning, Message = "{Interface}.{Method} failed ({Exception}); retry {Attempt}")]
     private static partial void LogRetry(ILogger logger, string @interface, string method, int attempt, string exception);
 }
 
