@@ -57,7 +57,7 @@ public static class FaceEndpoints
         HttpRequest request,
         [FromServices] IGrainFactory grains,
         [FromServices] IOptions<ApiOptions> options,
-        [FromServices] IOptions<StorageView> storage,
+        [FromServices] IOptions<StorageOptions> storage,
         CancellationToken cancellationToken)
     {
         var service = FaceServiceContext.Get(request.HttpContext).Service;
