@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 using CompreFace.Grains;
 using CompreFace.Silo.Cluster;
 using CompreFace.Silo.Observability;

@@ -221,7 +221,7 @@ public sealed class AdminNode : IAsyncLifetime, IDisposable
 
     private async Task<IReadOnlyDictionary<Principal, AdminClient>> CreatePrincipalsAsync()
     {
-        var store = (CompreFace.Grains.Admin.IAdminStore)Factory.Services.GetService(typeof(CompreFace.Grains.Admin.IAdminStore))!;
+        var store = (CompreFace.Grains.Storage.IAdminStore)Factory.Services.GetService(typeof(CompreFace.Grains.Storage.IAdminStore))!;
         var principals = new Dictionary<Principal, AdminClient> { [Principal.GlobalOwner] = await OwnerAsync() };
         foreach (var principal in Enum.GetValues<Principal>().Where(p => p != Principal.GlobalOwner))
         {

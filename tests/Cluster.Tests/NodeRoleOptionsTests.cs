@@ -1,7 +1,6 @@
+using CompreFace.Grains.Interfaces;
 using System.ComponentModel.DataAnnotations;
 using CompreFace.Grains;
-using CompreFace.Silo;
-using CompreFace.Silo.Cluster;
 
 namespace CompreFace.Cluster.Tests;
 

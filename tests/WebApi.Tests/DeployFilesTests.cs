@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 using System.Globalization;
 using System.Net;
 using System.Reflection;
@@ -220,7 +221,7 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
         Assert.True(parts.Length >= 2, $"{key} is not a Section__Property setting");
         if (parts[0] == "ConnectionStrings")
         {
-            Assert.Equal(CompreFace.Grains.Persistence.FaceStoreServiceCollectionExtensions.PostgresConnectionStringName, parts[1]);
+            Assert.Equal(CompreFace.Grains.Storage.StorageServiceCollectionExtensions.PostgresConnectionStringName, parts[1]);
             return;
         }
 
@@ -250,7 +251,7 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
             .Select(f => (string)f.GetRawConstantValue()!);
 
     private static IEnumerable<Type> OptionsTypes() =>
-        new[] { typeof(Program).Assembly, typeof(ApiOptions).Assembly, typeof(CompreFace.Inference.ModelOptions).Assembly, typeof(CompreFace.Grains.Persistence.StorageOptions).Assembly }
+        new[] { typeof(Program).Assembly, typeof(ApiOptions).Assembly, typeof(CompreFace.Inference.ModelOptions).Assembly, typeof(StorageOptions).Assembly, typeof(CompreFace.Grains.Admin.AdminOptions).Assembly }
             .SelectMany(a => a.GetTypes())
             .Where(t => t.IsClass && SectionsOf(t).Any());
 

@@ -58,7 +58,7 @@ public static class FaceEndpoints
         [FromServices] IGrainFactory grains,
         [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
-        [FromServices] IOptions<StorageView> storage,
+        [FromServices] IOptions<StorageOptions> storage,
         CancellationToken cancellationToken)
     {
         var service = FaceServiceContext.Get(request.HttpContext).Service;

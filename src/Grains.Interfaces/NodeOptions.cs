@@ -1,9 +1,11 @@
 using System.ComponentModel.DataAnnotations;
-using CompreFace.Silo.Cluster;
 
-namespace CompreFace.Silo;
+namespace CompreFace.Grains.Interfaces;
 
-/// <summary>How this node joins the Orleans cluster (configuration section <c>Cluster</c>).</summary>
+/// <summary>
+/// How this node joins the Orleans cluster and how its HTTP tier retries grain calls (configuration section
+/// <c>Cluster</c>, the only type bound to it; the silo binds and validates it).
+/// </summary>
 public sealed class NodeOptions : IValidatableObject
 {
     public const string SectionName = "Cluster";
@@ -45,6 +47,14 @@ public sealed class NodeOptions : IValidatableObject
     /// <summary>Orleans service id; stable across deployments so stored grain state stays readable.</summary>
     [Required]
     public string ServiceId { get; set; } = "compreface";
+
+    /// <summary>HTTP tier: retries of a grain call after the first attempt when a silo went away (0 turns retrying off; docs/decisions/0014).</summary>
+    [Range(0, 10)]
+    public int GrainCallRetries { get; set; } = 3;
+
+    /// <summary>HTTP tier: wait before the first retry; the n-th retry waits n times this.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan GrainCallRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Whether this node runs the face models (loads them at start).</summary>
     public bool HostsInference => Role != NodeRole.Front;
@@ -90,4 +100,22 @@ public enum NodeRole
 
     /// <summary>Only the inference workers (e.g. GPU nodes); HTTP serves probes and metrics only.</summary>
     Inference,
+}
+
+/// <summary>How a node finds the rest of its Orleans cluster (<c>Cluster:Mode</c>).</summary>
+public enum ClusterMode
+{
+    /// <summary>A single node, embedded: localhost clustering, nothing shared (the default).</summary>
+    Localhost,
+
+    /// <summary>N nodes on PostgreSQL (<c>ConnectionStrings:Postgres</c>): AdoNet clustering, grain storage and reminders.</summary>
+    Postgres,
+
+    /// <summary>
+    /// <see cref="Postgres"/> inside Kubernetes pods: membership, state and reminders stay on PostgreSQL, and
+    /// Orleans' Kubernetes hosting takes the silo name, advertised address and cluster/service ids from the pod
+    /// (<c>POD_NAME</c>, <c>POD_IP</c>, <c>POD_NAMESPACE</c>, <c>ORLEANS_CLUSTER_ID</c>, <c>ORLEANS_SERVICE_ID</c>) and
+    /// removes the silos of deleted pods from the cluster (deploy/k8s).
+    /// </summary>
+    Kubernetes,
 }
