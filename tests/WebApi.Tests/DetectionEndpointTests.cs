@@ -186,30 +186,29 @@ public sealed class DetectionEndpointTests(ApiFactory factory)
     }
 
     [Fact]
-    public async Task Detect_EmptyBodyWithoutContentType_Returns415EmptyBody()
+    public async Task Detect_EmptyBodyWithoutContentType_Returns415WithErrorJson()
     {
+        // Spring answers 415 with an empty body; every refusal here carries {message, code} (decision 0019).
         using var response = await DetectAsync(null);
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        await AssertErrorAsync(response, HttpStatusCode.UnsupportedMediaType, 0, "Content type '' not supported");
         AssertCors(response);
     }
 
     [Fact]
-    public async Task Detect_WrongContentType_Returns415EmptyBody()
+    public async Task Detect_WrongContentType_Returns415WithErrorJson()
     {
         using var response = await DetectAsync(new StringContent("hello", Encoding.UTF8, "text/plain"));
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        await AssertErrorAsync(response, HttpStatusCode.UnsupportedMediaType, 0, "Content type 'text/plain' not supported");
     }
 
     [Fact]
-    public async Task Detect_UrlEncodedForm_Returns415()
+    public async Task Detect_UrlEncodedForm_Returns415WithErrorJson()
     {
         using var response = await DetectAsync(new FormUrlEncodedContent([new("file", "x")]));
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        await AssertErrorAsync(response, HttpStatusCode.UnsupportedMediaType, 0, "Content type 'application/x-www-form-urlencoded' not supported");
     }
 
     [Fact]
