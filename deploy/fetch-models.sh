@@ -85,15 +85,16 @@ done
 #    package or the Caffe model plus python3-onnx). They are copied from MODELS_MIRROR when it holds them; otherwise the node still
 #    starts and the features below are simply unavailable (left out of /core/status available_plugins, one warning at start).
 declare -A converted=(
-  [age_gender_faceapi.onnx]="e4200cb1d5925826a849d8a936517b08cd32e54f56c393d1c8a84713bca61758|plugins age, gender|npm @vladmandic/face-api@1.7.15 model/age_gender_model.bin + manifest, converted with shared/models/tools/faceapi_nets2onnx.py"
-  [landmark68_faceapi.onnx]="876459ea93e46c667465511ed5a28018017485fbc73284e3b6280d867e4e62a8|plugin landmarks68, Plugins:PoseEstimator=landmarks, Inference:Detector=ultraface|npm @vladmandic/face-api@1.7.15 model/face_landmark_68_model.bin + manifest, converted with shared/models/tools/faceapi_nets2onnx.py"
-  [dlib_resnet128_faceapi.onnx]="4d7b23dfcd154f114313da0e7ff64d697075297af80bc18485bd3e75667c37d4|Inference:Embedder=dlib|npm @vladmandic/face-api@1.7.15 model/face_recognition_model.bin + manifest, converted with shared/models/tools/faceapi_recog2onnx.py"
-  [mask_aizoo_260.onnx]="da24a7945aeb29b4be470f3de1bfd0904d0e82d81ccd984c1f88828a75e43f9a|plugin mask|GitHub AIZOOTech/FaceMaskDetection@256dc65f models/face_mask_detection.caffemodel, converted with shared/models/tools/aizoo_mask2onnx.py"
+  [age_gender_faceapi.onnx]="66124000c9e814b0660010b6b872b0a2c5094ce115cd5a1f9578d046db98ed4e e4200cb1d5925826a849d8a936517b08cd32e54f56c393d1c8a84713bca61758|plugins age, gender|npm @vladmandic/face-api@1.7.15 model/age_gender_model.bin + manifest, converted by tools/ModelConverter"
+  [landmark68_faceapi.onnx]="ab7a453024a4722b474fbb26e49bb4bd12f9b914b2005d4862d46f5f9c4d239d 876459ea93e46c667465511ed5a28018017485fbc73284e3b6280d867e4e62a8|plugin landmarks68, Plugins:PoseEstimator=landmarks, Inference:Detector=ultraface|npm @vladmandic/face-api@1.7.15 model/face_landmark_68_model.bin + manifest, converted by tools/ModelConverter"
+  [dlib_resnet128_faceapi.onnx]="4c78360f39200f5501b0a5d05d3295f9f05739f16c426320126be71022acfafa 4d7b23dfcd154f114313da0e7ff64d697075297af80bc18485bd3e75667c37d4|Inference:Embedder=dlib|npm @vladmandic/face-api@1.7.15 model/face_recognition_model.bin + manifest, converted by tools/ModelConverter"
+  [mask_aizoo_260.onnx]="6681d81f36987b12ac0e1a2a7b692a672821b4a5a99a2ba576e205512247c034 da24a7945aeb29b4be470f3de1bfd0904d0e82d81ccd984c1f88828a75e43f9a|plugin mask|GitHub AIZOOTech/FaceMaskDetection@256dc65f models/face_mask_detection.caffemodel, converted by tools/ModelConverter"
 )
 unavailable=()
 for name in "${!converted[@]}"; do
-  IFS='|' read -r sha uses upstream <<<"${converted[$name]}"
-  if have "$name" "$sha"; then echo "ok       $name"; continue; fi
+  IFS='|' read -r shas uses upstream <<<"${converted[$name]}"
+  read -r sha equivalent <<<"$shas"   # the converter's output, and an earlier conversion computing the same (ModelCatalog.EquivalentSha256)
+  if have "$name" "$sha" || have "$name" "$equivalent"; then echo "ok       $name"; continue; fi
   unavailable+=("  $name ($uses): from $upstream; sha256 $sha")
 done
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using CompreFace.Inference.Plugins;
 using Xunit;
@@ -288,25 +287,6 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
         var good = fixture.Pipeline.Analyze(bytes, new FaceAnalysisOptions { MinQuality = (scores[0] + scores[1]) / 2 });
         Assert.Equal(4, good.Faces.Count);
         Assert.Empty(fixture.Pipeline.Analyze(bytes, new FaceAnalysisOptions { MinQuality = 1.0 }).Faces);
-    }
-
-    [Fact]
-    public void Plugins_SingleFace_LatencyPerPlugin()
-    {
-        using var image = fixture.Decoder.Decode(SharedData.Read("compreface-samples/sample_images/009_C.jpg"));
-        var faces = fixture.Detector.Detect(image, fixture.Detector.DefaultThreshold);
-        foreach (var slug in new[] { "age", "pose", "mask", "landmarks68", "liveness", "expression", "quality" })
-        {
-            Plugins.Run(image, faces, [slug], detected: true, CancellationToken.None);
-            var started = Stopwatch.GetTimestamp();
-            const int Runs = 5;
-            for (var i = 0; i < Runs; i++)
-            {
-                Plugins.Run(image, faces, [slug], detected: true, CancellationToken.None);
-            }
-
-            output.WriteLine($"{slug}: {Stopwatch.GetElapsedTime(started).TotalMilliseconds / Runs:F1} ms per face");
-        }
     }
 
     private static DecodedImage Blur(DecodedImage image, int radius)

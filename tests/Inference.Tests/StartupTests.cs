@@ -89,9 +89,14 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void Catalog_SharedModels_AllMatchTheirChecksums()
     {
+        // The shared copies of the converted models are the earlier conversions the catalog accepts as equivalent.
         foreach (var model in ModelCatalog.All)
         {
-            Assert.Equal(model.Size, new FileInfo(ModelCatalog.Locate(model, SharedData.ModelsDirectory, verifyChecksum: true)).Length);
+            var path = ModelCatalog.Locate(model, SharedData.ModelsDirectory, verifyChecksum: true);
+            if (model.EquivalentSha256 is null)
+            {
+                Assert.Equal(model.Size, new FileInfo(path).Length);
+            }
         }
     }
 

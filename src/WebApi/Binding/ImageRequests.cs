@@ -9,7 +9,7 @@ namespace CompreFace.WebApi.Binding;
 /// into bytes plus parameters, in Spring's order: content type (415, or code 0 where a handler takes any type), the
 /// arguments in their declared order (parts 34, body 26, parameters 33 / 26), the required JSON field (5), method
 /// validation (26), then the image itself (21 / 0). Parameters come from the query and then the multipart form
-/// fields, for every endpoint alike (docs/compatibility.md).
+/// fields, for every endpoint alike (docs/compreface-behaviour.md#conventions).
 /// </summary>
 public static class ImageRequests
 {
