@@ -90,7 +90,9 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
             {
                 AssertRealSetting(name, null);
                 var secretRef = Map(Map(variable["valueFrom"])["secretKeyRef"]);
-                var secret = documents.Single(d => (string)d["kind"] == "Secret" && (string)Map(d["metadata"])["name"] == (string)secretRef["name"]);
+                // The Secret is documented by an example that `kubectl apply -k` does not apply (no published password).
+                var secret = Directory.GetFiles(Path.Combine(Deploy, "k8s", "examples"), "*.yaml").SelectMany(LoadYaml)
+                    .Single(d => (string)d["kind"] == "Secret" && (string)Map(d["metadata"])["name"] == (string)secretRef["name"]);
                 Assert.True(Map(secret["stringData"]).ContainsKey((string)secretRef["key"]));
             }
         }
@@ -109,6 +111,25 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
         var service = documents.Single(d => (string)d["kind"] == "Service");
         Assert.All(Map(Map(service["spec"])["selector"]), s => Assert.Equal(s.Value, labels[s.Key]));
         Assert.Equal("http", Map(List(Map(service["spec"])["ports"]).Single())["targetPort"]);
+    }
+
+    [Fact]
+    public void Deploy_Secrets_HaveNoDefaultPasswordAndNameTheirSslMode()
+    {
+        // Compose: `${VAR:-default}` would start with a published password; `${VAR:?message}` refuses to start.
+        var compose = File.ReadAllText(Path.Combine(Deploy, "docker-compose.yml"));
+        Assert.DoesNotMatch(PasswordDefault(), compose);
+        Assert.Contains("${POSTGRES_PASSWORD:?", compose, StringComparison.Ordinal);
+
+        // Kubernetes: no Secret among the applied resources; every connection string says how it uses TLS.
+        var applied = Directory.GetFiles(Path.Combine(Deploy, "k8s"), "*.yaml").SelectMany(LoadYaml).ToArray();
+        Assert.DoesNotContain(applied, d => (string)d["kind"] == "Secret");
+        var examples = Directory.GetFiles(Path.Combine(Deploy, "k8s", "examples"), "*.yaml").SelectMany(LoadYaml);
+        foreach (var connection in examples.Where(d => (string)d["kind"] == "Secret").SelectMany(d => Map(d["stringData"]).Values).Cast<string>()
+                     .Append(ComposeConnectionString(compose)))
+        {
+            Assert.Contains("SSL Mode=", connection, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -233,6 +254,12 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
         new[] { typeof(Program).Assembly, typeof(ApiOptions).Assembly, typeof(CompreFace.Inference.ModelOptions).Assembly, typeof(StorageOptions).Assembly, typeof(CompreFace.Grains.Admin.AdminOptions).Assembly }
             .SelectMany(a => a.GetTypes())
             .Where(t => t.IsClass && SectionsOf(t).Any());
+
+    private static string ComposeConnectionString(string compose) =>
+        Regex.Match(compose, @"ConnectionStrings__Postgres: (.+)").Groups[1].Value;
+
+    [GeneratedRegex(@"PASSWORD:-", RegexOptions.IgnoreCase)]
+    private static partial Regex PasswordDefault();
 
     private static int DockerfilePort()
     {
