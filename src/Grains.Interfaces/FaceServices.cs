@@ -14,7 +14,7 @@ public enum FaceServiceType
     Verify = 2,
 }
 
-/// <summary>CompreFace's seeded demo services (spec §2.8), whose keys SDK test suites and the UI rely on.</summary>
+/// <summary>CompreFace's seeded demo services (docs/compreface-behaviour.md#seed-data), whose keys SDK test suites and the UI rely on.</summary>
 public static class DemoServices
 {
     /// <summary>The "Demo" recognition service's API key.</summary>

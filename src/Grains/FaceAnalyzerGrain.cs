@@ -109,7 +109,7 @@ internal sealed partial class FaceAnalyzerGrain(
                 times["calculator"] = calculatorMs;
             }
 
-            // Plugin times per face, as CompreFace reports them; landmark plugins' times are dropped (spec §1.4).
+            // Plugin times per face, as CompreFace reports them; landmark plugins' times are dropped (docs/compreface-behaviour.md#face-object).
             foreach (var (slug, ms) in analysis.PluginTimesMs ?? new Dictionary<string, double>())
             {
                 if (!slug.StartsWith("landmarks", StringComparison.Ordinal))
@@ -144,7 +144,7 @@ internal sealed partial class FaceAnalyzerGrain(
             versions["calculator"] = embedder.Version;
         }
 
-        // Every plugin that ran; landmark plugins are dropped from plugins_versions as in CompreFace (spec §1.4).
+        // Every plugin that ran; landmark plugins are dropped from plugins_versions as in CompreFace (docs/compreface-behaviour.md#face-object).
         foreach (var (slug, version) in analysis.PluginVersions ?? new Dictionary<string, string>())
         {
             if (!slug.StartsWith("landmarks", StringComparison.Ordinal))
@@ -170,6 +170,6 @@ internal sealed partial class FaceAnalyzerGrain(
         _ => FaceAnalysisOutcome.Undecodable,
     };
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Image rejected ({Reason}), {Length} bytes")]
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Image rejected ({Reason}), {Length} bytes")]
     private static partial void LogImageRejected(ILogger logger, ImageRejection reason, int length);
 }

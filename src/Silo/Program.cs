@@ -1,6 +1,6 @@
 using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using CompreFace.Inference;
 using CompreFace.Silo;
 using CompreFace.Silo.Observability;
@@ -22,7 +22,7 @@ if (builder.HostsInference())
 }
 
 // Face collections: PostgreSQL when ConnectionStrings:Postgres is set, else an embedded SQLite file.
-builder.Services.AddFaceStore(builder.Configuration);
+builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddFaceCollections();
 
 // Users, applications, services and API keys, in the same database (schema versioned with the face store's).

@@ -28,8 +28,6 @@ public static class ApiExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        services.AddOptions<StorageView>().BindConfiguration(StorageView.SectionName);
-
         // Request size: RequestNormalizationMiddleware sets the server's per-request body limit on API paths (chunked
         // bodies too). Image uploads are parsed by MultipartFormReader, which stops at the same limit; ASP.NET's form
         // reader still serves the admin API's urlencoded forms and any multipart body read through Request.Form.
@@ -57,11 +55,7 @@ public static class ApiExtensions
             .ValidateOnStart();
         services.TryAddSingleton<IMailSender, SmtpMailSender>();
 
-        // Grain calls of the HTTP tier survive a silo going away (bounded retries; docs/decisions/0014).
-        services.AddOptions<GrainCallRetryOptions>()
-            .BindConfiguration(GrainCallRetryOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        // Grain calls of the HTTP tier survive a silo going away (bounded retries, Cluster:GrainCallRetries; docs/decisions/0014).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutgoingGrainCallFilter, GrainCallRetryFilter>());
 
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
@@ -81,7 +75,7 @@ public static class ApiExtensions
     }
 
     /// <summary>
-    /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (spec §0), the error model,
+    /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (docs/compreface-behaviour.md#what-a-client-sees), the error model,
     /// the web UI's static files, CompreFace's request normalisation, the API key filter (before routing, like Java's
     /// servlet filter), routing, 404 mapping, then the endpoints.
     /// </summary>

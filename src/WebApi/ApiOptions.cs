@@ -33,17 +33,3 @@ public sealed class ApiOptions : IValidatableObject
         }
     }
 }
-
-/// <summary>
-/// The part of the node's <c>Storage</c> section the HTTP tier reads: whether original uploads are kept (CompreFace's
-/// <c>SAVE_IMAGES_TO_DB</c>, default true). The store itself reads the same key; the API reports it in
-/// <c>GET /api/v1/consistence/status</c> and does not ship images to the collection when they would be dropped.
-/// </summary>
-public sealed class StorageView
-{
-    /// <summary>The store's section.</summary>
-    public const string SectionName = "Storage";
-
-    /// <summary><c>Storage:SaveImages</c>.</summary>
-    public bool SaveImages { get; set; } = true;
-}

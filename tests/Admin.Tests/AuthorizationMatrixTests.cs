@@ -1,19 +1,19 @@
+using CompreFace.Grains.Storage;
 using System.Net;
-using CompreFace.Grains.Admin;
 using Microsoft.Extensions.DependencyInjection;
 using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Admin.Tests;
 
 /// <summary>
-/// Every implemented admin endpoint × every principal × the principal's own or a foreign application (spec §2.2):
+/// Every implemented admin endpoint × every principal × the principal's own or a foreign application (docs/compreface-behaviour.md#roles-and-permissions):
 /// allowed calls succeed, denied ones are 400 code 9 and change nothing. "Own" means the principal holds its app role
 /// in the target application; "foreign" means it holds that role in another application only.
 /// </summary>
 [Collection(AdminTestGroup.Name)]
 public sealed class AuthorizationMatrixTests(AdminNode node)
 {
-    /// <summary>What an endpoint needs, as the spec's table says.</summary>
+    /// <summary>What an endpoint needs, as docs/compreface-behaviour.md#roles-and-permissions says.</summary>
     public enum Need
     {
         Anyone,

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CompreFace.Admin.Tests;
 
-/// <summary>Service clone (spec §2.5) and request statistics (§3.9) with real photos, on a fresh node per store.</summary>
+/// <summary>Service clone (docs/compreface-behaviour.md#services) and request statistics (docs/compreface-behaviour.md#statistics) with real photos, on a fresh node per store.</summary>
 public sealed class CloneAndStatisticsTests
 {
     private const string Recognize = "/api/v1/recognition/recognize";
@@ -49,7 +49,7 @@ public sealed class CloneAndStatisticsTests
         Assert.Equal(["Ann", "Bob"], listed.GetProperty("subjects").EnumerateArray().Select(s => s.GetString()));
 
         // Statistics: three recognitions on the source (one failing: no file), one on the clone above; listing
-        // subjects and embedding recognition are not counted (spec §1.1).
+        // subjects and embedding recognition are not counted (docs/compreface-behaviour.md#conventions).
         for (var i = 0; i < 2; i++)
         {
             (status, _) = await owner.PostPhotoAsync(Recognize, sourceKey, SharedData.SampleBytes("007_B.jpg"));

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 namespace CompreFace.Admin.Tests;
 
 /// <summary>
-/// Mail on (spec §2.3): sign-up confirmation and forgot/reset password. The node mails links through real SMTP
+/// Mail on (docs/compreface-behaviour.md#users): sign-up confirmation and forgot/reset password. The node mails links through real SMTP
 /// (MailKit) to a loopback sink; the tokens in the links confirm an account or set a new password, once.
 /// </summary>
 public sealed partial class MailTests

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace CompreFace.Admin.Tests;
 
-/// <summary>Members and roles with the invariants of spec §2.2.</summary>
+/// <summary>Members and roles with the invariants of docs/compreface-behaviour.md#roles-and-permissions.</summary>
 [Collection(AdminTestGroup.Name)]
 public sealed class MemberTests(AdminNode node)
 {

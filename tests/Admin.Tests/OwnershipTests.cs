@@ -3,7 +3,7 @@ using System.Net;
 namespace CompreFace.Admin.Tests;
 
 /// <summary>
-/// Global ownership transfer and user deletion (spec §2.2, §2.3) on a fresh node per store: these change who the
+/// Global ownership transfer and user deletion (docs/compreface-behaviour.md#roles-and-permissions, docs/compreface-behaviour.md#users) on a fresh node per store: these change who the
 /// global owner is, which the shared node's other tests rely on.
 /// </summary>
 public sealed class OwnershipTests

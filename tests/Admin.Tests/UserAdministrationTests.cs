@@ -2,7 +2,7 @@ using System.Net;
 
 namespace CompreFace.Admin.Tests;
 
-/// <summary>Global roles, user deletion, autocomplete and the mail-off endpoints on the shared node (spec §2.2, §2.3, §2.7).</summary>
+/// <summary>Global roles, user deletion, autocomplete and the mail-off endpoints on the shared node (docs/compreface-behaviour.md#roles-and-permissions, docs/compreface-behaviour.md#users, docs/compreface-behaviour.md#admin-error-codes).</summary>
 [Collection(AdminTestGroup.Name)]
 public sealed class UserAdministrationTests(AdminNode node)
 {

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace CompreFace.Admin.Tests;
 
-/// <summary>Bad input gets the spec's codes (§2.7), never a 500.</summary>
+/// <summary>Bad input gets CompreFace's codes (docs/compreface-behaviour.md#admin-error-codes), never a 500.</summary>
 [Collection(AdminTestGroup.Name)]
 public sealed class ValidationTests(AdminNode node)
 {

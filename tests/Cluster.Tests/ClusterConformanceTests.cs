@@ -3,7 +3,7 @@ using Orleans.Storage;
 
 namespace CompreFace.Cluster.Tests;
 
-/// <summary>§8 of the contract on a 2-silo cluster: join, membership conflicts, state, storage keys, reminders.</summary>
+/// <summary>Orleans' ADO.NET contract (docs/decisions/0010-orleans-adonet-schema.md) on a 2-silo cluster: join, membership conflicts, state, storage keys, reminders.</summary>
 public sealed class ClusterConformanceTests(OrleansPostgresCluster fixture) : IClassFixture<OrleansPostgresCluster>
 {
     private static readonly TimeSpan Tolerance = TimeSpan.FromMilliseconds(1);

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CompreFace.Cluster.Tests;
 
-/// <summary>§8.8: a third silo joins, one stops, one is killed and declared dead, defunct rows are cleaned up.</summary>
+/// <summary>The membership lifecycle (docs/decisions/0010-orleans-adonet-schema.md): a third silo joins, one stops, one is killed and declared dead, defunct rows are cleaned up.</summary>
 public sealed class MembershipLifecycleTests(OrleansPostgresCluster fixture) : IClassFixture<OrleansPostgresCluster>
 {
     [PostgresFact]

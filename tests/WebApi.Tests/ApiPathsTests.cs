@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace CompreFace.WebApi.Tests;
 
-/// <summary>Which paths the key filter, CORS and the request counter apply to (spec §0, §1.1).</summary>
+/// <summary>Which paths the key filter, CORS and the request counter apply to (docs/compreface-behaviour.md#what-a-client-sees, docs/compreface-behaviour.md#conventions).</summary>
 public sealed class ApiPathsTests
 {
     [Theory]

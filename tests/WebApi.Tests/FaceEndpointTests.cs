@@ -5,7 +5,7 @@ using static CompreFace.WebApi.Tests.RecognitionTestClient;
 
 namespace CompreFace.WebApi.Tests;
 
-/// <summary><c>/api/v1/recognition/faces</c> and the static download (spec §1.6, §1.8) on both stores.</summary>
+/// <summary><c>/api/v1/recognition/faces</c> and the static download (docs/compreface-behaviour.md#examples, docs/compreface-behaviour.md#verify-against-a-stored-example) on both stores.</summary>
 [Collection(ApiTestGroup.Name)]
 public sealed class FaceEndpointTests(ApiFactory sqlite, PostgresApiNode postgres)
 {

@@ -3,7 +3,7 @@ using static CompreFace.WebApi.Tests.ApiTestHelpers;
 
 namespace CompreFace.WebApi.Tests;
 
-/// <summary>The face plugins (<c>face_plugins</c>, spec §1.2 and §1.4) through HTTP against the real node and real models.</summary>
+/// <summary>The face plugins (<c>face_plugins</c>, docs/compreface-behaviour.md#common-parameters and docs/compreface-behaviour.md#face-object) through HTTP against the real node and real models.</summary>
 [Collection(ApiTestGroup.Name)]
 public sealed class PluginEndpointTests(ApiFactory factory)
 {

@@ -8,7 +8,7 @@ using CompreFace.Grains.Interfaces;
 namespace CompreFace.WebApi.Tests;
 
 /// <summary>
-/// <c>POST /api/v1/recognition/recognize</c>, the recognition embedding endpoints (spec §1.7, §1.9), the opt-in
+/// <c>POST /api/v1/recognition/recognize</c>, the recognition embedding endpoints (docs/compreface-behaviour.md#recognize, docs/compreface-behaviour.md#embedding-endpoints), the opt-in
 /// <c>unique_subjects</c> / <c>similarity_threshold</c>, and the consistence status, on both stores where it matters.
 /// </summary>
 [Collection(ApiTestGroup.Name)]

@@ -4,7 +4,7 @@ using static CompreFace.WebApi.Tests.RecognitionTestClient;
 
 namespace CompreFace.WebApi.Tests;
 
-/// <summary><c>/api/v1/recognition/subjects</c> (spec §1.5) on both stores.</summary>
+/// <summary><c>/api/v1/recognition/subjects</c> (docs/compreface-behaviour.md#subjects) on both stores.</summary>
 [Collection(ApiTestGroup.Name)]
 public sealed class SubjectEndpointTests(ApiFactory sqlite, PostgresApiNode postgres)
 {

@@ -2,7 +2,7 @@ using static CompreFace.WebUi.Tests.PageChecks;
 
 namespace CompreFace.WebUi.Tests;
 
-/// <summary>The UI's session handling against the real cookies (spec §2.1).</summary>
+/// <summary>The UI's session handling against the real cookies (docs/compreface-behaviour.md#admin-sessions).</summary>
 [Collection(PagesGroup.Name)]
 public sealed class SessionTests(WebUiNode node)
 {
@@ -41,7 +41,7 @@ public sealed class SessionTests(WebUiNode node)
     {
         var page = await node.NewPageAsync();
 
-        // The paths the admin API mails (spec §2.3) are redirected to the UI's hash routes, query kept.
+        // The paths the admin API mails (docs/compreface-behaviour.md#users) are redirected to the UI's hash routes, query kept.
         await page.GotoAsync("/login");
         await page.WaitForURLAsync("**/#/login");
         await page.Locator("h1", new() { HasText = "Log in" }).WaitForAsync();

@@ -1,6 +1,6 @@
 namespace CompreFace.Grains.Interfaces.Admin;
 
-/// <summary>CompreFace's roles, global and per application (spec §2.2; stored O/A/U).</summary>
+/// <summary>CompreFace's roles, global and per application (docs/compreface-behaviour.md#roles-and-permissions; stored O/A/U).</summary>
 [GenerateSerializer]
 public enum Role
 {
@@ -68,7 +68,7 @@ public enum LoginStatus
     /// <summary>Too many recent failures for this email; no password was checked.</summary>
     LockedOut = 2,
 
-    /// <summary>Right password, but the sign-up is not confirmed yet (spec §2.1: <c>User is disabled</c>).</summary>
+    /// <summary>Right password, but the sign-up is not confirmed yet (docs/compreface-behaviour.md#admin-sessions: <c>User is disabled</c>).</summary>
     Disabled = 3,
 }
 
@@ -119,7 +119,7 @@ public enum NamingOutcome
     NotFound = 2,
 }
 
-/// <summary>Face API requests of one service in one UTC hour (spec §3.9).</summary>
+/// <summary>Face API requests of one service in one UTC hour (docs/compreface-behaviour.md#statistics).</summary>
 /// <param name="ServiceId">The face service.</param>
 /// <param name="Hour">Start of the UTC hour.</param>
 /// <param name="Count">Requests counted in that hour.</param>
@@ -129,7 +129,7 @@ public sealed record RequestCount(
     [property: Id(1)] DateTime Hour,
     [property: Id(2)] long Count);
 
-/// <summary>Outcome of a global role change (spec §2.2).</summary>
+/// <summary>Outcome of a global role change (docs/compreface-behaviour.md#roles-and-permissions).</summary>
 [GenerateSerializer]
 public enum GlobalRoleOutcome
 {

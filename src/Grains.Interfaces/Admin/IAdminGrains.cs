@@ -176,7 +176,7 @@ public interface IFaceServiceGrain : IGrainWithGuidKey
 }
 
 /// <summary>
-/// Writes and reads the per-service request statistics (spec §3.9). Stateless: every node's request counter flushes
+/// Writes and reads the per-service request statistics (docs/compreface-behaviour.md#statistics). Stateless: every node's request counter flushes
 /// its in-memory totals through a local activation, which adds them to the store's hourly rows.
 /// </summary>
 [Alias("CompreFace.Admin.IRequestStatisticsGrain")]

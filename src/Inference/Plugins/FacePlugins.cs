@@ -13,7 +13,7 @@ public interface IFacePlugin
     string VersionOf(string slug);
 
     /// <summary>
-    /// False for plugins CompreFace skips under <c>detect_faces=false</c> (pose and mask, spec §1.2): they need a real face box
+    /// False for plugins CompreFace skips under <c>detect_faces=false</c> (pose and mask, docs/compreface-behaviour.md#common-parameters): they need a real face box
     /// inside a wider picture.
     /// </summary>
     bool RunsWithoutDetection { get; }

@@ -2,7 +2,7 @@ namespace CompreFace.Silo.Cluster;
 
 /// <summary>
 /// The texts of the <c>orleansquery</c> rows that the Orleans 10.4.2 ADO.NET providers (invariant <c>Npgsql</c>) run,
-/// written for this project's tables from <c>spec/orleans-adonet-contract.md</c> (docs/decisions/0010). Each text is
+/// written for this project's tables from Orleans' ADO.NET contract as docs/decisions/0010-orleans-adonet-schema.md records it. Each text is
 /// one statement: the providers run it in autocommit without a transaction, so every compare-and-swap is a single
 /// statement (data-modifying CTEs) and conflicts are signalled by zero rows or false, never by an error.
 /// Parameters are the providers' names as <c>@Name</c>; result columns are quoted with the exact names they read.

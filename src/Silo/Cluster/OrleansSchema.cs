@@ -4,7 +4,7 @@ namespace CompreFace.Silo.Cluster;
 
 /// <summary>
 /// The project's own PostgreSQL schema for the Orleans ADO.NET providers (clustering, grain storage, reminders),
-/// written from <c>spec/orleans-adonet-contract.md</c> (docs/decisions/0010-orleans-adonet-schema.md).
+/// written from Orleans' ADO.NET contract as docs/decisions/0010-orleans-adonet-schema.md records it.
 /// <para>
 /// Tables are ordered, versioned steps recorded in <c>cf_orleans_schema_version</c>; a released step is never edited,
 /// a change is a new step. The <c>orleansquery</c> catalog is then reconciled with this build's texts

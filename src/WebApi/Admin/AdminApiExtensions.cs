@@ -1,6 +1,6 @@
 namespace CompreFace.WebApi.Admin;
 
-/// <summary>Composition of the admin API (<c>/admin</c>, spec §2): the UI's backend, authenticated by the session cookie.</summary>
+/// <summary>Composition of the admin API (<c>/admin</c>, docs/compreface-behaviour.md#admin-api): the UI's backend, authenticated by the session cookie.</summary>
 public static class AdminApiExtensions
 {
     /// <summary>

@@ -54,10 +54,10 @@ internal sealed record CreateServiceRequest(string? Name, string? Type);
 /// <summary>The owner inside an application object.</summary>
 internal sealed record OwnerResponse(Guid UserId, string FirstName, string LastName);
 
-/// <summary>The application object (spec §2.4).</summary>
+/// <summary>The application object (docs/compreface-behaviour.md#applications).</summary>
 internal sealed record AppResponse(Guid Id, string Name, Guid ApiKey, string? Role, OwnerResponse? Owner);
 
-/// <summary>The service object (spec §2.5); the counts only in single-service answers.</summary>
+/// <summary>The service object (docs/compreface-behaviour.md#services); the counts only in single-service answers.</summary>
 internal sealed record ServiceResponse(
     Guid Id,
     string Name,
@@ -70,7 +70,7 @@ internal sealed record ServiceResponse(
 /// <summary><c>GET /user/autocomplete</c>: the query, the number of results and the users whose email or names start with it.</summary>
 internal sealed record AutocompleteResponse(string Query, int Length, IReadOnlyList<UserResponse> Results);
 
-/// <summary>One day of <c>GET /app/{g}/model/{m}/statistics</c>: <c>createdDate</c> is <c>YYYY-MM-DD</c> (spec §5 item 12).</summary>
+/// <summary>One day of <c>GET /app/{g}/model/{m}/statistics</c>: <c>createdDate</c> is <c>YYYY-MM-DD</c> (docs/compreface-behaviour.md#statistics).</summary>
 internal sealed record StatisticsResponse(long RequestCount, string CreatedDate);
 
 /// <summary><c>POST /user/forgot-password</c>.</summary>

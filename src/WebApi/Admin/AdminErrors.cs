@@ -3,7 +3,7 @@ using CompreFace.WebApi.Errors;
 
 namespace CompreFace.WebApi.Admin;
 
-/// <summary>The admin API's error codes (spec §2.7), as <see cref="ApiException"/>s in the face API's <c>{"message","code"}</c> shape.</summary>
+/// <summary>The admin API's error codes (docs/compreface-behaviour.md#admin-error-codes), as <see cref="ApiException"/>s in the face API's <c>{"message","code"}</c> shape.</summary>
 internal static class AdminErrors
 {
     /// <summary>Code 1, 403: the session's user no longer exists.</summary>
@@ -25,7 +25,7 @@ internal static class AdminErrors
     /// <summary>Code 9: the caller's role does not allow the action.</summary>
     public static ApiException NotAllowed() => new(StatusCodes.Status400BadRequest, 9, "Action not allowed for current user");
 
-    /// <summary>Code 10, 404; the message starts with a space, as CompreFace's does (spec §2.5).</summary>
+    /// <summary>Code 10, 404; the message starts with a space, as CompreFace's does (docs/compreface-behaviour.md#services).</summary>
     public static ApiException ServiceNotFound(string service) =>
         new(StatusCodes.Status404NotFound, 10, $" service with API Key {service} not found");
 

@@ -6,7 +6,7 @@ using CompreFace.WebApi.Errors;
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>
-/// The admin API's JSON (spec §2): camelCase, nulls written (the UI reads <c>role: null</c>), strict numbers. Its own
+/// The admin API's JSON (docs/compreface-behaviour.md#admin-api): camelCase, nulls written (the UI reads <c>role: null</c>), strict numbers. Its own
 /// options because the host default is the face API's snake_case; admin handlers read and write bodies through these.
 /// </summary>
 internal static class AdminJson

@@ -2,7 +2,7 @@ using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 
-/// <summary>What an action on an application needs (spec §2.2).</summary>
+/// <summary>What an action on an application needs (docs/compreface-behaviour.md#roles-and-permissions).</summary>
 internal enum AppAccess
 {
     /// <summary>Any member, or a global OWNER/ADMINISTRATOR.</summary>
@@ -16,7 +16,7 @@ internal enum AppAccess
 }
 
 /// <summary>
-/// The one place where admin roles are checked (spec §2.2), and the name rules shared by applications and services.
+/// The one place where admin roles are checked (docs/compreface-behaviour.md#roles-and-permissions), and the name rules shared by applications and services.
 /// A foreign application is refused with code 9 like an insufficient role; a missing one is 404 code 2.
 /// </summary>
 internal static class AdminPolicy

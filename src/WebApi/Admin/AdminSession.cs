@@ -15,7 +15,7 @@ internal sealed record AdminCaller(UserInfo User)
 }
 
 /// <summary>
-/// The session cookies (spec §2.1): <c>CFSESSION</c> (path <c>/admin</c>) is the only credential the UI sends;
+/// The session cookies (docs/compreface-behaviour.md#admin-sessions): <c>CFSESSION</c> (path <c>/admin</c>) is the only credential the UI sends;
 /// <c>REFRESH_TOKEN</c> (path <c>/admin/oauth/token</c>) only reaches the token endpoint. Both HttpOnly and
 /// SameSite=Lax (the UI is same-site; Lax still lets a link into the UI carry the session), Secure over HTTPS.
 /// </summary>

@@ -3,7 +3,7 @@ using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 
-/// <summary>Applications (spec §2.4). Every handler loads the application and checks the caller's role first.</summary>
+/// <summary>Applications (docs/compreface-behaviour.md#applications). Every handler loads the application and checks the caller's role first.</summary>
 internal static class ApplicationEndpoints
 {
     public static void MapApplicationEndpoints(this IEndpointRouteBuilder admin)

@@ -3,7 +3,7 @@ using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 
-/// <summary>Application members and global roles (spec §2.2–§2.4), with the invariants of §2.2.</summary>
+/// <summary>Application members and global roles (docs/compreface-behaviour.md#roles-and-permissions, docs/compreface-behaviour.md#users, docs/compreface-behaviour.md#applications), with the invariants of docs/compreface-behaviour.md#roles-and-permissions.</summary>
 internal static class MemberEndpoints
 {
     public static void MapMemberEndpoints(this IEndpointRouteBuilder admin)

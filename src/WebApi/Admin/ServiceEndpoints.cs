@@ -7,7 +7,7 @@ using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 
-/// <summary>Face services, "models" (spec §2.5), under <c>/admin/app/{appId}</c>.</summary>
+/// <summary>Face services, "models" (docs/compreface-behaviour.md#services), under <c>/admin/app/{appId}</c>.</summary>
 internal static class ServiceEndpoints
 {
     public static void MapServiceEndpoints(this IEndpointRouteBuilder admin)

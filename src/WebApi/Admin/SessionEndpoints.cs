@@ -5,7 +5,7 @@ using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>
-/// <c>/admin/oauth/token</c> (spec §2.1): Spring OAuth2's password and refresh grants and logout, answered with the
+/// <c>/admin/oauth/token</c> (docs/compreface-behaviour.md#admin-sessions): Spring OAuth2's password and refresh grants and logout, answered with the
 /// token body and the session cookies. Parameters come from multipart or urlencoded forms or the query.
 /// </summary>
 internal static partial class SessionEndpoints
@@ -57,7 +57,7 @@ internal static partial class SessionEndpoints
 
             case "refresh_token":
             {
-                // The cookie wins over a body value (spec §2.1).
+                // The cookie wins over a body value (docs/compreface-behaviour.md#admin-sessions).
                 var refresh = context.Request.Cookies[AdminSession.RefreshCookie] is { Length: > 0 } cookie ? cookie : parameters.GetValueOrDefault("refresh_token");
                 if (string.IsNullOrEmpty(refresh))
                 {

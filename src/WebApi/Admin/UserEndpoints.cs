@@ -6,7 +6,7 @@ using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 
-/// <summary>Users (spec §2.3): sign-up, the caller's profile, the demo model; and <c>/admin/status</c>, <c>/admin/config</c> (§2.6).</summary>
+/// <summary>Users (docs/compreface-behaviour.md#users): sign-up, the caller's profile, the demo model; and <c>/admin/status</c>, <c>/admin/config</c> (docs/compreface-behaviour.md#admin-status-and-config).</summary>
 internal static partial class UserEndpoints
 {
     private const int MaxNameLength = 50;
@@ -42,7 +42,7 @@ internal static partial class UserEndpoints
     {
         var request = await AdminJson.ReadAsync<RegisterRequest>(context.Request, context.RequestAborted);
 
-        // CompreFace's order of checks (spec §2.3).
+        // CompreFace's order of checks (docs/compreface-behaviour.md#users).
         var firstName = RequireName(request.FirstName, "User's first name");
         var lastName = RequireName(request.LastName, "User's last name");
         if (string.IsNullOrWhiteSpace(request.Email))
@@ -139,7 +139,7 @@ internal static partial class UserEndpoints
     }
 
     /// <summary>
-    /// <c>PUT /admin/user/global/role</c> <c>{userId, role}</c> (spec §2.2): global OWNER or ADMINISTRATOR only (code 9);
+    /// <c>PUT /admin/user/global/role</c> <c>{userId, role}</c> (docs/compreface-behaviour.md#roles-and-permissions): global OWNER or ADMINISTRATOR only (code 9);
     /// nobody changes their own role or the owner's (code 14); only the owner grants OWNER (code 9), which makes the
     /// caller an ADMINISTRATOR.
     /// </summary>
@@ -185,7 +185,7 @@ internal static partial class UserEndpoints
     }
 
     /// <summary>
-    /// <c>DELETE /admin/user/{userId}?replacer=deleter|owner</c> (spec §2.3): anyone may delete themselves, global
+    /// <c>DELETE /admin/user/{userId}?replacer=deleter|owner</c> (docs/compreface-behaviour.md#users): anyone may delete themselves, global
     /// OWNER/ADMINISTRATOR anyone else; never the owner (code 9). The applications the user owns go to the caller
     /// (<c>deleter</c>, the default) or the global owner (<c>owner</c>, and always on self-removal).
     /// </summary>

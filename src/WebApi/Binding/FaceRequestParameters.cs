@@ -4,7 +4,7 @@ using CompreFace.Grains.Interfaces;
 namespace CompreFace.WebApi.Binding;
 
 /// <summary>
-/// The parameters every image endpoint shares (spec §1.2): <c>limit</c>, <c>det_prob_threshold</c>,
+/// The parameters every image endpoint shares (docs/compreface-behaviour.md#common-parameters): <c>limit</c>, <c>det_prob_threshold</c>,
 /// <c>face_plugins</c> and <c>status</c>. Recognition adds <c>prediction_count</c> and <c>detect_faces</c> through
 /// <see cref="ParsePredictionCount"/> and <see cref="ParseDetectFaces"/>.
 /// </summary>

@@ -5,7 +5,7 @@ using CompreFace.WebApi.Errors;
 namespace CompreFace.WebApi.Binding;
 
 /// <summary>
-/// Turns uploads into image bytes with CompreFace's checks (spec §1.3): the multipart part must exist (code 34) and
+/// Turns uploads into image bytes with CompreFace's checks (docs/compreface-behaviour.md#image-input): the multipart part must exist (code 34) and
 /// carry an image extension (code 21) and fit <see cref="ApiOptions.MaxFileSize"/> (code 0); a base64 field must be
 /// present (code 5) and be base64 (code 21). No content sniffing: decodability is the worker's call (code 28).
 /// </summary>

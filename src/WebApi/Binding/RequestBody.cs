@@ -18,7 +18,7 @@ public enum BodyKind
 /// <summary>Content-type dispatch and body reading with CompreFace's errors.</summary>
 public static class RequestBody
 {
-    /// <summary>The body kind; any type the endpoint does not consume is 415 with an empty body (spec §1.1).</summary>
+    /// <summary>The body kind; any type the endpoint does not consume is 415 with an empty body (docs/compreface-behaviour.md#conventions).</summary>
     public static BodyKind GetKind(HttpRequest request, bool acceptMultipart = true, bool acceptJson = true)
     {
         ArgumentNullException.ThrowIfNull(request);

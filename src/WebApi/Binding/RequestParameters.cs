@@ -5,7 +5,7 @@ namespace CompreFace.WebApi.Binding;
 
 /// <summary>
 /// Spring <c>@RequestParam</c> semantics over ASP.NET: a parameter is read from the query first and then from the
-/// multipart form fields (spec §1.1); an empty value counts as absent; values that don't parse are 400 code 26.
+/// multipart form fields (docs/compreface-behaviour.md#conventions); an empty value counts as absent; values that don't parse are 400 code 26.
 /// Repeated query parameters were already joined with commas by the normalisation middleware; repeated form fields
 /// are joined here.
 /// </summary>

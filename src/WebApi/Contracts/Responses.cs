@@ -2,13 +2,13 @@ using System.Text.Json.Serialization;
 
 namespace CompreFace.WebApi.Contracts;
 
-/// <summary>The error body of every failed request (spec §1.13).</summary>
+/// <summary>The error body of every failed request (docs/compreface-behaviour.md#errors).</summary>
 public sealed record ApiError(string Message, int Code);
 
 /// <summary><c>box</c> of a face, in original image pixels; CompreFace's key order.</summary>
 public sealed record BoxDto(double Probability, int XMax, int YMax, int XMin, int YMin);
 
-/// <summary>A face as every image endpoint returns it (spec §1.4); plugin fields appear only when requested.</summary>
+/// <summary>A face as every image endpoint returns it (docs/compreface-behaviour.md#face-object); plugin fields appear only when requested.</summary>
 public class FaceDto
 {
     /// <summary>Always present.</summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace CompreFace.WebApi.Endpoints;
 
-/// <summary><c>/api/v1/config</c> (spec §1.12): no API key, camelCase keys.</summary>
+/// <summary><c>/api/v1/config</c> (docs/compreface-behaviour.md#utility-endpoints): no API key, camelCase keys.</summary>
 public static class ConfigEndpoints
 {
     /// <summary>Maps <c>/api/v1/config</c>.</summary>

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace CompreFace.WebApi.Endpoints;
 
-/// <summary><c>/core</c> (spec §1.12): what CompreFace's Python core answered, now served by this node.</summary>
+/// <summary><c>/core</c> (docs/compreface-behaviour.md#utility-endpoints): what CompreFace's Python core answered, now served by this node.</summary>
 public static class CoreEndpoints
 {
     /// <summary>Maps <c>/core</c>.</summary>

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace CompreFace.WebApi.Endpoints;
 
-/// <summary>Face detection services (spec §1.10), behind a DETECTION key.</summary>
+/// <summary>Face detection services (docs/compreface-behaviour.md#detection), behind a DETECTION key.</summary>
 public static class DetectionEndpoints
 {
     /// <summary>Maps <c>/api/v1/detection</c>.</summary>

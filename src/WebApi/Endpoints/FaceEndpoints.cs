@@ -14,7 +14,7 @@ using CompreFace.Grains.Interfaces;
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>
-/// Examples (stored faces) of a recognition service (spec §1.6, §1.8), behind a RECOGNITION key: add, list, delete,
+/// Examples (stored faces) of a recognition service (docs/compreface-behaviour.md#examples, docs/compreface-behaviour.md#verify-against-a-stored-example), behind a RECOGNITION key: add, list, delete,
 /// download and verify an upload against one example.
 /// </summary>
 public static class FaceEndpoints
@@ -58,7 +58,7 @@ public static class FaceEndpoints
         [FromServices] IGrainFactory grains,
         [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
-        [FromServices] IOptions<StorageView> storage,
+        [FromServices] IOptions<StorageOptions> storage,
         CancellationToken cancellationToken)
     {
         var service = FaceServiceContext.Get(request.HttpContext).Service;

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>
-/// Recognition against a service's face collection (spec §1.7, §1.9), behind a RECOGNITION key. Ranking is
+/// Recognition against a service's face collection (docs/compreface-behaviour.md#recognize, docs/compreface-behaviour.md#embedding-endpoints), behind a RECOGNITION key. Ranking is
 /// CompreFace's (the best stored examples, a subject may repeat) unless the request opts in to
 /// <c>unique_subjects=true</c>; <c>similarity_threshold</c> optionally drops weak matches on the server.
 /// </summary>

@@ -9,7 +9,7 @@ using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Endpoints;
 
-/// <summary>Subjects of a recognition service (spec §1.5), behind a RECOGNITION key. Names match case-insensitively.</summary>
+/// <summary>Subjects of a recognition service (docs/compreface-behaviour.md#subjects), behind a RECOGNITION key. Names match case-insensitively.</summary>
 public static class SubjectEndpoints
 {
     /// <summary>Maps <c>/api/v1/recognition/subjects</c>.</summary>

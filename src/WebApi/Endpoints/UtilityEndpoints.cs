@@ -8,7 +8,7 @@ using CompreFace.Grains.Interfaces;
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>
-/// The key-less recognition utilities (spec §1.6 download, §1.12): the static image path the UI puts in
+/// The key-less recognition utilities (docs/compreface-behaviour.md#examples download, docs/compreface-behaviour.md#utility-endpoints): the static image path the UI puts in
 /// <c>&lt;img src&gt;</c> and the consistence status the UI uses as its database health check.
 /// </summary>
 public static class UtilityEndpoints
@@ -60,7 +60,7 @@ public static class UtilityEndpoints
     /// examples are kept but never matched against the new model's queries (the shard grains keep one index per model).
     /// </summary>
     public static async Task<Ok<ConsistenceStatusResponse>> GetConsistenceStatusAsync(
-        [FromServices] IOptions<StorageView> storage,
+        [FromServices] IOptions<StorageOptions> storage,
         [FromServices] IGrainFactory grains,
         [FromServices] InferenceStatusCache statusCache,
         CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Endpoints;
 
-/// <summary>Face verification services (spec §1.9, §1.11), behind a VERIFY key.</summary>
+/// <summary>Face verification services (docs/compreface-behaviour.md#embedding-endpoints, docs/compreface-behaviour.md#verification), behind a VERIFY key.</summary>
 public static class VerificationEndpoints
 {
     /// <summary>Maps <c>/api/v1/verification</c>.</summary>

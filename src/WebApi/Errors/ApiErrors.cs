@@ -4,7 +4,7 @@ using CompreFace.Grains.Interfaces;
 namespace CompreFace.WebApi.Errors;
 
 /// <summary>
-/// CompreFace's error catalogue (spec §1.13): every code and message the face API produces, as factories of
+/// CompreFace's error catalogue (docs/compreface-behaviour.md#errors): every code and message the face API produces, as factories of
 /// <see cref="ApiException"/>.
 /// </summary>
 public static class ApiErrors
@@ -62,7 +62,7 @@ public static class ApiErrors
     public static ApiException Validation(string message) =>
         new(StatusCodes.Status400BadRequest, 26, message);
 
-    /// <summary>Code 26: a parameter value that does not parse (Java: 400 with an empty body; spec recommends code 26).</summary>
+    /// <summary>Code 26: a parameter value that does not parse (Java: 400 with an empty body; docs/compreface-behaviour.md#conventions recommends code 26).</summary>
     public static ApiException InvalidParameter(string name, string value) =>
         Validation($"Failed to convert value '{value}' of parameter '{name}'");
 

@@ -69,12 +69,12 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         _ => (ApiErrors.Generic(), true),
     };
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Unexpected failure of {Method} {Path}; answered 400 code 0")]
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Unexpected failure of {Method} {Path}; answered 400 code 0")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method, PathString path);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "{Method} {Path} refused with HTTP {Status}, code {Code}")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Debug, Message = "{Method} {Path} refused with HTTP {Status}, code {Code}")]
     private static partial void LogRejected(ILogger logger, string method, PathString path, int status, int code);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "{Method} {Path} aborted by the client")]
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "{Method} {Path} aborted by the client")]
     private static partial void LogRequestAborted(ILogger logger, string method, PathString path);
 }

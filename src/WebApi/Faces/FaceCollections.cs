@@ -28,7 +28,7 @@ public static class FaceCollections
     }
 
     /// <summary>
-    /// An image id from a path: a UUID, or 400 code 26 (Java answers 400 with an empty body; the spec recommends
+    /// An image id from a path: a UUID, or 400 code 26 (Java answers 400 with an empty body; docs/compreface-behaviour.md#conventions recommends
     /// code 26 because the Python SDK reads every body as JSON).
     /// </summary>
     public static Guid ParseImageId(string? value, string name = "image_id") =>

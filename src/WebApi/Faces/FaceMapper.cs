@@ -4,7 +4,7 @@ using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Faces;
 
-/// <summary>Grain face records to wire DTOs: plugin fields only when requested (spec §1.4).</summary>
+/// <summary>Grain face records to wire DTOs: plugin fields only when requested (docs/compreface-behaviour.md#face-object).</summary>
 public static class FaceMapper
 {
     /// <summary>A face; <paramref name="roundProbability"/> is false only for detect, which returns it unrounded.</summary>

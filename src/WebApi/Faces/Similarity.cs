@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CompreFace.WebApi.Faces;
 
 /// <summary>
-/// CompreFace's <c>EuclideanDistanceClassifier</c> (spec §3.2): both vectors are L2-normalised, d = ‖a − b‖₂ and
+/// CompreFace's <c>EuclideanDistanceClassifier</c> (docs/compreface-behaviour.md#similarity): both vectors are L2-normalised, d = ‖a − b‖₂ and
 /// similarity = (tanh((c0 − d)·c1) + 1) / 2, rounded to 5 decimals HALF_UP. (c0, c1) are the calculator's
 /// <c>similarity_coefficients</c>; 0.5 is reached at d = c0.
 /// </summary>

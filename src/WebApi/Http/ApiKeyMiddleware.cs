@@ -4,7 +4,7 @@ using CompreFace.Grains.Interfaces;
 namespace CompreFace.WebApi.Http;
 
 /// <summary>
-/// CompreFace's <c>SecurityValidationFilter</c> (spec §1.1), before routing on every <c>/api/v1</c> path but the exempt
+/// CompreFace's <c>SecurityValidationFilter</c> (docs/compreface-behaviour.md#conventions), before routing on every <c>/api/v1</c> path but the exempt
 /// ones: the header must be there (code 20), be a UUID (code 26) and open a service of the URL's type (404 code 10).
 /// The service is resolved through <see cref="IApiKeyGrain"/> on every request, like Java's DB lookup.
 /// </summary>
@@ -83,6 +83,6 @@ internal sealed partial class ApiKeyMiddleware(
         return null;
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "No {Type} service for the key sent to {Path}")]
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "No {Type} service for the key sent to {Path}")]
     private static partial void LogServiceNotFound(ILogger logger, FaceServiceType type, PathString path);
 }

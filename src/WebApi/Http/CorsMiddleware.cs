@@ -1,7 +1,7 @@
 namespace CompreFace.WebApi.Http;
 
 /// <summary>
-/// CompreFace's nginx CORS rules for <c>/api/v1</c> and <c>/core</c> (spec §0): preflight <c>OPTIONS</c> answers 204,
+/// CompreFace's nginx CORS rules for <c>/api/v1</c> and <c>/core</c> (docs/compreface-behaviour.md#what-a-client-sees): preflight <c>OPTIONS</c> answers 204,
 /// and every response, errors included, carries the three headers. The headers are added when the response starts
 /// so that nothing downstream (the exception handler clears the response) can lose them.
 /// </summary>

@@ -17,7 +17,7 @@ public sealed record FaceServiceContext(string ApiKey, FaceServiceInfo Service)
 }
 
 /// <summary>
-/// Per-service request statistics (spec §3.9): called once for every request to recognize, detect or verify whose
+/// Per-service request statistics (docs/compreface-behaviour.md#statistics): called once for every request to recognize, detect or verify whose
 /// key passed, even if the request then fails. The node's implementation is
 /// <see cref="Statistics.RequestStatistics"/> (in memory, flushed periodically to the store).
 /// </summary>

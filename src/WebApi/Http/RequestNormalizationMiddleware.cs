@@ -5,7 +5,7 @@ using Microsoft.Extensions.Primitives;
 namespace CompreFace.WebApi.Http;
 
 /// <summary>
-/// Makes requests look the way Spring sees them (spec §1.1, MUST): a trailing slash is dropped, empty query segments
+/// Makes requests look the way Spring sees them (docs/compreface-behaviour.md#conventions, MUST): a trailing slash is dropped, empty query segments
 /// (<c>?&amp;limit=0</c>) are ignored and a repeated parameter is joined with commas. Also enforces the request size
 /// limit: a declared length over it is refused at once; a chunked body is cut off by the server's limit.
 /// </summary>

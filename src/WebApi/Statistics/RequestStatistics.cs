@@ -9,7 +9,7 @@ using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Statistics;
 
-/// <summary>Request statistics of the face services (section <c>Statistics</c>; spec §3.9).</summary>
+/// <summary>Request statistics of the face services (section <c>Statistics</c>; docs/compreface-behaviour.md#statistics).</summary>
 public sealed class StatisticsOptions
 {
     public const string SectionName = "Statistics";

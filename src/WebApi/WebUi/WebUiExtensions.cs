@@ -43,7 +43,7 @@ public static class WebUiExtensions
     }
 
     /// <summary>
-    /// The two UI paths the admin API puts in mails (spec §2.3): <c>/login</c> (after a confirmed sign-up) and
+    /// The two UI paths the admin API puts in mails (docs/compreface-behaviour.md#users): <c>/login</c> (after a confirmed sign-up) and
     /// <c>/reset-password?token=</c>, redirected to their hash routes with the query kept.
     /// </summary>
     public static IEndpointRouteBuilder MapCompreFaceWebUi(this IEndpointRouteBuilder app)

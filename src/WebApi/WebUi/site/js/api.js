@@ -1,7 +1,7 @@
 // HTTP clients for the two APIs this UI uses: the admin API (/admin, session cookie) and the face API (/api/v1, x-api-key).
 // Every failure becomes an ApiError whose message is written for a person, from CompreFace's error codes.
 
-/** The client credentials CompreFace's own UI sends with the token endpoint (spec §2.1). */
+/** The client credentials CompreFace's own UI sends with the token endpoint (docs/compreface-behaviour.md#admin-sessions). */
 const CLIENT_BASIC = 'Basic ' + btoa('CommonClientId:password');
 
 export class ApiError extends Error {

@@ -111,7 +111,7 @@ function serviceRow(app, service, canManage) {
           try {
             await admin('POST', base, { name: name.trim() });
           } catch (error) {
-            // The clone endpoint (spec §2.5) may be missing on older nodes; say so instead of a raw 404/405.
+            // The clone endpoint (docs/compreface-behaviour.md#services) may be missing on older nodes; say so instead of a raw 404/405.
             if (error.code === null && (error.status === 404 || error.status === 405)) {
               throw new Error('Copying a service is not available on this server yet.');
             }

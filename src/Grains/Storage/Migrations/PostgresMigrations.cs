@@ -1,4 +1,4 @@
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>The PostgreSQL schema of <see cref="PostgresFaceStore"/>, as ordered steps.</summary>
 internal static class PostgresMigrations
@@ -73,12 +73,12 @@ internal static class PostgresMigrations
                 is_demo          boolean     NOT NULL DEFAULT false,
                 created_at       timestamptz NOT NULL DEFAULT now()
             );
-            -- Exactly one global OWNER (spec §2.2): at most one here, the grains keep at least one.
+            -- Exactly one global OWNER (docs/compreface-behaviour.md#roles-and-permissions): at most one here, the grains keep at least one.
             CREATE UNIQUE INDEX cf_user_single_owner_idx ON cf_user (global_role) WHERE global_role = 'O';
 
             CREATE TABLE cf_app (
                 app_id     uuid        PRIMARY KEY,
-                -- Globally unique, case-sensitive (spec §2.4).
+                -- Globally unique, case-sensitive (docs/compreface-behaviour.md#applications).
                 name       text        NOT NULL UNIQUE,
                 api_key    uuid        NOT NULL UNIQUE,
                 created_at timestamptz NOT NULL DEFAULT now()
@@ -98,7 +98,7 @@ internal static class PostgresMigrations
                 service_id uuid        PRIMARY KEY,
                 app_id     uuid        NOT NULL REFERENCES cf_app (app_id) ON DELETE CASCADE,
                 name       text        NOT NULL,
-                -- Unique within the app case-insensitively (spec §2.5); lower-cased by the application.
+                -- Unique within the app case-insensitively (docs/compreface-behaviour.md#services); lower-cased by the application.
                 name_key   text        NOT NULL,
                 api_key    uuid        NOT NULL UNIQUE,
                 type       char(1)     NOT NULL CHECK (type IN ('R', 'D', 'V')),
@@ -115,7 +115,7 @@ internal static class PostgresMigrations
             );
             CREATE INDEX cf_token_user_idx ON cf_token (user_id);
 
-            -- CompreFace's seed (spec §2.8): the demo user, app and the three demo services whose keys SDK tests use.
+            -- CompreFace's seed (docs/compreface-behaviour.md#seed-data): the demo user, app and the three demo services whose keys SDK tests use.
             INSERT INTO cf_user (user_id, email, password_hash, first_name, last_name, global_role, is_demo)
                 VALUES ('00000000-0000-0000-0000-000000000001', 'demo@demo.com', '', 'Demo', 'User', 'O', true);
             INSERT INTO cf_app (app_id, name, api_key)
@@ -132,7 +132,7 @@ internal static class PostgresMigrations
             CREATE INDEX cf_face_calculator_idx ON cf_face (calculator);
             """),
         new(4, "admin: request statistics per service and hour; password-reset and sign-up confirmation tokens", """
-            -- Face API requests per service and UTC hour (spec §3.9), added to by each node's periodic flush. No foreign
+            -- Face API requests per service and UTC hour (docs/compreface-behaviour.md#statistics), added to by each node's periodic flush. No foreign
             -- key: a flush racing a service deletion must not fail the batch; deleting a service deletes its rows.
             CREATE TABLE cf_service_statistic (
                 service_id    uuid        NOT NULL,
@@ -140,13 +140,13 @@ internal static class PostgresMigrations
                 request_count bigint      NOT NULL CHECK (request_count >= 0),
                 PRIMARY KEY (service_id, hour)
             );
-            -- Password-reset tokens (spec §2.3): SHA-256 of the token mailed to the user, one per user, 15 minutes.
+            -- Password-reset tokens (docs/compreface-behaviour.md#users): SHA-256 of the token mailed to the user, one per user, 15 minutes.
             CREATE TABLE cf_reset_token (
                 token_hash bytea       PRIMARY KEY,
                 user_id    uuid        NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
                 expires_at timestamptz NOT NULL
             );
-            -- Mail-confirmed sign-up (spec §2.3, only with mail on): unconfirmed users cannot log in and are purged.
+            -- Mail-confirmed sign-up (docs/compreface-behaviour.md#users, only with mail on): unconfirmed users cannot log in and are purged.
             ALTER TABLE cf_user ADD COLUMN enabled boolean NOT NULL DEFAULT true;
             CREATE TABLE cf_registration_token (
                 token_hash bytea       PRIMARY KEY,

@@ -2,7 +2,7 @@ using System.Data.Common;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 
-namespace CompreFace.Grains.Admin;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// <see cref="IAdminStore"/> in portable SQL (<c>@name</c> parameters, <c>ON CONFLICT</c>, <c>RETURNING</c>) over
@@ -68,7 +68,7 @@ internal abstract class AdoAdminStore : IAdminStore
             """
             UPDATE cf_user SET user_id = @id, email = @email, password_hash = @hash, first_name = @first, last_name = @last,
                 allow_statistics = @stats, is_demo = @notDemo, enabled = @enabled, created_at = @now,
-                -- An unconfirmed takeover is a USER until confirmed (then owner, as there is none): spec §2.3.
+                -- An unconfirmed takeover is a USER until confirmed (then owner, as there is none): docs/compreface-behaviour.md#users.
                 global_role = CASE WHEN @enabled THEN global_role ELSE @user END
             WHERE is_demo = @demo
             """,
@@ -238,7 +238,7 @@ internal abstract class AdoAdminStore : IAdminStore
         ArgumentNullException.ThrowIfNull(name);
         try
         {
-            // CompreFace refuses renaming to the current name (code 17, spec §2.5); a conflict with the own row does that.
+            // CompreFace refuses renaming to the current name (code 17, docs/compreface-behaviour.md#services); a conflict with the own row does that.
             var current = await FindServiceAsync(serviceId, cancellationToken);
             if (current is null)
             {

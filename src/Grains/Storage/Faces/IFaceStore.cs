@@ -1,4 +1,6 @@
-namespace CompreFace.Grains.Persistence;
+using CompreFace.Grains.Interfaces;
+
+namespace CompreFace.Grains.Storage;
 
 /// <summary>A subject row: its id, collection and name as stored (case preserved).</summary>
 public sealed record SubjectRecord(Guid SubjectId, string Name);
@@ -73,7 +75,7 @@ public interface IFaceStore
     /// Copies every subject, example and stored image of <paramref name="sourceId"/> into the empty collection
     /// <paramref name="targetId"/> under new ids, in one transaction and inside the database (no vectors travel);
     /// names, shards, vectors and calculators are kept, insertion order too. Returns the number of examples copied.
-    /// For cloning a service (spec §2.5).
+    /// For cloning a service (docs/compreface-behaviour.md#services).
     /// </summary>
     Task<int> CopyCollectionAsync(Guid sourceId, Guid targetId, CancellationToken cancellationToken = default);
 

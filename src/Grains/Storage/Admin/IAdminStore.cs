@@ -1,6 +1,6 @@
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
-namespace CompreFace.Grains.Admin;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// A stored user. <see cref="Email"/> is lower-cased; <see cref="PasswordHash"/> is Identity's v3 format (empty: no
@@ -130,7 +130,7 @@ public interface IAdminStore
 
     /// <summary>
     /// Makes <paramref name="userId"/> the global OWNER and <paramref name="ownerId"/> an ADMINISTRATOR, moving the
-    /// statistics consent with the role, atomically (spec §2.2). False, changing nothing, when either is missing or
+    /// statistics consent with the role, atomically (docs/compreface-behaviour.md#roles-and-permissions). False, changing nothing, when either is missing or
     /// <paramref name="ownerId"/> is not the owner.
     /// </summary>
     Task<bool> TransferGlobalOwnershipAsync(Guid ownerId, Guid userId, CancellationToken cancellationToken = default);

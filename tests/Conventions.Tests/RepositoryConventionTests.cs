@@ -1,0 +1,63 @@
+namespace CompreFace.Conventions.Tests;
+
+/// <summary>The conventions, checked on the working tree.</summary>
+public sealed class RepositoryConventionTests
+{
+    /// <summary>The checkers' own sources and samples contain the patterns they look for.</summary>
+    private const string Self = "tests/Conventions.Tests/";
+
+    private static readonly string[] CodeExtensions = [".cs", ".js", ".html", ".css", ".sh", ".sql"];
+
+    private static readonly string[] CodeFolders = ["src", "tests", "tools", "deploy"];
+
+    private static IEnumerable<SourceFile> Code() =>
+        CodeFolders
+            .SelectMany(folder => RepositoryFiles.Read(folder, CodeExtensions))
+            .Where(f => !f.Path.StartsWith(Self, StringComparison.Ordinal));
+
+    private static IEnumerable<SourceFile> Markdown() =>
+        RepositoryFiles.ReadOne("README.md")
+            .Concat(RepositoryFiles.Read("docs", ".md"))
+            .Concat(RepositoryFiles.Read("deploy", ".md"));
+
+    private static string? ReadText(string path) =>
+        File.Exists(Path.Combine(RepositoryFiles.Root, path)) ? File.ReadAllText(Path.Combine(RepositoryFiles.Root, path)) : null;
+
+    [Fact]
+    public void LoggerMessages_AcrossSrc_HaveUniqueExplicitEventIds()
+    {
+        var files = RepositoryFiles.Read("src", ".cs");
+        Assert.Contains(files, f => f.Text.Contains("[LoggerMessage(", StringComparison.Ordinal));
+
+        Assert.Empty(LoggerEventIds.FindViolations(files));
+    }
+
+    [Fact]
+    public void MarkdownLinks_InReadmeAndDocs_ResolveToRepositoryFiles()
+    {
+        Assert.Empty(DocReferences.FindBrokenLinks(Markdown(), RepositoryFiles.Exists, ReadText));
+    }
+
+    [Fact]
+    public void DecisionReferences_InCodeAndDocs_NameExistingDecisions()
+    {
+        var decisions = RepositoryFiles.Read("docs/decisions", ".md").Select(f => Path.GetFileName(f.Path)).ToArray();
+        Assert.NotEmpty(decisions);
+
+        Assert.Empty(DocReferences.FindMissingDecisions(Code().Concat(Markdown()), decisions));
+    }
+
+    [Fact]
+    public void DocsReferences_InCode_NameExistingFilesAndSections()
+    {
+        Assert.Empty(DocReferences.FindBrokenCodeReferences(Code(), RepositoryFiles.Exists, ReadText));
+    }
+
+    [Fact]
+    public void Comments_InCode_DoNotPointOutsideTheRepository()
+    {
+        var code = Code().Where(f => f.Path != "tools/rewrite-spec-refs.sh");
+
+        Assert.Empty(ExternalReferences.FindViolations(code));
+    }
+}
