@@ -1,3 +1,4 @@
+using CompreFace.Grains.Storage;
 using CompreFace.Grains.Admin;
 using CompreFace.Grains.Interfaces;
 

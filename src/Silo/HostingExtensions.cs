@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 using CompreFace.Grains;
 using CompreFace.Silo.Cluster;
 using CompreFace.Silo.Observability;
@@ -35,8 +36,12 @@ internal static class HostingExtensions
 
         builder.UseOrleans(silo =>
         {
-            silo.UseClusterMode(node.Mode, node.SiloPort, node.GatewayPort, node.ClusterId, node.ServiceId,
+            silo.UseClusterMode(node.Mode, node.SiloPort, node.GatewayPort ?? 0, node.ClusterId, node.ServiceId,
                 builder.Configuration.GetConnectionString("Postgres"), node.AdvertisedAddress);
+            if (node.Mode != ClusterMode.Localhost && !node.Tls.Disabled)
+            {
+                silo.UseClusterTls(node.Tls);
+            }
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(2));
 
             // Split roles: a grain class left out of this silo's manifest is placed on the nodes that host it

@@ -1,10 +1,11 @@
 using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using CompreFace.Inference;
 using CompreFace.Silo;
 using CompreFace.Silo.Observability;
 using CompreFace.WebApi;
+using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -22,14 +23,20 @@ if (builder.HostsInference())
 }
 
 // Face collections: PostgreSQL when ConnectionStrings:Postgres is set, else an embedded SQLite file.
-builder.Services.AddFaceStore(builder.Configuration);
+builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddFaceCollections();
 
 // Users, applications, services and API keys, in the same database (schema versioned with the face store's).
 builder.Services.AddCompreFaceAdmin(builder.Configuration);
 
-// The CompreFace-compatible HTTP API (/api/v1, /core).
+// The CompreFace-compatible HTTP API (/api/v1, /core); its upload limits are the Images section's.
+builder.Services.AddImageLimits();
 builder.Services.AddCompreFaceApi();
+builder.Services.AddOptions<ApiOptions>().Configure<IOptions<ImageLimitsOptions>>(static (api, images) =>
+{
+    api.MaxFileSize = images.Value.MaxFileSize;
+    api.MaxRequestSize = images.Value.MaxRequestSize;
+});
 
 // Metrics (Prometheus at /metrics, OTLP opt-in), traces (OTLP opt-in), /health/live and /health/ready.
 builder.AddCompreFaceObservability();

@@ -20,7 +20,6 @@ public class AdminFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("Models:Path", SharedData.Models);
         builder.UseSetting("Cluster:SiloPort", FreeTcpPort().ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Cluster:GatewayPort", FreeTcpPort().ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Cluster:ClusterId", "admin-tests-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Orleans", "Error");
@@ -174,7 +173,7 @@ public sealed class AdminNode : IAsyncLifetime, IDisposable
 
     private async Task<IReadOnlyDictionary<Principal, AdminClient>> CreatePrincipalsAsync()
     {
-        var store = (CompreFace.Grains.Admin.IAdminStore)Factory.Services.GetService(typeof(CompreFace.Grains.Admin.IAdminStore))!;
+        var store = (CompreFace.Grains.Storage.IAdminStore)Factory.Services.GetService(typeof(CompreFace.Grains.Storage.IAdminStore))!;
         var principals = new Dictionary<Principal, AdminClient> { [Principal.GlobalOwner] = await OwnerAsync() };
         foreach (var principal in Enum.GetValues<Principal>().Where(p => p != Principal.GlobalOwner))
         {

@@ -1,5 +1,4 @@
-using CompreFace.Grains.Admin;
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -342,8 +341,9 @@ internal sealed class StoreHarness : IAsyncDisposable
         {
             var directory = Path.Combine(Path.GetTempPath(), "cf-admin-store-" + Guid.NewGuid().ToString("N"));
             var options = Options.Create(new StorageOptions { DataDirectory = directory });
-            await new SqliteFaceStore(options, NullLogger<SqliteFaceStore>.Instance).EnsureSchemaAsync();
-            return new StoreHarness(new SqliteAdminStore(options), directory, null, null);
+            var connections = new SqliteConnectionFactory(options);
+            await new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance).EnsureSchemaAsync();
+            return new StoreHarness(new SqliteAdminStore(connections), directory, null, null);
         }
 
         var database = await PostgresServer.CreateDatabaseAsync("cf_admin");

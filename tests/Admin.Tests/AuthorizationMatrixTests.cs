@@ -1,5 +1,5 @@
+using CompreFace.Grains.Storage;
 using System.Net;
-using CompreFace.Grains.Admin;
 using Microsoft.Extensions.DependencyInjection;
 using CompreFace.Grains.Interfaces.Admin;
 

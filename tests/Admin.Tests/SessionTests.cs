@@ -211,9 +211,9 @@ public sealed class SessionTests(AdminNode node)
     public async Task ExpiredTokenPurge_DeletesExpiredRows_LiveSessionsKeepWorking()
     {
         using var owner = await node.OwnerAsync();
-        var store = node.Factory.Services.GetRequiredService<CompreFace.Grains.Admin.IAdminStore>();
+        var store = node.Factory.Services.GetRequiredService<CompreFace.Grains.Storage.IAdminStore>();
         var expired = CompreFace.Grains.Interfaces.Admin.SessionTokenHash.Compute("expired-" + Guid.NewGuid());
-        await store.AddTokensAsync([new(expired, await owner.UserIdAsync(), CompreFace.Grains.Admin.TokenKind.Access, DateTimeOffset.UtcNow.AddMinutes(-1))]);
+        await store.AddTokensAsync([new(expired, await owner.UserIdAsync(), CompreFace.Grains.Storage.TokenKind.Access, DateTimeOffset.UtcNow.AddMinutes(-1))]);
 
         var purger = node.Factory.Services.GetRequiredService<CompreFace.Grains.Admin.ExpiredTokenPurger>();
         Assert.True(await purger.PurgeAsync(CancellationToken.None) >= 1);

@@ -38,6 +38,10 @@ internal static class ClusterBenchmark
                 ["Cluster:ClusterId"] = database.DatabaseName,
                 ["Cluster:AdvertisedAddress"] = "127.0.0.1",
             };
+            foreach (var (key, value) in CompreFace.Testing.ClusterCertificates.Shared.Settings)
+            {
+                nodeSettings[key] = value;   // a cluster mode runs with mutual TLS between silos
+            }
 
             // One at a time: the first creates the schema, the others join its cluster.
             for (var i = 0; i < count; i++)

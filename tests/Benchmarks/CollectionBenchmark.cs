@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Numerics.Tensors;
 using System.Text.Json;
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using CompreFace.Inference;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,7 +90,7 @@ internal static class CollectionBenchmark
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = connection })
             .Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
-        services.AddFaceStore(configuration);
+        services.AddStorage(configuration);
         await using var provider = services.BuildServiceProvider();
         var store = provider.GetRequiredService<IFaceStore>();
         await store.EnsureSchemaAsync();

@@ -95,7 +95,7 @@ internal sealed class SiloProcess : IAsyncDisposable
             ArgumentList =
             {
                 dll, "--urls", $"http://127.0.0.1:{port}", "--Models:Path", Path.Combine(sharedRoot, "models"),
-                "--Cluster:SiloPort", FreePort().ToString(), "--Cluster:GatewayPort", FreePort().ToString(),
+                "--Cluster:SiloPort", FreePort().ToString(),
                 "--Logging:LogLevel:Default", "Warning",
             },
             RedirectStandardOutput = true,

@@ -1,7 +1,6 @@
+using CompreFace.Grains.Interfaces;
 using System.ComponentModel.DataAnnotations;
 using CompreFace.Grains;
-using CompreFace.Silo;
-using CompreFace.Silo.Cluster;
 
 namespace CompreFace.Cluster.Tests;
 
@@ -26,8 +25,33 @@ public sealed class NodeRoleOptionsTests
     [InlineData(NodeRole.Inference, ClusterMode.Kubernetes)]
     public void Validate_RoleWithAClusterMode_IsAccepted(NodeRole role, ClusterMode mode)
     {
-        var options = new NodeOptions { Role = role, Mode = mode };
+        var options = new NodeOptions { Role = role, Mode = mode, Tls = { Disabled = mode != ClusterMode.Localhost } };
         Assert.True(Validator.TryValidateObject(options, new(options), [], validateAllProperties: true));
+    }
+
+    [Theory]
+    [InlineData(ClusterMode.Postgres)]
+    [InlineData(ClusterMode.Kubernetes)]
+    public void Validate_ClusterModeWithoutCertificates_IsRejectedUntilTlsIsConfiguredOrExplicitlyDisabled(ClusterMode mode)
+    {
+        var options = new NodeOptions { Mode = mode };
+        var results = new List<ValidationResult>();
+        Assert.False(Validator.TryValidateObject(options, new(options), results, validateAllProperties: true));
+        Assert.Contains(results, r => r.MemberNames.Contains(nameof(NodeOptions.Tls)) && r.ErrorMessage!.Contains("Cluster:Tls:CertificatePath", StringComparison.Ordinal));
+
+        options.Tls = new() { CertificatePath = "node.crt", KeyPath = "node.key", AuthorityPath = "ca.crt" };
+        Assert.True(Validator.TryValidateObject(options, new(options), [], validateAllProperties: true));
+
+        options.Tls = new() { Disabled = true };
+        Assert.True(Validator.TryValidateObject(options, new(options), [], validateAllProperties: true));
+    }
+
+    [Fact]
+    public void Validate_EmbeddedDefault_NeedsNoCertificatesAndOpensNoGateway()
+    {
+        var options = new NodeOptions();
+        Assert.True(Validator.TryValidateObject(options, new(options), [], validateAllProperties: true));
+        Assert.Null(options.GatewayPort);
     }
 
     [Fact]

@@ -92,3 +92,14 @@ public sealed class ReminderProbeGrain : Grain, IReminderProbeGrain, IRemindable
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Tells which silo it lives on, so a test can make sure a call crossed the silo-to-silo connection.</summary>
+public interface ISiloProbeGrain : IGrainWithIntegerKey
+{
+    Task<string> WhereAsync();
+}
+
+public sealed class SiloProbeGrain : Grain, ISiloProbeGrain
+{
+    public Task<string> WhereAsync() => Task.FromResult(RuntimeIdentity);
+}

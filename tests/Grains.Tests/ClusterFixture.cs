@@ -1,6 +1,6 @@
 using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using CompreFace.Inference;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,7 +46,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             }).Build();
             siloBuilder.Services.AddFaceInference();
             siloBuilder.Services.PostConfigure<ModelOptions>(o => o.Path = SharedData.ModelsDirectory);
-            siloBuilder.Services.AddFaceStore(configuration);
+            siloBuilder.Services.AddStorage(configuration);
             siloBuilder.Services.AddCompreFaceAdmin(configuration);
             siloBuilder.Services.AddFaceCollections();
             siloBuilder.Services.PostConfigure<RecognitionOptions>(o => o.ShardCapacity = ShardCapacity);

@@ -64,12 +64,20 @@ internal sealed class NodeProcess : IAsyncDisposable
             ["urls"] = $"http://127.0.0.1:{port}",
             ["Models:Path"] = Paths.Models,
             ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings)
         {
             all[key] = value;
+        }
+
+        // A cluster mode refuses to start without mutual TLS between silos; test nodes share one test authority.
+        if (all.TryGetValue("Cluster:Mode", out var mode) && mode != "Localhost" && !all.Keys.Any(k => k.StartsWith("Cluster:Tls:", StringComparison.Ordinal)))
+        {
+            foreach (var (key, value) in CompreFace.Testing.ClusterCertificates.Shared.Settings)
+            {
+                all[key] = value;
+            }
         }
 
         foreach (var (key, value) in all)

@@ -1,5 +1,5 @@
 using System.Data.Common;
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using Xunit.Abstractions;
 
 namespace CompreFace.Store.Tests;

@@ -1,4 +1,6 @@
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Admin;
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,7 +16,7 @@ public sealed class FaceStoreRegistrationTests : IDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"cf-store-di-{Guid.NewGuid():N}");
 
     [Fact]
-    public async Task AddFaceStore_NoPostgresConnectionString_UsesSqliteAndAppliesSchemaBeforeStart()
+    public async Task AddStorage_NoPostgresConnectionString_UsesSqliteAndAppliesSchemaBeforeStart()
     {
         await using var services = Build(new() { ["Storage:DataDirectory"] = _directory, ["Storage:SaveImages"] = "false" });
 
@@ -31,7 +33,7 @@ public sealed class FaceStoreRegistrationTests : IDisposable
     }
 
     [Fact]
-    public async Task AddFaceStore_PostgresConnectionString_UsesPostgresWithOneDataSource()
+    public async Task AddStorage_PostgresConnectionString_UsesPostgresWithOneDataSource()
     {
         await using var services = Build(new() { ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Username=nobody" });
 
@@ -40,8 +42,41 @@ public sealed class FaceStoreRegistrationTests : IDisposable
         Assert.True(services.GetRequiredService<IOptions<StorageOptions>>().Value.SaveImages);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AddStorage_WithAdminInEitherOrder_RegistersOneDataSourceAndEachStoreOnce(bool adminFirst)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Username=nobody" })
+            .Build();
+        var services = new ServiceCollection();
+        if (adminFirst)
+        {
+            services.AddCompreFaceAdmin(configuration);
+        }
+
+        services.AddStorage(configuration);
+        services.AddCompreFaceAdmin(configuration);
+
+        Assert.Single(services, d => d.ServiceType == typeof(NpgsqlDataSource));
+        Assert.Single(services, d => d.ServiceType == typeof(IFaceStore) && d.ImplementationType == typeof(PostgresFaceStore));
+        Assert.Single(services, d => d.ServiceType == typeof(IAdminStore) && d.ImplementationType == typeof(PostgresAdminStore));
+        Assert.Single(services, d => d.ServiceType == typeof(IConfigureOptions<StorageOptions>));
+    }
+
     [Fact]
-    public async Task AddFaceStore_EmptyDataDirectory_FailsValidation()
+    public async Task AddStorage_Sqlite_BothStoresShareOneConnectionFactory()
+    {
+        await using var services = Build(new() { ["Storage:DataDirectory"] = _directory });
+
+        Assert.IsType<SqliteAdminStore>(services.GetRequiredService<IAdminStore>());
+        Assert.Single(services.GetServices<SqliteConnectionFactory>());
+        Assert.Equal(Path.Combine(_directory, "compreface.db"), services.GetRequiredService<SqliteConnectionFactory>().FilePath);
+    }
+
+    [Fact]
+    public async Task AddStorage_EmptyDataDirectory_FailsValidation()
     {
         await using var services = Build(new() { ["Storage:DataDirectory"] = " " });
 
@@ -64,7 +99,7 @@ public sealed class FaceStoreRegistrationTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        services.AddFaceStore(configuration);
+        services.AddStorage(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 }

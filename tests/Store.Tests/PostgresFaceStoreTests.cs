@@ -1,4 +1,5 @@
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;

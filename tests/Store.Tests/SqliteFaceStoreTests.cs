@@ -1,4 +1,5 @@
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -15,8 +16,11 @@ public sealed class SqliteStoreFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => await CreateStore(saveImages: true).EnsureSchemaAsync();
 
-    internal SqliteFaceStore CreateStore(bool saveImages) =>
-        new(Options.Create(new StorageOptions { DataDirectory = DataDirectory, SaveImages = saveImages }), NullLogger<SqliteFaceStore>.Instance);
+    internal SqliteFaceStore CreateStore(bool saveImages)
+    {
+        var options = Options.Create(new StorageOptions { DataDirectory = DataDirectory, SaveImages = saveImages });
+        return new(new SqliteConnectionFactory(options), options, NullLogger<SqliteFaceStore>.Instance);
+    }
 
     public Task DisposeAsync()
     {

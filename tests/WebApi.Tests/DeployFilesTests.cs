@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 using System.Globalization;
 using System.Net;
 using System.Reflection;
@@ -19,6 +20,8 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
 
     /// <summary>Variables Orleans' Kubernetes hosting reads (not configuration keys of ours).</summary>
     private static readonly string[] Probes = ["startupProbe", "livenessProbe", "readinessProbe"];
+
+    private static readonly string[] TlsSettings = ["Cluster__Tls__CertificatePath", "Cluster__Tls__KeyPath", "Cluster__Tls__AuthorityPath"];
 
     private static readonly string[] OrleansPodVariables = ["POD_NAME", "POD_NAMESPACE", "POD_IP", "ORLEANS_SERVICE_ID", "ORLEANS_CLUSTER_ID"];
 
@@ -87,7 +90,9 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
             {
                 AssertRealSetting(name, null);
                 var secretRef = Map(Map(variable["valueFrom"])["secretKeyRef"]);
-                var secret = documents.Single(d => (string)d["kind"] == "Secret" && (string)Map(d["metadata"])["name"] == (string)secretRef["name"]);
+                // The Secret is documented by an example that `kubectl apply -k` does not apply (no published password).
+                var secret = Directory.GetFiles(Path.Combine(Deploy, "k8s", "examples"), "*.yaml").SelectMany(LoadYaml)
+                    .Single(d => (string)d["kind"] == "Secret" && (string)Map(d["metadata"])["name"] == (string)secretRef["name"]);
                 Assert.True(Map(secret["stringData"]).ContainsKey((string)secretRef["key"]));
             }
         }
@@ -106,6 +111,68 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
         var service = documents.Single(d => (string)d["kind"] == "Service");
         Assert.All(Map(Map(service["spec"])["selector"]), s => Assert.Equal(s.Value, labels[s.Key]));
         Assert.Equal("http", Map(List(Map(service["spec"])["ports"]).Single())["targetPort"]);
+    }
+
+    [Fact]
+    public void Deploy_Secrets_HaveNoDefaultPasswordAndNameTheirSslMode()
+    {
+        // Compose: `${VAR:-default}` would start with a published password; `${VAR:?message}` refuses to start.
+        var compose = File.ReadAllText(Path.Combine(Deploy, "docker-compose.yml"));
+        Assert.DoesNotMatch(PasswordDefault(), compose);
+        Assert.Contains("${POSTGRES_PASSWORD:?", compose, StringComparison.Ordinal);
+
+        // Kubernetes: no Secret among the applied resources; every connection string says how it uses TLS.
+        var applied = Directory.GetFiles(Path.Combine(Deploy, "k8s"), "*.yaml").SelectMany(LoadYaml).ToArray();
+        Assert.DoesNotContain(applied, d => (string)d["kind"] == "Secret");
+        var examples = Directory.GetFiles(Path.Combine(Deploy, "k8s", "examples"), "*.yaml").SelectMany(LoadYaml);
+        foreach (var connection in examples.Where(d => (string)d["kind"] == "Secret").SelectMany(d => Map(d["stringData"]).Values).Cast<string>()
+                     .Append(ComposeConnectionString(compose)))
+        {
+            Assert.Contains("SSL Mode=", connection, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Deploy_SiloPort_IsReachableOnlyOverMutualTlsAndNoGatewayIsOpened()
+    {
+        // Compose: every node gets the three certificate files at the paths its settings name.
+        var compose = LoadYaml(Path.Combine(Deploy, "docker-compose.yml")).Single();
+        foreach (var (_, value) in Map(compose["services"]).Where(s => s.Key.StartsWith("node", StringComparison.Ordinal)))
+        {
+            var node = Map(value);
+            var environment = Map(node["environment"]).ToDictionary(e => e.Key, e => (string)e.Value);
+            var mounts = List(node["volumes"]).Cast<string>().Select(v => v.Split(':')[1]).ToHashSet();
+            foreach (var setting in TlsSettings)
+            {
+                Assert.Contains(environment[setting], mounts);
+            }
+
+            Assert.DoesNotContain("Cluster__GatewayPort", environment.Keys);
+            Assert.DoesNotContain(mounts, m => m.EndsWith("ca.key", StringComparison.Ordinal));
+        }
+
+        // Kubernetes: certificates from a mounted Secret, no gateway port, and a policy that admits only the app's own
+        // pods to the silo port.
+        var documents = Directory.GetFiles(Path.Combine(Deploy, "k8s"), "*.yaml").SelectMany(LoadYaml).ToArray();
+        var deployment = documents.Single(d => (string)d["kind"] == "Deployment");
+        var template = Map(Map(deployment["spec"])["template"]);
+        var labels = Map(Map(template["metadata"])["labels"]);
+        var container = Map(List(Map(template["spec"])["containers"]).Single());
+        var env = List(container["env"]).Select(Map).Where(e => e.ContainsKey("value")).ToDictionary(e => (string)e["name"], e => (string)e["value"]);
+        var mount = List(container["volumeMounts"]).Select(Map).Single(m => (string)m["name"] == "cluster-tls");
+        Assert.All(TlsSettings,
+            s => Assert.StartsWith((string)mount["mountPath"] + "/", env[s], StringComparison.Ordinal));
+        Assert.DoesNotContain("Cluster__GatewayPort", env.Keys);
+        Assert.DoesNotContain(List(container["ports"]).Select(Map), p => (string)p["name"] == "gateway");
+
+        var policy = documents.Single(d => (string)d["kind"] == "NetworkPolicy");
+        var spec = Map(policy["spec"]);
+        Assert.All(Map(Map(spec["podSelector"])["matchLabels"]), l => Assert.Equal(l.Value, labels[l.Key]));
+        var rules = List(spec["ingress"]).Select(Map).ToArray();
+        var siloRule = Assert.Single(rules, r => List(r["ports"]).Select(Map).Any(p => (string)p["port"] == "silo"));
+        var from = Map(List(siloRule["from"]).Select(Map).Single()["podSelector"]);
+        Assert.All(Map(from["matchLabels"]), l => Assert.Equal(l.Value, labels[l.Key]));
+        Assert.All(rules.Where(r => r != siloRule), r => Assert.DoesNotContain(List(r["ports"]).Select(Map), p => (string)p["port"] == "silo"));
     }
 
     [Fact]
@@ -134,7 +201,7 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
         var conf = File.ReadAllText(Path.Combine(Deploy, "nginx.conf"));
         var limit = BodyLimit().Match(conf);
         Assert.True(limit.Success);
-        Assert.Equal(new ApiOptions().MaxRequestSize, long.Parse(limit.Groups[1].Value, CultureInfo.InvariantCulture) * 1024 * 1024);
+        Assert.Equal(new CompreFace.Inference.ImageLimitsOptions().MaxRequestSize, long.Parse(limit.Groups[1].Value, CultureInfo.InvariantCulture) * 1024 * 1024);
 
         var compose = LoadYaml(Path.Combine(Deploy, "docker-compose.yml")).Single();
         var nodes = Map(compose["services"]).Keys.Where(k => k.StartsWith("node", StringComparison.Ordinal)).Order();
@@ -151,10 +218,10 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
     private static void AssertRealSetting(string key, string? value)
     {
         var parts = key.Split("__");
-        Assert.True(parts.Length == 2, $"{key} is not a Section__Property setting");
+        Assert.True(parts.Length >= 2, $"{key} is not a Section__Property setting");
         if (parts[0] == "ConnectionStrings")
         {
-            Assert.Equal(CompreFace.Grains.Persistence.FaceStoreServiceCollectionExtensions.PostgresConnectionStringName, parts[1]);
+            Assert.Equal(CompreFace.Grains.Storage.StorageServiceCollectionExtensions.PostgresConnectionStringName, parts[1]);
             return;
         }
 
@@ -162,6 +229,13 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
             .Where(t => SectionsOf(t).Contains(parts[0]))
             .Select(t => t.GetProperty(parts[1], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase))
             .FirstOrDefault(p => p?.SetMethod?.IsPublic == true);
+        for (var i = 2; i < parts.Length && property is not null; i++)
+        {
+            // A nested section (Cluster__Tls__KeyPath): a property of the property's own options class.
+            property = property.PropertyType.GetProperty(parts[i], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            property = property?.SetMethod?.IsPublic == true ? property : null;
+        }
+
         Assert.True(property is not null, $"{key} is not a setting of the node");
         if (value is not null)
         {
@@ -177,9 +251,15 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
             .Select(f => (string)f.GetRawConstantValue()!);
 
     private static IEnumerable<Type> OptionsTypes() =>
-        new[] { typeof(Program).Assembly, typeof(ApiOptions).Assembly, typeof(CompreFace.Inference.ModelOptions).Assembly, typeof(CompreFace.Grains.Persistence.StorageOptions).Assembly }
+        new[] { typeof(Program).Assembly, typeof(ApiOptions).Assembly, typeof(CompreFace.Inference.ModelOptions).Assembly, typeof(StorageOptions).Assembly, typeof(CompreFace.Grains.Admin.AdminOptions).Assembly }
             .SelectMany(a => a.GetTypes())
             .Where(t => t.IsClass && SectionsOf(t).Any());
+
+    private static string ComposeConnectionString(string compose) =>
+        Regex.Match(compose, @"ConnectionStrings__Postgres: (.+)").Groups[1].Value;
+
+    [GeneratedRegex(@"PASSWORD:-", RegexOptions.IgnoreCase)]
+    private static partial Regex PasswordDefault();
 
     private static int DockerfilePort()
     {

@@ -128,7 +128,6 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
             builder.UseEnvironment("Testing");
             builder.UseSetting("Models:Path", SharedData.Models);
             builder.UseSetting("Cluster:SiloPort", FreeTcpPort().ToString(CultureInfo.InvariantCulture));
-            builder.UseSetting("Cluster:GatewayPort", FreeTcpPort().ToString(CultureInfo.InvariantCulture));
             builder.UseSetting("Cluster:ClusterId", "webui-tests-" + Guid.NewGuid().ToString("N"));
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Logging:LogLevel:Orleans", "Error");

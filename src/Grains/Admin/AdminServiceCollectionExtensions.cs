@@ -1,9 +1,8 @@
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Npgsql;
 
 namespace CompreFace.Grains.Admin;
 
@@ -11,9 +10,8 @@ namespace CompreFace.Grains.Admin;
 public static class AdminServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IAdminStore"/> in the face store's database (PostgreSQL when <c>ConnectionStrings:Postgres</c>
-    /// is set, else the embedded SQLite file); its schema is applied with the face store's (call
-    /// <see cref="FaceStoreServiceCollectionExtensions.AddFaceStore"/> too). Binds <see cref="AdminOptions"/>.
+    /// Registers the admin grains' services and options (<see cref="AdminOptions"/>), and the storage
+    /// (<see cref="StorageServiceCollectionExtensions.AddStorage"/>) that holds <see cref="IAdminStore"/>.
     /// </summary>
     public static IServiceCollection AddCompreFaceAdmin(this IServiceCollection services, IConfiguration configuration)
     {
@@ -29,18 +27,7 @@ public static class AdminServiceCollectionExtensions
         services.TryAddSingleton<ExpiredTokenPurger>();
         services.AddHostedService(sp => sp.GetRequiredService<ExpiredTokenPurger>());
 
-        var postgres = configuration.GetConnectionString(FaceStoreServiceCollectionExtensions.PostgresConnectionStringName);
-        if (!string.IsNullOrWhiteSpace(postgres))
-        {
-            services.TryAddSingleton(sp => new NpgsqlDataSourceBuilder(postgres).Build());
-            services.TryAddSingleton<IAdminStore, PostgresAdminStore>();
-        }
-        else
-        {
-            services.TryAddSingleton<IAdminStore, SqliteAdminStore>();
-        }
-
-        return services;
+        return services.AddStorage(configuration);
     }
 }
 

@@ -1,4 +1,4 @@
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Storage;
 using Orleans.Concurrency;
 using CompreFace.Grains.Interfaces.Admin;
 

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Storage;
 using System.Security.Cryptography;
 using CompreFace.Grains.Interfaces.Admin;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using CompreFace.Grains.Telemetry;
 using CompreFace.Inference;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using CompreFace.Grains.Interfaces;
 

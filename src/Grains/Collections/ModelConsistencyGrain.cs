@@ -1,4 +1,4 @@
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using Orleans.Concurrency;
 using CompreFace.Grains.Interfaces;
 

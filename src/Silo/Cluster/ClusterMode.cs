@@ -1,25 +1,8 @@
+using CompreFace.Grains.Interfaces;
 using System.Net;
 using Orleans.Configuration;
 
 namespace CompreFace.Silo.Cluster;
-
-/// <summary>How a node finds the rest of its Orleans cluster (<c>Cluster:Mode</c>).</summary>
-public enum ClusterMode
-{
-    /// <summary>A single node, embedded: localhost clustering, nothing shared (the default).</summary>
-    Localhost,
-
-    /// <summary>N nodes on PostgreSQL (<c>ConnectionStrings:Postgres</c>): AdoNet clustering, grain storage and reminders.</summary>
-    Postgres,
-
-    /// <summary>
-    /// <see cref="Postgres"/> inside Kubernetes pods: membership, state and reminders stay on PostgreSQL, and
-    /// Orleans' Kubernetes hosting takes the silo name, advertised address and cluster/service ids from the pod
-    /// (<c>POD_NAME</c>, <c>POD_IP</c>, <c>POD_NAMESPACE</c>, <c>ORLEANS_CLUSTER_ID</c>, <c>ORLEANS_SERVICE_ID</c>) and
-    /// removes the silos of deleted pods from the cluster (deploy/k8s).
-    /// </summary>
-    Kubernetes,
-}
 
 /// <summary>Applies <see cref="ClusterMode"/> to a silo.</summary>
 public static class ClusterModeExtensions

@@ -1,4 +1,4 @@
-using CompreFace.Grains.Persistence;
+using CompreFace.Grains.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Orleans.Metadata;

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using CompreFace.Grains.Telemetry;

@@ -60,7 +60,7 @@ public static class UtilityEndpoints
     /// examples are kept but never matched against the new model's queries (the shard grains keep one index per model).
     /// </summary>
     public static async Task<Ok<ConsistenceStatusResponse>> GetConsistenceStatusAsync(
-        [FromServices] IOptions<StorageView> storage,
+        [FromServices] IOptions<StorageOptions> storage,
         [FromServices] IGrainFactory grains,
         [FromServices] InferenceStatusCache statusCache,
         CancellationToken cancellationToken)

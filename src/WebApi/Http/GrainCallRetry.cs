@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -7,23 +6,6 @@ using Orleans.Runtime.Messaging;
 using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Http;
-
-/// <summary>
-/// How the HTTP tier retries a grain call that failed because a silo went away (section <c>Cluster</c>, beside the
-/// node's cluster settings; docs/decisions/0014).
-/// </summary>
-public sealed class GrainCallRetryOptions
-{
-    public const string SectionName = "Cluster";
-
-    /// <summary>Retries after the first attempt (0 turns retrying off).</summary>
-    [Range(0, 10)]
-    public int GrainCallRetries { get; set; } = 3;
-
-    /// <summary>Wait before the first retry; the n-th retry waits n times this.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
-    public TimeSpan GrainCallRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
-}
 
 /// <summary>
 /// Retries a grain call made by the HTTP tier (not by a grain) when it failed for a transient cluster reason. A call
@@ -34,7 +16,7 @@ public sealed class GrainCallRetryOptions
 /// <see cref="SiloUnavailableException"/> or a timeout may come after the grain ran it, so such a call fails (503) and
 /// the client decides.
 /// </summary>
-internal sealed partial class GrainCallRetryFilter(IOptions<GrainCallRetryOptions> options, ILogger<GrainCallRetryFilter> logger) : IOutgoingGrainCallFilter
+internal sealed partial class GrainCallRetryFilter(IOptions<NodeOptions> options, ILogger<GrainCallRetryFilter> logger) : IOutgoingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<MethodInfo, bool> RetrySafe = new();
 

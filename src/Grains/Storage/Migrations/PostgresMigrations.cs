@@ -1,4 +1,4 @@
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>The PostgreSQL schema of <see cref="PostgresFaceStore"/>, as ordered steps.</summary>
 internal static class PostgresMigrations

@@ -1,9 +1,10 @@
+using CompreFace.Grains.Interfaces;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// <see cref="IFaceStore"/> on an embedded SQLite file (the single-node default): WAL journal, foreign keys on, one
@@ -13,30 +14,18 @@ namespace CompreFace.Grains.Persistence;
 /// </summary>
 internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
 {
-    private readonly string _connectionString;
-    private readonly string _connectionPragmas;
+    private readonly SqliteConnectionFactory _connections;
     private readonly string _path;
     private readonly StorageOptions _options;
     private readonly ILogger<SqliteFaceStore> _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    public SqliteFaceStore(IOptions<StorageOptions> options, ILogger<SqliteFaceStore> logger)
+    public SqliteFaceStore(SqliteConnectionFactory connections, IOptions<StorageOptions> options, ILogger<SqliteFaceStore> logger)
     {
+        _connections = connections;
         _options = options.Value;
         _logger = logger;
-        _path = _options.SqliteFilePath;
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = _path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            ForeignKeys = true,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-
-        // Per connection, not stored in the file; cheap enough to repeat on every open (pooled connections included).
-        var synchronous = _options.SqliteSynchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
-        _connectionPragmas = $"PRAGMA synchronous = {synchronous}; PRAGMA busy_timeout = 30000;";
+        _path = connections.FilePath;
     }
 
     /// <summary>The database file (for tests and diagnostics).</summary>
@@ -44,7 +33,7 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
 
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        _connections.EnsureDirectory();
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -83,7 +72,7 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
             }
 
             await transaction.CommitAsync(cancellationToken);
-            Log.SqliteOpened(_logger, _path, _options.SqliteSynchronous);
+            Log.SqliteOpened(_logger, _path, _connections.Synchronous);
             Log.SchemaReady(_logger, "SQLite", latest);
         }
         finally
@@ -530,29 +519,12 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
 
     public async Task PingAsync(CancellationToken cancellationToken = default)
     {
-        // ReadWriteCreate would quietly create an empty file where the database went missing: open read-write only.
-        var connectionString = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString();
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await _connections.OpenExistingAsync(cancellationToken);
         await using var command = Command(connection, null, "SELECT max(version) FROM cf_schema_version");
         await command.ExecuteScalarAsync(cancellationToken);
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            await ExecuteAsync(connection, null, _connectionPragmas, cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _connections.OpenAsync(cancellationToken);
 
     private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
     {

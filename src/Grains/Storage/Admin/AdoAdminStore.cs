@@ -2,7 +2,7 @@ using System.Data.Common;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 
-namespace CompreFace.Grains.Admin;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// <see cref="IAdminStore"/> in portable SQL (<c>@name</c> parameters, <c>ON CONFLICT</c>, <c>RETURNING</c>) over

@@ -1,6 +1,7 @@
+using CompreFace.Grains.Interfaces;
 using Microsoft.Extensions.Logging;
 
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>Log events of the face stores (ids 6000–6099). Never embeddings, images or keys.</summary>
 internal static partial class Log

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// The stored form of an embedding in both stores: the float32 values as little-endian bytes, nothing else

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,26 +7,32 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Storage;
 
-/// <summary>Registers the face store.</summary>
-public static class FaceStoreServiceCollectionExtensions
+/// <summary>Registers the node's storage: the face store and the admin store in one database.</summary>
+public static class StorageServiceCollectionExtensions
 {
     /// <summary>Name of the connection string (<c>ConnectionStrings:Postgres</c>) that selects PostgreSQL.</summary>
     public const string PostgresConnectionStringName = "Postgres";
 
     /// <summary>
-    /// Registers <see cref="IFaceStore"/> as a singleton: PostgreSQL when <c>ConnectionStrings:Postgres</c> is set (with
-    /// one <see cref="NpgsqlDataSource"/> singleton, unless one is registered already), otherwise the embedded SQLite
-    /// store under <c>Storage:DataDirectory</c>. Binds and validates <see cref="StorageOptions"/> at start, and applies
+    /// Registers <see cref="IFaceStore"/> and <see cref="IAdminStore"/> as singletons in one database: PostgreSQL when
+    /// <c>ConnectionStrings:Postgres</c> is set (through the one <see cref="NpgsqlDataSource"/> registered here),
+    /// otherwise the embedded SQLite file under <c>Storage:DataDirectory</c> (through the one
+    /// <see cref="SqliteConnectionFactory"/>). Binds and validates <see cref="StorageOptions"/> at start, and applies
     /// the schema in <see cref="IHostedLifecycleService.StartingAsync"/>, i.e. before any hosted service (the silo
-    /// included) starts.
+    /// included) starts. Calling it again changes nothing.
     /// </summary>
-    public static IServiceCollection AddFaceStore(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(StorageRegistered)))
+        {
+            return services;
+        }
 
+        services.AddSingleton<StorageRegistered>();
         services.AddOptions<StorageOptions>()
             .Bind(configuration.GetSection(StorageOptions.SectionName))
             .ValidateOnStart();
@@ -38,19 +45,25 @@ public static class FaceStoreServiceCollectionExtensions
                 .UseLoggerFactory(sp.GetService<ILoggerFactory>())
                 .Build());
             services.TryAddSingleton<IFaceStore, PostgresFaceStore>();
+            services.TryAddSingleton<IAdminStore, PostgresAdminStore>();
         }
         else
         {
+            services.TryAddSingleton<SqliteConnectionFactory>();
             services.TryAddSingleton<IFaceStore, SqliteFaceStore>();
+            services.TryAddSingleton<IAdminStore, SqliteAdminStore>();
         }
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, FaceStoreSchemaInitializer>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageSchemaInitializer>());
         return services;
     }
+
+    /// <summary>Marks <see cref="AddStorage"/> as done.</summary>
+    private sealed class StorageRegistered;
 }
 
-/// <summary>Applies the face store schema once, before the host starts its services.</summary>
-internal sealed class FaceStoreSchemaInitializer(IFaceStore store, IOptions<StorageOptions> options, ILogger<FaceStoreSchemaInitializer> logger)
+/// <summary>Applies the storage schema once, before the host starts its services.</summary>
+internal sealed class StorageSchemaInitializer(IFaceStore store, IOptions<StorageOptions> options, ILogger<StorageSchemaInitializer> logger)
     : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)

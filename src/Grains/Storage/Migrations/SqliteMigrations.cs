@@ -1,4 +1,4 @@
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>The SQLite schema of <see cref="SqliteFaceStore"/>, as ordered steps (same tables as PostgreSQL).</summary>
 /// <remarks>

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using CompreFace.Grains.Interfaces;
 
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// At the grain boundary of this silo: a grain method that failed because the database did not answer throws

@@ -1,4 +1,6 @@
-namespace CompreFace.Grains.Persistence;
+using CompreFace.Grains.Interfaces;
+
+namespace CompreFace.Grains.Storage;
 
 /// <summary>A subject row: its id, collection and name as stored (case preserved).</summary>
 public sealed record SubjectRecord(Guid SubjectId, string Name);

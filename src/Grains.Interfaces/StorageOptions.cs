@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Options;
-
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Interfaces;
 
 /// <summary>
-/// Where face collections are stored (configuration section <c>Storage</c>). Which store is used is decided by
+/// Where face collections and the admin model are stored (configuration section <c>Storage</c>, the only type bound to
+/// it: the storage reads all of it, the HTTP tier reads <see cref="SaveImages"/>). Which store is used is decided by
 /// <c>ConnectionStrings:Postgres</c>: set → PostgreSQL, absent → an embedded SQLite file under <see cref="DataDirectory"/>.
+/// Bound and validated by the node's storage registration (<c>AddStorage</c>).
 /// </summary>
 public sealed class StorageOptions
 {
@@ -13,7 +13,10 @@ public sealed class StorageOptions
     /// <summary>Directory of the embedded SQLite database (<c>compreface.db</c>); created if missing. Unused with PostgreSQL.</summary>
     public string DataDirectory { get; set; } = "./data";
 
-    /// <summary>Keep the original image bytes of every example (CompreFace's <c>SAVE_IMAGES_TO_DB</c>, default true).</summary>
+    /// <summary>
+    /// Keep the original image bytes of every example (CompreFace's <c>SAVE_IMAGES_TO_DB</c>, default true). The HTTP
+    /// tier reports it in <c>GET /api/v1/consistence/status</c> and does not ship images to a collection that would drop them.
+    /// </summary>
     public bool SaveImages { get; set; } = true;
 
     /// <summary>
@@ -35,28 +38,4 @@ public enum SqliteSynchronous
 
     /// <summary>Commits survive power loss (the WAL is fsynced at every commit).</summary>
     Full = 2,
-}
-
-/// <summary>Checks <see cref="StorageOptions"/> at start.</summary>
-internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
-{
-    public ValidateOptionsResult Validate(string? name, StorageOptions options)
-    {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.DataDirectory))
-        {
-            failures.Add($"{StorageOptions.SectionName}:{nameof(StorageOptions.DataDirectory)} must not be empty.");
-        }
-        else if (options.DataDirectory.AsSpan().IndexOfAny(Path.GetInvalidPathChars()) >= 0)
-        {
-            failures.Add($"{StorageOptions.SectionName}:{nameof(StorageOptions.DataDirectory)} is not a valid path.");
-        }
-
-        if (!Enum.IsDefined(options.SqliteSynchronous))
-        {
-            failures.Add($"{StorageOptions.SectionName}:{nameof(StorageOptions.SqliteSynchronous)} must be Normal or Full.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
 }

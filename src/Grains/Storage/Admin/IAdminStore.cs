@@ -1,6 +1,6 @@
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
-namespace CompreFace.Grains.Admin;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// A stored user. <see cref="Email"/> is lower-cased; <see cref="PasswordHash"/> is Identity's v3 format (empty: no

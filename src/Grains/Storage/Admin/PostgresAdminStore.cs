@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Npgsql;
 
-namespace CompreFace.Grains.Admin;
+namespace CompreFace.Grains.Storage;
 
 /// <summary><see cref="IAdminStore"/> on PostgreSQL, sharing the face store's <see cref="NpgsqlDataSource"/>.</summary>
 internal sealed class PostgresAdminStore(NpgsqlDataSource dataSource) : AdoAdminStore

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
@@ -5,7 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// <see cref="IFaceStore"/> on PostgreSQL (the cluster store). Every call takes a pooled connection from the one

@@ -1,4 +1,4 @@
-namespace CompreFace.Grains.Persistence;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// One step of a store's schema. Steps are applied in <see cref="Version"/> order, each exactly once, and recorded in
