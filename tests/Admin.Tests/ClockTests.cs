@@ -1,3 +1,4 @@
+using CompreFace.Grains.Storage;
 using System.Globalization;
 using System.Net;
 using CompreFace.Grains.Admin;
