@@ -2,6 +2,7 @@ using CompreFace.Grains.Storage;
 using System.Globalization;
 using System.Net;
 using CompreFace.Grains.Admin;
+using CompreFace.Grains.Storage;
 using CompreFace.Grains.Interfaces.Admin;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
