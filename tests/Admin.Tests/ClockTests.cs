@@ -1,4 +1,3 @@
-using CompreFace.Grains.Storage;
 using System.Globalization;
 using System.Net;
 using CompreFace.Grains.Admin;

@@ -1,4 +1,3 @@
-using CompreFace.Grains.Interfaces;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
