@@ -388,6 +388,14 @@ internal sealed partial class PostgresFaceStore(
         return (faces, reader.GetInt64(0));
     }
 
+    public async Task<long> CountImagesAsync(Guid collectionId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM cf_image i JOIN cf_face f ON f.image_id = i.image_id WHERE f.collection_id = $1");
+        command.Parameters.Add(Uuid(collectionId));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task<IReadOnlyDictionary<int, int>> CountFacesByShardAsync(Guid collectionId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("SELECT shard, count(*) FROM cf_face WHERE collection_id = $1 GROUP BY shard");
