@@ -24,8 +24,11 @@ public sealed class FaceAnalyzerGrainTests(ClusterFixture fixture)
             Assert.InRange(f.Box.XMax, 1, 819);
             Assert.InRange(f.Box.YMax, 1, 546);
         });
-        Assert.True(result.PluginVersions.ContainsKey("detector"));
-        Assert.False(result.PluginVersions.ContainsKey("calculator"));
+        Assert.False(string.IsNullOrEmpty(result.DetectorVersion));
+        Assert.Equal((819, 546), (result.Width, result.Height));
+
+        // No embeddings asked for: no calculator, so the HTTP tier reports none.
+        Assert.Null(result.Calculator);
     }
 
     [Fact]
@@ -40,8 +43,8 @@ public sealed class FaceAnalyzerGrainTests(ClusterFixture fixture)
         Assert.Equal(all.Faces[0].Box, limited.Faces[0].Box);
         Assert.Equal(all.Faces[1].Box, limited.Faces[1].Box);
         Assert.All(limited.Faces, f => Assert.Equal(512, f.Embedding!.Length));
-        Assert.Contains("calculator", limited.PluginVersions.Keys);
-        Assert.All(limited.Faces, f => Assert.Contains("calculator", f.ExecutionTime.Keys));
+        Assert.Equal(512, limited.Calculator!.Dimension);
+        Assert.True(limited.Timings.EmbedMs > 0);
     }
 
     [Fact]
@@ -91,9 +94,9 @@ public sealed class FaceAnalyzerGrainTests(ClusterFixture fixture)
         var status = await Analyzer.GetStatusAsync();
 
         Assert.Equal("CPU", status.ExecutionProvider);
-        Assert.Equal(512, status.EmbeddingDimension);
-        Assert.Equal(2, status.SimilarityCoefficients.Length);
-        Assert.False(string.IsNullOrEmpty(status.CalculatorVersion));
+        Assert.Equal(512, status.Calculator.Dimension);
+        Assert.True(status.Calculator.C0 > 0 && status.Calculator.C1 > 0);
+        Assert.False(string.IsNullOrEmpty(status.Calculator.Version));
         Assert.Contains(status.AvailablePlugins.Keys, k => k.Contains("landmarks", StringComparison.Ordinal));
         Assert.Contains("calculator", status.AvailablePlugins.Keys);
     }

@@ -55,7 +55,6 @@ public static class FaceEndpoints
     public static async Task<Created<FaceRefDto>> AddFaceAsync(
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
         [FromServices] IOptions<StorageOptions> storage,
         CancellationToken cancellationToken)
@@ -85,21 +84,18 @@ public static class FaceEndpoints
             throw ApiErrors.MoreThanOneFace();
         }
 
-        var calculator = result.PluginVersions.TryGetValue("calculator", out var version)
-            ? version
-            : (await statusCache.GetAsync(cancellationToken)).CalculatorVersion;
         var command = new AddFaceCommand
         {
             Subject = subject,
-            Embedding = EmbeddingOf(result.Faces[0]),
-            Calculator = calculator,
+            Embedding = FaceMapper.EmbeddingOf(result.Faces[0]),
+            Calculator = FaceAnalyzer.CalculatorOf(result).Version,
             Image = storage.Value.SaveImages ? image : null,
 
             // Chosen here so that a retried add (GrainCallRetryFilter) cannot store the example twice.
             ImageId = Guid.NewGuid(),
         };
         var imageId = await FaceCollections.Faces(grains, service).AddFaceAsync(command, cancellationToken);
-        return TypedResults.Created((string?)null, new FaceRefDto(imageId, subject));
+        return TypedResults.Created((string?)null, FaceMapper.AddedFace(imageId, subject));
     }
 
     /// <summary>
@@ -227,7 +223,6 @@ public static class FaceEndpoints
         [FromRoute(Name = "image_id")] string imageId,
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
         CancellationToken cancellationToken)
     {
@@ -235,37 +230,11 @@ public static class FaceEndpoints
         var id = FaceCollections.ParseImageId(imageId);
         var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, cancellationToken);
 
-        var analysisTask = FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image, computeEmbeddings: true), cancellationToken);
-        var statusTask = statusCache.GetAsync(cancellationToken).AsTask();
-        await Task.WhenAll(analysisTask, statusTask);
-        var result = await analysisTask;
+        var result = await FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image, computeEmbeddings: true), cancellationToken);
 
         var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
             ?? throw ApiErrors.ImageIdIncorrect();
-        var (c0, c1) = Similarity.Coefficients(await statusTask);
-        var faces = result.Faces
-            .Select(face =>
-            {
-                var dto = FaceMapper.ToDto(face, parameters, roundProbability: true);
-                return new VerifiedFaceDto
-                {
-                    Box = dto.Box,
-                    Age = dto.Age,
-                    Gender = dto.Gender,
-                    Pose = dto.Pose,
-                    Mask = dto.Mask,
-                    Liveness = dto.Liveness,
-                    Expression = dto.Expression,
-                    Quality = dto.Quality,
-                    Landmarks = dto.Landmarks,
-                    Embedding = dto.Embedding,
-                    ExecutionTime = dto.ExecutionTime,
-                    Subject = stored.Subject,
-                    Similarity = Similarity.Compute(EmbeddingOf(face), stored.Embedding, c0, c1),
-                };
-            })
-            .ToArray();
-        return TypedResults.Ok(new FaceVerificationResponse(faces, FaceMapper.PluginsVersions(result, parameters)));
+        return TypedResults.Ok(FaceMapper.FaceVerification(result, parameters, stored));
     }
 
     /// <summary>An image download response: the bytes (or none) with CompreFace's type and caching.</summary>
@@ -274,9 +243,6 @@ public static class FaceEndpoints
         context.Response.Headers.CacheControl = ImageCacheControl;
         return TypedResults.Bytes(bytes ?? [], ImageContentType);
     }
-
-    internal static float[] EmbeddingOf(FaceData face) =>
-        face.Embedding ?? throw new InvalidOperationException("The worker returned a face without the embedding it was asked for.");
 
     // Spring's pageable resolver falls back to the default for values that don't parse.
     private static int ParseLenient(string? raw, int defaultValue) =>

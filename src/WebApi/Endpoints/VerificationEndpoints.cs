@@ -5,7 +5,6 @@ using CompreFace.WebApi.Faces;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Endpoints;
 
@@ -28,7 +27,6 @@ public static class VerificationEndpoints
     public static async Task<Ok<VerificationResponse>> VerifyAsync(
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
         CancellationToken cancellationToken)
     {
@@ -36,8 +34,7 @@ public static class VerificationEndpoints
 
         var sourceTask = FaceAnalyzer.AnalyzeRawAsync(grains, parameters.ToAnalysisRequest(sourceImage, computeEmbeddings: true), cancellationToken);
         var targetTask = FaceAnalyzer.AnalyzeRawAsync(grains, parameters.ToAnalysisRequest(targetImage, computeEmbeddings: true), cancellationToken);
-        var statusTask = statusCache.GetAsync(cancellationToken).AsTask();
-        await Task.WhenAll(sourceTask, targetTask, statusTask);
+        await Task.WhenAll(sourceTask, targetTask);
 
         var source = FaceAnalyzer.EnsureFaces(await sourceTask);
         if (source.Faces.Count > 1)
@@ -46,21 +43,7 @@ public static class VerificationEndpoints
         }
 
         var target = FaceAnalyzer.EnsureFaces(await targetTask);
-        var coefficients = Coefficients(await statusTask);
-        var sourceFace = source.Faces[0];
-        var sourceEmbedding = EmbeddingOf(sourceFace);
-        var matches = target.Faces
-            .Select(face => FaceMapper.ToMatch(
-                face,
-                parameters,
-                Similarity.Compute(sourceEmbedding, EmbeddingOf(face), coefficients.C0, coefficients.C1)))
-            .ToArray();
-
-        var element = new VerificationResultDto(
-            FaceMapper.ToDto(sourceFace, parameters, roundProbability: true),
-            matches,
-            FaceMapper.PluginsVersions(source, parameters));
-        return TypedResults.Ok(new VerificationResponse([element]));
+        return TypedResults.Ok(FaceMapper.Verification(source, target, parameters));
     }
 
     /// <summary>
@@ -70,7 +53,7 @@ public static class VerificationEndpoints
     /// </summary>
     public static async Task<Ok<EmbeddingVerificationResponse>> VerifyEmbeddingsAsync(
         HttpRequest request,
-        [FromServices] InferenceStatusCache statusCache,
+        [FromServices] IGrainFactory grains,
         CancellationToken cancellationToken)
     {
         RequestBody.GetKind(request, acceptMultipart: false);
@@ -90,14 +73,8 @@ public static class VerificationEndpoints
             CheckDimension(target, source.Length);
         }
 
-        var status = await statusCache.GetAsync(cancellationToken);
-
-        var coefficients = Coefficients(status);
-        var result = targets
-            .Select(target => new EmbeddingSimilarityDto(target, Similarity.Compute(source, target, coefficients.C0, coefficients.C1)))
-            .OrderByDescending(static r => r.Similarity)
-            .ToArray();
-        return TypedResults.Ok(new EmbeddingVerificationResponse(result));
+        var calculator = await FaceAnalyzer.CalculatorAsync(grains, cancellationToken);
+        return TypedResults.Ok(FaceMapper.EmbeddingVerification(targets, source, calculator));
     }
 
     private static void CheckDimension(double[]? embedding, int dimension)
@@ -107,11 +84,4 @@ public static class VerificationEndpoints
             throw ApiErrors.Validation($"Embedding dimension should be {dimension}, but {embedding?.Length ?? 0} was provided");
         }
     }
-
-    private static float[] EmbeddingOf(FaceData face) =>
-        face.Embedding ?? throw new InvalidOperationException("The worker returned a face without the embedding it was asked for.");
-
-    // A calculator with no coefficients gets (0, 1), as in CompreFace.
-    private static (double C0, double C1) Coefficients(InferenceStatus status) =>
-        status.SimilarityCoefficients is [var c0, var c1, ..] ? (c0, c1) : (0, 1);
 }
