@@ -18,7 +18,7 @@ public static class InferenceServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ImageLimitsOptions>().BindConfiguration(ImageLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddImageLimits();
 
         services.TryAddSingleton<OnnxRuntimeHost>();
         services.TryAddSingleton<IInferenceRuntimeInfo>(static sp => sp.GetRequiredService<OnnxRuntimeHost>());
@@ -39,6 +39,25 @@ public static class InferenceServiceCollectionExtensions
         services.AddHostedService<InferenceStartup>();
         return services;
     }
+
+    /// <summary>
+    /// Binds the <c>Images</c> section to <see cref="ImageLimitsOptions"/>, its one options type (validated at start).
+    /// Hosts without the inference layer call this too: the HTTP tier's upload limits are the same settings.
+    /// </summary>
+    public static IServiceCollection AddImageLimits(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (!services.Any(static d => d.ServiceType == typeof(ImageLimitsBound)))
+        {
+            services.AddSingleton<ImageLimitsBound>();
+            services.AddOptions<ImageLimitsOptions>().BindConfiguration(ImageLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        }
+
+        return services;
+    }
+
+    /// <summary>Marks the section as bound, so that a second call adds no second binding.</summary>
+    private sealed class ImageLimitsBound;
 
     /// <summary>Creates the sessions at host start (checksums verified once, shapes checked) instead of on the first request.</summary>
     private sealed class InferenceStartup(IServiceProvider services) : IHostedService

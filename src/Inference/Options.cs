@@ -67,8 +67,11 @@ public sealed class InferenceOptions
     public int MaxDetectSize { get; set; } = 640;
 }
 
-/// <summary>Limits applied to uploads before and during decoding (section <c>Images</c>).</summary>
-public sealed class ImageLimitsOptions
+/// <summary>
+/// Limits applied to uploads before and during decoding: the one options type of section <c>Images</c>. The HTTP tier
+/// reads its upload limits from here too (the node copies them into <c>ApiOptions</c>), so each default lives once.
+/// </summary>
+public sealed class ImageLimitsOptions : IValidatableObject
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Images";
@@ -94,4 +97,15 @@ public sealed class ImageLimitsOptions
     /// </summary>
     [Range(160, 16384)]
     public int WorkingLongSide { get; set; } = 1280;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxFileSize > MaxRequestSize)
+        {
+            yield return new ValidationResult(
+                $"{nameof(MaxFileSize)} ({MaxFileSize}) must not exceed {nameof(MaxRequestSize)} ({MaxRequestSize}).",
+                [nameof(MaxFileSize), nameof(MaxRequestSize)]);
+        }
+    }
 }

@@ -5,6 +5,7 @@ using CompreFace.Inference;
 using CompreFace.Silo;
 using CompreFace.Silo.Observability;
 using CompreFace.WebApi;
+using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -28,8 +29,14 @@ builder.Services.AddFaceCollections();
 // Users, applications, services and API keys, in the same database (schema versioned with the face store's).
 builder.Services.AddCompreFaceAdmin(builder.Configuration);
 
-// The CompreFace-compatible HTTP API (/api/v1, /core).
+// The CompreFace-compatible HTTP API (/api/v1, /core); its upload limits are the Images section's.
+builder.Services.AddImageLimits();
 builder.Services.AddCompreFaceApi();
+builder.Services.AddOptions<ApiOptions>().Configure<IOptions<ImageLimitsOptions>>(static (api, images) =>
+{
+    api.MaxFileSize = images.Value.MaxFileSize;
+    api.MaxRequestSize = images.Value.MaxRequestSize;
+});
 
 // Metrics (Prometheus at /metrics, OTLP opt-in), traces (OTLP opt-in), /health/live and /health/ready.
 builder.AddCompreFaceObservability();

@@ -31,6 +31,13 @@ if (args.Contains("cluster"))
     return;
 }
 
+if (args.Contains("multipart"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- multipart (needs the node's Release build too)
+    await MultipartBenchmark.RunAsync(settings, SharedData.Root);
+    return;
+}
+
 if (args.Contains("search"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- search

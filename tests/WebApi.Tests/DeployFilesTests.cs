@@ -201,7 +201,7 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
         var conf = File.ReadAllText(Path.Combine(Deploy, "nginx.conf"));
         var limit = BodyLimit().Match(conf);
         Assert.True(limit.Success);
-        Assert.Equal(new ApiOptions().MaxRequestSize, long.Parse(limit.Groups[1].Value, CultureInfo.InvariantCulture) * 1024 * 1024);
+        Assert.Equal(new CompreFace.Inference.ImageLimitsOptions().MaxRequestSize, long.Parse(limit.Groups[1].Value, CultureInfo.InvariantCulture) * 1024 * 1024);
 
         var compose = LoadYaml(Path.Combine(Deploy, "docker-compose.yml")).Single();
         var nodes = Map(compose["services"]).Keys.Where(k => k.StartsWith("node", StringComparison.Ordinal)).Order();

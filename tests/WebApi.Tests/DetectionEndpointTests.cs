@@ -186,30 +186,29 @@ public sealed class DetectionEndpointTests(ApiFactory factory)
     }
 
     [Fact]
-    public async Task Detect_EmptyBodyWithoutContentType_Returns415EmptyBody()
+    public async Task Detect_EmptyBodyWithoutContentType_Returns415WithErrorJson()
     {
+        // Spring answers 415 with an empty body; every refusal here carries {message, code} (decision 0019).
         using var response = await DetectAsync(null);
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        await AssertErrorAsync(response, HttpStatusCode.UnsupportedMediaType, 0, "Content type '' not supported");
         AssertCors(response);
     }
 
     [Fact]
-    public async Task Detect_WrongContentType_Returns415EmptyBody()
+    public async Task Detect_WrongContentType_Returns415WithErrorJson()
     {
         using var response = await DetectAsync(new StringContent("hello", Encoding.UTF8, "text/plain"));
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        await AssertErrorAsync(response, HttpStatusCode.UnsupportedMediaType, 0, "Content type 'text/plain' not supported");
     }
 
     [Fact]
-    public async Task Detect_UrlEncodedForm_Returns415()
+    public async Task Detect_UrlEncodedForm_Returns415WithErrorJson()
     {
         using var response = await DetectAsync(new FormUrlEncodedContent([new("file", "x")]));
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        await AssertErrorAsync(response, HttpStatusCode.UnsupportedMediaType, 0, "Content type 'application/x-www-form-urlencoded' not supported");
     }
 
     [Fact]
@@ -385,6 +384,67 @@ public sealed class DetectionEndpointTests(ApiFactory factory)
         using var response = await DetectAsync(content);
 
         await AssertErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, 0);
+    }
+
+    [Fact]
+    public async Task Detect_ChunkedMultipartOverMaxRequestSize_Returns413Code0()
+    {
+        using var content = ChunkedContent.Multipart("b", quoteBoundary: false, ("file", new byte[(10 * 1024 * 1024) + 1], "big.jpg"));
+
+        using var response = await DetectAsync(content);
+
+        await AssertErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, 0);
+    }
+
+    [Theory]
+    [InlineData("no boundary at all")]
+    [InlineData("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\nunterminated")]
+    [InlineData("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"")]
+    public async Task Detect_MalformedMultipart_Returns400Code0(string body)
+    {
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+
+        using var response = await DetectAsync(content);
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 0, "Something went wrong, please try again");
+    }
+
+    [Fact]
+    public async Task Detect_MultipartBeyondPartOrHeaderLimits_Returns400Code0()
+    {
+        // ASP.NET's form reader defaults: at most 1024 parts and 16 KB of headers per part.
+        var parts = new StringBuilder();
+        for (var i = 0; i < 1025; i++)
+        {
+            parts.Append($"--b\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\n{i}\r\n");
+        }
+
+        var longHeader = $"--b\r\nContent-Disposition: form-data; name=\"a\"\r\nX-Long: {new string('x', 17 * 1024)}\r\n\r\n1\r\n";
+        foreach (var body in new[] { parts + "--b--\r\n", longHeader + "--b--\r\n" })
+        {
+            using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+
+            using var response = await DetectAsync(content);
+
+            await AssertErrorAsync(response, HttpStatusCode.BadRequest, 0);
+        }
+    }
+
+    [Fact]
+    public async Task Detect_SdkStyleMultipartWithRepeatedFields_JoinsThemAndReadsThePhoto()
+    {
+        using var content = File(SharedData.SampleBytes("000_5.jpg"));
+        content.Add(new StringContent("age"), "face_plugins");
+        content.Add(new StringContent("gender"), "face_plugins");
+        content.Add(new StringContent("2"), "limit");
+
+        var body = await ReadJsonAsync(await DetectAsync(content));
+
+        var faces = body.GetProperty("result");
+        Assert.Equal(2, faces.GetArrayLength());
+        Assert.All(faces.EnumerateArray(), f => AssertKeys(f, "box", "age", "gender"));
     }
 
     [Fact]

@@ -117,6 +117,32 @@ public sealed class FaceEndpointTests(ApiFactory sqlite, PostgresApiNode postgre
         Assert.Equal(name, (await ReadJsonAsync(response, HttpStatusCode.Created)).GetProperty("subject").GetString());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AddFace_MinFaceSizeAboveTheFace_IsRefusedWithCode28AsQueryOrFormField(bool asFormField)
+    {
+        // Every parameter may be a form field (Spring's @RequestParam); add once read this one from the query only.
+        var api = Client(Store.Sqlite);
+        var name = NewSubject();
+        using var content = File(SharedData.SampleBytes("001_A.jpg"));
+        content.Add(new StringContent(name), "subject");
+        var url = FacesUrl;
+        if (asFormField)
+        {
+            content.Add(new StringContent("3000"), "min_face_size");
+        }
+        else
+        {
+            url += "?min_face_size=3000";
+        }
+
+        using var response = await api.SendAsync(HttpMethod.Post, url, content);
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 28, "No face is found in the given image");
+        Assert.DoesNotContain(name, await api.SubjectsAsync());
+    }
+
     [Fact]
     public async Task AddFace_JsSdkSecondQuestionMark_StoresTheSubjectLiterally()
     {

@@ -34,6 +34,27 @@ public sealed class PipelineEndpointTests(ApiFactory factory)
     }
 
     [Fact]
+    public async Task ImagesSection_MaxFileAndRequestSize_GovernTheHttpTier()
+    {
+        // One options type binds Images; the HTTP tier's upload limits are copied from it, not bound a second time.
+        using var node = new PartialModelsApiFactory([], new Dictionary<string, string>
+        {
+            ["Images:MaxFileSize"] = "1000",
+            ["Images:MaxRequestSize"] = "3000",
+        });
+        using var client = node.CreateClient();
+
+        var config = await ReadJsonAsync(await client.GetAsync("/api/v1/config"));
+        Assert.Equal(1000, config.GetProperty("clientMaxFileSize").GetInt64());
+        Assert.Equal(3000, config.GetProperty("clientMaxBodySize").GetInt64());
+
+        using var overFile = await client.SendAsync(Post("/api/v1/detection/detect", File(new byte[1001], "a.jpg"), ApiFactory.DetectionKey));
+        await AssertErrorAsync(overFile, HttpStatusCode.BadRequest, 0);
+        using var overRequest = await client.SendAsync(Post("/api/v1/detection/detect", File(new byte[3001], "a.jpg"), ApiFactory.DetectionKey));
+        await AssertErrorAsync(overRequest, HttpStatusCode.RequestEntityTooLarge, 0);
+    }
+
+    [Fact]
     public async Task Config_TrailingSlash_IsEquivalent()
     {
         using var response = await _client.GetAsync("/api/v1/config/");

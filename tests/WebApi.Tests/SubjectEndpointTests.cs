@@ -41,6 +41,23 @@ public sealed class SubjectEndpointTests(ApiFactory sqlite, PostgresApiNode post
     }
 
     [Theory]
+    [InlineData("POST", SubjectsUrl, "text/plain")]
+    [InlineData("PUT", SubjectsUrl + "/x", "application/xml")]
+    [InlineData("POST", RecognizeUrl, "text/plain")]
+    [InlineData("POST", "/api/v1/recognition/embeddings/recognize", "multipart/form-data")]
+    public async Task JsonEndpoint_WrongContentType_Returns415WithErrorJson(string method, string url, string contentType)
+    {
+        // Spring answers 415 with an empty body; every refusal here carries {message, code} (decision 0019).
+        var api = Client(Store.Sqlite);
+        using var content = new ByteArrayContent("x"u8.ToArray());
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType + (contentType.StartsWith("multipart", StringComparison.Ordinal) ? "; boundary=b" : string.Empty));
+
+        using var response = await api.SendAsync(new HttpMethod(method), url, content);
+
+        await AssertErrorAsync(response, HttpStatusCode.UnsupportedMediaType, 0, $"Content type '{contentType}' not supported");
+    }
+
+    [Theory]
     [InlineData("{\"subject\":\"\"}", 26, "Subject name cannot be empty")]
     [InlineData("{\"subject\":\"   \"}", 26, "Subject name cannot be empty")]
     [InlineData("{}", 26, "Subject name cannot be empty")]

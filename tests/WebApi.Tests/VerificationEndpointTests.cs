@@ -229,11 +229,11 @@ public sealed class VerificationEndpointTests(ApiFactory factory)
     }
 
     [Fact]
-    public async Task VerifyEmbeddings_Multipart_Returns415()
+    public async Task VerifyEmbeddings_Multipart_Returns415WithErrorJson()
     {
         using var response = await VerifyAsync(File([1, 2, 3]), url: EmbeddingsVerifyUrl);
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        await AssertErrorAsync(response, HttpStatusCode.UnsupportedMediaType, 0, "Content type 'multipart/form-data' not supported");
     }
 
     private async Task<double[]> EmbeddingAsync(string sample)

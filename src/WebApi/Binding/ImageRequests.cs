@@ -1,10 +1,15 @@
 using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Errors;
+using Microsoft.Net.Http.Headers;
 
 namespace CompreFace.WebApi.Binding;
 
 /// <summary>
-/// Reads the image endpoints' two request shapes into bytes plus <see cref="FaceRequestParameters"/>, in CompreFace's
-/// order of checks: content type (415), body shape (34 / 26), parameters (26 / 28), then the image itself (5 / 21 / 0).
+/// The one binder of the image endpoints (detect, recognize, add, verify, verify-by-id): reads their two request shapes
+/// into bytes plus parameters, in Spring's order: content type (415, or code 0 where a handler takes any type), the
+/// arguments in their declared order (parts 34, body 26, parameters 33 / 26), the required JSON field (5), method
+/// validation (26), then the image itself (21 / 0). Parameters come from the query and then the multipart form
+/// fields, for every endpoint alike (docs/compreface-behaviour.md#conventions).
 /// </summary>
 public static class ImageRequests
 {
@@ -18,7 +23,7 @@ public static class ImageRequests
     public static async Task<(byte[] Image, FaceRequestParameters Parameters)> ReadSingleAsync(
         HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
     {
-        var (image, parameters, _) = await ReadSingleAsync(request, options, static _ => true, cancellationToken);
+        var (image, parameters) = await ReadSingleAsync(request, options, ImageBinding.Of(FaceRequestParameters.Parse), cancellationToken);
         return (image, parameters);
     }
 
@@ -29,23 +34,43 @@ public static class ImageRequests
     public static async Task<(byte[] Image, FaceRequestParameters Parameters, T Extra)> ReadSingleAsync<T>(
         HttpRequest request, ApiOptions options, Func<RequestParameters, T> readExtra, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(readExtra);
-        if (RequestBody.GetKind(request) == BodyKind.Multipart)
+        var binding = ImageBinding.Of(raw => (Common: FaceRequestParameters.Parse(raw), Extra: readExtra(raw)));
+        var (image, parameters) = await ReadSingleAsync(request, options, binding, cancellationToken);
+        return (image, parameters.Common, parameters.Extra);
+    }
+
+    /// <summary>One image with the parameters <paramref name="binding"/> reads, in the order it declares.</summary>
+    public static async Task<(byte[] Image, T Parameters)> ReadSingleAsync<T>(
+        HttpRequest request, ApiOptions options, ImageBinding<T> binding, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(binding);
+        if (GetKind(request, binding) == BodyKind.Multipart)
         {
             var form = await RequestBody.ReadMultipartAsync(request, options, cancellationToken);
             var file = ImageInput.GetPart(form, FilePart);
-            var raw = RequestParameters.From(request, form);
-            var parameters = FaceRequestParameters.Parse(raw);
-            var extra = readExtra(raw);
-            return (await ImageInput.ReadFileAsync(file, options.MaxFileSize, cancellationToken), parameters, extra);
+            var parameters = binding.Read(RequestParameters.From(request, form));
+            binding.Validate?.Invoke(parameters);
+            return (await ImageInput.ReadFileAsync(file, options.MaxFileSize, cancellationToken), parameters);
         }
 
-        var body = await RequestBody.ReadJsonAsync<Base64ImageRequest>(request, cancellationToken);
-        var jsonRaw = RequestParameters.From(request);
-        var jsonParameters = FaceRequestParameters.Parse(jsonRaw);
-        var jsonExtra = readExtra(jsonRaw);
-        return (ImageInput.DecodeBase64(body.File, FileJavaField), jsonParameters, jsonExtra);
+        Base64ImageRequest body;
+        T jsonParameters;
+        if (binding.ParametersBeforeBody)
+        {
+            jsonParameters = binding.Read(RequestParameters.From(request));
+            body = await RequestBody.ReadJsonAsync<Base64ImageRequest>(request, cancellationToken);
+        }
+        else
+        {
+            body = await RequestBody.ReadJsonAsync<Base64ImageRequest>(request, cancellationToken);
+            jsonParameters = binding.Read(RequestParameters.From(request));
+        }
+
+        var encoded = body.File ?? throw ApiErrors.FieldEmpty(FileJavaField);
+        binding.Validate?.Invoke(jsonParameters);
+        return (ImageInput.DecodeBase64(encoded, FileJavaField), jsonParameters);
     }
 
     /// <summary>Two images: multipart <c>source_image</c> + <c>target_image</c>, or their base64 JSON fields.</summary>
@@ -71,4 +96,57 @@ public static class ImageRequests
             ImageInput.DecodeBase64(body.TargetImage, "targetImageBase64"),
             jsonParameters);
     }
+
+    private static BodyKind GetKind<T>(HttpRequest request, ImageBinding<T> binding)
+    {
+        if (!binding.AnyTypeIsMultipart)
+        {
+            return RequestBody.GetKind(request);
+        }
+
+        if (MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType))
+        {
+            if (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                return BodyKind.Json;
+            }
+
+            if (mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            {
+                return BodyKind.Multipart;
+            }
+        }
+
+        // Spring's "Current request is not a multipart request": the catch-all 400 code 0.
+        throw ApiErrors.Generic();
+    }
+}
+
+/// <summary>Factory of <see cref="ImageBinding{T}"/>.</summary>
+public static class ImageBinding
+{
+    /// <summary>A binding that reads its parameters with <paramref name="read"/> after the body (detect, recognize, verify).</summary>
+    public static ImageBinding<T> Of<T>(Func<RequestParameters, T> read) => new(read);
+}
+
+/// <summary>
+/// How one image endpoint's Java method declares its arguments, which fixes the order of its errors.
+/// </summary>
+/// <param name="Read">Reads (converts) the parameters; throws code 33 / 26 as Spring's argument resolvers do.</param>
+public sealed record ImageBinding<T>(Func<RequestParameters, T> Read)
+{
+    /// <summary>Method validation (<c>@NotBlank</c>, …): after every argument, before the image checks.</summary>
+    public Action<T>? Validate { get; init; }
+
+    /// <summary>
+    /// True when the JSON variant declares its <c>@RequestParam</c>s before its <c>@RequestBody</c> (add), so a missing
+    /// parameter wins over a malformed body.
+    /// </summary>
+    public bool ParametersBeforeBody { get; init; }
+
+    /// <summary>
+    /// True when the multipart handler declares no content type (add): every type but JSON reaches it, and a body
+    /// that is not multipart is Spring's "not a multipart request" (code 0) instead of 415.
+    /// </summary>
+    public bool AnyTypeIsMultipart { get; init; }
 }

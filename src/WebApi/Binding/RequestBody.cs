@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Errors;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
 namespace CompreFace.WebApi.Binding;
@@ -18,7 +19,7 @@ public enum BodyKind
 /// <summary>Content-type dispatch and body reading with CompreFace's errors.</summary>
 public static class RequestBody
 {
-    /// <summary>The body kind; any type the endpoint does not consume is 415 with an empty body (docs/compreface-behaviour.md#conventions).</summary>
+    /// <summary>The body kind; any type the endpoint does not consume, or none, is 415 (with the error JSON).</summary>
     public static BodyKind GetKind(HttpRequest request, bool acceptMultipart = true, bool acceptJson = true)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -35,27 +36,34 @@ public static class RequestBody
             }
         }
 
-        throw ApiErrors.UnsupportedMediaType();
+        throw ApiErrors.UnsupportedMediaType(mediaType?.MediaType.Value ?? request.ContentType);
     }
 
     /// <summary>
-    /// Reads a multipart body (chunked or not, quoted boundary or not). A multipart type without a boundary, which the
-    /// JS SDK sends for files given by path, cannot be parsed: 400 code 0, as CompreFace answers it. The body may be
-    /// at most <see cref="ApiOptions.MaxRequestSize"/> (413 beyond).
+    /// Reads a multipart body (chunked or not, quoted boundary or not) with ASP.NET's form reader, under the limits
+    /// <see cref="ApiExtensions.AddCompreFaceApi"/> gives it: the whole body at most <see cref="ApiOptions.MaxRequestSize"/>
+    /// (413 code 0 beyond), parts, headers and field values within <see cref="Microsoft.AspNetCore.Http.Features.FormOptions"/>' defaults, anything it
+    /// cannot parse 400 code 0 (<see cref="InvalidDataException"/>, Spring's MultipartException). A multipart type
+    /// without a boundary, which the JS SDK sends for files given by path, is 400 code 0 as CompreFace answers it.
     /// </summary>
-    public static Task<IFormCollection> ReadMultipartAsync(HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
+    public static async Task<IFormCollection> ReadMultipartAsync(HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
         var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-            ? HeaderUtilities.RemoveQuotes(mediaType.Boundary).ToString()
-            : string.Empty;
+            ? HeaderUtilities.RemoveQuotes(mediaType.Boundary)
+            : StringSegment.Empty;
         if (boundary.Length == 0)
         {
             throw ApiErrors.Generic();
         }
 
-        return MultipartFormReader.ReadAsync(request, boundary, options.MaxRequestSize, cancellationToken);
+        if (request.ContentLength > options.MaxRequestSize)
+        {
+            throw ApiErrors.RequestTooLarge(options.MaxRequestSize);
+        }
+
+        return await request.ReadFormAsync(cancellationToken);
     }
 
     /// <summary>Reads a JSON body; malformed, empty or <c>null</c> JSON is 400 code 26.</summary>

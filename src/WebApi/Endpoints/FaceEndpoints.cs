@@ -8,7 +8,6 @@ using CompreFace.WebApi.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Endpoints;
@@ -31,7 +30,7 @@ public static class FaceEndpoints
     /// <summary><c>Cache-Control</c> of an image download.</summary>
     public const string ImageCacheControl = "public, max-age=31536000";
 
-    private const string SubjectName = "subject";
+    private const string SubjectName = AddFaceParameters.SubjectName;
 
     /// <summary>Maps <c>/api/v1/recognition/faces</c>.</summary>
     public static RouteGroupBuilder MapFaceEndpoints(this IEndpointRouteBuilder app)
@@ -62,12 +61,11 @@ public static class FaceEndpoints
         CancellationToken cancellationToken)
     {
         var service = FaceServiceContext.Get(request.HttpContext).Service;
-        var (image, subject, threshold) = IsJson(request)
-            ? await ReadBase64AddAsync(request, cancellationToken)
-            : await ReadMultipartAddAsync(request, options.Value, cancellationToken);
+        var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, AddFaceParameters.Binding, cancellationToken);
+        var subject = parameters.Subject;
 
         // The core refuses thresholds outside [0, 1]; CompreFace reports every core 400 as code 28.
-        if (threshold is { } t && !(t >= 0 && t <= 1))
+        if (parameters.DetProbThreshold is { } t && !(t >= 0 && t <= 1))
         {
             throw ApiErrors.NoFaceFound();
         }
@@ -76,11 +74,11 @@ public static class FaceEndpoints
         {
             Image = image,
             Limit = 2,
-            DetProbThreshold = threshold is { } value ? (float)value : null,
+            DetProbThreshold = parameters.DetProbThreshold is { } value ? (float)value : null,
             ComputeEmbeddings = true,
+            MinFaceSize = parameters.MinFaceSize,
+            MinQuality = parameters.MinQuality,
         };
-        var (minFaceSize, minQuality) = FaceRequestParameters.ParseQualityGate(RequestParameters.From(request));
-        analysis = analysis with { MinFaceSize = minFaceSize, MinQuality = minQuality };
         var result = await FaceAnalyzer.AnalyzeAsync(grains, analysis, cancellationToken);
         if (result.Faces.Count > 1)
         {
@@ -279,55 +277,6 @@ public static class FaceEndpoints
 
     internal static float[] EmbeddingOf(FaceData face) =>
         face.Embedding ?? throw new InvalidOperationException("The worker returned a face without the embedding it was asked for.");
-
-    private static bool IsJson(HttpRequest request) =>
-        MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-        && mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
-
-    // Spring's order: the file part (34), then the subject (33), conversion of the threshold (26), the @NotBlank
-    // method validation of the subject (26), then the image checks (21 / 0).
-    private static async Task<(byte[] Image, string Subject, double? Threshold)> ReadMultipartAddAsync(
-        HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
-    {
-        if (!request.HasFormContentType || !MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-        {
-            // Spring's "Current request is not a multipart request": the catch-all 400 code 0.
-            throw ApiErrors.Generic();
-        }
-
-        var form = await RequestBody.ReadMultipartAsync(request, options, cancellationToken);
-        var file = ImageInput.GetPart(form, ImageRequests.FilePart);
-        var parameters = RequestParameters.From(request, form);
-        var subject = parameters.GetRawString(SubjectName) ?? throw ApiErrors.MissingParameter(SubjectName);
-        var threshold = parameters.GetDouble(FaceRequestParameters.DetProbThresholdName);
-        CheckSubjectNotBlank(subject);
-        return (await ImageInput.ReadFileAsync(file, options.MaxFileSize, cancellationToken), subject, threshold);
-    }
-
-    private static async Task<(byte[] Image, string Subject, double? Threshold)> ReadBase64AddAsync(
-        HttpRequest request, CancellationToken cancellationToken)
-    {
-        var parameters = RequestParameters.From(request);
-        var subject = parameters.GetRawString(SubjectName) ?? throw ApiErrors.MissingParameter(SubjectName);
-        var threshold = parameters.GetDouble(FaceRequestParameters.DetProbThresholdName);
-        var body = await RequestBody.ReadJsonAsync<Base64ImageRequest>(request, cancellationToken);
-        if (body.File is null)
-        {
-            throw ApiErrors.FieldEmpty(ImageRequests.FileJavaField);
-        }
-
-        CheckSubjectNotBlank(subject);
-        return (ImageInput.DecodeBase64(body.File, ImageRequests.FileJavaField), subject, threshold);
-    }
-
-    private static void CheckSubjectNotBlank(string subject)
-    {
-        if (string.IsNullOrWhiteSpace(subject))
-        {
-            throw ApiErrors.Validation("Subject name is empty; ");
-        }
-    }
 
     // Spring's pageable resolver falls back to the default for values that don't parse.
     private static int ParseLenient(string? raw, int defaultValue) =>

@@ -30,9 +30,14 @@ public static class ApiErrors
     public static ApiException NoHandler(string method, string path) =>
         new(StatusCodes.Status404NotFound, GenericCode, $"No handler found for {method} {path}");
 
-    /// <summary>415 with an empty body, as Spring answers a content type an endpoint does not consume.</summary>
-    public static ApiException UnsupportedMediaType() =>
-        new(StatusCodes.Status415UnsupportedMediaType, GenericCode, "Unsupported media type", hasBody: false);
+    /// <summary>
+    /// Code 0, 415: a content type the endpoint does not consume, or none. Spring answers with an empty body; every
+    /// refusal here carries the error JSON, with Spring's exception message and the catch-all code that CompreFace
+    /// gives the closest case it does report, a non-multipart body sent to a multipart handler
+    /// (docs/decisions/0019-request-binding.md).
+    /// </summary>
+    public static ApiException UnsupportedMediaType(string? contentType) =>
+        new(StatusCodes.Status415UnsupportedMediaType, GenericCode, $"Content type '{contentType}' not supported");
 
     /// <summary>Code 5: a required JSON field is null or missing (Java field names, e.g. <c>content</c>, <c>sourceImageBase64</c>).</summary>
     public static ApiException FieldEmpty(string javaField) =>

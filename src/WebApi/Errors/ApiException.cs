@@ -24,12 +24,11 @@ public sealed class ApiException : Exception
         Code = ApiErrors.GenericCode;
     }
 
-    public ApiException(int statusCode, int code, string message, bool hasBody = true)
+    public ApiException(int statusCode, int code, string message)
         : base(message)
     {
         StatusCode = statusCode;
         Code = code;
-        HasBody = hasBody;
     }
 
     /// <summary>HTTP status of the response.</summary>
@@ -37,7 +36,4 @@ public sealed class ApiException : Exception
 
     /// <summary>CompreFace's error code (the <c>code</c> field).</summary>
     public int Code { get; }
-
-    /// <summary>False for the few errors CompreFace answers with an empty body (415).</summary>
-    public bool HasBody { get; } = true;
 }

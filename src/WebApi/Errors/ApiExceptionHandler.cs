@@ -35,17 +35,12 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         return true;
     }
 
-    /// <summary>Writes an error response (status, CORS, and the JSON body unless the error has none).</summary>
+    /// <summary>Writes an error response: status, CORS and the JSON body.</summary>
     public static async Task WriteAsync(HttpContext httpContext, ApiException error, CancellationToken cancellationToken)
     {
         var response = httpContext.Response;
         response.StatusCode = error.StatusCode;
         CorsMiddleware.ApplyHeaders(httpContext);
-        if (!error.HasBody)
-        {
-            response.ContentLength = 0;
-            return;
-        }
 
         response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(response.Body, new ApiError(error.Message, error.Code), ApiJson.Options, cancellationToken);
