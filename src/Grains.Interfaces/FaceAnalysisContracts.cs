@@ -140,7 +140,22 @@ public sealed record FaceAnalysisResult
 
     /// <summary>Human-readable reason when <see cref="Outcome"/> is not <see cref="FaceAnalysisOutcome.Ok"/>.</summary>
     [Id(3)] public string? Detail { get; init; }
+
+    /// <summary>The embedding model of the worker that analysed the image (set whenever the image was analysed).</summary>
+    [Id(4)] public CalculatorIdentity? Calculator { get; init; }
 }
+
+/// <summary>
+/// The model identity: which embedding model (CompreFace's calculator) produced a vector, with the coefficients that
+/// turn its distances into similarities. It travels with every analysis result, so recognition and enrolment use the
+/// model that actually computed the query, never one learnt earlier (docs/decisions/0018-face-results-and-model-identity.md).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.CalculatorIdentity")]
+public sealed record CalculatorIdentity(
+    [property: Id(0)] string Version,
+    [property: Id(1)] double C0,
+    [property: Id(2)] double C1,
+    [property: Id(3)] int Dimension);
 
 /// <summary>What the inference tier can do, for <c>/core/status</c>.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.InferenceStatus")]
@@ -149,18 +164,12 @@ public sealed record InferenceStatus
     /// <summary>Build version of the service.</summary>
     [Id(0)] public required string BuildVersion { get; init; }
 
-    /// <summary>Version of the embedding model.</summary>
-    [Id(1)] public required string CalculatorVersion { get; init; }
-
-    /// <summary>Similarity coefficients (c0, c1) of the embedding model.</summary>
-    [Id(2)] public required double[] SimilarityCoefficients { get; init; }
+    /// <summary>The embedding model: version, similarity coefficients, dimension.</summary>
+    [Id(1)] public required CalculatorIdentity Calculator { get; init; }
 
     /// <summary>Plugin slug to version.</summary>
-    [Id(3)] public required IReadOnlyDictionary<string, string> AvailablePlugins { get; init; }
+    [Id(2)] public required IReadOnlyDictionary<string, string> AvailablePlugins { get; init; }
 
     /// <summary>The ONNX Runtime execution provider actually in use (CPU or CUDA).</summary>
-    [Id(4)] public required string ExecutionProvider { get; init; }
-
-    /// <summary>Embedding length.</summary>
-    [Id(5)] public int EmbeddingDimension { get; init; }
+    [Id(3)] public required string ExecutionProvider { get; init; }
 }

@@ -11,6 +11,10 @@ public interface IFaceAnalyzerGrain : IGrainWithIntegerKey
     [Alias("AnalyzeAsync"), RetrySafe]
     Task<FaceAnalysisResult> AnalyzeAsync(FaceAnalysisRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>The embedding model of this worker (the embedding endpoints, which analyse no image).</summary>
+    [Alias("GetCalculatorAsync"), RetrySafe]
+    Task<CalculatorIdentity> GetCalculatorAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Models, versions and execution provider of this worker.</summary>
     [Alias("GetStatusAsync"), RetrySafe]
     Task<InferenceStatus> GetStatusAsync(CancellationToken cancellationToken = default);

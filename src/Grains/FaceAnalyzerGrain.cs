@@ -64,19 +64,23 @@ internal sealed partial class FaceAnalyzerGrain(
         return ToResult(analysis, computeEmbeddings, request.Plugins);
     }
 
+    Task<CalculatorIdentity> IFaceAnalyzerGrain.GetCalculatorAsync(CancellationToken cancellationToken) => Task.FromResult(Calculator);
+
     Task<InferenceStatus> IFaceAnalyzerGrain.GetStatusAsync(CancellationToken cancellationToken)
     {
         var status = new InferenceStatus
         {
             BuildVersion = BuildVersion,
-            CalculatorVersion = embedder.Version,
-            SimilarityCoefficients = [embedder.Coefficients.C0, embedder.Coefficients.C1],
+            Calculator = Calculator,
             AvailablePlugins = AvailablePlugins(),
             ExecutionProvider = runtime.ExecutionProvider,
-            EmbeddingDimension = embedder.Dimension,
         };
         return Task.FromResult(status);
     }
+
+    /// <summary>This worker's model identity: what every result carries, so no caller needs to learn it separately.</summary>
+    private CalculatorIdentity Calculator { get; } =
+        new(embedder.Version, embedder.Coefficients.C0, embedder.Coefficients.C1, embedder.Dimension);
 
     private Dictionary<string, string> AvailablePlugins()
     {
@@ -153,7 +157,7 @@ internal sealed partial class FaceAnalyzerGrain(
             }
         }
 
-        return new FaceAnalysisResult { Outcome = FaceAnalysisOutcome.Ok, Faces = faces, PluginVersions = versions };
+        return new FaceAnalysisResult { Outcome = FaceAnalysisOutcome.Ok, Faces = faces, PluginVersions = versions, Calculator = Calculator };
     }
 
     private static FaceBox ToBox(DetectedFace face, int width, int height) => new(

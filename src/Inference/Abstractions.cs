@@ -77,7 +77,10 @@ public sealed record DetectedFace(float XMin, float YMin, float XMax, float YMax
     public float Area => Math.Max(0, XMax - XMin) * Math.Max(0, YMax - YMin);
 }
 
-/// <summary>CompreFace's similarity mapping coefficients: <c>(tanh((c0 - d) * c1) + 1) / 2</c> with d the Euclidean distance of unit vectors.</summary>
+/// <summary>
+/// An embedder's calibrated coefficients of CompreFace's similarity <c>(tanh((c0 - d) * c1) + 1) / 2</c>, d the Euclidean
+/// distance of unit vectors. The formula itself is <c>CompreFace.Grains.Interfaces.Similarity</c>, shared with the HTTP tier.
+/// </summary>
 public readonly record struct SimilarityCoefficients(double C0, double C1);
 
 /// <summary>Finds faces and their five landmarks.</summary>

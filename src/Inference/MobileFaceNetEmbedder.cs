@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace CompreFace.Inference;
 
 /// <summary>MobileFaceNet (faceplugin), 512-d, on ArcFace-aligned 112×112 BGR crops normalised as <c>(x − 127) / 128</c>.</summary>
@@ -29,41 +27,4 @@ internal sealed class MobileFaceNetEmbedder(OnnxRuntimeHost runtime) : AlignedFa
     /// </summary>
     internal static byte[] LiftBatch(byte[] model) =>
         OnnxModelPatch.WithDynamicBatch(model, ["input", "output"], new Dictionary<string, long[]> { ["703"] = [-1, 512] });
-}
-
-/// <summary>CompreFace's similarity: <c>(tanh((c0 − d)·c1) + 1) / 2</c> of the distance between L2-normalised embeddings.</summary>
-public static class FaceSimilarity
-{
-    /// <summary>Returns a unit-length copy of <paramref name="embedding"/> (all zeros stays all zeros).</summary>
-    public static float[] Normalize(ReadOnlySpan<float> embedding)
-    {
-        var copy = embedding.ToArray();
-        NormalizeInPlace(copy);
-        return copy;
-    }
-
-    /// <summary>Scales <paramref name="embedding"/> to unit length in place.</summary>
-    public static void NormalizeInPlace(Span<float> embedding)
-    {
-        var norm = TensorPrimitives.Norm(embedding);
-        if (norm > 0)
-        {
-            TensorPrimitives.Divide(embedding, norm, embedding);
-        }
-    }
-
-    /// <summary>Euclidean distance of the unit vectors of <paramref name="a"/> and <paramref name="b"/> (= √(2 − 2·cos)).</summary>
-    public static double Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        var cos = TensorPrimitives.CosineSimilarity(a, b);
-        return Math.Sqrt(Math.Max(0, 2 - (2 * (double)cos)));
-    }
-
-    /// <summary>Maps a distance to CompreFace's similarity, rounded to 5 decimals half-up as the Java server does.</summary>
-    public static double FromDistance(double distance, SimilarityCoefficients coefficients) =>
-        Math.Round((Math.Tanh((coefficients.C0 - distance) * coefficients.C1) + 1) / 2, 5, MidpointRounding.AwayFromZero);
-
-    /// <summary>Similarity of two raw or normalised embeddings.</summary>
-    public static double Compute(ReadOnlySpan<float> a, ReadOnlySpan<float> b, SimilarityCoefficients coefficients) =>
-        FromDistance(Distance(a, b), coefficients);
 }

@@ -2,7 +2,6 @@ using CompreFace.WebApi.Admin;
 using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Endpoints;
 using CompreFace.WebApi.Errors;
-using CompreFace.WebApi.Faces;
 using CompreFace.WebApi.Http;
 using CompreFace.WebApi.Mail;
 using CompreFace.WebApi.Statistics;
@@ -70,7 +69,6 @@ public static class ApiExtensions
         services.TryAddSingleton<RequestStatistics>();
         services.TryAddSingleton<IFaceServiceRequestCounter>(sp => sp.GetRequiredService<RequestStatistics>());
         services.AddHostedService<RequestStatisticsFlusher>();
-        services.TryAddSingleton<InferenceStatusCache>();
         return services;
     }
 

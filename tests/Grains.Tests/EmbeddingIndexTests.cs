@@ -250,5 +250,5 @@ public sealed class EmbeddingIndexTests
     private static float[] Blend(float[] a, float[] b, float weight) =>
         FaceSimilarityUnit(a.Zip(b, (x, y) => (weight * x) + ((1 - weight) * y)).ToArray());
 
-    private static float[] FaceSimilarityUnit(float[] v) => CompreFace.Inference.FaceSimilarity.Normalize(v);
+    private static float[] FaceSimilarityUnit(float[] v) => CompreFace.Grains.Interfaces.Similarity.Normalize(v);
 }

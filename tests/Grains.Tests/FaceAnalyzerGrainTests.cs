@@ -91,9 +91,9 @@ public sealed class FaceAnalyzerGrainTests(ClusterFixture fixture)
         var status = await Analyzer.GetStatusAsync();
 
         Assert.Equal("CPU", status.ExecutionProvider);
-        Assert.Equal(512, status.EmbeddingDimension);
-        Assert.Equal(2, status.SimilarityCoefficients.Length);
-        Assert.False(string.IsNullOrEmpty(status.CalculatorVersion));
+        Assert.Equal(512, status.Calculator.Dimension);
+        Assert.True(status.Calculator.C0 > 0 && status.Calculator.C1 > 0);
+        Assert.False(string.IsNullOrEmpty(status.Calculator.Version));
         Assert.Contains(status.AvailablePlugins.Keys, k => k.Contains("landmarks", StringComparison.Ordinal));
         Assert.Contains("calculator", status.AvailablePlugins.Keys);
     }

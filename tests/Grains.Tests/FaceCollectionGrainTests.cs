@@ -1,4 +1,3 @@
-using CompreFace.Inference;
 using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.Grains.Tests;
@@ -212,6 +211,6 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
             v[i] = (float)(_random.NextDouble() - 0.5);
         }
 
-        return FaceSimilarity.Normalize(v);
+        return Similarity.Normalize(v);
     }
 }

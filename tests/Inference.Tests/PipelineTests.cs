@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 using SkiaSharp;
 using Xunit;
 using Xunit.Abstractions;
@@ -56,7 +57,7 @@ public sealed class PipelineTests(InferenceFixture fixture, ITestOutputHelper ou
         var face = Assert.Single(whole.Faces).Face;
         Assert.Equal((0f, 0f, whole.Width, whole.Height, 1f), (face.XMin, face.YMin, face.XMax, face.YMax, face.Probability));
         Assert.NotNull(whole.Faces[0].Embedding);
-        output.WriteLine($"whole-image vs detected similarity: {FaceSimilarity.Compute(whole.Faces[0].Embedding, detected.Faces[0].Embedding, fixture.Embedder.Coefficients)}");
+        output.WriteLine($"whole-image vs detected similarity: {Similarity.Compute(whole.Faces[0].Embedding, detected.Faces[0].Embedding, fixture.Embedder.Coefficients.C0, fixture.Embedder.Coefficients.C1)}");
     }
 
     [Fact]

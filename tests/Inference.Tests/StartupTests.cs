@@ -11,8 +11,8 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void FetchModelsScript_EveryCatalogModel_NamedWithItsChecksum()
     {
-        // The script either fetches a model or, for the converted ones it cannot produce, prints where to get it: either way it must
-        // know every file the service may load, with the checksum the service verifies.
+        // The script fetches or converts every file the service may load and checks it against the checksum the service verifies
+        // (tests/Tools.Tests runs it).
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CompreFace.sln")))
         {

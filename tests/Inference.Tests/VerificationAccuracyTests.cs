@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -33,7 +34,7 @@ public sealed class VerificationAccuracyTests(InferenceFixture fixture, ITestOut
             embed += analysis.Timings.AlignEmbedMs / Math.Max(1, analysis.Faces.Count);
             noFace += analysis.Faces.Count == 0 ? 1 : 0;
             multiFace += analysis.Faces.Count > 1 ? 1 : 0;
-            embeddings[path] = analysis.Faces.Count > 0 ? FaceSimilarity.Normalize(analysis.Faces[0].Embedding) : null;
+            embeddings[path] = analysis.Faces.Count > 0 ? Similarity.Normalize(analysis.Faces[0].Embedding) : null;
         }
 
         output.WriteLine($"{pairs.Count} pairs, {embeddings.Count} images: {noFace} without a face, {multiFace} with several (largest taken)");
@@ -41,14 +42,14 @@ public sealed class VerificationAccuracyTests(InferenceFixture fixture, ITestOut
 
         var scored = pairs
             .Where(p => embeddings[p.A] is not null && embeddings[p.B] is not null)
-            .Select(p => (Distance: FaceSimilarity.Distance(embeddings[p.A], embeddings[p.B]), p.Same))
+            .Select(p => (Distance: Similarity.Distance(embeddings[p.A], embeddings[p.B]), p.Same))
             .ToList();
         var coefficients = pipeline.Embedder.Coefficients;
         var same = scored.Where(s => s.Same).Select(s => s.Distance).Order().ToArray();
         var diff = scored.Where(s => !s.Same).Select(s => s.Distance).Order().ToArray();
-        var correct = scored.Count(s => (FaceSimilarity.FromDistance(s.Distance, coefficients) > 0.5) == s.Same);
-        var falseAccepts = diff.Count(d => FaceSimilarity.FromDistance(d, coefficients) > 0.5);
-        var falseRejects = same.Count(d => FaceSimilarity.FromDistance(d, coefficients) <= 0.5);
+        var correct = scored.Count(s => (Similarity.FromDistance(s.Distance, coefficients.C0, coefficients.C1) > 0.5) == s.Same);
+        var falseAccepts = diff.Count(d => Similarity.FromDistance(d, coefficients.C0, coefficients.C1) > 0.5);
+        var falseRejects = same.Count(d => Similarity.FromDistance(d, coefficients.C0, coefficients.C1) <= 0.5);
 
         // AUC = P(distance of a same pair < distance of a different pair).
         double wins = 0;
@@ -72,8 +73,8 @@ public sealed class VerificationAccuracyTests(InferenceFixture fixture, ITestOut
         output.WriteLine($"best distance threshold {bestThreshold:F4} (cos {1 - (bestThreshold * bestThreshold / 2):F3}): {bestCorrect}/{scored.Count}");
         output.WriteLine($"same d: min {same[0]:F3} p5 {Pct(same, 0.05):F3} median {Pct(same, 0.5):F3} p95 {Pct(same, 0.95):F3} max {same[^1]:F3}");
         output.WriteLine($"diff d: min {diff[0]:F3} p5 {Pct(diff, 0.05):F3} median {Pct(diff, 0.5):F3} p95 {Pct(diff, 0.95):F3} max {diff[^1]:F3}");
-        output.WriteLine($"similarity: same median {FaceSimilarity.FromDistance(Pct(same, 0.5), coefficients)}, same p5 {FaceSimilarity.FromDistance(Pct(same, 0.95), coefficients)}, diff median {FaceSimilarity.FromDistance(Pct(diff, 0.5), coefficients)}, diff p95 {FaceSimilarity.FromDistance(Pct(diff, 0.05), coefficients)}");
-        foreach (var miss in scored.Where(s => (FaceSimilarity.FromDistance(s.Distance, coefficients) > 0.5) != s.Same))
+        output.WriteLine($"similarity: same median {Similarity.FromDistance(Pct(same, 0.5), coefficients.C0, coefficients.C1)}, same p5 {Similarity.FromDistance(Pct(same, 0.95), coefficients.C0, coefficients.C1)}, diff median {Similarity.FromDistance(Pct(diff, 0.5), coefficients.C0, coefficients.C1)}, diff p95 {Similarity.FromDistance(Pct(diff, 0.05), coefficients.C0, coefficients.C1)}");
+        foreach (var miss in scored.Where(s => (Similarity.FromDistance(s.Distance, coefficients.C0, coefficients.C1) > 0.5) != s.Same))
         {
             output.WriteLine($"  miss: same={miss.Same} d={miss.Distance:F4}");
         }

@@ -210,7 +210,7 @@ public sealed class ApiTestGroup : ICollectionFixture<ApiFactory>, ICollectionFi
 
 /// <summary>
 /// The node on a models folder that lacks some plugin models (symbolic links to the shared files, minus <paramref name="missing"/>):
-/// what a user has after <c>deploy/fetch-models.sh</c>, which cannot produce the converted face-api and AIZOO files.
+/// a folder filled by hand without some plugin models.
 /// </summary>
 public sealed class PartialModelsApiFactory(string[] missing, IReadOnlyDictionary<string, string>? settings = null) : ApiFactory
 {

@@ -192,7 +192,7 @@ public sealed class PluginEndpointTests(ApiFactory factory)
     [Fact]
     public async Task CoreStatus_PluginModelsMissing_NodeStartsAndListsThemUnavailable()
     {
-        // The files deploy/fetch-models.sh cannot produce: the converted AIZOO mask net and face-api age/gender and 68-point nets.
+        // A folder without the converted AIZOO mask net and face-api age/gender and 68-point nets (e.g. filled by hand).
         using var node = new PartialModelsApiFactory(["mask_aizoo_260.onnx", "age_gender_faceapi.onnx", "landmark68_faceapi.onnx"]);
         using var client = node.CreateClient();
 

@@ -1,8 +1,8 @@
-using CompreFace.WebApi.Faces;
+using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Tests;
 
-/// <summary>CompreFace's similarity formula and Java's HALF_UP rounding.</summary>
+/// <summary>CompreFace's similarity formula (the one <see cref="Similarity"/> both tiers use) and Java's HALF_UP rounding.</summary>
 public sealed class SimilarityTests
 {
     private const double C0 = 1.1817961;
@@ -59,5 +59,48 @@ public sealed class SimilarityTests
     public void RoundHalfUp_MatchesJavaBigDecimal(double value, double expected)
     {
         Assert.Equal(expected, Similarity.RoundHalfUp(value));
+    }
+
+    [Fact]
+    public void FromDistance_IncreasingDistance_NeverIncreases()
+    {
+        var previous = double.MaxValue;
+        for (var d = 0.0; d <= 2.0; d += 0.01)
+        {
+            var s = Similarity.FromDistance(d, C0, C1);
+            Assert.InRange(s, 0, 1);
+            Assert.True(s <= previous);
+            previous = s;
+        }
+    }
+
+    [Fact]
+    public void FromCosine_SameAsDistanceOfUnitVectors()
+    {
+        var calculator = new CalculatorIdentity("test", C0, C1, 2);
+
+        Assert.Equal(Similarity.FromDistance(Math.Sqrt(2), C0, C1), Similarity.FromCosine(0, calculator));
+        Assert.Equal(Similarity.FromDistance(0, C0, C1), Similarity.FromCosine(1, calculator));
+    }
+
+    [Fact]
+    public void Distance_IdenticalAndOppositeDirections_GiveZeroAndTwo()
+    {
+        float[] a = [3, 4, 0];
+        float[] b = [6, 8, 0];
+        float[] c = [-3, -4, 0];
+
+        Assert.Equal(0, Similarity.Distance(a, b), 6);
+        Assert.Equal(2, Similarity.Distance(a, c), 6);
+    }
+
+    [Fact]
+    public void Normalize_Vector_HasUnitLengthAndZeroStaysZero()
+    {
+        var n = Similarity.Normalize([3f, 4f]);
+
+        Assert.Equal(0.6f, n[0], 6);
+        Assert.Equal(0.8f, n[1], 6);
+        Assert.Equal([0f, 0f], Similarity.Normalize([0f, 0f]));
     }
 }

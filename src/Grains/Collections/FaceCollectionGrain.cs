@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using CompreFace.Grains.Storage;
 using CompreFace.Grains.Telemetry;
-using CompreFace.Inference;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using CompreFace.Grains.Interfaces;
@@ -82,7 +81,7 @@ internal sealed partial class FaceCollectionGrain(
             return command.ImageId;
         }
 
-        var unit = FaceSimilarity.Normalize(command.Embedding);
+        var unit = Similarity.Normalize(command.Embedding);
         var subject = _subjectsByName.GetValueOrDefault(command.Subject)
             ?? await CreateSubjectAsync(command.Subject, cancellationToken);
 
@@ -131,7 +130,7 @@ internal sealed partial class FaceCollectionGrain(
     async Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> IFaceCollectionGrain.SearchAsync(FaceSearch search, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(search);
-        var queries = search.Embeddings.Select(e => FaceSimilarity.Normalize(e)).ToArray();
+        var queries = search.Embeddings.Select(e => Similarity.Normalize(e)).ToArray();
         var shards = _shardSizes.Where(s => s.Value > 0).Select(s => s.Key).ToArray();
         if (shards.Length == 0 || queries.Length == 0)
         {

@@ -18,7 +18,7 @@ public static class CoreEndpoints
     }
 
     /// <summary>
-    /// <c>GET /core/status</c>: asks a worker each time (not the cache), so that it also proves the models answer;
+    /// <c>GET /core/status</c>: asks a worker each time, so that it also proves the models answer;
     /// adds <c>execution_provider</c> beyond CompreFace.
     /// </summary>
     public static async Task<Ok<CoreStatusResponse>> GetStatusAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken)
@@ -27,8 +27,8 @@ public static class CoreEndpoints
         return TypedResults.Ok(new CoreStatusResponse(
             "OK",
             status.BuildVersion,
-            status.CalculatorVersion,
-            status.SimilarityCoefficients,
+            status.Calculator.Version,
+            [status.Calculator.C0, status.Calculator.C1],
             status.AvailablePlugins,
             status.ExecutionProvider));
     }

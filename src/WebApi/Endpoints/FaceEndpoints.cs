@@ -55,7 +55,6 @@ public static class FaceEndpoints
     public static async Task<Created<FaceRefDto>> AddFaceAsync(
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
         [FromServices] IOptions<StorageOptions> storage,
         CancellationToken cancellationToken)
@@ -85,14 +84,11 @@ public static class FaceEndpoints
             throw ApiErrors.MoreThanOneFace();
         }
 
-        var calculator = result.PluginVersions.TryGetValue("calculator", out var version)
-            ? version
-            : (await statusCache.GetAsync(cancellationToken)).CalculatorVersion;
         var command = new AddFaceCommand
         {
             Subject = subject,
             Embedding = EmbeddingOf(result.Faces[0]),
-            Calculator = calculator,
+            Calculator = FaceAnalyzer.CalculatorOf(result).Version,
             Image = storage.Value.SaveImages ? image : null,
 
             // Chosen here so that a retried add (GrainCallRetryFilter) cannot store the example twice.
@@ -227,7 +223,6 @@ public static class FaceEndpoints
         [FromRoute(Name = "image_id")] string imageId,
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
         CancellationToken cancellationToken)
     {
@@ -235,14 +230,11 @@ public static class FaceEndpoints
         var id = FaceCollections.ParseImageId(imageId);
         var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, cancellationToken);
 
-        var analysisTask = FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image, computeEmbeddings: true), cancellationToken);
-        var statusTask = statusCache.GetAsync(cancellationToken).AsTask();
-        await Task.WhenAll(analysisTask, statusTask);
-        var result = await analysisTask;
+        var result = await FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image, computeEmbeddings: true), cancellationToken);
 
         var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
             ?? throw ApiErrors.ImageIdIncorrect();
-        var (c0, c1) = Similarity.Coefficients(await statusTask);
+        var calculator = FaceAnalyzer.CalculatorOf(result);
         var faces = result.Faces
             .Select(face =>
             {
@@ -261,7 +253,7 @@ public static class FaceEndpoints
                     Embedding = dto.Embedding,
                     ExecutionTime = dto.ExecutionTime,
                     Subject = stored.Subject,
-                    Similarity = Similarity.Compute(EmbeddingOf(face), stored.Embedding, c0, c1),
+                    Similarity = Similarity.Compute(EmbeddingOf(face), stored.Embedding, calculator),
                 };
             })
             .ToArray();

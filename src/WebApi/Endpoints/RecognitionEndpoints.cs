@@ -3,6 +3,7 @@ using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Errors;
 using CompreFace.WebApi.Faces;
 using CompreFace.WebApi.Http;
+using CompreFace.Grains.Interfaces;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -33,7 +34,6 @@ public static class RecognitionEndpoints
     public static async Task<Ok<RecognitionResponse>> RecognizeAsync(
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
         CancellationToken cancellationToken)
     {
@@ -43,13 +43,11 @@ public static class RecognitionEndpoints
 
         // Recognition always computes embeddings; they are returned only if face_plugins asks for the calculator.
         var analysis = parameters.ToAnalysisRequest(image, computeEmbeddings: true) with { DetectFaces = recognition.DetectFaces };
-        var analysisTask = FaceAnalyzer.AnalyzeAsync(grains, analysis, cancellationToken);
-        var statusTask = statusCache.GetAsync(cancellationToken).AsTask();
-        await Task.WhenAll(analysisTask, statusTask);
-        var result = await analysisTask;
+        var result = await FaceAnalyzer.AnalyzeAsync(grains, analysis, cancellationToken);
 
+        // Searched under the model that computed the queries (the result says which), never one learnt earlier.
         var queries = result.Faces.Select(FaceEndpoints.EmbeddingOf).ToArray();
-        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, await statusTask, cancellationToken);
+        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, FaceAnalyzer.CalculatorOf(result), cancellationToken);
         var faces = new RecognizedFaceDto[result.Faces.Count];
         for (var i = 0; i < faces.Length; i++)
         {
@@ -81,7 +79,6 @@ public static class RecognitionEndpoints
     public static async Task<Ok<EmbeddingRecognitionResponse>> RecognizeEmbeddingsAsync(
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         CancellationToken cancellationToken)
     {
         var service = FaceServiceContext.Get(request.HttpContext).Service;
@@ -89,11 +86,11 @@ public static class RecognitionEndpoints
         var body = await RequestBody.ReadJsonAsync<EmbeddingsRequest>(request, cancellationToken);
         var embeddings = NonEmpty(body.Embeddings);
         var recognition = RecognitionParameters.ParseForEmbeddings(RequestParameters.From(request));
-        var status = await statusCache.GetAsync(cancellationToken);
-        CheckDimensions(embeddings, status.EmbeddingDimension);
+        var calculator = await FaceAnalyzer.CalculatorAsync(grains, cancellationToken);
+        CheckDimensions(embeddings, calculator.Dimension);
 
         var queries = embeddings.Select(static e => Array.ConvertAll(e, static x => (float)x)).ToArray();
-        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, status, cancellationToken);
+        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, calculator, cancellationToken);
         var result = embeddings.Select((embedding, i) => new EmbeddingRecognitionDto(embedding, matches[i])).ToArray();
         return TypedResults.Ok(new EmbeddingRecognitionResponse(result));
     }
@@ -106,7 +103,6 @@ public static class RecognitionEndpoints
         [FromRoute(Name = "image_id")] string imageId,
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         CancellationToken cancellationToken)
     {
         var service = FaceServiceContext.Get(request.HttpContext).Service;
@@ -114,15 +110,14 @@ public static class RecognitionEndpoints
         RequestBody.GetKind(request, acceptMultipart: false);
         var body = await RequestBody.ReadJsonAsync<EmbeddingsRequest>(request, cancellationToken);
         var embeddings = NonEmpty(body.Embeddings);
-        var status = await statusCache.GetAsync(cancellationToken);
-        CheckDimensions(embeddings, status.EmbeddingDimension);
+        var calculator = await FaceAnalyzer.CalculatorAsync(grains, cancellationToken);
+        CheckDimensions(embeddings, calculator.Dimension);
 
         var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
             ?? throw ApiErrors.ImageIdIncorrect();
         var storedVector = Array.ConvertAll(stored.Embedding, static x => (double)x);
-        var (c0, c1) = Similarity.Coefficients(status);
         var result = embeddings
-            .Select(embedding => new EmbeddingSimilarityDto(embedding, Similarity.Compute(embedding, storedVector, c0, c1)))
+            .Select(embedding => new EmbeddingSimilarityDto(embedding, Similarity.Compute(embedding, storedVector, calculator)))
             .OrderByDescending(static r => r.Similarity)
             .ToArray();
         return TypedResults.Ok(new EmbeddingVerificationResponse(result));

@@ -62,13 +62,11 @@ public static class UtilityEndpoints
     public static async Task<Ok<ConsistenceStatusResponse>> GetConsistenceStatusAsync(
         [FromServices] IOptions<StorageOptions> storage,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(grains);
-        ArgumentNullException.ThrowIfNull(statusCache);
-        var calculator = (await statusCache.GetAsync(cancellationToken)).CalculatorVersion;
+        var calculator = (await FaceAnalyzer.CalculatorAsync(grains, cancellationToken)).Version;
         var demo = await grains.GetGrain<IApiKeyGrain>(DemoServices.RecognitionApiKey).GetServiceAsync(cancellationToken);
 
         // Without a demo recognition service (deleted), every collection counts as "elsewhere".

@@ -28,7 +28,6 @@ public static class VerificationEndpoints
     public static async Task<Ok<VerificationResponse>> VerifyAsync(
         HttpRequest request,
         [FromServices] IGrainFactory grains,
-        [FromServices] InferenceStatusCache statusCache,
         [FromServices] IOptions<ApiOptions> options,
         CancellationToken cancellationToken)
     {
@@ -36,8 +35,7 @@ public static class VerificationEndpoints
 
         var sourceTask = FaceAnalyzer.AnalyzeRawAsync(grains, parameters.ToAnalysisRequest(sourceImage, computeEmbeddings: true), cancellationToken);
         var targetTask = FaceAnalyzer.AnalyzeRawAsync(grains, parameters.ToAnalysisRequest(targetImage, computeEmbeddings: true), cancellationToken);
-        var statusTask = statusCache.GetAsync(cancellationToken).AsTask();
-        await Task.WhenAll(sourceTask, targetTask, statusTask);
+        await Task.WhenAll(sourceTask, targetTask);
 
         var source = FaceAnalyzer.EnsureFaces(await sourceTask);
         if (source.Faces.Count > 1)
@@ -46,14 +44,14 @@ public static class VerificationEndpoints
         }
 
         var target = FaceAnalyzer.EnsureFaces(await targetTask);
-        var coefficients = Coefficients(await statusTask);
+        var calculator = FaceAnalyzer.CalculatorOf(source);
         var sourceFace = source.Faces[0];
         var sourceEmbedding = EmbeddingOf(sourceFace);
         var matches = target.Faces
             .Select(face => FaceMapper.ToMatch(
                 face,
                 parameters,
-                Similarity.Compute(sourceEmbedding, EmbeddingOf(face), coefficients.C0, coefficients.C1)))
+                Similarity.Compute(sourceEmbedding, EmbeddingOf(face), calculator)))
             .ToArray();
 
         var element = new VerificationResultDto(
@@ -69,7 +67,7 @@ public static class VerificationEndpoints
     /// </summary>
     public static async Task<Ok<EmbeddingVerificationResponse>> VerifyEmbeddingsAsync(
         HttpRequest request,
-        [FromServices] InferenceStatusCache statusCache,
+        [FromServices] IGrainFactory grains,
         CancellationToken cancellationToken)
     {
         RequestBody.GetKind(request, acceptMultipart: false);
@@ -84,17 +82,16 @@ public static class VerificationEndpoints
             throw ApiErrors.FieldEmpty("targets");
         }
 
-        var status = await statusCache.GetAsync(cancellationToken);
-        var dimension = status.EmbeddingDimension > 0 ? status.EmbeddingDimension : source.Length;
+        var calculator = await FaceAnalyzer.CalculatorAsync(grains, cancellationToken);
+        var dimension = calculator.Dimension > 0 ? calculator.Dimension : source.Length;
         CheckDimension(source, dimension);
         foreach (var target in targets)
         {
             CheckDimension(target, dimension);
         }
 
-        var coefficients = Coefficients(status);
         var result = targets
-            .Select(target => new EmbeddingSimilarityDto(target, Similarity.Compute(source, target, coefficients.C0, coefficients.C1)))
+            .Select(target => new EmbeddingSimilarityDto(target, Similarity.Compute(source, target, calculator)))
             .OrderByDescending(static r => r.Similarity)
             .ToArray();
         return TypedResults.Ok(new EmbeddingVerificationResponse(result));
@@ -110,8 +107,4 @@ public static class VerificationEndpoints
 
     private static float[] EmbeddingOf(FaceData face) =>
         face.Embedding ?? throw new InvalidOperationException("The worker returned a face without the embedding it was asked for.");
-
-    // A calculator with no coefficients gets (0, 1), as in CompreFace.
-    private static (double C0, double C1) Coefficients(InferenceStatus status) =>
-        status.SimilarityCoefficients is [var c0, var c1, ..] ? (c0, c1) : (0, 1);
 }

@@ -19,6 +19,20 @@ public static class FaceAnalyzer
         return grains.GetGrain<IFaceAnalyzerGrain>(WorkerKey);
     }
 
+    /// <summary>
+    /// The embedding model of the inference tier, asked of a worker on every call (a cheap grain call) rather than kept:
+    /// only requests that analyse no image need it, and they must follow the tier when it changes embedder.
+    /// </summary>
+    public static Task<CalculatorIdentity> CalculatorAsync(IGrainFactory grains, CancellationToken cancellationToken) =>
+        Worker(grains).GetCalculatorAsync(cancellationToken);
+
+    /// <summary>The model that computed <paramref name="result"/>'s embeddings.</summary>
+    public static CalculatorIdentity CalculatorOf(FaceAnalysisResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Calculator ?? throw new InvalidOperationException("The worker returned an analysis without its calculator.");
+    }
+
     /// <summary>Analyses one image without judging the result (verification checks source and target in order).</summary>
     public static Task<FaceAnalysisResult> AnalyzeRawAsync(IGrainFactory grains, FaceAnalysisRequest request, CancellationToken cancellationToken)
     {

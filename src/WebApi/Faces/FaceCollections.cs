@@ -7,7 +7,8 @@ namespace CompreFace.WebApi.Faces;
 
 /// <summary>
 /// The recognition service's face collection as the endpoints use it: grain references keyed by the service id, and
-/// the collection's cosine matches turned into CompreFace similarities with the calculator's coefficients.
+/// the collection's cosine matches turned into CompreFace similarities with the coefficients of the calculator that
+/// computed the queries.
 /// </summary>
 public static class FaceCollections
 {
@@ -45,15 +46,16 @@ public static class FaceCollections
         FaceServiceInfo service,
         IReadOnlyList<float[]> queries,
         RecognitionParameters parameters,
-        InferenceStatus status,
+        CalculatorIdentity calculator,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(queries);
         ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(calculator);
         var search = new FaceSearch
         {
             Embeddings = queries,
-            Calculator = status.CalculatorVersion,
+            Calculator = calculator.Version,
             Count = parameters.PredictionCount,
             PerSubject = parameters.UniqueSubjects,
         };
@@ -63,14 +65,13 @@ public static class FaceCollections
             throw new InvalidOperationException($"The collection answered {matches.Count} result lists for {queries.Count} queries.");
         }
 
-        var (c0, c1) = Similarity.Coefficients(status);
         var results = new IReadOnlyList<SubjectSimilarityDto>[queries.Count];
         for (var i = 0; i < results.Length; i++)
         {
             var list = new List<SubjectSimilarityDto>(matches[i].Count);
             foreach (var match in matches[i])
             {
-                var similarity = Similarity.FromCosine(match.Cosine, c0, c1);
+                var similarity = Similarity.FromCosine(match.Cosine, calculator);
                 if (parameters.SimilarityThreshold is { } threshold && similarity < threshold)
                 {
                     continue;
