@@ -46,54 +46,73 @@ public enum FaceAnalysisOutcome
     FileTooLarge = 3,
 }
 
-/// <summary>Box of a face in original image pixels.</summary>
+/// <summary>Box of a face in original image pixels, as the detector found it (not rounded, not clamped to the image).</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceBox")]
 public sealed record FaceBox(
     [property: Id(0)] double Probability,
-    [property: Id(1)] int XMin,
-    [property: Id(2)] int YMin,
-    [property: Id(3)] int XMax,
-    [property: Id(4)] int YMax);
+    [property: Id(1)] float XMin,
+    [property: Id(2)] float YMin,
+    [property: Id(3)] float XMax,
+    [property: Id(4)] float YMax);
 
-/// <summary>One analysed face.</summary>
+/// <summary>A point in original image pixels, not rounded.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.FacePoint")]
+public readonly record struct FacePoint([property: Id(0)] float X, [property: Id(1)] float Y);
+
+/// <summary>
+/// One analysed face: what the models computed, in original pixels and unrounded. How CompreFace presents it
+/// (rounding, which plugin fields appear, key order) is the HTTP tier's <c>FaceMapper</c>. A plugin's field is set
+/// when the plugin ran for this face.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceData")]
 public sealed record FaceData
 {
     /// <summary>Face box in original pixels.</summary>
     [Id(0)] public required FaceBox Box { get; init; }
 
-    /// <summary>Five landmarks [x,y] in original pixels (always computed; returned when the plugin is asked for).</summary>
-    [Id(1)] public required IReadOnlyList<int[]> Landmarks { get; init; }
+    /// <summary>The detector's five landmarks (always computed; returned when the <c>landmarks</c> plugin is asked for).</summary>
+    [Id(1)] public required IReadOnlyList<FacePoint> Landmarks { get; init; }
 
     /// <summary>Raw embedding, when computed.</summary>
     [Id(2)] public float[]? Embedding { get; init; }
 
-    /// <summary>Milliseconds per stage for this face (<c>detector</c>, <c>calculator</c>, plugin slugs).</summary>
-    [Id(3)] public IReadOnlyDictionary<string, double> ExecutionTime { get; init; } = new Dictionary<string, double>();
-
-    /// <summary><c>age</c> plugin, when asked for.</summary>
+    /// <summary><c>age</c> plugin.</summary>
     [Id(4)] public FaceAge? Age { get; init; }
 
-    /// <summary><c>gender</c> plugin, when asked for.</summary>
+    /// <summary><c>gender</c> plugin.</summary>
     [Id(5)] public FaceLabel? Gender { get; init; }
 
-    /// <summary><c>pose</c> plugin, when asked for (never under <c>detect_faces=false</c>).</summary>
+    /// <summary><c>pose</c> plugin (never under <c>detect_faces=false</c>).</summary>
     [Id(6)] public FacePose? Pose { get; init; }
 
-    /// <summary><c>mask</c> plugin, when asked for (never under <c>detect_faces=false</c>).</summary>
+    /// <summary><c>mask</c> plugin (never under <c>detect_faces=false</c>).</summary>
     [Id(7)] public FaceLabel? Mask { get; init; }
 
-    /// <summary><c>landmarks68</c> plugin: 68 [x,y] points in original pixels, when asked for.</summary>
-    [Id(8)] public IReadOnlyList<int[]>? Landmarks68 { get; init; }
+    /// <summary><c>landmarks68</c> plugin: 68 points in original pixels.</summary>
+    [Id(8)] public IReadOnlyList<FacePoint>? Landmarks68 { get; init; }
 
-    /// <summary><c>liveness</c> plugin (beyond CompreFace), when asked for.</summary>
+    /// <summary><c>liveness</c> plugin (beyond CompreFace).</summary>
     [Id(9)] public FaceLabel? Liveness { get; init; }
 
-    /// <summary><c>expression</c> plugin (beyond CompreFace), when asked for.</summary>
+    /// <summary><c>expression</c> plugin (beyond CompreFace).</summary>
     [Id(10)] public FaceLabel? Expression { get; init; }
 
-    /// <summary><c>quality</c> plugin (beyond CompreFace), when asked for.</summary>
+    /// <summary><c>quality</c> plugin (beyond CompreFace).</summary>
     [Id(11)] public FaceQuality? Quality { get; init; }
+}
+
+/// <summary>Wall time of one analysis per stage, over all its faces, in milliseconds.</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.AnalysisTimings")]
+public sealed record AnalysisTimings
+{
+    /// <summary>Detection (and landmarks) of the image.</summary>
+    [Id(0)] public double DetectMs { get; init; }
+
+    /// <summary>Alignment and embedding of all faces; 0 when no embedding was computed.</summary>
+    [Id(1)] public double EmbedMs { get; init; }
+
+    /// <summary>Each plugin that ran, by slug, in the order they ran.</summary>
+    [Id(2)] public IReadOnlyDictionary<string, double> PluginsMs { get; init; } = new Dictionary<string, double>();
 }
 
 /// <summary>The <c>quality</c> score and its parts, each in [0, 1].</summary>
@@ -135,14 +154,26 @@ public sealed record FaceAnalysisResult
     /// <summary>Faces ordered by box area, largest first, after the limit.</summary>
     [Id(1)] public IReadOnlyList<FaceData> Faces { get; init; } = [];
 
-    /// <summary>Versions of the detector and of every plugin that ran (<c>plugins_versions</c>).</summary>
+    /// <summary>Version of every plugin that ran, by slug, in the order they ran (the detector and calculator are separate).</summary>
     [Id(2)] public IReadOnlyDictionary<string, string> PluginVersions { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Human-readable reason when <see cref="Outcome"/> is not <see cref="FaceAnalysisOutcome.Ok"/>.</summary>
     [Id(3)] public string? Detail { get; init; }
 
-    /// <summary>The embedding model of the worker that analysed the image (set whenever the image was analysed).</summary>
+    /// <summary>The embedding model that computed the faces' embeddings; null when none were asked for.</summary>
     [Id(4)] public CalculatorIdentity? Calculator { get; init; }
+
+    /// <summary>Version of the detector that found the faces.</summary>
+    [Id(5)] public string DetectorVersion { get; init; } = string.Empty;
+
+    /// <summary>Width of the picture in original pixels, after EXIF orientation (boxes are clamped to it for display).</summary>
+    [Id(6)] public int Width { get; init; }
+
+    /// <summary>Height of the picture in original pixels, after EXIF orientation.</summary>
+    [Id(7)] public int Height { get; init; }
+
+    /// <summary>Where the time went.</summary>
+    [Id(8)] public AnalysisTimings Timings { get; init; } = new();
 }
 
 /// <summary>

@@ -61,7 +61,7 @@ internal sealed partial class FaceAnalyzerGrain(
             activity.SetTag("compreface.embed_ms", analysis.Timings.AlignEmbedMs);
         }
 
-        return ToResult(analysis, computeEmbeddings, request.Plugins);
+        return ToResult(analysis, computeEmbeddings);
     }
 
     Task<CalculatorIdentity> IFaceAnalyzerGrain.GetCalculatorAsync(CancellationToken cancellationToken) => Task.FromResult(Calculator);
@@ -98,74 +98,52 @@ internal sealed partial class FaceAnalyzerGrain(
         return plugins;
     }
 
-    private FaceAnalysisResult ToResult(FaceAnalysis analysis, bool withEmbeddings, IReadOnlyList<string> requested)
+    /// <summary>
+    /// The model facts of <paramref name="analysis"/>: unrounded boxes and points in original pixels, every plugin
+    /// output, stage times and versions. CompreFace's presentation of them is the HTTP tier's (<c>FaceMapper</c>).
+    /// </summary>
+    private FaceAnalysisResult ToResult(FaceAnalysis analysis, bool withEmbeddings)
     {
-        var count = Math.Max(1, analysis.Faces.Count);
-        var detectorMs = analysis.Timings.DetectMs / count;
-        var calculatorMs = analysis.Timings.AlignEmbedMs / count;
         var faces = new FaceData[analysis.Faces.Count];
         for (var i = 0; i < faces.Length; i++)
         {
-            var face = analysis.Faces[i].Face;
-            var times = new Dictionary<string, double>(2) { ["detector"] = detectorMs };
-            if (withEmbeddings)
-            {
-                times["calculator"] = calculatorMs;
-            }
-
-            // Plugin times per face, as CompreFace reports them; landmark plugins' times are dropped (docs/compreface-behaviour.md#face-object).
-            foreach (var (slug, ms) in analysis.PluginTimesMs ?? new Dictionary<string, double>())
-            {
-                if (!slug.StartsWith("landmarks", StringComparison.Ordinal))
-                {
-                    times[slug] = ms / count;
-                }
-            }
-
+            var (face, embedding) = (analysis.Faces[i].Face, analysis.Faces[i].Embedding);
             var extra = analysis.Faces[i].Plugins;
             faces[i] = new FaceData
             {
-                Box = ToBox(face, analysis.Width, analysis.Height),
-                Landmarks = Array.ConvertAll(face.Landmarks, p => new[] { (int)Math.Round(p.X), (int)Math.Round(p.Y) }),
-                Embedding = analysis.Faces[i].Embedding,
-                ExecutionTime = times,
-                Age = requested.Contains("age") && extra?.Age is { } age ? new FaceAge(age.Probability, age.High, age.Low) : null,
-                Gender = requested.Contains("gender") && extra?.Gender is { } gender ? new FaceLabel(gender.Probability, gender.Value) : null,
-                Pose = requested.Contains("pose") && extra?.Pose is { } pose ? new FacePose(pose.Pitch, pose.Roll, pose.Yaw) : null,
-                Mask = requested.Contains("mask") && extra?.Mask is { } mask ? new FaceLabel(mask.Probability, mask.Value) : null,
-                Landmarks68 = requested.Contains("landmarks68") && extra?.Landmarks68 is { } points
-                    ? [.. points.Select(p => new[] { (int)Math.Round(p.X), (int)Math.Round(p.Y) })]
-                    : null,
-                Liveness = requested.Contains("liveness") && extra?.Liveness is { } live ? new FaceLabel(live.Probability, live.Value) : null,
-                Expression = requested.Contains("expression") && extra?.Expression is { } expression ? new FaceLabel(expression.Probability, expression.Value) : null,
-                Quality = requested.Contains("quality") && extra?.Quality is { } q ? new FaceQuality(q.Score, q.Sharpness, q.Size, q.Frontal, q.Confidence) : null,
+                Box = new FaceBox(face.Probability, face.XMin, face.YMin, face.XMax, face.YMax),
+                Landmarks = Array.ConvertAll(face.Landmarks, ToPoint),
+                Embedding = embedding,
+                Age = extra?.Age is { } age ? new FaceAge(age.Probability, age.High, age.Low) : null,
+                Gender = extra?.Gender is { } gender ? new FaceLabel(gender.Probability, gender.Value) : null,
+                Pose = extra?.Pose is { } pose ? new FacePose(pose.Pitch, pose.Roll, pose.Yaw) : null,
+                Mask = extra?.Mask is { } mask ? new FaceLabel(mask.Probability, mask.Value) : null,
+                Landmarks68 = extra?.Landmarks68 is { } points ? [.. points.Select(ToPoint)] : null,
+                Liveness = extra?.Liveness is { } live ? new FaceLabel(live.Probability, live.Value) : null,
+                Expression = extra?.Expression is { } expression ? new FaceLabel(expression.Probability, expression.Value) : null,
+                Quality = extra?.Quality is { } q ? new FaceQuality(q.Score, q.Sharpness, q.Size, q.Frontal, q.Confidence) : null,
             };
         }
 
-        var versions = new Dictionary<string, string>(2) { ["detector"] = detector.Version };
-        if (withEmbeddings)
+        return new FaceAnalysisResult
         {
-            versions["calculator"] = embedder.Version;
-        }
-
-        // Every plugin that ran; landmark plugins are dropped from plugins_versions as in CompreFace (docs/compreface-behaviour.md#face-object).
-        foreach (var (slug, version) in analysis.PluginVersions ?? new Dictionary<string, string>())
-        {
-            if (!slug.StartsWith("landmarks", StringComparison.Ordinal))
+            Outcome = FaceAnalysisOutcome.Ok,
+            Faces = faces,
+            PluginVersions = analysis.PluginVersions ?? new Dictionary<string, string>(),
+            Calculator = withEmbeddings ? Calculator : null,
+            DetectorVersion = detector.Version,
+            Width = analysis.Width,
+            Height = analysis.Height,
+            Timings = new AnalysisTimings
             {
-                versions[slug] = version;
-            }
-        }
-
-        return new FaceAnalysisResult { Outcome = FaceAnalysisOutcome.Ok, Faces = faces, PluginVersions = versions, Calculator = Calculator };
+                DetectMs = analysis.Timings.DetectMs,
+                EmbedMs = analysis.Timings.AlignEmbedMs,
+                PluginsMs = analysis.PluginTimesMs ?? new Dictionary<string, double>(),
+            },
+        };
     }
 
-    private static FaceBox ToBox(DetectedFace face, int width, int height) => new(
-        face.Probability,
-        Math.Clamp((int)Math.Round(face.XMin), 0, width),
-        Math.Clamp((int)Math.Round(face.YMin), 0, height),
-        Math.Clamp((int)Math.Round(face.XMax), 0, width),
-        Math.Clamp((int)Math.Round(face.YMax), 0, height));
+    private static FacePoint ToPoint(PointF point) => new(point.X, point.Y);
 
     private static FaceAnalysisOutcome ToOutcome(ImageRejection reason) => reason switch
     {

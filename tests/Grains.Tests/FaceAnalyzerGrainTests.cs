@@ -24,8 +24,11 @@ public sealed class FaceAnalyzerGrainTests(ClusterFixture fixture)
             Assert.InRange(f.Box.XMax, 1, 819);
             Assert.InRange(f.Box.YMax, 1, 546);
         });
-        Assert.True(result.PluginVersions.ContainsKey("detector"));
-        Assert.False(result.PluginVersions.ContainsKey("calculator"));
+        Assert.False(string.IsNullOrEmpty(result.DetectorVersion));
+        Assert.Equal((819, 546), (result.Width, result.Height));
+
+        // No embeddings asked for: no calculator, so the HTTP tier reports none.
+        Assert.Null(result.Calculator);
     }
 
     [Fact]
@@ -40,8 +43,8 @@ public sealed class FaceAnalyzerGrainTests(ClusterFixture fixture)
         Assert.Equal(all.Faces[0].Box, limited.Faces[0].Box);
         Assert.Equal(all.Faces[1].Box, limited.Faces[1].Box);
         Assert.All(limited.Faces, f => Assert.Equal(512, f.Embedding!.Length));
-        Assert.Contains("calculator", limited.PluginVersions.Keys);
-        Assert.All(limited.Faces, f => Assert.Contains("calculator", f.ExecutionTime.Keys));
+        Assert.Equal(512, limited.Calculator!.Dimension);
+        Assert.True(limited.Timings.EmbedMs > 0);
     }
 
     [Fact]

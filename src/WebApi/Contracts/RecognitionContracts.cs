@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 
 namespace CompreFace.WebApi.Contracts;
@@ -34,6 +35,14 @@ public sealed record SubjectSimilarityDto(string Subject, double Similarity);
 /// <summary>A face of recognize with its best matches.</summary>
 public sealed class RecognizedFaceDto : FaceDto
 {
+    /// <summary>The face with its matches.</summary>
+    [SetsRequiredMembers]
+    public RecognizedFaceDto(FaceDto face, IReadOnlyList<SubjectSimilarityDto> subjects)
+        : base(face)
+    {
+        Subjects = subjects;
+    }
+
     /// <summary>The best <c>prediction_count</c> examples by similarity, highest first; empty when none.</summary>
     public required IReadOnlyList<SubjectSimilarityDto> Subjects { get; init; }
 }
@@ -46,6 +55,15 @@ public sealed record RecognitionResponse(
 /// <summary>A face of verify-by-id with the stored example's subject and the similarity to it.</summary>
 public sealed class VerifiedFaceDto : FaceDto
 {
+    /// <summary>The face with the stored example's subject and its similarity to it.</summary>
+    [SetsRequiredMembers]
+    public VerifiedFaceDto(FaceDto face, string subject, double similarity)
+        : base(face)
+    {
+        Subject = subject;
+        Similarity = similarity;
+    }
+
     /// <summary>The subject of the stored example.</summary>
     public required string Subject { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 
 namespace CompreFace.WebApi.Contracts;
@@ -11,6 +12,29 @@ public sealed record BoxDto(double Probability, int XMax, int YMax, int XMin, in
 /// <summary>A face as every image endpoint returns it (docs/compreface-behaviour.md#face-object); plugin fields appear only when requested.</summary>
 public class FaceDto
 {
+    /// <summary>An empty face, filled by an object initializer.</summary>
+    public FaceDto()
+    {
+    }
+
+    /// <summary>A copy of <paramref name="face"/>, for the shapes that add fields to a face (matches, subjects).</summary>
+    [SetsRequiredMembers]
+    protected FaceDto(FaceDto face)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        Box = face.Box;
+        Age = face.Age;
+        Gender = face.Gender;
+        Pose = face.Pose;
+        Mask = face.Mask;
+        Liveness = face.Liveness;
+        Expression = face.Expression;
+        Quality = face.Quality;
+        Landmarks = face.Landmarks;
+        Embedding = face.Embedding;
+        ExecutionTime = face.ExecutionTime;
+    }
+
     /// <summary>Always present.</summary>
     public required BoxDto Box { get; init; }
 
@@ -60,6 +84,14 @@ public sealed record PoseDto(double Pitch, double Roll, double Yaw);
 /// <summary>A target face of verification with its similarity to the source face.</summary>
 public sealed class FaceMatchDto : FaceDto
 {
+    /// <summary>The target face with its similarity to the source face.</summary>
+    [SetsRequiredMembers]
+    public FaceMatchDto(FaceDto face, double similarity)
+        : base(face)
+    {
+        Similarity = similarity;
+    }
+
     /// <summary>Similarity in (0, 1), rounded to 5 decimals.</summary>
     public double Similarity { get; init; }
 }

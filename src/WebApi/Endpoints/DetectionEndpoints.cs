@@ -27,7 +27,6 @@ public static class DetectionEndpoints
     {
         var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, cancellationToken);
         var result = await FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image), cancellationToken);
-        var faces = result.Faces.Select(face => FaceMapper.ToDto(face, parameters, roundProbability: false)).ToArray();
-        return TypedResults.Ok(new DetectionResponse(faces, FaceMapper.PluginsVersions(result, parameters)));
+        return TypedResults.Ok(FaceMapper.Detection(result, parameters));
     }
 }

@@ -87,7 +87,7 @@ public static class FaceEndpoints
         var command = new AddFaceCommand
         {
             Subject = subject,
-            Embedding = EmbeddingOf(result.Faces[0]),
+            Embedding = FaceMapper.EmbeddingOf(result.Faces[0]),
             Calculator = FaceAnalyzer.CalculatorOf(result).Version,
             Image = storage.Value.SaveImages ? image : null,
 
@@ -95,7 +95,7 @@ public static class FaceEndpoints
             ImageId = Guid.NewGuid(),
         };
         var imageId = await FaceCollections.Faces(grains, service).AddFaceAsync(command, cancellationToken);
-        return TypedResults.Created((string?)null, new FaceRefDto(imageId, subject));
+        return TypedResults.Created((string?)null, FaceMapper.AddedFace(imageId, subject));
     }
 
     /// <summary>
@@ -234,30 +234,7 @@ public static class FaceEndpoints
 
         var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
             ?? throw ApiErrors.ImageIdIncorrect();
-        var calculator = FaceAnalyzer.CalculatorOf(result);
-        var faces = result.Faces
-            .Select(face =>
-            {
-                var dto = FaceMapper.ToDto(face, parameters, roundProbability: true);
-                return new VerifiedFaceDto
-                {
-                    Box = dto.Box,
-                    Age = dto.Age,
-                    Gender = dto.Gender,
-                    Pose = dto.Pose,
-                    Mask = dto.Mask,
-                    Liveness = dto.Liveness,
-                    Expression = dto.Expression,
-                    Quality = dto.Quality,
-                    Landmarks = dto.Landmarks,
-                    Embedding = dto.Embedding,
-                    ExecutionTime = dto.ExecutionTime,
-                    Subject = stored.Subject,
-                    Similarity = Similarity.Compute(EmbeddingOf(face), stored.Embedding, calculator),
-                };
-            })
-            .ToArray();
-        return TypedResults.Ok(new FaceVerificationResponse(faces, FaceMapper.PluginsVersions(result, parameters)));
+        return TypedResults.Ok(FaceMapper.FaceVerification(result, parameters, stored));
     }
 
     /// <summary>An image download response: the bytes (or none) with CompreFace's type and caching.</summary>
@@ -266,9 +243,6 @@ public static class FaceEndpoints
         context.Response.Headers.CacheControl = ImageCacheControl;
         return TypedResults.Bytes(bytes ?? [], ImageContentType);
     }
-
-    internal static float[] EmbeddingOf(FaceData face) =>
-        face.Embedding ?? throw new InvalidOperationException("The worker returned a face without the embedding it was asked for.");
 
     // Spring's pageable resolver falls back to the default for values that don't parse.
     private static int ParseLenient(string? raw, int defaultValue) =>

@@ -3,7 +3,6 @@ using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Errors;
 using CompreFace.WebApi.Faces;
 using CompreFace.WebApi.Http;
-using CompreFace.Grains.Interfaces;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -46,30 +45,9 @@ public static class RecognitionEndpoints
         var result = await FaceAnalyzer.AnalyzeAsync(grains, analysis, cancellationToken);
 
         // Searched under the model that computed the queries (the result says which), never one learnt earlier.
-        var queries = result.Faces.Select(FaceEndpoints.EmbeddingOf).ToArray();
+        var queries = result.Faces.Select(FaceMapper.EmbeddingOf).ToArray();
         var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, FaceAnalyzer.CalculatorOf(result), cancellationToken);
-        var faces = new RecognizedFaceDto[result.Faces.Count];
-        for (var i = 0; i < faces.Length; i++)
-        {
-            var dto = FaceMapper.ToDto(result.Faces[i], parameters, roundProbability: true);
-            faces[i] = new RecognizedFaceDto
-            {
-                Box = dto.Box,
-                Age = dto.Age,
-                Gender = dto.Gender,
-                Pose = dto.Pose,
-                Mask = dto.Mask,
-                Liveness = dto.Liveness,
-                Expression = dto.Expression,
-                Quality = dto.Quality,
-                Landmarks = dto.Landmarks,
-                Embedding = dto.Embedding,
-                ExecutionTime = dto.ExecutionTime,
-                Subjects = matches[i],
-            };
-        }
-
-        return TypedResults.Ok(new RecognitionResponse(faces, FaceMapper.PluginsVersions(result, parameters)));
+        return TypedResults.Ok(FaceMapper.Recognition(result, parameters, matches));
     }
 
     /// <summary>
@@ -91,8 +69,7 @@ public static class RecognitionEndpoints
 
         var queries = embeddings.Select(static e => Array.ConvertAll(e, static x => (float)x)).ToArray();
         var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, calculator, cancellationToken);
-        var result = embeddings.Select((embedding, i) => new EmbeddingRecognitionDto(embedding, matches[i])).ToArray();
-        return TypedResults.Ok(new EmbeddingRecognitionResponse(result));
+        return TypedResults.Ok(FaceMapper.EmbeddingRecognition(embeddings, matches));
     }
 
     /// <summary>
@@ -116,11 +93,7 @@ public static class RecognitionEndpoints
         var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
             ?? throw ApiErrors.ImageIdIncorrect();
         var storedVector = Array.ConvertAll(stored.Embedding, static x => (double)x);
-        var result = embeddings
-            .Select(embedding => new EmbeddingSimilarityDto(embedding, Similarity.Compute(embedding, storedVector, calculator)))
-            .OrderByDescending(static r => r.Similarity)
-            .ToArray();
-        return TypedResults.Ok(new EmbeddingVerificationResponse(result));
+        return TypedResults.Ok(FaceMapper.EmbeddingVerification(embeddings, storedVector, calculator));
     }
 
     private static double[][] NonEmpty(double[][]? embeddings) =>

@@ -5,7 +5,6 @@ using CompreFace.WebApi.Faces;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Endpoints;
 
@@ -44,21 +43,7 @@ public static class VerificationEndpoints
         }
 
         var target = FaceAnalyzer.EnsureFaces(await targetTask);
-        var calculator = FaceAnalyzer.CalculatorOf(source);
-        var sourceFace = source.Faces[0];
-        var sourceEmbedding = EmbeddingOf(sourceFace);
-        var matches = target.Faces
-            .Select(face => FaceMapper.ToMatch(
-                face,
-                parameters,
-                Similarity.Compute(sourceEmbedding, EmbeddingOf(face), calculator)))
-            .ToArray();
-
-        var element = new VerificationResultDto(
-            FaceMapper.ToDto(sourceFace, parameters, roundProbability: true),
-            matches,
-            FaceMapper.PluginsVersions(source, parameters));
-        return TypedResults.Ok(new VerificationResponse([element]));
+        return TypedResults.Ok(FaceMapper.Verification(source, target, parameters));
     }
 
     /// <summary>
@@ -90,11 +75,7 @@ public static class VerificationEndpoints
             CheckDimension(target, dimension);
         }
 
-        var result = targets
-            .Select(target => new EmbeddingSimilarityDto(target, Similarity.Compute(source, target, calculator)))
-            .OrderByDescending(static r => r.Similarity)
-            .ToArray();
-        return TypedResults.Ok(new EmbeddingVerificationResponse(result));
+        return TypedResults.Ok(FaceMapper.EmbeddingVerification(targets, source, calculator));
     }
 
     private static void CheckDimension(double[]? embedding, int dimension)
@@ -104,7 +85,4 @@ public static class VerificationEndpoints
             throw ApiErrors.Validation($"Embedding dimension should be {dimension}, but {embedding?.Length ?? 0} was provided");
         }
     }
-
-    private static float[] EmbeddingOf(FaceData face) =>
-        face.Embedding ?? throw new InvalidOperationException("The worker returned a face without the embedding it was asked for.");
 }
