@@ -50,7 +50,7 @@ spec_re = re.compile(r"\b(?:the )?spec(?:'s)? §" + SECTION)
 bare_re = re.compile(r"(?<![\w.])§" + SECTION)
 
 def rewrite_line(line, where):
-    if "§" not in line and "spec" not in line:
+    if "§" not in line and "spec" not in line and "MANIFEST" not in line:
         return line
 
     def expand_range(m):
@@ -68,9 +68,12 @@ def rewrite_line(line, where):
     new = re.sub(r"<c>spec/orleans-adonet-contract\.md</c> \(docs/decisions/0010(?:-orleans-adonet-schema\.md)?\)",
                  "Orleans' ADO.NET contract as docs/decisions/0010-orleans-adonet-schema.md records it", new)
     new = spec_re.sub(single, new)
-    if new != line or (doc in line and bare_re.search(line)):
+    if doc in new and bare_re.search(new):
         # Only on a line that cites the document: other "§" (a model manifest, the Orleans contract) are not ours.
         new = re.sub(r"(?<![\w.])§" + SECTION, single, new)
+    if not where.split(":")[0].endswith(".md"):
+        # In code, the models' provenance is the README's model table, not the manifest beside the unversioned files.
+        new = re.sub(r"(?:shared/models/)?MANIFEST(?:\.md)? §\d+", "README.md#models", new)
     return new
 
 roots = ["src", "tests", "docs/decisions", "deploy"]
@@ -86,7 +89,7 @@ for root in roots:
 changed = []
 for path in sorted(set(files)):
     text = path.read_text(encoding="utf-8")
-    if "§" not in text and "spec" not in text:
+    if "§" not in text and "spec" not in text and "MANIFEST" not in text:
         continue
     lines = text.split("\n")
     out = [rewrite_line(l, f"{path}:{i + 1}") for i, l in enumerate(lines)]

@@ -1,7 +1,7 @@
 namespace CompreFace.Inference;
 
 /// <summary>
-/// dlib's ResNet face descriptor (128-d) as converted from face-api (shared/models/MANIFEST.md §7): the licence-clean alternative to
+/// dlib's ResNet face descriptor (128-d) as converted from face-api (README.md#models): the licence-clean alternative to
 /// MobileFaceNet (weights public domain, training data published). Its input is a dlib-style 150×150 chip, framed wider than
 /// ArcFace's 112 crop; an ArcFace-framed crop drops accuracy to about 95 %, so the template is the ArcFace one scaled and shifted.
 /// </summary>

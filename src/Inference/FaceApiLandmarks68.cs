@@ -4,7 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace CompreFace.Inference;
 
 /// <summary>
-/// face-api.js FaceLandmark68Net (converted, shared/models/MANIFEST.md §9): 68 iBUG points from a 112×112 RGB crop. Used to give
+/// face-api.js FaceLandmark68Net (converted, README.md#models): 68 iBUG points from a 112×112 RGB crop. Used to give
 /// landmark-less detectors (UltraFace) the five points alignment needs.
 /// </summary>
 internal sealed class FaceApiLandmarks68 : IDisposable

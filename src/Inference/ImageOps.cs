@@ -4,7 +4,7 @@ namespace CompreFace.Inference;
 
 /// <summary>
 /// How a model wants its input planes: channel order and <c>(v − mean[c]) · scale</c>, means given in the model's plane order.
-/// Each model in shared/models/MANIFEST.md names its own; getting one wrong costs accuracy silently, so they live in one place.
+/// Each model's upstream (README.md#models) names its own; getting one wrong costs accuracy silently, so they live in one place.
 /// </summary>
 /// <param name="Rgb">Planes R, G, B (face-api models) instead of B, G, R (YuNet, UltraFace, MobileFaceNet).</param>
 /// <param name="Mean0">Mean subtracted from plane 0.</param>

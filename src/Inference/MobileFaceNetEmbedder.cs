@@ -14,7 +14,7 @@ internal sealed class MobileFaceNetEmbedder(OnnxRuntimeHost runtime) : AlignedFa
 {
     /// <summary>
     /// Calibrated for this model and pipeline on shared/data/pairs.csv (docs/decisions/0002-similarity-calibration.md).
-    /// c0 = √(2 − 2·0.45): similarity 0.5 at cosine 0.45, the threshold measured in shared/models/MANIFEST.md (0 false accepts
+    /// c0 = √(2 − 2·0.45): similarity 0.5 at cosine 0.45, the threshold measured on the deepface pairs when the model was chosen (0 false accepts
     /// in 501 different-person pairs, 2 false rejects in 156 same-person pairs here). c1 = atanh(0.98) / 0.363 makes the median
     /// same-person distance (0.681) map to ≈ 0.99 and the median different-person distance (1.407) to ≈ 0.01.
     /// </summary>

@@ -19,7 +19,7 @@ public sealed record ModelDescriptor(string FileName, string Sha256, long Size, 
         string.Equals(sha256, Sha256, StringComparison.Ordinal) || (EquivalentSha256 is not null && string.Equals(sha256, EquivalentSha256, StringComparison.Ordinal));
 }
 
-/// <summary>The project's model manifest (mirrors <c>shared/models/MANIFEST.md</c>); <c>deploy/fetch-models.sh</c> fetches these files.</summary>
+/// <summary>The project's model manifest (the table in README.md#models); <c>deploy/fetch-models.sh</c> fetches these files.</summary>
 public static class ModelCatalog
 {
     private const string FacePluginNpm = "npm faceplugin-face-recognition-js@0.0.1 (https://registry.npmjs.org/faceplugin-face-recognition-js/-/faceplugin-face-recognition-js-0.0.1.tgz)";

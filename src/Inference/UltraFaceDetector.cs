@@ -4,7 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace CompreFace.Inference;
 
 /// <summary>
-/// UltraFace RFB-320 (faceplugin npm package, shared/models/MANIFEST.md §4) for boxes, and face-api's 68-point net (§9) for the five
+/// UltraFace RFB-320 (faceplugin npm package, README.md#models) for boxes, and face-api's 68-point net for the five
 /// alignment points, which UltraFace does not give. Both come from npm packages, so this pair is the detector that needs no GitHub
 /// download. The whole picture is stretched to 320×240 (how the model was trained and verified), so <see cref="InferenceOptions.MaxDetectSize"/>
 /// does not apply; faces below about 20 px in that input are lost (see docs/decisions/0005-alternative-models.md).

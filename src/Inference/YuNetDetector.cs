@@ -13,7 +13,7 @@ internal sealed class YuNetDetector : IFaceDetector, IDisposable
 {
     /// <summary>
     /// Measured on the 18 CompreFace sample images (46 faces): 0 errors from 0.7 to 0.8, one false positive at 0.6, three misses
-    /// at OpenCV's 0.9 (shared/models/MANIFEST.md). Re-measured with this pipeline (<c>DetectionAccuracyTests</c>): 0 errors from 0.75 to 0.85,
+    /// at OpenCV's default 0.9, when the model was chosen. Re-measured with this pipeline (<c>DetectionAccuracyTests</c>): 0 errors from 0.75 to 0.85,
     /// 1 at 0.7 and at 0.86–0.89, 3 at 0.9; 0.8 is the middle of the clean band.
     /// </summary>
     public const float DefaultProbabilityThreshold = 0.8f;

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Npgsql;
 
 namespace CompreFace.Admin.Tests;
 
@@ -64,7 +63,7 @@ public class AdminFactory : WebApplicationFactory<Program>
 /// <summary>The same node on a fresh PostgreSQL database of <c>COMPREFACE_TEST_POSTGRES</c>'s server, dropped afterwards.</summary>
 public sealed class PostgresAdminFactory : AdminFactory
 {
-    private readonly PostgresDatabase _database = PostgresDatabase.Create();
+    private readonly ScratchDatabase _database = PostgresServer.CreateDatabase("cf_admin");
 
     protected override void ConfigureStore(IWebHostBuilder builder)
     {
@@ -78,53 +77,6 @@ public sealed class PostgresAdminFactory : AdminFactory
         if (disposing)
         {
             _database.Dispose();
-        }
-    }
-}
-
-/// <summary>A fresh database <c>cf_admin_&lt;guid&gt;</c> on the test server, dropped on dispose.</summary>
-public sealed class PostgresDatabase : IDisposable
-{
-    public const string EnvironmentVariable = "COMPREFACE_TEST_POSTGRES";
-
-    private readonly string _server;
-    private readonly string _name = "cf_admin_" + Guid.NewGuid().ToString("N");
-
-    private PostgresDatabase(string server)
-    {
-        _server = server;
-        using var connection = new NpgsqlConnection(server);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"CREATE DATABASE \"{_name}\"";
-        command.ExecuteNonQuery();
-        ConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = _name }.ConnectionString;
-    }
-
-    public static string? ServerConnectionString =>
-        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value ? value : null;
-
-    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    public string ConnectionString { get; }
-
-    public static PostgresDatabase Create() =>
-        new(ServerConnectionString ?? throw new InvalidOperationException($"{EnvironmentVariable} is not set (CI starts a server in .ci/run)."));
-
-    public void Dispose()
-    {
-        NpgsqlConnection.ClearAllPools();
-        try
-        {
-            using var connection = new NpgsqlConnection(_server);
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"DROP DATABASE IF EXISTS \"{_name}\" WITH (FORCE)";
-            command.ExecuteNonQuery();
-        }
-        catch (NpgsqlException)
-        {
-            // Best effort: the throw-away server goes away with its databases.
         }
     }
 }
@@ -145,9 +97,9 @@ public sealed class StoresAttribute : Xunit.Sdk.DataAttribute
     public StoresAttribute(Store store)
     {
         StoreKind = store;
-        if (store == Store.Postgres && PostgresDatabase.ServerConnectionString is null && !PostgresDatabase.IsCi)
+        if (store == Store.Postgres && PostgresServer.SkipReason is { } reason)
         {
-            Skip = $"PostgreSQL row skipped: {PostgresDatabase.EnvironmentVariable} is not set.";
+            Skip = $"PostgreSQL row skipped: {reason}";
         }
     }
 

@@ -322,10 +322,10 @@ public sealed class AdminStoreContractTests
 internal sealed class StoreHarness : IAsyncDisposable
 {
     private readonly string? _directory;
-    private readonly PostgresDatabase? _database;
+    private readonly ScratchDatabase? _database;
     private readonly NpgsqlDataSource? _dataSource;
 
-    private StoreHarness(IAdminStore store, string? directory, PostgresDatabase? database, NpgsqlDataSource? dataSource)
+    private StoreHarness(IAdminStore store, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource)
     {
         Store = store;
         _directory = directory;
@@ -346,7 +346,7 @@ internal sealed class StoreHarness : IAsyncDisposable
             return new StoreHarness(new SqliteAdminStore(connections), directory, null, null);
         }
 
-        var database = PostgresDatabase.Create();
+        var database = await PostgresServer.CreateDatabaseAsync("cf_admin");
         var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance).EnsureSchemaAsync();
         return new StoreHarness(new PostgresAdminStore(dataSource), null, database, dataSource);

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using Npgsql;
 
 namespace CompreFace.Benchmarks;
 
@@ -27,9 +26,8 @@ internal static class ClusterBenchmark
 
     private static async Task RunOneAsync(int count, BenchSettings settings, string server)
     {
-        var database = $"cf_bench_cluster_{Guid.NewGuid():N}";
-        await CollectionBenchmark.ExecuteAsync(server, $"CREATE DATABASE {database}");
-        var connection = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_bench_cluster", server);
+        var connection = database.ConnectionString;
         var nodes = new List<SiloProcess>();
         try
         {
@@ -37,7 +35,7 @@ internal static class ClusterBenchmark
             {
                 ["ConnectionStrings:Postgres"] = connection,
                 ["Cluster:Mode"] = "Postgres",
-                ["Cluster:ClusterId"] = database,
+                ["Cluster:ClusterId"] = database.DatabaseName,
                 ["Cluster:AdvertisedAddress"] = "127.0.0.1",
             };
             foreach (var (key, value) in CompreFace.Testing.ClusterCertificates.Shared.Settings)
@@ -106,8 +104,6 @@ internal static class ClusterBenchmark
             {
                 await node.DisposeAsync();
             }
-
-            await CollectionBenchmark.ExecuteAsync(server, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
     }
 

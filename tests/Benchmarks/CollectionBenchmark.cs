@@ -8,7 +8,6 @@ using CompreFace.Grains.Storage;
 using CompreFace.Inference;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace CompreFace.Benchmarks;
 
@@ -40,10 +39,8 @@ internal static class CollectionBenchmark
 
     private static async Task RunOneAsync(int n, BenchSettings settings, string server)
     {
-        var database = $"cf_bench_{n}_{Guid.NewGuid():N}";
-        await ExecuteAsync(server, $"CREATE DATABASE {database}");
-        var connection = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
-        try
+        await using var database = await PostgresServer.CreateDatabaseAsync($"cf_bench_{n}", server);
+        var connection = database.ConnectionString;
         {
             var load = await BulkLoadAsync(connection, n);
             var nodeSettings = new Dictionary<string, string> { ["ConnectionStrings:Postgres"] = connection };
@@ -84,11 +81,6 @@ internal static class CollectionBenchmark
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {n:N0} | {load:F1} | {first:F2} | {steady.Median:F1} / {steady.P95:F1} | {memoryPerFace:N0} | {restartFirst:F2} | {(answer == answerAfterRestart ? "yes" : "NO")} |"));
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
     }
 
@@ -231,11 +223,4 @@ internal static class CollectionBenchmark
         return v;
     }
 
-    internal static async Task ExecuteAsync(string connection, string sql)
-    {
-        await using var c = new NpgsqlConnection(connection);
-        await c.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, c);
-        await command.ExecuteNonQueryAsync();
-    }
 }

@@ -121,6 +121,7 @@ internal sealed class SiloProcess : IAsyncDisposable
 
         var node = new SiloProcess(process, new Uri($"http://127.0.0.1:{port}"));
         using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        // The node is another process: its only signal of readiness is the health check answering 200, so poll it.
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {

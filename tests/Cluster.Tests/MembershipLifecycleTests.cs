@@ -17,12 +17,13 @@ public sealed class MembershipLifecycleTests(OrleansPostgresCluster fixture) : I
         await cluster.StopSiloAsync(stopped);
         Assert.Equal(1L, await CountAsync("status = 6"));
 
+        // The survivor's membership view turns the killed silo Dead only after the vote is written to the table, so
+        // the rows are checked once that view arrives (the timeout only bounds a failure).
+        var survivorView = fixture.Services(0).GetRequiredService<IClusterMembershipService>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var declaredDead = WaitUntilDeadAsync(survivorView, killed.SiloAddress, timeout.Token);
         await cluster.KillSiloAsync(killed);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await CountAsync("status = 6 AND suspect_times IS NOT NULL") < 1 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-        }
+        await declaredDead;
 
         Assert.Equal(2L, await CountAsync("status = 6"));
         Assert.Equal(1L, await CountAsync("status = 6 AND suspect_times IS NOT NULL AND port = $2", killed.SiloAddress.Endpoint.Port));
@@ -37,6 +38,17 @@ public sealed class MembershipLifecycleTests(OrleansPostgresCluster fixture) : I
         await table.CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
         Assert.Equal(0L, await CountAsync("status = 6"));
         Assert.Equal(1L, await CountAsync("status = 3"));
+    }
+
+    private static async Task WaitUntilDeadAsync(IClusterMembershipService view, SiloAddress silo, CancellationToken cancellationToken)
+    {
+        await foreach (var snapshot in view.MembershipUpdates.WithCancellation(cancellationToken))
+        {
+            if (snapshot.GetSiloStatus(silo) == SiloStatus.Dead)
+            {
+                return;
+            }
+        }
     }
 
     private Task<long> CountAsync(string where, params object[] more) =>

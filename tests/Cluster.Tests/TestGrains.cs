@@ -23,6 +23,18 @@ public sealed class CounterState
 
 public sealed class CounterGrain([PersistentState("cluster-tests-counter", "Default")] IPersistentState<CounterState> state) : Grain, ICounterGrain
 {
+    /// <summary>Per grain key, completed when its activation has deactivated; static because the silos run in this process.</summary>
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> Deactivations = new();
+
+    /// <summary>Completes when the activation of <paramref name="key"/> has finished deactivating.</summary>
+    public static Task DeactivatedAsync(string key) => Deactivations.GetOrAdd(key, NewSignal).Task;
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        Deactivations.GetOrAdd(this.GetPrimaryKeyString(), NewSignal).TrySetResult();
+        return Task.CompletedTask;
+    }
+
     public async Task<int> IncrementAsync()
     {
         state.State.Count++;
@@ -39,6 +51,8 @@ public sealed class CounterGrain([PersistentState("cluster-tests-counter", "Defa
         DeactivateOnIdle();
         return Task.CompletedTask;
     }
+
+    private static TaskCompletionSource NewSignal(string key) => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>A grain that registers a reminder on the AdoNet reminder service and counts its ticks.</summary>
@@ -53,8 +67,12 @@ public sealed class ReminderProbeGrain : Grain, IReminderProbeGrain, IRemindable
 {
     public const string ReminderName = "probe";
 
-    /// <summary>Ticks per grain key; static because the silos run in this process.</summary>
-    public static ConcurrentDictionary<string, int> Ticks { get; } = new();
+    /// <summary>Per grain key, completed at its first tick; static because the silos run in this process.</summary>
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> FirstTicks = new();
+
+    /// <summary>Completes when the reminder of <paramref name="key"/> has fired.</summary>
+    public static Task FiredAsync(string key) =>
+        FirstTicks.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     public async Task RegisterAsync(TimeSpan due, TimeSpan period) =>
         await this.RegisterOrUpdateReminder(ReminderName, due, period);
@@ -70,7 +88,7 @@ public sealed class ReminderProbeGrain : Grain, IReminderProbeGrain, IRemindable
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        Ticks.AddOrUpdate(this.GetPrimaryKeyString(), 1, (_, n) => n + 1);
+        FirstTicks.GetOrAdd(this.GetPrimaryKeyString(), static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         return Task.CompletedTask;
     }
 }

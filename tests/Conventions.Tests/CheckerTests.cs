@@ -121,11 +121,12 @@ public sealed class CheckerTests
         SourceFile[] code =
         [
             new("src/A.cs", "/// Recognition (spec §1.7).\n// written from <c>spec/orleans-adonet-contract.md</c>\n// fine: docs/compreface-behaviour.md#recognize\n-- (spec §2.2–§2.4)"),
+            new("src/B.cs", "/// pose (shared/models/MANIFEST.md §10)\n// photos of shared/data/identities.csv\n// reads them low (MANIFEST §10)"),
         ];
 
         var violations = ExternalReferences.FindViolations(code);
 
-        Assert.Equal(["src/A.cs:1", "src/A.cs:2", "src/A.cs:4"], violations.Select(v => v[..v.IndexOf(": ", StringComparison.Ordinal)]));
+        Assert.Equal(["src/A.cs:1", "src/A.cs:2", "src/A.cs:4", "src/B.cs:1", "src/B.cs:3"], violations.Select(v => v[..v.IndexOf(": ", StringComparison.Ordinal)]));
     }
 
     [Fact]

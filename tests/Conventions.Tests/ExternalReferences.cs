@@ -8,7 +8,10 @@ namespace CompreFace.Conventions.Tests;
 /// </summary>
 public static partial class ExternalReferences
 {
-    /// <summary>One violation per line citing an external spec section, the external spec files or the peers notes.</summary>
+    /// <summary>
+    /// One violation per line citing an external spec section, the external spec files, the peers notes or the models'
+    /// manifest (each model's provenance is the table in README.md#models). Test data sets under shared/data may be named.
+    /// </summary>
     public static IReadOnlyList<string> FindViolations(IEnumerable<SourceFile> code)
     {
         var violations = new List<string>();
@@ -27,6 +30,6 @@ public static partial class ExternalReferences
         return violations;
     }
 
-    [GeneratedRegex(@"\bspec(?:'s)?\s*§\s*\d[\d.]*|(?<![\w-])spec/[\w-]+\.md|shared/spec\b|\bpeers\.md\b|\bspec recommends\b")]
+    [GeneratedRegex(@"\bspec(?:'s)?\s*§\s*\d[\d.]*|(?<![\w-])spec/[\w-]+\.md|shared/spec\b|\bpeers\.md\b|\bspec recommends\b|models/MANIFEST\.md|\bMANIFEST §")]
     private static partial Regex External();
 }

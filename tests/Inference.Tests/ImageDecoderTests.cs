@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
 using Xunit;
@@ -18,9 +17,7 @@ public sealed class ImageDecoderTests(ITestOutputHelper output)
         var reference = Decoder.Decode(SharedData.Read(Imgtools("einstein.png")));
         foreach (var ext in new[] { "bmp", "gif", "ico", "jpeg", "tiff", "webp" })
         {
-            var sw = Stopwatch.StartNew();
             var image = Decoder.Decode(SharedData.Read(Imgtools($"einstein.{ext}")));
-            sw.Stop();
             Assert.Equal((reference.Width, reference.Height), (image.Width, image.Height));
             double sum = 0;
             var beyondAtol = 0;
@@ -32,7 +29,7 @@ public sealed class ImageDecoderTests(ITestOutputHelper output)
             }
 
             var mean = sum / (reference.Width * reference.Height * 3);
-            output.WriteLine($"{ext}: {image.Width}x{image.Height} mean |diff| {mean:F2}, {beyondAtol} values beyond 20, {sw.Elapsed.TotalMilliseconds:F1} ms");
+            output.WriteLine($"{ext}: {image.Width}x{image.Height} mean |diff| {mean:F2}, {beyondAtol} values beyond 20");
             Assert.True(mean < 3, $"{ext}: mean abs diff {mean}");
             Assert.True(beyondAtol < reference.Width * reference.Height * 3 / 100, $"{ext}: {beyondAtol} values differ by more than 20");
         }
@@ -153,9 +150,8 @@ public sealed class ImageDecoderTests(ITestOutputHelper output)
     public void Decode_BigJpeg_DecodesScaledButReportsOriginalSize()
     {
         var bytes = SharedData.Read("compreface-samples/sample_images/001_A.jpg");
-        var sw = Stopwatch.StartNew();
         var image = Decoder.Decode(bytes);
-        output.WriteLine($"001_A.jpg ({bytes.Length} B): decoded {image.Width}x{image.Height} of {image.OriginalWidth}x{image.OriginalHeight} in {sw.Elapsed.TotalMilliseconds:F1} ms");
+        output.WriteLine($"001_A.jpg ({bytes.Length} B): decoded {image.Width}x{image.Height} of {image.OriginalWidth}x{image.OriginalHeight}");
         Assert.True(Math.Max(image.Width, image.Height) >= new ImageLimitsOptions().WorkingLongSide);
         Assert.True(image.Width < image.OriginalWidth);
         Assert.Equal(4912 * 7360, image.OriginalWidth * image.OriginalHeight);
@@ -200,13 +196,12 @@ public sealed class ImageDecoderTests(ITestOutputHelper output)
 
     private static void AssertRefusedCheaply(byte[] bytes)
     {
+        // Cheap means refused from the header: under 1 MB allocated (the pixels would take gigabytes). Counted in
+        // bytes rather than timed, so a loaded machine cannot fail it; decoding speed is measured in tests/Benchmarks.
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var sw = Stopwatch.StartNew();
         var ex = Assert.Throws<ImageRejectedException>(() => Decoder.Decode(bytes));
-        sw.Stop();
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(ImageRejection.TooManyPixels, ex.Reason);
         Assert.True(allocated < 1_000_000, $"allocated {allocated} bytes");
-        Assert.True(sw.ElapsedMilliseconds < 500, $"took {sw.ElapsedMilliseconds} ms");
     }
 }

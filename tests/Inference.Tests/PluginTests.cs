@@ -213,7 +213,7 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
     [Fact]
     public void Pose_FrontalPortraits_CorrectedPitchNearZero()
     {
-        // The deepface and CompreFace portraits are near-frontal; the model reads them low (MANIFEST §10), which PitchBias removes.
+        // The deepface and CompreFace portraits are near-frontal; the model reads them low (README.md#models: pitch bias), which PitchBias removes.
         var pitches = new List<double>();
         foreach (var path in File.ReadAllLines(Path.Combine(SharedData.DataDirectory, "identities.csv")).Skip(1).Select(l => l.Split(',')[0]))
         {

@@ -3,64 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Npgsql;
 
 namespace CompreFace.Node.Tests;
-
-/// <summary>A database of its own on a PostgreSQL server, dropped at the end.</summary>
-internal sealed class TestDatabase : IAsyncDisposable
-{
-    private readonly string _server;
-
-    private TestDatabase(string server, string name)
-    {
-        _server = server;
-        Name = name;
-        ConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
-    }
-
-    public string Name { get; }
-
-    public string ConnectionString { get; }
-
-    /// <summary>The shared test server (<c>COMPREFACE_TEST_POSTGRES</c>).</summary>
-    public static string SharedServer()
-    {
-        var server = Environment.GetEnvironmentVariable("COMPREFACE_TEST_POSTGRES");
-        if (string.IsNullOrEmpty(server))
-        {
-            Assert.Fail("COMPREFACE_TEST_POSTGRES is not set: start a PostgreSQL as .ci/run does and export its connection string.");
-        }
-
-        return server;
-    }
-
-    public static async Task<TestDatabase> CreateAsync(string server, string prefix)
-    {
-        var name = prefix + Guid.NewGuid().ToString("N");
-        await using var admin = new NpgsqlConnection(server);
-        await admin.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
-        await create.ExecuteNonQueryAsync();
-        return new TestDatabase(server, name);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        try
-        {
-            await using var admin = new NpgsqlConnection(_server);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
-        catch (NpgsqlException)
-        {
-            // The server is gone already (a throw-away cluster stopped first); nothing left to drop.
-        }
-    }
-}
 
 /// <summary>
 /// A PostgreSQL 15 cluster of the test's own (initdb into a temp folder, run as the <c>postgres</c> user when the

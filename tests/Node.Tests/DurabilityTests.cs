@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Npgsql;
 
 namespace CompreFace.Node.Tests;
 
@@ -30,33 +29,8 @@ public sealed class DurabilityTests
     [Fact]
     public async Task AcknowledgedAdds_KillNineAndRestartOnPostgres_AreAllStillThere()
     {
-        var server = Environment.GetEnvironmentVariable("COMPREFACE_TEST_POSTGRES");
-        if (string.IsNullOrEmpty(server))
-        {
-            Assert.Fail("COMPREFACE_TEST_POSTGRES is not set: start a PostgreSQL as .ci/run does and export its connection string.");
-        }
-
-        var database = "cf_node_" + Guid.NewGuid().ToString("N");
-        await using (var admin = new NpgsqlConnection(server))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        try
-        {
-            var connection = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
-            await AssertAddsSurviveKillAsync(new Dictionary<string, string> { ["ConnectionStrings:Postgres"] = connection });
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(server);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_node");
+        await AssertAddsSurviveKillAsync(new Dictionary<string, string> { ["ConnectionStrings:Postgres"] = database.ConnectionString });
     }
 
     private static async Task AssertAddsSurviveKillAsync(Dictionary<string, string> settings)

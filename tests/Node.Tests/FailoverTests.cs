@@ -18,8 +18,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task ThreeNodes_KillNineOfTheCollectionHost_NoAcknowledgedAddLostAndRecognitionAnswersAsBefore()
     {
-        await using var database = await TestDatabase.CreateAsync(TestDatabase.SharedServer(), "cf_failover_");
-        var nodes = await ClusterHarness.StartAsync(ClusterHarness.Settings(database.ConnectionString, database.Name), 3);
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_failover");
+        var nodes = await ClusterHarness.StartAsync(ClusterHarness.Settings(database.ConnectionString, database.DatabaseName), 3);
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
@@ -30,7 +30,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
             await using var load = new LoadGenerator(ClusterHarness.AddPhotos(8), probe, TimeSpan.FromMilliseconds(30));
             nodes.ForEach(n => load.Add(n.BaseAddress));
             load.Start(clients: 3);
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            await AllServingAsync(load, nodes);
 
             // The host is the one node whose own metrics show the collection (a collection is active on one silo).
             NodeProcess? host = null;
@@ -90,8 +90,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task ThreeNodes_RollingRestartUnderLoad_NoRequestFails()
     {
-        await using var database = await TestDatabase.CreateAsync(TestDatabase.SharedServer(), "cf_rolling_");
-        var nodes = await ClusterHarness.StartAsync(ClusterHarness.Settings(database.ConnectionString, database.Name), 3);
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_rolling");
+        var nodes = await ClusterHarness.StartAsync(ClusterHarness.Settings(database.ConnectionString, database.DatabaseName), 3);
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
@@ -102,7 +102,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
             await using var load = new LoadGenerator(ClusterHarness.AddPhotos(8), probe, TimeSpan.FromMilliseconds(50));
             nodes.ForEach(n => load.Add(n.BaseAddress));
             load.Start(clients: 2);
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            await AllServingAsync(load, nodes);
 
             for (var i = 0; i < nodes.Count; i++)
             {
@@ -113,8 +113,10 @@ public sealed class FailoverTests(ITestOutputHelper output)
                 var settings = nodes[i].Settings;
                 await nodes[i].DisposeAsync();
                 nodes[i] = await NodeProcess.StartAsync(settings, "/health/ready");
+                var back = load.Now;
                 load.Add(nodes[i].BaseAddress);
-                await Task.Delay(TimeSpan.FromSeconds(1));
+                var restarted = nodes[i].BaseAddress;
+                await load.WaitUntilAsync(() => load.Answered(restarted, back) >= 2, TimeSpan.FromSeconds(60), $"the restarted node {restarted} served no load");
             }
 
             await load.StopAsync();
@@ -137,8 +139,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
     public async Task TwoNodes_PostgresRestartedUnderLoad_Clean503ThenRecoversWithNothingLost()
     {
         await using var postgres = await ThrowawayPostgres.StartAsync();
-        await using var database = await TestDatabase.CreateAsync(postgres.ConnectionString, "cf_pgrestart_");
-        var nodes = await ClusterHarness.StartAsync(ClusterHarness.Settings(database.ConnectionString, database.Name), 2);
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_pgrestart", postgres.ConnectionString);
+        var nodes = await ClusterHarness.StartAsync(ClusterHarness.Settings(database.ConnectionString, database.DatabaseName), 2);
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
@@ -164,11 +166,16 @@ public sealed class FailoverTests(ITestOutputHelper output)
             await using var load = new LoadGenerator(ClusterHarness.AddPhotos(8), probe, TimeSpan.FromMilliseconds(30));
             nodes.ForEach(n => load.Add(n.BaseAddress));
             load.Start(clients: 3);
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            await AllServingAsync(load, nodes);
 
+            // The outage lasts until the clients have seen it: adds refused and recognitions answered without the database.
             var stoppedAt = load.Now;
             await postgres.StopServerAsync();
-            await Task.Delay(TimeSpan.FromSeconds(5));
+            await load.WaitUntilAsync(
+                () => load.Outcomes.Count(o => o.At >= stoppedAt && o.Kind == "add" && o.Failed) >= 2
+                      && load.Outcomes.Count(o => o.At >= stoppedAt && o.Kind == "recognize") >= 4,
+                TimeSpan.FromSeconds(60),
+                "no add failed while PostgreSQL was down");
             var restartedAt = load.Now;
             await postgres.StartServerAsync();
 
@@ -179,7 +186,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
             var window = load.Outcomes.Where(o => o.At + o.Latency >= stoppedAt && o.At <= restartedAt + recovered).ToList();
             var failed = window.Where(o => o.Failed).ToList();
             Report(
-                "PostgreSQL stopped for 5 s",
+                "PostgreSQL stopped until two adds failed",
                 load,
                 window,
                 failed,
@@ -219,21 +226,26 @@ public sealed class FailoverTests(ITestOutputHelper output)
     /// </summary>
     private static async Task<TimeSpan> WaitForRecoveryAsync(LoadGenerator load, TimeSpan from, Uri? exclude)
     {
-        while (true)
-        {
-            await Task.Delay(250);
-            var failures = load.Outcomes.Where(o => (o.Failed || o.Latency > Slow) && o.Node != exclude && o.At + o.Latency >= from).ToList();
-            var last = failures.Count == 0 ? from : failures.Max(o => o.At + o.Latency);
-            var since = load.Outcomes.Where(o => !o.Failed && o.At >= last).ToList();
-            if (load.Now - last >= Quiet && load.Now - from >= Quiet
-                && since.Count(o => o.Kind == "add") >= 2 && since.Count(o => o.Kind == "recognize") >= 2)
-            {
-                return last - from;
-            }
+        TimeSpan Last() =>
+            load.Outcomes.Where(o => (o.Failed || o.Latency > Slow) && o.Node != exclude && o.At + o.Latency >= from)
+                .Select(o => o.At + o.Latency).DefaultIfEmpty(from).Max();
 
-            Assert.True(load.Now - from < TimeSpan.FromSeconds(90), "no recovery within 90 s:\n" + string.Join('\n', failures.TakeLast(10)));
+        bool Recovered()
+        {
+            var last = Last();
+            var since = load.Outcomes.Where(o => !o.Failed && o.At >= last).ToList();
+            return load.Now - last >= Quiet && load.Now - from >= Quiet
+                && since.Count(o => o.Kind == "add") >= 2 && since.Count(o => o.Kind == "recognize") >= 2;
         }
+
+        // Checked at every answer of the load (the recovery is something the clients see), bounded.
+        await load.WaitUntilAsync(Recovered, TimeSpan.FromSeconds(90), () => "no recovery:\n" + string.Join('\n', load.Outcomes.Where(o => o.Failed).TakeLast(10)));
+        return Last() - from;
     }
+
+    /// <summary>Phase barrier after starting the load: every node has answered it at least twice.</summary>
+    private static Task AllServingAsync(LoadGenerator load, IReadOnlyList<NodeProcess> nodes) =>
+        load.WaitUntilAsync(() => nodes.All(n => load.Answered(n.BaseAddress, TimeSpan.Zero) >= 2), TimeSpan.FromSeconds(60), "not every node served the load");
 
     private void Report(string scenario, LoadGenerator load, List<LoadOutcome> window, List<LoadOutcome> failed, TimeSpan recovery, string more)
     {

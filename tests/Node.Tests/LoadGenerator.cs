@@ -36,6 +36,7 @@ internal sealed class LoadGenerator : IAsyncDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(45) };
     private readonly List<Task> _clients = [];
     private readonly TimeSpan _pause;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _next;
     private int _adds;
 
@@ -54,21 +55,55 @@ internal sealed class LoadGenerator : IAsyncDisposable
 
     public List<LoadOutcome> Outcomes => [.. _outcomes];
 
-    public void Add(Uri node) => _rotation[node] = true;
+    public void Add(Uri node)
+    {
+        _rotation[node] = true;
+        Changed();
+    }
 
     /// <summary>Takes a node out of rotation (new requests go elsewhere; requests in flight finish).</summary>
     public void Remove(Uri node) => _rotation.TryRemove(node, out _);
 
     /// <summary>Waits until no request to <paramref name="node"/> is in flight (a load balancer's drain).</summary>
-    public async Task DrainAsync(Uri node)
+    public Task DrainAsync(Uri node) =>
+        WaitUntilAsync(() => _inFlight.GetValueOrDefault(node) == 0, TimeSpan.FromSeconds(60), $"requests to {node} did not finish");
+
+    /// <summary>Successful answers from <paramref name="node"/> to requests that started at or after <paramref name="since"/>.</summary>
+    public int Answered(Uri node, TimeSpan since) => _outcomes.Count(o => o.Node == node && !o.Failed && o.At >= since);
+
+    /// <summary>
+    /// A phase barrier: completes as soon as <paramref name="condition"/> holds, checked again whenever a request ends
+    /// or the rotation changes (never on a timer); fails with <paramref name="failure"/> if it does not within
+    /// <paramref name="limit"/>.
+    /// </summary>
+    public Task WaitUntilAsync(Func<bool> condition, TimeSpan limit, string failure) => WaitUntilAsync(condition, limit, () => failure);
+
+    /// <inheritdoc cref="WaitUntilAsync(Func{bool}, TimeSpan, string)"/>
+    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan limit, Func<string> failure)
     {
-        var clock = Stopwatch.StartNew();
-        while (_inFlight.GetValueOrDefault(node) > 0)
+        using var timeout = new CancellationTokenSource(limit);
+        while (true)
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"requests to {node} did not finish");
-            await Task.Delay(20);
+            var changed = Volatile.Read(ref _changed).Task;
+            if (condition())
+            {
+                return;
+            }
+
+            try
+            {
+                await changed.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"{failure()} (within {limit.TotalSeconds:F0} s)");
+            }
         }
     }
+
+    /// <summary>Wakes every waiting phase barrier (and idle client) to look again.</summary>
+    private void Changed() =>
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     public void Start(int clients)
     {
@@ -103,7 +138,16 @@ internal sealed class LoadGenerator : IAsyncDisposable
             var nodes = _rotation.Keys.OrderBy(u => u.Port).ToArray();
             if (nodes.Length == 0)
             {
-                await Task.Delay(50, CancellationToken.None);
+                // No node in rotation: wait for one to be added (or for the stop).
+                try
+                {
+                    await Volatile.Read(ref _changed).Task.WaitAsync(stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopped.
+                }
+
                 continue;
             }
 
@@ -125,8 +169,10 @@ internal sealed class LoadGenerator : IAsyncDisposable
             finally
             {
                 _inFlight.AddOrUpdate(node, 0, (_, n) => n - 1);
+                Changed();
             }
 
+            // The pause sets the load's rate (each client's think time); it waits for nothing.
             try
             {
                 await Task.Delay(_pause, stop);

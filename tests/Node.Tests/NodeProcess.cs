@@ -88,6 +88,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the node");
         var node = new NodeProcess(process, new Uri($"http://127.0.0.1:{port}")) { Settings = settings };
         using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        // The node is another process: its only signal of readiness is the probe answering 200, so poll it (bounded).
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(90))
         {

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Npgsql;
 
 namespace CompreFace.Node.Tests;
 
@@ -15,19 +14,7 @@ public sealed class NodeRoleTests
     [Fact]
     public async Task FrontAndInferenceNodes_DetectEnrolAndRecognize_ModelsRunOnlyOnTheInferenceNode()
     {
-        var server = Environment.GetEnvironmentVariable("COMPREFACE_TEST_POSTGRES");
-        if (string.IsNullOrEmpty(server))
-        {
-            Assert.Fail("COMPREFACE_TEST_POSTGRES is not set: start a PostgreSQL as .ci/run does and export its connection string.");
-        }
-
-        var database = "cf_roles_" + Guid.NewGuid().ToString("N");
-        await using (var admin = new NpgsqlConnection(server))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_roles");
 
         // The front gets an empty models folder: it would fail its start if it tried to load a model.
         var noModels = Directory.CreateTempSubdirectory("cf-no-models-").FullName;
@@ -35,10 +22,10 @@ public sealed class NodeRoleTests
         {
             var cluster = new Dictionary<string, string>
             {
-                ["ConnectionStrings:Postgres"] = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString,
+                ["ConnectionStrings:Postgres"] = database.ConnectionString,
                 ["Cluster:Mode"] = "Postgres",
                 ["Cluster:AdvertisedAddress"] = "127.0.0.1",
-                ["Cluster:ClusterId"] = database,
+                ["Cluster:ClusterId"] = database.DatabaseName,
             };
             // The front first: alone, it is ready (it serves listings) but reports inference as Degraded.
             await using var front = await NodeProcess.StartAsync(With(cluster, ("Cluster:Role", "Front"), ("Models:Path", noModels)));
@@ -48,7 +35,8 @@ public sealed class NodeRoleTests
             await using var inference = await NodeProcess.StartAsync(With(cluster, ("Cluster:Role", "Inference")), readyPath: "/health/ready");
             using var inferenceHttp = new HttpClient { BaseAddress = inference.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
-            // The front learns of the new silo's grain classes through membership; wait for that, bounded.
+            // The front learns of the new silo's grain classes through membership; wait for that, bounded. The front is
+            // another process whose only signal is its health endpoint, so this polls it (no event crosses the process).
             var waited = System.Diagnostics.Stopwatch.StartNew();
             while (await InferenceCheckAsync(frontHttp) != "Healthy")
             {
@@ -91,11 +79,6 @@ public sealed class NodeRoleTests
         finally
         {
             Directory.Delete(noModels, recursive: true);
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(server);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
         }
     }
 

@@ -24,34 +24,101 @@ public static class PostgresServer
     public static string RequireAdminConnectionString() =>
         AdminConnectionString ?? throw new InvalidOperationException($"{Variable} is not set, and these tests need PostgreSQL (CI=true never skips them). {HowToStart}");
 
-    /// <summary>Creates an empty database <c>&lt;prefix&gt;_&lt;guid&gt;</c>; dispose the result to drop it.</summary>
-    public static async Task<ScratchDatabase> CreateDatabaseAsync(string prefix = "cf_test")
+    /// <summary>
+    /// Creates an empty database <c>&lt;prefix&gt;_&lt;guid&gt;</c> on the test server, or on <paramref name="server"/> (a
+    /// superuser connection string, e.g. a test's own throw-away cluster); dispose the result to drop it.
+    /// </summary>
+    public static async Task<ScratchDatabase> CreateDatabaseAsync(string prefix = "cf_test", string? server = null)
     {
-        var admin = RequireAdminConnectionString();
-        var name = $"{prefix}_{Guid.NewGuid():N}";
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        var database = ScratchDatabase.Name(server ?? RequireAdminConnectionString(), prefix);
+        await using var connection = new NpgsqlConnection(database.AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{database.DatabaseName}\"", connection);
+        await command.ExecuteNonQueryAsync();
+        return database;
+    }
 
-        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
-        return new ScratchDatabase(admin, name, builder.ConnectionString);
+    /// <summary>
+    /// <see cref="CreateDatabaseAsync"/> for the places that cannot await (a <c>WebApplicationFactory</c>'s
+    /// constructor, an xunit data row).
+    /// </summary>
+    public static ScratchDatabase CreateDatabase(string prefix = "cf_test", string? server = null)
+    {
+        var database = ScratchDatabase.Name(server ?? RequireAdminConnectionString(), prefix);
+        using var connection = new NpgsqlConnection(database.AdminConnectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand($"CREATE DATABASE \"{database.DatabaseName}\"", connection);
+        command.ExecuteNonQuery();
+        return database;
     }
 }
 
-/// <summary>A database created for one test class; dropped on dispose.</summary>
-public sealed class ScratchDatabase(string adminConnectionString, string name, string connectionString) : IAsyncDisposable
+/// <summary>
+/// A database created for one test or test class, the one scratch-database helper of every suite; dropped on dispose
+/// (best effort: a throw-away server that is already gone takes its databases with it).
+/// </summary>
+public sealed class ScratchDatabase : IAsyncDisposable, IDisposable
 {
-    public string ConnectionString { get; } = connectionString;
+    private int _dropped;
+
+    private ScratchDatabase(string adminConnectionString, string name)
+    {
+        AdminConnectionString = adminConnectionString;
+        DatabaseName = name;
+        ConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>The database's name (<c>&lt;prefix&gt;_&lt;guid&gt;</c>: a valid, unique identifier, e.g. for a cluster id).</summary>
+    public string DatabaseName { get; }
+
+    /// <summary>A connection string to this database, with the server's credentials.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>The server's superuser connection string this database was created with.</summary>
+    public string AdminConnectionString { get; }
+
+    internal static ScratchDatabase Name(string adminConnectionString, string prefix) =>
+        new(adminConnectionString, $"{prefix.TrimEnd('_')}_{Guid.NewGuid():N}");
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _dropped, 1) == 1)
+        {
+            return;
+        }
+
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(adminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
-        await command.ExecuteNonQueryAsync();
+        try
+        {
+            await using var connection = new NpgsqlConnection(AdminConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (NpgsqlException)
+        {
+            // The server is gone already (a throw-away cluster stopped first); nothing left to drop.
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _dropped, 1) == 1)
+        {
+            return;
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            using var connection = new NpgsqlConnection(AdminConnectionString);
+            connection.Open();
+            using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", connection);
+            command.ExecuteNonQuery();
+        }
+        catch (NpgsqlException)
+        {
+            // As above.
+        }
     }
 }

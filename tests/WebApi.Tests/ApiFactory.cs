@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Tests;
@@ -77,55 +76,25 @@ public class ApiFactory : WebApplicationFactory<Program>
 /// The same node on PostgreSQL: a fresh database <c>cf_api_&lt;guid&gt;</c> on the server of
 /// <c>COMPREFACE_TEST_POSTGRES</c>, dropped afterwards.
 /// </summary>
-public sealed class PostgresApiFactory : ApiFactory
+public sealed class PostgresApiFactory(string serverConnectionString) : ApiFactory
 {
-    private readonly string _serverConnectionString;
-    private readonly string _database = "cf_api_" + Guid.NewGuid().ToString("N");
-    private readonly string _connectionString;
-
-    public PostgresApiFactory(string serverConnectionString)
-    {
-        _serverConnectionString = serverConnectionString;
-        using (var connection = new NpgsqlConnection(serverConnectionString))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE DATABASE \"{_database}\"";
-            command.ExecuteNonQuery();
-        }
-
-        _connectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = _database }.ConnectionString;
-    }
+    private readonly ScratchDatabase _database = PostgresServer.CreateDatabase("cf_api", serverConnectionString);
 
     /// <summary>The connection string of this node's own database.</summary>
-    public string ConnectionString => _connectionString;
+    public string ConnectionString => _database.ConnectionString;
 
     protected override void ConfigureStore(IWebHostBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.UseSetting("ConnectionStrings:Postgres", _connectionString);
+        builder.UseSetting("ConnectionStrings:Postgres", _database.ConnectionString);
     }
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (!disposing)
+        if (disposing)
         {
-            return;
-        }
-
-        NpgsqlConnection.ClearAllPools();
-        try
-        {
-            using var connection = new NpgsqlConnection(_serverConnectionString);
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)";
-            command.ExecuteNonQuery();
-        }
-        catch (NpgsqlException)
-        {
-            // Best effort: a throw-away server goes away with its databases.
+            _database.Dispose();
         }
     }
 }

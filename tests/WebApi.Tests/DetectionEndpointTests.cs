@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -379,14 +378,12 @@ public sealed class DetectionEndpointTests(ApiFactory factory)
     }
 
     [Fact]
-    public async Task Detect_PngHeaderClaiming50000Squared_Returns400Code28Quickly()
+    public async Task Detect_PngHeaderClaiming50000Squared_Returns400Code28()
     {
-        var watch = Stopwatch.StartNew();
-
+        // That the decoder refuses it from the header, without allocating the pixels, is ImageDecoderTests' concern.
         using var response = await DetectAsync(File(CraftedImages.PngHeader(50000, 50000), "bomb.png"));
 
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, 28);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
 
     [Fact]

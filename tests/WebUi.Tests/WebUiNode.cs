@@ -84,6 +84,13 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
         return page;
     }
 
+    /// <summary>
+    /// Adds the node's counted requests to the store now; once it returns, the counts are visible to the admin API
+    /// (a background flush running at the same moment finishes first: flushes take turns).
+    /// </summary>
+    public Task FlushStatisticsAsync() =>
+        _factory.Services.GetRequiredService<CompreFace.WebApi.Statistics.RequestStatistics>().FlushAsync(CancellationToken.None);
+
     public void Dispose() => _factory.Dispose();
 
     public async Task DisposeAsync()

@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace CompreFace.Inference.Plugins;
 
 /// <summary>
-/// <c>age</c> and <c>gender</c> from face-api's AgeGenderNet (shared/models/MANIFEST.md §8): one batched run answers both slugs.
+/// <c>age</c> and <c>gender</c> from face-api's AgeGenderNet (README.md#models): one batched run answers both slugs.
 /// Age is a regression in years; it is reported as a band of ±<see cref="AgeHalfBand"/> years around the rounded estimate with
 /// probability 1.0 (the model gives no distribution; CompreFace's InsightFace builds likewise give probability 1.0, with low = high).
 /// </summary>

@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace CompreFace.Inference.Plugins;
 
 /// <summary>
-/// <c>expression</c> (beyond CompreFace): faceplugin's DenseNet-121 seven-class expression model (shared/models/MANIFEST.md §12).
+/// <c>expression</c> (beyond CompreFace): faceplugin's DenseNet-121 seven-class expression model (README.md#models).
 /// Preprocessing as the package's <c>lib/fr_expression.js</c> describes it: a rectangle from the box's top-left corner, 1.2× the box
 /// size, resized to 224, RGB, x/255. The package names no classes; <see cref="Labels"/> is the FER-2013 order, checked on the shared
 /// photos (smiling faces read <c>happy</c>).

@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace CompreFace.Inference.Plugins;
 
 /// <summary>
-/// <c>pose</c>: HopeNet-style head pose on ShuffleNet-v2 (shared/models/MANIFEST.md §10). The face box grown by a quarter on every side,
+/// <c>pose</c>: HopeNet-style head pose on ShuffleNet-v2 (README.md#models). The face box grown by a quarter on every side,
 /// stretched to 224, RGB with ImageNet normalisation; each angle is the expectation over 66 bins of 3° from −99°. Frontal faces read
 /// a pitch of about −10° on this model, so <see cref="PitchBias"/> is added back.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace CompreFace.Inference.Plugins;
 
 /// <summary>
-/// <c>landmarks68</c>: face-api's 68 iBUG points (shared/models/MANIFEST.md §9), the model the UltraFace detector already uses for
+/// <c>landmarks68</c>: face-api's 68 iBUG points (README.md#models), the model the UltraFace detector already uses for
 /// its five points. Written under the response's <c>landmarks</c> key, as CompreFace's <c>landmarks2d106</c> writes its 106 points
 /// (docs/decisions/0008-face-plugins.md).
 /// </summary>

@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace CompreFace.Inference.Plugins;
 
 /// <summary>
-/// <c>liveness</c> (beyond CompreFace): faceplugin's MiniFASNet-style passive anti-spoofing model (shared/models/MANIFEST.md §12).
+/// <c>liveness</c> (beyond CompreFace): faceplugin's MiniFASNet-style passive anti-spoofing model (README.md#models).
 /// Preprocessing as the package's <c>lib/fr_liveness.js</c> describes it: the face box scaled 2.7× about its centre (less when the
 /// picture is too small), shifted to lie inside the picture, resized to 128, RGB, raw 0–255 values. Three softmax classes; class
 /// <see cref="RealClass"/> is a live face. A single-frame score, not a certified presentation-attack detector.

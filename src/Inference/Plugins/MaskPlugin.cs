@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace CompreFace.Inference.Plugins;
 
 /// <summary>
-/// <c>mask</c>: AIZOO's face-mask SSD (shared/models/MANIFEST.md §11) run on a square crop of twice the face box, resized to 260 (RGB,
+/// <c>mask</c>: AIZOO's face-mask SSD (README.md#models) run on a square crop of twice the face box, resized to 260 (RGB,
 /// x/255); the face is the best-scoring detection whose box contains the crop centre. Two classes only: <c>with_mask</c> and
 /// <c>without_mask</c>; CompreFace's <c>mask_weared_incorrect</c> is never produced.
 /// </summary>
