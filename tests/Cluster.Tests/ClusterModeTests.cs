@@ -1,3 +1,4 @@
+using CompreFace.Grains.Storage;
 using CompreFace.Grains.Interfaces;
 using System.Net;
 using System.Net.Sockets;

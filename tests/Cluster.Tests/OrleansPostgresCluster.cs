@@ -1,3 +1,4 @@
+using CompreFace.Grains.Storage;
 using CompreFace.Silo.Cluster;
 using Microsoft.Extensions.Configuration;
 using Npgsql;

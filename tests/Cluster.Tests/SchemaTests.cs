@@ -1,4 +1,4 @@
-using CompreFace.Silo.Cluster;
+using CompreFace.Grains.Storage;
 using Npgsql;
 
 namespace CompreFace.Cluster.Tests;

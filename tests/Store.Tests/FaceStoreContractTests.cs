@@ -627,8 +627,8 @@ public abstract class FaceStoreContractTests
         await CreateStore(saveImages: true).EnsureSchemaAsync();
 
         // One row per migration step, applied once (the list grows: 2 added the admin tables).
-        Assert.Equal((long)SqliteMigrations.All.Count, await ScalarAsync("SELECT count(*) FROM cf_schema_version"));
-        Assert.Equal((long)SqliteMigrations.All[^1].Version, await ScalarAsync("SELECT max(version) FROM cf_schema_version"));
+        Assert.Equal((long)StorageSchemas.Sqlite.Steps.Count, await ScalarAsync("SELECT count(*) FROM cf_schema_version"));
+        Assert.Equal((long)StorageSchemas.Sqlite.Latest, await ScalarAsync("SELECT max(version) FROM cf_schema_version"));
     }
 
     /// <summary>The stored form: float32 little-endian (decision 0006), written independently of the stores' codec.</summary>

@@ -110,7 +110,7 @@ public sealed class PostgresFaceStoreTests(PostgresStoreFixture fixture, ITestOu
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         Assert.Equal(reader.GetInt64(1), reader.GetInt64(0));
-        Assert.Equal((long)PostgresMigrations.All.Count, reader.GetInt64(0));
+        Assert.Equal((long)StorageSchemas.Postgres.Steps.Count, reader.GetInt64(0));
     }
 
     [StoreFact]

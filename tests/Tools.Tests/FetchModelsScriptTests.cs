@@ -73,21 +73,9 @@ public sealed class FetchModelsScriptTests : IDisposable
     [Fact]
     public async Task FetchModels_CorruptUpstreamDownload_RefusesWithChecksumsAndLeavesTargetClean()
     {
-        var caffemodel = await File.ReadAllBytesAsync(Path.Combine(SharedData.ModelsDirectory, "upstream", "aizoo-256dc65f", "face_mask_detection.caffemodel"));
+        var files = await PublicHostsAsync();
+        var caffemodel = files[$"/AIZOOTech/FaceMaskDetection/{AizooCommit}/models/face_mask_detection.caffemodel"];
         caffemodel[caffemodel.Length / 2] ^= 0x5a;
-        var files = new Dictionary<string, byte[]>
-        {
-            [$"/ShiqiYu/libfacedetection.train/{YuNetCommit}/onnx/yunet_s_640_640.onnx"] = await File.ReadAllBytesAsync(Path.Combine(SharedData.ModelsDirectory, ModelCatalog.YuNet640.FileName)),
-            [$"/ShiqiYu/libfacedetection.train/{YuNetCommit}/onnx/yunet_s_dynamic.onnx"] = await File.ReadAllBytesAsync(Path.Combine(SharedData.ModelsDirectory, ModelCatalog.YuNetDynamic.FileName)),
-            ["/@vladmandic/face-api/-/face-api-1.7.15.tgz"] = await TarballAsync(
-                Directory.GetFiles(Path.Combine(SharedData.ModelsDirectory, "upstream", "face-api-1.7.15")).Select(f => ("package/model/" + Path.GetFileName(f), f))),
-            [$"/AIZOOTech/FaceMaskDetection/{AizooCommit}/models/face_mask_detection.caffemodel"] = caffemodel,
-            [$"/AIZOOTech/FaceMaskDetection/{AizooCommit}/models/face_mask_detection.prototxt"] = await File.ReadAllBytesAsync(Path.Combine(SharedData.ModelsDirectory, "upstream", "aizoo-256dc65f", "face_mask_detection.prototxt")),
-        };
-        foreach (var (path, bytes) in await FacePluginTarballAsync())
-        {
-            files[path] = bytes;
-        }
 
         await using var server = await UpstreamServer.StartAsync(files);
         var (exitCode, output) = await RunScriptAsync(new Dictionary<string, string>
@@ -105,9 +93,60 @@ public sealed class FetchModelsScriptTests : IDisposable
             $"checksum mismatch for aizoo-256dc65f/face_mask_detection.caffemodel: expected sha256 3c2e89cffdc9459a69dd5c2e4c1ca263e6488a56a5a37d81ca2ff32344fbf740, got {Convert.ToHexStringLower(SHA256.HashData(caffemodel))}",
             output,
             StringComparison.Ordinal);
+        AssertTargetClean();
+    }
 
-        // Clean: whatever is in the target is a complete, verified catalog model (the downloads that succeeded), nothing converted
-        // from the refused download's batch, no temporary file.
+    [Fact]
+    public async Task FetchModels_DownloadCutOff_FailsAndLeavesTargetClean()
+    {
+        var files = await PublicHostsAsync();
+        const string tarball = "/@vladmandic/face-api/-/face-api-1.7.15.tgz";
+        await using var server = await UpstreamServer.StartAsync(files, cutOff: tarball);
+        var (exitCode, output) = await RunScriptAsync(new Dictionary<string, string>
+        {
+            ["MODELS_MIRROR"] = "",
+            ["MODELS_UPSTREAM"] = "",
+            ["NPM_REGISTRY"] = server.BaseUrl,
+            ["GITHUB_RAW"] = server.BaseUrl,
+        });
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(tarball, server.Requests);
+        Assert.Contains("curl: (18)", output, StringComparison.Ordinal); // transfer closed with bytes remaining
+        Assert.DoesNotContain("converting", output, StringComparison.Ordinal);
+        AssertTargetClean();
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+
+    /// <summary>Everything the script downloads, at the paths npm and raw GitHub serve it from, with the public bytes.</summary>
+    private static async Task<Dictionary<string, byte[]>> PublicHostsAsync()
+    {
+        var files = new Dictionary<string, byte[]>
+        {
+            [$"/ShiqiYu/libfacedetection.train/{YuNetCommit}/onnx/yunet_s_640_640.onnx"] = await File.ReadAllBytesAsync(Path.Combine(SharedData.ModelsDirectory, ModelCatalog.YuNet640.FileName)),
+            [$"/ShiqiYu/libfacedetection.train/{YuNetCommit}/onnx/yunet_s_dynamic.onnx"] = await File.ReadAllBytesAsync(Path.Combine(SharedData.ModelsDirectory, ModelCatalog.YuNetDynamic.FileName)),
+            ["/@vladmandic/face-api/-/face-api-1.7.15.tgz"] = await TarballAsync(
+                Directory.GetFiles(Path.Combine(SharedData.ModelsDirectory, "upstream", "face-api-1.7.15")).Select(f => ("package/model/" + Path.GetFileName(f), f))),
+            [$"/AIZOOTech/FaceMaskDetection/{AizooCommit}/models/face_mask_detection.caffemodel"] = await File.ReadAllBytesAsync(Path.Combine(SharedData.ModelsDirectory, "upstream", "aizoo-256dc65f", "face_mask_detection.caffemodel")),
+            [$"/AIZOOTech/FaceMaskDetection/{AizooCommit}/models/face_mask_detection.prototxt"] = await File.ReadAllBytesAsync(Path.Combine(SharedData.ModelsDirectory, "upstream", "aizoo-256dc65f", "face_mask_detection.prototxt")),
+        };
+        foreach (var (path, bytes) in await FacePluginTarballAsync())
+        {
+            files[path] = bytes;
+        }
+
+        return files;
+    }
+
+    /// <summary>
+    /// Whatever is in the target is a complete, verified catalog model (the downloads that succeeded before the failure), nothing
+    /// converted from the failed batch, no temporary file.
+    /// </summary>
+    private void AssertTargetClean()
+    {
         var left = Directory.GetFiles(Target).Select(Path.GetFileName).ToArray();
         Assert.NotEmpty(left);
         Assert.All(left, name =>
@@ -118,10 +157,6 @@ public sealed class FetchModelsScriptTests : IDisposable
         Assert.DoesNotContain(ModelCatalog.Mask.FileName, left);
         Assert.DoesNotContain(ModelCatalog.AgeGender.FileName, left);
     }
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
     private async Task<(int ExitCode, string Output)> RunScriptAsync(Dictionary<string, string> environment)
     {
@@ -175,9 +210,12 @@ public sealed class FetchModelsScriptTests : IDisposable
         private readonly List<string> _requests = [];
         private Task _loop = Task.CompletedTask;
 
-        private UpstreamServer(IReadOnlyDictionary<string, byte[]> files, int port)
+        private readonly string? _cutOff;
+
+        private UpstreamServer(IReadOnlyDictionary<string, byte[]> files, string? cutOff, int port)
         {
             _files = files;
+            _cutOff = cutOff;
             BaseUrl = $"http://127.0.0.1:{port}";
             _listener.Prefixes.Add(BaseUrl + "/");
         }
@@ -195,13 +233,14 @@ public sealed class FetchModelsScriptTests : IDisposable
             }
         }
 
-        public static Task<UpstreamServer> StartAsync(IReadOnlyDictionary<string, byte[]> files)
+        /// <summary>Serves <paramref name="files"/>; the one at <paramref name="cutOff"/> breaks off halfway, as a dropped connection does.</summary>
+        public static Task<UpstreamServer> StartAsync(IReadOnlyDictionary<string, byte[]> files, string? cutOff = null)
         {
             using var probe = new TcpListener(IPAddress.Loopback, 0);
             probe.Start();
             var port = ((IPEndPoint)probe.LocalEndpoint).Port;
             probe.Stop();
-            var server = new UpstreamServer(files, port);
+            var server = new UpstreamServer(files, cutOff, port);
             server._listener.Start();
             server._loop = server.ServeAsync();
             return Task.FromResult(server);
@@ -239,7 +278,16 @@ public sealed class FetchModelsScriptTests : IDisposable
                     _requests.Add(path);
                 }
 
-                if (_files.TryGetValue(Uri.UnescapeDataString(path), out var bytes))
+                if (_files.TryGetValue(Uri.UnescapeDataString(path), out var bytes) && Uri.UnescapeDataString(path) == _cutOff)
+                {
+                    context.Response.ContentLength64 = bytes.Length;
+                    await context.Response.OutputStream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+                    await context.Response.OutputStream.FlushAsync();
+                    context.Response.Abort();
+                    continue;
+                }
+
+                if (bytes is not null)
                 {
                     context.Response.ContentLength64 = bytes.Length;
                     await context.Response.OutputStream.WriteAsync(bytes);

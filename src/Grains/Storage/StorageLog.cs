@@ -3,14 +3,14 @@ using Microsoft.Extensions.Logging;
 
 namespace CompreFace.Grains.Storage;
 
-/// <summary>Log events of the face stores (ids 6000–6099). Never embeddings, images or keys.</summary>
+/// <summary>Log events of the storage (ids 6000–6099). Never embeddings, images or keys.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Face store ({Store}): schema step {Version} applied ({Description})")]
-    public static partial void SchemaStepApplied(ILogger logger, string store, int version, string description);
+    [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "{Schema} schema: step {Version} applied ({Description})")]
+    public static partial void SchemaStepApplied(ILogger logger, string schema, int version, string description);
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Face store ({Store}): schema at version {Version}")]
-    public static partial void SchemaReady(ILogger logger, string store, int version);
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "{Schema} schema on {Store}: at version {Version}")]
+    public static partial void SchemaReady(ILogger logger, string schema, string store, int version);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Face store: embedded SQLite database {Path} (synchronous={Synchronous})")]
     public static partial void SqliteOpened(ILogger logger, string path, SqliteSynchronous synchronous);

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Storage;
 using CompreFace.Grains.Interfaces;
 using System.Net;
 using Orleans.Configuration;
@@ -81,7 +82,7 @@ internal sealed partial class OrleansSchemaService(string connectionString, ILog
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        var version = await OrleansSchema.EnsureAsync(connectionString, cancellationToken);
+        var version = await OrleansSchema.EnsureAsync(connectionString, logger, cancellationToken);
         LogReady(logger, version);
     }
 

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Storage;
 using Orleans.Configuration;
 
 namespace CompreFace.Silo.Cluster;
@@ -10,7 +11,7 @@ public static class PostgresClusterExtensions
 
     /// <summary>
     /// Membership, the default grain storage ("Default", with <see cref="GrainStateJsonSerializer"/>) and reminders on
-    /// <paramref name="connectionString"/>. The schema must exist: call <see cref="OrleansSchema.EnsureAsync(string, CancellationToken)"/> first.
+    /// <paramref name="connectionString"/>. The schema must exist: call <see cref="OrleansSchema.EnsureAsync(string, Microsoft.Extensions.Logging.ILogger?, CancellationToken)"/> first.
     /// </summary>
     public static ISiloBuilder UsePostgresCluster(this ISiloBuilder silo, string connectionString)
     {

@@ -304,11 +304,21 @@ internal static partial class UserEndpoints
             ? TypedResults.Redirect($"{mail.Value.PublicUrl.TrimEnd('/')}/login")
             : throw AdminErrors.RegistrationTokenExpired();
 
-    /// <summary><c>GET /admin/user/demo/model</c>: the demo key while only the demo user exists, then 404.</summary>
-    public static async Task<IResult> GetDemoModelAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken) =>
-        await grains.GetGrain<IUserRegistryGrain>(0).IsDemoOnlyAsync(cancellationToken)
-            ? AdminJson.Result(new DemoModelResponse(CompreFace.Grains.Interfaces.DemoServices.RecognitionApiKey))
-            : throw AdminErrors.DemoModelGone();
+    /// <summary>
+    /// <c>GET /admin/user/demo/model</c>: while only the demo user exists, the demo recognition service's current key
+    /// (as CompreFace reads it from the service, so a rotated key is the one offered), then 404.
+    /// </summary>
+    public static async Task<IResult> GetDemoModelAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (!await grains.GetGrain<IUserRegistryGrain>(0).IsDemoOnlyAsync(cancellationToken))
+        {
+            throw AdminErrors.DemoModelGone();
+        }
+
+        var demo = await grains.GetGrain<IFaceServiceGrain>(CompreFace.Grains.Interfaces.DemoServices.RecognitionServiceId).GetAsync(cancellationToken)
+            ?? throw AdminErrors.DemoModelGone();
+        return AdminJson.Result(new DemoModelResponse(demo.ApiKey.ToString("D")));
+    }
 
     /// <summary><c>GET /admin/status</c>: OK when the admin database answers within 5 s.</summary>
     public static async Task<IResult> GetStatusAsync([FromServices] IGrainFactory grains, [FromServices] ILoggerFactory loggers, CancellationToken cancellationToken)

@@ -30,57 +30,8 @@ internal sealed partial class PostgresFaceStore(
         await command.ExecuteScalarAsync(cancellationToken);
     }
 
-    public async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        // Held until commit or rollback: nodes starting together migrate one after the other, and later ones find
-        // the work done. CREATE TABLE IF NOT EXISTS alone is not safe under concurrency (it can fail on pg_type).
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
-        {
-            lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = MigrationLockKey });
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using (var create = new NpgsqlCommand(PostgresMigrations.VersionTable, connection, transaction))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        int current;
-        await using (var versionCommand = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM cf_schema_version", connection, transaction))
-        {
-            current = (int)(await versionCommand.ExecuteScalarAsync(cancellationToken))!;
-        }
-
-        var latest = PostgresMigrations.All[^1].Version;
-        if (current > latest)
-        {
-            throw new InvalidOperationException(
-                $"The face store schema is at version {current}, newer than this build knows ({latest}); run a newer build.");
-        }
-
-        foreach (var migration in PostgresMigrations.All.Where(m => m.Version > current))
-        {
-            await using (var step = new NpgsqlCommand(migration.Sql, connection, transaction))
-            {
-                await step.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using (var record = new NpgsqlCommand("INSERT INTO cf_schema_version (version, description) VALUES ($1, $2)", connection, transaction))
-            {
-                record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = migration.Version });
-                record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = migration.Description });
-                await record.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            Log.SchemaStepApplied(logger, "PostgreSQL", migration.Version, migration.Description);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        Log.SchemaReady(logger, "PostgreSQL", latest);
-    }
+    public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) =>
+        MigrationRunner.ApplyAsync(dataSource, StorageSchemas.Postgres, MigrationLockKey, logger, cancellationToken: cancellationToken);
 
     public async Task<IReadOnlyList<SubjectRecord>> GetSubjectsAsync(Guid collectionId, CancellationToken cancellationToken = default)
     {
@@ -386,6 +337,14 @@ internal sealed partial class PostgresFaceStore(
         await reader.NextResultAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return (faces, reader.GetInt64(0));
+    }
+
+    public async Task<long> CountImagesAsync(Guid collectionId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM cf_image i JOIN cf_face f ON f.image_id = i.image_id WHERE f.collection_id = $1");
+        command.Parameters.Add(Uuid(collectionId));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task<IReadOnlyDictionary<int, int>> CountFacesByShardAsync(Guid collectionId, CancellationToken cancellationToken = default)

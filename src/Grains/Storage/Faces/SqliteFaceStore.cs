@@ -33,47 +33,10 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
 
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
     {
-        _connections.EnsureDirectory();
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await OpenAsync(cancellationToken);
-
-            // Stored in the file; must be set outside a transaction.
-            await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL;", cancellationToken);
-
-            // IMMEDIATE takes the write lock before reading the version, so two processes cannot both migrate.
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteAsync(connection, transaction, SqliteMigrations.VersionTable, cancellationToken);
-            int current;
-            await using (var versionCommand = Command(connection, transaction, "SELECT coalesce(max(version), 0) FROM cf_schema_version"))
-            {
-                current = Convert.ToInt32(await versionCommand.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            var latest = SqliteMigrations.All[^1].Version;
-            if (current > latest)
-            {
-                throw new InvalidOperationException(
-                    $"The face store schema in {_path} is at version {current}, newer than this build knows ({latest}); run a newer build.");
-            }
-
-            foreach (var migration in SqliteMigrations.All.Where(m => m.Version > current))
-            {
-                await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
-                await using (var record = Command(connection, transaction, "INSERT INTO cf_schema_version (version, description) VALUES ($v, $d)"))
-                {
-                    record.Parameters.AddWithValue("$v", migration.Version);
-                    record.Parameters.AddWithValue("$d", migration.Description);
-                    await record.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                Log.SchemaStepApplied(_logger, "SQLite", migration.Version, migration.Description);
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-            Log.SqliteOpened(_logger, _path, _connections.Synchronous);
-            Log.SchemaReady(_logger, "SQLite", latest);
+            await MigrationRunner.ApplyAsync(_connections, StorageSchemas.Sqlite, _logger, cancellationToken);
         }
         finally
         {
@@ -393,6 +356,15 @@ internal sealed partial class SqliteFaceStore : IFaceStore, IDisposable
 
         var total = (long)(await countCommand.ExecuteScalarAsync(cancellationToken))!;
         return (faces, total);
+    }
+
+    public async Task<long> CountImagesAsync(Guid collectionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            "SELECT count(*) FROM cf_image i JOIN cf_face f ON f.image_id = i.image_id WHERE f.collection_id = $c");
+        AddId(command, "$c", collectionId);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task<IReadOnlyDictionary<int, int>> CountFacesByShardAsync(Guid collectionId, CancellationToken cancellationToken = default)

@@ -1,4 +1,4 @@
-namespace CompreFace.Silo.Cluster;
+namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// The texts of the <c>orleansquery</c> rows that the Orleans 10.4.2 ADO.NET providers (invariant <c>Npgsql</c>) run,

@@ -1,64 +1,15 @@
 namespace CompreFace.Grains.Storage;
 
-/// <summary>The PostgreSQL schema of <see cref="PostgresFaceStore"/>, as ordered steps.</summary>
-internal static class PostgresMigrations
+/// <summary>
+/// The admin model's tables (users, applications, members, services, tokens, statistics) and CompreFace's demo seed as
+/// schema steps, one list per dialect. Numbered in the sequence they share with <see cref="FaceSteps"/>
+/// (see <see cref="StorageSchemas"/>).
+/// </summary>
+public static class AdminSteps
 {
-    /// <summary>Creates the version table; safe to run every time (it runs under the migration lock).</summary>
-    public const string VersionTable = """
-        CREATE TABLE IF NOT EXISTS cf_schema_version (
-            version     integer     PRIMARY KEY,
-            description text        NOT NULL,
-            applied_at  timestamptz NOT NULL DEFAULT now()
-        );
-        """;
-
-    public static readonly IReadOnlyList<Migration> All =
+    /// <summary>PostgreSQL.</summary>
+    public static IReadOnlyList<SchemaStep> Postgres { get; } =
     [
-        new(1, "subjects, faces and images", """
-            CREATE TABLE cf_subject (
-                subject_id    uuid        PRIMARY KEY,
-                collection_id uuid        NOT NULL,
-                name          text        NOT NULL,
-                created_at    timestamptz NOT NULL DEFAULT now(),
-                seq           bigint      GENERATED ALWAYS AS IDENTITY,
-                -- Case-sensitive, as CompreFace's; the collection grain enforces the case-insensitive rules.
-                CONSTRAINT cf_subject_collection_name_key UNIQUE (collection_id, name),
-                -- Target of the faces' composite foreign key: a face and its subject are always in the same collection.
-                CONSTRAINT cf_subject_collection_subject_key UNIQUE (collection_id, subject_id)
-            );
-            CREATE INDEX cf_subject_collection_seq_idx ON cf_subject (collection_id, seq);
-
-            CREATE TABLE cf_face (
-                image_id      uuid        PRIMARY KEY,
-                collection_id uuid        NOT NULL,
-                subject_id    uuid        NOT NULL,
-                shard         integer     NOT NULL CHECK (shard >= 0),
-                -- float32 little-endian, dimension = length / 4 (decision 0006).
-                embedding     bytea       NOT NULL CHECK (octet_length(embedding) > 0 AND octet_length(embedding) % 4 = 0),
-                calculator    text        NOT NULL,
-                created_at    timestamptz NOT NULL DEFAULT now(),
-                seq           bigint      GENERATED ALWAYS AS IDENTITY,
-                CONSTRAINT cf_face_subject_fkey FOREIGN KEY (collection_id, subject_id)
-                    REFERENCES cf_subject (collection_id, subject_id) ON DELETE CASCADE
-            );
-            -- Shard loads (in insertion order) and counts.
-            CREATE INDEX cf_face_collection_shard_idx ON cf_face (collection_id, shard, seq);
-            -- Per-subject deletes and the cascade from cf_subject.
-            CREATE INDEX cf_face_collection_subject_idx ON cf_face (collection_id, subject_id);
-            -- Paged listing in insertion order.
-            CREATE INDEX cf_face_collection_seq_idx ON cf_face (collection_id, seq);
-            -- A 512-d vector is 2 KB, just over the TOAST threshold: keep rows up to a page inline so a shard load reads
-            -- the heap sequentially instead of one TOAST lookup per row, and never try to compress floats.
-            ALTER TABLE cf_face SET (toast_tuple_target = 8160);
-            ALTER TABLE cf_face ALTER COLUMN embedding SET STORAGE EXTERNAL;
-
-            CREATE TABLE cf_image (
-                image_id uuid  PRIMARY KEY REFERENCES cf_face (image_id) ON DELETE CASCADE,
-                content  bytea NOT NULL
-            );
-            -- Photos are already compressed.
-            ALTER TABLE cf_image ALTER COLUMN content SET STORAGE EXTERNAL;
-            """),
         new(2, "admin: users, applications, members, services, tokens; CompreFace's demo seed", """
             CREATE TABLE cf_user (
                 user_id          uuid        PRIMARY KEY,
@@ -127,10 +78,6 @@ internal static class PostgresMigrations
                 ('00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001', 'Detection_Demo', 'detection_demo', '00000000-0000-0000-0000-000000000003', 'D'),
                 ('00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000001', 'Verification_Demo', 'verification_demo', '00000000-0000-0000-0000-000000000004', 'V');
             """),
-        new(3, "index on the faces' calculator for the consistence status", """
-            -- Lets "is any face of another model stored?" be two index range scans (< and >) instead of a table scan.
-            CREATE INDEX cf_face_calculator_idx ON cf_face (calculator);
-            """),
         new(4, "admin: request statistics per service and hour; password-reset and sign-up confirmation tokens", """
             -- Face API requests per service and UTC hour (docs/compreface-behaviour.md#statistics), added to by each node's periodic flush. No foreign
             -- key: a flush racing a service deletion must not fail the batch; deleting a service deletes its rows.
@@ -152,6 +99,91 @@ internal static class PostgresMigrations
                 token_hash bytea       PRIMARY KEY,
                 user_id    uuid        NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
                 expires_at timestamptz NOT NULL
+            );
+            """),
+    ];
+
+    /// <summary>SQLite: ids as <see cref="Guid.ToByteArray()"/> BLOBs, times as ISO-8601 UTC text, booleans as 0/1.</summary>
+    public static IReadOnlyList<SchemaStep> Sqlite { get; } =
+    [
+        new(2, "admin: users, applications, members, services, tokens; CompreFace's demo seed", """
+            CREATE TABLE cf_user (
+                user_id          BLOB    PRIMARY KEY,
+                email            TEXT    NOT NULL UNIQUE,
+                password_hash    TEXT    NOT NULL,
+                first_name       TEXT    NOT NULL,
+                last_name        TEXT    NOT NULL,
+                global_role      TEXT    NOT NULL CHECK (global_role IN ('O', 'A', 'U')),
+                allow_statistics INTEGER NOT NULL DEFAULT 0,
+                is_demo          INTEGER NOT NULL DEFAULT 0,
+                created_at       TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            );
+            CREATE UNIQUE INDEX cf_user_single_owner_idx ON cf_user (global_role) WHERE global_role = 'O';
+
+            CREATE TABLE cf_app (
+                app_id     BLOB PRIMARY KEY,
+                name       TEXT NOT NULL UNIQUE,
+                api_key    BLOB NOT NULL UNIQUE,
+                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            );
+
+            CREATE TABLE cf_app_member (
+                app_id  BLOB NOT NULL REFERENCES cf_app (app_id) ON DELETE CASCADE,
+                user_id BLOB NOT NULL REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                role    TEXT NOT NULL CHECK (role IN ('O', 'A', 'U')),
+                PRIMARY KEY (app_id, user_id)
+            );
+            CREATE INDEX cf_app_member_user_idx ON cf_app_member (user_id);
+
+            CREATE TABLE cf_service (
+                service_id BLOB PRIMARY KEY,
+                app_id     BLOB NOT NULL REFERENCES cf_app (app_id) ON DELETE CASCADE,
+                name       TEXT NOT NULL,
+                name_key   TEXT NOT NULL,
+                api_key    BLOB NOT NULL UNIQUE,
+                type       TEXT NOT NULL CHECK (type IN ('R', 'D', 'V')),
+                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                UNIQUE (app_id, name_key)
+            );
+
+            CREATE TABLE cf_token (
+                token_hash BLOB PRIMARY KEY,
+                user_id    BLOB NOT NULL REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                kind       TEXT NOT NULL CHECK (kind IN ('A', 'R')),
+                expires_at TEXT NOT NULL
+            );
+            CREATE INDEX cf_token_user_idx ON cf_token (user_id);
+
+            -- Ids are Guid.ToByteArray() BLOBs: X'…' below is that byte order for 00000000-0000-0000-0000-00000000000N.
+            INSERT INTO cf_user (user_id, email, password_hash, first_name, last_name, global_role, is_demo)
+                VALUES (X'00000000000000000000000000000001', 'demo@demo.com', '', 'Demo', 'User', 'O', 1);
+            INSERT INTO cf_app (app_id, name, api_key)
+                VALUES (X'00000000000000000000000000000001', 'Demo application', X'00000000000000000000000000000001');
+            INSERT INTO cf_app_member (app_id, user_id, role)
+                VALUES (X'00000000000000000000000000000001', X'00000000000000000000000000000001', 'O');
+            INSERT INTO cf_service (service_id, app_id, name, name_key, api_key, type) VALUES
+                (X'00000000000000000000000000000001', X'00000000000000000000000000000001', 'Demo', 'demo', X'00000000000000000000000000000002', 'R'),
+                (X'00000000000000000000000000000003', X'00000000000000000000000000000001', 'Detection_Demo', 'detection_demo', X'00000000000000000000000000000003', 'D'),
+                (X'00000000000000000000000000000004', X'00000000000000000000000000000001', 'Verification_Demo', 'verification_demo', X'00000000000000000000000000000004', 'V');
+            """),
+        new(4, "admin: request statistics per service and hour; password-reset and sign-up confirmation tokens", """
+            CREATE TABLE cf_service_statistic (
+                service_id    BLOB    NOT NULL,
+                -- ISO-8601 UTC text of the hour's start, as every time in this file: sorts and compares as text.
+                hour          TEXT    NOT NULL,
+                request_count INTEGER NOT NULL CHECK (request_count >= 0),
+                PRIMARY KEY (service_id, hour)
+            );
+            CREATE TABLE cf_reset_token (
+                token_hash BLOB PRIMARY KEY,
+                user_id    BLOB NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                expires_at TEXT NOT NULL
+            );
+            ALTER TABLE cf_user ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+            CREATE TABLE cf_registration_token (
+                token_hash BLOB PRIMARY KEY,
+                user_id    BLOB NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                expires_at TEXT NOT NULL
             );
             """),
     ];

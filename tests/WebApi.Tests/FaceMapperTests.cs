@@ -1,0 +1,118 @@
+using System.Text.Json;
+using CompreFace.Grains.Interfaces;
+using CompreFace.WebApi.Binding;
+using CompreFace.WebApi.Contracts;
+using CompreFace.WebApi.Faces;
+
+namespace CompreFace.WebApi.Tests;
+
+/// <summary>
+/// CompreFace's presentation of the worker's model facts, in the one mapper that applies it (the endpoint tests check
+/// the same rules through a real node; these pin each rule on its own, with exact numbers).
+/// </summary>
+public sealed class FaceMapperTests
+{
+    private static readonly CalculatorIdentity Calculator = new("test.Calculator@1", 1.1, 6.3, 3);
+
+    [Fact]
+    public void Detection_BoxOutsideThePicture_RoundedClampedAndProbabilityUnrounded()
+    {
+        var result = Result([Face(new FaceBox(0.123456789, -3.4f, 10.6f, 830.2f, 20.4f))]);
+
+        var box = FaceMapper.Detection(result, Parameters()).Result[0].Box;
+
+        Assert.Equal(new BoxDto(0.123456789, 819, 20, 0, 11), box);
+    }
+
+    [Fact]
+    public void Recognition_NoPluginsNoStatus_WritesSubjectsThenBoxInCompreFaceOrder()
+    {
+        var result = Result([Face(new FaceBox(0.123456789, 1.2f, 2.7f, 30.5001f, 40f))]);
+
+        var response = FaceMapper.Recognition(result, Parameters(), [[new SubjectSimilarityDto("Rita", 0.98765)]]);
+
+        Assert.Equal(
+            """{"result":[{"subjects":[{"subject":"Rita","similarity":0.98765}],"box":{"probability":0.12346,"x_max":31,"y_max":40,"x_min":1,"y_min":3}}]}""",
+            JsonSerializer.Serialize(response, ApiJson.Options));
+    }
+
+    [Fact]
+    public void Detection_StatusWithPlugins_TimesSharedPerFaceAndLandmarkPluginsLeftOut()
+    {
+        var faces = new[] { Face(Box(), landmarks68: true), Face(Box(), landmarks68: true) };
+        var result = Result(faces) with
+        {
+            Calculator = Calculator,
+            PluginVersions = new Dictionary<string, string> { ["age"] = "age@1", ["landmarks68"] = "lm@1" },
+            Timings = new AnalysisTimings
+            {
+                DetectMs = 10,
+                EmbedMs = 4,
+                PluginsMs = new Dictionary<string, double> { ["age"] = 6, ["landmarks68"] = 2 },
+            },
+        };
+
+        var response = FaceMapper.Detection(result, Parameters("age,landmarks68", status: true));
+
+        Assert.Equal(["detector", "calculator", "age"], response.PluginsVersions!.Keys);
+        Assert.Equal(["det@1", "test.Calculator@1", "age@1"], response.PluginsVersions.Values);
+        Assert.All(response.Result, face =>
+        {
+            Assert.Equal(new Dictionary<string, double> { ["detector"] = 5, ["calculator"] = 2, ["age"] = 3 }, face.ExecutionTime);
+            Assert.Equal(68, face.Landmarks!.Count);
+            Assert.Equal([3, 5], face.Landmarks[67]);
+            Assert.Equal(new AgeDto(0.9, 30, 25), face.Age);
+        });
+    }
+
+    [Fact]
+    public void Detection_PluginOutputNotAskedFor_IsOmitted()
+    {
+        var result = Result([Face(Box(), landmarks68: true) with { Embedding = [1f, 0f, 0f] }]);
+
+        var face = FaceMapper.Detection(result, Parameters("landmarks")).Result[0];
+
+        Assert.Null(face.Age);
+        Assert.Null(face.Gender);
+        Assert.Null(face.Embedding);
+        Assert.Null(face.ExecutionTime);
+        Assert.Equal([[1, 2], [4, 5], [7, 8], [10, 11], [13, 14]], face.Landmarks!);
+    }
+
+    [Fact]
+    public void FaceVerification_TwoFaces_ScoredWithTheResultsCalculator()
+    {
+        var result = Result([Face(Box()) with { Embedding = [1f, 0f, 0f] }, Face(Box()) with { Embedding = [0f, 1f, 0f] }]) with
+        {
+            Calculator = Calculator,
+        };
+
+        var response = FaceMapper.FaceVerification(result, Parameters(), new StoredFace("Rita", [1f, 0f, 0f]));
+
+        Assert.Equal(["Rita", "Rita"], response.Result.Select(f => f.Subject));
+        Assert.Equal(Similarity.FromDistance(0, Calculator.C0, Calculator.C1), response.Result[0].Similarity);
+        Assert.Equal(Similarity.FromDistance(Math.Sqrt(2), Calculator.C0, Calculator.C1), response.Result[1].Similarity);
+    }
+
+    private static FaceRequestParameters Parameters(string? plugins = null, bool status = false) =>
+        new(0, null, FacePlugins.Parse(plugins), status);
+
+    private static FaceBox Box() => new(0.99, 10, 10, 50, 60);
+
+    private static FaceAnalysisResult Result(FaceData[] faces) => new()
+    {
+        Faces = faces,
+        DetectorVersion = "det@1",
+        Width = 819,
+        Height = 546,
+    };
+
+    private static FaceData Face(FaceBox box, bool landmarks68 = false) => new()
+    {
+        Box = box,
+        Landmarks = [new(1.2f, 2.4f), new(4f, 5f), new(7f, 8f), new(10f, 11f), new(13f, 14f)],
+        Age = new FaceAge(0.9, 30, 25),
+        Gender = new FaceLabel(0.8, "female"),
+        Landmarks68 = landmarks68 ? [.. Enumerable.Range(0, 68).Select(i => new FacePoint(2.6f, 4.5001f))] : null,
+    };
+}
