@@ -17,8 +17,11 @@ public enum FaceServiceType
 /// <summary>CompreFace's seeded demo services (docs/compreface-behaviour.md#seed-data), whose keys SDK test suites and the UI rely on.</summary>
 public static class DemoServices
 {
-    /// <summary>The "Demo" recognition service's API key.</summary>
+    /// <summary>The "Demo" recognition service's seeded API key (a key rotation replaces it).</summary>
     public const string RecognitionApiKey = "00000000-0000-0000-0000-000000000002";
+
+    /// <summary>The "Demo" recognition service's id, which no key rotation changes.</summary>
+    public static readonly Guid RecognitionServiceId = new("00000000-0000-0000-0000-000000000001");
 }
 
 /// <summary>A face service as the face API sees it: which one it is and of what type.</summary>

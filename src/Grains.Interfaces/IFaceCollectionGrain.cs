@@ -29,6 +29,10 @@ public interface IFaceCollectionGrain : IGrainWithGuidKey
     [Alias("GetFaceAsync"), ReadOnly]
     Task<StoredFace?> GetFaceAsync(Guid imageId, CancellationToken cancellationToken = default);
 
+    /// <summary>How many original images the collection stores (0 when images are not saved): the admin API's <c>imageCount</c>.</summary>
+    [Alias("CountImagesAsync"), ReadOnly]
+    Task<long> CountImagesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The original image of an example, or null when absent or not stored.</summary>
     [Alias("GetImageAsync"), ReadOnly]
     Task<byte[]?> GetImageAsync(Guid imageId, CancellationToken cancellationToken = default);

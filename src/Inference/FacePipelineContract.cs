@@ -9,7 +9,7 @@ public enum ImageRejection
     /// <summary>The header claims more pixels than <see cref="ImageLimitsOptions.MaxPixels"/>; nothing was allocated.</summary>
     TooManyPixels,
 
-    /// <summary>The encoded file is larger than <see cref="ImageLimitsOptions.MaxFileSize"/>.</summary>
+    /// <summary>The encoded file is larger than <see cref="ImageLimitsOptions.MaxRequestSize"/>, the request that carried it.</summary>
     FileTooLarge,
 }
 

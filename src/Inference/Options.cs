@@ -76,11 +76,11 @@ public sealed class ImageLimitsOptions : IValidatableObject
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Images";
 
-    /// <summary>Largest accepted encoded file (CompreFace's <c>MAX_FILE_SIZE</c>, 5 MiB).</summary>
+    /// <summary>Largest accepted multipart file (CompreFace's <c>MAX_FILE_SIZE</c>, 5 MiB); base64 images are bounded by <see cref="MaxRequestSize"/> only, as in CompreFace.</summary>
     [Range(1, int.MaxValue)]
     public int MaxFileSize { get; set; } = 5 * 1024 * 1024;
 
-    /// <summary>Largest accepted request (CompreFace's <c>MAX_REQUEST_SIZE</c>, 10 MiB); enforced by the HTTP layer.</summary>
+    /// <summary>Largest accepted request (CompreFace's <c>MAX_REQUEST_SIZE</c>, 10 MiB): enforced by the HTTP layer, and the decoder's bound on any image.</summary>
     [Range(1, int.MaxValue)]
     public int MaxRequestSize { get; set; } = 10 * 1024 * 1024;
 

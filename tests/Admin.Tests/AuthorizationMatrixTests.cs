@@ -21,6 +21,9 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
         Read,
         ManageServices,
         ManageApp,
+
+        /// <summary>Owner or administrator of any application (who may invite people), not necessarily the target.</summary>
+        ManagerOfSomeApp,
     }
 
     private static readonly (string Name, Need Need, HttpMethod Method, string Path, string? Body)[] Endpoints =
@@ -44,12 +47,12 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
         ("PUT /app/{a}/role", Need.ManageApp, HttpMethod.Put, "/admin/app/{a}/role", """{"userId":"{bystander}","role":"ADMINISTRATOR"}"""),
         ("DELETE /app/{a}/user/{bystander}", Need.ManageApp, HttpMethod.Delete, "/admin/app/{a}/user/{bystander}", null),
         ("PUT /user/update", Need.Anyone, HttpMethod.Put, "/admin/user/update", """{"firstName":"Olga","lastName":"Owner"}"""),
-        ("GET /user/roles", Need.Anyone, HttpMethod.Get, "/admin/user/roles", null),
+        ("GET /user/roles", Need.GlobalAdmin, HttpMethod.Get, "/admin/user/roles", null),
         ("GET /user/global/roles", Need.Anyone, HttpMethod.Get, "/admin/user/global/roles", null),
         ("GET /user/global/assign-roles", Need.Anyone, HttpMethod.Get, "/admin/user/global/assign-roles", null),
         ("PUT /user/global/role", Need.GlobalAdmin, HttpMethod.Put, "/admin/user/global/role", """{"userId":"{bystander}","role":"USER"}"""),
         ("DELETE /user/{fresh}", Need.GlobalAdmin, HttpMethod.Delete, "/admin/user/{fresh}", null),
-        ("GET /user/autocomplete", Need.Anyone, HttpMethod.Get, "/admin/user/autocomplete?query=b", null),
+        ("GET /user/autocomplete", Need.ManagerOfSomeApp, HttpMethod.Get, "/admin/user/autocomplete?query=b", null),
         ("POST /app/{a}/model/{m} (clone)", Need.ManageServices, HttpMethod.Post, "/admin/app/{a}/model/{m}", """{"name":"{new}"}"""),
         ("GET /app/{a}/model/{m}/statistics", Need.Read, HttpMethod.Get, "/admin/app/{a}/model/{m}/statistics", null),
     ];
@@ -126,6 +129,7 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
             Need.GlobalAdmin => false,
             Need.Read => targetRole is not null,
             Need.ManageServices => targetRole is Role.Owner or Role.Administrator,
+            Need.ManagerOfSomeApp => appRole is Role.Owner or Role.Administrator,
             _ => targetRole is Role.Owner,
         };
 

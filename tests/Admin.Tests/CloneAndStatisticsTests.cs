@@ -90,3 +90,32 @@ public sealed class CloneAndStatisticsTests
         })];
     }
 }
+
+/// <summary>The service details' counts on a node that does not keep original images.</summary>
+public sealed class ImageCountTests
+{
+    [Fact]
+    public async Task ServiceDetails_ImagesNotSaved_ImageCountIsZeroWhileExamplesExist()
+    {
+        // CompreFace's imageCount counts stored images, not examples (0 with save_images_to_db=false).
+        using var factory = new NoImagesAdminFactory();
+        using var owner = AdminClient.Create(factory);
+        await owner.RegisterAsync("owner@example.com", "s3cret-password", "Owner", "User");
+        await owner.LoginAsync("owner@example.com", "s3cret-password");
+        var appId = await owner.CreateAppAsync();
+        var (serviceId, key) = await owner.CreateServiceAsync(appId);
+        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", key, SharedData.SampleBytes("001_A.jpg"));
+        Assert.True(status == HttpStatusCode.Created, $"{status} {body}");
+
+        (status, var details) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{appId}/model/{serviceId}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal((1, 0L), (details.GetProperty("subjectCount").GetInt32(), details.GetProperty("imageCount").GetInt64()));
+    }
+
+    private sealed class NoImagesAdminFactory : AdminFactory
+    {
+        protected override void ConfigureStore(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) =>
+            builder.UseSetting("Storage:SaveImages", "false");
+    }
+}

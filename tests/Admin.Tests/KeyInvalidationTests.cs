@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CompreFace.Admin.Tests;
 
@@ -65,5 +66,30 @@ public sealed class KeyInvalidationTests(AdminNode node)
         (status, body) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{appId}");
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(2, body.GetProperty("code").GetInt32());
+    }
+}
+
+/// <summary>The demo model endpoint on a fresh node, where only the seeded demo user exists.</summary>
+public sealed class DemoModelKeyTests
+{
+    [Fact]
+    public async Task DemoModel_AfterTheDemoKeyRotates_ReturnsTheCurrentKey()
+    {
+        // CompreFace reads the key from the demo service, so clients and the UI never get a dead key.
+        using var factory = new AdminFactory();
+        using var client = AdminClient.Create(factory);
+        var grains = factory.Services.GetRequiredService<IGrainFactory>();
+        var rotated = await grains.GetGrain<CompreFace.Grains.Interfaces.Admin.IFaceServiceGrain>(
+            CompreFace.Grains.Interfaces.DemoServices.RecognitionServiceId).RegenerateKeyAsync();
+        Assert.NotNull(rotated);
+
+        var (status, body) = await client.SendAsync(HttpMethod.Get, "/admin/user/demo/model");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var key = body.GetProperty("apiKey").GetString();
+        Assert.Equal(rotated.ApiKey.ToString("D"), key);
+        Assert.NotEqual(CompreFace.Grains.Interfaces.DemoServices.RecognitionApiKey, key);
+        (status, _) = await client.SendAsync(HttpMethod.Get, "/api/v1/recognition/subjects", apiKey: key);
+        Assert.Equal(HttpStatusCode.OK, status);
     }
 }

@@ -102,7 +102,11 @@ public sealed class MemberTests(AdminNode node)
         (_, assignable) = await user.SendAsync(HttpMethod.Get, "/admin/user/global/assign-roles");
         Assert.Equal(0, assignable.GetArrayLength());
 
-        var (_, users) = await user.SendAsync(HttpMethod.Get, "/admin/user/roles");
+        // Listing every user is for global administrators (P7): a plain user is refused with code 9.
+        var (refused, refusal) = await user.SendAsync(HttpMethod.Get, "/admin/user/roles");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused);
+        Assert.Equal(9, refusal.GetProperty("code").GetInt32());
+        var (_, users) = await owner.SendAsync(HttpMethod.Get, "/admin/user/roles");
         var ownerRow = users.EnumerateArray().Single(u => u.GetProperty("email").GetString() == AdminNode.OwnerEmail);
         Assert.Equal("OWNER", ownerRow.GetProperty("role").GetString());
     }

@@ -60,6 +60,36 @@ public sealed class SessionTests(AdminNode node)
     }
 
     [Fact]
+    public async Task Login_HashWithFewerIterations_IsUpgradedToTheCurrentCount()
+    {
+        using var client = AdminClient.Create(node.Factory);
+        var email = "legacy-" + Guid.NewGuid().ToString("N") + "@example.com";
+        await client.RegisterAsync(email, "legacy-password", "Leg", "Acy");
+        var store = (CompreFace.Grains.Storage.IAdminStore)node.Factory.Services.GetService(typeof(CompreFace.Grains.Storage.IAdminStore))!;
+        var user = (await store.FindUserByEmailAsync(email))!;
+        Assert.Equal(CompreFace.Grains.Admin.AdminServiceCollectionExtensions.PasswordIterations, Iterations(user.PasswordHash));
+
+        // A hash as Identity's default (100,000 iterations) made it before this change.
+        var legacy = new Microsoft.AspNetCore.Identity.PasswordHasher<CompreFace.Grains.Admin.AdminUser>(
+            Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Identity.PasswordHasherOptions { IterationCount = 100_000 }));
+        Assert.True(await store.SetPasswordHashAsync(user.UserId, legacy.HashPassword(new(), "legacy-password")));
+
+        await client.LoginAsync(email, "legacy-password");
+        var upgraded = (await store.FindUserByEmailAsync(email))!.PasswordHash;
+        Assert.Equal(CompreFace.Grains.Admin.AdminServiceCollectionExtensions.PasswordIterations, Iterations(upgraded));
+        using var again = AdminClient.Create(node.Factory);
+        await again.LoginAsync(email, "legacy-password");
+    }
+
+    /// <summary>The iteration count of an Identity v3 hash: format byte, PRF (4 bytes), then iterations (big-endian).</summary>
+    private static int Iterations(string hash)
+    {
+        var bytes = Convert.FromBase64String(hash);
+        Assert.Equal(0x01, bytes[0]);
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(5, 4));
+    }
+
+    [Fact]
     public async Task Login_FiveFailures_LockTheEmailEvenForTheRightPassword()
     {
         using var client = AdminClient.Create(node.Factory);

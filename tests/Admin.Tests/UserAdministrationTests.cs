@@ -115,6 +115,19 @@ public sealed class UserAdministrationTests(AdminNode node)
         // Infix is not a prefix.
         var (_, none) = await owner.SendAsync(HttpMethod.Get, "/admin/user/autocomplete?query=uentin");
         Assert.DoesNotContain(none.GetProperty("results").EnumerateArray(), r => r.GetProperty("email").GetString() == email);
+
+        // No prefix, no directory: an empty query matches nobody (CompreFace lists every user).
+        var (_, empty) = await owner.SendAsync(HttpMethod.Get, "/admin/user/autocomplete?query=");
+        Assert.Equal(0, empty.GetProperty("length").GetInt32());
+    }
+
+    [Fact]
+    public async Task Autocomplete_UserWhoManagesNoApplication_IsRefusedCode9()
+    {
+        using var user = await node.NewUserAsync();
+        var (status, body) = await user.SendAsync(HttpMethod.Get, "/admin/user/autocomplete?query=o");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(9, body.GetProperty("code").GetInt32());
     }
 
     [Fact]

@@ -32,12 +32,31 @@ public sealed class ValidationTests(AdminNode node)
         Assert.Equal(code, json.GetProperty("code").GetInt32());
     }
 
+    [Theory]
+    [InlineData("short-7")]
+    [InlineData("")]
+    public async Task Register_PasswordOutside8To255_IsRefusedAndNothingIsStored(string tooShort)
+    {
+        using var client = AdminClient.Create(node.Factory);
+        var email = "weak-" + Guid.NewGuid().ToString("N")[..8] + "@example.com";
+        foreach (var password in new[] { tooShort, new string('p', 256) })
+        {
+            var (status, json) = await client.SendAsync(HttpMethod.Post, "/admin/user/register", new { email, password, firstName = "W", lastName = "P" });
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Equal(password.Length == 0 ? 5 : 26, json.GetProperty("code").GetInt32());
+        }
+
+        // Nothing was stored: the email is still free for a valid password.
+        await client.RegisterAsync(email, "password-8", "W", "P");
+        await client.LoginAsync(email, "password-8");
+    }
+
     [Fact]
     public async Task Register_SameEmailInOtherCase_IsCode4()
     {
         using var client = AdminClient.Create(node.Factory);
         var (status, json) = await client.SendAsync(
-            HttpMethod.Post, "/admin/user/register", new { email = AdminNode.OwnerEmail.ToUpperInvariant(), password = "x", firstName = "F", lastName = "L" });
+            HttpMethod.Post, "/admin/user/register", new { email = AdminNode.OwnerEmail.ToUpperInvariant(), password = "password-x1", firstName = "F", lastName = "L" });
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(4, json.GetProperty("code").GetInt32());
     }

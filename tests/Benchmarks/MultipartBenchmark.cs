@@ -30,6 +30,7 @@ internal static class MultipartBenchmark
         var readers = new (string Name, Func<Task<int>> Read)[]
         {
             ("ASP.NET ReadFormAsync (FormOptions as the node sets them)", () => ViaAspNetAsync(body, contentType)),
+            ("RequestBody.ReadMultipartAsync (ASP.NET's MultipartReader, the node's path)", () => ViaBinderAsync(body, contentType)),
 
             ("body copy only (lower bound of any reader)", () => CopyOnlyAsync(body, imageOffset, image.Length)),
         };
@@ -133,6 +134,16 @@ internal static class MultipartBenchmark
         var options = new FormOptions { MultipartBodyLengthLimit = MaxRequestSize, MemoryBufferThreshold = (int)MaxRequestSize };
         context.Features.Set<IFormFeature>(new FormFeature(context.Request, options));
         var form = await context.Request.ReadFormAsync();
+        var length = await ReadFileAsync(form.Files.GetFile("file")!);
+        await response.CompleteAsync();
+        return length;
+    }
+
+    private static async Task<int> ViaBinderAsync(byte[] body, string contentType)
+    {
+        var (context, response) = Request(body, contentType);
+        var options = new CompreFace.WebApi.ApiOptions { MaxFileSize = 5 * 1024 * 1024, MaxRequestSize = MaxRequestSize };
+        var form = await CompreFace.WebApi.Binding.RequestBody.ReadMultipartAsync(context.Request, options, CancellationToken.None);
         var length = await ReadFileAsync(form.Files.GetFile("file")!);
         await response.CompleteAsync();
         return length;

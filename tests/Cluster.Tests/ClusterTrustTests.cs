@@ -1,7 +1,7 @@
-using CompreFace.Grains.Interfaces;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using CompreFace.Grains.Interfaces;
 using CompreFace.Silo.Cluster;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -75,9 +75,9 @@ public sealed class ImageDecoderTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Decode_FileOverLimit_IsTooLarge()
+    public void Decode_FileOverRequestSizeLimit_IsTooLarge()
     {
-        var bytes = new byte[(5 * 1024 * 1024) + 1];
+        var bytes = new byte[(10 * 1024 * 1024) + 1];
         var ex = Assert.Throws<ImageRejectedException>(() => Decoder.Decode(bytes));
         Assert.Equal(ImageRejection.FileTooLarge, ex.Reason);
     }

@@ -15,13 +15,13 @@ public sealed class ModelIdentityTests
     [Fact]
     public async Task FrontNode_InferenceTierChangesEmbedder_RecognitionSearchesUnderTheNewCalculator()
     {
-        await using var database = await TestDatabase.CreateAsync(TestDatabase.SharedServer(), "cf_identity_");
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_identity");
 
         // The front gets an empty models folder: it cannot know the model except from the inference tier.
         var noModels = Directory.CreateTempSubdirectory("cf-no-models-").FullName;
         try
         {
-            var cluster = ClusterHarness.Settings(database.ConnectionString, database.Name);
+            var cluster = ClusterHarness.Settings(database.ConnectionString, database.DatabaseName);
             await using var front = await NodeProcess.StartAsync(With(cluster, ("Cluster:Role", "Front"), ("Models:Path", noModels)));
             using var http = new HttpClient { BaseAddress = front.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 

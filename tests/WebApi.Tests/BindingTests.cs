@@ -59,11 +59,12 @@ public sealed class BindingTests
     }
 
     [Fact]
-    public void Get_QueryThenForm_QueryWins()
+    public void Get_QueryAndForm_AreJoinedQueryFirstAsSpring()
     {
-        var parameters = Parameters("?limit=3", new() { ["limit"] = "1", ["status"] = "true" });
+        var parameters = Parameters("?face_plugins=age&limit=3", new() { ["face_plugins"] = "gender", ["limit"] = "1", ["status"] = "true" });
 
-        Assert.Equal(3, parameters.GetInt32("limit", 0));
+        Assert.Equal("age,gender", parameters.GetString("face_plugins"));
+        Assert.Equal(26, Assert.Throws<ApiException>(() => parameters.GetInt32("limit", 0)).Code);  // "3,1" is no integer
         Assert.True(parameters.GetBoolean("status", false));
     }
 

@@ -119,14 +119,15 @@ public sealed class DetectionEndpointTests(ApiFactory factory)
     }
 
     [Fact]
-    public async Task Detect_QueryBeforeFormField_QueryWins()
+    public async Task Detect_LimitInQueryAndForm_IsJoinedAndNoLongerAnInteger()
     {
+        // Spring joins "3" and "1" into "3,1", which is not an integer (Java: 400 with an empty body; here code 26).
         using var content = File(SharedData.SampleBytes("000_5.jpg"), "000_5.jpg");
         content.Add(new StringContent("1"), "limit");
 
         using var response = await DetectAsync(content, "?limit=3");
 
-        Assert.Equal(3, (await ReadJsonAsync(response)).GetProperty("result").GetArrayLength());
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 26, "Failed to convert value '3,1' of parameter 'limit'");
     }
 
     [Fact]
@@ -216,6 +217,30 @@ public sealed class DetectionEndpointTests(ApiFactory factory)
         using var response = await DetectAsync(RawJson(string.Empty));
 
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, 26);
+    }
+
+    [Fact]
+    public async Task Detect_FilePartWithEmptyFileName_IsAFileWithAnUnavailableExtension()
+    {
+        // Spring treats a part with a filename parameter as a file even when it is empty: code 21, not code 34.
+        var body = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\"\r\nContent-Type: image/jpeg\r\n\r\nxyz\r\n--b--\r\n";
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+
+        using var response = await DetectAsync(content);
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 21, "File [] has an unavailable extension");
+    }
+
+    [Fact]
+    public async Task Detect_ParameterInQueryAndForm_JoinsBothWithACommaAsSpring()
+    {
+        using var content = File(SharedData.SampleBytes("009_C.jpg"));
+        content.Add(new StringContent("gender"), "face_plugins");
+
+        var face = (await ReadJsonAsync(await DetectAsync(content, "?face_plugins=age"))).GetProperty("result")[0];
+
+        AssertKeys(face, "box", "age", "gender");
     }
 
     [Fact]

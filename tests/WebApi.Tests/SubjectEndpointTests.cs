@@ -167,6 +167,19 @@ public sealed class SubjectEndpointTests(ApiFactory sqlite, PostgresApiNode post
     }
 
     [Fact]
+    public async Task RenameSubject_UnknownToItsOwnName_ReturnsUpdatedFalse()
+    {
+        // CompreFace compares the names before it looks the old one up.
+        var api = Client(Store.Sqlite);
+        var name = NewSubject();
+
+        using var response = await api.SendAsync(HttpMethod.Put, $"{SubjectsUrl}/{name}", Json(new { subject = name }));
+
+        Assert.False((await ReadJsonAsync(response)).GetProperty("updated").GetBoolean());
+        Assert.DoesNotContain(name, await api.SubjectsAsync());
+    }
+
+    [Fact]
     public async Task RenameSubject_InvalidNewName_Returns400()
     {
         var api = Client(Store.Sqlite);

@@ -213,11 +213,24 @@ public sealed class VerificationEndpointTests(ApiFactory factory)
     }
 
     [Fact]
-    public async Task VerifyEmbeddings_WrongDimension_Returns400Code26()
+    public async Task VerifyEmbeddings_AnyLengthMatchingTheSource_IsCompared()
     {
-        using var response = await VerifyAsync(RawJson("{\"source\":[1,2,3],\"targets\":[[1,2,3]]}"), url: EmbeddingsVerifyUrl);
+        // CompreFace compares vectors of any length, not only the model's, as long as source and targets agree.
+        using var response = await VerifyAsync(RawJson("{\"source\":[1,2,3],\"targets\":[[-1,-2,-3],[2,4,6]]}"), url: EmbeddingsVerifyUrl);
 
-        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 26);
+        var result = (await ReadJsonAsync(response)).GetProperty("result");
+        Assert.Equal(2, result.GetArrayLength());
+        Assert.Equal([2.0, 4, 6], result[0].GetProperty("embedding").EnumerateArray().Select(v => v.GetDouble()));
+        Assert.True(result[0].GetProperty("similarity").GetDouble() > result[1].GetProperty("similarity").GetDouble());
+    }
+
+    [Fact]
+    public async Task VerifyEmbeddings_TargetLengthOtherThanSource_Returns400Code26()
+    {
+        // Java fails here with code 0; a validation code with the lengths tells the caller what is wrong (docs/compatibility.md).
+        using var response = await VerifyAsync(RawJson("{\"source\":[1,2,3],\"targets\":[[1,2,3],[1,2]]}"), url: EmbeddingsVerifyUrl);
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 26, "Embedding dimension should be 3, but 2 was provided");
     }
 
     [Fact]

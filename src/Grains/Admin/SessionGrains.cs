@@ -21,8 +21,11 @@ internal sealed partial class LoginGrain(
 {
     private static readonly AdminUser Nobody = new();
 
-    /// <summary>A valid hash of a random password, verified for unknown emails so that they take as long as known ones.</summary>
-    private static readonly Lazy<string> DecoyHash = new(() => new PasswordHasher<AdminUser>().HashPassword(Nobody, Guid.NewGuid().ToString()));
+    /// <summary>
+    /// A valid hash of a random password made by the configured hasher (same iterations as real hashes), verified for
+    /// unknown emails so that they take as long as known ones.
+    /// </summary>
+    private static string? _decoyHash;
 
     private readonly AdminOptions _options = options.Value;
     private int _failures;
@@ -37,7 +40,7 @@ internal sealed partial class LoginGrain(
         }
 
         var user = await store.FindUserByEmailAsync(this.GetPrimaryKeyString(), cancellationToken);
-        var hash = user is { PasswordHash.Length: > 0 } ? user.PasswordHash : DecoyHash.Value;
+        var hash = user is { PasswordHash.Length: > 0 } ? user.PasswordHash : _decoyHash ??= hasher.HashPassword(Nobody, Guid.NewGuid().ToString());
         var verdict = await Task.Run(() => hasher.VerifyHashedPassword(Nobody, hash, password), cancellationToken);
         if (user is null || user.PasswordHash.Length == 0 || verdict == PasswordVerificationResult.Failed)
         {
@@ -58,12 +61,24 @@ internal sealed partial class LoginGrain(
             return new LoginResult(LoginStatus.Disabled, null);
         }
 
+        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            // A hash from before the current iteration count (or Identity's older format): the password is at hand
+            // only now, so this is when it can be upgraded.
+            var upgraded = await Task.Run(() => hasher.HashPassword(Nobody, password), cancellationToken);
+            await store.SetPasswordHashAsync(user.UserId, upgraded, cancellationToken);
+            LogPasswordHashUpgraded(logger);
+        }
+
         var tokens = await SessionTokenIssuer.IssueAsync(store, user.UserId, _options, time, cancellationToken);
         return new LoginResult(LoginStatus.Succeeded, tokens);
     }
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "A login email was locked out after {Failures} failures for {Seconds} s")]
     private static partial void LogLockedOut(ILogger logger, int failures, int seconds);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "A password hash was upgraded to the current iteration count at login")]
+    private static partial void LogPasswordHashUpgraded(ILogger logger);
 }
 
 /// <summary>

@@ -124,6 +124,9 @@ internal sealed partial class FaceCollectionGrain(
         return face is null ? null : new StoredFace(NameOf(face.SubjectId), face.Embedding);
     }
 
+    Task<long> IFaceCollectionGrain.CountImagesAsync(CancellationToken cancellationToken) =>
+        store.CountImagesAsync(_collectionId, cancellationToken);
+
     Task<byte[]?> IFaceCollectionGrain.GetImageAsync(Guid imageId, CancellationToken cancellationToken) =>
         store.GetImageAsync(_collectionId, imageId, cancellationToken);
 

@@ -111,9 +111,18 @@ internal static class MemberEndpoints
         return TypedResults.Ok();
     }
 
-    /// <summary><c>GET /admin/user/roles</c>: every user with their global role.</summary>
-    public static async Task<IResult> ListUsersAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>GET /admin/user/roles</c>: every user with their global role, for the global owner and administrators only.
+    /// CompreFace answers it to any signed-up user, which hands every account's email and name to whoever registers
+    /// (docs/compatibility.md); the UI's Users page, its only caller, is for global administrators anyway.
+    /// </summary>
+    public static async Task<IResult> ListUsersAsync(HttpContext context, [FromServices] IGrainFactory grains, CancellationToken cancellationToken)
     {
+        if (!AdminCaller.Get(context).IsGlobalAdmin)
+        {
+            throw AdminErrors.NotAllowed();
+        }
+
         var users = await grains.GetGrain<IUserRegistryGrain>(0).ListUsersAsync(cancellationToken);
         return AdminJson.Result(users.Select(u => ToResponse(u, u.GlobalRole)).ToList());
     }

@@ -160,9 +160,10 @@ internal static class ServiceEndpoints
             return ToResponse(service, 0, 0);
         }
 
+        // imageCount is CompreFace's count of stored images, not of examples: 0 when images are not saved.
         var subjects = await grains.GetGrain<ISubjectCatalogGrain>(service.ServiceId).ListSubjectsAsync(cancellationToken);
-        var faces = await grains.GetGrain<IFaceCollectionGrain>(service.ServiceId).ListFacesAsync(null, 0, 1, cancellationToken);
-        return ToResponse(service, subjects.Count, faces.TotalElements);
+        var images = await grains.GetGrain<IFaceCollectionGrain>(service.ServiceId).CountImagesAsync(cancellationToken);
+        return ToResponse(service, subjects.Count, images);
     }
 
     private static ServiceResponse ToResponse(FaceServiceDetails service, int? subjectCount, long? imageCount) => new(

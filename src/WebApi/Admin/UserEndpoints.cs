@@ -61,6 +61,13 @@ internal static partial class UserEndpoints
             throw AdminErrors.FieldEmpty("password");
         }
 
+        // CompreFace checks the length only in its UI; the server enforces the rule its own change and reset endpoints
+        // already apply, so a script cannot create an account with a one-character password (docs/compatibility.md).
+        if (request.Password is not { Length: >= 8 and <= 255 })
+        {
+            throw AdminErrors.Validation("Password size must be between 8 and 255");
+        }
+
         var settings = mail.Value;
         var registration = new Registration(
             email, request.Password, firstName, lastName, request.IsAllowStatistics ?? request.AllowStatistics ?? false, Unconfirmed: settings.Enabled);
@@ -226,10 +233,29 @@ internal static partial class UserEndpoints
         return await registry.DeleteUserAsync(id, replacerId, context.RequestAborted) ? TypedResults.Ok() : throw AdminErrors.UserNotFound(userId);
     }
 
-    /// <summary><c>GET /admin/user/autocomplete?query=</c>: users whose email, first or last name starts with the query (case-insensitive).</summary>
-    public static async Task<IResult> AutocompleteAsync(string? query, [FromServices] IGrainFactory grains, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>GET /admin/user/autocomplete?query=</c>: users whose email, first or last name starts with the query
+    /// (case-insensitive), for whoever may invite: the global owner and administrators, and owners and administrators of
+    /// an application. An empty query matches nobody (CompreFace lists every user for it, to any caller).
+    /// </summary>
+    public static async Task<IResult> AutocompleteAsync(string? query, HttpContext context, [FromServices] IGrainFactory grains, CancellationToken cancellationToken)
     {
+        var caller = AdminCaller.Get(context);
+        if (!caller.IsGlobalAdmin)
+        {
+            var apps = await grains.GetGrain<IUserGrain>(caller.UserId).ListApplicationsAsync(cancellationToken);
+            if (!apps.Any(a => a.Members.Any(m => m.User.UserId == caller.UserId && m.Role is Role.Owner or Role.Administrator)))
+            {
+                throw AdminErrors.NotAllowed();
+            }
+        }
+
         var prefix = query?.Trim() ?? string.Empty;
+        if (prefix.Length == 0)
+        {
+            return AdminJson.Result(new AutocompleteResponse(query ?? string.Empty, 0, []));
+        }
+
         var users = await grains.GetGrain<IUserRegistryGrain>(0).ListUsersAsync(cancellationToken);
         var matches = users
             .Where(u => u.Email.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
@@ -304,11 +330,21 @@ internal static partial class UserEndpoints
             ? TypedResults.Redirect($"{mail.Value.PublicUrl.TrimEnd('/')}/login")
             : throw AdminErrors.RegistrationTokenExpired();
 
-    /// <summary><c>GET /admin/user/demo/model</c>: the demo key while only the demo user exists, then 404.</summary>
-    public static async Task<IResult> GetDemoModelAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken) =>
-        await grains.GetGrain<IUserRegistryGrain>(0).IsDemoOnlyAsync(cancellationToken)
-            ? AdminJson.Result(new DemoModelResponse(CompreFace.Grains.Interfaces.DemoServices.RecognitionApiKey))
-            : throw AdminErrors.DemoModelGone();
+    /// <summary>
+    /// <c>GET /admin/user/demo/model</c>: while only the demo user exists, the demo recognition service's current key
+    /// (as CompreFace reads it from the service, so a rotated key is the one offered), then 404.
+    /// </summary>
+    public static async Task<IResult> GetDemoModelAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (!await grains.GetGrain<IUserRegistryGrain>(0).IsDemoOnlyAsync(cancellationToken))
+        {
+            throw AdminErrors.DemoModelGone();
+        }
+
+        var demo = await grains.GetGrain<IFaceServiceGrain>(CompreFace.Grains.Interfaces.DemoServices.RecognitionServiceId).GetAsync(cancellationToken)
+            ?? throw AdminErrors.DemoModelGone();
+        return AdminJson.Result(new DemoModelResponse(demo.ApiKey.ToString("D")));
+    }
 
     /// <summary><c>GET /admin/status</c>: OK when the admin database answers within 5 s.</summary>
     public static async Task<IResult> GetStatusAsync([FromServices] IGrainFactory grains, [FromServices] ILoggerFactory loggers, CancellationToken cancellationToken)

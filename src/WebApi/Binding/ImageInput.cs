@@ -35,8 +35,7 @@ public static class ImageInput
 
         if (file.Length > maxFileSize)
         {
-            // Spring's MaxUploadSizeExceededException reaches CompreFace's catch-all handler: 400 code 0.
-            throw ApiErrors.Generic();
+            throw ApiErrors.FileTooLarge(maxFileSize);
         }
 
         var bytes = new byte[file.Length];

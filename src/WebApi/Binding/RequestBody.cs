@@ -1,6 +1,9 @@
+using System.Text;
 using System.Text.Json;
 using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Errors;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
@@ -40,11 +43,13 @@ public static class RequestBody
     }
 
     /// <summary>
-    /// Reads a multipart body (chunked or not, quoted boundary or not) with ASP.NET's form reader, under the limits
-    /// <see cref="ApiExtensions.AddCompreFaceApi"/> gives it: the whole body at most <see cref="ApiOptions.MaxRequestSize"/>
-    /// (413 code 0 beyond), parts, headers and field values within <see cref="Microsoft.AspNetCore.Http.Features.FormOptions"/>' defaults, anything it
-    /// cannot parse 400 code 0 (<see cref="InvalidDataException"/>, Spring's MultipartException). A multipart type
-    /// without a boundary, which the JS SDK sends for files given by path, is 400 code 0 as CompreFace answers it.
+    /// Reads a multipart body (chunked or not, quoted boundary or not) with ASP.NET's multipart parser
+    /// (<see cref="MultipartReader"/>, the one under <c>ReadFormAsync</c>) and its default limits: 16 headers of at most
+    /// 16 KB per part, 1024 parts, 4 MB per field value. The whole body is at most <see cref="ApiOptions.MaxRequestSize"/>
+    /// (413 code 0 beyond); a body it cannot parse (<see cref="InvalidDataException"/>, Spring's MultipartException) is
+    /// 400 code 0, as is a multipart type without a boundary, which the JS SDK sends for files given by path. A part
+    /// with a <c>filename</c> parameter is a file even when the name is empty, as Spring reads it (<c>ReadFormAsync</c>
+    /// would make it a field); other <c>form-data</c> parts are fields, repeated ones accumulate.
     /// </summary>
     public static async Task<IFormCollection> ReadMultipartAsync(HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
     {
@@ -63,7 +68,58 @@ public static class RequestBody
             throw ApiErrors.RequestTooLarge(options.MaxRequestSize);
         }
 
-        return await request.ReadFormAsync(cancellationToken);
+        if (request.ContentLength == 0)
+        {
+            return FormCollection.Empty;  // as ASP.NET reads it; the endpoint then reports the missing part (code 34)
+        }
+
+        var reader = new MultipartReader(boundary.ToString(), request.Body) { BodyLengthLimit = options.MaxRequestSize };
+        var fields = new KeyValueAccumulator();
+        var files = new FormFileCollection();
+        var parts = 0;
+        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+        {
+            if (++parts > FormReader.DefaultValueCountLimit)
+            {
+                throw new InvalidDataException($"More than {FormReader.DefaultValueCountLimit} multipart parts.");
+            }
+
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+            {
+                await section.Body.DrainAsync(cancellationToken);
+                continue;
+            }
+
+            var name = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
+            if (disposition.FileName.HasValue || disposition.FileNameStar.HasValue)
+            {
+                var content = new MemoryStream();
+                await section.Body.CopyToAsync(content, cancellationToken);
+                var fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar : HeaderUtilities.RemoveQuotes(disposition.FileName);
+                files.Add(new FormFile(content, 0, content.Length, name, fileName.ToString())
+                {
+                    Headers = new HeaderDictionary(section.Headers ?? []),
+                });
+                continue;
+            }
+
+            var encoding = MediaTypeHeaderValue.TryParse(section.ContentType, out var partType) && partType.Encoding is { CodePage: not 65000 } declared
+                ? declared
+                : Encoding.UTF8;  // UTF-7 is never honoured, as in ASP.NET
+            using var text = new StreamReader(section.Body, encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 1024, leaveOpen: true);
+            var value = await text.ReadToEndAsync(cancellationToken);
+            if (value.Length > FormReader.DefaultValueLengthLimit)
+            {
+                throw new InvalidDataException($"Multipart field '{name}' is longer than {FormReader.DefaultValueLengthLimit} characters.");
+            }
+
+            fields.Append(name, value);
+        }
+
+        var form = new FormCollection(fields.HasValues ? fields.GetResults() : null, files);
+        request.HttpContext.Features.Set<IFormFeature>(new FormFeature(form));
+        return form;
     }
 
     /// <summary>Reads a JSON body; malformed, empty or <c>null</c> JSON is 400 code 26.</summary>

@@ -1,11 +1,13 @@
 using System.Globalization;
+using Microsoft.Extensions.Primitives;
 using CompreFace.WebApi.Errors;
 
 namespace CompreFace.WebApi.Binding;
 
 /// <summary>
-/// Spring <c>@RequestParam</c> semantics over ASP.NET: a parameter is read from the query first and then from the
-/// multipart form fields (docs/compreface-behaviour.md#conventions); an empty value counts as absent; values that don't parse are 400 code 26.
+/// Spring <c>@RequestParam</c> semantics over ASP.NET: a parameter's values are those of the query followed by those of
+/// the multipart form fields (docs/compreface-behaviour.md#conventions); an empty value counts as absent; values that
+/// don't parse are 400 code 26.
 /// Repeated query parameters were already joined with commas by the normalisation middleware; repeated form fields
 /// are joined here.
 /// </summary>
@@ -28,40 +30,22 @@ public sealed class RequestParameters
     }
 
     /// <summary>The raw value, or null when absent or empty.</summary>
-    public string? GetString(string name)
-    {
-        if (_query.TryGetValue(name, out var fromQuery) && fromQuery.Count > 0)
-        {
-            var joined = string.Join(',', fromQuery.ToArray());
-            return joined.Length == 0 ? null : joined;
-        }
-
-        if (_form is not null && _form.TryGetValue(name, out var fromForm) && fromForm.Count > 0)
-        {
-            var joined = string.Join(',', fromForm.ToArray());
-            return joined.Length == 0 ? null : joined;
-        }
-
-        return null;
-    }
+    public string? GetString(string name) => GetRawString(name) is { Length: > 0 } value ? value : null;
 
     /// <summary>
     /// The raw value with Spring's view of presence: null only when the parameter is absent, <c>""</c> when it is
-    /// present but empty (<c>?subject=</c>), which required parameters accept and then validate.
+    /// present but empty (<c>?subject=</c>), which required parameters accept and then validate. A parameter sent in
+    /// the query and in the form is both, query first, joined with a comma, as Spring joins repeated values.
     /// </summary>
     public string? GetRawString(string name)
     {
-        if (_query.TryGetValue(name, out var fromQuery) && fromQuery.Count > 0)
+        var fromQuery = _query.TryGetValue(name, out var queryValues) && queryValues.Count > 0 ? queryValues : StringValues.Empty;
+        var fromForm = _form is not null && _form.TryGetValue(name, out var formValues) && formValues.Count > 0 ? formValues : StringValues.Empty;
+        return (fromQuery.Count, fromForm.Count) switch
         {
-            return string.Join(',', fromQuery.ToArray());
-        }
-
-        if (_form is not null && _form.TryGetValue(name, out var fromForm) && fromForm.Count > 0)
-        {
-            return string.Join(',', fromForm.ToArray());
-        }
-
-        return null;
+            (0, 0) => null,
+            _ => string.Join(',', StringValues.Concat(fromQuery, fromForm).ToArray()),
+        };
     }
 
     /// <summary>An integer parameter, or <paramref name="defaultValue"/> when absent; code 26 when not an integer.</summary>

@@ -54,7 +54,8 @@ public static class SubjectEndpoints
 
     /// <summary>
     /// <c>PUT /subjects/{subject}</c> with <c>{"subject":"new"}</c> or a bare JSON string (the .NET SDK):
-    /// <c>{"updated":false}</c> only when the new name equals the old one exactly; renaming onto an existing
+    /// <c>{"updated":false}</c> only when the new name equals the old one exactly, checked before the old name is
+    /// looked up (so an unknown subject renamed to itself is <c>false</c>, as in CompreFace); renaming onto an existing
     /// subject merges into it; an unknown old name is code 42.
     /// </summary>
     public static async Task<Ok<SubjectUpdatedResponse>> RenameSubjectAsync(
@@ -66,6 +67,11 @@ public static class SubjectEndpoints
         var service = FaceServiceContext.Get(request.HttpContext).Service;
         RequestBody.GetKind(request, acceptMultipart: false);
         var newName = SubjectNames.Validate(await SubjectNames.ReadBodyAsync(request, cancellationToken));
+        if (string.Equals(subject, newName, StringComparison.Ordinal))
+        {
+            return TypedResults.Ok(new SubjectUpdatedResponse(false));
+        }
+
         var outcome = await FaceCollections.Subjects(grains, service).RenameSubjectAsync(subject, newName, cancellationToken);
         return outcome switch
         {

@@ -48,7 +48,8 @@ public static class VerificationEndpoints
 
     /// <summary>
     /// <c>POST /embeddings/verify</c>: <c>{"source":[…],"targets":[[…],…]}</c>, targets echoed as sent, by similarity
-    /// descending. A dimension other than the model's is 400 code 26 (Java: code 0).
+    /// descending. Any length is accepted, as in CompreFace, when every target has the source's; a target of another
+    /// length is 400 code 26 (Java fails with code 0; docs/compatibility.md).
     /// </summary>
     public static async Task<Ok<EmbeddingVerificationResponse>> VerifyEmbeddingsAsync(
         HttpRequest request,
@@ -67,14 +68,12 @@ public static class VerificationEndpoints
             throw ApiErrors.FieldEmpty("targets");
         }
 
-        var calculator = await FaceAnalyzer.CalculatorAsync(grains, cancellationToken);
-        var dimension = calculator.Dimension > 0 ? calculator.Dimension : source.Length;
-        CheckDimension(source, dimension);
         foreach (var target in targets)
         {
-            CheckDimension(target, dimension);
+            CheckDimension(target, source.Length);
         }
 
+        var calculator = await FaceAnalyzer.CalculatorAsync(grains, cancellationToken);
         return TypedResults.Ok(FaceMapper.EmbeddingVerification(targets, source, calculator));
     }
 

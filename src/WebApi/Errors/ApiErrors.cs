@@ -18,9 +18,19 @@ public static class ApiErrors
     /// <summary>Code 0, 400: an unexpected failure, an unparseable multipart body or an oversized file.</summary>
     public static ApiException Generic() => new(StatusCodes.Status400BadRequest, GenericCode, GenericMessage);
 
-    /// <summary>Code 0, 413: the request is larger than <see cref="ApiOptions.MaxRequestSize"/>.</summary>
+    /// <summary>
+    /// Code 0, 413: the request is larger than <see cref="ApiOptions.MaxRequestSize"/> (CompreFace's nginx answers 413
+    /// with an HTML page; the message names the limit and its value).
+    /// </summary>
     public static ApiException RequestTooLarge(long limit) =>
-        new(StatusCodes.Status413PayloadTooLarge, GenericCode, $"Maximum request size of {limit} bytes exceeded");
+        new(StatusCodes.Status413PayloadTooLarge, GenericCode, string.Create(CultureInfo.InvariantCulture, $"Maximum request size of {limit} bytes exceeded"));
+
+    /// <summary>
+    /// Code 0, 400: a multipart file larger than <see cref="ApiOptions.MaxFileSize"/> (Spring's upload limit reaches
+    /// CompreFace's catch-all handler; its status and code are kept, the message names the limit and its value).
+    /// </summary>
+    public static ApiException FileTooLarge(long limit) =>
+        new(StatusCodes.Status400BadRequest, GenericCode, string.Create(CultureInfo.InvariantCulture, $"Maximum file size of {limit} bytes exceeded"));
 
     /// <summary>Code 0, 404: the path exists but not for this method.</summary>
     public static ApiException MethodNotSupported(string method) =>

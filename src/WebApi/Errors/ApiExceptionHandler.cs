@@ -2,6 +2,7 @@ using System.Text.Json;
 using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Http;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
 
 namespace CompreFace.WebApi.Errors;
 
@@ -10,7 +11,7 @@ namespace CompreFace.WebApi.Errors;
 /// JSON is code 26; a database or silo outage is 503 code 41; unparseable multipart and everything unexpected is
 /// CompreFace's 400 code 0 (never a 500).
 /// </summary>
-internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IOptions<ApiOptions> options) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -21,7 +22,7 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             return true;
         }
 
-        var (error, unexpected) = Classify(exception);
+        var (error, unexpected) = Classify(exception, options.Value.MaxRequestSize);
         if (unexpected)
         {
             LogUnexpected(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
@@ -47,12 +48,13 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
     }
 
     /// <summary>The response for an exception, and whether it is a fault of ours (logged as an error) rather than the client's.</summary>
-    private static (ApiException Error, bool Unexpected) Classify(Exception exception) => exception switch
+    private static (ApiException Error, bool Unexpected) Classify(Exception exception, long maxRequestSize) => exception switch
     {
         ApiException api => (api, false),
         JsonException => (ApiErrors.InvalidJsonBody(), false),
-        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (new ApiException(
-            StatusCodes.Status413PayloadTooLarge, ApiErrors.GenericCode, "Maximum request size exceeded"), false),
+
+        // A chunked body cut off by the server's per-request limit (RequestNormalizationMiddleware sets it).
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (ApiErrors.RequestTooLarge(maxRequestSize), false),
 
         // Unparseable multipart (body over the form limit, broken parts) and truncated requests: Spring's
         // MultipartException and friends, which CompreFace's catch-all answers with 400 code 0.

@@ -270,6 +270,14 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
         return (faces, total);
     }
 
+    public async Task<long> CountImagesAsync(Guid collectionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(
+            connection, null, "SELECT count(*) FROM cf_image i JOIN cf_face f ON f.image_id = i.image_id WHERE f.collection_id = @c", ("@c", collectionId));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task<IReadOnlyDictionary<int, int>> CountFacesByShardAsync(Guid collectionId, CancellationToken cancellationToken = default)
     {
         var rows = await QueryAsync(

@@ -95,6 +95,9 @@ public interface IFaceStore
     /// </summary>
     Task<(IReadOnlyList<FaceListing> Page, long Total)> ListFacesAsync(Guid collectionId, string? subject, int page, int size, CancellationToken cancellationToken = default);
 
+    /// <summary>Number of original images stored for the collection's examples.</summary>
+    Task<long> CountImagesAsync(Guid collectionId, CancellationToken cancellationToken = default);
+
     /// <summary>Number of examples in each shard of the collection (shards with none are absent).</summary>
     Task<IReadOnlyDictionary<int, int>> CountFacesByShardAsync(Guid collectionId, CancellationToken cancellationToken = default);
 
