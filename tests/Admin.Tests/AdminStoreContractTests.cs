@@ -48,6 +48,21 @@ public sealed class AdminStoreContractTests
     }
 
     [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task UnconfirmedUsers_StampedByTheStoresClock_ArePurgedOnlyWhenOlderThanTheCutoff(Store kind)
+    {
+        // The purge compares the sign-up's created_at with the purger's clock, so the store must stamp it with that clock.
+        var signedUpAt = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        await using var harness = await StoreHarness.CreateAsync(kind, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(signedUpAt));
+        var user = new UserRecord(Guid.NewGuid(), "unconfirmed@example.com", "h", "F", "L", Role.User, false, false, Enabled: false);
+        Assert.True(await harness.Store.AddUserAsync(user));
+
+        Assert.Equal(0, await harness.Store.DeleteUnconfirmedUsersAsync(signedUpAt.AddMinutes(-1)));
+        Assert.NotNull(await harness.Store.FindUserAsync(user.UserId));
+        Assert.Equal(1, await harness.Store.DeleteUnconfirmedUsersAsync(signedUpAt.AddMinutes(1)));
+        Assert.Null(await harness.Store.FindUserAsync(user.UserId));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
     public async Task Users_EmailIsUnique_AndOnlyOneGlobalOwner(Store kind)
     {
         await using var harness = await StoreHarness.CreateAsync(kind);
@@ -335,7 +350,7 @@ internal sealed class StoreHarness : IAsyncDisposable
 
     public IAdminStore Store { get; }
 
-    public static async Task<StoreHarness> CreateAsync(Store kind)
+    public static async Task<StoreHarness> CreateAsync(Store kind, TimeProvider? time = null)
     {
         if (kind == Tests.Store.Sqlite)
         {
@@ -343,13 +358,13 @@ internal sealed class StoreHarness : IAsyncDisposable
             var options = Options.Create(new StorageOptions { DataDirectory = directory });
             var connections = new SqliteConnectionFactory(options);
             await new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance).EnsureSchemaAsync();
-            return new StoreHarness(new SqliteAdminStore(connections), directory, null, null);
+            return new StoreHarness(new SqliteAdminStore(connections, time), directory, null, null);
         }
 
         var database = await PostgresServer.CreateDatabaseAsync("cf_admin");
         var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance).EnsureSchemaAsync();
-        return new StoreHarness(new PostgresAdminStore(dataSource), null, database, dataSource);
+        return new StoreHarness(new PostgresAdminStore(dataSource, time), null, database, dataSource);
     }
 
     public async ValueTask DisposeAsync()

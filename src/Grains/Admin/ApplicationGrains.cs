@@ -91,7 +91,7 @@ internal sealed partial class ApplicationGrain(IAdminStore store, ILogger<Applic
 /// A face service. Every change of its key (create, regenerate, rename, delete) invalidates the affected
 /// <see cref="IApiKeyGrain"/> activations after the store has changed, so the face API sees it on its next request.
 /// </summary>
-internal sealed partial class FaceServiceGrain(IAdminStore store, IFaceStore faces, ILogger<FaceServiceGrain> logger) : Grain, IFaceServiceGrain
+internal sealed partial class FaceServiceGrain(IAdminStore store, IFaceStore faces, TimeProvider time, ILogger<FaceServiceGrain> logger) : Grain, IFaceServiceGrain
 {
     async Task<NamingOutcome> IFaceServiceGrain.CreateAsync(Guid appId, string name, FaceServiceType type, CancellationToken cancellationToken)
     {
@@ -194,7 +194,7 @@ internal sealed partial class FaceServiceGrain(IAdminStore store, IFaceStore fac
 
     private ServiceRecord NewRecord(Guid appId, string name, FaceServiceType type)
     {
-        var now = DateTime.UtcNow;
+        var now = time.GetUtcNow().UtcDateTime;
         return new ServiceRecord(
             this.GetPrimaryKey(), appId, name, Guid.NewGuid(), type,
             new DateTime(now.Ticks - (now.Ticks % 10), DateTimeKind.Utc)); // microseconds, as both databases store them

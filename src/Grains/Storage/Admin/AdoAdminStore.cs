@@ -8,9 +8,12 @@ namespace CompreFace.Grains.Storage;
 /// <see cref="IAdminStore"/> in portable SQL (<c>@name</c> parameters, <c>ON CONFLICT</c>, <c>RETURNING</c>) over
 /// ADO.NET; the PostgreSQL and SQLite subclasses supply connections, transactions and the unique-violation test.
 /// Guids bind natively (uuid in PostgreSQL, the 16-byte <see cref="Guid.ToByteArray()"/> BLOB in SQLite).
+/// Creation times come from the node's <see cref="TimeProvider"/>, the clock the purge of unconfirmed sign-ups compares them with.
 /// </summary>
-internal abstract class AdoAdminStore : AdoStore, IAdminStore
+internal abstract class AdoAdminStore(TimeProvider? time) : AdoStore, IAdminStore
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     private const string UserColumns = "user_id, email, password_hash, first_name, last_name, global_role, allow_statistics, is_demo, enabled";
     private const string ServiceColumns = "service_id, app_id, name, api_key, type, created_at";
     private static readonly string[] ExpiringTokenTables = ["cf_token", "cf_reset_token", "cf_registration_token"];
@@ -42,7 +45,7 @@ internal abstract class AdoAdminStore : AdoStore, IAdminStore
             cancellationToken,
             ("@id", user.UserId), ("@email", user.Email), ("@hash", user.PasswordHash), ("@first", user.FirstName),
             ("@last", user.LastName), ("@role", RoleCode(user.GlobalRole)), ("@stats", user.AllowStatistics),
-            ("@demo", user.IsDemo), ("@enabled", user.Enabled), ("@now", DateTime.UtcNow)));
+            ("@demo", user.IsDemo), ("@enabled", user.Enabled), ("@now", _time.GetUtcNow().UtcDateTime)));
     }
 
     public Task<bool> TakeOverDemoUserAsync(UserRecord user, CancellationToken cancellationToken = default)
@@ -58,7 +61,7 @@ internal abstract class AdoAdminStore : AdoStore, IAdminStore
             """,
             cancellationToken,
             ("@id", user.UserId), ("@email", user.Email), ("@hash", user.PasswordHash), ("@first", user.FirstName),
-            ("@last", user.LastName), ("@stats", user.AllowStatistics), ("@notDemo", false), ("@demo", true), ("@now", DateTime.UtcNow),
+            ("@last", user.LastName), ("@stats", user.AllowStatistics), ("@notDemo", false), ("@demo", true), ("@now", _time.GetUtcNow().UtcDateTime),
             ("@enabled", user.Enabled), ("@user", RoleCode(Role.User))));
     }
 
@@ -110,7 +113,7 @@ internal abstract class AdoAdminStore : AdoStore, IAdminStore
             {
                 await using (var insert = Command(
                     connection, transaction, "INSERT INTO cf_app (app_id, name, api_key, created_at) VALUES (@id, @name, @key, @now)",
-                    ("@id", app.AppId), ("@name", app.Name), ("@key", app.ApiKey), ("@now", DateTime.UtcNow)))
+                    ("@id", app.AppId), ("@name", app.Name), ("@key", app.ApiKey), ("@now", _time.GetUtcNow().UtcDateTime)))
                 {
                     await insert.ExecuteNonQueryAsync(cancellationToken);
                 }

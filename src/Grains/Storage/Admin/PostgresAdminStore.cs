@@ -4,7 +4,7 @@ using Npgsql;
 namespace CompreFace.Grains.Storage;
 
 /// <summary><see cref="IAdminStore"/> on PostgreSQL, sharing the face store's <see cref="NpgsqlDataSource"/>.</summary>
-internal sealed class PostgresAdminStore(NpgsqlDataSource dataSource) : AdoAdminStore
+internal sealed class PostgresAdminStore(NpgsqlDataSource dataSource, TimeProvider? time = null) : AdoAdminStore(time)
 {
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken);

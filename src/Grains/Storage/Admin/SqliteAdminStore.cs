@@ -8,7 +8,7 @@ namespace CompreFace.Grains.Storage;
 /// write lock up front (<c>BEGIN IMMEDIATE</c>, Microsoft.Data.Sqlite's default) and wait on the busy timeout while
 /// the face store writes.
 /// </summary>
-internal sealed class SqliteAdminStore(SqliteConnectionFactory connections) : AdoAdminStore
+internal sealed class SqliteAdminStore(SqliteConnectionFactory connections, TimeProvider? time = null) : AdoAdminStore(time)
 {
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await connections.OpenAsync(cancellationToken);
