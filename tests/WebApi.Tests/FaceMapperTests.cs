@@ -61,8 +61,25 @@ public sealed class FaceMapperTests
             Assert.Equal(new Dictionary<string, double> { ["detector"] = 5, ["calculator"] = 2, ["age"] = 3 }, face.ExecutionTime);
             Assert.Equal(68, face.Landmarks!.Count);
             Assert.Equal([3, 5], face.Landmarks[67]);
-            Assert.Equal(new AgeDto(0.9, 30, 25), face.Age);
+            Assert.Equal(new FaceAge(0.9, 30, 25), face.Age);
         });
+    }
+
+    [Fact]
+    public void Detection_PluginsAskedFor_WrittenWithCompreFaceKeysInOrder()
+    {
+        var face = Face(new FaceBox(0.5, 1, 2, 3, 4)) with
+        {
+            Pose = new FacePose(1.5, -2.25, 3),
+            Mask = new FaceLabel(0.75, "without_mask"),
+            Quality = new FaceQuality(0.5, 0.25, 0.125, 1, 0.875),
+        };
+
+        var response = FaceMapper.Detection(Result([face]), Parameters("age,gender,pose,mask,quality"));
+
+        Assert.Equal(
+            """{"result":[{"box":{"probability":0.5,"x_max":3,"y_max":4,"x_min":1,"y_min":2},"age":{"probability":0.9,"high":30,"low":25},"gender":{"probability":0.8,"value":"female"},"pose":{"pitch":1.5,"roll":-2.25,"yaw":3},"mask":{"probability":0.75,"value":"without_mask"},"quality":{"score":0.5,"sharpness":0.25,"size":0.125,"frontal":1,"confidence":0.875}}]}""",
+            JsonSerializer.Serialize(response, ApiJson.Options));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using CompreFace.Grains.Interfaces;
 using System.Text.Json.Serialization;
 
 namespace CompreFace.WebApi.Contracts;
@@ -9,7 +10,11 @@ public sealed record ApiError(string Message, int Code);
 /// <summary><c>box</c> of a face, in original image pixels; CompreFace's key order.</summary>
 public sealed record BoxDto(double Probability, int XMax, int YMax, int XMin, int YMin);
 
-/// <summary>A face as every image endpoint returns it (docs/compreface-behaviour.md#face-object); plugin fields appear only when requested.</summary>
+/// <summary>
+/// A face as every image endpoint returns it (docs/compreface-behaviour.md#face-object); plugin fields appear only when
+/// requested. A plugin's value is the worker's wire record itself (its properties are CompreFace's keys, in order), so a
+/// plugin adds one property here and one line in <c>FaceMapper</c>.
+/// </summary>
 public class FaceDto
 {
     /// <summary>An empty face, filled by an object initializer.</summary>
@@ -39,25 +44,25 @@ public class FaceDto
     public required BoxDto Box { get; init; }
 
     /// <summary><c>age</c> plugin: a band in years.</summary>
-    public AgeDto? Age { get; init; }
+    public FaceAge? Age { get; init; }
 
     /// <summary><c>gender</c> plugin: <c>male</c> or <c>female</c>.</summary>
-    public LabelDto? Gender { get; init; }
+    public FaceLabel? Gender { get; init; }
 
     /// <summary><c>pose</c> plugin, degrees.</summary>
-    public PoseDto? Pose { get; init; }
+    public FacePose? Pose { get; init; }
 
     /// <summary><c>mask</c> plugin: <c>with_mask</c> or <c>without_mask</c>.</summary>
-    public LabelDto? Mask { get; init; }
+    public FaceLabel? Mask { get; init; }
 
     /// <summary><c>liveness</c> plugin (beyond CompreFace): <c>real</c> or <c>spoof</c>.</summary>
-    public LabelDto? Liveness { get; init; }
+    public FaceLabel? Liveness { get; init; }
 
     /// <summary><c>expression</c> plugin (beyond CompreFace): one of seven expressions.</summary>
-    public LabelDto? Expression { get; init; }
+    public FaceLabel? Expression { get; init; }
 
     /// <summary><c>quality</c> plugin (beyond CompreFace): score and parts in [0, 1].</summary>
-    public QualityDto? Quality { get; init; }
+    public FaceQuality? Quality { get; init; }
 
     /// <summary>Five [x, y] points when the <c>landmarks</c> plugin was asked for; 68 with <c>landmarks68</c> (as CompreFace's <c>landmarks2d106</c> writes 106).</summary>
     public IReadOnlyList<int[]>? Landmarks { get; init; }
@@ -68,18 +73,6 @@ public class FaceDto
     /// <summary>Milliseconds per stage when <c>status=true</c>.</summary>
     public IReadOnlyDictionary<string, double>? ExecutionTime { get; init; }
 }
-
-/// <summary>CompreFace's <c>age</c>.</summary>
-public sealed record AgeDto(double Probability, int High, int Low);
-
-/// <summary>A value with its probability (<c>gender</c>, <c>mask</c>, <c>liveness</c>, <c>expression</c>).</summary>
-public sealed record LabelDto(double Probability, string Value);
-
-/// <summary>The <c>quality</c> score and its four parts.</summary>
-public sealed record QualityDto(double Score, double Sharpness, double Size, double Frontal, double Confidence);
-
-/// <summary>CompreFace's <c>pose</c>, degrees.</summary>
-public sealed record PoseDto(double Pitch, double Roll, double Yaw);
 
 /// <summary>A target face of verification with its similarity to the source face.</summary>
 public sealed class FaceMatchDto : FaceDto

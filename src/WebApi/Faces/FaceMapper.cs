@@ -120,13 +120,13 @@ public static class FaceMapper
         return new FaceDto
         {
             Box = Box(face.Box, result, roundProbability),
-            Age = requested.Contains("age") && face.Age is { } age ? new AgeDto(age.Probability, age.High, age.Low) : null,
-            Gender = requested.Contains("gender") ? Label(face.Gender) : null,
-            Pose = requested.Contains("pose") && face.Pose is { } pose ? new PoseDto(pose.Pitch, pose.Roll, pose.Yaw) : null,
-            Mask = requested.Contains("mask") ? Label(face.Mask) : null,
-            Liveness = requested.Contains("liveness") ? Label(face.Liveness) : null,
-            Expression = requested.Contains("expression") ? Label(face.Expression) : null,
-            Quality = requested.Contains("quality") && face.Quality is { } q ? new QualityDto(q.Score, q.Sharpness, q.Size, q.Frontal, q.Confidence) : null,
+            Age = IfRequested(requested, "age", face.Age),
+            Gender = IfRequested(requested, "gender", face.Gender),
+            Pose = IfRequested(requested, "pose", face.Pose),
+            Mask = IfRequested(requested, "mask", face.Mask),
+            Liveness = IfRequested(requested, "liveness", face.Liveness),
+            Expression = IfRequested(requested, "expression", face.Expression),
+            Quality = IfRequested(requested, "quality", face.Quality),
 
             // landmarks68 replaces the five points under the same key, as CompreFace's landmarks2d106 does.
             Landmarks = requested.Contains("landmarks68") && face.Landmarks68 is { } points
@@ -218,5 +218,7 @@ public static class FaceMapper
         return rounded;
     }
 
-    private static LabelDto? Label(FaceLabel? label) => label is null ? null : new LabelDto(label.Probability, label.Value);
+    // A plugin's output appears only when the request named the plugin (a worker may compute more, e.g. points for pose).
+    private static T? IfRequested<T>(IReadOnlyList<string> requested, string slug, T? value)
+        where T : class => requested.Contains(slug) ? value : null;
 }

@@ -10,7 +10,7 @@ namespace CompreFace.Grains.Storage;
 /// Guids bind natively (uuid in PostgreSQL, the 16-byte <see cref="Guid.ToByteArray()"/> BLOB in SQLite).
 /// Creation times come from the node's <see cref="TimeProvider"/>, the clock the purge of unconfirmed sign-ups compares them with.
 /// </summary>
-internal abstract class AdoAdminStore(TimeProvider? time) : IAdminStore
+internal abstract class AdoAdminStore(TimeProvider? time) : AdoStore, IAdminStore
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -18,24 +18,8 @@ internal abstract class AdoAdminStore(TimeProvider? time) : IAdminStore
     private const string ServiceColumns = "service_id, app_id, name, api_key, type, created_at";
     private static readonly string[] ExpiringTokenTables = ["cf_token", "cf_reset_token", "cf_registration_token"];
 
-    /// <summary>An open connection, ready for commands.</summary>
-    protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
-
     /// <summary>Whether the exception is a unique or primary-key violation.</summary>
     protected abstract bool IsUniqueViolation(DbException exception);
-
-    /// <summary>The value bound for a .NET value (the default binds it as is).</summary>
-    protected virtual object ToDatabase(object value) => value;
-
-    /// <summary>Runs <paramref name="work"/> in a write transaction and commits it.</summary>
-    protected virtual async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var result = await work(connection, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        return result;
-    }
 
     public async Task PingAsync(CancellationToken cancellationToken = default)
     {
@@ -524,53 +508,5 @@ internal abstract class AdoAdminStore(TimeProvider? time) : IAdminStore
         {
             return false;
         }
-    }
-
-    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, sql, parameters);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private async Task<IReadOnlyList<T>> QueryAsync<T>(
-        string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, sql, parameters);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
-    }
-
-    private async Task<T?> QuerySingleAsync<T>(
-        string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-        where T : class
-    {
-        var rows = await QueryAsync(sql, read, cancellationToken, parameters);
-        return rows.Count > 0 ? rows[0] : null;
-    }
-
-    private DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-#pragma warning disable CA2100 // Constant SQL; every value is a parameter.
-        command.CommandText = sql;
-#pragma warning restore CA2100
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = ToDatabase(value);
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
     }
 }
