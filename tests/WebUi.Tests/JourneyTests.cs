@@ -115,8 +115,21 @@ public sealed class JourneyTests(WebUiNode node)
         await page.FillAsync("input[name=subjectName]", name);
         await page.ClickAsync("text=Add subject");
         await page.Locator(".empty", new() { HasText = "No photos yet" }).WaitForAsync();
+        var urls = new List<string>();
+        void Record(object? sender, Microsoft.Playwright.IRequest request) => urls.Add(request.Url);
+        page.Request += Record;
         await page.SetInputFilesAsync("[data-testid=example-upload]", photos);
         await page.Locator("[data-testid=example]").Nth(photos.Count - 1).WaitForAsync();
         Assert.Equal(photos.Count, await page.Locator("[data-testid=example]").CountAsync());
+
+        // The thumbnails are the stored photos, fetched with the key in a header and shown from blob URLs: no API key
+        // in any URL the UI builds (P7).
+        await page.WaitForFunctionAsync(
+            "n => { const imgs = [...document.querySelectorAll('[data-testid=example] img')]; " +
+            "return imgs.length === n && imgs.every(i => i.complete && i.naturalWidth > 0 && i.currentSrc.startsWith('blob:')); }",
+            photos.Count);
+        page.Request -= Record;
+        Assert.Contains(urls, u => u.Contains("/img", StringComparison.Ordinal));
+        Assert.DoesNotContain(urls, u => u.Contains("/api/v1/static/", StringComparison.Ordinal));
     }
 }

@@ -28,7 +28,11 @@ public static class FaceEndpoints
     public const string ImageContentType = "application/octet-stream";
 
     /// <summary><c>Cache-Control</c> of an image download.</summary>
-    public const string ImageCacheControl = "public, max-age=31536000";
+    /// <remarks>
+    /// CompreFace sends <c>public, max-age=31536000</c>, which lets every shared cache on the way keep a person's photo
+    /// for a year; a face is biometric data, so it is never stored (docs/compatibility.md).
+    /// </remarks>
+    public const string ImageCacheControl = "private, no-store";
 
     private const string SubjectName = AddFaceParameters.SubjectName;
 

@@ -168,9 +168,19 @@ export async function face(apiKey, method, path, body) {
   return (await send('/api/v1' + path, init, FACE_HINTS)).body;
 }
 
-/** The URL of a stored example's original picture (no header needed: the UI's <img src>). */
-export function exampleImageUrl(apiKey, imageId) {
-  return `/api/v1/static/${encodeURIComponent(apiKey)}/images/${encodeURIComponent(imageId)}`;
+/**
+ * Shows a stored example's original picture in `img`: fetched with the key in the header and shown through a blob URL,
+ * so the key never appears in a URL (access logs, history, Referer) and the picture is not left in the HTTP cache.
+ */
+export async function showExampleImage(img, apiKey, imageId) {
+  const response = await fetch(`/api/v1/recognition/faces/${encodeURIComponent(imageId)}/img`, {
+    headers: { 'x-api-key': apiKey }, cache: 'no-store',
+  });
+  if (!response.ok) return;
+  const url = URL.createObjectURL(await response.blob());
+  img.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
+  img.addEventListener('error', () => URL.revokeObjectURL(url), { once: true });
+  img.src = url;
 }
 
 /** Plugins this node can run (GET /core/status), cached; unknown slugs would be ignored by the server anyway. */

@@ -1,5 +1,5 @@
 // A recognition service's collection: subjects, their example pictures, upload and delete.
-import { admin, face, exampleImageUrl } from '../api.js';
+import { admin, face, showExampleImage } from '../api.js';
 import { h, errorBox, busy, empty, toast, confirmAction, filePicker, fill } from '../ui.js';
 import { navigate } from '../main.js';
 
@@ -91,8 +91,10 @@ async function subjectDetail(el, key, subject, reload, gone) {
       toast('Photo deleted');
       reload();
     }) }, 'Delete');
+    const img = h('img', { alt: `Photo of ${subject}` });
+    showExampleImage(img, key, f.image_id);
     return h('div.thumb', { dataset: { testid: 'example' } },
-      h('img', { src: exampleImageUrl(key, f.image_id), alt: `Photo of ${subject}`, loading: 'lazy' }),
+      img,
       h('div.row', h('span.key', f.image_id.slice(0, 8)), del));
   });
 
