@@ -1,5 +1,3 @@
-using CompreFace.Grains.Interfaces.Admin;
-
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>What an action on an application needs (docs/compreface-behaviour.md#roles-and-permissions).</summary>

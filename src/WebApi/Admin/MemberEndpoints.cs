@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Mvc;
-using CompreFace.Grains.Interfaces.Admin;
-
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>Application members and global roles (docs/compreface-behaviour.md#roles-and-permissions, docs/compreface-behaviour.md#users, docs/compreface-behaviour.md#applications), with the invariants of docs/compreface-behaviour.md#roles-and-permissions.</summary>

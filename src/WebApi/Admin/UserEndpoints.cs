@@ -1,8 +1,5 @@
 using System.Text.RegularExpressions;
 using CompreFace.WebApi.Mail;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 
