@@ -120,6 +120,20 @@ public static class RequestBody
         return form;
     }
 
+    /// <summary>Parses a JSON body into a document the caller disposes; malformed or empty JSON is 400 code 26.</summary>
+    public static async Task<JsonDocument> ParseJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            return await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+        }
+        catch (JsonException)
+        {
+            throw ApiErrors.InvalidJsonBody();
+        }
+    }
+
     /// <summary>Reads a JSON body; malformed, empty or <c>null</c> JSON is 400 code 26.</summary>
     public static async Task<T> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class

@@ -40,17 +40,7 @@ public static class SubjectNames
     public static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-        }
-        catch (JsonException)
-        {
-            throw ApiErrors.InvalidJsonBody();
-        }
-
-        using (document)
+        using (var document = await RequestBody.ParseJsonAsync(request, cancellationToken))
         {
             var root = document.RootElement;
             switch (root.ValueKind)

@@ -239,17 +239,7 @@ public static class FaceEndpoints
 
     private static async Task<IReadOnlyList<Guid>> ReadIdArrayAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-        }
-        catch (JsonException)
-        {
-            throw ApiErrors.InvalidJsonBody();
-        }
-
-        using (document)
+        using (var document = await RequestBody.ParseJsonAsync(request, cancellationToken))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
