@@ -1,14 +1,10 @@
 using CompreFace.WebApi.Admin;
-using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Endpoints;
-using CompreFace.WebApi.Errors;
-using CompreFace.WebApi.Http;
 using CompreFace.WebApi.Mail;
 using CompreFace.WebApi.Statistics;
 using CompreFace.WebApi.WebUi;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace CompreFace.WebApi;
 

@@ -58,13 +58,21 @@ public sealed class MemberTests(AdminNode node)
         Assert.Equal("OWNER", roles[userId]);
         Assert.Equal("ADMINISTRATOR", roles[ownerId]);
 
-        // The app owner's role cannot be changed (code 9), nobody changes their own (code 14), the owner cannot be removed.
+        // The app owner's role cannot be changed (code 9), their own included (CompreFace has no own-role check on
+        // application roles), and the owner cannot be removed.
         (status, json) = await owner.SendAsync(HttpMethod.Put, $"/admin/app/{appId}/role", new { userId, role = "USER" });
         Assert.Equal(9, json.GetProperty("code").GetInt32());
         (status, json) = await user.SendAsync(HttpMethod.Put, $"/admin/app/{appId}/role", new { userId = ownerId, role = "USER" });
         Assert.Equal(HttpStatusCode.OK, status);
         (status, json) = await user.SendAsync(HttpMethod.Put, $"/admin/app/{appId}/role", new { userId, role = "USER" });
-        Assert.Equal(14, json.GetProperty("code").GetInt32());
+        Assert.Equal(9, json.GetProperty("code").GetInt32());
+        (status, json) = await owner.SendAsync(HttpMethod.Put, $"/admin/app/{appId}/role", new { userId = ownerId, role = "KING" });
+        Assert.Equal((HttpStatusCode.BadRequest, 26, "Global role 'KING' doesn't exist!"), (status, json.GetProperty("code").GetInt32(), json.GetProperty("message").GetString()));
+
+        // A user who is not a member: 404 code 16 (CompreFace: 400 code 0; docs/compatibility.md).
+        using var stranger = await node.NewUserAsync();
+        (status, json) = await user.SendAsync(HttpMethod.Put, $"/admin/app/{appId}/role", new { userId = await stranger.UserIdAsync(), role = "USER" });
+        Assert.Equal((HttpStatusCode.NotFound, 16), (status, json.GetProperty("code").GetInt32()));
         (status, json) = await owner.SendAsync(HttpMethod.Delete, $"/admin/app/{appId}/user/{userId}");
         Assert.Equal(9, json.GetProperty("code").GetInt32());
     }

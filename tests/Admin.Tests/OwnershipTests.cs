@@ -32,9 +32,9 @@ public sealed class OwnershipTests
         Assert.Equal("OWNER", body.GetProperty("role").GetString());
         Assert.Equal(new Dictionary<Guid, string> { [firstId] = "ADMINISTRATOR", [secondId] = "OWNER", [thirdId] = "USER" }, await GlobalRolesAsync(first));
 
-        // The new owner's role is fixed (code 14); nobody changes their own (code 14).
+        // The new owner's role is fixed (code 9, as CompreFace); nobody changes their own (code 14).
         (status, body) = await first.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId = secondId, role = "USER" });
-        Assert.Equal((HttpStatusCode.BadRequest, 14), (status, body.GetProperty("code").GetInt32()));
+        Assert.Equal((HttpStatusCode.BadRequest, 9), (status, body.GetProperty("code").GetInt32()));
         (status, body) = await first.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId = firstId, role = "USER" });
         Assert.Equal((HttpStatusCode.BadRequest, 14), (status, body.GetProperty("code").GetInt32()));
 

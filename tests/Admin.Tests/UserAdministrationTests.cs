@@ -29,21 +29,27 @@ public sealed class UserAdministrationTests(AdminNode node)
         (status, body) = await admin.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId, role = "USER" });
         Assert.Equal((HttpStatusCode.OK, "USER"), (status, body.GetProperty("role").GetString()));
 
-        // Not the owner's role (14), not their own (14), not granting OWNER (9).
+        // Not the owner's role (9, as CompreFace), not their own (14), not granting OWNER (9).
         (status, body) = await admin.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId = ownerId, role = "USER" });
-        Assert.Equal((HttpStatusCode.BadRequest, 14), (status, body.GetProperty("code").GetInt32()));
+        Assert.Equal((HttpStatusCode.BadRequest, 9), (status, body.GetProperty("code").GetInt32()));
         (status, body) = await admin.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId = adminId, role = "USER" });
         Assert.Equal((HttpStatusCode.BadRequest, 14, "User can't change their role"), (status, body.GetProperty("code").GetInt32(), body.GetProperty("message").GetString()));
         (status, body) = await admin.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId, role = "OWNER" });
         Assert.Equal((HttpStatusCode.BadRequest, 9), (status, body.GetProperty("code").GetInt32()));
 
-        // Bad input: unknown role (26), unknown user (404, 16), missing fields (5), malformed JSON (26).
+        // Bad input: unknown role (26), unknown user (404, 16), missing fields (26, CompreFace's DTO messages), malformed JSON (26).
         (status, body) = await owner.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId, role = "KING" });
         Assert.Equal((HttpStatusCode.BadRequest, 26, "Global role 'KING' doesn't exist!"), (status, body.GetProperty("code").GetInt32(), body.GetProperty("message").GetString()));
         (status, body) = await owner.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId = Guid.NewGuid(), role = "USER" });
         Assert.Equal((HttpStatusCode.NotFound, 16), (status, body.GetProperty("code").GetInt32()));
         (status, body) = await owner.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { role = "USER" });
-        Assert.Equal((HttpStatusCode.BadRequest, 5), (status, body.GetProperty("code").GetInt32()));
+        Assert.Equal((HttpStatusCode.BadRequest, 26, "UserId cannot be empty"), (status, body.GetProperty("code").GetInt32(), body.GetProperty("message").GetString()));
+        (status, body) = await owner.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId, role = " " });
+        Assert.Equal((HttpStatusCode.BadRequest, 26, "Role cannot be empty"), (status, body.GetProperty("code").GetInt32(), body.GetProperty("message").GetString()));
+
+        // The body is validated before the caller's rights, as Spring validates a @Valid body first.
+        (status, body) = await user.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId, role = "KING" });
+        Assert.Equal((HttpStatusCode.BadRequest, 26), (status, body.GetProperty("code").GetInt32()));
         (status, body) = await owner.SendAsync(HttpMethod.Put, "/admin/user/global/role", "{\"userId\":");
         Assert.Equal((HttpStatusCode.BadRequest, 26), (status, body.GetProperty("code").GetInt32()));
 

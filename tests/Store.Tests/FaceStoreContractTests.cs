@@ -95,6 +95,23 @@ public abstract class FaceStoreContractTests
     }
 
     [StoreFact]
+    public async Task CountImages_CountsStoredImagesOfTheCollectionOnly()
+    {
+        // The admin API's imageCount (CompreFace counts stored images, not examples).
+        var collection = Guid.NewGuid();
+        var other = Guid.NewGuid();
+        var subject = await AddSubjectAsync(collection, "images");
+        var otherSubject = await AddSubjectAsync(other, "images");
+        await AddFaceAsync(collection, subject, image: true);
+        await AddFaceAsync(collection, subject, image: true);
+        await AddFaceAsync(collection, subject, image: false);
+        await AddFaceAsync(other, otherSubject, image: true);
+
+        Assert.Equal(2, await Store.CountImagesAsync(collection));
+        Assert.Equal(0, await Store.CountImagesAsync(Guid.NewGuid()));
+    }
+
+    [StoreFact]
     public async Task FindOtherCalculators_FacesOfTwoModels_ReportsWhereTheOtherModelIs()
     {
         // Model names unique to this test: the fixture's database is shared by the class's tests.

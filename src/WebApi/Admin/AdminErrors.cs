@@ -1,5 +1,4 @@
 using System.Globalization;
-using CompreFace.WebApi.Errors;
 
 namespace CompreFace.WebApi.Admin;
 

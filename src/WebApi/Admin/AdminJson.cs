@@ -1,7 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CompreFace.WebApi.Errors;
 using Microsoft.Net.Http.Headers;
 
 namespace CompreFace.WebApi.Admin;

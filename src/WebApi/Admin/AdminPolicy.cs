@@ -1,5 +1,3 @@
-using CompreFace.Grains.Interfaces.Admin;
-
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>What an action on an application needs (docs/compreface-behaviour.md#roles-and-permissions).</summary>
@@ -66,6 +64,25 @@ internal static class AdminPolicy
     public static readonly IReadOnlyList<string> AllRoles = ["OWNER", "ADMINISTRATOR", "USER"];
 
     /// <summary>A role name as sent (exact, upper case), else code 0; a missing one is code 5.</summary>
+    /// <summary>
+    /// CompreFace's <c>UserRoleUpdateDto</c> (global and application role changes), validated before anything else as
+    /// Spring validates a <c>@Valid</c> body: blank <c>userId</c> or <c>role</c> and an unknown role are code 26 with
+    /// its messages.
+    /// </summary>
+    public static (Guid UserId, Role Role) ValidateRoleUpdate(Guid? userId, string? role)
+    {
+        var id = userId ?? throw AdminErrors.Validation("UserId cannot be empty");
+        return string.IsNullOrWhiteSpace(role)
+            ? throw AdminErrors.Validation("Role cannot be empty")
+            : (id, role switch
+            {
+                "OWNER" => Role.Owner,
+                "ADMINISTRATOR" => Role.Administrator,
+                "USER" => Role.User,
+                _ => throw AdminErrors.UnknownGlobalRole(role),
+            });
+    }
+
     public static Role ParseRole(string? name, string field) => name switch
     {
         null => throw AdminErrors.FieldEmpty(field),

@@ -1,5 +1,3 @@
-using CompreFace.Grains.Interfaces.Admin;
-
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>The authenticated user of an admin request (set by <see cref="AdminSession.RequireSessionAsync"/>).</summary>

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Mvc;
-using CompreFace.Grains.Interfaces.Admin;
-
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>Applications (docs/compreface-behaviour.md#applications). Every handler loads the application and checks the caller's role first.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Mvc;
-using CompreFace.Grains.Interfaces.Admin;
-
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>Application members and global roles (docs/compreface-behaviour.md#roles-and-permissions, docs/compreface-behaviour.md#users, docs/compreface-behaviour.md#applications), with the invariants of docs/compreface-behaviour.md#roles-and-permissions.</summary>
@@ -59,20 +56,18 @@ internal static class MemberEndpoints
         return AdminJson.Result(ToResponse(user, role), StatusCodes.Status201Created);
     }
 
-    /// <summary><c>PUT /admin/app/{appId}/role</c> <c>{userId, role}</c>: not one's own role, not the app owner's.</summary>
+    /// <summary><c>PUT /admin/app/{appId}/role</c> <c>{userId, role}</c>: never the app owner's role (code 9).</summary>
     public static async Task<IResult> ChangeRoleAsync(string appId, HttpContext context, [FromServices] IGrainFactory grains)
     {
         var caller = AdminCaller.Get(context);
-        var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, AppAccess.Manage, context.RequestAborted);
         var request = await AdminJson.ReadAsync<RoleChangeRequest>(context.Request, context.RequestAborted);
-        var userId = request.UserId ?? throw AdminErrors.FieldEmpty("userId");
-        var role = AdminPolicy.ParseRole(request.Role, "role");
-        var member = app.Members.FirstOrDefault(m => m.User.UserId == userId) ?? throw AdminErrors.UserNotFound(userId.ToString());
-        if (userId == caller.UserId)
-        {
-            throw AdminErrors.OwnRole();
-        }
+        var (userId, role) = AdminPolicy.ValidateRoleUpdate(request.UserId, request.Role);
+        var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, AppAccess.Manage, context.RequestAborted);
 
+        // A non-member is 404 code 16 (CompreFace fails with 400 code 0; docs/compatibility.md). CompreFace has no
+        // own-role check here: the app owner's role (one's own included) is code 9, a global administrator may change
+        // their own role in an application.
+        var member = app.Members.FirstOrDefault(m => m.User.UserId == userId) ?? throw AdminErrors.UserNotFound(userId.ToString());
         if (member.Role == Role.Owner)
         {
             throw AdminErrors.NotAllowed();

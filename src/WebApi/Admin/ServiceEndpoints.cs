@@ -1,9 +1,5 @@
 using System.Globalization;
 using CompreFace.WebApi.Statistics;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using CompreFace.Grains.Interfaces;
-using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 

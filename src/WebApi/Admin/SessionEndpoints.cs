@@ -1,6 +1,4 @@
 using System.Text;
-using Microsoft.AspNetCore.Mvc;
-using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 

@@ -1,8 +1,5 @@
 using System.Text.RegularExpressions;
 using CompreFace.WebApi.Mail;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Admin;
 
@@ -146,33 +143,26 @@ internal static partial class UserEndpoints
     }
 
     /// <summary>
-    /// <c>PUT /admin/user/global/role</c> <c>{userId, role}</c> (docs/compreface-behaviour.md#roles-and-permissions): global OWNER or ADMINISTRATOR only (code 9);
-    /// nobody changes their own role or the owner's (code 14); only the owner grants OWNER (code 9), which makes the
-    /// caller an ADMINISTRATOR.
+    /// <c>PUT /admin/user/global/role</c> <c>{userId, role}</c> (docs/compreface-behaviour.md#roles-and-permissions): the body
+    /// is validated first (code 26), then: global OWNER or ADMINISTRATOR only (code 9); nobody changes their own role
+    /// (code 14); the owner's role is fixed and only the owner grants OWNER (code 9), which makes the caller an
+    /// ADMINISTRATOR.
     /// </summary>
     public static async Task<IResult> ChangeGlobalRoleAsync(HttpContext context, [FromServices] IGrainFactory grains)
     {
         var caller = AdminCaller.Get(context);
+        var request = await AdminJson.ReadAsync<RoleChangeRequest>(context.Request, context.RequestAborted);
+        var (userId, role) = AdminPolicy.ValidateRoleUpdate(request.UserId, request.Role);
         if (!caller.IsGlobalAdmin)
         {
             throw AdminErrors.NotAllowed();
         }
 
-        var request = await AdminJson.ReadAsync<RoleChangeRequest>(context.Request, context.RequestAborted);
-        var userId = request.UserId ?? throw AdminErrors.FieldEmpty("userId");
         if (userId == caller.UserId)
         {
             throw AdminErrors.OwnRole();
         }
 
-        var role = request.Role switch
-        {
-            null => throw AdminErrors.FieldEmpty("role"),
-            "OWNER" => Role.Owner,
-            "ADMINISTRATOR" => Role.Administrator,
-            "USER" => Role.User,
-            _ => throw AdminErrors.UnknownGlobalRole(request.Role),
-        };
         if (role == Role.Owner && caller.User.GlobalRole != Role.Owner)
         {
             throw AdminErrors.NotAllowed();
@@ -184,7 +174,7 @@ internal static partial class UserEndpoints
             case GlobalRoleOutcome.NotFound:
                 throw AdminErrors.UserNotFound(userId.ToString());
             case GlobalRoleOutcome.TargetIsOwner:
-                throw AdminErrors.OwnRole();
+                throw AdminErrors.NotAllowed();
         }
 
         var user = await grains.GetGrain<IUserGrain>(userId).GetAsync(context.RequestAborted) ?? throw AdminErrors.UserNotFound(userId.ToString());

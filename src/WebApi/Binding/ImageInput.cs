@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Frozen;
-using CompreFace.WebApi.Errors;
 
 namespace CompreFace.WebApi.Binding;
 

@@ -1,5 +1,3 @@
-using CompreFace.WebApi.Contracts;
-using CompreFace.WebApi.Errors;
 using Microsoft.Net.Http.Headers;
 
 namespace CompreFace.WebApi.Binding;

@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using CompreFace.WebApi.Contracts;
-using CompreFace.WebApi.Errors;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;

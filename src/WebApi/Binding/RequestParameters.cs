@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
-using CompreFace.WebApi.Errors;
 
 namespace CompreFace.WebApi.Binding;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CompreFace.WebApi.Errors;
 
 namespace CompreFace.WebApi.Binding;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using CompreFace.Grains.Interfaces;
 using System.Text.Json.Serialization;
 
 namespace CompreFace.WebApi.Contracts;

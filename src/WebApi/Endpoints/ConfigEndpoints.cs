@@ -1,8 +1,3 @@
-using CompreFace.WebApi.Contracts;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary><c>/api/v1/config</c> (docs/compreface-behaviour.md#utility-endpoints): no API key, camelCase keys.</summary>

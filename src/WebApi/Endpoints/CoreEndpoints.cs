@@ -1,8 +1,3 @@
-using CompreFace.WebApi.Contracts;
-using CompreFace.WebApi.Faces;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary><c>/core</c> (docs/compreface-behaviour.md#utility-endpoints): what CompreFace's Python core answered, now served by this node.</summary>

@@ -1,10 +1,3 @@
-using CompreFace.WebApi.Binding;
-using CompreFace.WebApi.Contracts;
-using CompreFace.WebApi.Faces;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>Face detection services (docs/compreface-behaviour.md#detection), behind a DETECTION key.</summary>

@@ -1,14 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using CompreFace.WebApi.Binding;
-using CompreFace.WebApi.Contracts;
-using CompreFace.WebApi.Errors;
-using CompreFace.WebApi.Faces;
-using CompreFace.WebApi.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Endpoints;
 

@@ -1,12 +1,3 @@
-using CompreFace.WebApi.Binding;
-using CompreFace.WebApi.Contracts;
-using CompreFace.WebApi.Errors;
-using CompreFace.WebApi.Faces;
-using CompreFace.WebApi.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using CompreFace.Grains.Interfaces;
-
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>Subjects of a recognition service (docs/compreface-behaviour.md#subjects), behind a RECOGNITION key. Names match case-insensitively.</summary>

@@ -1,10 +1,3 @@
-using CompreFace.WebApi.Contracts;
-using CompreFace.WebApi.Faces;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using CompreFace.Grains.Interfaces;
-
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>

@@ -1,11 +1,3 @@
-using CompreFace.WebApi.Binding;
-using CompreFace.WebApi.Contracts;
-using CompreFace.WebApi.Errors;
-using CompreFace.WebApi.Faces;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>Face verification services (docs/compreface-behaviour.md#embedding-endpoints, docs/compreface-behaviour.md#verification), behind a VERIFY key.</summary>

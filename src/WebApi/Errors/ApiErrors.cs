@@ -1,5 +1,4 @@
 using System.Globalization;
-using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Errors;
 

@@ -1,8 +1,5 @@
 using System.Text.Json;
-using CompreFace.WebApi.Contracts;
-using CompreFace.WebApi.Http;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.Extensions.Options;
 
 namespace CompreFace.WebApi.Errors;
 

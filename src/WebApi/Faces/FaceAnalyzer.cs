@@ -1,6 +1,3 @@
-using CompreFace.WebApi.Errors;
-using CompreFace.Grains.Interfaces;
-
 namespace CompreFace.WebApi.Faces;
 
 /// <summary>Calls to the inference workers, with the worker's rejections turned into CompreFace's errors.</summary>

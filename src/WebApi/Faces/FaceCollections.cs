@@ -1,8 +1,3 @@
-using CompreFace.WebApi.Binding;
-using CompreFace.WebApi.Contracts;
-using CompreFace.WebApi.Errors;
-using CompreFace.Grains.Interfaces;
-
 namespace CompreFace.WebApi.Faces;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using CompreFace.WebApi.Binding;
-using CompreFace.WebApi.Contracts;
-using CompreFace.Grains.Interfaces;
-
 namespace CompreFace.WebApi.Faces;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using CompreFace.WebApi.Errors;
-using CompreFace.Grains.Interfaces;
-
 namespace CompreFace.WebApi.Http;
 
 /// <summary>

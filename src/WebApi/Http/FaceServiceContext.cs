@@ -1,5 +1,3 @@
-using CompreFace.Grains.Interfaces;
-
 namespace CompreFace.WebApi.Http;
 
 /// <summary>The face service that the request's <c>x-api-key</c> opened, set by <see cref="ApiKeyMiddleware"/>.</summary>

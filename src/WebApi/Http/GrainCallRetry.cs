@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Runtime.Messaging;
-using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Http;
 

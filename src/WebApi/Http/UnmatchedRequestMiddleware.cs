@@ -1,5 +1,3 @@
-using CompreFace.WebApi.Errors;
-
 namespace CompreFace.WebApi.Http;
 
 /// <summary>

@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Runtime.CompilerServices;
-using CompreFace.WebApi.Http;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
-using CompreFace.Grains.Interfaces;
-using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.WebApi.Statistics;
 
