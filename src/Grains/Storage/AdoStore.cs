@@ -33,6 +33,23 @@ internal abstract class AdoStore
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Runs <paramref name="sql"/> once per item, in one write transaction; returns the rows changed in all.</summary>
+    protected Task<int> ExecuteEachAsync<T>(
+        IEnumerable<T> items, string sql, Func<T, (string Name, object Value)[]> parameters, CancellationToken cancellationToken) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                var changed = 0;
+                foreach (var item in items)
+                {
+                    await using var command = Command(connection, transaction, sql, parameters(item));
+                    changed += await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return changed;
+            },
+            cancellationToken);
+
     /// <summary>Reads every row of one query on its own connection.</summary>
     protected async Task<IReadOnlyList<T>> QueryAsync<T>(
         string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)

@@ -65,6 +65,20 @@ export async function busy(button, action, onError = e => toast(e.message, 'erro
   }
 }
 
+/**
+ * A form whose submit runs `action` with `button` busy; the inline `error` element is cleared on each submit and shows
+ * a failure (the one way every page's forms report errors).
+ */
+export function actionForm(tag, button, error, action, ...children) {
+  return h(tag, {
+    onsubmit: async e => {
+      e.preventDefault();
+      fill(error);
+      await busy(button, action, err => fill(error, errorBox(err)));
+    },
+  }, ...children);
+}
+
 export function confirmAction(message) {
   return window.confirm(message);
 }

@@ -1,6 +1,6 @@
 // The signed-in user's account, and user management for the global owner and administrators.
 import { admin } from '../api.js';
-import { h, errorBox, busy, toast, confirmAction, empty, fill } from '../ui.js';
+import { h, busy, toast, confirmAction, empty, fill, actionForm } from '../ui.js';
 import { navigate, session, signOut } from '../main.js';
 
 export async function accountPage(view) {
@@ -9,32 +9,20 @@ export async function accountPage(view) {
   const first = h('input', { type: 'text', name: 'firstName', value: me.firstName, maxLength: 50, required: true });
   const last = h('input', { type: 'text', name: 'lastName', value: me.lastName, maxLength: 50, required: true });
   const save = h('button', { type: 'submit' }, 'Save');
-  const profile = h('form.stack', {
-    onsubmit: async e => {
-      e.preventDefault();
-      profileError.replaceChildren();
-      await busy(save, async () => {
-        await admin('PUT', '/user/update', { firstName: first.value.trim(), lastName: last.value.trim() });
-        session.user = null;
-        toast('Profile saved');
-      }, err => fill(profileError, errorBox(err)));
-    },
+  const profile = actionForm('form.stack', save, profileError, async () => {
+    await admin('PUT', '/user/update', { firstName: first.value.trim(), lastName: last.value.trim() });
+    session.user = null;
+    toast('Profile saved');
   }, h('label', 'First name', first), h('label', 'Last name', last), profileError, save);
 
   const passwordError = h('div');
   const oldPassword = h('input', { type: 'password', name: 'oldPassword', autocomplete: 'current-password', required: true });
   const newPassword = h('input', { type: 'password', name: 'newPassword', autocomplete: 'new-password', minLength: 8, required: true });
   const change = h('button', { type: 'submit' }, 'Change password');
-  const password = h('form.stack', {
-    onsubmit: async e => {
-      e.preventDefault();
-      passwordError.replaceChildren();
-      await busy(change, async () => {
-        await admin('PUT', '/user/me/password', { oldPassword: oldPassword.value, newPassword: newPassword.value });
-        oldPassword.value = newPassword.value = '';
-        toast('Password changed');
-      }, err => fill(passwordError, errorBox(err)));
-    },
+  const password = actionForm('form.stack', change, passwordError, async () => {
+    await admin('PUT', '/user/me/password', { oldPassword: oldPassword.value, newPassword: newPassword.value });
+    oldPassword.value = newPassword.value = '';
+    toast('Password changed');
   }, h('label', 'Current password', oldPassword), h('label', 'New password (at least 8 characters)', newPassword), passwordError, change);
 
   const leave = h('button.danger', { type: 'button', onclick: () => busy(leave, async () => {

@@ -1,6 +1,6 @@
 // One application: its services (create, rename, delete, clone, copy and regenerate key) and its members.
 import { admin } from '../api.js';
-import { h, errorBox, busy, empty, toast, copyText, confirmAction, fill } from '../ui.js';
+import { h, busy, empty, toast, copyText, confirmAction, fill, actionForm } from '../ui.js';
 import { navigate, session } from '../main.js';
 
 const TYPES = [
@@ -50,16 +50,10 @@ async function servicesTab(body, app, canManage) {
   const name = h('input', { type: 'text', name: 'serviceName', placeholder: 'Service name', maxLength: 50, required: true });
   const type = h('select', { name: 'serviceType' }, TYPES.map(([value, text]) => h('option', { value }, text)));
   const create = h('button', { type: 'submit' }, 'Create service');
-  const form = h('form.row', {
-    onsubmit: async e => {
-      e.preventDefault();
-      error.replaceChildren();
-      await busy(create, async () => {
-        await admin('POST', `/app/${app.id}/model`, { name: name.value.trim(), type: type.value });
-        toast('Service created');
-        navigate(`/apps/${app.id}/services`);
-      }, err => fill(error, errorBox(err)));
-    },
+  const form = actionForm('form.row', create, error, async () => {
+    await admin('POST', `/app/${app.id}/model`, { name: name.value.trim(), type: type.value });
+    toast('Service created');
+    navigate(`/apps/${app.id}/services`);
   }, h('span.grow', name), type, create);
 
   const rows = services.map(service => serviceRow(app, service, canManage));
@@ -140,16 +134,10 @@ async function membersTab(body, app, canManage) {
   const role = h('select', { name: 'inviteRole' }, assignable.filter(r => r !== 'OWNER').concat(assignable.includes('OWNER') ? ['OWNER'] : [])
     .map(r => h('option', { value: r, selected: r === 'USER' }, r)));
   const invite = h('button', { type: 'submit' }, 'Invite');
-  const form = h('form.row', {
-    onsubmit: async e => {
-      e.preventDefault();
-      error.replaceChildren();
-      await busy(invite, async () => {
-        await admin('POST', `/app/${app.id}/invite`, { userEmail: email.value.trim(), role: role.value });
-        toast('Member added');
-        reload();
-      }, err => fill(error, errorBox(err)));
-    },
+  const form = actionForm('form.row', invite, error, async () => {
+    await admin('POST', `/app/${app.id}/invite`, { userEmail: email.value.trim(), role: role.value });
+    toast('Member added');
+    reload();
   }, h('span.grow', email), role, invite);
 
   const me = session.user?.userId;

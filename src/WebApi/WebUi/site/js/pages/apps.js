@@ -1,6 +1,6 @@
 // The applications list and the create form.
 import { admin } from '../api.js';
-import { h, errorBox, busy, empty, fill } from '../ui.js';
+import { h, empty, fill, actionForm } from '../ui.js';
 import { navigate, session } from '../main.js';
 
 export async function appsPage(view) {
@@ -8,15 +8,9 @@ export async function appsPage(view) {
   const error = h('div');
   const name = h('input', { type: 'text', name: 'appName', placeholder: 'Application name', maxLength: 50, required: true });
   const create = h('button', { type: 'submit' }, 'Create application');
-  const form = h('form.row', {
-    onsubmit: async e => {
-      e.preventDefault();
-      error.replaceChildren();
-      await busy(create, async () => {
-        const app = await admin('POST', '/app', { name: name.value.trim() });
-        navigate(`/apps/${app.id}`);
-      }, err => fill(error, errorBox(err)));
-    },
+  const form = actionForm('form.row', create, error, async () => {
+    const app = await admin('POST', '/app', { name: name.value.trim() });
+    navigate(`/apps/${app.id}`);
   }, h('span.grow', name), create);
 
   const canCreate = session.user?.isAdmin;

@@ -1,6 +1,6 @@
 // Log in and sign up.
 import { login, register, openAdmin } from '../api.js';
-import { h, errorBox, busy, fill } from '../ui.js';
+import { h, fill, actionForm } from '../ui.js';
 import { navigate, session } from '../main.js';
 
 export async function loginPage(view) {
@@ -9,16 +9,10 @@ export async function loginPage(view) {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const submit = h('button', { type: 'submit' }, 'Log in');
-  const form = h('form.stack', {
-    onsubmit: async e => {
-      e.preventDefault();
-      error.replaceChildren();
-      await busy(submit, async () => {
-        await login(email.value.trim(), password.value);
-        session.user = null;
-        navigate('/apps');
-      }, err => fill(error, errorBox(err)));
-    },
+  const form = actionForm('form.stack', submit, error, async () => {
+    await login(email.value.trim(), password.value);
+    session.user = null;
+    navigate('/apps');
   }, h('label', 'Email', email), h('label', 'Password', password), error, submit);
   fill(view, h('div.card.narrow',
     h('h1', 'Log in'), form,
@@ -38,22 +32,16 @@ export async function signupPage(view) {
   const [emailLabel, email] = field('Email', { type: 'email', name: 'email', required: true, autocomplete: 'email' });
   const [passwordLabel, password] = field('Password (at least 8 characters)', { type: 'password', name: 'password', minLength: 8, required: true, autocomplete: 'new-password' });
   const submit = h('button', { type: 'submit' }, 'Sign up');
-  const form = h('form.stack', {
-    onsubmit: async e => {
-      e.preventDefault();
-      error.replaceChildren();
-      await busy(submit, async () => {
-        const status = await register({ firstName: first.value.trim(), lastName: last.value.trim(), email: email.value.trim(), password: password.value });
-        if (status === 200 && mail.mailServiceEnabled) {
-          fill(view, h('div.card.narrow', h('h1', 'Check your email'), h('p', 'We sent you a link to confirm your account. Then ', h('a', { href: '#/login' }, 'log in'), '.')));
-          return;
-        }
-        // Active at once (no mail server): log straight in.
-        await login(email.value.trim(), password.value);
-        session.user = null;
-        navigate('/apps');
-      }, err => fill(error, errorBox(err)));
-    },
+  const form = actionForm('form.stack', submit, error, async () => {
+    const status = await register({ firstName: first.value.trim(), lastName: last.value.trim(), email: email.value.trim(), password: password.value });
+    if (status === 200 && mail.mailServiceEnabled) {
+      fill(view, h('div.card.narrow', h('h1', 'Check your email'), h('p', 'We sent you a link to confirm your account. Then ', h('a', { href: '#/login' }, 'log in'), '.')));
+      return;
+    }
+    // Active at once (no mail server): log straight in.
+    await login(email.value.trim(), password.value);
+    session.user = null;
+    navigate('/apps');
   }, firstLabel, lastLabel, emailLabel, passwordLabel, error, submit);
   fill(view, h('div.card.narrow', h('h1', 'Sign up'), form,
     h('p.muted', 'Already have an account? ', h('a', { href: '#/login' }, 'Log in'), '.')));
@@ -72,17 +60,11 @@ export async function forgotPasswordPage(view) {
   const error = h('div');
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'email', required: true });
   const submit = h('button', { type: 'submit' }, 'Mail me a reset link');
-  const form = h('form.stack', {
-    onsubmit: async e => {
-      e.preventDefault();
-      fill(error);
-      await busy(submit, async () => {
-        await openAdmin('POST', '/user/forgot-password', { email: email.value.trim() });
-        fill(view, h('div.card.narrow', h('h1', 'Check your email'),
-          h('p', `If ${email.value.trim()} has an account, a link to choose a new password is on its way. It works for 15 minutes.`),
-          h('p', h('a', { href: '#/login' }, 'Back to log in'))));
-      }, err => fill(error, errorBox(err)));
-    },
+  const form = actionForm('form.stack', submit, error, async () => {
+    await openAdmin('POST', '/user/forgot-password', { email: email.value.trim() });
+    fill(view, h('div.card.narrow', h('h1', 'Check your email'),
+      h('p', `If ${email.value.trim()} has an account, a link to choose a new password is on its way. It works for 15 minutes.`),
+      h('p', h('a', { href: '#/login' }, 'Back to log in'))));
   }, h('label', 'Email', email), error, submit);
   fill(view, h('div.card.narrow', h('h1', 'Forgot your password?'), form));
   email.focus();
@@ -93,15 +75,9 @@ export async function resetPasswordPage(view) {
   const error = h('div');
   const password = h('input', { type: 'password', name: 'newPassword', autocomplete: 'new-password', minLength: 8, maxLength: 255, required: true });
   const submit = h('button', { type: 'submit' }, 'Set the new password');
-  const form = h('form.stack', {
-    onsubmit: async e => {
-      e.preventDefault();
-      fill(error);
-      await busy(submit, async () => {
-        await openAdmin('PUT', `/user/reset-password?token=${encodeURIComponent(token)}`, { password: password.value });
-        fill(view, h('div.card.narrow', h('h1', 'Password changed'), h('p', 'You can now ', h('a', { href: '#/login' }, 'log in'), ' with the new password.')));
-      }, err => fill(error, errorBox(err)));
-    },
+  const form = actionForm('form.stack', submit, error, async () => {
+    await openAdmin('PUT', `/user/reset-password?token=${encodeURIComponent(token)}`, { password: password.value });
+    fill(view, h('div.card.narrow', h('h1', 'Password changed'), h('p', 'You can now ', h('a', { href: '#/login' }, 'log in'), ' with the new password.')));
   }, h('label', 'New password (at least 8 characters)', password), error, submit);
   fill(view, h('div.card.narrow', h('h1', 'Choose a new password'),
     token ? form : h('p', 'This page needs the link from the reset mail. ', h('a', { href: '#/forgot-password' }, 'Ask for one'), '.')));

@@ -1,6 +1,6 @@
 // A recognition service's collection: subjects, their example pictures, upload and delete.
 import { admin, face, showExampleImage } from '../api.js';
-import { h, errorBox, busy, empty, toast, confirmAction, filePicker, fill } from '../ui.js';
+import { h, busy, empty, toast, confirmAction, filePicker, fill, actionForm } from '../ui.js';
 import { navigate } from '../main.js';
 
 export async function collectionPage(view, appId, serviceId) {
@@ -14,15 +14,9 @@ export async function collectionPage(view, appId, serviceId) {
   const error = h('div');
   const newName = h('input', { type: 'text', name: 'subjectName', placeholder: 'Name, e.g. Ada Lovelace', maxLength: 50, required: true });
   const add = h('button', { type: 'submit' }, 'Add subject');
-  const addForm = h('form.row', {
-    onsubmit: async e => {
-      e.preventDefault();
-      error.replaceChildren();
-      await busy(add, async () => {
-        const created = await face(key, 'POST', '/recognition/subjects', { subject: newName.value.trim() });
-        navigate(here(created.subject));
-      }, err => fill(error, errorBox(err)));
-    },
+  const addForm = actionForm('form.row', add, error, async () => {
+    const created = await face(key, 'POST', '/recognition/subjects', { subject: newName.value.trim() });
+    navigate(here(created.subject));
   }, h('span.grow', newName), add);
 
   const list = h('ul.subjects', { dataset: { testid: 'subjects' } }, subjects.map(s =>

@@ -1,0 +1,85 @@
+using System.Data.Common;
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Interfaces.Admin;
+
+namespace CompreFace.Grains.Storage;
+
+/// <summary>The admin store's face services (one per face collection) and their API keys.</summary>
+internal abstract partial class AdoAdminStore
+{
+    private const string ServiceColumns = "service_id, app_id, name, api_key, type, created_at";
+
+    public Task<bool> AddServiceAsync(ServiceRecord service, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return UniqueAsync(() => ExecuteAsync(
+            "INSERT INTO cf_service (service_id, app_id, name, name_key, api_key, type, created_at) VALUES (@id, @app, @name, @nameKey, @key, @type, @created)",
+            cancellationToken,
+            ("@id", service.ServiceId), ("@app", service.AppId), ("@name", service.Name), ("@nameKey", NameKey(service.Name)),
+            ("@key", service.ApiKey), ("@type", Types.Code(service.Type)), ("@created", service.CreatedAt)));
+    }
+
+    public Task<ServiceRecord?> FindServiceAsync(Guid serviceId, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync($"SELECT {ServiceColumns} FROM cf_service WHERE service_id = @id", ReadService, cancellationToken, ("@id", serviceId));
+
+    public Task<ServiceRecord?> FindServiceByKeyAsync(Guid apiKey, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync($"SELECT {ServiceColumns} FROM cf_service WHERE api_key = @key", ReadService, cancellationToken, ("@key", apiKey));
+
+    public Task<IReadOnlyList<ServiceRecord>> ListServicesAsync(Guid appId, CancellationToken cancellationToken = default) =>
+        QueryAsync($"SELECT {ServiceColumns} FROM cf_service WHERE app_id = @app ORDER BY created_at, name", ReadService, cancellationToken, ("@app", appId));
+
+    public async Task<NamingOutcome> RenameServiceAsync(Guid serviceId, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        try
+        {
+            // CompreFace refuses renaming to the current name (code 17, docs/compreface-behaviour.md#services); a conflict with the own row does that.
+            var current = await FindServiceAsync(serviceId, cancellationToken);
+            if (current is null)
+            {
+                return NamingOutcome.NotFound;
+            }
+
+            if (NameKey(current.Name) == NameKey(name))
+            {
+                return NamingOutcome.NameTaken;
+            }
+
+            var rows = await ExecuteAsync(
+                "UPDATE cf_service SET name = @name, name_key = @nameKey WHERE service_id = @id",
+                cancellationToken, ("@id", serviceId), ("@name", name), ("@nameKey", NameKey(name)));
+            return rows > 0 ? NamingOutcome.Done : NamingOutcome.NotFound;
+        }
+        catch (DbException e) when (IsUniqueViolation(e))
+        {
+            return NamingOutcome.NameTaken;
+        }
+    }
+
+    public async Task<bool> SetServiceKeyAsync(Guid serviceId, Guid apiKey, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("UPDATE cf_service SET api_key = @key WHERE service_id = @id", cancellationToken, ("@id", serviceId), ("@key", apiKey)) > 0;
+
+    public Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using (var statistics = Command(
+                    connection, transaction, "DELETE FROM cf_service_statistic WHERE service_id = @id", ("@id", serviceId)))
+                {
+                    await statistics.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var delete = Command(connection, transaction, "DELETE FROM cf_service WHERE service_id = @id", ("@id", serviceId));
+                return await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
+            },
+            cancellationToken);
+
+    /// <summary>The case-insensitive uniqueness key of a service name.</summary>
+    internal static string NameKey(string name) => name.ToLowerInvariant();
+
+    private static readonly CodeMap<FaceServiceType> Types = new(
+        "service type", (FaceServiceType.Recognition, "R"), (FaceServiceType.Detection, "D"), (FaceServiceType.Verify, "V"));
+
+    private static ServiceRecord ReadService(DbDataReader r) => new(
+        r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetGuid(3), Types.Parse(r.GetString(4)), Utc(r.GetDateTime(5)));
+}
