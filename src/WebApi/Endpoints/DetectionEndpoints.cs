@@ -12,12 +12,9 @@ public static class DetectionEndpoints
     }
 
     /// <summary><c>POST /detect</c>: multipart <c>file</c> or <c>{"file":"&lt;base64&gt;"}</c>.</summary>
-    public static async Task<Ok<DetectionResponse>> DetectAsync(
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        [FromServices] IOptions<ApiOptions> options,
-        CancellationToken cancellationToken)
+    public static async Task<Ok<DetectionResponse>> DetectAsync([AsParameters] FaceServiceCall call)
     {
+        var (request, grains, options, cancellationToken) = call;
         var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, cancellationToken);
         var result = await FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image), cancellationToken);
         return TypedResults.Ok(FaceMapper.Detection(result, parameters));

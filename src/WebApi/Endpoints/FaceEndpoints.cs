@@ -98,11 +98,9 @@ public static class FaceEndpoints
     /// below 1 or non-numeric → 20, above 2000 → 2000); <c>subject</c> matches exactly and case-sensitively, and
     /// <c>subject=</c> matches nothing.
     /// </summary>
-    public static async Task<Ok<FaceListResponse>> ListFacesAsync(
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+    public static async Task<Ok<FaceListResponse>> ListFacesAsync([AsParameters] FaceServiceCall call)
     {
+        var (request, grains, _, cancellationToken) = call;
         var service = FaceServiceContext.Get(request.HttpContext).Service;
         var parameters = RequestParameters.From(request);
         var page = Math.Max(0, ParseLenient(parameters.GetRawString("page"), 0));
@@ -137,11 +135,9 @@ public static class FaceEndpoints
     /// an unknown subject. Without a subject CompreFace answers 400 code 26 (not "delete all" as documented), and the
     /// .NET SDK's tests expect that.
     /// </summary>
-    public static async Task<Ok<DeletedCountResponse>> DeleteFacesBySubjectAsync(
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+    public static async Task<Ok<DeletedCountResponse>> DeleteFacesBySubjectAsync([AsParameters] FaceServiceCall call)
     {
+        var (request, grains, _, cancellationToken) = call;
         var service = FaceServiceContext.Get(request.HttpContext).Service;
         var subject = RequestParameters.From(request).GetRawString(SubjectName);
         if (string.IsNullOrWhiteSpace(subject))
@@ -157,11 +153,9 @@ public static class FaceEndpoints
     /// <c>POST /faces/delete</c> with a JSON array of ids: a JSON array of the deleted <c>{"image_id","subject"}</c>;
     /// unknown ids are skipped; a null or missing body is 400 code 26.
     /// </summary>
-    public static async Task<Ok<FaceRefDto[]>> DeleteFacesAsync(
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+    public static async Task<Ok<FaceRefDto[]>> DeleteFacesAsync([AsParameters] FaceServiceCall call)
     {
+        var (request, grains, _, cancellationToken) = call;
         var service = FaceServiceContext.Get(request.HttpContext).Service;
         if (string.IsNullOrEmpty(request.ContentType))
         {

@@ -21,12 +21,9 @@ public static class RecognitionEndpoints
     /// <c>POST /recognize</c>: multipart <c>file</c> or <c>{"file"}</c>. Every face (area order, up to <c>limit</c>)
     /// with its best <c>prediction_count</c> matches; an empty collection gives <c>"subjects":[]</c>.
     /// </summary>
-    public static async Task<Ok<RecognitionResponse>> RecognizeAsync(
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        [FromServices] IOptions<ApiOptions> options,
-        CancellationToken cancellationToken)
+    public static async Task<Ok<RecognitionResponse>> RecognizeAsync([AsParameters] FaceServiceCall call)
     {
+        var (request, grains, options, cancellationToken) = call;
         var service = FaceServiceContext.Get(request.HttpContext).Service;
         var (image, parameters, recognition) = await ImageRequests.ReadSingleAsync(
             request, options.Value, RecognitionParameters.Parse, cancellationToken);
@@ -45,11 +42,9 @@ public static class RecognitionEndpoints
     /// <c>POST /embeddings/recognize?prediction_count=</c> with <c>{"embeddings":[[…],…]}</c>: for each vector (echoed
     /// as sent) its best matches, ranked as in recognize. Empty → code 5; a dimension other than the model's → code 26.
     /// </summary>
-    public static async Task<Ok<EmbeddingRecognitionResponse>> RecognizeEmbeddingsAsync(
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+    public static async Task<Ok<EmbeddingRecognitionResponse>> RecognizeEmbeddingsAsync([AsParameters] FaceServiceCall call)
     {
+        var (request, grains, _, cancellationToken) = call;
         var service = FaceServiceContext.Get(request.HttpContext).Service;
         RequestBody.GetKind(request, acceptMultipart: false);
         var body = await RequestBody.ReadJsonAsync<EmbeddingsRequest>(request, cancellationToken);

@@ -16,11 +16,9 @@ public static class SubjectEndpoints
     }
 
     /// <summary><c>POST /subjects</c> <c>{"subject":"n"}</c>: 201 <c>{"subject":"n"}</c>; an existing name is code 43.</summary>
-    public static async Task<Created<SubjectResponse>> AddSubjectAsync(
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+    public static async Task<Created<SubjectResponse>> AddSubjectAsync([AsParameters] FaceServiceCall call)
     {
+        var (request, grains, _, cancellationToken) = call;
         var service = FaceServiceContext.Get(request.HttpContext).Service;
         RequestBody.GetKind(request, acceptMultipart: false);
         var name = SubjectNames.Validate(await SubjectNames.ReadBodyAsync(request, cancellationToken));

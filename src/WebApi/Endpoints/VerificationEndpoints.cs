@@ -16,12 +16,9 @@ public static class VerificationEndpoints
     /// <c>POST /verify</c>: the source must hold exactly one face (28 / 31), the target at least one (28). Both images
     /// are analysed in parallel; errors are still reported source first.
     /// </summary>
-    public static async Task<Ok<VerificationResponse>> VerifyAsync(
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        [FromServices] IOptions<ApiOptions> options,
-        CancellationToken cancellationToken)
+    public static async Task<Ok<VerificationResponse>> VerifyAsync([AsParameters] FaceServiceCall call)
     {
+        var (request, grains, options, cancellationToken) = call;
         var (sourceImage, targetImage, parameters) = await ImageRequests.ReadPairAsync(request, options.Value, cancellationToken);
 
         var sourceTask = FaceAnalyzer.AnalyzeRawAsync(grains, parameters.ToAnalysisRequest(sourceImage, computeEmbeddings: true), cancellationToken);
@@ -43,11 +40,9 @@ public static class VerificationEndpoints
     /// descending. Any length is accepted, as in CompreFace, when every target has the source's; a target of another
     /// length is 400 code 26 (Java fails with code 0; docs/compatibility.md).
     /// </summary>
-    public static async Task<Ok<EmbeddingVerificationResponse>> VerifyEmbeddingsAsync(
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+    public static async Task<Ok<EmbeddingVerificationResponse>> VerifyEmbeddingsAsync([AsParameters] FaceServiceCall call)
     {
+        var (request, grains, _, cancellationToken) = call;
         RequestBody.GetKind(request, acceptMultipart: false);
         var body = await RequestBody.ReadJsonAsync<EmbeddingVerificationRequest>(request, cancellationToken);
         if (body.Source is not { Length: > 0 } source)

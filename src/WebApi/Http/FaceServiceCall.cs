@@ -1,0 +1,15 @@
+namespace CompreFace.WebApi.Http;
+
+/// <summary>
+/// What every face-service handler binds (with <see cref="AsParametersAttribute"/>): the request, the grain factory,
+/// the API options and the request's cancellation. One declaration instead of the same parameter list on each handler.
+/// </summary>
+/// <param name="Request">The HTTP request (body, query, and the <see cref="FaceServiceContext"/> its key opened).</param>
+/// <param name="Grains">The grain factory.</param>
+/// <param name="Options">The API options (upload limits and defaults).</param>
+/// <param name="CancellationToken">The request's cancellation.</param>
+public readonly record struct FaceServiceCall(
+    HttpRequest Request,
+    [FromServices] IGrainFactory Grains,
+    [FromServices] IOptions<ApiOptions> Options,
+    CancellationToken CancellationToken);
