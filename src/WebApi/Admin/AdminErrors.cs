@@ -8,6 +8,9 @@ internal static class AdminErrors
     /// <summary>Code 1, 403: the session's user no longer exists.</summary>
     public static ApiException AccessDenied() => new(StatusCodes.Status403Forbidden, 1, "Access denied");
 
+    /// <summary>403 code 1 (as <see cref="AccessDenied"/>): an unsafe method that a browser marks as cross-site (CSRF).</summary>
+    public static ApiException CrossSiteRefused() => new(StatusCodes.Status403Forbidden, 1, "Cross-site request refused");
+
     /// <summary>Code 2, 404.</summary>
     public static ApiException AppNotFound(string app) => new(StatusCodes.Status404NotFound, 2, $"App {app} not found");
 

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Net.Http.Headers;
 
 namespace CompreFace.WebApi.Admin;
 
@@ -24,6 +25,16 @@ internal static class AdminJson
         where T : class
     {
         ArgumentNullException.ThrowIfNull(request);
+
+        // Spring's @RequestBody consumes JSON only. It matters beyond compatibility: a cross-site HTML form can send
+        // text/plain, urlencoded or multipart without a CORS preflight, never application/json (CSRF).
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !(mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                 || mediaType.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw ApiErrors.UnsupportedMediaType(request.ContentType);
+        }
+
         if (request.ContentLength == 0)
         {
             throw ApiErrors.InvalidJsonBody();
