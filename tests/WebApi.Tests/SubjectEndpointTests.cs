@@ -74,6 +74,18 @@ public sealed class SubjectEndpointTests(ApiFactory sqlite, PostgresApiNode post
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, code, message);
     }
 
+    [Theory]
+    [InlineData("{\"subject\":")]
+    [InlineData("")]
+    public async Task AddSubject_MalformedJson_Returns400Code26(string json)
+    {
+        var api = Client(Store.Sqlite);
+
+        using var response = await api.SendAsync(HttpMethod.Post, SubjectsUrl, RawJson(json));
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 26, null);
+    }
+
     [Fact]
     public async Task ListSubjects_DotNetSdkTrailingSlash_IsEquivalent()
     {
