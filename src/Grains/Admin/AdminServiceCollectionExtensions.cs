@@ -32,6 +32,7 @@ public static class AdminServiceCollectionExtensions
         services.TryAddSingleton<IPasswordHasher<AdminUser>, PasswordHasher<AdminUser>>();
         services.TryAddSingleton<ExpiredTokenPurger>();
         services.AddHostedService(sp => sp.GetRequiredService<ExpiredTokenPurger>());
+        services.AddHostedService<DemoKeyWarning>();
 
         return services.AddStorage(configuration);
     }
