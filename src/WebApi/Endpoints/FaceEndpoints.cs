@@ -177,11 +177,9 @@ public static class FaceEndpoints
     /// <summary><c>DELETE /faces/{image_id}</c>: <c>{"image_id","subject"}</c>; not in this collection → 404 code 44.</summary>
     public static async Task<Ok<FaceRefDto>> DeleteFaceAsync(
         [FromRoute(Name = "image_id")] string imageId,
-        HttpContext context,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+        [AsParameters] FaceServiceCall call)
     {
-        var service = FaceServiceContext.Get(context).Service;
+        var (service, grains, cancellationToken) = call;
         var id = FaceCollections.ParseImageId(imageId);
         var deleted = await FaceCollections.Faces(grains, service).DeleteFacesAsync([id], cancellationToken);
         var face = deleted.Count > 0 ? deleted[0] : throw ApiErrors.ImageNotFound(id);
@@ -194,14 +192,12 @@ public static class FaceEndpoints
     /// </summary>
     public static async Task<FileContentHttpResult> DownloadImageAsync(
         [FromRoute(Name = "image_id")] string imageId,
-        HttpContext context,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+        [AsParameters] FaceServiceCall call)
     {
-        var service = FaceServiceContext.Get(context).Service;
+        var (service, grains, cancellationToken) = call;
         var id = FaceCollections.ParseImageId(imageId);
         var bytes = await FaceCollections.Faces(grains, service).GetImageAsync(id, cancellationToken);
-        return ImageResult(context, bytes);
+        return ImageResult(call.Request.HttpContext, bytes);
     }
 
     /// <summary>

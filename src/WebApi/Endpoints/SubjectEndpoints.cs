@@ -32,11 +32,9 @@ public static class SubjectEndpoints
 
     /// <summary><c>GET /subjects</c>: every name, in creation order.</summary>
     public static async Task<Ok<SubjectListResponse>> ListSubjectsAsync(
-        HttpContext context,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+        [AsParameters] FaceServiceCall call)
     {
-        var service = FaceServiceContext.Get(context).Service;
+        var (service, grains, cancellationToken) = call;
         var names = await FaceCollections.Subjects(grains, service).ListSubjectsAsync(cancellationToken);
         return TypedResults.Ok(new SubjectListResponse(names));
     }
@@ -73,11 +71,9 @@ public static class SubjectEndpoints
     /// <summary><c>DELETE /subjects/{subject}</c>: the stored name; its examples and images go too; unknown is code 42.</summary>
     public static async Task<Ok<SubjectResponse>> DeleteSubjectAsync(
         string subject,
-        HttpContext context,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+        [AsParameters] FaceServiceCall call)
     {
-        var service = FaceServiceContext.Get(context).Service;
+        var (service, grains, cancellationToken) = call;
         var deletion = await FaceCollections.Subjects(grains, service).DeleteSubjectAsync(subject, cancellationToken)
             ?? throw ApiErrors.SubjectNotFound(subject);
         return TypedResults.Ok(new SubjectResponse(deletion.Subject));
@@ -85,11 +81,9 @@ public static class SubjectEndpoints
 
     /// <summary><c>DELETE /subjects</c>: every subject with its examples and images; <c>{"deleted":&lt;subjects&gt;}</c>.</summary>
     public static async Task<Ok<DeletedCountResponse>> DeleteAllSubjectsAsync(
-        HttpContext context,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+        [AsParameters] FaceServiceCall call)
     {
-        var service = FaceServiceContext.Get(context).Service;
+        var (service, grains, cancellationToken) = call;
         var deleted = await FaceCollections.Subjects(grains, service).DeleteAllSubjectsAsync(cancellationToken);
         return TypedResults.Ok(new DeletedCountResponse(deleted));
     }

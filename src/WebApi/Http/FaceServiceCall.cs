@@ -12,4 +12,12 @@ public readonly record struct FaceServiceCall(
     HttpRequest Request,
     [FromServices] IGrainFactory Grains,
     [FromServices] IOptions<ApiOptions> Options,
-    CancellationToken CancellationToken);
+    CancellationToken CancellationToken)
+{
+    /// <summary>The face service that the request's key opened (see <see cref="FaceServiceContext"/>).</summary>
+    public FaceServiceInfo Service => FaceServiceContext.Get(Request.HttpContext).Service;
+
+    /// <summary>What handlers that read no body need: the key's service, the grain factory and the cancellation.</summary>
+    public void Deconstruct(out FaceServiceInfo service, out IGrainFactory grains, out CancellationToken cancellationToken) =>
+        (service, grains, cancellationToken) = (Service, Grains, CancellationToken);
+}
