@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CompreFace.Admin.Tests;
 
@@ -25,7 +28,15 @@ public class AdminFactory : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Orleans", "Error");
         builder.UseSetting("Storage:DataDirectory", _dataDirectory);
         ConfigureStore(builder);
+
+        // The in-process test server gives requests no client address; a real client of these tests sits on the node's
+        // own host, which is what lets the first sign-up become the owner (OwnerSetup).
+        var client = ClientAddress;
+        builder.ConfigureServices(services => services.AddTransient<IStartupFilter>(_ => new ClientAddressFilter(client)));
     }
+
+    /// <summary>The address requests come from (loopback unless a test plays a remote client).</summary>
+    protected virtual IPAddress ClientAddress => IPAddress.Loopback;
 
     /// <summary>The store of this node; the default is the embedded SQLite file.</summary>
     protected virtual void ConfigureStore(IWebHostBuilder builder)
@@ -224,4 +235,18 @@ public enum Principal
 public sealed class AdminTestGroup : ICollectionFixture<AdminNode>
 {
     public const string Name = "Admin";
+}
+
+/// <summary>Gives in-process requests the client address a test plays (a header hook may still override it later).</summary>
+internal sealed class ClientAddressFilter(IPAddress address) : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((HttpContext context, RequestDelegate nextMiddleware) =>
+        {
+            context.Connection.RemoteIpAddress ??= address;
+            return nextMiddleware(context);
+        });
+        next(app);
+    };
 }

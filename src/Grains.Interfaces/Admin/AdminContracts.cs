@@ -31,7 +31,8 @@ public sealed record Registration(
     [property: Id(2)] string FirstName,
     [property: Id(3)] string LastName,
     [property: Id(4)] bool AllowStatistics,
-    [property: Id(5)] bool Unconfirmed = false);
+    [property: Id(5)] bool Unconfirmed = false,
+    [property: Id(6)] bool MayBecomeOwner = false);
 
 /// <summary>Outcome of a sign-up.</summary>
 [GenerateSerializer]
@@ -45,6 +46,12 @@ public enum RegistrationOutcome
 
     /// <summary>The email is registered already (code 4).</summary>
     EmailTaken = 2,
+
+    /// <summary>
+    /// This sign-up would become the server's first owner, and it came neither from the node's own host nor with the
+    /// setup token (<see cref="Registration.MayBecomeOwner"/>); nothing was stored.
+    /// </summary>
+    OwnerSetupRequired = 3,
 }
 
 /// <summary>A pair of freshly issued session tokens (the only time the raw tokens exist outside the client).</summary>

@@ -190,3 +190,16 @@ public interface IRequestStatisticsGrain : IGrainWithIntegerKey
     [Alias("ListAsync")]
     Task<IReadOnlyList<RequestCount>> ListAsync(Guid serviceId, DateTime fromUtc, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// Who may make the first sign-up, which becomes the server's owner (implemented beside the admin grains, asked by the
+/// HTTP tier for each sign-up).
+/// </summary>
+public interface IOwnerSetupPolicy
+{
+    /// <summary>
+    /// Whether a sign-up from <paramref name="remote"/> (the client's address after trusted-proxy headers) carrying
+    /// <paramref name="token"/> may become the first owner: the node's own host, or the setup token.
+    /// </summary>
+    bool Allows(System.Net.IPAddress? remote, string? token);
+}

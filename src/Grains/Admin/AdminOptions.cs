@@ -7,6 +7,13 @@ public sealed class AdminOptions
 {
     public const string SectionName = "Admin";
 
+    /// <summary>
+    /// The one-time token that lets the first sign-up (who becomes the server's owner) come from another host than the
+    /// node's own. Unset: each node makes a random one at start and logs it while the server has no owner.
+    /// </summary>
+    [MinLength(16)]
+    public string? SetupToken { get; set; }
+
     /// <summary>Lifetime of the <c>CFSESSION</c> access token in seconds (CompreFace's <c>COMMON_ACCESS_TOKEN_VALIDITY</c>, 2400).</summary>
     [Range(60, int.MaxValue)]
     public int AccessTokenValiditySeconds { get; set; } = 2400;

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces.Admin;
 using CompreFace.Grains.Storage;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
@@ -33,6 +34,9 @@ public static class AdminServiceCollectionExtensions
         services.TryAddSingleton<ExpiredTokenPurger>();
         services.AddHostedService(sp => sp.GetRequiredService<ExpiredTokenPurger>());
         services.AddHostedService<DemoKeyWarning>();
+        services.TryAddSingleton<OwnerSetup>();
+        services.TryAddSingleton<IOwnerSetupPolicy>(sp => sp.GetRequiredService<OwnerSetup>());
+        services.AddHostedService(sp => sp.GetRequiredService<OwnerSetup>());
 
         return services.AddStorage(configuration);
     }

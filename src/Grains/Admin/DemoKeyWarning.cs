@@ -21,32 +21,36 @@ internal sealed partial class DemoKeyWarning(IAdminStore store, ILogger<DemoKeyW
     ];
 
     /// <summary>The demo keys that still open a service.</summary>
-    public async Task<IReadOnlyList<Guid>> LiveKeysAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Guid>> LiveKeysAsync(CancellationToken cancellationToken) =>
+        [.. (await LiveServicesAsync(cancellationToken)).Select(s => s.ApiKey)];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var live = new List<Guid>();
+        // Names, not keys: no log line carries an API key, not even a published one.
+        var live = await LiveServicesAsync(cancellationToken);
+        if (live.Count > 0)
+        {
+            LogDemoKeysLive(logger, live.Count, string.Join(", ", live.Select(s => $"{s.Name} ({s.Type})")));
+        }
+    }
+
+    private async Task<List<ServiceRecord>> LiveServicesAsync(CancellationToken cancellationToken)
+    {
+        var live = new List<ServiceRecord>();
         foreach (var key in WellKnownKeys)
         {
-            if (await store.FindServiceByKeyAsync(key, cancellationToken) is not null)
+            if (await store.FindServiceByKeyAsync(key, cancellationToken) is { } service)
             {
-                live.Add(key);
+                live.Add(service);
             }
         }
 
         return live;
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        var live = await LiveKeysAsync(cancellationToken);
-        if (live.Count > 0)
-        {
-            LogDemoKeysLive(logger, live.Count, string.Join(", ", live));
-        }
-    }
-
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(EventId = 3051, Level = LogLevel.Warning,
-        Message = "{Count} of CompreFace's published demo API keys still open a service ({Keys}): anyone who can reach this node can use them. Rotate them in the UI (the demo application's services) or delete the demo application (SECURITY.md)")]
-    private static partial void LogDemoKeysLive(ILogger logger, int count, string keys);
+        Message = "{Count} services still answer to CompreFace's published demo API keys ({Services}): anyone who can reach this node can use them. Renew their keys in the UI (the demo application's services) or delete the demo application (SECURITY.md)")]
+    private static partial void LogDemoKeysLive(ILogger logger, int count, string services);
 }

@@ -80,6 +80,14 @@ internal sealed partial class UserRegistryGrain(
         var users = await store.ListUsersAsync(cancellationToken);
         if (users.Count == 1 && users[0].IsDemo)
         {
+            // Whoever reaches a fresh node first would own it: only a sign-up from the node's host or with the setup
+            // token may (SECURITY.md). Checked here, inside the one registry activation, so two racing sign-ups
+            // cannot both pass a check made outside it.
+            if (!registration.MayBecomeOwner)
+            {
+                return RegistrationOutcome.OwnerSetupRequired;
+            }
+
             // CompreFace: the first sign-up becomes the demo user (global owner, demo app and services) under a new guid.
             if (await store.TakeOverDemoUserAsync(user, cancellationToken))
             {

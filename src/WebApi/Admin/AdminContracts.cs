@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 namespace CompreFace.WebApi.Admin;
 
 /// <summary><c>POST /admin/user/register</c>; both spellings of the statistics consent are accepted.</summary>
-internal sealed record RegisterRequest(string? Email, string? Password, string? FirstName, string? LastName, bool? IsAllowStatistics, bool? AllowStatistics);
+internal sealed record RegisterRequest(
+    string? Email, string? Password, string? FirstName, string? LastName, bool? IsAllowStatistics, bool? AllowStatistics, string? SetupToken = null);
 
 /// <summary><c>{userId, email, firstName, lastName}</c> (<c>GET /user/me</c>).</summary>
 internal sealed record UserResponse(Guid UserId, string Email, string FirstName, string LastName);

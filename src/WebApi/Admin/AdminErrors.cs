@@ -8,6 +8,10 @@ internal static class AdminErrors
     /// <summary>Code 1, 403: the session's user no longer exists.</summary>
     public static ApiException AccessDenied() => new(StatusCodes.Status403Forbidden, 1, "Access denied");
 
+    /// <summary>403 code 1: the first sign-up (the server's owner) from another host without the setup token.</summary>
+    public static ApiException OwnerSetupRequired() => new(StatusCodes.Status403Forbidden, 1,
+        "The first account becomes this server's owner: sign up on the server itself (localhost) or give the setup token printed in its log");
+
     /// <summary>403 code 1 (as <see cref="AccessDenied"/>): an unsafe method that a browser marks as cross-site (CSRF).</summary>
     public static ApiException CrossSiteRefused() => new(StatusCodes.Status403Forbidden, 1, "Cross-site request refused");
 

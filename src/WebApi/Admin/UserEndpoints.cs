@@ -35,7 +35,7 @@ internal static partial class UserEndpoints
     /// </summary>
     public static async Task<IResult> RegisterAsync(
         HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<MailOptions> mail, [FromServices] IMailSender sender,
-        [FromServices] ILoggerFactory loggers)
+        [FromServices] IOwnerSetupPolicy setup, [FromServices] ILoggerFactory loggers)
     {
         var request = await AdminJson.ReadAsync<RegisterRequest>(context.Request, context.RequestAborted);
 
@@ -67,11 +67,15 @@ internal static partial class UserEndpoints
 
         var settings = mail.Value;
         var registration = new Registration(
-            email, request.Password, firstName, lastName, request.IsAllowStatistics ?? request.AllowStatistics ?? false, Unconfirmed: settings.Enabled);
+            email, request.Password, firstName, lastName, request.IsAllowStatistics ?? request.AllowStatistics ?? false, Unconfirmed: settings.Enabled,
+            MayBecomeOwner: setup.Allows(context.Connection.RemoteIpAddress, request.SetupToken));
         var registry = grains.GetGrain<IUserRegistryGrain>(0);
-        if (await registry.RegisterAsync(registration, context.RequestAborted) == RegistrationOutcome.EmailTaken)
+        switch (await registry.RegisterAsync(registration, context.RequestAborted))
         {
-            throw AdminErrors.EmailTaken();
+            case RegistrationOutcome.EmailTaken:
+                throw AdminErrors.EmailTaken();
+            case RegistrationOutcome.OwnerSetupRequired:
+                throw AdminErrors.OwnerSetupRequired();
         }
 
         if (!settings.Enabled)

@@ -31,9 +31,17 @@ export async function signupPage(view) {
   const [lastLabel, last] = field('Last name', { type: 'text', name: 'lastName', maxLength: 50, required: true, autocomplete: 'family-name' });
   const [emailLabel, email] = field('Email', { type: 'email', name: 'email', required: true, autocomplete: 'email' });
   const [passwordLabel, password] = field('Password (at least 8 characters)', { type: 'password', name: 'password', minLength: 8, required: true, autocomplete: 'new-password' });
+  // The first account becomes the server's owner: from another computer than the server it needs the setup token
+  // the server printed in its log (SECURITY.md). Folded away: everyone else never needs it.
+  const [setupLabel, setupToken] = field('Setup token (from the server log)', { type: 'text', name: 'setupToken', autocomplete: 'off', spellcheck: false });
+  const setup = h('details', h('summary', 'First account, from another computer?'),
+    h('p.muted', 'The first account becomes the owner of this server. Signing up from another computer than the server needs the setup token it printed in its log.'),
+    setupLabel);
   const submit = h('button', { type: 'submit' }, 'Sign up');
   const form = actionForm('form.stack', submit, error, async () => {
-    const status = await register({ firstName: first.value.trim(), lastName: last.value.trim(), email: email.value.trim(), password: password.value });
+    const user = { firstName: first.value.trim(), lastName: last.value.trim(), email: email.value.trim(), password: password.value };
+    if (setupToken.value.trim()) user.setupToken = setupToken.value.trim();
+    const status = await register(user);
     if (status === 200 && mail.mailServiceEnabled) {
       fill(view, h('div.card.narrow', h('h1', 'Check your email'), h('p', 'We sent you a link to confirm your account. Then ', h('a', { href: '#/login' }, 'log in'), '.')));
       return;
@@ -42,7 +50,7 @@ export async function signupPage(view) {
     await login(email.value.trim(), password.value);
     session.user = null;
     navigate('/apps');
-  }, firstLabel, lastLabel, emailLabel, passwordLabel, error, submit);
+  }, firstLabel, lastLabel, emailLabel, passwordLabel, setup, error, submit);
   fill(view, h('div.card.narrow', h('h1', 'Sign up'), form,
     h('p.muted', 'Already have an account? ', h('a', { href: '#/login' }, 'Log in'), '.')));
   first.focus();
