@@ -32,7 +32,7 @@ builder.Services.AddCompreFaceAdmin(builder.Configuration);
 // The CompreFace-compatible HTTP API (/api/v1, /core); its upload limits are the Images section's.
 builder.Services.AddImageLimits();
 builder.Services.AddCompreFaceApi();
-builder.Services.AddOptions<ApiOptions>().Configure<IOptions<ImageLimitsOptions>>(static (api, images) =>
+builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.LimitsSectionName).Configure<IOptions<ImageLimitsOptions>>(static (api, images) =>
 {
     api.MaxFileSize = images.Value.MaxFileSize;
     api.MaxRequestSize = images.Value.MaxRequestSize;

@@ -17,4 +17,40 @@ public sealed class ApiOptions
     /// <summary>Largest accepted request body in bytes (CompreFace <c>MAX_REQUEST_SIZE</c> and nginx <c>client_max_body_size</c>).</summary>
     [Range(1, long.MaxValue)]
     public long MaxRequestSize { get; set; }
+
+    /// <summary>Configuration section of the work caps below (the node binds it; upload sizes stay the Images section's).</summary>
+    public const string LimitsSectionName = "Limits";
+
+    /// <summary>
+    /// Highest <c>prediction_count</c> (<c>Limits:MaxPredictionCount</c>): CompreFace has none, so one request could ask
+    /// for a million-row sort; 1000 is far above what its UI (3) and SDK examples (1–5) ask for.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxPredictionCount { get; set; } = 1000;
+
+    /// <summary>
+    /// Most vectors in one <c>embeddings/recognize</c>, <c>embeddings/faces/{id}/verify</c> or <c>embeddings/verify</c>
+    /// request (<c>Limits:MaxEmbeddingsPerRequest</c>): each vector is a full collection scan (1,500 vectors on a 1M-face
+    /// collection were ~40 s of CPU), refused before any is made.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxEmbeddingsPerRequest { get; set; } = 100;
+
+    /// <summary>Refuses a request that asks for more matches than <see cref="MaxPredictionCount"/> (400 code 26).</summary>
+    public RecognitionParameters Bound(RecognitionParameters recognition)
+    {
+        ArgumentNullException.ThrowIfNull(recognition);
+        return recognition.PredictionCount > MaxPredictionCount
+            ? throw ApiErrors.Validation($"prediction_count should be at most {MaxPredictionCount}; ")
+            : recognition;
+    }
+
+    /// <summary>Refuses more than <see cref="MaxEmbeddingsPerRequest"/> vectors (400 code 26), before any search.</summary>
+    public T[] Bound<T>(T[] embeddings, string field)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        return embeddings.Length > MaxEmbeddingsPerRequest
+            ? throw ApiErrors.Validation($"At most {MaxEmbeddingsPerRequest} {field} per request, {embeddings.Length} were sent")
+            : embeddings;
+    }
 }

@@ -16,6 +16,9 @@ public sealed class RecognitionEndpointTests(ApiFactory sqlite, PostgresApiNode 
 {
     private const string EmbeddingsRecognizeUrl = "/api/v1/recognition/embeddings/recognize";
 
+    /// <summary>A vector of a length no model has.</summary>
+    private static readonly double[] ShortVector = [0.1, 0.2, 0.3];
+
     private RecognitionTestClient Client(Store store) => For(store, sqlite, postgres);
 
     [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
@@ -236,6 +239,45 @@ public sealed class RecognitionEndpointTests(ApiFactory sqlite, PostgresApiNode 
         using var response = await api.SendAsync(HttpMethod.Post, EmbeddingsRecognizeUrl + "?prediction_count=0", Json(new { embeddings = new[] { embedding } }));
 
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, 26, "prediction_count should be equal or greater than 1; ");
+    }
+
+    [Fact]
+    public async Task RecognizeEmbeddings_PredictionCountOverTheCap_Returns400Code26AndTheCapItselfIsServed()
+    {
+        var api = Client(Store.Sqlite);
+        var embedding = await EmbeddingOfAsync(api, "001_A.jpg");
+
+        using var over = await api.SendAsync(HttpMethod.Post, EmbeddingsRecognizeUrl + "?prediction_count=1001", Json(new { embeddings = new[] { embedding } }));
+        await AssertErrorAsync(over, HttpStatusCode.BadRequest, 26, "prediction_count should be at most 1000; ");
+
+        using var atCap = await api.SendAsync(HttpMethod.Post, EmbeddingsRecognizeUrl + "?prediction_count=1000", Json(new { embeddings = new[] { embedding } }));
+        Assert.Equal(HttpStatusCode.OK, atCap.StatusCode);
+
+        using var image = await api.SendAsync(HttpMethod.Post, "/api/v1/recognition/recognize?prediction_count=1001", File(SharedData.SampleBytes("001_A.jpg")));
+        await AssertErrorAsync(image, HttpStatusCode.BadRequest, 26, "prediction_count should be at most 1000; ");
+    }
+
+    [Fact]
+    public async Task EmbeddingRequests_OverTheVectorCap_Return400Code26BeforeAnyVectorIsLookedAt()
+    {
+        var api = Client(Store.Sqlite);
+
+        // 101 vectors of a length no model has: the cap answers, not the dimension check, so nothing was searched.
+        var tooMany = Enumerable.Range(0, 101).Select(_ => ShortVector).ToArray();
+        using var recognize = await api.SendAsync(HttpMethod.Post, EmbeddingsRecognizeUrl, Json(new { embeddings = tooMany }));
+        await AssertErrorAsync(recognize, HttpStatusCode.BadRequest, 26, "At most 100 embeddings per request, 101 were sent");
+
+        using var verifyStored = await api.SendAsync(HttpMethod.Post, $"/api/v1/recognition/embeddings/faces/{Guid.NewGuid()}/verify", Json(new { embeddings = tooMany }));
+        await AssertErrorAsync(verifyStored, HttpStatusCode.BadRequest, 26, "At most 100 embeddings per request, 101 were sent");
+
+        using var verify = await api.SendAsync(
+            HttpMethod.Post, "/api/v1/verification/embeddings/verify", Json(new { source = ShortVector, targets = tooMany }), ApiFactory.VerificationKey);
+        await AssertErrorAsync(verify, HttpStatusCode.BadRequest, 26, "At most 100 targets per request, 101 were sent");
+
+        // At the cap the request is served (here: the dimension check answers, as for any bad vector).
+        using var atCap = await api.SendAsync(HttpMethod.Post, EmbeddingsRecognizeUrl, Json(new { embeddings = tooMany[..100] }));
+        Assert.Equal(HttpStatusCode.BadRequest, atCap.StatusCode);
+        Assert.DoesNotContain("At most", await atCap.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]

@@ -26,7 +26,7 @@ public static class RecognitionEndpoints
         var (request, grains, options, cancellationToken) = call;
         var service = FaceServiceContext.Get(request.HttpContext).Service;
         var (image, parameters, recognition) = await ImageRequests.ReadSingleAsync(
-            request, options.Value, RecognitionParameters.Parse, cancellationToken);
+            request, options.Value, p => options.Value.Bound(RecognitionParameters.Parse(p)), cancellationToken);
 
         // Recognition always computes embeddings; they are returned only if face_plugins asks for the calculator.
         var analysis = parameters.ToAnalysisRequest(image, computeEmbeddings: true) with { DetectFaces = recognition.DetectFaces };
@@ -44,12 +44,12 @@ public static class RecognitionEndpoints
     /// </summary>
     public static async Task<Ok<EmbeddingRecognitionResponse>> RecognizeEmbeddingsAsync([AsParameters] FaceServiceCall call)
     {
-        var (request, grains, _, cancellationToken) = call;
+        var (request, grains, options, cancellationToken) = call;
         var service = FaceServiceContext.Get(request.HttpContext).Service;
         RequestBody.GetKind(request, acceptMultipart: false);
         var body = await RequestBody.ReadJsonAsync<EmbeddingsRequest>(request, cancellationToken);
-        var embeddings = NonEmpty(body.Embeddings);
-        var recognition = RecognitionParameters.ParseForEmbeddings(RequestParameters.From(request));
+        var embeddings = options.Value.Bound(NonEmpty(body.Embeddings), "embeddings");
+        var recognition = options.Value.Bound(RecognitionParameters.ParseForEmbeddings(RequestParameters.From(request)));
         var calculator = await FaceAnalyzer.CalculatorAsync(grains, cancellationToken);
         CheckDimensions(embeddings, calculator.Dimension);
 
@@ -66,13 +66,14 @@ public static class RecognitionEndpoints
         [FromRoute(Name = "image_id")] string imageId,
         HttpRequest request,
         [FromServices] IGrainFactory grains,
+        [FromServices] IOptions<ApiOptions> options,
         CancellationToken cancellationToken)
     {
         var service = FaceServiceContext.Get(request.HttpContext).Service;
         var id = FaceCollections.ParseImageId(imageId);
         RequestBody.GetKind(request, acceptMultipart: false);
         var body = await RequestBody.ReadJsonAsync<EmbeddingsRequest>(request, cancellationToken);
-        var embeddings = NonEmpty(body.Embeddings);
+        var embeddings = options.Value.Bound(NonEmpty(body.Embeddings), "embeddings");
         var calculator = await FaceAnalyzer.CalculatorAsync(grains, cancellationToken);
         CheckDimensions(embeddings, calculator.Dimension);
 

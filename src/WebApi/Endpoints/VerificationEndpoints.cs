@@ -42,7 +42,7 @@ public static class VerificationEndpoints
     /// </summary>
     public static async Task<Ok<EmbeddingVerificationResponse>> VerifyEmbeddingsAsync([AsParameters] FaceServiceCall call)
     {
-        var (request, grains, _, cancellationToken) = call;
+        var (request, grains, options, cancellationToken) = call;
         RequestBody.GetKind(request, acceptMultipart: false);
         var body = await RequestBody.ReadJsonAsync<EmbeddingVerificationRequest>(request, cancellationToken);
         if (body.Source is not { Length: > 0 } source)
@@ -54,6 +54,8 @@ public static class VerificationEndpoints
         {
             throw ApiErrors.FieldEmpty("targets");
         }
+
+        options.Value.Bound(targets, "targets");
 
         foreach (var target in targets)
         {
