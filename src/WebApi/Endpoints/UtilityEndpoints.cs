@@ -48,7 +48,7 @@ public static class UtilityEndpoints
     /// <summary>
     /// <c>GET /consistence/status</c> (camelCase). <c>saveImagesToDB</c> is this node's <c>Storage:SaveImages</c>. The two
     /// flags say whether examples computed by a model other than the current one are stored: in the demo service's
-    /// collection (key <c>…0002</c>), and anywhere else. CompreFace compares the stored calculator with
+    /// collection (service <c>…0001</c>, seeded with key <c>…0002</c>), and anywhere else. CompreFace compares the stored calculator with
     /// <c>Facenet2018</c> and its current <c>calculator_version</c>; here it is this node's calculator version. Such
     /// examples are kept but never matched against the new model's queries (the shard grains keep one index per model).
     /// </summary>
@@ -60,7 +60,8 @@ public static class UtilityEndpoints
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(grains);
         var calculator = (await FaceAnalyzer.CalculatorAsync(grains, cancellationToken)).Version;
-        var demo = await grains.GetGrain<IApiKeyGrain>(DemoServices.RecognitionApiKey).GetServiceAsync(cancellationToken);
+        // By the demo service's id, which a key renewal does not change (its seeded key would find nothing then).
+        var demo = await grains.GetGrain<IFaceServiceGrain>(DemoServices.RecognitionServiceId).GetAsync(cancellationToken);
 
         // Without a demo recognition service (deleted), every collection counts as "elsewhere".
         var demoCollection = demo is { Type: FaceServiceType.Recognition } ? demo.ServiceId : Guid.Empty;
