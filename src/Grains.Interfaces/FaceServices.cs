@@ -20,8 +20,17 @@ public static class DemoServices
     /// <summary>The "Demo" recognition service's seeded API key (a key rotation replaces it).</summary>
     public const string RecognitionApiKey = "00000000-0000-0000-0000-000000000002";
 
+    /// <summary>The "Detection_Demo" service's seeded API key.</summary>
+    public const string DetectionApiKey = "00000000-0000-0000-0000-000000000003";
+
+    /// <summary>The "Verification_Demo" service's seeded API key.</summary>
+    public const string VerificationApiKey = "00000000-0000-0000-0000-000000000004";
+
     /// <summary>The "Demo" recognition service's id, which no key rotation changes.</summary>
     public static readonly Guid RecognitionServiceId = new("00000000-0000-0000-0000-000000000001");
+
+    /// <summary>The three published keys CompreFace seeds (recognition, detection, verification).</summary>
+    public static IReadOnlyList<Guid> SeededApiKeys { get; } = [new(RecognitionApiKey), new(DetectionApiKey), new(VerificationApiKey)];
 }
 
 /// <summary>A face service as the face API sees it: which one it is and of what type.</summary>

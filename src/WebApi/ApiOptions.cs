@@ -3,8 +3,8 @@ using System.ComponentModel.DataAnnotations;
 namespace CompreFace.WebApi;
 
 /// <summary>
-/// Upload limits of the face API. Not bound to a configuration section of its own: the host fills it from the one
-/// options type of the <c>Images</c> section (the node: the inference library's <c>ImageLimitsOptions</c>, whose
+/// Limits of the face API. Its work caps are bound from the <c>Limits</c> section; its upload limits are not: the host
+/// fills them from the one options type of the <c>Images</c> section (the node: the inference library's <c>ImageLimitsOptions</c>, whose
 /// defaults are CompreFace's 5 MiB file and 10 MiB request), so that one setting governs both tiers. A host that
 /// forgets to is stopped at start by the validation.
 /// </summary>

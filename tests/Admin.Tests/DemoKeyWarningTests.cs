@@ -19,7 +19,7 @@ public sealed class DemoKeyWarningTests
 
         var log = new RecordingLogger();
         var warning = new DemoKeyWarning(store, log);
-        Assert.Equal(DemoKeyWarning.WellKnownKeys, await warning.LiveKeysAsync(CancellationToken.None));
+        Assert.Equal(CompreFace.Grains.Interfaces.DemoServices.SeededApiKeys, await warning.LiveKeysAsync(CancellationToken.None));
         await warning.StartAsync(CancellationToken.None);
         var entry = Assert.Single(log.Entries);
         Assert.Equal((LogLevel.Warning, 3051), (entry.Level, entry.EventId));
@@ -27,7 +27,7 @@ public sealed class DemoKeyWarningTests
         Assert.DoesNotContain("00000000-0000-0000-0000-00000000000", entry.Message, StringComparison.Ordinal);   // never a key in a log
 
         // Rotated (what the UI's "renew key" does): no published key opens anything, and the next start is quiet.
-        foreach (var key in DemoKeyWarning.WellKnownKeys)
+        foreach (var key in CompreFace.Grains.Interfaces.DemoServices.SeededApiKeys)
         {
             var service = (await store.FindServiceByKeyAsync(key))!;
             Assert.True(await store.SetServiceKeyAsync(service.ServiceId, Guid.NewGuid()));

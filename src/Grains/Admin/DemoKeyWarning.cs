@@ -12,14 +12,6 @@ namespace CompreFace.Grains.Admin;
 /// </summary>
 internal sealed partial class DemoKeyWarning(IAdminStore store, ILogger<DemoKeyWarning> logger) : IHostedService
 {
-    /// <summary>The keys CompreFace seeds for its demo recognition, detection and verification services.</summary>
-    public static IReadOnlyList<Guid> WellKnownKeys { get; } =
-    [
-        new(DemoServices.RecognitionApiKey),
-        new("00000000-0000-0000-0000-000000000003"),
-        new("00000000-0000-0000-0000-000000000004"),
-    ];
-
     /// <summary>The demo keys that still open a service.</summary>
     public async Task<IReadOnlyList<Guid>> LiveKeysAsync(CancellationToken cancellationToken) =>
         [.. (await LiveServicesAsync(cancellationToken)).Select(s => s.ApiKey)];
@@ -37,7 +29,7 @@ internal sealed partial class DemoKeyWarning(IAdminStore store, ILogger<DemoKeyW
     private async Task<List<ServiceRecord>> LiveServicesAsync(CancellationToken cancellationToken)
     {
         var live = new List<ServiceRecord>();
-        foreach (var key in WellKnownKeys)
+        foreach (var key in DemoServices.SeededApiKeys)
         {
             if (await store.FindServiceByKeyAsync(key, cancellationToken) is { } service)
             {
