@@ -97,13 +97,7 @@ public sealed class FacePipeline
         var faces = new AnalyzedFace[mapped.Count];
         for (var i = 0; i < faces.Length; i++)
         {
-            var extra = plugins?.Faces[i];
-            if (extra?.Landmarks68 is { } points)
-            {
-                extra.Landmarks68 = [.. points.Select(p => new PointF(Math.Clamp(p.X * sx, 0, image.OriginalWidth), Math.Clamp(p.Y * sy, 0, image.OriginalHeight)))];
-            }
-
-            faces[i] = new AnalyzedFace(mapped[i].Original, embeddings?[i]) { Plugins = extra };
+            faces[i] = new AnalyzedFace(mapped[i].Original, embeddings?[i]) { Plugins = plugins?.Faces[i] };
         }
 
         return new FaceAnalysis(
