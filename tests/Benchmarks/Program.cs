@@ -38,6 +38,13 @@ if (args.Contains("multipart"))
     return;
 }
 
+if (args.Contains("responses"))
+{
+    // COMPREFACE_BENCH_BASELINE=<root of another tree with its Release build> dotnet run -c Release --project tests/Benchmarks -- responses
+    await ResponseBenchmark.RunAsync(settings, SharedData.Root, Environment.GetEnvironmentVariable("COMPREFACE_BENCH_BASELINE"));
+    return;
+}
+
 if (args.Contains("search"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- search

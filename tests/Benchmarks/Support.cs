@@ -81,9 +81,10 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<SiloProcess> StartAsync(string sharedRoot, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<SiloProcess> StartAsync(string sharedRoot, IReadOnlyDictionary<string, string>? settings = null, string? repositoryRoot = null)
     {
-        var dll = Path.Combine(SharedData.RepositoryRoot, "src", "Silo", "bin", "Release", "net10.0", "linux-x64", "CompreFace.Silo.dll");
+        // Another tree's Release build may be started too, to time an older build beside this one in the same run.
+        var dll = Path.Combine(repositoryRoot ?? SharedData.RepositoryRoot, "src", "Silo", "bin", "Release", "net10.0", "linux-x64", "CompreFace.Silo.dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException("Build the node first: dotnet build -c Release", dll);
