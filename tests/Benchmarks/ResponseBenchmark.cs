@@ -22,7 +22,7 @@ internal static class ResponseBenchmark
         {
             if (baselineRoot is not null)
             {
-                var baseline = await SiloProcess.StartAsync(shared, repositoryRoot: baselineRoot);
+                var baseline = await SiloProcess.StartAsync(shared, siloDll: Path.Combine(baselineRoot, "src", "Silo", "bin", "Release", "net10.0", "linux-x64", "CompreFace.Silo.dll"));
                 nodes.Add(("baseline", baseline, new HttpClient { BaseAddress = baseline.BaseAddress, Timeout = TimeSpan.FromSeconds(60) }));
             }
 
