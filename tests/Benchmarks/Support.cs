@@ -81,9 +81,10 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<SiloProcess> StartAsync(string sharedRoot, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="dll">Another build of the node to start (a baseline); this repository's Release build by default.</param>
+    public static async Task<SiloProcess> StartAsync(string sharedRoot, IReadOnlyDictionary<string, string>? settings = null, string? dll = null)
     {
-        var dll = Path.Combine(SharedData.RepositoryRoot, "src", "Silo", "bin", "Release", "net10.0", "linux-x64", "CompreFace.Silo.dll");
+        dll ??= Path.Combine(SharedData.RepositoryRoot, "src", "Silo", "bin", "Release", "net10.0", "linux-x64", "CompreFace.Silo.dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException("Build the node first: dotnet build -c Release", dll);
