@@ -27,7 +27,7 @@ internal static class AuditBenchmark
         {
             foreach (var (build, dll) in new[] { ("before (no audit log)", baselineDll), ("after (audit log)", currentDll) })
             {
-                await using var node = await SiloProcess.StartAsync(sharedRoot, dll: dll);
+                await using var node = await SiloProcess.StartAsync(sharedRoot, siloDll: dll);
                 using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
                 var counter = 0;
                 Task<bool> AddFace() => PostPhotoAsync(http, "/api/v1/recognition/faces?subject=bench", photo);
