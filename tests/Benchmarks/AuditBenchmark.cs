@@ -30,23 +30,23 @@ internal static class AuditBenchmark
                 await using var node = await SiloProcess.StartAsync(sharedRoot, siloDll: dll);
                 using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
                 var counter = 0;
-                Task<bool> AddFace() => PostPhotoAsync(http, "/api/v1/recognition/faces?subject=bench", photo);
-                Task<bool> Recognize() => PostPhotoAsync(http, "/api/v1/recognition/recognize?prediction_count=1", photo);
-                Task<bool> AddSubject() => PostJsonAsync(http, "/api/v1/recognition/subjects",
+                Task<bool> AddFaceAsync() => PostPhotoAsync(http, "/api/v1/recognition/faces?subject=bench", photo);
+                Task<bool> RecognizeAsync() => PostPhotoAsync(http, "/api/v1/recognition/recognize?prediction_count=1", photo);
+                Task<bool> AddSubjectAsync() => PostJsonAsync(http, "/api/v1/recognition/subjects",
                     $"{{\"subject\":\"s-{round}-{Interlocked.Increment(ref counter)}\"}}");
 
                 // Warm-up: models, grains, connections, JIT of both paths.
                 for (var i = 0; i < settings.Warmup; i++)
                 {
-                    await AddFace();
-                    await Recognize();
-                    await AddSubject();
+                    await AddFaceAsync();
+                    await RecognizeAsync();
+                    await AddSubjectAsync();
                 }
 
-                Add(results, (build, "POST /faces (add a face, 1-face photo)"), await SequentialAsync(settings.Iterations, AddFace));
-                Add(results, (build, "POST /recognize (not audited)"), await SequentialAsync(settings.Iterations, Recognize));
-                Add(results, (build, "POST /subjects (audited write, no inference)"), await SequentialAsync(settings.Iterations * 3, AddSubject));
-                var rate = await ConcurrentRateAsync(settings.Concurrency, settings.Seconds, AddSubject);
+                Add(results, (build, "POST /faces (add a face, 1-face photo)"), await SequentialAsync(settings.Iterations, AddFaceAsync));
+                Add(results, (build, "POST /recognize (not audited)"), await SequentialAsync(settings.Iterations, RecognizeAsync));
+                Add(results, (build, "POST /subjects (audited write, no inference)"), await SequentialAsync(settings.Iterations * 3, AddSubjectAsync));
+                var rate = await ConcurrentRateAsync(settings.Concurrency, settings.Seconds, AddSubjectAsync);
                 throughput.TryAdd(build, []);
                 throughput[build].Add(rate);
             }
