@@ -18,7 +18,7 @@ public static class AdminApiExtensions
         open.MapOpenUserEndpoints();
 
         var admin = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AdminSession.RequireSessionAsync)
-            .AddEndpointFilter(AuditTrail.RecordAsync);
+            .AddEndpointFilter(AuditTrail.RecordAsync).WithMetadata(ApiDocs.AdminSessionDoc.Instance);
         admin.MapUserEndpoints();
         admin.MapApplicationEndpoints();
         admin.MapServiceEndpoints();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CompreFace.WebApi.ApiDocs;
 
 namespace CompreFace.WebApi.Admin;
 
@@ -13,11 +14,13 @@ internal static class AuditEndpoints
     public const int MaxPageSize = 500;
 
     public static void MapAuditEndpoints(this IEndpointRouteBuilder admin) =>
-        admin.MapGet("/audit", ListAsync).WithName("AdminAuditLog");
+        admin.MapGet("/audit", ListAsync).WithName("AdminAuditLog").WithErrors(
+            AdminErrors.AccessDenied(), AdminErrors.InvalidGuid("appId", "{appId}"), AdminErrors.Validation("'from' must be an ISO-8601 time"));
 
     /// <summary>
-    /// <c>GET /admin/audit?from=&amp;to=&amp;actor=&amp;action=&amp;appId=&amp;page=0&amp;size=50</c>: <c>from</c> and <c>to</c>
-    /// are ISO-8601 times (<c>to</c> exclusive); <c>actor</c> an email, a service name or an id.
+    /// <c>GET /admin/audit</c>: audit events, newest first, filtered by <c>from</c> and <c>to</c> (ISO-8601 times, <c>to</c>
+    /// exclusive), <c>actor</c> (an email, a service name or an id), <c>action</c> and <c>appId</c>; paged by <c>page</c>
+    /// and <c>size</c> (50, at most 500).
     /// </summary>
     public static async Task<IResult> ListAsync(
         string? from, string? to, string? actor, string? action, string? appId, string? page, string? size,
