@@ -1,4 +1,6 @@
 using CompreFace.WebApi.Admin;
+using CompreFace.WebApi.ApiDocs;
+using CompreFace.WebApi.Audit;
 using CompreFace.WebApi.Endpoints;
 using CompreFace.WebApi.Mail;
 using CompreFace.WebApi.Statistics;
@@ -65,6 +67,9 @@ public static class ApiExtensions
         services.TryAddSingleton<RequestStatistics>();
         services.TryAddSingleton<IFaceServiceRequestCounter>(sp => sp.GetRequiredService<RequestStatistics>());
         services.AddHostedService<RequestStatisticsFlusher>();
+
+        // The OpenAPI document and its interactive page (docs/decisions/0028-openapi.md).
+        services.AddCompreFaceApiDocs();
         return services;
     }
 
@@ -102,8 +107,9 @@ public static class ApiExtensions
         app.MapCoreEndpoints();
         app.MapDetectionEndpoints();
         app.MapVerificationEndpoints();
-        app.MapSubjectEndpoints();
-        app.MapFaceEndpoints();
+        // Their writes are recorded in the audit log by the key's service (docs/decisions/0025-audit-log.md).
+        app.MapSubjectEndpoints().AddEndpointFilter(AuditTrail.RecordAsync);
+        app.MapFaceEndpoints().AddEndpointFilter(AuditTrail.RecordAsync);
         app.MapRecognitionEndpoints();
         app.MapUtilityEndpoints();
 
@@ -112,6 +118,9 @@ public static class ApiExtensions
 
         // The UI's mailed links (/login, /reset-password) as redirects to its hash routes.
         app.MapCompreFaceWebUi();
+
+        // /openapi/v1.json, the /docs page and CompreFace's swagger-ui addresses.
+        app.MapCompreFaceApiDocs();
         return app;
     }
 }
