@@ -46,12 +46,14 @@ public static class StorageServiceCollectionExtensions
                 .Build());
             services.TryAddSingleton<IFaceStore, PostgresFaceStore>();
             services.TryAddSingleton<IAdminStore, PostgresAdminStore>();
+            services.TryAddSingleton<IWebhookStore, PostgresWebhookStore>();
         }
         else
         {
             services.TryAddSingleton<SqliteConnectionFactory>();
             services.TryAddSingleton<IFaceStore, SqliteFaceStore>();
             services.TryAddSingleton<IAdminStore, SqliteAdminStore>();
+            services.TryAddSingleton<IWebhookStore, SqliteWebhookStore>();
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageSchemaInitializer>());

@@ -20,6 +20,7 @@ public static class AdminApiExtensions
         admin.MapApplicationEndpoints();
         admin.MapServiceEndpoints();
         admin.MapMemberEndpoints();
+        admin.MapWebhookEndpoints();
         return app;
     }
 }
