@@ -38,6 +38,16 @@ if (args.Contains("multipart"))
     return;
 }
 
+if (args.Contains("audit"))
+{
+    // COMPREFACE_BENCH_BASELINE=<a build without the audit log>/src/Silo/bin/Release/net10.0/linux-x64/CompreFace.Silo.dll \
+    //   dotnet run -c Release --project tests/Benchmarks -- audit
+    var baseline = Environment.GetEnvironmentVariable("COMPREFACE_BENCH_BASELINE")
+        ?? throw new InvalidOperationException("Set COMPREFACE_BENCH_BASELINE to the CompreFace.Silo.dll of a build without the audit log.");
+    await AuditBenchmark.RunAsync(settings, SharedData.Root, baseline);
+    return;
+}
+
 if (args.Contains("compare"))
 {
     // dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll compare --old <other build>/CompreFace.Silo.dll

@@ -42,7 +42,7 @@ public static class RecognitionEndpoints
 
         // Searched under the model that computed the queries (the result says which), never one learnt earlier.
         var queries = result.Faces.Select(FaceMapper.EmbeddingOf).ToArray();
-        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, FaceAnalyzer.CalculatorOf(result), cancellationToken);
+        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, FaceAnalyzer.CalculatorOf(result), cancellationToken, call.StandbyAfter);
         return TypedResults.Ok(FaceMapper.Recognition(result, parameters, matches));
     }
 
@@ -62,7 +62,7 @@ public static class RecognitionEndpoints
         CheckDimensions(embeddings, calculator.Dimension);
 
         var queries = embeddings.Select(static e => Array.ConvertAll(e, static x => (float)x)).ToArray();
-        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, calculator, cancellationToken);
+        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, calculator, cancellationToken, call.StandbyAfter);
         return TypedResults.Ok(FaceMapper.EmbeddingRecognition(embeddings, matches));
     }
 

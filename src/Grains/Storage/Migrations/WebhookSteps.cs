@@ -11,7 +11,7 @@ public static class WebhookSteps
     /// <summary>PostgreSQL.</summary>
     public static IReadOnlyList<SchemaStep> Postgres { get; } =
     [
-        new(5, "webhooks: hooks per face service and their delivery outbox", """
+        new(6, "webhooks: hooks per face service and their delivery outbox", """
             CREATE TABLE cf_webhook (
                 hook_id              uuid        PRIMARY KEY,
                 collection_id        uuid        NOT NULL,
@@ -57,7 +57,7 @@ public static class WebhookSteps
     /// <summary>SQLite: the same tables with BLOB ids.</summary>
     public static IReadOnlyList<SchemaStep> Sqlite { get; } =
     [
-        new(5, "webhooks: hooks per face service and their delivery outbox", """
+        new(6, "webhooks: hooks per face service and their delivery outbox", """
             CREATE TABLE cf_webhook (
                 seq                  INTEGER PRIMARY KEY,
                 hook_id              BLOB    NOT NULL UNIQUE,
