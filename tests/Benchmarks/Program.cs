@@ -55,6 +55,20 @@ if (args.Contains("compare"))
     return;
 }
 
+if (args.Contains("providers"))
+{
+    // CPU against CUDA in one run (deploy/gpu-benchmark.sh): latency, embedding batches, pipeline throughput at 1/2/8/32 callers
+    await ProviderBenchmark.RunAsync(settings, SharedData.Root);
+    return;
+}
+
+if (args.Contains("ort"))
+{
+    // dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll ort --iterations 20 --rounds 15
+    OrtBenchmark.Run(settings, SharedData.Root, args);
+    return;
+}
+
 if (args.Contains("search"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- search
