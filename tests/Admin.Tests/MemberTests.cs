@@ -28,7 +28,12 @@ public sealed class MemberTests(AdminNode node)
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(16, json.GetProperty("code").GetInt32());
 
+        // The role is read last, as CompreFace does: for a member, code 19 wins; for a new user, the bad role is code 0.
         (status, json) = await owner.SendAsync(HttpMethod.Post, $"/admin/app/{appId}/invite", new { userEmail = email, role = "KING" });
+        Assert.Equal(19, json.GetProperty("code").GetInt32());
+        using var other = await node.NewUserAsync();
+        var (_, otherMe) = await other.SendAsync(HttpMethod.Get, "/admin/user/me");
+        (status, json) = await owner.SendAsync(HttpMethod.Post, $"/admin/app/{appId}/invite", new { userEmail = otherMe.GetProperty("email").GetString(), role = "KING" });
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(0, json.GetProperty("code").GetInt32());
 

@@ -87,6 +87,9 @@ internal static class AdminErrors
     public static ApiException MailNotSent(string email) =>
         new(StatusCodes.Status400BadRequest, 24, $"We couldn't send email to the given address({email}). Please make sure that it's correct!");
 
+    /// <summary>Code 33: a required query parameter is absent (Spring's missing <c>@RequestParam</c>), e.g. the reset token.</summary>
+    public static ApiException MissingParameter(string name) => ApiErrors.MissingParameter(name);
+
     /// <summary>Code 30: a reset-password token that is unknown or expired.</summary>
     public static ApiException ResetTokenInvalid() => new(StatusCodes.Status400BadRequest, 30, "The reset password token is invalid!");
 

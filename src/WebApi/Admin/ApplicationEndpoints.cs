@@ -39,12 +39,15 @@ internal static class ApplicationEndpoints
     {
         var caller = AdminCaller.Get(context);
         var request = await AdminJson.ReadAsync<NameRequest>(context.Request, context.RequestAborted);
+        var name = AdminPolicy.ValidName(request.Name, "Application");
+
+        // CompreFace answers a taken name (17) before the caller's rights (9); here the rights come first, so a caller
+        // who may not create applications learns nothing about the names of others (docs/compatibility.md).
         if (!caller.IsGlobalAdmin)
         {
             throw AdminErrors.NotAllowed();
         }
 
-        var name = AdminPolicy.ValidName(request.Name, "Application");
         var appId = Guid.NewGuid();
         var grain = grains.GetGrain<IApplicationGrain>(appId);
         if (await grain.CreateAsync(name, caller.UserId, context.RequestAborted) == NamingOutcome.NameTaken)
@@ -60,9 +63,9 @@ internal static class ApplicationEndpoints
     public static async Task<IResult> RenameAsync(string appId, HttpContext context, [FromServices] IGrainFactory grains)
     {
         var caller = AdminCaller.Get(context);
-        var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, AppAccess.Manage, context.RequestAborted);
         var request = await AdminJson.ReadAsync<NameRequest>(context.Request, context.RequestAborted);
         var name = AdminPolicy.ValidName(request.Name, "Application");
+        var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, AppAccess.Manage, context.RequestAborted);
         var grain = grains.GetGrain<IApplicationGrain>(app.AppId);
         switch (await grain.RenameAsync(name, context.RequestAborted))
         {

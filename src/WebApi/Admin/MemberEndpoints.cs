@@ -51,13 +51,15 @@ internal static class MemberEndpoints
             throw AdminErrors.FieldEmpty("userEmail");
         }
 
-        var role = AdminPolicy.ParseRole(request.Role, "role");
         var user = await grains.GetGrain<IUserRegistryGrain>(0).FindByEmailAsync(request.UserEmail, context.RequestAborted)
             ?? throw AdminErrors.UserNotFound(request.UserEmail);
         if (app.RoleOf(user.UserId) is not null)
         {
             throw AdminErrors.AlreadyMember(user.Email, app.Name);
         }
+
+        // CompreFace reads the role last, after the user and the membership.
+        var role = AdminPolicy.ParseRole(request.Role, "role");
 
         await grains.GetGrain<IApplicationGrain>(app.AppId).SetMemberAsync(user.UserId, role, context.RequestAborted);
         return AdminJson.Result(ToResponse(user, role), StatusCodes.Status201Created);

@@ -42,7 +42,7 @@ internal static class ServiceEndpoints
     /// <summary><c>POST /admin/app/{appId}/model</c> <c>{name, type}</c>: 201.</summary>
     public static async Task<IResult> CreateAsync(string appId, HttpContext context, [FromServices] IGrainFactory grains)
     {
-        var app = await AdminPolicy.LoadAppAsync(grains, appId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
+        // The body first, then the application and the caller's rights, as CompreFace validates a body before its service runs.
         var request = await AdminJson.ReadAsync<CreateServiceRequest>(context.Request, context.RequestAborted);
         var name = AdminPolicy.ValidName(request.Name, "Model");
         var type = request.Type switch
@@ -50,9 +50,10 @@ internal static class ServiceEndpoints
             "RECOGNITION" => FaceServiceType.Recognition,
             "DETECTION" => FaceServiceType.Detection,
             "VERIFY" => FaceServiceType.Verify,
-            null => throw AdminErrors.FieldEmpty("type"),
+            _ when string.IsNullOrWhiteSpace(request.Type) => throw AdminErrors.Validation("Model Type cannot be empty"),
             _ => throw AdminErrors.Validation($"Model Type '{request.Type}' doesn't exist!"),
         };
+        var app = await AdminPolicy.LoadAppAsync(grains, appId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
 
         var grain = grains.GetGrain<IFaceServiceGrain>(Guid.NewGuid());
         if (await grain.CreateAsync(app.AppId, name, type, context.RequestAborted) == NamingOutcome.NameTaken)
@@ -67,9 +68,9 @@ internal static class ServiceEndpoints
     /// <summary><c>PUT /admin/app/{appId}/model/{modelId}</c> <c>{name}</c>; the current name counts as taken (code 17).</summary>
     public static async Task<IResult> RenameAsync(string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains)
     {
-        var service = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
         var request = await AdminJson.ReadAsync<NameRequest>(context.Request, context.RequestAborted);
         var name = AdminPolicy.ValidName(request.Name, "Model");
+        var service = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
         var grain = grains.GetGrain<IFaceServiceGrain>(service.ServiceId);
         switch (await grain.RenameAsync(name, context.RequestAborted))
         {
@@ -105,9 +106,9 @@ internal static class ServiceEndpoints
     /// </summary>
     public static async Task<IResult> CloneAsync(string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains)
     {
-        var source = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
         var request = await AdminJson.ReadAsync<NameRequest>(context.Request, context.RequestAborted);
         var name = AdminPolicy.ValidName(request.Name, "Model");
+        var source = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
         var grain = grains.GetGrain<IFaceServiceGrain>(Guid.NewGuid());
         switch (await grain.CloneAsync(source.ServiceId, name, context.RequestAborted))
         {

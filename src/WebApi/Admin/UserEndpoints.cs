@@ -10,6 +10,9 @@ internal static partial class UserEndpoints
 {
     private const int MaxNameLength = 50;
 
+    /// <summary>CompreFace's message for a password outside 8–255 characters (its reset endpoint's).</summary>
+    private const string PasswordSize = "The password size must be between 8 and 255 characters";
+
     public static void MapOpenUserEndpoints(this IEndpointRouteBuilder open)
     {
         open.MapPost("/user/register", RegisterAsync).WithName("AdminRegister")
@@ -68,11 +71,11 @@ internal static partial class UserEndpoints
             throw AdminErrors.FieldEmpty("password");
         }
 
-        // CompreFace checks the length only in its UI; the server enforces the rule its own change and reset endpoints
-        // already apply, so a script cannot create an account with a one-character password (docs/compatibility.md).
+        // CompreFace checks the length only in its UI; the server enforces the rule (and the message) of its own reset
+        // endpoint, so a script cannot create an account with a one-character password (docs/compatibility.md).
         if (request.Password is not { Length: >= 8 and <= 255 })
         {
-            throw AdminErrors.Validation("Password size must be between 8 and 255");
+            throw AdminErrors.Validation(PasswordSize);
         }
 
         var settings = mail.Value;
@@ -129,8 +132,9 @@ internal static partial class UserEndpoints
     {
         var caller = AdminCaller.Get(context);
         var request = await AdminJson.ReadAsync<UpdateUserRequest>(context.Request, context.RequestAborted);
-        var firstName = RequireName(request.FirstName, "User's first name");
-        var lastName = RequireName(request.LastName, "User's last name");
+        // CompreFace's update form names the empty field by its JSON name, unlike sign-up.
+        var firstName = RequireName(request.FirstName, "User's first name", "Field firstName cannot be empty");
+        var lastName = RequireName(request.LastName, "User's last name", "Field lastName cannot be empty");
         var user = await grains.GetGrain<IUserGrain>(caller.UserId).UpdateNamesAsync(firstName, lastName, context.RequestAborted)
             ?? throw AdminErrors.AccessDenied();
         return AdminJson.Result(new UserResponse(user.UserId, user.Email, user.FirstName, user.LastName));
@@ -141,14 +145,26 @@ internal static partial class UserEndpoints
     {
         var caller = AdminCaller.Get(context);
         var request = await AdminJson.ReadAsync<ChangePasswordRequest>(context.Request, context.RequestAborted);
+
+        // CompreFace's rules and messages, old password first: empty is code 5, outside 8–255 characters code 26.
         if (string.IsNullOrEmpty(request.OldPassword))
         {
             throw AdminErrors.FieldEmpty("oldPassword");
         }
 
-        if (request.NewPassword is not { Length: >= 8 and <= 255 })
+        if (request.OldPassword.Length is < 8 or > 255)
         {
-            throw AdminErrors.Validation("Password size must be between 8 and 255");
+            throw AdminErrors.Validation("User's password is incorrect");
+        }
+
+        if (string.IsNullOrEmpty(request.NewPassword))
+        {
+            throw AdminErrors.FieldEmpty("newPassword");
+        }
+
+        if (request.NewPassword.Length is < 8 or > 255)
+        {
+            throw AdminErrors.Validation("User's new password is incorrect");
         }
 
         return await grains.GetGrain<IUserGrain>(caller.UserId).ChangePasswordAsync(request.OldPassword, request.NewPassword, context.RequestAborted)
@@ -279,16 +295,22 @@ internal static partial class UserEndpoints
         HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<MailOptions> mail, [FromServices] IMailSender sender,
         [FromServices] ILoggerFactory loggers)
     {
+        // As in CompreFace, the body is validated before anything else, so a blank email is code 26 even with mail off.
+        var request = await AdminJson.ReadAsync<ForgotPasswordRequest>(context.Request, context.RequestAborted);
+        if (string.IsNullOrWhiteSpace(request.Email))
+        {
+            throw AdminErrors.Validation("User's email cannot be empty");
+        }
+
+        if (request.Email.Length > 63)
+        {
+            throw AdminErrors.Validation("User's email size must be between 1 and 63");
+        }
+
         var settings = mail.Value;
         if (!settings.Enabled)
         {
             throw AdminErrors.MailDisabled();
-        }
-
-        var request = await AdminJson.ReadAsync<ForgotPasswordRequest>(context.Request, context.RequestAborted);
-        if (string.IsNullOrWhiteSpace(request.Email))
-        {
-            throw AdminErrors.FieldEmpty("email");
         }
 
         var token = await grains.GetGrain<IUserRegistryGrain>(0)
@@ -309,17 +331,28 @@ internal static partial class UserEndpoints
 
     /// <summary>
     /// <c>PUT /admin/user/reset-password?token=</c> <c>{password}</c> (8–255, code 26): sets the password of the token's
-    /// user; an unknown, spent or expired token is code 30. Tokens are single-use.
+    /// user; no <c>token</c> parameter is code 33, an unknown, spent or expired token code 30. Tokens are single-use.
+    /// As in CompreFace, the body is checked before the token.
     /// </summary>
     public static async Task<IResult> ResetPasswordAsync(string? token, HttpRequest request, [FromServices] IGrainFactory grains, CancellationToken cancellationToken)
     {
         var body = await AdminJson.ReadAsync<ResetPasswordRequest>(request, cancellationToken);
-        if (body.Password is not { Length: >= 8 and <= 255 })
+        if (string.IsNullOrWhiteSpace(body.Password))
         {
-            throw AdminErrors.Validation("Password size must be between 8 and 255");
+            throw AdminErrors.Validation("The password cannot be blank");
         }
 
-        return !string.IsNullOrEmpty(token) && await grains.GetGrain<IUserRegistryGrain>(0).ResetPasswordAsync(token, body.Password, cancellationToken)
+        if (body.Password.Length is < 8 or > 255)
+        {
+            throw AdminErrors.Validation(PasswordSize);
+        }
+
+        if (token is null)
+        {
+            throw AdminErrors.MissingParameter("token");
+        }
+
+        return token.Length > 0 && await grains.GetGrain<IUserRegistryGrain>(0).ResetPasswordAsync(token, body.Password, cancellationToken)
             ? TypedResults.Ok()
             : throw AdminErrors.ResetTokenInvalid();
     }
@@ -368,12 +401,12 @@ internal static partial class UserEndpoints
     /// <summary><c>GET /admin/config</c>: whether mail is on (sign-ups are active at once either way; the UI reads the 201).</summary>
     public static IResult GetConfig([FromServices] IOptions<MailOptions> mail) => AdminJson.Result(new AdminConfigResponse(mail.Value.Enabled));
 
-    /// <summary>A trimmed first or last name of 1–50 characters, else code 26.</summary>
-    private static string RequireName(string? value, string what)
+    /// <summary>A trimmed first or last name of 1–50 characters, else code 26 (<paramref name="emptyMessage"/> when blank).</summary>
+    private static string RequireName(string? value, string what, string? emptyMessage = null)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw AdminErrors.Validation($"{what} cannot be empty");
+            throw AdminErrors.Validation(emptyMessage ?? $"{what} cannot be empty");
         }
 
         var trimmed = value.Trim();
