@@ -12,9 +12,16 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("UpdateNamesAsync")]
     Task<UserInfo?> UpdateNamesAsync(string firstName, string lastName, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces the password when <paramref name="oldPassword"/> is right; false otherwise.</summary>
+    /// <summary>
+    /// Replaces the password when <paramref name="oldPassword"/> is right and ends every session of the user; returns a
+    /// fresh session for the caller, or null when the old password is wrong.
+    /// </summary>
     [Alias("ChangePasswordAsync")]
-    Task<bool> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default);
+    Task<SessionTokens?> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends every session of the user (sign out everywhere); false if there is no such user.</summary>
+    [Alias("EndSessionsAsync")]
+    Task<bool> EndSessionsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The applications this user may see: all of them for a global owner or administrator, else their own; sorted by name.</summary>
     [Alias("ListApplicationsAsync")]
@@ -89,21 +96,30 @@ public interface ILoginGrain : IGrainWithStringKey
     Task<LoginResult> LoginAsync(string password, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A session token, keyed by the lower-case hex SHA-256 of the raw token (never the token itself).</summary>
+/// <summary>
+/// Session tokens (one stateless worker, key 0): each call names a token by <see cref="SessionTokenHash.GrainKey"/>
+/// (lower-case hex SHA-256 of the raw token, never the token itself). Every call reads the store: nothing is cached.
+/// </summary>
 [Alias("CompreFace.Admin.ISessionGrain")]
-public interface ISessionGrain : IGrainWithStringKey
+public interface ISessionGrain : IGrainWithIntegerKey
 {
-    /// <summary>The user of a valid, unexpired access token; null otherwise.</summary>
+    /// <summary>
+    /// The user of a valid access token (unexpired, issued under the user's current security stamp, within the absolute
+    /// session lifetime); null otherwise.
+    /// </summary>
     [Alias("AuthenticateAsync")]
-    Task<Guid?> AuthenticateAsync(CancellationToken cancellationToken = default);
+    Task<Guid?> AuthenticateAsync(string tokenKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Trades a valid refresh token for a new token pair (the old refresh token is revoked); null if invalid.</summary>
+    /// <summary>
+    /// Trades a valid refresh token for the session's next token pair (the old one is spent); null if invalid. A spent
+    /// refresh token presented again after the grace period ends the whole session.
+    /// </summary>
     [Alias("RefreshAsync")]
-    Task<SessionTokens?> RefreshAsync(CancellationToken cancellationToken = default);
+    Task<SessionTokens?> RefreshAsync(string tokenKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Revokes the token; true if it existed.</summary>
+    /// <summary>Ends the token's session (every token of its family); true if the token existed.</summary>
     [Alias("RevokeAsync")]
-    Task<bool> RevokeAsync(CancellationToken cancellationToken = default);
+    Task<bool> RevokeAsync(string tokenKey, CancellationToken cancellationToken = default);
 }
 
 /// <summary>An application, keyed by its guid.</summary>

@@ -7,7 +7,7 @@ using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Admin;
 
 /// <summary>A user: reads through to the store (the store is the truth; nothing is cached across calls).</summary>
-internal sealed class UserGrain(IAdminStore store, IPasswordHasher<AdminUser> hasher) : Grain, IUserGrain
+internal sealed class UserGrain(IAdminStore store, IPasswordHasher<AdminUser> hasher, IOptions<AdminOptions> options, TimeProvider time) : Grain, IUserGrain
 {
     private static readonly AdminUser Nobody = new();
 
@@ -18,18 +18,25 @@ internal sealed class UserGrain(IAdminStore store, IPasswordHasher<AdminUser> ha
             && await store.FindUserAsync(id, cancellationToken) is { } user ? user.ToInfo() : null;
     }
 
-    async Task<bool> IUserGrain.ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken)
+    async Task<SessionTokens?> IUserGrain.ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken)
     {
         var user = await store.FindUserAsync(this.GetPrimaryKey(), cancellationToken);
         if (user is not { PasswordHash.Length: > 0 }
             || await Task.Run(() => hasher.VerifyHashedPassword(Nobody, user.PasswordHash, oldPassword), cancellationToken) == PasswordVerificationResult.Failed)
         {
-            return false;
+            return null;
         }
 
+        // Every session made with the old password ends (someone who had it may hold one); the caller, who just proved
+        // the old password, gets a new one under the new stamp.
         var hash = await Task.Run(() => hasher.HashPassword(Nobody, newPassword), cancellationToken);
-        return await store.SetPasswordHashAsync(user.UserId, hash, cancellationToken);
+        return await store.ReplacePasswordAsync(user.UserId, hash, cancellationToken)
+            && await store.FindUserAsync(user.UserId, cancellationToken) is { } changed
+            ? await SessionTokenIssuer.StartAsync(store, changed, options.Value, time, cancellationToken)
+            : null;
     }
+
+    Task<bool> IUserGrain.EndSessionsAsync(CancellationToken cancellationToken) => store.EndSessionsAsync(this.GetPrimaryKey(), cancellationToken);
 
     async Task<UserInfo?> IUserGrain.GetAsync(CancellationToken cancellationToken) =>
         await store.FindUserAsync(this.GetPrimaryKey(), cancellationToken) is { } user ? user.ToInfo() : null;
@@ -169,7 +176,7 @@ internal sealed partial class UserRegistryGrain(
         }
 
         var hash = await Task.Run(() => hasher.HashPassword(Nobody, newPassword), cancellationToken);
-        if (!await store.SetPasswordHashAsync(userId.Value, hash, cancellationToken))
+        if (!await store.ReplacePasswordAsync(userId.Value, hash, cancellationToken))
         {
             return false;
         }
@@ -201,6 +208,9 @@ internal sealed partial class UserRegistryGrain(
                 return GlobalRoleOutcome.NotFound;
             }
 
+            // Both roles changed: sessions made under either old role end.
+            await store.EndSessionsAsync(owner.UserId, cancellationToken);
+            await store.EndSessionsAsync(userId, cancellationToken);
             LogOwnershipTransferred(logger, owner.UserId, userId);
             return GlobalRoleOutcome.Done;
         }
@@ -209,6 +219,8 @@ internal sealed partial class UserRegistryGrain(
         {
             return GlobalRoleOutcome.NotFound;
         }
+
+        await store.EndSessionsAsync(userId, cancellationToken);
 
         LogGlobalRoleChanged(logger, userId, role);
         return GlobalRoleOutcome.Done;

@@ -51,7 +51,7 @@ internal static class AdminSession
             return Unauthorized("unauthorized", "Full authentication is required to access this resource");
         }
 
-        var userId = await grains.GetGrain<ISessionGrain>(SessionTokenHash.GrainKey(token)).AuthenticateAsync(context.RequestAborted);
+        var userId = await grains.GetGrain<ISessionGrain>(0).AuthenticateAsync(SessionTokenHash.GrainKey(token), context.RequestAborted);
         if (userId is null)
         {
             return Unauthorized("invalid_token", "Invalid access token");

@@ -24,6 +24,7 @@ internal static partial class UserEndpoints
         admin.MapGet("/user/me", GetMe).WithName("AdminMe");
         admin.MapPut("/user/update", UpdateAsync).WithName("AdminUserUpdate");
         admin.MapPut("/user/me/password", ChangePasswordAsync).WithName("AdminChangePassword");
+        admin.MapPost("/user/me/sessions/end", EndSessionsAsync).WithName("AdminEndSessions");
         admin.MapPut("/user/global/role", ChangeGlobalRoleAsync).WithName("AdminGlobalRoleChange");
         admin.MapDelete("/user/{userId}", DeleteAsync).WithName("AdminDeleteUser");
         admin.MapGet("/user/autocomplete", AutocompleteAsync).WithName("AdminUserAutocomplete");
@@ -141,9 +142,22 @@ internal static partial class UserEndpoints
             throw AdminErrors.Validation("Password size must be between 8 and 255");
         }
 
-        return await grains.GetGrain<IUserGrain>(caller.UserId).ChangePasswordAsync(request.OldPassword, request.NewPassword, context.RequestAborted)
-            ? TypedResults.Ok()
-            : throw AdminErrors.WrongPassword();
+        // Every other session of the user ends; this browser continues on the fresh session it gets back.
+        var tokens = await grains.GetGrain<IUserGrain>(caller.UserId).ChangePasswordAsync(request.OldPassword, request.NewPassword, context.RequestAborted)
+            ?? throw AdminErrors.WrongPassword();
+        AdminSession.SetCookies(context, tokens);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>
+    /// <c>POST /admin/user/me/sessions/end</c> (not in CompreFace): signs the caller out everywhere, this browser
+    /// included; every access and refresh token of theirs is refused from now on, on every node.
+    /// </summary>
+    public static async Task<IResult> EndSessionsAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        await grains.GetGrain<IUserGrain>(AdminCaller.Get(context).UserId).EndSessionsAsync(context.RequestAborted);
+        AdminSession.ClearCookies(context);
+        return TypedResults.Ok();
     }
 
     /// <summary>

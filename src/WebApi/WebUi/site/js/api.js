@@ -93,7 +93,17 @@ async function send(url, init, hints) {
 let onLoggedOut = () => {};
 export function setLoggedOutHandler(handler) { onLoggedOut = handler; }
 
-async function refreshSession() {
+/**
+ * One refresh at a time: parallel calls that all met a 401 share it. A refresh token is single-use, and one spent
+ * token presented again later ends the whole session on the server (docs/decisions/0023-accounts-and-sessions.md).
+ */
+let refreshing = null;
+function refreshSession() {
+  refreshing ??= refreshOnce().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function refreshOnce() {
   const form = new FormData();
   form.append('grant_type', 'refresh_token');
   form.append('scope', 'all');

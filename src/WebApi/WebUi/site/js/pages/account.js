@@ -35,9 +35,21 @@ export async function accountPage(view) {
     await signOut();
   }) }, 'Delete my account');
 
+  const everywhere = h('button', { type: 'button', onclick: () => busy(everywhere, async () => {
+    if (!confirmAction('Sign out on every device and browser, this one included?')) return;
+    try {
+      await admin('POST', '/user/me/sessions/end');
+    } catch (error) {
+      throw unavailable(error, 'Signing out everywhere');
+    }
+    await signOut();
+  }) }, 'Sign out everywhere');
+
   fill(view, h('h1', 'Account'), h('p.muted', me.email),
     h('div.pair', h('div.card', h('h2', { style: { marginTop: 0 } }, 'Profile'), profile),
       h('div.card', h('h2', { style: { marginTop: 0 } }, 'Password'), password)),
+    h('div.card', h('h2', { style: { marginTop: 0 } }, 'Sessions'),
+      h('p.muted', 'Changing your password also signs out every other session.'), everywhere),
     session.user?.isOwner ? null : h('div.card', h('h2', { style: { marginTop: 0 } }, 'Delete account'), leave));
 }
 
