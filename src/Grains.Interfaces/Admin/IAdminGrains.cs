@@ -36,6 +36,18 @@ public interface IUserRegistryGrain : IGrainWithIntegerKey
     [Alias("RegisterAsync")]
     Task<RegistrationOutcome> RegisterAsync(Registration registration, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Invites <paramref name="email"/> (lower-cased, validated at the edge) to sign up while registration is
+    /// <c>InviteOnly</c>, replacing an earlier invitation of it; returns when it expires, or null when the email is
+    /// registered already. Who may invite is checked by the caller (the HTTP tier).
+    /// </summary>
+    [Alias("InviteAsync")]
+    Task<DateTimeOffset?> InviteAsync(string email, Guid invitedBy, CancellationToken cancellationToken = default);
+
+    /// <summary>Who may sign up now: <c>Admin:Registration</c>, or <see cref="RegistrationMode.Open"/> while the server has no owner.</summary>
+    [Alias("GetRegistrationModeAsync")]
+    Task<RegistrationMode> GetRegistrationModeAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Whether the seeded demo user is still the only user (the demo model endpoint answers then).</summary>
     [Alias("IsDemoOnlyAsync")]
     Task<bool> IsDemoOnlyAsync(CancellationToken cancellationToken = default);
@@ -73,10 +85,11 @@ public interface IUserRegistryGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// A new password-reset token for the user with <paramref name="email"/> (replacing any earlier one), valid for
-    /// <paramref name="validity"/>; null when no such user. Only its hash is stored; the caller mails the token.
+    /// <paramref name="validity"/>, with the account's stored address; null when no such user. Only its hash is
+    /// stored; the caller mails the token to that address.
     /// </summary>
     [Alias("IssueResetTokenAsync")]
-    Task<string?> IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken = default);
+    Task<ResetTokenIssued?> IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken = default);
 
     /// <summary>Sets the password of the token's user and spends the token; false when it is unknown, spent or expired.</summary>
     [Alias("ResetPasswordAsync")]

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Grains.Admin;
 
@@ -63,15 +64,3 @@ public sealed class AdminOptions
     public int ConfirmationTokenValiditySeconds { get; set; } = 3600;
 }
 
-/// <summary>Who may sign up once the server has its owner (<c>Admin:Registration</c>).</summary>
-public enum RegistrationMode
-{
-    /// <summary>Anyone who reaches the node (CompreFace's behaviour).</summary>
-    Open,
-
-    /// <summary>Only an email that a global owner or administrator, or an application owner or administrator, invited.</summary>
-    InviteOnly,
-
-    /// <summary>Nobody: the owner's account is the only one that can be made by sign-up.</summary>
-    Closed,
-}

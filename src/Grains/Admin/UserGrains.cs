@@ -103,13 +103,50 @@ internal sealed partial class UserRegistryGrain(
             }
         }
 
+        // Everyone after the owner: Admin:Registration. Checked before the email's uniqueness, so a refused sign-up does
+        // not tell whether the address is registered.
+        var mode = options.Value.Registration;
+        if (mode == RegistrationMode.Closed)
+        {
+            return RegistrationOutcome.RegistrationClosed;
+        }
+
+        if (mode == RegistrationMode.InviteOnly && !await store.HasInvitationAsync(user.Email, time.GetUtcNow(), cancellationToken))
+        {
+            return RegistrationOutcome.NotInvited;
+        }
+
         if (!await store.AddUserAsync(user, cancellationToken))
         {
             return RegistrationOutcome.EmailTaken;
         }
 
+        if (mode == RegistrationMode.InviteOnly)
+        {
+            await store.DeleteInvitationAsync(user.Email, cancellationToken);
+        }
+
         LogRegistered(logger, user.UserId);
         return RegistrationOutcome.Created;
+    }
+
+    async Task<RegistrationMode> IUserRegistryGrain.GetRegistrationModeAsync(CancellationToken cancellationToken)
+    {
+        var users = await store.ListUsersAsync(cancellationToken);
+        return users.Count == 1 && users[0].IsDemo ? RegistrationMode.Open : options.Value.Registration;
+    }
+
+    async Task<DateTimeOffset?> IUserRegistryGrain.InviteAsync(string email, Guid invitedBy, CancellationToken cancellationToken)
+    {
+        if (await store.FindUserByEmailAsync(email, cancellationToken) is not null)
+        {
+            return null;
+        }
+
+        var expiresAt = time.GetUtcNow().AddSeconds(options.Value.InvitationValiditySeconds);
+        await store.SetInvitationAsync(email, invitedBy, expiresAt, cancellationToken);
+        LogInvited(logger, invitedBy);
+        return expiresAt;
     }
 
     async Task<bool> IUserRegistryGrain.IsDemoOnlyAsync(CancellationToken cancellationToken)
@@ -152,7 +189,7 @@ internal sealed partial class UserRegistryGrain(
         return true;
     }
 
-    async Task<string?> IUserRegistryGrain.IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken)
+    async Task<ResetTokenIssued?> IUserRegistryGrain.IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken)
     {
         var user = await store.FindUserByEmailAsync(email.Trim().ToLowerInvariant(), cancellationToken);
         if (user is null)
@@ -164,7 +201,7 @@ internal sealed partial class UserRegistryGrain(
         var token = Guid.NewGuid().ToString("D");
         await store.SetResetTokenAsync(SessionTokenHash.Compute(token), user.UserId, time.GetUtcNow().Add(validity), cancellationToken);
         LogResetTokenIssued(logger, user.UserId);
-        return token;
+        return new ResetTokenIssued(token, user.Email);
     }
 
     async Task<bool> IUserRegistryGrain.ResetPasswordAsync(string token, string newPassword, CancellationToken cancellationToken)
@@ -248,6 +285,9 @@ internal sealed partial class UserRegistryGrain(
         LogDeleted(logger, userId, replacerId);
         return true;
     }
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Information, Message = "User {UserId} invited an email to sign up")]
+    private static partial void LogInvited(ILogger logger, Guid userId);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "User {UserId} registered")]
     private static partial void LogRegistered(ILogger logger, Guid userId);

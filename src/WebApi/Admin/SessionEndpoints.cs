@@ -33,12 +33,14 @@ internal static partial class SessionEndpoints
             {
                 var username = parameters.GetValueOrDefault("username");
                 var password = parameters.GetValueOrDefault("password");
-                if (string.IsNullOrEmpty(username) || password is null)
+                // The email keys the login grain: anything that could not be a registered address is answered here,
+                // as a wrong password is, without creating an activation for it.
+                if (!AdminEmail.TryNormalize(username, out var email) || password is null)
                 {
                     return BadCredentials();
                 }
 
-                var result = await grains.GetGrain<ILoginGrain>(username.Trim().ToLowerInvariant()).LoginAsync(password, context.RequestAborted);
+                var result = await grains.GetGrain<ILoginGrain>(email).LoginAsync(password, context.RequestAborted);
                 switch (result.Status)
                 {
                     case LoginStatus.Succeeded when result.Tokens is { } tokens:

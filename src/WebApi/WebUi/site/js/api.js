@@ -62,7 +62,8 @@ function toError(status, body, hints) {
       return new ApiError(status, body.error, body.error_description, body);
     }
     if (typeof body.message === 'string') {
-      const hint = hints[body.code];
+      // Code 1 is also the refusal of a sign-up (closed, by invitation, owner setup): its message says it all.
+      const hint = body.code === 1 && body.message !== 'Access denied' ? null : hints[body.code];
       const text = hint ? `${hint} (${body.message}; code ${body.code})` : `${body.message} (code ${body.code})`;
       return new ApiError(status, body.code, text, body);
     }
