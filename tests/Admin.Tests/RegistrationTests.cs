@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting;
 
 namespace CompreFace.Admin.Tests;
 
@@ -100,11 +101,11 @@ public sealed class RegistrationTests
 
         protected override string? Registration => mode;
 
-        protected override void ConfigureStore(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        protected override void ConfigureStore(IWebHostBuilder builder)
         {
             if (_database is not null)
             {
-                Microsoft.AspNetCore.Hosting.HostingAbstractionsWebHostBuilderExtensions.UseSetting(builder, "ConnectionStrings:Postgres", _database.ConnectionString);
+                builder.UseSetting("ConnectionStrings:Postgres", _database.ConnectionString);
             }
         }
 
