@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using CompreFace.WebApi.ApiDocs;
 using CompreFace.WebApi.Mail;
 
 namespace CompreFace.WebApi.Admin;
@@ -9,24 +11,36 @@ internal static partial class UserEndpoints
 
     public static void MapOpenUserEndpoints(this IEndpointRouteBuilder open)
     {
-        open.MapPost("/user/register", RegisterAsync).WithName("AdminRegister");
-        open.MapGet("/user/demo/model", GetDemoModelAsync).WithName("AdminDemoModel");
+        open.MapPost("/user/register", RegisterAsync).WithName("AdminRegister")
+            .WithJsonBody(new JsonObject { ["email"] = "jane@example.com", ["password"] = "a-long-passphrase", ["firstName"] = "Jane", ["lastName"] = "Doe", ["isAllowStatistics"] = false })
+            .WithErrors(
+                AdminErrors.EmailTaken(), AdminErrors.EmailFormat(), AdminErrors.FieldEmpty("{field}"), AdminErrors.OwnerSetupRequired(),
+                AdminErrors.RegistrationClosed(), AdminErrors.NotInvited());
+        open.MapGet("/user/demo/model", GetDemoModelAsync).WithName("AdminDemoModel").WithErrors(AdminErrors.DemoModelGone());
         open.MapGet("/status", GetStatusAsync).WithName("AdminStatus");
         open.MapGet("/config", GetConfigAsync).WithName("AdminConfig");
-        open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword");
-        open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword");
-        open.MapGet("/user/registration/confirm", ConfirmRegistrationAsync).WithName("AdminConfirmRegistration");
+        open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword")
+            .WithJsonBody(new JsonObject { ["email"] = "jane@example.com" }).WithErrors(AdminErrors.MailDisabled(), AdminErrors.FieldEmpty("email"));
+        open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword")
+            .WithJsonBody(new JsonObject { ["password"] = "a-new-long-passphrase" }).WithErrors(AdminErrors.ResetTokenInvalid());
+        open.MapGet("/user/registration/confirm", ConfirmRegistrationAsync).WithName("AdminConfirmRegistration").WithErrors(AdminErrors.RegistrationTokenExpired());
     }
 
     public static void MapUserEndpoints(this IEndpointRouteBuilder admin)
     {
         admin.MapGet("/user/me", GetMe).WithName("AdminMe");
-        admin.MapPut("/user/update", UpdateAsync).WithName("AdminUserUpdate");
-        admin.MapPut("/user/me/password", ChangePasswordAsync).WithName("AdminChangePassword");
+        admin.MapPut("/user/update", UpdateAsync).WithName("AdminUserUpdate")
+            .WithJsonBody(new JsonObject { ["firstName"] = "Jane", ["lastName"] = "Doe" }).WithErrors(AdminErrors.FieldEmpty("{field}"));
+        admin.MapPut("/user/me/password", ChangePasswordAsync).WithName("AdminChangePassword")
+            .WithJsonBody(new JsonObject { ["oldPassword"] = "a-long-passphrase", ["newPassword"] = "a-new-long-passphrase" }).WithErrors(AdminErrors.WrongPassword());
         admin.MapPost("/user/me/sessions/end", EndSessionsAsync).WithName("AdminEndSessions");
-        admin.MapPost("/user/invitation", InviteAsync).WithName("AdminInviteToSignUp");
-        admin.MapPut("/user/global/role", ChangeGlobalRoleAsync).WithName("AdminGlobalRoleChange");
-        admin.MapDelete("/user/{userId}", DeleteAsync).WithName("AdminDeleteUser");
+        admin.MapPost("/user/invitation", InviteAsync).WithName("AdminInviteToSignUp")
+            .WithJsonBody(new JsonObject { ["email"] = "jane@example.com" })
+            .WithErrors(AdminErrors.FieldEmpty("email"), AdminErrors.EmailFormat(), AdminErrors.EmailTaken(), AdminErrors.NotAllowed());
+        admin.MapPut("/user/global/role", ChangeGlobalRoleAsync).WithName("AdminGlobalRoleChange")
+            .WithJsonBody(new JsonObject { ["userId"] = "3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a098", ["role"] = "ADMINISTRATOR" })
+            .WithErrors(AdminErrors.UserNotFound("{userId}"), AdminErrors.UnknownGlobalRole("{role}"), AdminErrors.OwnRole(), AdminErrors.NotAllowed());
+        admin.MapDelete("/user/{userId}", DeleteAsync).WithName("AdminDeleteUser").WithErrors(AdminErrors.UserNotFound("{userId}"), AdminErrors.OwnerCannotBeRemoved(), AdminErrors.IllegalReplacer("{replacer}"), AdminErrors.NotAllowed());
         admin.MapGet("/user/autocomplete", AutocompleteAsync).WithName("AdminUserAutocomplete");
     }
 
