@@ -101,7 +101,7 @@ public static class AdminSteps
                 expires_at timestamptz NOT NULL
             );
             """),
-        new(6, "admin: security stamps, refresh-token families, sign-up invitations", """
+        new(7, "admin: security stamps, refresh-token families, sign-up invitations", """
             -- Bumped whenever the user's password or global role changes or they sign out everywhere: a session token
             -- issued under an older stamp is refused (docs/decisions/0023-accounts-and-sessions.md).
             ALTER TABLE cf_user ADD COLUMN security_stamp bigint NOT NULL DEFAULT 0;
@@ -205,7 +205,7 @@ public static class AdminSteps
                 expires_at TEXT NOT NULL
             );
             """),
-        new(6, "admin: security stamps, refresh-token families, sign-up invitations", """
+        new(7, "admin: security stamps, refresh-token families, sign-up invitations", """
             ALTER TABLE cf_user ADD COLUMN security_stamp INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE cf_token ADD COLUMN family_id BLOB;
             ALTER TABLE cf_token ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0;
