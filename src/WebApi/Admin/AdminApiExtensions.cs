@@ -10,11 +10,11 @@ public static class AdminApiExtensions
     public static IEndpointRouteBuilder MapCompreFaceAdmin(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var open = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminCsrf.CheckAsync);
+        var open = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminRequestLimit.CheckAsync).AddEndpointFilter(AdminCsrf.CheckAsync);
         open.MapSessionEndpoints();
         open.MapOpenUserEndpoints();
 
-        var admin = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AdminSession.RequireSessionAsync);
+        var admin = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminRequestLimit.CheckAsync).AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AdminSession.RequireSessionAsync);
         admin.MapUserEndpoints();
         admin.MapApplicationEndpoints();
         admin.MapServiceEndpoints();
