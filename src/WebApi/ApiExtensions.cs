@@ -43,6 +43,9 @@ public static class ApiExtensions
             .ValidateOnStart();
         services.AddSingleton<IConfigureOptions<ForwardedHeadersOptions>, ConfigureForwardedHeaders>();
 
+        // Rate limits per client address on login, sign-up and password reset (decision 0024).
+        services.AddCompreFaceRateLimits();
+
         // Password-reset mail (off by default).
         services.AddOptions<MailOptions>()
             .BindConfiguration(MailOptions.SectionName)
@@ -71,7 +74,7 @@ public static class ApiExtensions
     /// <summary>
     /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (docs/compreface-behaviour.md#what-a-client-sees), the error model,
     /// the web UI's static files, CompreFace's request normalisation, the API key filter (before routing, like Java's
-    /// servlet filter), routing, 404 mapping, then the endpoints.
+    /// servlet filter), routing, the rate limiter, 404 mapping, then the endpoints.
     /// </summary>
     public static WebApplication UseCompreFaceApi(this WebApplication app)
     {
@@ -96,6 +99,7 @@ public static class ApiExtensions
         app.UseMiddleware<RequestNormalizationMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseMiddleware<UnmatchedRequestMiddleware>();
 
         app.MapConfigEndpoints();

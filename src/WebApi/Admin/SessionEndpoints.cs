@@ -13,7 +13,7 @@ internal static partial class SessionEndpoints
 
     public static void MapSessionEndpoints(this IEndpointRouteBuilder admin)
     {
-        admin.MapPost("/oauth/token", TokenAsync).WithName("AdminToken").DisableAntiforgery();
+        admin.MapPost("/oauth/token", TokenAsync).WithName("AdminToken").DisableAntiforgery().RequireRateLimiting(RateLimits.Login);
         admin.MapDelete("/oauth/token", LogoutAsync).WithName("AdminLogout");
     }
 
@@ -38,7 +38,7 @@ internal static partial class SessionEndpoints
                     return BadCredentials();
                 }
 
-                var result = await grains.GetGrain<ILoginGrain>(username.Trim().ToLowerInvariant()).LoginAsync(password, context.RequestAborted);
+                var result = await grains.GetGrain<ILoginGrain>(username.Trim().ToLowerInvariant()).LoginAsync(password, ClientAddresses.Key(context), context.RequestAborted);
                 switch (result.Status)
                 {
                     case LoginStatus.Succeeded when result.Tokens is { } tokens:
@@ -128,18 +128,20 @@ internal static partial class SessionEndpoints
             parameters[key] = value.ToString();
         }
 
+        // The query wins, as Spring's getParameter (its first value): the login rate limit reads grant_type from the
+        // query before the body, so a form field must not turn a "refresh" into a password attempt.
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync(cancellationToken);
             foreach (var (key, value) in form)
             {
-                parameters[key] = value.ToString();
+                parameters.TryAdd(key, value.ToString());
             }
         }
 
         return parameters;
     }
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Login refused: the email is locked out after repeated failures")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Login refused: the email is locked out for this client address after repeated failures")]
     private static partial void LogLockedOutAttempt(ILogger logger);
 }

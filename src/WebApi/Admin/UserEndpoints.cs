@@ -10,12 +10,12 @@ internal static partial class UserEndpoints
 
     public static void MapOpenUserEndpoints(this IEndpointRouteBuilder open)
     {
-        open.MapPost("/user/register", RegisterAsync).WithName("AdminRegister");
+        open.MapPost("/user/register", RegisterAsync).WithName("AdminRegister").RequireRateLimiting(RateLimits.SignUp);
         open.MapGet("/user/demo/model", GetDemoModelAsync).WithName("AdminDemoModel");
         open.MapGet("/status", GetStatusAsync).WithName("AdminStatus");
         open.MapGet("/config", GetConfig).WithName("AdminConfig");
-        open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword");
-        open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword");
+        open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword").RequireRateLimiting(RateLimits.PasswordReset);
+        open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword").RequireRateLimiting(RateLimits.PasswordReset);
         open.MapGet("/user/registration/confirm", ConfirmRegistrationAsync).WithName("AdminConfirmRegistration");
     }
 
