@@ -40,6 +40,9 @@ public sealed class NodeOptions : IValidatableObject
     /// <summary>Mutual TLS between silos; required in a cluster mode (see <see cref="ClusterTlsOptions"/>).</summary>
     public ClusterTlsOptions Tls { get; set; } = new();
 
+    /// <summary>How fast a dead node is noticed in a cluster mode (<c>Cluster:FailureDetection</c>, see <see cref="FailureDetectionOptions"/>).</summary>
+    public FailureDetectionOptions FailureDetection { get; set; } = new();
+
     /// <summary>Orleans cluster id; nodes with the same id form one cluster.</summary>
     [Required]
     public string ClusterId { get; set; } = "compreface";
@@ -48,13 +51,24 @@ public sealed class NodeOptions : IValidatableObject
     [Required]
     public string ServiceId { get; set; } = "compreface";
 
-    /// <summary>HTTP tier: retries of a grain call after the first attempt when a silo went away (0 turns retrying off; docs/decisions/0014).</summary>
-    [Range(0, 10)]
-    public int GrainCallRetries { get; set; } = 3;
+    /// <summary>
+    /// HTTP tier: most retries of a grain call after the first attempt when a silo went away (0 turns retrying off;
+    /// docs/decisions/0014, 0026). <see cref="GrainCallRetryBudget"/> usually ends the retries first.
+    /// </summary>
+    [Range(0, 100)]
+    public int GrainCallRetries { get; set; } = 40;
 
-    /// <summary>HTTP tier: wait before the first retry; the n-th retry waits n times this.</summary>
+    /// <summary>HTTP tier: wait before the first retry; the n-th retry waits n times this, at most 4 times this.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
-    public TimeSpan GrainCallRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan GrainCallRetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// HTTP tier: no retry starts later than this after the first attempt. It must cover the detection of a dead silo
+    /// (<see cref="FailureDetection"/>) and the reactivation of its grains, so that a request rides through a node's
+    /// death as a slower answer instead of an error.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan GrainCallRetryBudget { get; set; } = TimeSpan.FromSeconds(8);
 
     /// <summary>Whether this node runs the face models (loads them at start).</summary>
     public bool HostsInference => Role != NodeRole.Front;
@@ -80,11 +94,70 @@ public sealed class NodeOptions : IValidatableObject
                 [nameof(Tls)]);
         }
 
+        var detection = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(FailureDetection, new ValidationContext(FailureDetection), detection, validateAllProperties: true))
+        {
+            foreach (var failure in detection)
+            {
+                yield return new ValidationResult($"Cluster:FailureDetection: {failure.ErrorMessage}", [nameof(FailureDetection)]);
+            }
+        }
+
         if (Tls.Disabled && Tls.IsConfigured)
         {
             yield return new ValidationResult(
                 "Cluster:Tls:Disabled=true and certificate paths are both set: remove one, so it is clear whether silo traffic is encrypted.",
                 [nameof(Tls)]);
+        }
+    }
+}
+
+/// <summary>
+/// Orleans membership timings (<c>Cluster:FailureDetection</c>): how quickly the survivors declare a silo dead that
+/// stopped answering, so that its grains activate elsewhere. Defaults are for nodes on one LAN; shorter detection means
+/// more false suspicions of a node that is merely starved of CPU (docs/cluster.md, docs/decisions/0026).
+/// </summary>
+public sealed class FailureDetectionOptions : IValidatableObject
+{
+    /// <summary>
+    /// Initial timeout of a liveness probe and period between probes (Orleans adapts both per peer between half and
+    /// four times this value). Orleans' default is 5 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:01:00")]
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Missed probes in a row after which a prober suspects the peer and votes it dead (Orleans: 3).</summary>
+    [Range(1, 10)]
+    public int MissedProbes { get; set; } = 3;
+
+    /// <summary>Unexpired suspicion votes that declare a silo dead (Orleans: 2; a 2-node cluster needs 1 from the survivor).</summary>
+    [Range(1, 10)]
+    public int VotesForDeath { get; set; } = 2;
+
+    /// <summary>How long a suspicion vote counts (Orleans: 2 min). Must outlast the slowest detection by the other voters.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
+    public TimeSpan DeathVoteExpiration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Period of reading the membership table, the fallback when gossip about a death is lost (Orleans: 60 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan TableRefresh { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Period of this silo's heartbeat row in the membership table (diagnostics, stale-entry detection; Orleans: 30 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan IAmAlivePublish { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest detection one prober can take: missed probes at the largest adapted timeout (4 × <see cref="ProbeTimeout"/>).</summary>
+    public TimeSpan SlowestDetection => ProbeTimeout * 4 * MissedProbes;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // The first voter's vote must still count when the last voter, probing at the slowest adapted timeout, adds its
+        // own; otherwise a dead silo might never collect enough votes.
+        if (DeathVoteExpiration < SlowestDetection)
+        {
+            yield return new ValidationResult(
+                $"DeathVoteExpiration ({DeathVoteExpiration}) must be at least 4 × ProbeTimeout × MissedProbes ({SlowestDetection}), or votes expire before a dead silo collects enough of them.",
+                [nameof(DeathVoteExpiration)]);
         }
     }
 }

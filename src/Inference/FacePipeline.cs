@@ -84,23 +84,35 @@ public sealed class FacePipeline
             mapped.RemoveRange(options.Limit, mapped.Count - options.Limit);
         }
 
+        // Crops come from the working decode unless it would have to enlarge a face; then from one larger decode of the same upload.
+        var needsCrops = mapped.Count > 0 && (options.ComputeEmbeddings || (options.Plugins is { Count: > 0 } && Plugins is not null));
+        var tDetail = Stopwatch.GetTimestamp();
+        using var detail = needsCrops ? DecodeDetail(encoded, image, mapped.Select(m => m.Decoded)) : null;
+        var detailMs = Stopwatch.GetElapsedTime(tDetail).TotalMilliseconds;
+        var work = detail ?? image;
+        var workFaces = detail is null
+            ? mapped.Select(m => m.Decoded).ToArray()
+            : [.. mapped.Select(m => Rescale(m.Decoded, (float)detail.Width / image.Width, (float)detail.Height / image.Height))];
+
         float[][]? embeddings = null;
         if (options.ComputeEmbeddings && mapped.Count > 0)
         {
-            embeddings = Embedder.Embed(image, [.. mapped.Select(m => m.Decoded)], cancellationToken);
+            embeddings = Embedder.Embed(work, workFaces, cancellationToken);
         }
 
         var t3 = Stopwatch.GetTimestamp();
         var plugins = options.Plugins is { Count: > 0 } && Plugins is not null && mapped.Count > 0
-            ? Plugins.Run(image, [.. mapped.Select(m => m.Decoded)], options.Plugins, options.DetectFaces, cancellationToken)
+            ? Plugins.Run(work, workFaces, options.Plugins, options.DetectFaces, cancellationToken)
             : null;
+        var wsx = (float)work.OriginalWidth / work.Width;
+        var wsy = (float)work.OriginalHeight / work.Height;
         var faces = new AnalyzedFace[mapped.Count];
         for (var i = 0; i < faces.Length; i++)
         {
             var extra = plugins?.Faces[i];
             if (extra?.Landmarks68 is { } points)
             {
-                extra.Landmarks68 = [.. points.Select(p => new PointF(Math.Clamp(p.X * sx, 0, image.OriginalWidth), Math.Clamp(p.Y * sy, 0, image.OriginalHeight)))];
+                extra.Landmarks68 = [.. points.Select(p => new PointF(Math.Clamp(p.X * wsx, 0, image.OriginalWidth), Math.Clamp(p.Y * wsy, 0, image.OriginalHeight)))];
             }
 
             faces[i] = new AnalyzedFace(mapped[i].Original, embeddings?[i]) { Plugins = extra };
@@ -110,12 +122,55 @@ public sealed class FacePipeline
             faces,
             image.OriginalWidth,
             image.OriginalHeight,
-            new StageTimings(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds, Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds))
+            new StageTimings(
+                Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds + detailMs,
+                Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds - detailMs))
         {
             PluginTimesMs = plugins?.Milliseconds,
             PluginVersions = plugins?.Versions,
         };
     }
+
+    /// <summary>
+    /// How much of the original resolution the crops of <paramref name="faces"/> need: the ArcFace alignment's scale (crop pixels
+    /// per decoded pixel) times the working decode's own scale. Above the working scale a face would be enlarged into its crop, so
+    /// the upload is decoded again at that scale (JPEG: the next k/8 at or above it, at most full size); otherwise null.
+    /// </summary>
+    private DecodedImage? DecodeDetail(ReadOnlyMemory<byte> encoded, DecodedImage image, IEnumerable<DetectedFace> faces)
+    {
+        var working = (float)image.Width / image.OriginalWidth;
+        if (working >= 1f)
+        {
+            return null;
+        }
+
+        var needed = 0f;
+        foreach (var face in faces)
+        {
+            needed = Math.Max(needed, working * CropScale(face.Landmarks));
+        }
+
+        // A little slack: a face a hair too small for its crop is not worth a second decode.
+        return needed > working * 1.05f ? _decoder.DecodeDetail(encoded, Math.Min(1f, needed)) : null;
+    }
+
+    /// <summary>Crop pixels per image pixel of the ArcFace alignment of <paramref name="landmarks"/> (above 1: the face is enlarged).</summary>
+    internal static float CropScale(IReadOnlyList<PointF> landmarks)
+    {
+        try
+        {
+            var (a, b, _, _) = FaceAligner.EstimateSimilarity(landmarks, FaceAligner.Template);
+            return (float)Math.Sqrt((a * a) + (b * b));
+        }
+        catch (ArgumentException)
+        {
+            return 0f;
+        }
+    }
+
+    private static DetectedFace Rescale(DetectedFace face, float fx, float fy) =>
+        new(face.XMin * fx, face.YMin * fy, face.XMax * fx, face.YMax * fy, face.Probability, [.. face.Landmarks.Select(p => new PointF(p.X * fx, p.Y * fy))]);
 
     /// <summary>
     /// <c>detect_faces=false</c>: the picture is taken to be a face crop already. Its landmarks are the ArcFace template

@@ -17,6 +17,13 @@ public interface IImageDecoder
     /// <summary>Decodes JPEG, PNG, BMP, GIF (first frame), TIFF, ICO or WebP, applying EXIF orientation.</summary>
     /// <exception cref="ImageRejectedException">The file is too large, claims too many pixels, or cannot be decoded.</exception>
     DecodedImage Decode(ReadOnlyMemory<byte> encoded);
+
+    /// <summary>
+    /// Decodes the same upload again at the smallest size the codec offers that is at least <paramref name="minScale"/> of the
+    /// original on each side (1 = full size), for face crops that the working decode would have to enlarge.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">As for <see cref="Decode(ReadOnlyMemory{byte})"/>.</exception>
+    DecodedImage DecodeDetail(ReadOnlyMemory<byte> encoded, float minScale);
 }
 
 /// <summary>
@@ -50,7 +57,23 @@ public sealed class ImageDecoder : IImageDecoder
             throw Undecodable();
         }
 
-        return IsTiff(encoded.Span) ? DecodeTiff(encoded) : DecodeWithSkia(encoded);
+        return IsTiff(encoded.Span) ? DecodeTiff(encoded) : DecodeWithSkia(encoded, _limits.WorkingLongSide, 0f);
+    }
+
+    /// <inheritdoc />
+    public DecodedImage DecodeDetail(ReadOnlyMemory<byte> encoded, float minScale)
+    {
+        if (encoded.Length > _limits.MaxRequestSize)
+        {
+            throw new ImageRejectedException(ImageRejection.FileTooLarge, $"The file has {encoded.Length} bytes; at most {_limits.MaxRequestSize} are accepted.");
+        }
+
+        if (encoded.Length < 8)
+        {
+            throw Undecodable();
+        }
+
+        return IsTiff(encoded.Span) ? DecodeTiff(encoded) : DecodeWithSkia(encoded, int.MaxValue, Math.Clamp(minScale, 0f, 1f));
     }
 
     internal static bool IsTiff(ReadOnlySpan<byte> data) =>
@@ -72,7 +95,8 @@ public sealed class ImageDecoder : IImageDecoder
         }
     }
 
-    private unsafe DecodedImage DecodeWithSkia(ReadOnlyMemory<byte> encoded)
+    /// <summary>Decodes at the smallest codec size whose longer side is at least <paramref name="workingLongSide"/> and whose scale is at least <paramref name="minScale"/>.</summary>
+    private unsafe DecodedImage DecodeWithSkia(ReadOnlyMemory<byte> encoded, int workingLongSide, float minScale)
     {
         using var pin = encoded.Pin();
 
@@ -83,7 +107,9 @@ public sealed class ImageDecoder : IImageDecoder
         var full = codec.Info;
         CheckPixels(full.Width, full.Height);
 
-        var size = ChooseDecodeSize(codec, full.Width, full.Height, _limits.WorkingLongSide);
+        var size = minScale > 0
+            ? ChooseDetailSize(codec, full.Width, full.Height, minScale)
+            : ChooseDecodeSize(codec, full.Width, full.Height, workingLongSide);
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Bgra8888, SKAlphaType.Unpremul);
         var rowBytes = info.RowBytes;
         var bgra = ArrayPool<byte>.Shared.Rent(rowBytes * size.Height);
@@ -139,6 +165,24 @@ public sealed class ImageDecoder : IImageDecoder
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// Smallest codec-supported size (JPEG: k/8 scales) that is at least <paramref name="minScale"/> of the full size on both sides;
+    /// the full size when no smaller one qualifies or the codec cannot scale.
+    /// </summary>
+    internal static SKSizeI ChooseDetailSize(SKCodec codec, int width, int height, float minScale)
+    {
+        for (var k = 1; k < 8; k++)
+        {
+            var candidate = codec.GetScaledDimensions(k / 8f);
+            if (candidate.Width >= width * minScale && candidate.Height >= height * minScale && candidate.Width * (long)candidate.Height < width * (long)height)
+            {
+                return candidate;
+            }
+        }
+
+        return new SKSizeI(width, height);
     }
 
     /// <summary>Drops alpha and applies an EXIF orientation (1–8) in the same pass: each source pixel goes straight to its final place.</summary>

@@ -46,13 +46,15 @@ public sealed class InferenceOptions
     public int IntraOpThreads { get; set; } = 1;
 
     /// <summary>
-    /// Detector model: <c>yunet</c> (fixed 640×640 input), <c>yunet-dynamic</c> (input shaped like the image, multiple of 32), or
+    /// Detector model: <c>yunet-dynamic</c> (default: YuNet with its input fitted to the image, each side the next multiple of 32, so a
+    /// 9:16 photo runs on 384×640 instead of a 640×640 letterbox; same weights and results as the fixed model, docs/performance.md, P12),
+    /// <c>yunet</c> (the same network with a fixed 640×640 input), or
     /// <c>ultraface</c> (UltraFace RFB-320 boxes + face-api 68-point landmarks; both npm-obtainable, less accurate on small faces,
     /// docs/decisions/0005-alternative-models.md).
     /// </summary>
     [Required]
     [RegularExpression("^(yunet|yunet-dynamic|ultraface)$")]
-    public string Detector { get; set; } = "yunet";
+    public string Detector { get; set; } = "yunet-dynamic";
 
     /// <summary>
     /// Embedding model: <c>mobilefacenet</c> (512-d) or <c>dlib</c> (dlib ResNet 128-d: public-domain weights, narrower same/different
@@ -92,11 +94,13 @@ public sealed class ImageLimitsOptions : IValidatableObject
     public long MaxPixels { get; set; } = 50_000_000;
 
     /// <summary>
-    /// Big pictures are decoded (JPEG: scaled in the codec) or resized so their longer side stays at or above this.
-    /// Twice the detector size keeps 112 px alignment crops sharp for faces down to ~1/10 of the picture.
+    /// Big pictures are decoded (JPEG and WebP: scaled in the codec) so their longer side stays at or above this; keep it at or
+    /// above <c>Inference:MaxDetectSize</c> (640), so the detector sees its input at full quality. Faces that would be
+    /// enlarged to fill their aligned crop from this decode are cropped from a second, larger decode instead
+    /// (<see cref="IImageDecoder.DecodeDetail"/>). Was 1280 until the second decode existed (docs/performance.md, P12).
     /// </summary>
     [Range(160, 16384)]
-    public int WorkingLongSide { get; set; } = 1280;
+    public int WorkingLongSide { get; set; } = 640;
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -37,7 +37,7 @@ internal static class HostingExtensions
         builder.UseOrleans(silo =>
         {
             silo.UseClusterMode(node.Mode, node.SiloPort, node.GatewayPort ?? 0, node.ClusterId, node.ServiceId,
-                builder.Configuration.GetConnectionString("Postgres"), node.AdvertisedAddress);
+                builder.Configuration.GetConnectionString("Postgres"), node.AdvertisedAddress, node.FailureDetection);
             if (node.Mode != ClusterMode.Localhost && !node.Tls.Disabled)
             {
                 silo.UseClusterTls(node.Tls);

@@ -38,6 +38,13 @@ if (args.Contains("multipart"))
     return;
 }
 
+if (args.Contains("compare"))
+{
+    // dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll compare --old <other build>/CompreFace.Silo.dll
+    await CompareBenchmark.RunAsync(settings, SharedData.Root, args);
+    return;
+}
+
 if (args.Contains("search"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- search

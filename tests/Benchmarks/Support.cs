@@ -24,7 +24,7 @@ internal sealed record BenchSettings(int Iterations, int Warmup, int Concurrency
     }
 }
 
-internal readonly record struct Stats(double Median, double P95, int Count, double Mean = double.NaN)
+internal readonly record struct Stats(double Median, double P95, int Count, double Mean = double.NaN, double P99 = double.NaN)
 {
     public static Stats Of(double[] samples)
     {
@@ -35,7 +35,7 @@ internal readonly record struct Stats(double Median, double P95, int Count, doub
 
         var sorted = (double[])samples.Clone();
         Array.Sort(sorted);
-        return new Stats(Percentile(sorted, 0.5), Percentile(sorted, 0.95), sorted.Length, sorted.Average());
+        return new Stats(Percentile(sorted, 0.5), Percentile(sorted, 0.95), sorted.Length, sorted.Average(), Percentile(sorted, 0.99));
     }
 
     private static double Percentile(double[] sorted, double p)
@@ -81,9 +81,23 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<SiloProcess> StartAsync(string sharedRoot, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>The node's own CPU time so far (user + system), for CPU cost per request on a machine shared with other work.</summary>
+    public TimeSpan CpuTime
     {
-        var dll = Path.Combine(SharedData.RepositoryRoot, "src", "Silo", "bin", "Release", "net10.0", "linux-x64", "CompreFace.Silo.dll");
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>
+    /// Starts this tree's node (src/Silo's Release build), or the build at <paramref name="siloDll"/> (e.g. an older commit published
+    /// outside the repository, for side-by-side comparisons), which then runs in its own directory.
+    /// </summary>
+    public static async Task<SiloProcess> StartAsync(string sharedRoot, IReadOnlyDictionary<string, string>? settings = null, string? siloDll = null)
+    {
+        var dll = siloDll ?? Path.Combine(SharedData.RepositoryRoot, "src", "Silo", "bin", "Release", "net10.0", "linux-x64", "CompreFace.Silo.dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException("Build the node first: dotnet build -c Release", dll);
@@ -100,7 +114,7 @@ internal sealed class SiloProcess : IAsyncDisposable
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = SharedData.RepositoryRoot,
+            WorkingDirectory = siloDll is null ? SharedData.RepositoryRoot : Path.GetDirectoryName(Path.GetFullPath(dll))!,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

@@ -19,6 +19,7 @@ public sealed class DetectionAccuracyTests(InferenceFixture fixture, ITestOutput
     /// <summary>CompreFace's nose-in-box scoring on its 18 samples: both detectors have a clean band around their default (0005).</summary>
     [Theory]
     [InlineData("yunet")]
+    [InlineData("yunet-dynamic")]
     [InlineData("ultraface")]
     public void Detect_CompreFaceSamples_ZeroErrorsAtDefaultThreshold(string detector)
     {
@@ -91,6 +92,7 @@ public sealed class DetectionAccuracyTests(InferenceFixture fixture, ITestOutput
 
     [Theory]
     [InlineData("yunet")]
+    [InlineData("yunet-dynamic")]
     [InlineData("ultraface")]
     public void Detect_DlibHandLabelledBoxes_RecallAboveMeasuredFloor(string detector)
     {
@@ -114,6 +116,7 @@ public sealed class DetectionAccuracyTests(InferenceFixture fixture, ITestOutput
 
     [Theory]
     [InlineData("yunet")]
+    [InlineData("yunet-dynamic")]
     [InlineData("ultraface")]
     public void Detect_NoFaceSample_FindsNothing(string detector)
     {

@@ -157,6 +157,25 @@ public sealed class ImageDecoderTests(ITestOutputHelper output)
         Assert.Equal(4912 * 7360, image.OriginalWidth * image.OriginalHeight);
     }
 
+    [Theory]
+    [InlineData(0.3f, 333, 592)]
+    [InlineData(0.6f, 555, 987)]
+    [InlineData(1f, 888, 1578)]
+    public void DecodeDetail_Jpeg_SmallestEighthAtOrAboveScale(float scale, int width, int height)
+    {
+        var bytes = SharedData.Read("compreface-samples/load-tests/detect_FACE_1.jpg");
+        using var image = Decoder.DecodeDetail(bytes, scale);
+        Assert.Equal((width, height), (image.Width, image.Height));
+        Assert.Equal((888, 1578), (image.OriginalWidth, image.OriginalHeight));
+    }
+
+    [Fact]
+    public void Decode_MidSizeJpeg_SmallestEighthKeepingDetectorSize()
+    {
+        using var image = Decoder.Decode(SharedData.Read("compreface-samples/load-tests/detect_FACE_1.jpg"));
+        Assert.Equal((444, 789), (image.Width, image.Height));
+    }
+
     /// <summary>The SSSE3 path handles 4 pixels at a time with spilling stores; odd widths and bottom-up rows (orientation 4) must stay exact.</summary>
     [Theory]
     [InlineData(1)]

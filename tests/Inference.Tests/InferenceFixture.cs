@@ -35,7 +35,8 @@ public sealed class InferenceFixture : IDisposable
     /// <summary>The pipeline for another <c>Inference:Detector</c> / <c>Inference:Embedder</c> pair, built once and shared.</summary>
     public FacePipeline PipelineFor(string detector, string embedder = "mobilefacenet")
     {
-        if (detector == "yunet" && embedder == "mobilefacenet")
+        var defaults = new InferenceOptions();
+        if (detector == defaults.Detector && embedder == defaults.Embedder)
         {
             return Pipeline;
         }

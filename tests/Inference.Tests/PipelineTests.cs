@@ -1,4 +1,5 @@
 using CompreFace.Grains.Interfaces;
+using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
 using Xunit;
 using Xunit.Abstractions;
@@ -99,5 +100,79 @@ public sealed class PipelineTests(InferenceFixture fixture, ITestOutputHelper ou
         Assert.Equal(0, b, 6);
         Assert.Equal(0, tx, 4);
         Assert.Equal(0, ty, 4);
+    }
+
+    /// <summary>
+    /// A face shrunk into a big picture: at the working decode (640 on the long side) it is too small for its 112×112 crop, so the
+    /// crop must come from a second, larger decode, and its embedding must then match the one from a full-size decode.
+    /// </summary>
+    [Fact]
+    public void Analyze_SmallFaceInBigJpeg_CropsFromDetailDecodeLikeFullDecode()
+    {
+        var bytes = SmallFaceInBigPicture();
+        var counting = new CountingDecoder(fixture.Decoder);
+        var analysis = new FacePipeline(counting, fixture.Detector, fixture.Embedder).Analyze(bytes, new FaceAnalysisOptions(ComputeEmbeddings: true));
+        var face = Assert.Single(analysis.Faces);
+
+        using var fullProvider = InferenceFixture.Build(new Dictionary<string, string?> { ["Models:Path"] = SharedData.ModelsDirectory, ["Images:WorkingLongSide"] = "16384" });
+        var full = Assert.Single(fullProvider.GetRequiredService<FacePipeline>().Analyze(bytes, new FaceAnalysisOptions(ComputeEmbeddings: true)).Faces);
+        var cosine = Cosine(face.Embedding!, full.Embedding!);
+
+        // What the detail decode prevents: the same face cropped from the working decode, i.e. enlarged.
+        using var working = fixture.Decoder.Decode(bytes);
+        var fx = (float)working.Width / working.OriginalWidth;
+        var fy = (float)working.Height / working.OriginalHeight;
+        var small = face.Face with { Landmarks = [.. face.Face.Landmarks.Select(p => new PointF(p.X * fx, p.Y * fy))] };
+        var enlarged = Cosine(fixture.Embedder.Embed(working, [small])[0], full.Embedding!);
+        output.WriteLine($"face {face.Face.XMax - face.Face.XMin:F0} px wide in the {analysis.Width}x{analysis.Height} picture; detail decodes {counting.DetailCalls} at scale {counting.LastScale:F3}; cosine to the full decode: detail {cosine:F4}, enlarged from the working decode {enlarged:F4}");
+
+        Assert.Equal(1, counting.DetailCalls);
+        Assert.True(cosine > enlarged, $"detail {cosine} vs enlarged {enlarged}");
+        Assert.True(cosine >= 0.97, $"cosine {cosine}");
+    }
+
+    /// <summary>The load-test face (888×1578, decoded at 444×789) fills its crop from the working decode: no second decode.</summary>
+    [Fact]
+    public void Analyze_LargeFace_NoDetailDecode()
+    {
+        var counting = new CountingDecoder(fixture.Decoder);
+        var analysis = new FacePipeline(counting, fixture.Detector, fixture.Embedder)
+            .Analyze(SharedData.Read("compreface-samples/load-tests/detect_FACE_1.jpg"), new FaceAnalysisOptions(ComputeEmbeddings: true));
+        Assert.Single(analysis.Faces);
+        Assert.Equal(0, counting.DetailCalls);
+    }
+
+    private static byte[] SmallFaceInBigPicture()
+    {
+        using var photo = SKBitmap.Decode(SharedData.Read("compreface-samples/load-tests/detect_FACE_1.jpg"));
+        using var canvasBitmap = new SKBitmap(2400, 1800, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        using (var canvas = new SKCanvas(canvasBitmap))
+        {
+            canvas.Clear(new SKColor(90, 110, 130));
+            using var image = SKImage.FromBitmap(photo);
+            canvas.DrawImage(image, new SKRect(1000, 400, 1000 + (photo.Width * 0.15f), 400 + (photo.Height * 0.15f)), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        }
+
+        return TestImages.Encode(canvasBitmap, SKEncodedImageFormat.Jpeg, 92);
+    }
+
+    private static double Cosine(float[] a, float[] b) =>
+        System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(a, b);
+
+    /// <summary>The real decoder, counting second decodes.</summary>
+    private sealed class CountingDecoder(IImageDecoder inner) : IImageDecoder
+    {
+        public int DetailCalls { get; private set; }
+
+        public float LastScale { get; private set; }
+
+        public DecodedImage Decode(ReadOnlyMemory<byte> encoded) => inner.Decode(encoded);
+
+        public DecodedImage DecodeDetail(ReadOnlyMemory<byte> encoded, float minScale)
+        {
+            DetailCalls++;
+            LastScale = minScale;
+            return inner.DecodeDetail(encoded, minScale);
+        }
     }
 }

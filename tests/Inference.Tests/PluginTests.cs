@@ -9,6 +9,9 @@ namespace CompreFace.Inference.Tests;
 [Collection(InferenceGroup.Name)]
 public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper output)
 {
+    /// <summary>The detector file a default configuration loads.</summary>
+    private static ModelDescriptor DefaultDetector => ModelCatalog.ForDetector(new InferenceOptions().Detector);
+
     private static readonly string[] All = [.. FacePluginSet.KnownSlugs];
     private static readonly string[] Genders = ["male", "female"];
 
@@ -31,7 +34,7 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
         var directory = Directory.CreateTempSubdirectory("cf-plugins").FullName;
         try
         {
-            foreach (var model in new[] { ModelCatalog.YuNet640, ModelCatalog.MobileFaceNet512, ModelCatalog.AgeGender })
+            foreach (var model in new[] { DefaultDetector, ModelCatalog.MobileFaceNet512, ModelCatalog.AgeGender })
             {
                 File.Copy(Path.Combine(SharedData.ModelsDirectory, model.FileName), Path.Combine(directory, model.FileName));
             }

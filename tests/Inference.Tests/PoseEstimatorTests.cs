@@ -11,6 +11,9 @@ namespace CompreFace.Inference.Tests;
 [Collection(InferenceGroup.Name)]
 public sealed class PoseEstimatorTests(InferenceFixture fixture, ITestOutputHelper output)
 {
+    /// <summary>The detector file a default configuration loads.</summary>
+    private static ModelDescriptor DefaultDetector => ModelCatalog.ForDetector(new InferenceOptions().Detector);
+
     private static readonly string[] GroupPhotos = ["000_5.jpg", "009_C.jpg", "007_B.jpg", "011_3.jpg", "012_4.jpg", "014_5.jpg"];
     private static readonly int[] Rotations = [-30, -20, -10, 10, 20, 30];
 
@@ -162,7 +165,7 @@ public sealed class PoseEstimatorTests(InferenceFixture fixture, ITestOutputHelp
         var directory = Directory.CreateTempSubdirectory("cf-pose").FullName;
         try
         {
-            foreach (var model in new[] { ModelCatalog.YuNet640, ModelCatalog.MobileFaceNet512, ModelCatalog.Landmark68 })
+            foreach (var model in new[] { DefaultDetector, ModelCatalog.MobileFaceNet512, ModelCatalog.Landmark68 })
             {
                 File.Copy(Path.Combine(SharedData.ModelsDirectory, model.FileName), Path.Combine(directory, model.FileName));
             }

@@ -6,6 +6,9 @@ namespace CompreFace.Inference.Tests;
 
 public sealed class StartupTests : IDisposable
 {
+    /// <summary>The detector file a default configuration loads.</summary>
+    private static ModelDescriptor DefaultDetector => ModelCatalog.ForDetector(new InferenceOptions().Detector);
+
     private readonly string _directory = Directory.CreateTempSubdirectory("compreface-models-").FullName;
 
     [Fact]
@@ -28,10 +31,10 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void Startup_CorruptModel_FailsNamingFileAndChecksum()
     {
-        File.WriteAllBytes(Path.Combine(_directory, ModelCatalog.YuNet640.FileName), [1, 2, 3, 4]);
+        File.WriteAllBytes(Path.Combine(_directory, DefaultDetector.FileName), [1, 2, 3, 4]);
         var ex = FindModelError(() => InferenceFixture.Build(new Dictionary<string, string?> { ["Models:Path"] = _directory }));
-        Assert.Contains(ModelCatalog.YuNet640.FileName, ex.Message, StringComparison.Ordinal);
-        Assert.Contains(ModelCatalog.YuNet640.Sha256, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(DefaultDetector.FileName, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(DefaultDetector.Sha256, ex.Message, StringComparison.Ordinal);
         Assert.Contains("deploy/fetch-models.sh", ex.Message, StringComparison.Ordinal);
         Assert.Contains("corrupt", ex.Message, StringComparison.Ordinal);
     }
@@ -39,7 +42,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void Startup_MissingModel_FailsNamingFile()
     {
-        File.Copy(Path.Combine(SharedData.ModelsDirectory, ModelCatalog.YuNet640.FileName), Path.Combine(_directory, ModelCatalog.YuNet640.FileName));
+        File.Copy(Path.Combine(SharedData.ModelsDirectory, DefaultDetector.FileName), Path.Combine(_directory, DefaultDetector.FileName));
         var ex = FindModelError(() => InferenceFixture.Build(new Dictionary<string, string?> { ["Models:Path"] = _directory }));
         Assert.Contains(ModelCatalog.MobileFaceNet512.FileName, ex.Message, StringComparison.Ordinal);
         Assert.Contains("missing", ex.Message, StringComparison.Ordinal);

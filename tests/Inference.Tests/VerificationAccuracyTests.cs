@@ -14,6 +14,7 @@ public sealed class VerificationAccuracyTests(InferenceFixture fixture, ITestOut
     /// </summary>
     [Theory]
     [InlineData("yunet", "mobilefacenet", 654, 0.999)]
+    [InlineData("yunet-dynamic", "mobilefacenet", 654, 0.999)]
     [InlineData("ultraface", "mobilefacenet", 652, 0.98)]
     [InlineData("yunet", "dlib", 655, 0.999)]
     [InlineData("ultraface", "dlib", 653, 0.995)]

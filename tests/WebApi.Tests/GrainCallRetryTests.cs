@@ -67,3 +67,115 @@ public sealed class GrainCallRetryTests
         Assert.True(GrainCallRetryFilter.MayRetry(Rename, failure) == expected, scenario);
     }
 }
+
+/// <summary>
+/// The retry loop itself, on a fake clock: a read that fails while a dead silo is being declared dead rides through
+/// as a slower answer; one that keeps failing gives up once the budget is spent (docs/decisions/0026).
+/// </summary>
+public sealed class GrainCallRetryBudgetTests
+{
+    [Fact]
+    public async Task Invoke_ReadFailingForTwoSeconds_AnswersAfterRetries()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var call = FakeCall.Create(time, failFor: TimeSpan.FromSeconds(2));
+        var filter = Filter(time, new NodeOptions());
+
+        await DriveAsync(time, () => filter.Invoke(call));
+
+        var fake = (FakeCall)(object)call;
+        Assert.True(fake.Attempts > 5, $"{fake.Attempts} attempts");
+        Assert.Equal(fake.Attempts - 1, fake.FailedAttempts);
+        Assert.InRange(time.GetUtcNow() - fake.Start, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2.5));
+    }
+
+    [Fact]
+    public async Task Invoke_ReadFailingLongerThanTheBudget_FailsOnceTheBudgetIsSpent()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var call = FakeCall.Create(time, failFor: TimeSpan.FromMinutes(5));
+        var options = new NodeOptions { GrainCallRetryBudget = TimeSpan.FromSeconds(3) };
+        var filter = Filter(time, options);
+
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => DriveAsync(time, () => filter.Invoke(call)));
+
+        var spent = time.GetUtcNow() - ((FakeCall)(object)call).Start;
+        Assert.InRange(spent, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public async Task Invoke_DeleteAfterSiloDeath_IsNotRetried()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var call = FakeCall.Create(time, failFor: TimeSpan.FromSeconds(1), method: typeof(IFaceCollectionGrain).GetMethod(nameof(IFaceCollectionGrain.DeleteFacesAsync))!);
+        var filter = Filter(time, new NodeOptions());
+
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => DriveAsync(time, () => filter.Invoke(call)));
+        Assert.Equal(1, ((FakeCall)(object)call).Attempts);
+    }
+
+    private static GrainCallRetryFilter Filter(TimeProvider time, NodeOptions options) =>
+        new(Microsoft.Extensions.Options.Options.Create(options), time, Microsoft.Extensions.Logging.Abstractions.NullLogger<GrainCallRetryFilter>.Instance);
+
+    /// <summary>Moves the fake clock in small steps until the call has finished (the filter's waits are on that clock).</summary>
+    private static async Task DriveAsync(Microsoft.Extensions.Time.Testing.FakeTimeProvider time, Func<Task> start)
+    {
+        var call = start();
+        for (var step = 0; !call.IsCompleted && step < 10_000; step++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Yield();
+        }
+
+        await call;
+    }
+
+    /// <summary>An outgoing call from the HTTP tier whose target throws <see cref="SiloUnavailableException"/> for a while.</summary>
+    public class FakeCall : DispatchProxy
+    {
+        public TimeProvider Time { get; private set; } = TimeProvider.System;
+
+        public DateTimeOffset Start { get; private set; }
+
+        public TimeSpan FailFor { get; private set; }
+
+        public MethodInfo Method { get; private set; } = null!;
+
+        public int Attempts { get; private set; }
+
+        public int FailedAttempts { get; private set; }
+
+        public static IOutgoingGrainCallContext Create(TimeProvider time, TimeSpan failFor, MethodInfo? method = null)
+        {
+            var proxy = DispatchProxy.Create<IOutgoingGrainCallContext, FakeCall>();
+            var fake = (FakeCall)(object)proxy;
+            fake.Time = time;
+            fake.Start = time.GetUtcNow();
+            fake.FailFor = failFor;
+            fake.Method = method ?? typeof(IFaceCollectionGrain).GetMethod(nameof(IFaceCollectionGrain.SearchAsync))!;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
+        {
+            "get_SourceContext" => null,
+            "get_InterfaceMethod" => Method,
+            "get_InterfaceName" => Method.DeclaringType!.Name,
+            "get_MethodName" => Method.Name,
+            "Invoke" => AttemptAsync(),
+            _ => throw new NotSupportedException(targetMethod?.Name),
+        };
+
+        private Task AttemptAsync()
+        {
+            Attempts++;
+            if (Time.GetUtcNow() - Start < FailFor)
+            {
+                FailedAttempts++;
+                return Task.FromException(new SiloUnavailableException());
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -87,7 +87,22 @@ internal sealed partial class FaceCollectionGrain(
 
         var shard = ChooseShard();
         var face = new FaceRecord(command.ImageId == Guid.Empty ? Guid.NewGuid() : command.ImageId, subject.SubjectId, shard, unit, command.Calculator);
-        await store.AddFaceAsync(_collectionId, face, command.Image, cancellationToken);
+        try
+        {
+            await store.AddFaceAsync(_collectionId, face, command.Image, cancellationToken);
+        }
+        catch (Exception exception) when (command.ImageId != Guid.Empty && StoreFailures.IsDuplicateKey(exception))
+        {
+            // Another attempt of the same add committed it first (two activations during a failover's brief
+            // duplicate-activation window): the client's add happened once, so answer as the first attempt did.
+            if (await store.GetFaceAsync(_collectionId, command.ImageId, cancellationToken) is null)
+            {
+                throw;
+            }
+
+            return command.ImageId;
+        }
+
         _shardSizes[shard] = _shardSizes.GetValueOrDefault(shard) + 1;
         UpdateSize();
         await Shard(shard).AddAsync([new ShardFace(face.ImageId, face.SubjectId, unit, face.Calculator)], cancellationToken);

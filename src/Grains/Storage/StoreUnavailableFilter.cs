@@ -61,4 +61,21 @@ public static class StoreFailures
 
         return false;
     }
+
+    /// <summary>
+    /// True when <paramref name="exception"/> is a primary-key or unique violation (PostgreSQL 23505, SQLite's
+    /// constraint codes): the row is already there, e.g. written by an earlier attempt of the same idempotent request.
+    /// </summary>
+    public static bool IsDuplicateKey(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } or SqliteException { SqliteErrorCode: 19 })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

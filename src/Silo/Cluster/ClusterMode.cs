@@ -12,6 +12,8 @@ public static class ClusterModeExtensions
     /// Configures clustering for <paramref name="mode"/>. <see cref="ClusterMode.Postgres"/> needs
     /// <paramref name="postgresConnectionString"/>, applies <see cref="OrleansSchema"/> before the silo starts, and
     /// listens on every interface, advertising <paramref name="advertisedAddress"/> (or this host's address when null).
+    /// A cluster mode detects dead silos with <paramref name="failureDetection"/> (defaults of
+    /// <see cref="FailureDetectionOptions"/> when null).
     /// </summary>
     public static ISiloBuilder UseClusterMode(
         this ISiloBuilder silo,
@@ -21,7 +23,8 @@ public static class ClusterModeExtensions
         string clusterId,
         string serviceId,
         string? postgresConnectionString,
-        string? advertisedAddress = null)
+        string? advertisedAddress = null,
+        FailureDetectionOptions? failureDetection = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
         switch (mode)
@@ -64,12 +67,30 @@ public static class ClusterModeExtensions
                 silo.Services.AddSingleton<IHostedService>(sp => new OrleansSchemaService(
                     postgresConnectionString, sp.GetRequiredService<ILogger<OrleansSchemaService>>()));
                 silo.UsePostgresCluster(postgresConnectionString);
+                silo.UseFailureDetection(failureDetection ?? new FailureDetectionOptions());
                 break;
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown cluster mode.");
         }
 
+        return silo;
+    }
+
+    /// <summary>Orleans' membership timings from <paramref name="timings"/> (docs/decisions/0026).</summary>
+    public static ISiloBuilder UseFailureDetection(this ISiloBuilder silo, FailureDetectionOptions timings)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(timings);
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = timings.ProbeTimeout;
+            o.NumMissedProbesLimit = timings.MissedProbes;
+            o.NumVotesForDeathDeclaration = timings.VotesForDeath;
+            o.DeathVoteExpirationTimeout = timings.DeathVoteExpiration;
+            o.TableRefreshTimeout = timings.TableRefresh;
+            o.IAmAliveTablePublishTimeout = timings.IAmAlivePublish;
+        });
         return silo;
     }
 }

@@ -12,9 +12,10 @@ namespace CompreFace.WebApi.Http;
 /// failure. Any other call (deletes, renames, subject changes) is retried only when the failure proves the grain never
 /// ran it: the connection to the target silo could not be opened, or the message was rejected before delivery. A
 /// <see cref="SiloUnavailableException"/> or a timeout may come after the grain ran it, so such a call fails (503) and
-/// the client decides.
+/// the client decides. Retries stop after <see cref="NodeOptions.GrainCallRetries"/> or once
+/// <see cref="NodeOptions.GrainCallRetryBudget"/> would be exceeded, whichever comes first (docs/decisions/0026).
 /// </summary>
-internal sealed partial class GrainCallRetryFilter(IOptions<NodeOptions> options, ILogger<GrainCallRetryFilter> logger) : IOutgoingGrainCallFilter
+internal sealed partial class GrainCallRetryFilter(IOptions<NodeOptions> options, TimeProvider time, ILogger<GrainCallRetryFilter> logger) : IOutgoingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<MethodInfo, bool> RetrySafe = new();
 
@@ -28,21 +29,30 @@ internal sealed partial class GrainCallRetryFilter(IOptions<NodeOptions> options
         }
 
         var settings = options.Value;
+        var started = time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
+            var delay = DelayBefore(attempt + 1, settings.GrainCallRetryDelay);
             try
             {
                 await context.Invoke();
                 return;
             }
-            catch (Exception exception) when (attempt < settings.GrainCallRetries && MayRetry(context.InterfaceMethod, exception))
+            catch (Exception exception) when (attempt < settings.GrainCallRetries
+                && time.GetElapsedTime(started) + delay <= settings.GrainCallRetryBudget
+                && MayRetry(context.InterfaceMethod, exception))
             {
                 LogRetry(logger, context.InterfaceName, context.MethodName, attempt + 1, exception.GetType().Name);
             }
 
-            await Task.Delay(settings.GrainCallRetryDelay * (attempt + 1));
+            // Short, nearly constant waits: while a dead silo is being declared dead, a call to it fails at once, and the
+            // first attempt after its grains reactivated elsewhere should not wait long.
+            await Task.Delay(delay, time);
         }
     }
+
+    /// <summary>The wait before retry <paramref name="retry"/> (1-based): n × <paramref name="delay"/>, at most 4 × it.</summary>
+    internal static TimeSpan DelayBefore(int retry, TimeSpan delay) => delay * Math.Min(retry, 4);
 
     /// <summary>Whether a call of <paramref name="method"/> that failed with <paramref name="exception"/> may be sent again.</summary>
     internal static bool MayRetry(MethodInfo? method, Exception exception) =>
