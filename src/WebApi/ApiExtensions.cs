@@ -43,6 +43,12 @@ public static class ApiExtensions
             .ValidateOnStart();
         services.AddSingleton<IConfigureOptions<ForwardedHeadersOptions>, ConfigureForwardedHeaders>();
 
+        // Session cookies: Secure over HTTPS, or always (Cookies:Secure=Always, the shipped deploy recipes).
+        services.AddOptions<Admin.SessionCookieOptions>()
+            .BindConfiguration(Admin.SessionCookieOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         // Rate limits per client address on login, sign-up and password reset (decision 0024).
         services.AddCompreFaceRateLimits();
 

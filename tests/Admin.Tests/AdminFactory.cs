@@ -72,7 +72,7 @@ public class AdminFactory : WebApplicationFactory<Program>
 }
 
 /// <summary>The same node on a fresh PostgreSQL database of <c>COMPREFACE_TEST_POSTGRES</c>'s server, dropped afterwards.</summary>
-public sealed class PostgresAdminFactory : AdminFactory
+public class PostgresAdminFactory : AdminFactory
 {
     private readonly ScratchDatabase _database = PostgresServer.CreateDatabase("cf_admin");
 

@@ -14,6 +14,13 @@ public sealed class AdminOptions
     [MinLength(16)]
     public string? SetupToken { get; set; }
 
+    /// <summary>
+    /// Whether CompreFace's demo user, application and services with the published keys stay seeded (default true:
+    /// CompreFace's SDKs, demos and docs use them). False removes them at start while nobody has signed up
+    /// (<see cref="DemoSeed"/>); the compose and Kubernetes recipes set it.
+    /// </summary>
+    public bool SeedDemo { get; set; } = true;
+
     /// <summary>Lifetime of the <c>CFSESSION</c> access token in seconds (CompreFace's <c>COMMON_ACCESS_TOKEN_VALIDITY</c>, 2400).</summary>
     [Range(60, int.MaxValue)]
     public int AccessTokenValiditySeconds { get; set; } = 2400;
