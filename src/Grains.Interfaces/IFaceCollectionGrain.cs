@@ -84,3 +84,16 @@ public interface IModelConsistencyGrain : IGrainWithIntegerKey
     [Alias("CheckAsync"), ReadOnly]
     Task<ModelConsistency> CheckAsync(string calculator, Guid demoCollectionId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// A read-only standby of a collection on another silo than its <see cref="IFaceCollectionGrain"/> (same key, the
+/// service id), kept current by it before every acknowledgement. The HTTP tier asks it when the collection grain does
+/// not answer a search in time, e.g. while its silo is dead but not yet declared dead (docs/decisions/0026).
+/// </summary>
+[Alias("CompreFace.IFaceCollectionStandbyGrain")]
+public interface IFaceCollectionStandbyGrain : IGrainWithGuidKey
+{
+    /// <summary>The same answer as <see cref="IFaceCollectionGrain.SearchAsync"/>.</summary>
+    [Alias("SearchAsync"), ReadOnly]
+    Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> SearchAsync(FaceSearch search, CancellationToken cancellationToken = default);
+}

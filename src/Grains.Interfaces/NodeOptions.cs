@@ -70,6 +70,14 @@ public sealed class NodeOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan GrainCallRetryBudget { get; set; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>
+    /// HTTP tier, cluster modes: how long a search waits for the collection grain before asking the collection's
+    /// standby on another silo too (the first answer wins). Short enough that a recognition never waits out the
+    /// detection of a dead node; long enough that a busy but healthy collection is rarely searched twice.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30")]
+    public TimeSpan SearchStandbyAfter { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Whether this node runs the face models (loads them at start).</summary>
     public bool HostsInference => Role != NodeRole.Front;
 

@@ -1,4 +1,5 @@
 using CompreFace.WebApi.Admin;
+using CompreFace.WebApi.ApiDocs;
 using CompreFace.WebApi.Endpoints;
 using CompreFace.WebApi.Mail;
 using CompreFace.WebApi.Statistics;
@@ -74,6 +75,9 @@ public static class ApiExtensions
         services.TryAddSingleton<RequestStatistics>();
         services.TryAddSingleton<IFaceServiceRequestCounter>(sp => sp.GetRequiredService<RequestStatistics>());
         services.AddHostedService<RequestStatisticsFlusher>();
+
+        // The OpenAPI document and its interactive page (docs/decisions/0028-openapi.md).
+        services.AddCompreFaceApiDocs();
         return services;
     }
 
@@ -122,6 +126,9 @@ public static class ApiExtensions
 
         // The UI's mailed links (/login, /reset-password) as redirects to its hash routes.
         app.MapCompreFaceWebUi();
+
+        // /openapi/v1.json, the /docs page and CompreFace's swagger-ui addresses.
+        app.MapCompreFaceApiDocs();
         return app;
     }
 }

@@ -15,8 +15,11 @@ public sealed class FailoverTests(ITestOutputHelper output)
     /// <summary>Slower than this counts as disturbed: a request held by retries or by a call to a dead silo.</summary>
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(2);
 
+    /// <summary>The issue's bound (docs/decisions/0026): no recognition through a survivor may take longer.</summary>
+    private static readonly TimeSpan RecognitionBound = TimeSpan.FromSeconds(3);
+
     [Fact]
-    public async Task ThreeNodes_KillNineOfTheCollectionHost_NoAcknowledgedAddLostAndRecognitionAnswersAsBefore()
+    public async Task ThreeNodes_KillNineOfTheCollectionHost_NoRecognitionFailsOrTakesOver3sAndNoAcknowledgedAddIsLost()
     {
         await using var database = await PostgresServer.CreateDatabaseAsync("cf_failover");
         var nodes = await ClusterHarness.StartAsync(ClusterHarness.Settings(database.ConnectionString, database.DatabaseName), 3);
@@ -27,9 +30,10 @@ public sealed class FailoverTests(ITestOutputHelper output)
             await ClusterHarness.AddAsync(http, nodes[0].BaseAddress, "Rita", ClusterHarness.SamplePhoto("007_B.jpg"));
             var before = await ClusterHarness.BestMatchAsync(http, nodes[1].BaseAddress, probe);
 
-            await using var load = new LoadGenerator(ClusterHarness.AddPhotos(8), probe, TimeSpan.FromMilliseconds(30));
+            // Two clients, each pausing 100 ms between requests: a recognition about every 100 ms, modest on 2 cores.
+            await using var load = new LoadGenerator(ClusterHarness.AddPhotos(8), probe, TimeSpan.FromMilliseconds(100));
             nodes.ForEach(n => load.Add(n.BaseAddress));
-            load.Start(clients: 3);
+            load.Start(clients: 2);
             await AllServingAsync(load, nodes);
 
             // The host is the one node whose own metrics show the collection (a collection is active on one silo).
@@ -62,8 +66,14 @@ public sealed class FailoverTests(ITestOutputHelper output)
                 CultureInfo.InvariantCulture,
                 $"{lostInFlight} requests in flight on the killed node failed (a load balancer's 502); in the {(recovered + Quiet).TotalSeconds:F1} s after the kill {after.Count} requests on the survivors, {after.Count(o => o.Failed)} failed, {after.Count(o => !o.Failed && o.Latency > Slow)} succeeded slower than {Slow.TotalSeconds:F0} s, slowest {after.Max(o => o.Latency).TotalSeconds:F1} s"));
 
-            // Failures on the survivors are CompreFace's 503 code 41, and recognitions answered again afterwards.
-            failed.ForEach(ClusterHarness.AssertCleanUnavailable);
+            // Through the survivors nothing fails (the edge rides through: the standby answers searches, adds wait for
+            // the collection to reactivate), and no recognition takes longer than the bound.
+            var onSurvivors = load.Outcomes.Where(o => o.Node != host.BaseAddress).ToList();
+            var recognitions = onSurvivors.Where(o => o.Kind == "recognize" && o.At + o.Latency >= killedAt).ToList();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"after the kill: {recognitions.Count} recognitions on the survivors, slowest {recognitions.Max(o => o.Latency).TotalSeconds:F2} s; slowest add {onSurvivors.Where(o => o.Kind == "add" && o.At + o.Latency >= killedAt).Select(o => o.Latency).DefaultIfEmpty().Max().TotalSeconds:F2} s"));
+            Assert.True(onSurvivors.All(o => !o.Failed), string.Join('\n', onSurvivors.Where(o => o.Failed).Take(10)));
+            Assert.True(recognitions.All(o => o.Latency <= RecognitionBound), string.Join('\n', recognitions.Where(o => o.Latency > RecognitionBound).Take(10)));
             Assert.Contains(load.Outcomes, o => o.Kind == "recognize" && !o.Failed && o.At > killedAt + recovered - Quiet);
 
             // Nothing acknowledged is lost; the collection answers through each survivor as before the kill.

@@ -21,6 +21,11 @@ public static class CollectionsServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<CompreFaceMetrics>();
 
+        // Shard copies, the collection and its standby on distinct silos (docs/decisions/0026).
+        services.AddPlacementDirector<ShardReplicaPlacement, RankedPlacementDirector>();
+        services.AddPlacementDirector<CollectionPlacement, RankedPlacementDirector>();
+        services.AddPlacementDirector<CollectionStandbyPlacement, RankedPlacementDirector>();
+
         // Database outages leave the grains as one serializable exception type (answered 503 by the HTTP tier).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, StoreUnavailableFilter>());
         return services;

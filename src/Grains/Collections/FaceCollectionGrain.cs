@@ -9,16 +9,19 @@ namespace CompreFace.Grains.Collections;
 
 /// <summary>
 /// One recognition service's face collection: its subjects, and the directory of its shards. The only writer of the
-/// collection's rows: every change is written to the store, then applied to the in-memory shards, then acknowledged.
+/// collection's rows: every change is written to the store, then applied to every live copy of the in-memory shards
+/// and to the standby (<see cref="FaceCollectionStandbyGrain"/>), then acknowledged.
 /// </summary>
 /// <remarks>
 /// Not reentrant, so writes are serialised per collection and concurrent adds cannot lose each other. Reads (search,
 /// listings) are <c>[ReadOnly]</c> on the interface and interleave with each other, never with a write, so the subject
 /// maps they read are stable across their awaits.
 /// </remarks>
+[CollectionPlacement]
 internal sealed partial class FaceCollectionGrain(
     IFaceStore store,
     IOptions<RecognitionOptions> options,
+    IClusterMembershipService membership,
     CompreFaceMetrics metrics,
     ILogger<FaceCollectionGrain> logger) : Grain, IFaceCollectionGrain, ISubjectCatalogGrain
 {
@@ -28,10 +31,12 @@ internal sealed partial class FaceCollectionGrain(
     private readonly SortedDictionary<int, int> _shardSizes = [];
     private Guid _collectionId;
     private CollectionSize? _size;
+    private ShardReplicas _shards = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _collectionId = this.GetPrimaryKey();
+        _shards = new ShardReplicas(_collectionId, GrainFactory, options.Value, membership, logger);
         try
         {
             foreach (var subject in await store.GetSubjectsAsync(_collectionId, cancellationToken))
@@ -56,10 +61,19 @@ internal sealed partial class FaceCollectionGrain(
             throw new StoreUnavailableException();
         }
 
-        // Warm the shards now, in parallel, so the first recognition after a restart does not pay for loading them.
+        // Warm the shards' copies and the standby now, in parallel, so the first recognition after a restart (or a
+        // failover) does not pay for loading them, and a copy lost with its silo is rebuilt on a live one.
         foreach (var shard in _shardSizes.Keys)
         {
-            Shard(shard).GetSizeAsync(CancellationToken.None).Ignore();
+            foreach (var replica in _shards.Of(shard))
+            {
+                replica.GetSizeAsync(CancellationToken.None).Ignore();
+            }
+        }
+
+        if (_shards.Count() > 1)
+        {
+            Standby.SyncAsync(new CollectionDelta(), CancellationToken.None).Ignore();
         }
     }
 
@@ -76,8 +90,8 @@ internal sealed partial class FaceCollectionGrain(
         ArgumentNullException.ThrowIfNull(command);
         if (command.ImageId != Guid.Empty && await store.GetFaceAsync(_collectionId, command.ImageId, cancellationToken) is not null)
         {
-            // A repeat of an add that was stored (its answer was lost in a failover): nothing more to do. Its shard has
-            // it too, from this activation's add or from loading the store when this activation started.
+            // A repeat of an add that was stored (its answer was lost in a failover): nothing more to do. Its shard's
+            // copies have it too, from this activation's add, from loading the store, or by catching up.
             return command.ImageId;
         }
 
@@ -105,7 +119,8 @@ internal sealed partial class FaceCollectionGrain(
 
         _shardSizes[shard] = _shardSizes.GetValueOrDefault(shard) + 1;
         UpdateSize();
-        await Shard(shard).AddAsync([new ShardFace(face.ImageId, face.SubjectId, unit, face.Calculator)], cancellationToken);
+        await _shards.ApplyAsync(shard, s => s.AddAsync([new ShardFace(face.ImageId, face.SubjectId, unit, face.Calculator)], cancellationToken));
+        await SyncStandbyAsync(new CollectionDelta { Subjects = { [subject.SubjectId] = subject.Name } }, cancellationToken);
         return face.ImageId;
     }
 
@@ -121,9 +136,11 @@ internal sealed partial class FaceCollectionGrain(
         await Task.WhenAll(deleted.GroupBy(f => f.Shard).Select(group =>
         {
             _shardSizes[group.Key] = Math.Max(0, _shardSizes.GetValueOrDefault(group.Key) - group.Count());
-            return Shard(group.Key).RemoveAsync(group.Select(f => f.ImageId).ToArray(), cancellationToken);
+            var ids = group.Select(f => f.ImageId).ToArray();
+            return _shards.ApplyAsync(group.Key, s => s.RemoveAsync(ids, cancellationToken));
         }));
         UpdateSize();
+        await SyncStandbyAsync(new CollectionDelta(), cancellationToken);
         return deleted.Select(f => new FaceRef(f.ImageId, NameOf(f.SubjectId))).ToArray();
     }
 
@@ -149,32 +166,14 @@ internal sealed partial class FaceCollectionGrain(
     {
         ArgumentNullException.ThrowIfNull(search);
         var queries = search.Embeddings.Select(e => Similarity.Normalize(e)).ToArray();
-        var shards = _shardSizes.Where(s => s.Value > 0).Select(s => s.Key).ToArray();
-        if (shards.Length == 0 || queries.Length == 0)
+        if (queries.Length == 0 || !_shardSizes.Values.Any(size => size > 0))
         {
             return queries.Select(_ => (IReadOnlyList<FaceMatch>)[]).ToArray();
         }
 
-        var count = Math.Max(1, search.Count);
         var started = Stopwatch.GetTimestamp();
-        var perShard = await Task.WhenAll(shards.Select(s => Shard(s).SearchAsync(queries, search.Calculator, count, search.PerSubject, cancellationToken)));
-        var results = new IReadOnlyList<FaceMatch>[queries.Length];
-        for (var q = 0; q < queries.Length; q++)
-        {
-            // Shards are merged in shard order, so equal scores keep a stable order across calls.
-            var candidates = perShard.SelectMany(shardHits => shardHits[q]);
-            if (search.PerSubject && shards.Length > 1)
-            {
-                candidates = candidates.GroupBy(m => m.SubjectId).Select(g => g.MaxBy(m => m.Cosine)!);
-            }
-
-            results[q] = candidates
-                .OrderByDescending(m => m.Cosine)
-                .Take(count)
-                .Select(m => new FaceMatch(NameOf(m.SubjectId), m.Cosine, m.ImageId))
-                .ToArray();
-        }
-
+        var matches = await _shards.SearchAsync(search, queries, _shardSizes, checkRows: true, cancellationToken);
+        var results = Array.ConvertAll(matches, q => (IReadOnlyList<FaceMatch>)Array.ConvertAll(q, m => new FaceMatch(NameOf(m.SubjectId), m.Cosine, m.ImageId)));
         metrics.RecordSearch(Stopwatch.GetElapsedTime(started));
         return results;
     }
@@ -188,7 +187,8 @@ internal sealed partial class FaceCollectionGrain(
             return false;
         }
 
-        await CreateSubjectAsync(subject, cancellationToken);
+        var created = await CreateSubjectAsync(subject, cancellationToken);
+        await SyncStandbyAsync(new CollectionDelta { Subjects = { [created.SubjectId] = created.Name } }, cancellationToken);
         return true;
     }
 
@@ -209,12 +209,14 @@ internal sealed partial class FaceCollectionGrain(
             await store.MergeSubjectAsync(_collectionId, old.SubjectId, target.SubjectId, cancellationToken);
             Forget(old);
             await ForEachShardAsync(s => s.ChangeSubjectAsync(old.SubjectId, target.SubjectId, cancellationToken));
+            await SyncStandbyAsync(new CollectionDelta { RemovedSubjects = [old.SubjectId] }, cancellationToken);
             return SubjectRenameOutcome.Merged;
         }
 
         await store.RenameSubjectAsync(_collectionId, old.SubjectId, newName, cancellationToken);
         Forget(old);
         Remember(old with { Name = newName });
+        await SyncStandbyAsync(new CollectionDelta { Subjects = { [old.SubjectId] = newName } }, cancellationToken);
         return SubjectRenameOutcome.Renamed;
     }
 
@@ -229,6 +231,7 @@ internal sealed partial class FaceCollectionGrain(
         Forget(record);
         await ForEachShardAsync(s => s.ChangeSubjectAsync(record.SubjectId, null, cancellationToken));
         await RefreshShardSizesAsync(cancellationToken);
+        await SyncStandbyAsync(new CollectionDelta { RemovedSubjects = [record.SubjectId] }, cancellationToken);
         return new SubjectDeletion(record.Name, faces);
     }
 
@@ -241,6 +244,7 @@ internal sealed partial class FaceCollectionGrain(
         _subjectsById.Clear();
         _shardSizes.Clear();
         UpdateSize();
+        await SyncStandbyAsync(new CollectionDelta { Clear = true }, cancellationToken);
         return count;
     }
 
@@ -291,9 +295,36 @@ internal sealed partial class FaceCollectionGrain(
     }
 
     private Task ForEachShardAsync(Func<IFaceShardGrain, Task> action) =>
-        Task.WhenAll(_shardSizes.Keys.Select(shard => action(Shard(shard))));
+        Task.WhenAll(_shardSizes.Keys.Select(shard => _shards.ApplyAsync(shard, action)));
 
-    private IFaceShardGrain Shard(int shard) => GrainFactory.GetGrain<IFaceShardGrain>(FaceShardGrain.KeyOf(_collectionId, shard));
+    private ICollectionStandbySync Standby => GrainFactory.GetGrain<ICollectionStandbySync>(_collectionId);
+
+    /// <summary>
+    /// Tells the standby about a committed change (<paramref name="delta"/> plus the current shard sizes) before the
+    /// change is acknowledged. In a single-copy cluster there is no standby. An unreachable standby is left behind: it
+    /// reloads from the store when it activates again, and one that meets an unknown subject reloads before answering.
+    /// </summary>
+    private async Task SyncStandbyAsync(CollectionDelta delta, CancellationToken cancellationToken)
+    {
+        if (_shards.Count() <= 1)
+        {
+            return;
+        }
+
+        foreach (var (shard, size) in _shardSizes)
+        {
+            delta.ShardSizes[shard] = size;
+        }
+
+        try
+        {
+            await Standby.SyncAsync(delta, cancellationToken);
+        }
+        catch (Exception exception) when (ReplicaFailures.IsUnreachable(exception))
+        {
+            LogStandbyBehind(logger, _collectionId, exception.GetType().Name);
+        }
+    }
 
     private string NameOf(Guid subjectId) => _subjectsById.TryGetValue(subjectId, out var s) ? s.Name : string.Empty;
 
@@ -310,6 +341,9 @@ internal sealed partial class FaceCollectionGrain(
         _subjectsById.Remove(subject.SubjectId);
         _subjectsByName.Remove(subject.Name);
     }
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Collection {CollectionId}: the standby is unreachable for a change ({Exception}); it reloads from the store")]
+    private static partial void LogStandbyBehind(ILogger logger, Guid collectionId, string exception);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Collection {CollectionId} activated: {Subjects} subjects, {Faces} faces in {Shards} shards")]
     private static partial void LogActivated(ILogger logger, Guid collectionId, int subjects, int faces, int shards);

@@ -6,28 +6,55 @@ using CompreFace.Grains.Interfaces;
 namespace CompreFace.Grains.Collections;
 
 /// <inheritdoc cref="IFaceShardGrain" />
+/// <remarks>
+/// One grain per replica (<see cref="ShardKeys"/>), placed apart from its siblings by <see cref="ShardReplicaPlacement"/>.
+/// Every write is idempotent (an add replaces the row of its image id, a remove of a missing id does nothing), so a
+/// write that reaches a replica which already loaded it from the store changes nothing.
+/// </remarks>
+[ShardReplicaPlacement]
 internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShardGrain> logger) : Grain, IFaceShardGrain
 {
     // One index per model (calculator version). A collection normally holds one; after the embedder is changed it holds
     // the old model's examples too, which are kept (nothing stored is lost) but never compared with the new model's
     // queries: vectors of different models live in unrelated spaces, even at equal dimension.
-    private readonly Dictionary<string, EmbeddingIndex> _indexes = new(StringComparer.Ordinal);
+    private Dictionary<string, EmbeddingIndex> _indexes = new(StringComparer.Ordinal);
+
+    // Rows of the store this replica knows but cannot index (a malformed dimension): counted so that the row count
+    // compared with the collection's (the catch-up check) stays exact. Normally empty.
+    private HashSet<Guid> _skipped = [];
     private Guid _collectionId;
     private int _shard;
+    private int _replica;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        (_collectionId, _shard) = ParseKey(this.GetPrimaryKeyString());
+        (_collectionId, _shard, _replica) = ShardKeys.Parse(this.GetPrimaryKeyString());
         var started = Stopwatch.GetTimestamp();
-        var count = 0;
+        var (indexes, skipped) = await LoadAsync(cancellationToken);
+        (_indexes, _skipped) = (indexes, skipped);
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        LogLoaded(logger, _collectionId, _shard, Rows - _skipped.Count, _indexes.Count, elapsed);
+    }
+
+    /// <summary>Rows of the store this replica holds (indexed or skipped).</summary>
+    private int Rows => _indexes.Values.Sum(i => i.Count) + _skipped.Count;
+
+    /// <summary>Every row of the shard from the store, into new indexes (the current ones keep serving meanwhile).</summary>
+    private async Task<(Dictionary<string, EmbeddingIndex> Indexes, HashSet<Guid> Skipped)> LoadAsync(CancellationToken cancellationToken)
+    {
+        var indexes = new Dictionary<string, EmbeddingIndex>(StringComparer.Ordinal);
+        var skipped = new HashSet<Guid>();
         try
         {
             await store.LoadShardAsync(_collectionId, _shard, (imageId, subjectId, calculator, vector) =>
             {
-                if (IndexFor(calculator, vector.Length) is { } index)
+                if (IndexFor(indexes, calculator, vector.Length) is { } index)
                 {
                     index.Add(imageId, subjectId, vector);
-                    count++;
+                }
+                else
+                {
+                    skipped.Add(imageId);
                 }
             }, cancellationToken);
         }
@@ -38,15 +65,21 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
             throw new StoreUnavailableException();
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        LogLoaded(logger, _collectionId, _shard, count, _indexes.Count, elapsed);
+        return (indexes, skipped);
     }
 
     Task IFaceShardGrain.AddAsync(IReadOnlyList<ShardFace> faces, CancellationToken cancellationToken)
     {
         foreach (var face in faces)
         {
-            IndexFor(face.Calculator, face.UnitVector.Length)?.Add(face.ImageId, face.SubjectId, face.UnitVector);
+            if (IndexFor(_indexes, face.Calculator, face.UnitVector.Length) is { } index)
+            {
+                index.Add(face.ImageId, face.SubjectId, face.UnitVector);
+            }
+            else
+            {
+                _skipped.Add(face.ImageId);
+            }
         }
 
         return Task.CompletedTask;
@@ -54,9 +87,10 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
 
     Task IFaceShardGrain.RemoveAsync(IReadOnlyList<Guid> imageIds, CancellationToken cancellationToken)
     {
-        foreach (var index in _indexes.Values)
+        foreach (var id in imageIds)
         {
-            foreach (var id in imageIds)
+            _skipped.Remove(id);
+            foreach (var index in _indexes.Values)
             {
                 index.Remove(id);
             }
@@ -85,33 +119,44 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
     Task IFaceShardGrain.ClearAsync(CancellationToken cancellationToken)
     {
         _indexes.Clear();
+        _skipped.Clear();
         return Task.CompletedTask;
     }
 
-    Task<ShardMatch[][]> IFaceShardGrain.SearchAsync(
-        IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, CancellationToken cancellationToken)
+    async Task<ShardMatch[][]> IFaceShardGrain.SearchAsync(
+        IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, int expectedRows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(unitQueries);
+        if (expectedRows >= 0 && expectedRows != Rows)
+        {
+            // This replica missed a write (its silo was unreachable when the collection applied it): catch up from the
+            // store before serving. Built aside and swapped, so searches interleaving with this one see whole indexes.
+            var started = Stopwatch.GetTimestamp();
+            var held = Rows;
+            (_indexes, _skipped) = await LoadAsync(cancellationToken);
+            LogCaughtUp(logger, _collectionId, _shard, _replica, held, Rows, expectedRows, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
         if (!_indexes.TryGetValue(calculator, out var index) || index.Count == 0
             || unitQueries.Any(q => q.Length != index.Dimension))
         {
-            return Task.FromResult(unitQueries.Select(_ => Array.Empty<ShardMatch>()).ToArray());
+            return unitQueries.Select(_ => Array.Empty<ShardMatch>()).ToArray();
         }
 
         var hits = index.Search(unitQueries, count, perSubject);
-        return Task.FromResult(Array.ConvertAll(hits, h => Array.ConvertAll(h, m => new ShardMatch(m.ImageId, m.SubjectId, m.Cosine))));
+        return Array.ConvertAll(hits, h => Array.ConvertAll(h, m => new ShardMatch(m.ImageId, m.SubjectId, m.Cosine)));
     }
 
     Task<(int Count, long Bytes)> IFaceShardGrain.GetSizeAsync(CancellationToken cancellationToken) =>
         Task.FromResult((_indexes.Values.Sum(i => i.Count), _indexes.Values.Sum(i => i.ApproximateBytes)));
 
     /// <summary>The index of <paramref name="calculator"/>; null (the vector is skipped) for a malformed dimension.</summary>
-    private EmbeddingIndex? IndexFor(string calculator, int dimension)
+    private EmbeddingIndex? IndexFor(Dictionary<string, EmbeddingIndex> indexes, string calculator, int dimension)
     {
-        if (!_indexes.TryGetValue(calculator, out var index))
+        if (!indexes.TryGetValue(calculator, out var index))
         {
             index = new EmbeddingIndex(dimension);
-            _indexes.Add(calculator, index);
+            indexes.Add(calculator, index);
         }
 
         if (index.Dimension == dimension)
@@ -123,17 +168,14 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
         return null;
     }
 
-    /// <summary>The grain key of shard <paramref name="shard"/> of a collection.</summary>
-    public static string KeyOf(Guid collectionId, int shard) => $"{collectionId:N}/{shard}";
-
-    private static (Guid Collection, int Shard) ParseKey(string key)
-    {
-        var slash = key.IndexOf('/', StringComparison.Ordinal);
-        return (Guid.ParseExact(key.AsSpan(0, slash), "N"), int.Parse(key.AsSpan(slash + 1), System.Globalization.CultureInfo.InvariantCulture));
-    }
+    /// <summary>The grain key of the first replica of shard <paramref name="shard"/> of a collection.</summary>
+    public static string KeyOf(Guid collectionId, int shard) => ShardKeys.Of(collectionId, shard);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Shard {Shard} of collection {CollectionId} loaded {Count} faces of {Models} model(s) in {Milliseconds:F0} ms")]
     private static partial void LogLoaded(ILogger logger, Guid collectionId, int shard, int count, int models, double milliseconds);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Shard {Shard} of collection {CollectionId}, replica {Replica}: held {Held} rows, the collection {Expected}; caught up from the store ({Rows} rows) in {Milliseconds:F0} ms")]
+    private static partial void LogCaughtUp(ILogger logger, Guid collectionId, int shard, int replica, int held, int rows, int expected, double milliseconds);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Shard {Shard} of collection {CollectionId}: a {Dimension}-d vector of model {Calculator} skipped; that model's vectors are {Expected}-d")]
     private static partial void LogDimensionMismatch(ILogger logger, Guid collectionId, int shard, string calculator, int dimension, int expected);

@@ -18,8 +18,8 @@ public sealed record ShardMatch(
     [property: Id(2)] float Cosine);
 
 /// <summary>
-/// Up to <see cref="RecognitionOptions.ShardCapacity"/> vectors of one collection, in memory, keyed
-/// <c>"{collectionId:N}/{shard}"</c>. Loads its rows from the store on activation; the collection grain writes the store
+/// Up to <see cref="RecognitionOptions.ShardCapacity"/> vectors of one collection, in memory, one grain per replica
+/// (<see cref="RecognitionOptions.Replicas"/>), keyed <c>"{collectionId:N}/{shard}"</c> and <c>"{collectionId:N}/{shard}/{replica}"</c>. Loads its rows from the store on activation; the collection grain writes the store
 /// first and then tells the shard, so a shard that dies loses nothing. Shards of a big collection can live on different
 /// silos and are searched in parallel.
 /// </summary>
@@ -42,9 +42,13 @@ public interface IFaceShardGrain : IGrainWithStringKey
     [Alias("ClearAsync")]
     Task ClearAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Best matches per unit query, best first.</summary>
+    /// <summary>
+    /// Best matches per unit query, best first. A replica that holds a number of rows other than
+    /// <paramref name="expectedRows"/> (the collection's count; negative: do not check) missed a write and reloads the
+    /// shard from the store before it answers.
+    /// </summary>
     [Alias("SearchAsync"), ReadOnly]
-    Task<ShardMatch[][]> SearchAsync(IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, CancellationToken cancellationToken = default);
+    Task<ShardMatch[][]> SearchAsync(IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, int expectedRows = -1, CancellationToken cancellationToken = default);
 
     /// <summary>Number of vectors held and bytes used (activates and loads the shard).</summary>
     [Alias("GetSizeAsync"), ReadOnly]

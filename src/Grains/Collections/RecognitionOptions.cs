@@ -14,4 +14,19 @@ public sealed class RecognitionOptions
     /// </summary>
     [Range(1, 10_000_000)]
     public int ShardCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// Copies of every shard, each on its own silo, while the cluster has that many active silos (one node holds one,
+    /// so the embedded node is unchanged). A search asks one copy per shard and turns to another when it fails or is
+    /// slow, so a node's death costs no recognition (docs/decisions/0026). Memory grows with the number of copies.
+    /// </summary>
+    [Range(1, 5)]
+    public int Replicas { get; set; } = 2;
+
+    /// <summary>
+    /// How long a search waits for one copy of a shard before asking the next one as well (a copy that is loading,
+    /// on a dead silo not yet declared dead, or on a stalled node); the first answer wins.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30")]
+    public TimeSpan ReplicaHedgeDelay { get; set; } = TimeSpan.FromMilliseconds(300);
 }

@@ -14,7 +14,8 @@ public static class AdminApiExtensions
         open.MapSessionEndpoints();
         open.MapOpenUserEndpoints();
 
-        var admin = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminRequestLimit.CheckAsync).AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AdminSession.RequireSessionAsync);
+        var admin = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminRequestLimit.CheckAsync).AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AdminSession.RequireSessionAsync)
+            .WithMetadata(ApiDocs.AdminSessionDoc.Instance);
         admin.MapUserEndpoints();
         admin.MapApplicationEndpoints();
         admin.MapServiceEndpoints();

@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using CompreFace.WebApi.ApiDocs;
+
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>Applications (docs/compreface-behaviour.md#applications). Every handler loads the application and checks the caller's role first.</summary>
@@ -6,11 +9,13 @@ internal static class ApplicationEndpoints
     public static void MapApplicationEndpoints(this IEndpointRouteBuilder admin)
     {
         admin.MapGet("/apps", ListAsync).WithName("AdminListApps");
-        admin.MapGet("/app/{appId}", GetAsync).WithName("AdminGetApp");
-        admin.MapPost("/app", CreateAsync).WithName("AdminCreateApp");
-        admin.MapPut("/app/{appId}", RenameAsync).WithName("AdminRenameApp");
-        admin.MapPut("/app/{appId}/apikey", RegenerateKeyAsync).WithName("AdminRegenerateAppKey");
-        admin.MapDelete("/app/{appId}", DeleteAsync).WithName("AdminDeleteApp");
+        admin.MapGet("/app/{appId}", GetAsync).WithName("AdminGetApp").WithErrors(AdminErrors.AppNotFound("{appId}"));
+        admin.MapPost("/app", CreateAsync).WithName("AdminCreateApp")
+            .WithJsonBody(new JsonObject { ["name"] = "Front door" }).WithErrors(AdminErrors.NotAllowed(), AdminErrors.NameTaken("{name}"), AdminErrors.SpecialCharacters());
+        admin.MapPut("/app/{appId}", RenameAsync).WithName("AdminRenameApp")
+            .WithJsonBody(new JsonObject { ["name"] = "Front door" }).WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.NameTaken("{name}"), AdminErrors.NotAllowed());
+        admin.MapPut("/app/{appId}/apikey", RegenerateKeyAsync).WithName("AdminRegenerateAppKey").WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.NotAllowed());
+        admin.MapDelete("/app/{appId}", DeleteAsync).WithName("AdminDeleteApp").WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.NotAllowed());
     }
 
     /// <summary><c>GET /admin/apps</c>: all applications for global admins, else the caller's; sorted by name.</summary>

@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using CompreFace.WebApi.ApiDocs;
+
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>Application members and global roles (docs/compreface-behaviour.md#roles-and-permissions, docs/compreface-behaviour.md#users, docs/compreface-behaviour.md#applications), with the invariants of docs/compreface-behaviour.md#roles-and-permissions.</summary>
@@ -5,11 +8,15 @@ internal static class MemberEndpoints
 {
     public static void MapMemberEndpoints(this IEndpointRouteBuilder admin)
     {
-        admin.MapGet("/app/{appId}/assign-roles", AssignableAppRolesAsync).WithName("AdminAppAssignRoles");
-        admin.MapGet("/app/{appId}/roles", ListMembersAsync).WithName("AdminAppRoles");
-        admin.MapPost("/app/{appId}/invite", InviteAsync).WithName("AdminInvite");
-        admin.MapPut("/app/{appId}/role", ChangeRoleAsync).WithName("AdminAppRoleChange");
-        admin.MapDelete("/app/{appId}/user/{userId}", RemoveAsync).WithName("AdminRemoveMember");
+        admin.MapGet("/app/{appId}/assign-roles", AssignableAppRolesAsync).WithName("AdminAppAssignRoles").WithErrors(AdminErrors.AppNotFound("{appId}"));
+        admin.MapGet("/app/{appId}/roles", ListMembersAsync).WithName("AdminAppRoles").WithErrors(AdminErrors.AppNotFound("{appId}"));
+        admin.MapPost("/app/{appId}/invite", InviteAsync).WithName("AdminInvite")
+            .WithJsonBody(new JsonObject { ["userEmail"] = "jane@example.com", ["role"] = "USER" })
+            .WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.UserNotFound("{userEmail}"), AdminErrors.AlreadyMember("{userEmail}", "{appId}"), AdminErrors.UnknownRole("{role}"), AdminErrors.NotAllowed());
+        admin.MapPut("/app/{appId}/role", ChangeRoleAsync).WithName("AdminAppRoleChange")
+            .WithJsonBody(new JsonObject { ["userId"] = "3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a098", ["role"] = "ADMINISTRATOR" })
+            .WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.UserNotFound("{userId}"), AdminErrors.UnknownRole("{role}"), AdminErrors.OwnRole(), AdminErrors.NotAllowed());
+        admin.MapDelete("/app/{appId}/user/{userId}", RemoveAsync).WithName("AdminRemoveMember").WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.UserNotFound("{userId}"), AdminErrors.NotAllowed());
         admin.MapGet("/user/roles", ListUsersAsync).WithName("AdminUserRoles");
         admin.MapGet("/user/global/roles", GlobalRoles).WithName("AdminGlobalRoles");
         admin.MapGet("/user/global/assign-roles", AssignableGlobalRoles).WithName("AdminGlobalAssignRoles");

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using CompreFace.WebApi.ApiDocs;
 using System.Globalization;
 using CompreFace.WebApi.Statistics;
 
@@ -8,14 +10,18 @@ internal static class ServiceEndpoints
 {
     public static void MapServiceEndpoints(this IEndpointRouteBuilder admin)
     {
-        admin.MapGet("/app/{appId}/models", ListAsync).WithName("AdminListModels");
-        admin.MapGet("/app/{appId}/model/{modelId}", GetAsync).WithName("AdminGetModel");
-        admin.MapPost("/app/{appId}/model", CreateAsync).WithName("AdminCreateModel");
-        admin.MapPut("/app/{appId}/model/{modelId}", RenameAsync).WithName("AdminRenameModel");
-        admin.MapPut("/app/{appId}/model/{modelId}/apikey", RegenerateKeyAsync).WithName("AdminRegenerateModelKey");
-        admin.MapDelete("/app/{appId}/model/{modelId}", DeleteAsync).WithName("AdminDeleteModel");
-        admin.MapPost("/app/{appId}/model/{modelId}", CloneAsync).WithName("AdminCloneModel");
-        admin.MapGet("/app/{appId}/model/{modelId}/statistics", GetStatisticsAsync).WithName("AdminModelStatistics");
+        admin.MapGet("/app/{appId}/models", ListAsync).WithName("AdminListModels").WithErrors(AdminErrors.AppNotFound("{appId}"));
+        admin.MapGet("/app/{appId}/model/{modelId}", GetAsync).WithName("AdminGetModel").WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"));
+        admin.MapPost("/app/{appId}/model", CreateAsync).WithName("AdminCreateModel")
+            .WithJsonBody(new JsonObject { ["name"] = "Visitors", ["type"] = "RECOGNITION" })
+            .WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.NotAllowed(), AdminErrors.NameTaken("{name}"), AdminErrors.SpecialCharacters());
+        admin.MapPut("/app/{appId}/model/{modelId}", RenameAsync).WithName("AdminRenameModel")
+            .WithJsonBody(new JsonObject { ["name"] = "Visitors" }).WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"), AdminErrors.NameTaken("{name}"), AdminErrors.NotAllowed());
+        admin.MapPut("/app/{appId}/model/{modelId}/apikey", RegenerateKeyAsync).WithName("AdminRegenerateModelKey").WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"), AdminErrors.NotAllowed());
+        admin.MapDelete("/app/{appId}/model/{modelId}", DeleteAsync).WithName("AdminDeleteModel").WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"), AdminErrors.NotAllowed());
+        admin.MapPost("/app/{appId}/model/{modelId}", CloneAsync).WithName("AdminCloneModel")
+            .WithJsonBody(new JsonObject { ["name"] = "Visitors (copy)" }).WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"), AdminErrors.NameTaken("{name}"), AdminErrors.NotAllowed());
+        admin.MapGet("/app/{appId}/model/{modelId}/statistics", GetStatisticsAsync).WithName("AdminModelStatistics").WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"));
     }
 
     /// <summary><c>GET /admin/app/{appId}/models</c>: without counts.</summary>

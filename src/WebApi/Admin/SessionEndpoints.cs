@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using CompreFace.WebApi.ApiDocs;
 using System.Text;
 
 namespace CompreFace.WebApi.Admin;
@@ -13,7 +15,8 @@ internal static partial class SessionEndpoints
 
     public static void MapSessionEndpoints(this IEndpointRouteBuilder admin)
     {
-        admin.MapPost("/oauth/token", TokenAsync).WithName("AdminToken").DisableAntiforgery().RequireRateLimiting(RateLimits.Login);
+        admin.MapPost("/oauth/token", TokenAsync).WithName("AdminToken").DisableAntiforgery().RequireRateLimiting(RateLimits.Login)
+            .WithMetadata(new RequestBodyDoc("application/x-www-form-urlencoded", new JsonObject { ["grant_type"] = "password", ["username"] = "jane@example.com", ["password"] = "a-long-passphrase" }, []));
         admin.MapDelete("/oauth/token", LogoutAsync).WithName("AdminLogout");
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using CompreFace.WebApi.ApiDocs;
 using System.Text.RegularExpressions;
 using CompreFace.WebApi.Mail;
 
@@ -10,22 +12,30 @@ internal static partial class UserEndpoints
 
     public static void MapOpenUserEndpoints(this IEndpointRouteBuilder open)
     {
-        open.MapPost("/user/register", RegisterAsync).WithName("AdminRegister").RequireRateLimiting(RateLimits.SignUp);
-        open.MapGet("/user/demo/model", GetDemoModelAsync).WithName("AdminDemoModel");
+        open.MapPost("/user/register", RegisterAsync).WithName("AdminRegister").RequireRateLimiting(RateLimits.SignUp)
+            .WithJsonBody(new JsonObject { ["email"] = "jane@example.com", ["password"] = "a-long-passphrase", ["firstName"] = "Jane", ["lastName"] = "Doe", ["isAllowStatistics"] = false })
+            .WithErrors(AdminErrors.EmailTaken(), AdminErrors.EmailFormat(), AdminErrors.FieldEmpty("{field}"), AdminErrors.OwnerSetupRequired());
+        open.MapGet("/user/demo/model", GetDemoModelAsync).WithName("AdminDemoModel").WithErrors(AdminErrors.DemoModelGone());
         open.MapGet("/status", GetStatusAsync).WithName("AdminStatus");
         open.MapGet("/config", GetConfig).WithName("AdminConfig");
-        open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword").RequireRateLimiting(RateLimits.PasswordReset);
-        open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword").RequireRateLimiting(RateLimits.PasswordReset);
-        open.MapGet("/user/registration/confirm", ConfirmRegistrationAsync).WithName("AdminConfirmRegistration");
+        open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword").RequireRateLimiting(RateLimits.PasswordReset)
+            .WithJsonBody(new JsonObject { ["email"] = "jane@example.com" }).WithErrors(AdminErrors.MailDisabled(), AdminErrors.MailNotSent("{email}"), AdminErrors.EmailFormat());
+        open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword").RequireRateLimiting(RateLimits.PasswordReset)
+            .WithJsonBody(new JsonObject { ["password"] = "a-new-long-passphrase" }).WithErrors(AdminErrors.ResetTokenInvalid());
+        open.MapGet("/user/registration/confirm", ConfirmRegistrationAsync).WithName("AdminConfirmRegistration").WithErrors(AdminErrors.RegistrationTokenExpired());
     }
 
     public static void MapUserEndpoints(this IEndpointRouteBuilder admin)
     {
         admin.MapGet("/user/me", GetMe).WithName("AdminMe");
-        admin.MapPut("/user/update", UpdateAsync).WithName("AdminUserUpdate");
-        admin.MapPut("/user/me/password", ChangePasswordAsync).WithName("AdminChangePassword");
-        admin.MapPut("/user/global/role", ChangeGlobalRoleAsync).WithName("AdminGlobalRoleChange");
-        admin.MapDelete("/user/{userId}", DeleteAsync).WithName("AdminDeleteUser");
+        admin.MapPut("/user/update", UpdateAsync).WithName("AdminUserUpdate")
+            .WithJsonBody(new JsonObject { ["firstName"] = "Jane", ["lastName"] = "Doe" }).WithErrors(AdminErrors.FieldEmpty("{field}"));
+        admin.MapPut("/user/me/password", ChangePasswordAsync).WithName("AdminChangePassword")
+            .WithJsonBody(new JsonObject { ["oldPassword"] = "a-long-passphrase", ["newPassword"] = "a-new-long-passphrase" }).WithErrors(AdminErrors.WrongPassword());
+        admin.MapPut("/user/global/role", ChangeGlobalRoleAsync).WithName("AdminGlobalRoleChange")
+            .WithJsonBody(new JsonObject { ["userId"] = "3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a098", ["role"] = "ADMINISTRATOR" })
+            .WithErrors(AdminErrors.UserNotFound("{userId}"), AdminErrors.UnknownGlobalRole("{role}"), AdminErrors.OwnRole(), AdminErrors.NotAllowed());
+        admin.MapDelete("/user/{userId}", DeleteAsync).WithName("AdminDeleteUser").WithErrors(AdminErrors.UserNotFound("{userId}"), AdminErrors.OwnerCannotBeRemoved(), AdminErrors.IllegalReplacer("{replacer}"), AdminErrors.NotAllowed());
         admin.MapGet("/user/autocomplete", AutocompleteAsync).WithName("AdminUserAutocomplete");
     }
 

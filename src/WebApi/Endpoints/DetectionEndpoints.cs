@@ -1,3 +1,5 @@
+using CompreFace.WebApi.ApiDocs;
+
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>Face detection services (docs/compreface-behaviour.md#detection), behind a DETECTION key.</summary>
@@ -7,7 +9,8 @@ public static class DetectionEndpoints
     public static RouteGroupBuilder MapDetectionEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/detection").WithTags("Detection");
-        group.MapPost("/detect", DetectAsync).WithName("Detect");
+        group.MapPost("/detect", DetectAsync).WithName("Detect")
+            .WithQuery(FaceApiParameters.Image).WithImageBody(ImageRequests.FilePart);
         return group;
     }
 

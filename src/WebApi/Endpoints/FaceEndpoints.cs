@@ -1,3 +1,4 @@
+using CompreFace.WebApi.ApiDocs;
 using System.Globalization;
 using System.Text.Json;
 
@@ -31,13 +32,23 @@ public static class FaceEndpoints
     public static RouteGroupBuilder MapFaceEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/recognition/faces").WithTags("Recognition");
-        group.MapPost(string.Empty, AddFaceAsync).WithName("AddFace");
-        group.MapGet(string.Empty, ListFacesAsync).WithName("ListFaces");
-        group.MapDelete(string.Empty, DeleteFacesBySubjectAsync).WithName("DeleteFacesBySubject");
-        group.MapPost("/delete", DeleteFacesAsync).WithName("DeleteFaces");
-        group.MapDelete("/{image_id}", DeleteFaceAsync).WithName("DeleteFace");
-        group.MapGet("/{image_id}/img", DownloadImageAsync).WithName("DownloadFaceImage");
-        group.MapPost("/{image_id}/verify", VerifyFaceAsync).WithName("VerifyFace");
+        group.MapPost(string.Empty, AddFaceAsync).WithName("AddFace")
+            .WithQuery(FaceApiParameters.AddFace).WithImageBody(ImageRequests.FilePart)
+            .WithErrors(ApiErrors.MissingParameter(SubjectName), ApiErrors.Validation("Subject name is empty; "), ApiErrors.MoreThanOneFace(), ApiErrors.Generic());
+        group.MapGet(string.Empty, ListFacesAsync).WithName("ListFaces")
+            .WithQuery(FaceApiParameters.Page, FaceApiParameters.Size, FaceApiParameters.SubjectFilter);
+        group.MapDelete(string.Empty, DeleteFacesBySubjectAsync).WithName("DeleteFacesBySubject")
+            .WithQuery(FaceApiParameters.SubjectToDelete).WithErrors(ApiErrors.Validation("Subject name is empty; "));
+        group.MapPost("/delete", DeleteFacesAsync).WithName("DeleteFaces")
+            .WithJsonBody(new System.Text.Json.Nodes.JsonArray("6b1a1c1e-3d5f-4c8a-9a40-2f6c1e7d8b90", "0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f"))
+            .WithErrors(ApiErrors.InvalidUuid("image_id", "not-a-uuid"));
+        group.MapDelete("/{image_id}", DeleteFaceAsync).WithName("DeleteFace")
+            .WithErrors(ApiErrors.ImageNotFound(Guid.Empty), ApiErrors.InvalidUuid("image_id", "not-a-uuid"));
+        group.MapGet("/{image_id}/img", DownloadImageAsync).WithName("DownloadFaceImage")
+            .WithErrors(ApiErrors.InvalidUuid("image_id", "not-a-uuid"));
+        group.MapPost("/{image_id}/verify", VerifyFaceAsync).WithName("VerifyFace")
+            .WithQuery(FaceApiParameters.Image).WithImageBody(ImageRequests.FilePart)
+            .WithErrors(ApiErrors.ImageIdIncorrect(), ApiErrors.InvalidUuid("image_id", "not-a-uuid"));
         return group;
     }
 

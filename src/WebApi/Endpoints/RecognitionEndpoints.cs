@@ -1,3 +1,5 @@
+using CompreFace.WebApi.ApiDocs;
+
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>
@@ -11,9 +13,15 @@ public static class RecognitionEndpoints
     public static RouteGroupBuilder MapRecognitionEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/recognition").WithTags("Recognition");
-        group.MapPost("/recognize", RecognizeAsync).WithName("Recognize");
-        group.MapPost("/embeddings/recognize", RecognizeEmbeddingsAsync).WithName("RecognizeEmbeddings");
-        group.MapPost("/embeddings/faces/{image_id}/verify", VerifyEmbeddingsAsync).WithName("VerifyEmbeddingsAgainstFace");
+        group.MapPost("/recognize", RecognizeAsync).WithName("Recognize")
+            .WithQuery(FaceApiParameters.Recognize).WithImageBody(ImageRequests.FilePart)
+            .WithErrors(ApiErrors.Validation("prediction_count should be equal or greater than 1; "));
+        group.MapPost("/embeddings/recognize", RecognizeEmbeddingsAsync).WithName("RecognizeEmbeddings")
+            .WithQuery(FaceApiParameters.RecognizeEmbeddings).WithJsonBody(EmbeddingsExample)
+            .WithErrors(ApiErrors.FieldEmpty("embeddings"), ApiErrors.Validation("Embedding dimension should be 512, but 3 was provided"));
+        group.MapPost("/embeddings/faces/{image_id}/verify", VerifyEmbeddingsAsync).WithName("VerifyEmbeddingsAgainstFace")
+            .WithJsonBody(EmbeddingsExample)
+            .WithErrors(ApiErrors.FieldEmpty("embeddings"), ApiErrors.ImageIdIncorrect(), ApiErrors.InvalidUuid("image_id", "not-a-uuid"));
         return group;
     }
 
@@ -34,7 +42,7 @@ public static class RecognitionEndpoints
 
         // Searched under the model that computed the queries (the result says which), never one learnt earlier.
         var queries = result.Faces.Select(FaceMapper.EmbeddingOf).ToArray();
-        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, FaceAnalyzer.CalculatorOf(result), cancellationToken);
+        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, FaceAnalyzer.CalculatorOf(result), cancellationToken, call.StandbyAfter);
         return TypedResults.Ok(FaceMapper.Recognition(result, parameters, matches));
     }
 
@@ -54,7 +62,7 @@ public static class RecognitionEndpoints
         CheckDimensions(embeddings, calculator.Dimension);
 
         var queries = embeddings.Select(static e => Array.ConvertAll(e, static x => (float)x)).ToArray();
-        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, calculator, cancellationToken);
+        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, calculator, cancellationToken, call.StandbyAfter);
         return TypedResults.Ok(FaceMapper.EmbeddingRecognition(embeddings, matches));
     }
 
@@ -82,6 +90,8 @@ public static class RecognitionEndpoints
         var storedVector = Array.ConvertAll(stored.Embedding, static x => (double)x);
         return TypedResults.Ok(FaceMapper.EmbeddingVerification(embeddings, storedVector, calculator));
     }
+
+    private static System.Text.Json.Nodes.JsonObject EmbeddingsExample => new() { ["embeddings"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonArray(0.0123, -0.0456, 0.0789)) };
 
     private static double[][] NonEmpty(double[][]? embeddings) =>
         embeddings is { Length: > 0 } ? embeddings : throw ApiErrors.FieldEmpty("embeddings");

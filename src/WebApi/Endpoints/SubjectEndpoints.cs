@@ -1,3 +1,5 @@
+using CompreFace.WebApi.ApiDocs;
+
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>Subjects of a recognition service (docs/compreface-behaviour.md#subjects), behind a RECOGNITION key. Names match case-insensitively.</summary>
@@ -7,13 +9,18 @@ public static class SubjectEndpoints
     public static RouteGroupBuilder MapSubjectEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/recognition/subjects").WithTags("Recognition");
-        group.MapPost(string.Empty, AddSubjectAsync).WithName("AddSubject");
+        group.MapPost(string.Empty, AddSubjectAsync).WithName("AddSubject")
+            .WithJsonBody(SubjectExample).WithErrors(ApiErrors.SubjectAlreadyExists(), ApiErrors.ForbiddenNameCharacters(), ApiErrors.Validation("Subject name is empty; "));
         group.MapGet(string.Empty, ListSubjectsAsync).WithName("ListSubjects");
         group.MapDelete(string.Empty, DeleteAllSubjectsAsync).WithName("DeleteAllSubjects");
-        group.MapPut("/{subject}", RenameSubjectAsync).WithName("RenameSubject");
-        group.MapDelete("/{subject}", DeleteSubjectAsync).WithName("DeleteSubject");
+        group.MapPut("/{subject}", RenameSubjectAsync).WithName("RenameSubject")
+            .WithJsonBody(SubjectExample).WithErrors(ApiErrors.SubjectNotFound("{subject}"), ApiErrors.ForbiddenNameCharacters());
+        group.MapDelete("/{subject}", DeleteSubjectAsync).WithName("DeleteSubject")
+            .WithErrors(ApiErrors.SubjectNotFound("{subject}"));
         return group;
     }
+
+    private static System.Text.Json.Nodes.JsonObject SubjectExample => new() { ["subject"] = "Jane Doe" };
 
     /// <summary><c>POST /subjects</c> <c>{"subject":"n"}</c>: 201 <c>{"subject":"n"}</c>; an existing name is code 43.</summary>
     public static async Task<Created<SubjectResponse>> AddSubjectAsync([AsParameters] FaceServiceCall call)

@@ -1,3 +1,5 @@
+using CompreFace.WebApi.ApiDocs;
+
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>
@@ -10,7 +12,8 @@ public static class UtilityEndpoints
     public static IEndpointRouteBuilder MapUtilityEndpoints(this IEndpointRouteBuilder app)
     {
         var staticGroup = app.MapGroup("/api/v1/static").WithTags("Utility");
-        staticGroup.MapGet("/{apiKey}/images/{image_id}", DownloadStaticImageAsync).WithName("DownloadStaticImage");
+        staticGroup.MapGet("/{apiKey}/images/{image_id}", DownloadStaticImageAsync).WithName("DownloadStaticImage")
+            .WithErrors(ApiErrors.InvalidUuid("image_id", "not-a-uuid"));
 
         var consistence = app.MapGroup("/api/v1/consistence").WithTags("Utility");
         consistence.MapGet("/status", GetConsistenceStatusAsync).WithName("GetConsistenceStatus");

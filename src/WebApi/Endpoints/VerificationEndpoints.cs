@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using CompreFace.WebApi.ApiDocs;
+
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>Face verification services (docs/compreface-behaviour.md#embedding-endpoints, docs/compreface-behaviour.md#verification), behind a VERIFY key.</summary>
@@ -7,8 +10,12 @@ public static class VerificationEndpoints
     public static RouteGroupBuilder MapVerificationEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/verification").WithTags("Verification");
-        group.MapPost("/verify", VerifyAsync).WithName("Verify");
-        group.MapPost("/embeddings/verify", VerifyEmbeddingsAsync).WithName("VerifyEmbeddings");
+        group.MapPost("/verify", VerifyAsync).WithName("Verify")
+            .WithQuery(FaceApiParameters.Image).WithImageBody("source_image", "target_image")
+            .WithErrors(ApiErrors.MoreThanOneFace());
+        group.MapPost("/embeddings/verify", VerifyEmbeddingsAsync).WithName("VerifyEmbeddings")
+            .WithJsonBody(new JsonObject { ["source"] = new JsonArray(0.0123, -0.0456, 0.0789), ["targets"] = new JsonArray(new JsonArray(0.0111, -0.0422, 0.0801)) })
+            .WithErrors(ApiErrors.FieldEmpty("source"), ApiErrors.Validation("Embedding dimension should be 512, but 3 was provided"));
         return group;
     }
 

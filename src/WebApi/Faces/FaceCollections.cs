@@ -35,6 +35,8 @@ public static class FaceCollections
     /// <see cref="RecognitionParameters.UniqueSubjects"/> asks the collection for one match per subject;
     /// <see cref="RecognitionParameters.SimilarityThreshold"/> drops the matches below it. Because the matches arrive
     /// sorted, filtering the top <c>prediction_count</c> gives the top <c>prediction_count</c> above the threshold.
+    /// In a cluster (<paramref name="standbyAfter"/> set) a search the collection grain has not answered by then is
+    /// asked of the collection's standby as well, and the first answer wins (docs/decisions/0026).
     /// </summary>
     public static async Task<IReadOnlyList<IReadOnlyList<SubjectSimilarityDto>>> RecognizeAsync(
         IGrainFactory grains,
@@ -42,7 +44,8 @@ public static class FaceCollections
         IReadOnlyList<float[]> queries,
         RecognitionParameters parameters,
         CalculatorIdentity calculator,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TimeSpan? standbyAfter = null)
     {
         ArgumentNullException.ThrowIfNull(queries);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -54,7 +57,13 @@ public static class FaceCollections
             Count = parameters.PredictionCount,
             PerSubject = parameters.UniqueSubjects,
         };
-        var matches = await Faces(grains, service).SearchAsync(search, cancellationToken);
+        var matches = standbyAfter is { } after
+            ? await HedgedAsync(
+                () => Faces(grains, service).SearchAsync(search, cancellationToken),
+                () => grains.GetGrain<IFaceCollectionStandbyGrain>(service.ServiceId).SearchAsync(search, cancellationToken),
+                after,
+                cancellationToken)
+            : await Faces(grains, service).SearchAsync(search, cancellationToken);
         if (matches.Count != queries.Count)
         {
             throw new InvalidOperationException($"The collection answered {matches.Count} result lists for {queries.Count} queries.");
@@ -83,5 +92,37 @@ public static class FaceCollections
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// The answer of <paramref name="startPrimary"/>'s call if it comes within <paramref name="after"/> (or its failure:
+    /// a failure that came that fast is not a dead silo, which the retries would still be waiting out); otherwise the
+    /// first successful answer of that call and <paramref name="startStandby"/>'s, started then.
+    /// </summary>
+    private static async Task<T> HedgedAsync<T>(Func<Task<T>> startPrimary, Func<Task<T>> startStandby, TimeSpan after, CancellationToken cancellationToken)
+    {
+        var primary = startPrimary();
+        if (await Task.WhenAny(primary, Task.Delay(after, cancellationToken)) == primary)
+        {
+            return await primary;
+        }
+
+        var second = startStandby();
+        var first = await Task.WhenAny(primary, second);
+        if (first.IsCompletedSuccessfully)
+        {
+            (first == primary ? second : primary).Ignore();
+            return await first;
+        }
+
+        var other = first == primary ? second : primary;
+        if (await Task.WhenAny(other) is { IsCompletedSuccessfully: true })
+        {
+            return await other;
+        }
+
+        // Both failed: the collection grain's failure is the one to report.
+        second.Ignore();
+        return await primary;
     }
 }

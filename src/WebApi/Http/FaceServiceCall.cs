@@ -17,6 +17,15 @@ public readonly record struct FaceServiceCall(
     /// <summary>The face service that the request's key opened (see <see cref="FaceServiceContext"/>).</summary>
     public FaceServiceInfo Service => FaceServiceContext.Get(Request.HttpContext).Service;
 
+    /// <summary>
+    /// In a cluster mode, how long a search waits for the collection grain before asking its standby too
+    /// (<see cref="NodeOptions.SearchStandbyAfter"/>); null on an embedded node, which has no standby.
+    /// </summary>
+    public TimeSpan? StandbyAfter =>
+        Request.HttpContext.RequestServices.GetRequiredService<IOptions<NodeOptions>>().Value is { Mode: not ClusterMode.Localhost } node
+            ? node.SearchStandbyAfter
+            : null;
+
     /// <summary>What handlers that read no body need: the key's service, the grain factory and the cancellation.</summary>
     public void Deconstruct(out FaceServiceInfo service, out IGrainFactory grains, out CancellationToken cancellationToken) =>
         (service, grains, cancellationToken) = (Service, Grains, CancellationToken);

@@ -68,6 +68,8 @@ function renderNav(path) {
     link('/demo/tutorial', 'Tutorial'),
     link('/demo/webcam', 'Webcam demo'),
     user?.isAdmin ? link('/users', 'Users') : null,
+    // The API reference is a server page (/docs), not a hash route of this app.
+    h('a', { href: '/docs' }, 'API docs'),
     h('span.spacer'),
     user ? h('span.who', user.email) : null,
     user ? link('/account', 'Account') : null,

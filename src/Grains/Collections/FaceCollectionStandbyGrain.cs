@@ -1,0 +1,129 @@
+using CompreFace.Grains.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using CompreFace.Grains.Interfaces;
+
+namespace CompreFace.Grains.Collections;
+
+/// <summary>A committed change of a collection, sent by its collection grain to its standby before the change is acknowledged.</summary>
+[GenerateSerializer, Alias("CompreFace.CollectionDelta")]
+public sealed class CollectionDelta
+{
+    /// <summary>The collection was emptied (applied before the rest).</summary>
+    [Id(0)]
+    public bool Clear { get; set; }
+
+    /// <summary>Subjects created or renamed: id → name.</summary>
+    [Id(1)]
+    public Dictionary<Guid, string> Subjects { get; set; } = [];
+
+    /// <summary>Subjects deleted or merged into another.</summary>
+    [Id(2)]
+    public List<Guid> RemovedSubjects { get; set; } = [];
+
+    /// <summary>Rows per shard after the change (all shards).</summary>
+    [Id(3)]
+    public Dictionary<int, int> ShardSizes { get; set; } = [];
+}
+
+/// <summary>The collection grain's side of its standby.</summary>
+[Alias("CompreFace.ICollectionStandbySync")]
+public interface ICollectionStandbySync : IGrainWithGuidKey
+{
+    /// <summary>Applies a committed change (an empty delta only activates the standby and refreshes the shard sizes).</summary>
+    [Alias("SyncAsync")]
+    Task SyncAsync(CollectionDelta delta, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// A second, read-only view of a collection, placed on another silo than the collection grain
+/// (<see cref="CollectionPlacement"/>): its subjects and shard sizes, kept current by the collection grain before every
+/// acknowledgement, and the same search over the shards' copies. The HTTP tier turns to it when the collection grain
+/// does not answer in time (its silo died and is not yet declared dead), so recognitions do not wait for failure
+/// detection (docs/decisions/0026). It holds no vectors: one small dictionary per collection.
+/// </summary>
+[CollectionStandbyPlacement]
+internal sealed partial class FaceCollectionStandbyGrain(
+    IFaceStore store,
+    IOptions<RecognitionOptions> options,
+    IClusterMembershipService membership,
+    ILogger<FaceCollectionStandbyGrain> logger) : Grain, IFaceCollectionStandbyGrain, ICollectionStandbySync
+{
+    private Dictionary<Guid, string> _names = [];
+    private Dictionary<int, int> _shardSizes = [];
+    private Guid _collectionId;
+    private ShardReplicas _shards = null!;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _collectionId = this.GetPrimaryKey();
+        _shards = new ShardReplicas(_collectionId, GrainFactory, options.Value, membership, logger);
+        await ReloadAsync(cancellationToken);
+    }
+
+    Task ICollectionStandbySync.SyncAsync(CollectionDelta delta, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        if (delta.Clear)
+        {
+            _names.Clear();
+        }
+
+        foreach (var (id, name) in delta.Subjects)
+        {
+            _names[id] = name;
+        }
+
+        foreach (var id in delta.RemovedSubjects)
+        {
+            _names.Remove(id);
+        }
+
+        if (delta.Clear || delta.ShardSizes.Count > 0)
+        {
+            _shardSizes = new Dictionary<int, int>(delta.ShardSizes);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    async Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> IFaceCollectionStandbyGrain.SearchAsync(FaceSearch search, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        var queries = search.Embeddings.Select(e => Similarity.Normalize(e)).ToArray();
+        if (queries.Length == 0 || !_shardSizes.Values.Any(size => size > 0))
+        {
+            return queries.Select(_ => (IReadOnlyList<FaceMatch>)[]).ToArray();
+        }
+
+        // No row-count check: the collection grain's counts are the authority, and a standby that missed a change
+        // must not make the shards' copies reload.
+        var matches = await _shards.SearchAsync(search, queries, _shardSizes, checkRows: false, cancellationToken);
+        if (matches.Any(q => q.Any(m => !_names.ContainsKey(m.SubjectId))))
+        {
+            // A subject this standby has not heard of: it missed a change while unreachable. Catch up before answering.
+            LogCatchUp(logger, _collectionId);
+            await ReloadAsync(cancellationToken);
+        }
+
+        return Array.ConvertAll(matches, q => (IReadOnlyList<FaceMatch>)Array.ConvertAll(q, m => new FaceMatch(_names.GetValueOrDefault(m.SubjectId, string.Empty), m.Cosine, m.ImageId)));
+    }
+
+    /// <summary>Subjects and shard sizes from the store (swapped in whole, so interleaved searches see one version).</summary>
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var names = (await store.GetSubjectsAsync(_collectionId, cancellationToken)).ToDictionary(s => s.SubjectId, s => s.Name);
+            var sizes = new Dictionary<int, int>(await store.CountFacesByShardAsync(_collectionId, cancellationToken));
+            (_names, _shardSizes) = (names, sizes);
+        }
+        catch (Exception exception) when (StoreFailures.IsUnavailable(exception) && exception is not StoreUnavailableException)
+        {
+            throw new StoreUnavailableException();
+        }
+    }
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Standby of collection {CollectionId} met an unknown subject; reloading from the store")]
+    private static partial void LogCatchUp(ILogger logger, Guid collectionId);
+}
