@@ -8,8 +8,8 @@ namespace CompreFace.WebApi.Http;
 
 /// <summary>
 /// Rate limits (section <c>RateLimits</c>, decision 0024), enforced by ASP.NET Core's rate limiter on each node: per
-/// client address (<see cref="ClientAddresses"/>) on login, sign-up and the two password-reset endpoints. A refusal is
-/// 429 with <c>Retry-After</c> and the <c>{message, code}</c> body.
+/// client address (<see cref="ClientAddresses"/>) on login, sign-up and the two password-reset endpoints, and per face
+/// service on the face API when configured. A refusal is 429 with <c>Retry-After</c> and the <c>{message, code}</c> body.
 /// </summary>
 public sealed class RateLimitOptions : IValidatableObject
 {
@@ -36,10 +36,22 @@ public sealed class RateLimitOptions : IValidatableObject
     [Required]
     public WindowLimit PasswordReset { get; set; } = new() { PermitLimit = 5, WindowSeconds = 900 };
 
+    /// <summary>
+    /// The face API per service, i.e. per API key (a renewed key keeps its service's budget): off by default
+    /// (<see cref="KeyLimit.RequestsPerSecond"/> 0), as CompreFace, whose SDKs and batch clients expect none.
+    /// </summary>
+    [Required]
+    public KeyLimit ApiKey { get; set; } = new();
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(ApiKey, new ValidationContext(ApiKey), results, validateAllProperties: true))
+        {
+            results.Add(new ValidationResult("ApiKey needs RequestsPerSecond 0-100000 and Burst 0-1000000.", [nameof(ApiKey)]));
+        }
+
         foreach (var (name, limit) in new[] { (nameof(Login), Login), (nameof(SignUp), SignUp), (nameof(PasswordReset), PasswordReset) })
         {
             if (!Validator.TryValidateObject(limit, new ValidationContext(limit), results, validateAllProperties: true))
@@ -49,6 +61,40 @@ public sealed class RateLimitOptions : IValidatableObject
         }
 
         return results;
+    }
+
+    /// <summary>A token bucket: <see cref="RequestsPerSecond"/> sustained, up to <see cref="Burst"/> at once.</summary>
+    public sealed class KeyLimit
+    {
+        /// <summary>Sustained requests per second per service; 0 = unlimited. Fractions allowed (0.5 = one every 2 s).</summary>
+        [Range(0, 100_000)]
+        public double RequestsPerSecond { get; set; }
+
+        /// <summary>Requests a service may make at once after being idle; 0 = one second's worth (at least 1).</summary>
+        [Range(0, 1_000_000)]
+        public int Burst { get; set; }
+
+        /// <summary>The bucket, or null when unlimited.</summary>
+        internal TokenBucketRateLimiterOptions? ToBucket()
+        {
+            if (RequestsPerSecond <= 0)
+            {
+                return null;
+            }
+
+            // Whole tokens per period: below one request a second, one token per 1/rate seconds.
+            var (tokens, period) = RequestsPerSecond >= 1
+                ? ((int)Math.Round(RequestsPerSecond), TimeSpan.FromSeconds(1))
+                : (1, TimeSpan.FromSeconds(1 / RequestsPerSecond));
+            return new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(Burst > 0 ? Burst : tokens, 1),
+                TokensPerPeriod = tokens,
+                ReplenishmentPeriod = period,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            };
+        }
     }
 
     /// <summary>At most <see cref="PermitLimit"/> requests in each window of <see cref="WindowSeconds"/>.</summary>
@@ -111,6 +157,17 @@ public static class RateLimits
             AddAddressPolicy(options, Login, limits, limits.Login, exempt: IsRefresh);
             AddAddressPolicy(options, SignUp, limits, limits.SignUp);
             AddAddressPolicy(options, PasswordReset, limits, limits.PasswordReset);
+
+            // The face API: every request whose key opened a service (ApiKeyMiddleware, before routing) draws from
+            // that service's bucket; everything else passes.
+            var bucket = limits.Enabled ? limits.ApiKey.ToBucket() : null;
+            if (bucket is not null)
+            {
+                options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, Guid>(context =>
+                    context.Features.Get<FaceServiceContext>() is { } key
+                        ? RateLimitPartition.GetTokenBucketLimiter(key.Service.ServiceId, _ => bucket)
+                        : RateLimitPartition.GetNoLimiter(Guid.Empty));
+            }
         }
 
         private static void AddAddressPolicy(
