@@ -1,5 +1,6 @@
 using CompreFace.WebApi.Admin;
 using CompreFace.WebApi.ApiDocs;
+using CompreFace.WebApi.Audit;
 using CompreFace.WebApi.Endpoints;
 using CompreFace.WebApi.Mail;
 using CompreFace.WebApi.Statistics;
@@ -116,8 +117,9 @@ public static class ApiExtensions
         app.MapCoreEndpoints();
         app.MapDetectionEndpoints();
         app.MapVerificationEndpoints();
-        app.MapSubjectEndpoints();
-        app.MapFaceEndpoints();
+        // Their writes are recorded in the audit log by the key's service (docs/decisions/0025-audit-log.md).
+        app.MapSubjectEndpoints().AddEndpointFilter(AuditTrail.RecordAsync);
+        app.MapFaceEndpoints().AddEndpointFilter(AuditTrail.RecordAsync);
         app.MapRecognitionEndpoints();
         app.MapUtilityEndpoints();
 

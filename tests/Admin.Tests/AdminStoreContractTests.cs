@@ -339,16 +339,32 @@ internal sealed class StoreHarness : IAsyncDisposable
     private readonly string? _directory;
     private readonly ScratchDatabase? _database;
     private readonly NpgsqlDataSource? _dataSource;
+    private readonly SqliteConnectionFactory? _connections;
 
-    private StoreHarness(IAdminStore store, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource)
+    private StoreHarness(IAdminStore store, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource, SqliteConnectionFactory? connections = null)
     {
         Store = store;
+        _connections = connections;
         _directory = directory;
         _database = database;
         _dataSource = dataSource;
     }
 
     public IAdminStore Store { get; }
+
+    /// <summary>The same store's audit log.</summary>
+    public IAuditStore Audit => (IAuditStore)Store;
+
+    /// <summary>Runs one SQL statement on the database directly, as an operator or an attacker with a connection would.</summary>
+    public async Task<int> ExecuteSqlAsync(string sql)
+    {
+        await using System.Data.Common.DbConnection connection = _dataSource is not null
+            ? await _dataSource.OpenConnectionAsync()
+            : await _connections!.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteNonQueryAsync();
+    }
 
     public static async Task<StoreHarness> CreateAsync(Store kind, TimeProvider? time = null)
     {
@@ -358,7 +374,7 @@ internal sealed class StoreHarness : IAsyncDisposable
             var options = Options.Create(new StorageOptions { DataDirectory = directory });
             var connections = new SqliteConnectionFactory(options);
             await new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance).EnsureSchemaAsync();
-            return new StoreHarness(new SqliteAdminStore(connections, time), directory, null, null);
+            return new StoreHarness(new SqliteAdminStore(connections, time), directory, null, null, connections);
         }
 
         var database = await PostgresServer.CreateDatabaseAsync("cf_admin");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CompreFace.Admin.Tests;
 
@@ -113,6 +114,16 @@ public sealed partial class MailTests
         Assert.Equal(HttpStatusCode.BadRequest, status);
         (status, _) = await client.SendAsync(HttpMethod.Put, $"/admin/user/reset-password?token={tokens[1]}", new { password = "third-password" });
         Assert.Equal(HttpStatusCode.OK, status);
+
+        // The audit log has each request (known or not), each reset and the confirmation; never a token (decision 0025).
+        var audit = (await factory.Services.GetRequiredService<CompreFace.Grains.Storage.IAuditStore>()
+            .QueryAsync(new CompreFace.Grains.Interfaces.Admin.AuditQuery(Size: 100))).Events.Select(e => e.Entry).ToList();
+        Assert.Equal(
+            ["nobody@example.com", "forgetful@example.com", "forgetful@example.com", "forgetful@example.com"],
+            audit.Where(e => e.Action == "user.password_reset_request").Select(e => e.ActorName).Reverse());
+        Assert.Equal(2, audit.Count(e => e.Action == "user.password_reset"));
+        Assert.Single(audit, e => e.Action == "user.confirm");
+        Assert.DoesNotContain(audit, e => tokens.Append(token).Any(t => $"{e.TargetId}{e.TargetName}{e.Details}".Contains(t, StringComparison.OrdinalIgnoreCase)));
 
         // The mail server is gone: code 24, never a 500.
         await sink.DisposeAsync();

@@ -38,10 +38,34 @@ if (args.Contains("multipart"))
     return;
 }
 
+if (args.Contains("audit"))
+{
+    // COMPREFACE_BENCH_BASELINE=<a build without the audit log>/src/Silo/bin/Release/net10.0/linux-x64/CompreFace.Silo.dll \
+    //   dotnet run -c Release --project tests/Benchmarks -- audit
+    var baseline = Environment.GetEnvironmentVariable("COMPREFACE_BENCH_BASELINE")
+        ?? throw new InvalidOperationException("Set COMPREFACE_BENCH_BASELINE to the CompreFace.Silo.dll of a build without the audit log.");
+    await AuditBenchmark.RunAsync(settings, SharedData.Root, baseline);
+    return;
+}
+
 if (args.Contains("compare"))
 {
     // dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll compare --old <other build>/CompreFace.Silo.dll
     await CompareBenchmark.RunAsync(settings, SharedData.Root, args);
+    return;
+}
+
+if (args.Contains("providers"))
+{
+    // CPU against CUDA in one run (deploy/gpu-benchmark.sh): latency, embedding batches, pipeline throughput at 1/2/8/32 callers
+    await ProviderBenchmark.RunAsync(settings, SharedData.Root);
+    return;
+}
+
+if (args.Contains("ort"))
+{
+    // dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll ort --iterations 20 --rounds 15
+    OrtBenchmark.Run(settings, SharedData.Root, args);
     return;
 }
 

@@ -63,6 +63,8 @@ public sealed class FaceStoreRegistrationTests : IDisposable
         Assert.Single(services, d => d.ServiceType == typeof(IFaceStore) && d.ImplementationType == typeof(PostgresFaceStore));
         Assert.Single(services, d => d.ServiceType == typeof(IAdminStore) && d.ImplementationType == typeof(PostgresAdminStore));
         Assert.Single(services, d => d.ServiceType == typeof(IConfigureOptions<StorageOptions>));
+        Assert.Single(services, d => d.ServiceType == typeof(IAuditStore));
+        Assert.Single(services, d => d.ServiceType == typeof(CompreFace.Grains.Admin.AuditWriter));
     }
 
     [Fact]

@@ -8,8 +8,8 @@ public sealed class SchemaTests
     [Fact]
     public void StorageSchemas_FaceAndAdminSteps_FormOneGaplessSequencePerDialect()
     {
-        Assert.Equal([1, 2, 3, 4], StorageSchemas.Postgres.Steps.Select(s => s.Version));
-        Assert.Equal([1, 2, 3, 4], StorageSchemas.Sqlite.Steps.Select(s => s.Version));
+        Assert.Equal([1, 2, 3, 4, 5], StorageSchemas.Postgres.Steps.Select(s => s.Version));
+        Assert.Equal([1, 2, 3, 4, 5], StorageSchemas.Sqlite.Steps.Select(s => s.Version));
         Assert.Equal([1], StorageSchemas.Orleans.Steps.Select(s => s.Version));
     }
 

@@ -40,6 +40,20 @@ public static class AdminServiceCollectionExtensions
         services.TryAddSingleton<IOwnerSetupPolicy>(sp => sp.GetRequiredService<OwnerSetup>());
         services.AddHostedService(sp => sp.GetRequiredService<OwnerSetup>());
 
+        // The audit log: group-committed writes and the retention purge (docs/decisions/0025-audit-log.md).
+        services.AddOptions<AuditOptions>()
+            .Bind(configuration.GetSection(AuditOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        if (!services.Any(d => d.ServiceType == typeof(AuditWriter)))
+        {
+            // Once: the writer is the queue's only reader.
+            services.AddSingleton<AuditWriter>();
+            services.AddHostedService(sp => sp.GetRequiredService<AuditWriter>());
+            services.AddSingleton<AuditRetention>();
+            services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
+        }
+
         return services.AddStorage(configuration);
     }
 }

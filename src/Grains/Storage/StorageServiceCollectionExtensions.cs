@@ -16,7 +16,7 @@ public static class StorageServiceCollectionExtensions
     public const string PostgresConnectionStringName = "Postgres";
 
     /// <summary>
-    /// Registers <see cref="IFaceStore"/> and <see cref="IAdminStore"/> as singletons in one database: PostgreSQL when
+    /// Registers <see cref="IFaceStore"/>, <see cref="IAdminStore"/> and <see cref="IAuditStore"/> as singletons in one database: PostgreSQL when
     /// <c>ConnectionStrings:Postgres</c> is set (through the one <see cref="NpgsqlDataSource"/> registered here),
     /// otherwise the embedded SQLite file under <c>Storage:DataDirectory</c> (through the one
     /// <see cref="SqliteConnectionFactory"/>). Binds and validates <see cref="StorageOptions"/> at start, and applies
@@ -54,6 +54,8 @@ public static class StorageServiceCollectionExtensions
             services.TryAddSingleton<IAdminStore, SqliteAdminStore>();
         }
 
+        // The audit log lives in the admin store's database and dialect (docs/decisions/0025-audit-log.md).
+        services.TryAddSingleton(sp => (IAuditStore)sp.GetRequiredService<IAdminStore>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageSchemaInitializer>());
         return services;
     }

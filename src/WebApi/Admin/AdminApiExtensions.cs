@@ -1,3 +1,5 @@
+using CompreFace.WebApi.Audit;
+
 namespace CompreFace.WebApi.Admin;
 
 /// <summary>Composition of the admin API (<c>/admin</c>, docs/compreface-behaviour.md#admin-api): the UI's backend, authenticated by the session cookie.</summary>
@@ -10,16 +12,18 @@ public static class AdminApiExtensions
     public static IEndpointRouteBuilder MapCompreFaceAdmin(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var open = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminRequestLimit.CheckAsync).AddEndpointFilter(AdminCsrf.CheckAsync);
+        // Innermost filter: the audit log records what succeeded, before the answer is written (docs/decisions/0025-audit-log.md).
+        var open = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminRequestLimit.CheckAsync).AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AuditTrail.RecordAsync);
         open.MapSessionEndpoints();
         open.MapOpenUserEndpoints();
 
         var admin = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminRequestLimit.CheckAsync).AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AdminSession.RequireSessionAsync)
-            .WithMetadata(ApiDocs.AdminSessionDoc.Instance);
+            .AddEndpointFilter(AuditTrail.RecordAsync).WithMetadata(ApiDocs.AdminSessionDoc.Instance);
         admin.MapUserEndpoints();
         admin.MapApplicationEndpoints();
         admin.MapServiceEndpoints();
         admin.MapMemberEndpoints();
+        admin.MapAuditEndpoints();
         return app;
     }
 }
