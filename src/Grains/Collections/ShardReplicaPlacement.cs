@@ -19,7 +19,7 @@ public sealed class CollectionPlacement : PlacementStrategy
 {
 }
 
-/// <summary>The collection's standby: second in the same ranking, so never on the collection grain's silo when both are placed from one view.</summary>
+/// <summary>The collection's standby: first in the same ranking among the silos other than the caller's (the collection grain's).</summary>
 [GenerateSerializer, Immutable, SuppressReferenceTracking, Alias("CompreFace.CollectionStandbyPlacement")]
 public sealed class CollectionStandbyPlacement : PlacementStrategy
 {
@@ -44,10 +44,19 @@ internal sealed class RankedPlacementDirector : IPlacementDirector
     {
         var silos = context.GetCompatibleSilos(target);
         var key = target.GrainIdentity.Key.ToString()!;
+        if (strategy is CollectionStandbyPlacement && silos.Length > 1)
+        {
+            // The collection grain activates its standby first (from its own activation), so the caller's silo is
+            // the collection grain's: never put the standby there. Ranks alone could, when the collection grain was
+            // placed from an older view of the cluster (a node joining during start-up), and one kill would then take
+            // both; measured once as a 2.2 s recognition.
+            silos = silos.Where(s => !s.Equals(context.LocalSilo)).ToArray();
+            return Task.FromResult(Choose(silos, key, 0));
+        }
+
         var (rankKey, rank) = strategy switch
         {
             ShardReplicaPlacement => ShardKeys.Split(key),
-            CollectionStandbyPlacement => (key, 1),
             _ => (key, 0),
         };
         return Task.FromResult(Choose(silos, rankKey, rank));
