@@ -11,6 +11,7 @@ import { statisticsPage } from './pages/statistics.js';
 import { accountPage, usersPage } from './pages/account.js';
 import { tutorialPage } from './pages/tutorial.js';
 import { webcamPage } from './pages/webcam.js';
+import { auditPage } from './pages/audit.js';
 
 /** The logged-in user ({userId, email, firstName, lastName, isAdmin}) or null; loaded once per session. */
 export const session = { user: null };
@@ -29,6 +30,7 @@ const routes = [
   { pattern: /^\/apps\/([^/]+)\/services\/([^/]+)\/usage$/, page: (view, [appId, serviceId]) => statisticsPage(view, appId, serviceId) },
   { pattern: /^\/account$/, page: accountPage },
   { pattern: /^\/users$/, page: usersPage },
+  { pattern: /^\/audit$/, page: auditPage },
 ];
 
 /** Leaves the current page: pages register cleanups (the webcam stops its camera). */
@@ -68,6 +70,7 @@ function renderNav(path) {
     link('/demo/tutorial', 'Tutorial'),
     link('/demo/webcam', 'Webcam demo'),
     user?.isAdmin ? link('/users', 'Users') : null,
+    user?.isAdmin ? link('/audit', 'Audit log') : null,
     // The API reference is a server page (/docs), not a hash route of this app.
     h('a', { href: '/docs' }, 'API docs'),
     h('span.spacer'),
