@@ -1,6 +1,7 @@
 using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
 using CompreFace.Grains.Storage;
+using CompreFace.Grains.Webhooks;
 using CompreFace.Inference;
 using CompreFace.Silo;
 using CompreFace.Silo.Observability;
@@ -28,6 +29,9 @@ builder.Services.AddFaceCollections();
 
 // Users, applications, services and API keys, in the same database (schema versioned with the face store's).
 builder.Services.AddCompreFaceAdmin(builder.Configuration);
+
+// Signed webhooks per face service, sent from the database outbox (docs/decisions/0029-webhooks.md).
+builder.Services.AddCompreFaceWebhooks(builder.Configuration);
 
 // The CompreFace-compatible HTTP API (/api/v1, /core); its upload limits are the Images section's.
 builder.Services.AddImageLimits();

@@ -27,6 +27,13 @@ public class AdminFactory : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Orleans", "Error");
         builder.UseSetting("Storage:DataDirectory", _dataDirectory);
+
+        // Webhook receivers of the tests listen on loopback, which the default policy refuses; retries are fast.
+        builder.UseSetting("Webhooks:AllowedNetworks:0", "127.0.0.1");
+        builder.UseSetting("Webhooks:PollInterval", "00:00:00.100");
+        builder.UseSetting("Webhooks:RetryBaseDelay", "00:00:00.250");
+        builder.UseSetting("Webhooks:RetryMaxDelay", "00:00:02");
+        builder.UseSetting("Webhooks:Timeout", "00:00:05");
         ConfigureStore(builder);
 
         // The in-process test server gives requests no client address; a real client of these tests sits on the node's

@@ -46,12 +46,14 @@ public static class StorageServiceCollectionExtensions
                 .Build());
             services.TryAddSingleton<IFaceStore, PostgresFaceStore>();
             services.TryAddSingleton<IAdminStore, PostgresAdminStore>();
+            services.TryAddSingleton<IWebhookStore, PostgresWebhookStore>();
         }
         else
         {
             services.TryAddSingleton<SqliteConnectionFactory>();
             services.TryAddSingleton<IFaceStore, SqliteFaceStore>();
             services.TryAddSingleton<IAdminStore, SqliteAdminStore>();
+            services.TryAddSingleton<IWebhookStore, SqliteWebhookStore>();
         }
 
         // The audit log lives in the admin store's database and dialect (docs/decisions/0025-audit-log.md).

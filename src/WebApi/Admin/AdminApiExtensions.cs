@@ -23,6 +23,7 @@ public static class AdminApiExtensions
         admin.MapApplicationEndpoints();
         admin.MapServiceEndpoints();
         admin.MapMemberEndpoints();
+        admin.MapWebhookEndpoints();
         admin.MapAuditEndpoints();
         return app;
     }

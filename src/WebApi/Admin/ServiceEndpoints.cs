@@ -142,7 +142,7 @@ internal static class ServiceEndpoints
     }
 
     /// <summary>The application check, then the service, which must be in that application (404 code 10 / code 3).</summary>
-    private static async Task<FaceServiceDetails> LoadAsync(
+    internal static async Task<FaceServiceDetails> LoadAsync(
         IGrainFactory grains, string appId, string modelId, AdminCaller caller, AppAccess access, CancellationToken cancellationToken)
     {
         var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, access, cancellationToken);

@@ -91,7 +91,23 @@ public static class FaceCollections
             results[i] = list;
         }
 
+        NotifyWebhooks(grains, service, matches, calculator);
         return results;
+    }
+
+    /// <summary>
+    /// Reports each face's best match to the service's hooks that opted in to <c>recognition.matched</c>
+    /// (docs/decisions/0029-webhooks.md). Not awaited: the answer never waits on webhook bookkeeping.
+    /// </summary>
+    private static void NotifyWebhooks(IGrainFactory grains, FaceServiceInfo service, IReadOnlyList<IReadOnlyList<FaceMatch>> matches, CalculatorIdentity calculator)
+    {
+        var best = matches.Where(static m => m.Count > 0)
+            .Select(m => new RecognitionMatch(m[0].Subject, Similarity.FromCosine(m[0].Cosine, calculator), m[0].ImageId))
+            .ToArray();
+        if (best.Length > 0)
+        {
+            grains.GetGrain<IServiceWebhooksGrain>(service.ServiceId).NotifyRecognitionAsync(best, CancellationToken.None).Ignore();
+        }
     }
 
     /// <summary>

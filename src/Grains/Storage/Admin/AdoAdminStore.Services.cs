@@ -56,8 +56,29 @@ internal abstract partial class AdoAdminStore
         }
     }
 
+    /// <summary>
+    /// The new key and the <c>key.rotated</c> deliveries of the service's hooks in one transaction
+    /// (docs/decisions/0029-webhooks.md): a rotation that committed is always reported.
+    /// </summary>
     public async Task<bool> SetServiceKeyAsync(Guid serviceId, Guid apiKey, CancellationToken cancellationToken = default) =>
-        await ExecuteAsync("UPDATE cf_service SET api_key = @key WHERE service_id = @id", cancellationToken, ("@id", serviceId), ("@key", apiKey)) > 0;
+        await WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using var update = Command(connection, transaction, "UPDATE cf_service SET api_key = @key WHERE service_id = @id", ("@id", serviceId), ("@key", apiKey));
+                var changed = await update.ExecuteNonQueryAsync(cancellationToken);
+                if (changed > 0)
+                {
+                    await using var outbox = Command(connection, transaction, $"""
+                        INSERT INTO cf_webhook_outbox (event_id, hook_id, collection_id, event_type, created_at, next_attempt_at)
+                        SELECT {NewIdSql}, h.hook_id, h.collection_id, 'key.rotated', {NowMsSql}, {NowMsSql}
+                        FROM cf_webhook h WHERE h.collection_id = @id AND h.enabled = TRUE AND h.events LIKE '%,key.rotated,%' ORDER BY h.seq
+                        """, ("@id", serviceId));
+                    await outbox.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return changed;
+            },
+            cancellationToken) > 0;
 
     public Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default) =>
         WriteAsync(

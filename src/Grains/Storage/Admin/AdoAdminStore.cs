@@ -16,6 +16,12 @@ internal abstract partial class AdoAdminStore(TimeProvider? time) : AdoStore, IA
     /// <summary>Whether the exception is a unique or primary-key violation.</summary>
     protected abstract bool IsUniqueViolation(DbException exception);
 
+    /// <summary>SQL for a fresh random id in one row (webhook outbox rows).</summary>
+    protected abstract string NewIdSql { get; }
+
+    /// <summary>SQL for the database's clock in Unix milliseconds (the webhook outbox's time unit).</summary>
+    protected abstract string NowMsSql { get; }
+
     public async Task PingAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);

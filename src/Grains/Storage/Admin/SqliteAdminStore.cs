@@ -10,6 +10,10 @@ namespace CompreFace.Grains.Storage;
 /// </summary>
 internal sealed class SqliteAdminStore(SqliteConnectionFactory connections, TimeProvider? time = null) : AdoAdminStore(time)
 {
+    protected override string NewIdSql => "randomblob(16)";
+
+    protected override string NowMsSql => SqliteFaceStore.SqliteNowMs;
+
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await connections.OpenAsync(cancellationToken);
 

@@ -17,6 +17,36 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
     private const string InsertFace =
         "INSERT INTO cf_face (image_id, collection_id, subject_id, shard, embedding, calculator) VALUES (@i, @c, @s, @sh, @e, @calc)";
 
+    /// <summary>SQL for a fresh random id in one row (PostgreSQL <c>gen_random_uuid()</c>, SQLite <c>randomblob(16)</c>).</summary>
+    protected abstract string NewIdSql { get; }
+
+    /// <summary>SQL for the database's clock in Unix milliseconds (the outbox's time unit).</summary>
+    protected abstract string NowMsSql { get; }
+
+    /// <summary>
+    /// The start of an outbox insert (docs/decisions/0029-webhooks.md): one delivery per enabled hook of the collection
+    /// that subscribes to <paramref name="type"/>; the caller's SELECT supplies subject key, subject, old subject and
+    /// image id and joins <c>cf_webhook h</c>. Written in the transaction of the write it reports, so an acknowledged
+    /// write always has its deliveries and a rolled-back one never does.
+    /// </summary>
+    protected string OutboxInsert(string type, string subjectKey, string subject, string oldSubject, string imageId) => $"""
+        INSERT INTO cf_webhook_outbox (event_id, hook_id, collection_id, event_type, subject_key, subject, old_subject, image_id, created_at, next_attempt_at)
+        SELECT {NewIdSql}, h.hook_id, h.collection_id, '{type}', {subjectKey}, {subject}, {oldSubject}, {imageId}, {NowMsSql}, {NowMsSql}
+        """;
+
+    /// <summary>The hooks of collection <c>@c</c> that want <paramref name="type"/>.</summary>
+    protected static string Subscribed(string type) => $"h.collection_id = @c AND h.enabled = TRUE AND h.events LIKE '%,{type},%'";
+
+    /// <summary>Outbox rows for the faces about to be deleted (<paramref name="imageFilter"/> selects them in <c>f</c>).</summary>
+    protected string FaceDeletedOutbox(string imageFilter) =>
+        OutboxInsert("face.deleted", "f.subject_id", "s.name", "NULL", "f.image_id") + $"""
+
+        FROM cf_face f JOIN cf_subject s ON s.collection_id = f.collection_id AND s.subject_id = f.subject_id
+        JOIN cf_webhook h ON h.collection_id = f.collection_id
+        WHERE f.collection_id = @c AND {imageFilter} AND {Subscribed("face.deleted")}
+        ORDER BY f.seq, h.seq
+        """;
+
     /// <summary>Whether original images are kept (<see cref="StorageOptions.SaveImages"/>).</summary>
     protected bool SaveImages { get; } = options.SaveImages;
 
@@ -81,9 +111,13 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
     {
         ArgumentNullException.ThrowIfNull(newName);
         var renamed = await ExecuteAtomicAsync(
-            [new("UPDATE cf_subject SET name = @n WHERE collection_id = @c AND subject_id = @s", ("@c", collectionId), ("@s", subjectId), ("@n", newName))],
+            [
+                new(OutboxInsert("subject.renamed", "s.subject_id", "@n", "s.name", "NULL") + $" FROM cf_subject s JOIN cf_webhook h ON h.collection_id = s.collection_id WHERE s.collection_id = @c AND s.subject_id = @s AND {Subscribed("subject.renamed")} ORDER BY h.seq",
+                    ("@c", collectionId), ("@s", subjectId), ("@n", newName)),
+                new("UPDATE cf_subject SET name = @n WHERE collection_id = @c AND subject_id = @s", ("@c", collectionId), ("@s", subjectId), ("@n", newName)),
+            ],
             cancellationToken);
-        if (renamed[0] == 0)
+        if (renamed[1] == 0)
         {
             throw SubjectNotFound(collectionId, subjectId);
         }
@@ -114,6 +148,18 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
                     }
                 }
 
+                await using (var outbox = Command(
+                    connection, transaction,
+                    OutboxInsert("subject.renamed", "f.subject_id", "t.name", "f.name", "NULL") + $"""
+                     FROM cf_subject f JOIN cf_subject t ON t.collection_id = f.collection_id AND t.subject_id = @to
+                    JOIN cf_webhook h ON h.collection_id = f.collection_id
+                    WHERE f.collection_id = @c AND f.subject_id = @from AND {Subscribed("subject.renamed")} ORDER BY h.seq
+                    """,
+                    ("@c", collectionId), ("@from", fromSubjectId), ("@to", toSubjectId)))
+                {
+                    await outbox.ExecuteNonQueryAsync(cancellationToken);
+                }
+
                 await using (var move = Command(
                     connection, transaction, "UPDATE cf_face SET subject_id = @to WHERE collection_id = @c AND subject_id = @from",
                     ("@c", collectionId), ("@from", fromSubjectId), ("@to", toSubjectId)))
@@ -140,23 +186,25 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
         var statements = new List<Statement>();
         foreach (var subjectId in subjectIds.Distinct())
         {
+            statements.Add(new(SubjectDeletedOutbox("s.subject_id = @s"), ("@c", collectionId), ("@s", subjectId)));
             statements.Add(new("DELETE FROM cf_face WHERE collection_id = @c AND subject_id = @s", ("@c", collectionId), ("@s", subjectId)));
             statements.Add(new("DELETE FROM cf_subject WHERE collection_id = @c AND subject_id = @s", ("@c", collectionId), ("@s", subjectId)));
         }
 
         var affected = await ExecuteAtomicAsync(statements, cancellationToken);
-        return affected.Where((_, i) => i % 2 == 0).Sum();
+        return affected.Where((_, i) => i % 3 == 1).Sum();
     }
 
     public async Task<int> DeleteCollectionAsync(Guid collectionId, CancellationToken cancellationToken = default)
     {
         var affected = await ExecuteAtomicAsync(
             [
+                new(SubjectDeletedOutbox("1 = 1"), ("@c", collectionId)),
                 new("DELETE FROM cf_face WHERE collection_id = @c", ("@c", collectionId)),
                 new("DELETE FROM cf_subject WHERE collection_id = @c", ("@c", collectionId)),
             ],
             cancellationToken);
-        return affected[1];
+        return affected[2];
     }
 
     public Task AddFaceAsync(Guid collectionId, FaceRecord face, ReadOnlyMemory<byte>? image, CancellationToken cancellationToken = default)
@@ -171,6 +219,11 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
         {
             statements.Add(new("INSERT INTO cf_image (image_id, content) VALUES (@i, @b)", ("@i", face.ImageId), ("@b", bytes)));
         }
+
+        statements.Add(new(
+            OutboxInsert("face.added", "s.subject_id", "s.name", "NULL", "@i")
+                + $" FROM cf_subject s JOIN cf_webhook h ON h.collection_id = s.collection_id WHERE s.collection_id = @c AND s.subject_id = @s AND {Subscribed("face.added")} ORDER BY h.seq",
+            ("@c", collectionId), ("@s", face.SubjectId), ("@i", face.ImageId)));
 
         return ExecuteAtomicAsync(statements, cancellationToken);
     }
@@ -220,9 +273,13 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
                     "DELETE FROM cf_face WHERE collection_id = @c AND image_id = @i RETURNING image_id, subject_id, shard, embedding, calculator",
                     ("@c", collectionId));
                 var id = Bind(delete, "@i", Guid.Empty);
+                await using var outbox = Command(connection, transaction, FaceDeletedOutbox("f.image_id = @i"), ("@c", collectionId));
+                var outboxId = Bind(outbox, "@i", Guid.Empty);
                 var deleted = new List<FaceRecord>();
                 foreach (var imageId in imageIds.Distinct())
                 {
+                    Rebind(outboxId, imageId);
+                    await outbox.ExecuteNonQueryAsync(cancellationToken);
                     Rebind(id, imageId);
                     deleted.AddRange(await ReadAllAsync(delete, ReadFace, cancellationToken));
                 }
@@ -339,6 +396,15 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         Log.ShardLoaded(Logger, collectionId, shard, rows, elapsedMs);
     }
+
+    /// <summary>Outbox rows for the subjects about to be deleted (<paramref name="subjectFilter"/> selects them in <c>s</c>).</summary>
+    private string SubjectDeletedOutbox(string subjectFilter) =>
+        OutboxInsert("subject.deleted", "s.subject_id", "s.name", "NULL", "NULL") + $"""
+
+        FROM cf_subject s JOIN cf_webhook h ON h.collection_id = s.collection_id
+        WHERE s.collection_id = @c AND {subjectFilter} AND {Subscribed("subject.deleted")}
+        ORDER BY s.seq, h.seq
+        """;
 
     /// <summary>Reads <c>image_id, subject_id, shard, embedding, calculator</c>.</summary>
     protected static FaceRecord ReadFace(DbDataReader r) =>

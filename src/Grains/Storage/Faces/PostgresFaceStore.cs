@@ -26,6 +26,13 @@ internal sealed class PostgresFaceStore(
 
     protected override string LockRows => " FOR UPDATE";
 
+    protected override string NewIdSql => "gen_random_uuid()";
+
+    protected override string NowMsSql => PostgresNowMs;
+
+    /// <summary>PostgreSQL's clock in Unix milliseconds.</summary>
+    internal const string PostgresNowMs = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
     public override Task EnsureSchemaAsync(CancellationToken cancellationToken = default) =>
         MigrationRunner.ApplyAsync(dataSource, StorageSchemas.Postgres, MigrationLockKey, Logger, cancellationToken: cancellationToken);
 
@@ -127,12 +134,18 @@ internal sealed class PostgresFaceStore(
             return [];
         }
 
-        await using var command = dataSource.CreateCommand(
-            "DELETE FROM cf_face WHERE collection_id = $1 AND image_id = ANY($2) RETURNING image_id, subject_id, shard, embedding, calculator");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = collectionId, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = imageIds.ToArray() });
+        // The outbox rows and the delete in one implicit transaction (one batch).
+        await using var batch = dataSource.CreateBatch();
+        var outbox = new NpgsqlBatchCommand(FaceDeletedOutbox("f.image_id = ANY(@ids)"));
+        outbox.Parameters.Add(new NpgsqlParameter<Guid>("c", collectionId) { NpgsqlDbType = NpgsqlDbType.Uuid });
+        outbox.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", imageIds.ToArray()));
+        batch.BatchCommands.Add(outbox);
+        var delete = new NpgsqlBatchCommand("DELETE FROM cf_face WHERE collection_id = @c AND image_id = ANY(@ids) RETURNING image_id, subject_id, shard, embedding, calculator");
+        delete.Parameters.Add(new NpgsqlParameter<Guid>("c", collectionId) { NpgsqlDbType = NpgsqlDbType.Uuid });
+        delete.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", imageIds.ToArray()));
+        batch.BatchCommands.Add(delete);
         var deleted = new Dictionary<Guid, FaceRecord>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {

@@ -64,6 +64,13 @@ internal sealed class SqliteFaceStore(SqliteConnectionFactory connections, IOpti
             cancellationToken);
     }
 
+    protected override string NewIdSql => "randomblob(16)";
+
+    protected override string NowMsSql => SqliteNowMs;
+
+    /// <summary>SQLite's clock in Unix milliseconds.</summary>
+    internal const string SqliteNowMs = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+
     public void Dispose() => _writeLock.Dispose();
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await connections.OpenAsync(cancellationToken);

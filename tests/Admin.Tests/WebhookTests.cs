@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using CompreFace.Grains.Webhooks;
+using Xunit.Abstractions;
+
+namespace CompreFace.Admin.Tests;
+
+/// <summary>
+/// One node per store for the webhook tests, each with its owner registered, started when a test first asks for it
+/// (docs/decisions/0029-webhooks.md). The factories let loopback receivers through (Webhooks:AllowedNetworks) and
+/// retry fast.
+/// </summary>
+public sealed class WebhookNodes : IAsyncLifetime, IDisposable
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Dictionary<Store, AdminFactory> _nodes = [];
+
+    public async Task<AdminFactory> GetAsync(Store store)
+    {
+        await _lock.WaitAsync();
+        try
+        {
+            if (!_nodes.TryGetValue(store, out var factory))
+            {
+                factory = store == Store.Postgres ? new PostgresAdminFactory() : new AdminFactory();
+                using var client = AdminClient.Create(factory);
+                await client.RegisterAsync(AdminNode.OwnerEmail, AdminNode.OwnerPassword, "Olga", "Owner");
+                _nodes[store] = factory;
+            }
+
+            return factory;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<AdminClient> OwnerAsync(Store store)
+    {
+        var client = AdminClient.Create(await GetAsync(store));
+        await client.LoginAsync(AdminNode.OwnerEmail, AdminNode.OwnerPassword);
+        return client;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        foreach (var factory in _nodes.Values)
+        {
+            factory.Dispose();
+        }
+
+        _nodes.Clear();
+        _lock.Dispose();
+    }
+}
+
+/// <summary>Deliveries to a real loopback receiver: every event signed, outages, ordering, a hanging receiver.</summary>
+public sealed class WebhookTests(WebhookNodes nodes, ITestOutputHelper output) : IClassFixture<WebhookNodes>
+{
+    private const string Faces = "/api/v1/recognition/faces";
+    private static readonly string[] UnknownEvent = ["face.changed"];
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task EveryEventType_DeliveredOnceWithAValidSignature(Store store)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var owner = await nodes.OwnerAsync(store);
+        var (appId, serviceId, key) = await ServiceAsync(owner);
+        var hookId = await CreateHookAsync(owner, appId, serviceId, receiver, ["face.added", "face.deleted", "subject.renamed", "subject.deleted", "key.rotated", "recognition.matched"], 0.5);
+
+        var (status, added) = await owner.PostPhotoAsync($"{Faces}?subject=Ann", key, SharedData.SampleBytes("001_A.jpg"));
+        Assert.Equal(HttpStatusCode.Created, status);
+        (status, _) = await owner.PostPhotoAsync("/api/v1/recognition/recognize", key, SharedData.SampleBytes("002_A.jpg"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        (status, _) = await owner.SendAsync(HttpMethod.Put, "/api/v1/recognition/subjects/Ann", new { subject = "Anna" }, key);
+        Assert.Equal(HttpStatusCode.OK, status);
+        (status, _) = await owner.SendAsync(HttpMethod.Delete, $"{Faces}/{added.GetProperty("image_id").GetString()}", apiKey: key);
+        Assert.Equal(HttpStatusCode.OK, status);
+        (status, _) = await owner.SendAsync(HttpMethod.Delete, "/api/v1/recognition/subjects/Anna", apiKey: key);
+        Assert.Equal(HttpStatusCode.OK, status);
+        (status, _) = await owner.SendAsync(HttpMethod.Put, $"/admin/app/{appId}/model/{serviceId}/apikey");
+        Assert.Equal(HttpStatusCode.OK, status);
+        (status, _) = await owner.SendAsync(HttpMethod.Post, $"/admin/app/{appId}/model/{serviceId}/webhooks/{hookId}/test");
+        Assert.Equal(HttpStatusCode.Accepted, status);
+
+        string[] expected = ["face.added", "recognition.matched", "subject.renamed", "face.deleted", "subject.deleted", "key.rotated", "webhook.test"];
+        var received = await receiver.WaitForAsync(r => r.Count >= expected.Length, TimeSpan.FromSeconds(60), "every event type");
+        Assert.Equal(expected.Order(StringComparer.Ordinal), received.Select(r => r.Type).Order(StringComparer.Ordinal));
+        Assert.All(received, r => Assert.True(r.SignatureValid, $"{r.Type}: signature did not verify"));
+        Assert.Equal(received.Count, received.Select(r => r.Id).Distinct().Count());
+        Assert.Equal("Ann", received.Single(r => r.Type == "face.added").Subject);
+        var renamed = received.Single(r => r.Type == "subject.renamed").Body.GetProperty("data");
+        Assert.Equal(("Anna", "Ann"), (renamed.GetProperty("subject").GetString(), renamed.GetProperty("old_subject").GetString()));
+        var matched = received.Single(r => r.Type == "recognition.matched").Body.GetProperty("data");
+        Assert.Equal("Ann", matched.GetProperty("subject").GetString());
+        Assert.True(matched.GetProperty("similarity").GetDouble() >= 0.5);
+        Assert.Equal(serviceId.ToString("D"), received[0].Body.GetProperty("service_id").GetString());
+
+        // A tampered body or a wrong secret does not verify (the receiver's check is real).
+        var first = received[0];
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(first.Body);
+        var signature = WebhookSignature.Sign(receiver.Secret, first.Id, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), bytes);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(WebhookSignature.Verify(receiver.Secret, first.Id, now, signature, bytes, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        Assert.False(WebhookSignature.Verify(receiver.Secret, first.Id, now, signature, [.. bytes, (byte)' '], DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        Assert.False(WebhookSignature.Verify(WebhookSignature.NewSecret(), first.Id, now, signature, bytes, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+
+        // The delivery log shows them delivered.
+        await WaitAsync(async () =>
+        {
+            var (_, log) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{appId}/model/{serviceId}/webhooks/deliveries");
+            return log.EnumerateArray().Count(d => d.GetProperty("status").GetString() == "DELIVERED") == expected.Length;
+        });
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task ReceiverDownForTenSeconds_ThenBack_AllDeliveredOnceInOrder(Store store)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var owner = await nodes.OwnerAsync(store);
+        var (appId, serviceId, key) = await ServiceAsync(owner);
+        await CreateHookAsync(owner, appId, serviceId, receiver, [], null);
+        await receiver.StopAsync();
+
+        // One subject's life while the receiver is down: three examples, a rename, one example deleted, the subject deleted.
+        var ids = new List<string>();
+        foreach (var photo in new[] { "001_A.jpg", "002_A.jpg", "003_A.jpg" })
+        {
+            var (status, body) = await owner.PostPhotoAsync($"{Faces}?subject=Cara", key, SharedData.SampleBytes(photo));
+            Assert.Equal(HttpStatusCode.Created, status);
+            ids.Add(body.GetProperty("image_id").GetString()!);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await owner.SendAsync(HttpMethod.Put, "/api/v1/recognition/subjects/Cara", new { subject = "Carla" }, key)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await owner.SendAsync(HttpMethod.Delete, $"{Faces}/{ids[1]}", apiKey: key)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await owner.SendAsync(HttpMethod.Delete, "/api/v1/recognition/subjects/Carla", apiKey: key)).Status);
+
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        Assert.Empty(receiver.Deliveries);
+        await receiver.RestartAsync();
+
+        string[] expected = ["face.added", "face.added", "face.added", "subject.renamed", "face.deleted", "subject.deleted"];
+        var received = await receiver.WaitForAsync(r => r.Count >= expected.Length, TimeSpan.FromSeconds(60), "the deliveries after the outage");
+
+        // Nothing more arrives later (each delivery went out once).
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        received = receiver.Deliveries;
+        Assert.Equal(expected, received.Select(r => r.Type));
+        Assert.Equal(ids, received.Take(3).Select(r => r.Body.GetProperty("data").GetProperty("image_id").GetString()));
+        Assert.Equal(ids[1], received[4].Body.GetProperty("data").GetProperty("image_id").GetString());
+        Assert.All(received, r => Assert.True(r.SignatureValid));
+        Assert.Equal(expected.Length, received.Select(r => r.Id).Distinct().Count());
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task HangingReceiver_AddFaceLatency_StaysAsWithoutHooks(Store store)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Hang = true;
+        using var owner = await nodes.OwnerAsync(store);
+        var (appId, hooked, hookedKey) = await ServiceAsync(owner);
+        await CreateHookAsync(owner, appId, hooked, receiver, [], null);
+        var (_, _, plainKey) = await ServiceAsync(owner);
+        var photo = SharedData.SampleBytes("001_A.jpg");
+
+        // Warm-up of both collections, then alternate so load on the machine affects both alike.
+        await owner.PostPhotoAsync($"{Faces}?subject=warm", hookedKey, photo);
+        await owner.PostPhotoAsync($"{Faces}?subject=warm", plainKey, photo);
+        var withHook = new List<double>();
+        var without = new List<double>();
+        for (var i = 0; i < 12; i++)
+        {
+            withHook.Add(await TimeAsync(() => owner.PostPhotoAsync($"{Faces}?subject=h{i}", hookedKey, photo)));
+            without.Add(await TimeAsync(() => owner.PostPhotoAsync($"{Faces}?subject=p{i}", plainKey, photo)));
+        }
+
+        var (medianWith, medianWithout) = (Median(withHook), Median(without));
+        output.WriteLine($"add face, median of 12: hanging hook {medianWith:F1} ms, no hook {medianWithout:F1} ms; max {withHook.Max():F1} / {without.Max():F1} ms");
+
+        // The receiver hangs for the whole 5 s delivery timeout; had any add waited on it, it would take that long.
+        Assert.True(withHook.Max() < 5_000, $"an add waited on the hanging receiver: {withHook.Max():F0} ms");
+        Assert.True(receiver.Deliveries.Count == 0);
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task PrivateAddress_RefusedByDefault_LoopbackOnlyThroughTheAllowList(Store store)
+    {
+        using var owner = await nodes.OwnerAsync(store);
+        var (appId, serviceId, _) = await ServiceAsync(owner);
+        var (status, body) = await owner.SendAsync(HttpMethod.Post, $"/admin/app/{appId}/model/{serviceId}/webhooks", new { url = "http://10.0.0.5/hook" });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(26, body.GetProperty("code").GetInt32());
+        Assert.Contains("Webhooks:AllowedNetworks", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        (status, body) = await owner.SendAsync(HttpMethod.Post, $"/admin/app/{appId}/model/{serviceId}/webhooks", new { url = "http://[::1]:9/hook" });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        (status, body) = await owner.SendAsync(HttpMethod.Post, $"/admin/app/{appId}/model/{serviceId}/webhooks", new { url = "http://127.0.0.1:9/hook", events = UnknownEvent });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("face.changed", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        (status, _) = await owner.SendAsync(HttpMethod.Post, $"/admin/app/{appId}/model/{serviceId}/webhooks", new { url = "http://127.0.0.1:9/hook" });
+        Assert.Equal(HttpStatusCode.Created, status);
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task Webhooks_OfAService_ManagedByItsAppOwnerOnly(Store store)
+    {
+        using var owner = await nodes.OwnerAsync(store);
+        var (appId, serviceId, _) = await ServiceAsync(owner);
+        var (status, created) = await owner.SendAsync(HttpMethod.Post, $"/admin/app/{appId}/model/{serviceId}/webhooks", new { url = "http://127.0.0.1:9/hook" });
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.StartsWith("whsec_", created.GetProperty("secret").GetString(), StringComparison.Ordinal);
+        var hookId = created.GetProperty("id").GetString();
+
+        var (_, list) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{appId}/model/{serviceId}/webhooks");
+        var listed = Assert.Single(list.EnumerateArray());
+        Assert.False(listed.TryGetProperty("secret", out _));
+        Assert.Equal(["face.added", "face.deleted", "subject.renamed", "subject.deleted", "key.rotated"], listed.GetProperty("events").EnumerateArray().Select(e => e.GetString()));
+
+        // Another user, in no role of the application, neither sees nor changes them.
+        using var stranger = AdminClient.Create(await nodes.GetAsync(store));
+        var email = "stranger-" + Guid.NewGuid().ToString("N") + "@example.com";
+        await stranger.RegisterAsync(email, "password-123", "S", "Tranger");
+        await stranger.LoginAsync(email, "password-123");
+        (status, _) = await stranger.SendAsync(HttpMethod.Get, $"/admin/app/{appId}/model/{serviceId}/webhooks");
+        Assert.NotEqual(HttpStatusCode.OK, status);
+        (status, _) = await stranger.SendAsync(HttpMethod.Delete, $"/admin/app/{appId}/model/{serviceId}/webhooks/{hookId}");
+        Assert.NotEqual(HttpStatusCode.OK, status);
+
+        (status, var updated) = await owner.SendAsync(HttpMethod.Put, $"/admin/app/{appId}/model/{serviceId}/webhooks/{hookId}", new { url = "http://127.0.0.1:10/hook", enabled = false });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False(updated.GetProperty("enabled").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, (await owner.SendAsync(HttpMethod.Delete, $"/admin/app/{appId}/model/{serviceId}/webhooks/{hookId}")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.SendAsync(HttpMethod.Delete, $"/admin/app/{appId}/model/{serviceId}/webhooks/{hookId}")).Status);
+    }
+
+    private static async Task<(Guid AppId, Guid ServiceId, string Key)> ServiceAsync(AdminClient owner)
+    {
+        var appId = await owner.CreateAppAsync();
+        var (serviceId, key) = await owner.CreateServiceAsync(appId);
+        return (appId, serviceId, key);
+    }
+
+    private static async Task<string> CreateHookAsync(AdminClient owner, Guid appId, Guid serviceId, WebhookReceiver receiver, string[] events, double? threshold)
+    {
+        var (status, body) = await owner.SendAsync(
+            HttpMethod.Post, $"/admin/app/{appId}/model/{serviceId}/webhooks", new { url = receiver.Url.ToString(), events, similarityThreshold = threshold });
+        Assert.True(status == HttpStatusCode.Created, $"create hook: {status} {body}");
+        receiver.Secret = body.GetProperty("secret").GetString()!;
+        return body.GetProperty("id").GetString()!;
+    }
+
+    private static async Task<double> TimeAsync(Func<Task<(HttpStatusCode Status, JsonElement Body)>> call)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (status, _) = await call();
+        Assert.Equal(HttpStatusCode.Created, status);
+        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached in 30 s");
+            await Task.Delay(100);
+        }
+    }
+}
