@@ -1,3 +1,7 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace CompreFace.Grains.Interfaces;
 
 /// <summary>What the HTTP tier asks an inference worker to do with one uploaded image.</summary>
@@ -61,8 +65,8 @@ public readonly record struct FacePoint([property: Id(0)] float X, [property: Id
 
 /// <summary>
 /// One analysed face: what the models computed, in original pixels and unrounded. How CompreFace presents it
-/// (rounding, which plugin fields appear, key order) is the HTTP tier's <c>FaceMapper</c>. A plugin's field is set
-/// when the plugin ran for this face.
+/// (rounding, which plugin fields appear, key order) is the HTTP tier's <c>FaceMapper</c>. A plugin's output is in
+/// <see cref="Plugins"/> when the plugin ran for this face.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceData")]
 public sealed record FaceData
@@ -76,29 +80,37 @@ public sealed record FaceData
     /// <summary>Raw embedding, when computed.</summary>
     [Id(2)] public float[]? Embedding { get; init; }
 
-    /// <summary><c>age</c> plugin.</summary>
-    [Id(4)] public FaceAge? Age { get; init; }
+    /// <summary>
+    /// Every plugin output of this face, in the worker's catalog order (each plugin's key in the response), as the
+    /// worker's JSON. A plugin's value is carried through unchanged, so the grain and this type know no plugin.
+    /// </summary>
+    [Id(12)] public IReadOnlyList<PluginValue> Plugins { get; init; } = [];
+}
 
-    /// <summary><c>gender</c> plugin.</summary>
-    [Id(5)] public FaceLabel? Gender { get; init; }
+/// <summary>
+/// One plugin's output for one face: its slug and its value as CompreFace's JSON (UTF-8), written once by the worker
+/// (<see cref="From"/>) and copied into the response as it is.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.PluginValue")]
+public sealed record PluginValue([property: Id(0)] string Slug, [property: Id(1)] byte[] Json)
+{
+    /// <summary>
+    /// The face API's wire conventions (snake_case keys, nulls omitted, Jackson's escaping); the response writer's own
+    /// options are the same, so a value reads as if the response had serialised it.
+    /// </summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
-    /// <summary><c>pose</c> plugin (never under <c>detect_faces=false</c>).</summary>
-    [Id(6)] public FacePose? Pose { get; init; }
-
-    /// <summary><c>mask</c> plugin (never under <c>detect_faces=false</c>).</summary>
-    [Id(7)] public FaceLabel? Mask { get; init; }
-
-    /// <summary><c>landmarks68</c> plugin: 68 points in original pixels.</summary>
-    [Id(8)] public IReadOnlyList<FacePoint>? Landmarks68 { get; init; }
-
-    /// <summary><c>liveness</c> plugin (beyond CompreFace).</summary>
-    [Id(9)] public FaceLabel? Liveness { get; init; }
-
-    /// <summary><c>expression</c> plugin (beyond CompreFace).</summary>
-    [Id(10)] public FaceLabel? Expression { get; init; }
-
-    /// <summary><c>quality</c> plugin (beyond CompreFace).</summary>
-    [Id(11)] public FaceQuality? Quality { get; init; }
+    /// <summary>The value of <paramref name="slug"/> serialised with <see cref="JsonOptions"/> by its runtime type.</summary>
+    public static PluginValue From(string slug, object value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return new(slug, JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), JsonOptions));
+    }
 }
 
 /// <summary>Wall time of one analysis per stage, over all its faces, in milliseconds.</summary>
@@ -114,35 +126,6 @@ public sealed record AnalysisTimings
     /// <summary>Each plugin that ran, by slug, in the order they ran.</summary>
     [Id(2)] public IReadOnlyDictionary<string, double> PluginsMs { get; init; } = new Dictionary<string, double>();
 }
-
-/// <summary>The <c>quality</c> score and its parts, each in [0, 1].</summary>
-[GenerateSerializer, Immutable, Alias("CompreFace.FaceQuality")]
-public sealed record FaceQuality(
-    [property: Id(0)] double Score,
-    [property: Id(1)] double Sharpness,
-    [property: Id(2)] double Size,
-    [property: Id(3)] double Frontal,
-    [property: Id(4)] double Confidence);
-
-/// <summary>CompreFace's <c>age</c>: a band in years and its probability.</summary>
-[GenerateSerializer, Immutable, Alias("CompreFace.FaceAge")]
-public sealed record FaceAge(
-    [property: Id(0)] double Probability,
-    [property: Id(1)] int High,
-    [property: Id(2)] int Low);
-
-/// <summary>A classification plugin's answer (<c>gender</c>, <c>mask</c>, <c>liveness</c>, <c>expression</c>): value and its probability.</summary>
-[GenerateSerializer, Immutable, Alias("CompreFace.FaceLabel")]
-public sealed record FaceLabel(
-    [property: Id(0)] double Probability,
-    [property: Id(1)] string Value);
-
-/// <summary>CompreFace's <c>pose</c>, in degrees.</summary>
-[GenerateSerializer, Immutable, Alias("CompreFace.FacePose")]
-public sealed record FacePose(
-    [property: Id(0)] double Pitch,
-    [property: Id(1)] double Roll,
-    [property: Id(2)] double Yaw);
 
 /// <summary>The worker's answer for one image.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceAnalysisResult")]

@@ -100,7 +100,8 @@ internal sealed partial class FaceAnalyzerGrain(
 
     /// <summary>
     /// The model facts of <paramref name="analysis"/>: unrounded boxes and points in original pixels, every plugin
-    /// output, stage times and versions. CompreFace's presentation of them is the HTTP tier's (<c>FaceMapper</c>).
+    /// output as it is (serialised once, whatever the plugin), stage times and versions. CompreFace's presentation of
+    /// them is the HTTP tier's (<c>FaceMapper</c>).
     /// </summary>
     private FaceAnalysisResult ToResult(FaceAnalysis analysis, bool withEmbeddings)
     {
@@ -114,14 +115,7 @@ internal sealed partial class FaceAnalyzerGrain(
                 Box = new FaceBox(face.Probability, face.XMin, face.YMin, face.XMax, face.YMax),
                 Landmarks = Array.ConvertAll(face.Landmarks, ToPoint),
                 Embedding = embedding,
-                Age = extra?.Age is { } age ? new FaceAge(age.Probability, age.High, age.Low) : null,
-                Gender = extra?.Gender is { } gender ? new FaceLabel(gender.Probability, gender.Value) : null,
-                Pose = extra?.Pose is { } pose ? new FacePose(pose.Pitch, pose.Roll, pose.Yaw) : null,
-                Mask = extra?.Mask is { } mask ? new FaceLabel(mask.Probability, mask.Value) : null,
-                Landmarks68 = extra?.Landmarks68 is { } points ? [.. points.Select(ToPoint)] : null,
-                Liveness = extra?.Liveness is { } live ? new FaceLabel(live.Probability, live.Value) : null,
-                Expression = extra?.Expression is { } expression ? new FaceLabel(expression.Probability, expression.Value) : null,
-                Quality = extra?.Quality is { } q ? new FaceQuality(q.Score, q.Sharpness, q.Size, q.Frontal, q.Confidence) : null,
+                Plugins = extra is null ? [] : [.. extra.Values.Select(static v => PluginValue.From(v.Key, v.Value))],
             };
         }
 

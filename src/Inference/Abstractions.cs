@@ -61,8 +61,25 @@ public sealed class DecodedImage : IDisposable
     }
 }
 
-/// <summary>A point in image pixels.</summary>
+/// <summary>A point in image pixels; in a plugin's value it is written as CompreFace writes a landmark, <c>[x, y]</c> in whole pixels.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(PixelPointJsonConverter))]
 public readonly record struct PointF(float X, float Y);
+
+/// <summary>Writes a <see cref="PointF"/> as <c>[x, y]</c>, each rounded to the nearest whole pixel (ties to even, as <see cref="Math.Round(double)"/>).</summary>
+internal sealed class PixelPointJsonConverter : System.Text.Json.Serialization.JsonConverter<PointF>
+{
+    public override PointF Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        throw new NotSupportedException("Points are only written.");
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, PointF value, System.Text.Json.JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartArray();
+        writer.WriteNumberValue((int)Math.Round(value.X));
+        writer.WriteNumberValue((int)Math.Round(value.Y));
+        writer.WriteEndArray();
+    }
+}
 
 /// <summary>One face found by a detector, in the pixel space of the image it was given.</summary>
 /// <param name="XMin">Left edge.</param>

@@ -104,18 +104,10 @@ public sealed class FacePipeline
         var plugins = options.Plugins is { Count: > 0 } && Plugins is not null && mapped.Count > 0
             ? Plugins.Run(work, workFaces, options.Plugins, options.DetectFaces, cancellationToken)
             : null;
-        var wsx = (float)work.OriginalWidth / work.Width;
-        var wsy = (float)work.OriginalHeight / work.Height;
         var faces = new AnalyzedFace[mapped.Count];
         for (var i = 0; i < faces.Length; i++)
         {
-            var extra = plugins?.Faces[i];
-            if (extra?.Landmarks68 is { } points)
-            {
-                extra.Landmarks68 = [.. points.Select(p => new PointF(Math.Clamp(p.X * wsx, 0, image.OriginalWidth), Math.Clamp(p.Y * wsy, 0, image.OriginalHeight)))];
-            }
-
-            faces[i] = new AnalyzedFace(mapped[i].Original, embeddings?[i]) { Plugins = extra };
+            faces[i] = new AnalyzedFace(mapped[i].Original, embeddings?[i]) { Plugins = plugins?.Faces[i] };
         }
 
         return new FaceAnalysis(

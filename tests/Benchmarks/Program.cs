@@ -38,6 +38,13 @@ if (args.Contains("multipart"))
     return;
 }
 
+if (args.Contains("responses"))
+{
+    // COMPREFACE_BENCH_BASELINE=<root of another tree with its Release build> dotnet run -c Release --project tests/Benchmarks -- responses
+    await ResponseBenchmark.RunAsync(settings, SharedData.Root, Environment.GetEnvironmentVariable("COMPREFACE_BENCH_BASELINE"));
+    return;
+}
+
 if (args.Contains("audit"))
 {
     // COMPREFACE_BENCH_BASELINE=<a build without the audit log>/src/Silo/bin/Release/net10.0/linux-x64/CompreFace.Silo.dll \

@@ -130,6 +130,41 @@ public sealed class CheckerTests
     }
 
     [Fact]
+    public void PluginPath_PluginOutsideCatalogUntestedAndNamedByTheTiers_ReportsEachBreak()
+    {
+        SourceFile[] files =
+        [
+            new(PluginPath.CatalogFile, "Catalog = [ new([\"age\", \"gender\"], static (r, _, e) => new AgeGenderPlugin(r)), ];"),
+            new("src/Inference/Plugins/AgeGenderPlugin.cs", "internal sealed class AgeGenderPlugin : OnnxFacePlugin {}"),
+            new("src/Inference/Plugins/GlassesPlugin.cs", "internal sealed class GlassesPlugin(OnnxRuntimeHost r) : IFacePlugin, IDisposable {}"),
+            new("src/Inference/Plugins/OnnxFacePlugin.cs", "internal abstract class OnnxFacePlugin : IFacePlugin {}"),
+            new("src/WebApi/Faces/FaceMapper.cs", "var x = 1;\nAge = requested.Contains(\"age\") ? face.Age : null;"),
+            new("tests/Inference.Tests/PluginTests.cs", "[InlineData(\"age\", typeof(AgeGenderPlugin))]"),
+        ];
+
+        var violations = PluginPath.FindViolations(files).ToArray();
+
+        Assert.Equal(3, violations.Length);
+        Assert.Contains(violations, v => v.Contains("GlassesPlugin is not built by an entry of the catalog", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.Contains("GlassesPlugin is named by no test", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.StartsWith("src/WebApi/Faces/FaceMapper.cs:2: names the plugin \"age\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PluginPath_PluginInCatalogAndTested_Accepted()
+    {
+        SourceFile[] files =
+        [
+            new(PluginPath.CatalogFile, "Catalog = [ new([\"glasses\"], static (r, _, _) => new GlassesPlugin(r)), ];"),
+            new("src/Inference/Plugins/GlassesPlugin.cs", "internal sealed class GlassesPlugin(OnnxRuntimeHost r) : OnnxFacePlugin(r) {}"),
+            new("src/WebApi/Faces/FaceMapper.cs", "keys.Add(plugin);"),
+            new("tests/Inference.Tests/PluginTests.cs", "[InlineData(\"glasses\", typeof(GlassesPlugin))]"),
+        ];
+
+        Assert.Empty(PluginPath.FindViolations(files));
+    }
+
+    [Fact]
     public void Slug_HeadingWithCodeAndPunctuation_MatchesGitHubAnchor()
     {
         Assert.Equal("subjects-apiv1recognitionsubjects", DocReferences.Slug("Subjects: `/api/v1/recognition/subjects`"));

@@ -54,6 +54,14 @@ public sealed class RepositoryConventionTests
     }
 
     [Fact]
+    public void FacePlugins_EachPlugin_IsItsClassACatalogEntryAndATest()
+    {
+        var files = RepositoryFiles.Read("src", ".cs").Concat(RepositoryFiles.Read("tests", ".cs")).ToArray();
+
+        Assert.Empty(PluginPath.FindViolations(files));
+    }
+
+    [Fact]
     public void Comments_InCode_DoNotPointOutsideTheRepository()
     {
         var code = Code().Where(f => f.Path != "tools/rewrite-spec-refs.sh");

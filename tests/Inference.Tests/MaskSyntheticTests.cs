@@ -28,11 +28,11 @@ public sealed class MaskSyntheticTests(InferenceFixture fixture, ITestOutputHelp
             using var image = fixture.Decoder.Decode(SharedData.Read(path));
             DetectedFace[] face = [fixture.Detector.Detect(image, fixture.Detector.DefaultThreshold).MaxBy(f => f.Area)!];
             var plain = Plugins.Run(image, face, ["mask", "landmarks68"], detected: true, CancellationToken.None)!.Faces[0];
-            without += plain.Mask!.Value == "without_mask" ? 1 : 0;
+            without += plain.Mask()!.Value == "without_mask" ? 1 : 0;
             foreach (var colour in Colours)
             {
-                using var drawn = DrawMask(image, plain.Landmarks68!, colour);
-                var mask = Plugins.Run(drawn, face, ["mask"], detected: true, CancellationToken.None)!.Faces[0].Mask!;
+                using var drawn = DrawMask(image, plain.Landmarks68()!, colour);
+                var mask = Plugins.Run(drawn, face, ["mask"], detected: true, CancellationToken.None)!.Faces[0].Mask()!;
                 masked[colour.Name] += mask.Value == "with_mask" ? 1 : 0;
                 if (mask.Value != "with_mask")
                 {
@@ -50,7 +50,9 @@ public sealed class MaskSyntheticTests(InferenceFixture fixture, ITestOutputHelp
     /// <summary>A copy of <paramref name="image"/> with the polygon jaw 1–15 → nose bridge 28 filled in <paramref name="colour"/>.</summary>
     private static DecodedImage DrawMask(DecodedImage image, IReadOnlyList<PointF> p68, (string Name, byte B, byte G, byte R) colour)
     {
-        var polygon = Enumerable.Range(1, 15).Select(i => p68[i]).Append(p68[28]).ToArray();
+        // The plugin's points are in original pixels; the picture may be a downscaled decode.
+        var (sx, sy) = ((float)image.OriginalWidth / image.Width, (float)image.OriginalHeight / image.Height);
+        var polygon = Enumerable.Range(1, 15).Append(28).Select(i => new PointF(p68[i].X / sx, p68[i].Y / sy)).ToArray();
         var bgr = (byte[])image.Bgr.Clone();
         var x0 = Math.Max(0, (int)polygon.Min(p => p.X));
         var x1 = Math.Min(image.Width - 1, (int)polygon.Max(p => p.X) + 1);

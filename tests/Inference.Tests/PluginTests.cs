@@ -28,6 +28,38 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
         Assert.All(available.Values, v => Assert.Matches(@"^\w+\.\w+@\w+$", v));
     }
 
+    /// <summary>
+    /// The catalog row of every plugin: a new plugin is its class, its entry in <see cref="FacePluginSet"/>'s catalog and
+    /// its tests (a row here, and what it computes on real photos); nothing outside <c>src/Inference/Plugins</c> names it
+    /// (tests/Conventions.Tests checks both).
+    /// </summary>
+    [Theory]
+    [InlineData("age", typeof(AgeGenderPlugin))]
+    [InlineData("gender", typeof(AgeGenderPlugin))]
+    [InlineData("pose", typeof(HeadPosePlugin))]
+    [InlineData("mask", typeof(MaskPlugin))]
+    [InlineData("landmarks68", typeof(Landmarks68Plugin))]
+    [InlineData("liveness", typeof(LivenessPlugin))]
+    [InlineData("expression", typeof(ExpressionPlugin))]
+    [InlineData("quality", typeof(QualityPlugin))]
+    public void Catalog_EverySlug_AnsweredByItsPluginClass(string slug, Type plugin)
+    {
+        Assert.Contains(slug, FacePluginSet.KnownSlugs);
+        Assert.IsType(plugin, Plugins.PluginOf(slug));
+    }
+
+    [Fact]
+    public void Run_SlugsInAnyOrder_ValuesInCatalogOrder()
+    {
+        using var image = fixture.Decoder.Decode(SharedData.Read("compreface-samples/sample_images/009_C.jpg"));
+        var faces = fixture.Detector.Detect(image, fixture.Detector.DefaultThreshold);
+
+        var run = Plugins.Run(image, faces, ["quality", "mask", "gender", "age"], detected: true, CancellationToken.None)!;
+
+        Assert.Equal(["age", "gender", "mask", "quality"], run.Faces[0].Values.Select(v => v.Key));
+        Assert.Equal(["quality", "mask", "age", "gender"], run.Versions.Keys);
+    }
+
     [Fact]
     public void PluginSet_ModelFileMissing_ReportedUnavailableNotThrown()
     {
@@ -45,8 +77,8 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
             var pipeline = Assert.IsType<FacePipeline>(provider.GetService(typeof(FacePipeline)));
             var analysis = pipeline.Analyze(SharedData.Read("compreface-samples/sample_images/009_C.jpg"), new FaceAnalysisOptions { Plugins = ["pose", "gender"] });
             var p = Assert.Single(analysis.Faces).Plugins;
-            Assert.NotNull(p?.Gender);
-            Assert.Null(p.Pose);
+            Assert.NotNull(p?.Gender());
+            Assert.Null(p.Pose());
         }
         finally
         {
@@ -77,32 +109,32 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
         foreach (var face in analysis.Faces)
         {
             var p = Assert.IsType<FacePluginOutput>(face.Plugins);
-            Assert.NotNull(p.Age);
-            Assert.InRange(p.Age.Low, 0, p.Age.High);
-            Assert.InRange(p.Age.Years, 1, 90);
-            Assert.NotNull(p.Gender);
-            Assert.InRange(p.Gender.Probability, 0.5, 1.0);
-            Assert.Contains(p.Gender.Value, Genders);
-            Assert.NotNull(p.Pose);
-            Assert.InRange(p.Pose.Yaw, -99, 99);
-            Assert.InRange(p.Pose.Pitch, -99, 99);
-            Assert.InRange(p.Pose.Roll, -99, 99);
-            Assert.NotNull(p.Mask);
-            Assert.Equal("without_mask", p.Mask.Value);
-            Assert.InRange(p.Mask.Probability, 0.5, 1.0);
-            Assert.NotNull(p.Landmarks68);
-            Assert.Equal(68, p.Landmarks68.Count);
+            Assert.NotNull(p.Age());
+            Assert.InRange(p.Age()!.Low, 0, p.Age()!.High);
+            Assert.InRange(p.Age()!.Years, 1, 90);
+            Assert.NotNull(p.Gender());
+            Assert.InRange(p.Gender()!.Probability, 0.5, 1.0);
+            Assert.Contains(p.Gender()!.Value, Genders);
+            Assert.NotNull(p.Pose());
+            Assert.InRange(p.Pose()!.Yaw, -99, 99);
+            Assert.InRange(p.Pose()!.Pitch, -99, 99);
+            Assert.InRange(p.Pose()!.Roll, -99, 99);
+            Assert.NotNull(p.Mask());
+            Assert.Equal("without_mask", p.Mask()!.Value);
+            Assert.InRange(p.Mask()!.Probability, 0.5, 1.0);
+            Assert.NotNull(p.Landmarks68());
+            Assert.Equal(68, p.Landmarks68()!.Count);
             var box = face.Face;
-            var inside = p.Landmarks68.Count(q => q.X >= box.XMin - 5 && q.X <= box.XMax + 5 && q.Y >= box.YMin - 5 && q.Y <= box.YMax + 5);
+            var inside = p.Landmarks68()!.Count(q => q.X >= box.XMin - 5 && q.X <= box.XMax + 5 && q.Y >= box.YMin - 5 && q.Y <= box.YMax + 5);
             Assert.True(inside >= 60, $"{inside}/68 landmarks inside the box");
-            Assert.NotNull(p.Liveness);
-            Assert.InRange(p.Liveness.Score, 0, 1);
-            Assert.NotNull(p.Expression);
-            Assert.Contains(p.Expression.Value, ExpressionPlugin.Labels);
-            Assert.NotNull(p.Quality);
-            Assert.InRange(p.Quality.Score, 0.5, 1);
-            output.WriteLine($"{box.XMin:F0},{box.YMin:F0}: age {p.Age.Years:F1} {p.Gender.Value} {p.Gender.Probability:F3} pose p{p.Pose.Pitch:F1} r{p.Pose.Roll:F1} y{p.Pose.Yaw:F1} " +
-                $"mask {p.Mask.Value} {p.Mask.Probability:F3} live {p.Liveness.Score:F3} expr {p.Expression.Value} {p.Expression.Probability:F2}");
+            Assert.NotNull(p.Liveness());
+            Assert.InRange(p.Liveness()!.Score, 0, 1);
+            Assert.NotNull(p.Expression());
+            Assert.Contains(p.Expression()!.Value, ExpressionPlugin.Labels);
+            Assert.NotNull(p.Quality());
+            Assert.InRange(p.Quality()!.Score, 0.5, 1);
+            output.WriteLine($"{box.XMin:F0},{box.YMin:F0}: age {p.Age()!.Years:F1} {p.Gender()!.Value} {p.Gender()!.Probability:F3} pose p{p.Pose()!.Pitch:F1} r{p.Pose()!.Roll:F1} y{p.Pose()!.Yaw:F1} " +
+                $"mask {p.Mask()!.Value} {p.Mask()!.Probability:F3} live {p.Liveness()!.Score:F3} expr {p.Expression()!.Value} {p.Expression()!.Probability:F2}");
         }
 
         foreach (var (slug, ms) in analysis.PluginTimesMs)
@@ -116,9 +148,9 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
     {
         var analysis = fixture.Pipeline.Analyze(SharedData.Read("compreface-samples/sample_images/009_C.jpg"), new FaceAnalysisOptions { Plugins = ["pose", "bogus"] });
         var p = Assert.Single(analysis.Faces).Plugins;
-        Assert.NotNull(p?.Pose);
-        Assert.Null(p.Age);
-        Assert.Null(p.Mask);
+        Assert.NotNull(p?.Pose());
+        Assert.Null(p.Age());
+        Assert.Null(p.Mask());
         Assert.Equal(["pose"], analysis.PluginTimesMs!.Keys);
     }
 
@@ -128,9 +160,9 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
         var analysis = fixture.Pipeline.Analyze(
             SharedData.Read("compreface-samples/sample_images/009_C.jpg"), new FaceAnalysisOptions(DetectFaces: false) { Plugins = ["pose", "mask", "gender"] });
         var p = Assert.Single(analysis.Faces).Plugins;
-        Assert.NotNull(p?.Gender);
-        Assert.Null(p.Pose);
-        Assert.Null(p.Mask);
+        Assert.NotNull(p?.Gender());
+        Assert.Null(p.Pose());
+        Assert.Null(p.Mask());
     }
 
     [Fact]
@@ -159,18 +191,18 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
         {
             var analysis = fixture.Pipeline.Analyze(SharedData.Read(path), new FaceAnalysisOptions(Limit: 1) { Plugins = ["age", "gender"] });
             var p = Assert.Single(analysis.Faces).Plugins!;
-            correct += p.Gender!.Value == expected ? 1 : 0;
+            correct += p.Gender()!.Value == expected ? 1 : 0;
             if (path.StartsWith("compreface", StringComparison.Ordinal))
             {
                 var name = Path.GetFileName(path);
                 var age = truth.RootElement.GetProperty("images").GetProperty(name).GetProperty("age").GetInt32();
-                ageError += Math.Abs(p.Age!.Years - age);
+                ageError += Math.Abs(p.Age()!.Years - age);
                 ageCount++;
-                output.WriteLine($"{name}: {p.Gender.Value} ({p.Gender.Probability:F3}), expected {expected}; age {p.Age.Years:F1} [{p.Age.Low}, {p.Age.High}] (true {age})");
+                output.WriteLine($"{name}: {p.Gender()!.Value} ({p.Gender()!.Probability:F3}), expected {expected}; age {p.Age()!.Years:F1} [{p.Age()!.Low}, {p.Age()!.High}] (true {age})");
             }
-            else if (p.Gender.Value != expected)
+            else if (p.Gender()!.Value != expected)
             {
-                output.WriteLine($"{path}: {p.Gender.Value} ({p.Gender.Probability:F3}), expected {expected}");
+                output.WriteLine($"{path}: {p.Gender()!.Value} ({p.Gender()!.Probability:F3}), expected {expected}");
             }
         }
 
@@ -195,9 +227,9 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
             {
                 var cx = image.Width - ((faces[i].XMin + faces[i].XMax) / 2);
                 var j = Enumerable.Range(0, flippedFaces.Count).MinBy(k => Math.Abs(((flippedFaces[k].XMin + flippedFaces[k].XMax) / 2) - cx));
-                var yaw = a.Faces[i].Pose!.Yaw;
-                var yawFlipped = b.Faces[j].Pose!.Yaw;
-                output.WriteLine($"{name}#{i}: yaw {yaw:F1} flipped {yawFlipped:F1}, roll {a.Faces[i].Pose!.Roll:F1}/{b.Faces[j].Pose!.Roll:F1}");
+                var yaw = a.Faces[i].Pose()!.Yaw;
+                var yawFlipped = b.Faces[j].Pose()!.Yaw;
+                output.WriteLine($"{name}#{i}: yaw {yaw:F1} flipped {yawFlipped:F1}, roll {a.Faces[i].Pose()!.Roll:F1}/{b.Faces[j].Pose()!.Roll:F1}");
                 if (Math.Abs(yaw) >= 8)
                 {
                     Assert.Equal(Math.Sign(yaw), -Math.Sign(yawFlipped));
@@ -221,7 +253,7 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
         foreach (var path in File.ReadAllLines(Path.Combine(SharedData.DataDirectory, "identities.csv")).Skip(1).Select(l => l.Split(',')[0]))
         {
             var analysis = fixture.Pipeline.Analyze(SharedData.Read(path), new FaceAnalysisOptions(Limit: 1) { Plugins = ["pose"] });
-            pitches.Add(Assert.Single(analysis.Faces).Plugins!.Pose!.Pitch);
+            pitches.Add(Assert.Single(analysis.Faces).Plugins!.Pose()!.Pitch);
         }
 
         var mean = pitches.Average();
@@ -239,14 +271,14 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
         {
             using var image = fixture.Decoder.Decode(SharedData.Read(path));
             var faces = fixture.Detector.Detect(image, fixture.Detector.DefaultThreshold).OrderByDescending(f => f.Area).Take(1).ToArray();
-            var original = Plugins.Run(image, faces, ["liveness"], detected: true, CancellationToken.None)!.Faces[0].Liveness!;
+            var original = Plugins.Run(image, faces, ["liveness"], detected: true, CancellationToken.None)!.Faces[0].Liveness()!;
             if (original.Value != "real")
             {
                 continue;
             }
 
             using var recaptured = Recapture(image, faces[0]);
-            var fake = Plugins.Run(recaptured, faces, ["liveness"], detected: true, CancellationToken.None)!.Faces[0].Liveness!;
+            var fake = Plugins.Run(recaptured, faces, ["liveness"], detected: true, CancellationToken.None)!.Faces[0].Liveness()!;
             output.WriteLine($"{path}: original P(real) {original.Score:F3}, recaptured {fake.Score:F3} ({fake.Value})");
             live++;
             lower += fake.Score < original.Score ? 1 : 0;
@@ -285,7 +317,7 @@ public sealed class PluginTests(InferenceFixture fixture, ITestOutputHelper outp
         Assert.Equal(3, big.Faces.Count);
         Assert.All(big.Faces, f => Assert.NotNull(f.Embedding));
 
-        var scores = all.Faces.Select(f => f.Plugins!.Quality!.Score).Order().ToArray();
+        var scores = all.Faces.Select(f => f.Plugins!.Quality()!.Score).Order().ToArray();
         output.WriteLine($"sides {string.Join(", ", sides.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}; quality {string.Join(", ", scores)}");
         var good = fixture.Pipeline.Analyze(bytes, new FaceAnalysisOptions { MinQuality = (scores[0] + scores[1]) / 2 });
         Assert.Equal(4, good.Faces.Count);

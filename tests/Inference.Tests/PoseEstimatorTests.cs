@@ -26,7 +26,7 @@ public sealed class PoseEstimatorTests(InferenceFixture fixture, ITestOutputHelp
     {
         // HopeNet from the shared set; the solve on the five points of the same 68-point net the landmarks estimator runs.
         var run = Plugins.Run(image, faces, ["pose", "landmarks68"], detected: true, CancellationToken.None)!;
-        return [.. faces.Select((_, i) => (run.Faces[i].Pose!, LandmarkPosePlugin.Solve(FaceApiLandmarks68.ToFivePoints([.. run.Faces[i].Landmarks68!]))!))];
+        return [.. faces.Select((_, i) => (run.Faces[i].Pose()!, LandmarkPosePlugin.Solve(FaceApiLandmarks68.ToFivePoints([.. run.Faces[i].Landmarks68()!]))!))];
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class PoseEstimatorTests(InferenceFixture fixture, ITestOutputHelp
             var pipeline = Assert.IsType<FacePipeline>(provider.GetService(typeof(FacePipeline)));
             var analysis = pipeline.Analyze(SharedData.Read("compreface-samples/sample_images/000_5.jpg"), new FaceAnalysisOptions { Plugins = ["pose"] });
             Assert.Equal(5, analysis.Faces.Count);
-            Assert.All(analysis.Faces, f => Assert.InRange(Math.Abs(f.Plugins!.Pose!.Yaw), 0, 60));
+            Assert.All(analysis.Faces, f => Assert.InRange(Math.Abs(f.Plugins!.Pose()!.Yaw), 0, 60));
         }
         finally
         {

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using CompreFace.Grains.Interfaces;
+using CompreFace.Inference;
+using CompreFace.Inference.Plugins;
 using CompreFace.WebApi.Binding;
 using CompreFace.WebApi.Contracts;
 using CompreFace.WebApi.Faces;
@@ -59,9 +61,12 @@ public sealed class FaceMapperTests
         Assert.All(response.Result, face =>
         {
             Assert.Equal(new Dictionary<string, double> { ["detector"] = 5, ["calculator"] = 2, ["age"] = 3 }, face.ExecutionTime);
-            Assert.Equal(68, face.Landmarks!.Count);
-            Assert.Equal([3, 5], face.Landmarks[67]);
-            Assert.Equal(new FaceAge(0.9, 30, 25), face.Age);
+            using var json = JsonDocument.Parse(JsonSerializer.Serialize(face, ApiJson.Options));
+            var landmarks = json.RootElement.GetProperty("landmarks");
+            Assert.Equal(68, landmarks.GetArrayLength());
+            Assert.Equal("[3,5]", landmarks[67].GetRawText());
+            Assert.Equal("""{"probability":0.9,"high":30,"low":25}""", json.RootElement.GetProperty("age").GetRawText());
+            Assert.Equal(["box", "age", "landmarks", "execution_time"], json.RootElement.EnumerateObject().Select(p => p.Name));
         });
     }
 
@@ -70,9 +75,13 @@ public sealed class FaceMapperTests
     {
         var face = Face(new FaceBox(0.5, 1, 2, 3, 4)) with
         {
-            Pose = new FacePose(1.5, -2.25, 3),
-            Mask = new FaceLabel(0.75, "without_mask"),
-            Quality = new FaceQuality(0.5, 0.25, 0.125, 1, 0.875),
+            Plugins =
+            [
+                .. Face(Box()).Plugins,
+                PluginValue.From("pose", new HeadPose(1.5, -2.25, 3)),
+                PluginValue.From("mask", new MaskEstimate(0.75, "without_mask")),
+                PluginValue.From("quality", new QualityEstimate(0.5, 0.25, 0.125, 1, 0.875)),
+            ],
         };
 
         var response = FaceMapper.Detection(Result([face]), Parameters("age,gender,pose,mask,quality"));
@@ -89,11 +98,9 @@ public sealed class FaceMapperTests
 
         var face = FaceMapper.Detection(result, Parameters("landmarks")).Result[0];
 
-        Assert.Null(face.Age);
-        Assert.Null(face.Gender);
-        Assert.Null(face.Embedding);
-        Assert.Null(face.ExecutionTime);
-        Assert.Equal([[1, 2], [4, 5], [7, 8], [10, 11], [13, 14]], face.Landmarks!);
+        Assert.Equal(
+            """{"box":{"probability":0.99,"x_max":50,"y_max":60,"x_min":10,"y_min":10},"landmarks":[[1,2],[4,5],[7,8],[10,11],[13,14]]}""",
+            JsonSerializer.Serialize(face, ApiJson.Options));
     }
 
     [Fact]
@@ -128,8 +135,11 @@ public sealed class FaceMapperTests
     {
         Box = box,
         Landmarks = [new(1.2f, 2.4f), new(4f, 5f), new(7f, 8f), new(10f, 11f), new(13f, 14f)],
-        Age = new FaceAge(0.9, 30, 25),
-        Gender = new FaceLabel(0.8, "female"),
-        Landmarks68 = landmarks68 ? [.. Enumerable.Range(0, 68).Select(i => new FacePoint(2.6f, 4.5001f))] : null,
+        Plugins =
+        [
+            PluginValue.From("age", new AgeEstimate(0.9, 30, 25, 27.4)),
+            PluginValue.From("gender", new GenderEstimate(0.8, "female")),
+            .. landmarks68 ? [PluginValue.From("landmarks68", Enumerable.Range(0, 68).Select(_ => new PointF(2.6f, 4.5001f)).ToArray())] : Array.Empty<PluginValue>(),
+        ],
     };
 }

@@ -38,13 +38,13 @@ internal sealed class AgeGenderPlugin : OnnxFacePlugin
         {
             var years = Math.Max(0, Row(outputs[0], row)[0]);
             var rounded = (int)MathF.Round(years);
-            output.Age = new AgeEstimate(1.0, rounded + AgeHalfBand, Math.Max(0, rounded - AgeHalfBand), years);
+            output.Set("age", new AgeEstimate(1.0, rounded + AgeHalfBand, Math.Max(0, rounded - AgeHalfBand), years));
         }
 
         if (_gender)
         {
             var p = Row(outputs[1], row);
-            output.Gender = p[0] >= p[1] ? new GenderEstimate(p[0], "male") : new GenderEstimate(p[1], "female");
+            output.Set("gender", p[0] >= p[1] ? new GenderEstimate(p[0], "male") : new GenderEstimate(p[1], "female"));
         }
     }
 }

@@ -42,6 +42,6 @@ internal sealed class ExpressionPlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin
             }
         }
 
-        output.Expression = new ExpressionEstimate(Math.Round(p[best], 5), best < Labels.Count ? Labels[best] : $"class_{best}");
+        output.Set("expression", new ExpressionEstimate(Math.Round(p[best], 5), best < Labels.Count ? Labels[best] : $"class_{best}"));
     }
 }

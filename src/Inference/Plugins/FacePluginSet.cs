@@ -10,8 +10,24 @@ namespace CompreFace.Inference.Plugins;
 /// </summary>
 public sealed partial class FacePluginSet : IDisposable
 {
-    /// <summary>Every plugin slug the project implements, in the order <c>available_plugins</c> lists them.</summary>
-    public static IReadOnlyList<string> KnownSlugs { get; } = ["age", "gender", "pose", "mask", "landmarks68", "liveness", "expression", "quality"];
+    /// <summary>
+    /// The catalog: every plugin the project implements, with the slugs it answers, in the order <c>available_plugins</c>
+    /// lists them and faces carry their keys. Adding a plugin is its class, one entry here and its test; the worker, the
+    /// wire and the HTTP tier carry its value without knowing it (docs/decisions/0018-face-results-and-model-identity.md).
+    /// </summary>
+    private static readonly CatalogEntry[] Catalog =
+    [
+        new(["age", "gender"], static (runtime, _, enabled) => new AgeGenderPlugin(runtime, enabled.Contains("age"), enabled.Contains("gender"))),
+        new(["pose"], static (runtime, options, _) => options.PoseEstimator == "landmarks" ? new LandmarkPosePlugin(runtime) : new HeadPosePlugin(runtime)),
+        new(["mask"], static (runtime, _, _) => new MaskPlugin(runtime)),
+        new(["landmarks68"], static (runtime, _, _) => new Landmarks68Plugin(runtime)),
+        new(["liveness"], static (runtime, _, _) => new LivenessPlugin(runtime)),
+        new(["expression"], static (runtime, _, _) => new ExpressionPlugin(runtime)),
+        new(["quality"], static (_, _, _) => new QualityPlugin()),
+    ];
+
+    /// <summary>Every plugin slug the project implements, in catalog order.</summary>
+    public static IReadOnlyList<string> KnownSlugs { get; } = [.. Catalog.SelectMany(static e => e.Slugs)];
 
     private readonly IFacePlugin[] _plugins;
     private readonly Dictionary<string, IFacePlugin> _bySlug = new(StringComparer.Ordinal);
@@ -29,30 +45,18 @@ public sealed partial class FacePluginSet : IDisposable
         }
 
         var plugins = new List<IFacePlugin>();
-        void TryAdd(string[] slugs, Func<IFacePlugin> create)
+        foreach (var entry in Catalog.Where(e => e.Slugs.Any(enabled.Contains)))
         {
-            if (!slugs.Any(enabled.Contains))
-            {
-                return;
-            }
-
             try
             {
-                plugins.Add(create());
+                plugins.Add(entry.Create(runtime, options.Value, enabled));
             }
             catch (ModelFileException ex)
             {
-                Log.PluginUnavailable(logger, string.Join(',', slugs), ex.Message);
+                Log.PluginUnavailable(logger, string.Join(',', entry.Slugs), ex.Message);
             }
         }
 
-        TryAdd(["age", "gender"], () => new AgeGenderPlugin(runtime, enabled.Contains("age"), enabled.Contains("gender")));
-        TryAdd(["pose"], () => options.Value.PoseEstimator == "landmarks" ? new LandmarkPosePlugin(runtime) : new HeadPosePlugin(runtime));
-        TryAdd(["mask"], () => new MaskPlugin(runtime));
-        TryAdd(["landmarks68"], () => new Landmarks68Plugin(runtime));
-        TryAdd(["liveness"], () => new LivenessPlugin(runtime));
-        TryAdd(["expression"], () => new ExpressionPlugin(runtime));
-        TryAdd(["quality"], () => new QualityPlugin());
         _plugins = [.. plugins];
         foreach (var plugin in _plugins)
         {
@@ -63,9 +67,26 @@ public sealed partial class FacePluginSet : IDisposable
         }
     }
 
+    /// <summary>Position of <paramref name="slug"/> in the catalog; slugs outside it come last.</summary>
+    internal static int CatalogRank(string slug)
+    {
+        for (var i = 0; i < KnownSlugs.Count; i++)
+        {
+            if (KnownSlugs[i] == slug)
+            {
+                return i;
+            }
+        }
+
+        return int.MaxValue;
+    }
+
     /// <summary>Slug → version of every plugin that loaded, in <see cref="KnownSlugs"/> order.</summary>
     public IReadOnlyDictionary<string, string> Available =>
         KnownSlugs.Where(_bySlug.ContainsKey).ToDictionary(static s => s, s => _bySlug[s].VersionOf(s), StringComparer.Ordinal);
+
+    /// <summary>The loaded plugin that answers <paramref name="slug"/>; null when none does.</summary>
+    internal IFacePlugin? PluginOf(string slug) => _bySlug.GetValueOrDefault(slug);
 
     /// <summary>Whether <paramref name="slug"/> can run here.</summary>
     public bool IsAvailable(string slug) => _bySlug.ContainsKey(slug);
@@ -121,6 +142,9 @@ public sealed partial class FacePluginSet : IDisposable
             (plugin as IDisposable)?.Dispose();
         }
     }
+
+    /// <summary>One plugin of the catalog: the slugs it answers and how it is built from the runtime, the options and the enabled slugs.</summary>
+    private sealed record CatalogEntry(string[] Slugs, Func<OnnxRuntimeHost, PluginOptions, IReadOnlySet<string>, IFacePlugin> Create);
 
     private static partial class Log
     {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CompreFace.Inference.Plugins;
 
 /// <summary>
@@ -19,14 +21,19 @@ public interface IFacePlugin
     bool RunsWithoutDetection { get; }
 
     /// <summary>
-    /// Runs the model on every face (batched where the model allows) and writes its fields into <paramref name="results"/>.
-    /// Faces are in the pixel space of <paramref name="image"/>; results are written in that space too.
+    /// Runs the model on every face (batched where the model allows) and sets one value per face and slug in
+    /// <paramref name="results"/> (<see cref="FacePluginOutput.Set"/>). The value is what the client receives under the slug's
+    /// key, serialised as it is: a record whose properties are CompreFace's keys in order, coordinates in original pixels.
+    /// Faces are given in the pixel space of <paramref name="image"/> (<see cref="DecodedImage.Scale"/> maps them back).
     /// </summary>
     void Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, PluginResults results, CancellationToken cancellationToken);
 }
 
-/// <summary><c>age</c>: CompreFace's <c>{probability, high, low}</c>.</summary>
-public sealed record AgeEstimate(double Probability, int High, int Low, double Years);
+// Each plugin's value is a record whose public properties are CompreFace's keys in CompreFace's order: the worker writes it
+// to the client as JSON as it is (snake_case keys), so a plugin's response field is defined here and nowhere else.
+
+/// <summary><c>age</c>: CompreFace's <c>{probability, high, low}</c>; <c>Years</c>, the model's estimate, is not sent (the band is).</summary>
+public sealed record AgeEstimate(double Probability, int High, int Low, [property: JsonIgnore] double Years);
 
 /// <summary><c>gender</c>: <c>{probability, value}</c>, value <c>male</c> or <c>female</c>.</summary>
 public sealed record GenderEstimate(double Probability, string Value);
@@ -40,8 +47,8 @@ public sealed record MaskEstimate(double Probability, string Value);
 /// <summary><c>liveness</c>: <c>{probability, value}</c>, value <c>real</c> or <c>spoof</c>.</summary>
 /// <param name="Probability">Probability of <paramref name="Value"/>.</param>
 /// <param name="Value"><c>real</c> or <c>spoof</c>.</param>
-/// <param name="Score">P(real), whatever the value.</param>
-public sealed record LivenessEstimate(double Probability, string Value, double Score);
+/// <param name="Score">P(real), whatever the value; not sent.</param>
+public sealed record LivenessEstimate(double Probability, string Value, [property: JsonIgnore] double Score);
 
 /// <summary><c>expression</c>: the most likely of seven expressions and its probability.</summary>
 public sealed record ExpressionEstimate(double Probability, string Value);
@@ -49,25 +56,43 @@ public sealed record ExpressionEstimate(double Probability, string Value);
 /// <summary><c>quality</c>: the score and its four parts, each in [0, 1].</summary>
 public sealed record QualityEstimate(double Score, double Sharpness, double Size, double Frontal, double Confidence);
 
-/// <summary>Everything the plugins computed for one face; a field stays null when its plugin did not run.</summary>
+/// <summary>
+/// What the plugins computed for one face: each slug's value (a record as above, or a point list for a landmark
+/// plugin), kept in <see cref="FacePluginSet.KnownSlugs"/> order whatever order the plugins ran in, which is the order
+/// of the keys in the response.
+/// </summary>
 public sealed class FacePluginOutput
 {
-    public AgeEstimate? Age { get; set; }
+    private readonly List<KeyValuePair<string, object>> _values = new(2);
 
-    public GenderEstimate? Gender { get; set; }
+    /// <summary>Every value, by slug, in catalog order.</summary>
+    public IReadOnlyList<KeyValuePair<string, object>> Values => _values;
 
-    public HeadPose? Pose { get; set; }
+    /// <summary>The value of <paramref name="slug"/>; null when its plugin did not run (or wrote another type).</summary>
+    public T? Get<T>(string slug)
+        where T : class
+    {
+        foreach (var (key, value) in _values)
+        {
+            if (key == slug)
+            {
+                return value as T;
+            }
+        }
 
-    public MaskEstimate? Mask { get; set; }
+        return null;
+    }
 
-    /// <summary>iBUG-68 points (pixel space of the image the plugin ran on until the pipeline maps them back).</summary>
-    public IReadOnlyList<PointF>? Landmarks68 { get; set; }
-
-    public LivenessEstimate? Liveness { get; set; }
-
-    public ExpressionEstimate? Expression { get; set; }
-
-    public QualityEstimate? Quality { get; set; }
+    /// <summary>Sets the value of <paramref name="slug"/> (a plugin calls this once per face and slug).</summary>
+    public void Set(string slug, object value)
+    {
+        ArgumentNullException.ThrowIfNull(slug);
+        ArgumentNullException.ThrowIfNull(value);
+        _values.RemoveAll(v => v.Key == slug);
+        var rank = FacePluginSet.CatalogRank(slug);
+        var at = _values.FindIndex(v => FacePluginSet.CatalogRank(v.Key) > rank);
+        _values.Insert(at < 0 ? _values.Count : at, new(slug, value));
+    }
 }
 
 /// <summary>The per-face outputs and per-slug wall times of one request's plugin runs.</summary>

@@ -45,7 +45,7 @@ internal sealed class HeadPosePlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin(r
         var yaw = Angle(Row(outputs[0], row));
         var pitch = Angle(Row(outputs[1], row)) + PitchBias;
         var roll = Angle(Row(outputs[2], row));
-        output.Pose = new HeadPose(Math.Round(pitch, 2), Math.Round(roll, 2), Math.Round(yaw, 2));
+        output.Set("pose", new HeadPose(Math.Round(pitch, 2), Math.Round(roll, 2), Math.Round(yaw, 2)));
     }
 
     private static double Angle(ReadOnlySpan<float> logits)

@@ -44,7 +44,10 @@ internal sealed class LandmarkPosePlugin(OnnxRuntimeHost runtime) : IFacePlugin,
         var points = _model.Predict(image, faces, cancellationToken);
         for (var i = 0; i < points.Length; i++)
         {
-            results.Faces[i].Pose = Solve(FaceApiLandmarks68.ToFivePoints(points[i]));
+            if (Solve(FaceApiLandmarks68.ToFivePoints(points[i])) is { } pose)
+            {
+                results.Faces[i].Set("pose", pose);
+            }
         }
     }
 

@@ -42,8 +42,8 @@ internal sealed class LivenessPlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin(r
     {
         var p = Softmax(Row(outputs[0], row));
         double real = p[RealClass];
-        output.Liveness = real >= Threshold
+        output.Set("liveness", real >= Threshold
             ? new LivenessEstimate(Math.Round(real, 5), "real", real)
-            : new LivenessEstimate(Math.Round(1 - real, 5), "spoof", real);
+            : new LivenessEstimate(Math.Round(1 - real, 5), "spoof", real));
     }
 }

@@ -68,7 +68,7 @@ internal sealed class MaskPlugin : OnnxFacePlugin
         var chosen = best >= 0 ? best : fallback;
         var mask = cls[2 * chosen];
         var noMask = cls[(2 * chosen) + 1];
-        output.Mask = mask > noMask ? new MaskEstimate(Math.Round(mask, 5), "with_mask") : new MaskEstimate(Math.Round(noMask, 5), "without_mask");
+        output.Set("mask", mask > noMask ? new MaskEstimate(Math.Round(mask, 5), "with_mask") : new MaskEstimate(Math.Round(noMask, 5), "without_mask"));
     }
 
     /// <summary>Centre x, centre y, width, height (relative) of the 5972 anchors, in the model's y, x, anchor order.</summary>

@@ -33,7 +33,7 @@ internal sealed class QualityPlugin : IFacePlugin
         ArgumentNullException.ThrowIfNull(results);
         for (var i = 0; i < faces.Count; i++)
         {
-            results.Faces[i].Quality = Estimate(image, faces[i]);
+            results.Faces[i].Set("quality", Estimate(image, faces[i]));
         }
     }
 

@@ -28,6 +28,9 @@ public static class ApiJson
 
         // Web defaults accept "12" for numbers; Java's Jackson does too for doubles, but embeddings must be numbers.
         options.NumberHandling = JsonNumberHandling.Strict;
+
+        // A face's plugin keys come from the worker's catalog, not from properties of ours.
+        options.Converters.Add(new FaceJsonConverter());
         return options;
     }
 }

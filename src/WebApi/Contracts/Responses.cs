@@ -10,9 +10,8 @@ public sealed record ApiError(string Message, int Code);
 public sealed record BoxDto(double Probability, int XMax, int YMax, int XMin, int YMin);
 
 /// <summary>
-/// A face as every image endpoint returns it (docs/compreface-behaviour.md#face-object); plugin fields appear only when
-/// requested. A plugin's value is the worker's wire record itself (its properties are CompreFace's keys, in order), so a
-/// plugin adds one property here and one line in <c>FaceMapper</c>.
+/// A face as every image endpoint returns it (docs/compreface-behaviour.md#face-object). Written by
+/// <see cref="FaceJsonConverter"/>: <see cref="Plugins"/> holds the face's plugin keys, which are written in its place.
 /// </summary>
 public class FaceDto
 {
@@ -27,14 +26,7 @@ public class FaceDto
     {
         ArgumentNullException.ThrowIfNull(face);
         Box = face.Box;
-        Age = face.Age;
-        Gender = face.Gender;
-        Pose = face.Pose;
-        Mask = face.Mask;
-        Liveness = face.Liveness;
-        Expression = face.Expression;
-        Quality = face.Quality;
-        Landmarks = face.Landmarks;
+        Plugins = face.Plugins;
         Embedding = face.Embedding;
         ExecutionTime = face.ExecutionTime;
     }
@@ -42,29 +34,12 @@ public class FaceDto
     /// <summary>Always present.</summary>
     public required BoxDto Box { get; init; }
 
-    /// <summary><c>age</c> plugin: a band in years.</summary>
-    public FaceAge? Age { get; init; }
-
-    /// <summary><c>gender</c> plugin: <c>male</c> or <c>female</c>.</summary>
-    public FaceLabel? Gender { get; init; }
-
-    /// <summary><c>pose</c> plugin, degrees.</summary>
-    public FacePose? Pose { get; init; }
-
-    /// <summary><c>mask</c> plugin: <c>with_mask</c> or <c>without_mask</c>.</summary>
-    public FaceLabel? Mask { get; init; }
-
-    /// <summary><c>liveness</c> plugin (beyond CompreFace): <c>real</c> or <c>spoof</c>.</summary>
-    public FaceLabel? Liveness { get; init; }
-
-    /// <summary><c>expression</c> plugin (beyond CompreFace): one of seven expressions.</summary>
-    public FaceLabel? Expression { get; init; }
-
-    /// <summary><c>quality</c> plugin (beyond CompreFace): score and parts in [0, 1].</summary>
-    public FaceQuality? Quality { get; init; }
-
-    /// <summary>Five [x, y] points when the <c>landmarks</c> plugin was asked for; 68 with <c>landmarks68</c> (as CompreFace's <c>landmarks2d106</c> writes 106).</summary>
-    public IReadOnlyList<int[]>? Landmarks { get; init; }
+    /// <summary>
+    /// The requested plugins' values, each under its slug, in the worker's catalog order, then <c>landmarks</c> (five
+    /// [x, y] points, or a landmark plugin's points such as <c>landmarks68</c>'s 68, as CompreFace's <c>landmarks2d106</c>
+    /// writes 106). Each value is the worker's JSON as it is; none are written as keys of the face.
+    /// </summary>
+    public IReadOnlyList<PluginValue> Plugins { get; init; } = [];
 
     /// <summary>The raw (un-normalised) embedding when <c>face_plugins</c> contains <c>calculator</c>.</summary>
     public float[]? Embedding { get; init; }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace CompreFace.WebApi.Faces;
 
 /// <summary>
@@ -112,25 +114,52 @@ public static class FaceMapper
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var face = result.Faces[index];
-        var requested = parameters.Plugins.Slugs;
         return new FaceDto
         {
             Box = Box(face.Box, result, roundProbability),
-            Age = IfRequested(requested, "age", face.Age),
-            Gender = IfRequested(requested, "gender", face.Gender),
-            Pose = IfRequested(requested, "pose", face.Pose),
-            Mask = IfRequested(requested, "mask", face.Mask),
-            Liveness = IfRequested(requested, "liveness", face.Liveness),
-            Expression = IfRequested(requested, "expression", face.Expression),
-            Quality = IfRequested(requested, "quality", face.Quality),
-
-            // landmarks68 replaces the five points under the same key, as CompreFace's landmarks2d106 does.
-            Landmarks = requested.Contains("landmarks68") && face.Landmarks68 is { } points
-                ? Points(points)
-                : parameters.Plugins.Landmarks ? Points(face.Landmarks) : null,
+            Plugins = Plugins(face, parameters.Plugins),
             Embedding = parameters.Plugins.Calculator ? face.Embedding : null,
             ExecutionTime = parameters.Status ? ExecutionTime(result) : null,
         };
+    }
+
+    /// <summary>
+    /// The face's plugin keys: every requested plugin the worker ran, in the worker's order (a worker may compute more,
+    /// e.g. gender with age), then <c>landmarks</c>: a landmark plugin's points replace the five under that key, as
+    /// CompreFace's <c>landmarks2d106</c> does, else the detector's five when <c>landmarks</c> was asked for.
+    /// </summary>
+    private static List<PluginValue> Plugins(FaceData face, FacePlugins requested)
+    {
+        var keys = new List<PluginValue>(face.Plugins.Count + 1);
+        PluginValue? landmarks = null;
+        foreach (var plugin in face.Plugins)
+        {
+            if (!requested.Slugs.Contains(plugin.Slug))
+            {
+                continue;
+            }
+
+            if (IsLandmarkPlugin(plugin.Slug))
+            {
+                landmarks = plugin with { Slug = "landmarks" };
+            }
+            else
+            {
+                keys.Add(plugin);
+            }
+        }
+
+        if (landmarks is null && requested.Landmarks)
+        {
+            landmarks = new PluginValue("landmarks", JsonSerializer.SerializeToUtf8Bytes(Points(face.Landmarks)));
+        }
+
+        if (landmarks is not null)
+        {
+            keys.Add(landmarks);
+        }
+
+        return keys;
     }
 
     /// <summary>
@@ -213,8 +242,4 @@ public static class FaceMapper
 
         return rounded;
     }
-
-    // A plugin's output appears only when the request named the plugin (a worker may compute more, e.g. points for pose).
-    private static T? IfRequested<T>(IReadOnlyList<string> requested, string slug, T? value)
-        where T : class => requested.Contains(slug) ? value : null;
 }
