@@ -135,6 +135,9 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
 
             // Request counts reach the store (and the usage page) within a second instead of a minute.
             builder.UseSetting("Statistics:FlushIntervalSeconds", "1");
+
+            // The webhook page's test adds a loopback receiver, which the default outbound policy refuses.
+            builder.UseSetting("Webhooks:AllowedNetworks:0", "127.0.0.1");
         }
 
         private static int FreeTcpPort()

@@ -8,6 +8,7 @@ import { appPage } from './pages/app.js';
 import { collectionPage } from './pages/collection.js';
 import { testPage } from './pages/test.js';
 import { statisticsPage } from './pages/statistics.js';
+import { webhooksPage } from './pages/webhooks.js';
 import { accountPage, usersPage } from './pages/account.js';
 import { tutorialPage } from './pages/tutorial.js';
 import { webcamPage } from './pages/webcam.js';
@@ -28,6 +29,7 @@ const routes = [
   { pattern: /^\/apps\/([^/]+)\/services\/([^/]+)$/, page: (view, [appId, serviceId]) => collectionPage(view, appId, serviceId) },
   { pattern: /^\/apps\/([^/]+)\/services\/([^/]+)\/test$/, page: (view, [appId, serviceId]) => testPage(view, appId, serviceId) },
   { pattern: /^\/apps\/([^/]+)\/services\/([^/]+)\/usage$/, page: (view, [appId, serviceId]) => statisticsPage(view, appId, serviceId) },
+  { pattern: /^\/apps\/([^/]+)\/services\/([^/]+)\/webhooks$/, page: (view, [appId, serviceId]) => webhooksPage(view, appId, serviceId) },
   { pattern: /^\/account$/, page: accountPage },
   { pattern: /^\/users$/, page: usersPage },
   { pattern: /^\/audit$/, page: auditPage },

@@ -85,6 +85,7 @@ function serviceRow(app, service, canManage) {
       h('a.button.secondary', { href: `#/apps/${app.id}/services/${service.id}/usage` }, 'Usage'),
       act('Copy key', '.secondary', () => copyText(service.apiKey)),
       canManage ? [
+        h('a.button.secondary', { href: `#/apps/${app.id}/services/${service.id}/webhooks` }, 'Webhooks'),
         act('New key', '.secondary', async () => {
           if (!confirmAction(`Give "${service.name}" a new API key? The current key stops working at once.`)) return;
           const updated = await admin('PUT', `${base}/apikey`);
