@@ -24,6 +24,12 @@ internal sealed class ApiKeyGrain(IAdminStore store) : Grain, IApiKeyGrain, IApi
                 ? new FaceServiceInfo(record.ServiceId, record.Type, record.Name)
                 : null;
             _loaded = true;
+            if (_service is null)
+            {
+                // Unknown keys (typos, guesses, a flood of random ones) must not each keep an activation for the
+                // collection age: this one goes as soon as the call returns. The edge remembers the miss briefly.
+                DeactivateOnIdle();
+            }
         }
 
         return _service;

@@ -51,6 +51,9 @@ public static class ApiExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<IMailSender, SmtpMailSender>();
+        services.TryAddSingleton<UnknownCredentials>();
+        services.TryAddSingleton<PasswordResetMailer>();
+        services.AddHostedService(sp => sp.GetRequiredService<PasswordResetMailer>());
 
         // Grain calls of the HTTP tier survive a silo going away (bounded retries, Cluster:GrainCallRetries; docs/decisions/0014).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutgoingGrainCallFilter, GrainCallRetryFilter>());

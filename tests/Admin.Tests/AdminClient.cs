@@ -13,6 +13,8 @@ public sealed class AdminClient : IDisposable
     /// <summary>The client credentials the UI hardcodes.</summary>
     public const string UiBasic = "Q29tbW9uQ2xpZW50SWQ6cGFzc3dvcmQ=";
 
+    private (string Email, string Password)? _credentials;
+
     private AdminClient(HttpClient http) => Http = http;
 
     public HttpClient Http { get; }
@@ -44,7 +46,12 @@ public sealed class AdminClient : IDisposable
     {
         using var response = await TryLoginAsync(email, password);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        _credentials = (email, password);
     }
+
+    /// <summary>Logs in again with the credentials of the last <see cref="LoginAsync"/> (after a change that ended the session).</summary>
+    public Task LoginAgainAsync() =>
+        _credentials is var (email, password) ? LoginAsync(email, password) : throw new InvalidOperationException("This client never logged in.");
 
     public async Task<HttpResponseMessage> RefreshAsync()
     {

@@ -27,6 +27,10 @@ public class AdminFactory : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Orleans", "Error");
         builder.UseSetting("Storage:DataDirectory", _dataDirectory);
+        if (Registration is { } registration)
+        {
+            builder.UseSetting("Admin:Registration", registration);
+        }
 
         // Webhook receivers of the tests listen on loopback, which the default policy refuses; retries are fast.
         builder.UseSetting("Webhooks:AllowedNetworks:0", "127.0.0.1");
@@ -41,6 +45,12 @@ public class AdminFactory : WebApplicationFactory<Program>
         var client = ClientAddress;
         builder.ConfigureServices(services => services.AddTransient<IStartupFilter>(_ => new ClientAddressFilter(client)));
     }
+
+    /// <summary>
+    /// <c>Admin:Registration</c> of this node: <c>Open</c>, because most tests sign up several users of their own; null
+    /// leaves the product's default (<c>InviteOnly</c>), as the registration tests do.
+    /// </summary>
+    protected virtual string? Registration => "Open";
 
     /// <summary>The address requests come from (loopback unless a test plays a remote client).</summary>
     protected virtual IPAddress ClientAddress => IPAddress.Loopback;

@@ -80,6 +80,7 @@ public sealed class AuditLogTests
 
         Ok(await owner.SendAsync(HttpMethod.Delete, $"/admin/app/{appId}/model/{serviceId}"));
         Ok(await owner.SendAsync(HttpMethod.Delete, $"/admin/app/{appId}"));
+        await member.LoginAgainAsync(); // the global role change ended the member's sessions (decision 0023)
         Ok(await member.SendAsync(HttpMethod.Delete, $"/admin/user/{memberId}"));
         Ok(await owner.SendAsync(HttpMethod.Delete, "/admin/oauth/token"));
 
@@ -94,7 +95,7 @@ public sealed class AuditLogTests
                 AuditActions.PasswordChange, AuditActions.FaceAdd, AuditActions.FaceDelete, AuditActions.FaceAdd, AuditActions.FacesDelete,
                 AuditActions.FaceAdd, AuditActions.SubjectFacesDelete, AuditActions.SubjectCreate, AuditActions.SubjectRename,
                 AuditActions.SubjectDelete, AuditActions.SubjectsDeleteAll, AuditActions.ServiceDelete, AuditActions.ApplicationDelete,
-                AuditActions.UserDelete, AuditActions.Logout,
+                AuditActions.Login, AuditActions.UserDelete, AuditActions.Logout,
             ],
             events.Select(e => e.Action));
         Assert.All(events, e => Assert.Equal("127.0.0.1", e.Address));
@@ -110,8 +111,8 @@ public sealed class AuditLogTests
         Assert.Equal((AuditActorKind.Service, (Guid?)serviceId, "Faces", (Guid?)appId, "face", imageId), (faceAdd.ActorKind, faceAdd.ActorId, faceAdd.ActorName, faceAdd.AppId, faceAdd.TargetType, faceAdd.TargetId));
         Assert.Equal("1 faces", events[22].Details);
         Assert.Equal("1 faces", events[24].Details);
-        Assert.Equal((AuditActorKind.User, (Guid?)memberId, memberId.ToString()), (events[31].ActorKind, events[31].ActorId, events[31].TargetId));
-        Assert.Equal((AuditActorKind.User, (Guid?)ownerId), (events[32].ActorKind, events[32].ActorId));
+        Assert.Equal((AuditActorKind.User, (Guid?)memberId, memberId.ToString()), (events[32].ActorKind, events[32].ActorId, events[32].TargetId));
+        Assert.Equal((AuditActorKind.User, (Guid?)ownerId), (events[33].ActorKind, events[33].ActorId));
 
         // Nothing secret in any stored row: no password, no API key (any of them), no subject name, no image bytes.
         var rows = await RawAuditRowsAsync(factory.Services);

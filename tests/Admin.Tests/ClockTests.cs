@@ -52,6 +52,98 @@ public sealed class ClockTests(ClockTests.ClockNode node) : IClassFixture<ClockT
     }
 
     [Fact]
+    public async Task Refresh_SpentTokenReplayedAfterTheGracePeriod_EndsTheWholeSession()
+    {
+        var (access, refresh) = await LoginForCookiesAsync();
+        using var client = AdminClient.Create(node.Factory, handleCookies: false);
+        using var first = await RefreshWithAsync(client, refresh);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var (access2, refresh2) = (Cookie(first, "CFSESSION"), Cookie(first, "REFRESH_TOKEN"));
+        Assert.Equal(HttpStatusCode.OK, await MeWithAsync(client, access2));
+
+        // The thief (or the victim) presents the spent token later: the family ends, the current pair included.
+        node.Clock.Advance(TimeSpan.FromSeconds(Options.RefreshReuseGraceSeconds + 1));
+        using (var replay = await RefreshWithAsync(client, refresh))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeWithAsync(client, access2));
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeWithAsync(client, access));
+        using var next = await RefreshWithAsync(client, refresh2);
+        Assert.Equal(HttpStatusCode.Unauthorized, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task Refresh_SpentTokenReplayedWithinTheGracePeriod_IsRefusedButTheSessionLives()
+    {
+        var (_, refresh) = await LoginForCookiesAsync();
+        using var client = AdminClient.Create(node.Factory, handleCookies: false);
+        using var first = await RefreshWithAsync(client, refresh);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+
+        // A second tab that refreshed with the same cookie at the same moment.
+        using (var second = await RefreshWithAsync(client, refresh))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, second.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await MeWithAsync(client, Cookie(first, "CFSESSION")));
+        using var next = await RefreshWithAsync(client, Cookie(first, "REFRESH_TOKEN"));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task Refresh_UsedEveryDay_StopsAtTheAbsoluteSessionLifetime()
+    {
+        using var client = await node.NewUserAsync();
+        var day = TimeSpan.FromDays(1);
+        var lifetime = TimeSpan.FromSeconds(Options.SessionLifetimeSeconds);
+        var elapsed = TimeSpan.Zero;
+        while (elapsed + day < lifetime)
+        {
+            node.Clock.Advance(day);
+            elapsed += day;
+            using var refreshed = await client.RefreshAsync();
+            Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(HttpMethod.Get, "/admin/user/me")).Status);
+        }
+
+        node.Clock.Advance(lifetime - elapsed);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(HttpMethod.Get, "/admin/user/me")).Status);
+        using var refused = await client.RefreshAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    private async Task<(string Access, string Refresh)> LoginForCookiesAsync()
+    {
+        using var client = AdminClient.Create(node.Factory, handleCookies: false);
+        var email = "family-" + Guid.NewGuid().ToString("N") + "@example.com";
+        await client.RegisterAsync(email, "password-123", "Fam", "Ily");
+        using var login = await client.TryLoginAsync(email, "password-123");
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        return (Cookie(login, "CFSESSION"), Cookie(login, "REFRESH_TOKEN"));
+    }
+
+    private static string Cookie(HttpResponseMessage response, string name) => name + "=" + CookieValue(response, name);
+
+    private static async Task<HttpResponseMessage> RefreshWithAsync(AdminClient client, string cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/oauth/token?grant_type=refresh_token&scope=all");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", AdminClient.UiBasic);
+        request.Headers.Add("Cookie", cookie);
+        return await client.Http.SendAsync(request);
+    }
+
+    private static async Task<HttpStatusCode> MeWithAsync(AdminClient client, string cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/user/me");
+        request.Headers.Add("Cookie", cookie);
+        using var response = await client.Http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
     public async Task Login_LockedOutEmail_IsReleasedWhenTheLockoutEnds()
     {
         var email = "locked-" + Guid.NewGuid().ToString("N") + "@example.com";

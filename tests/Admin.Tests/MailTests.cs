@@ -73,15 +73,15 @@ public sealed partial class MailTests
         var (status, body) = await client.SendAsync(HttpMethod.Get, "/admin/config");
         Assert.True(body.GetProperty("mailServiceEnabled").GetBoolean());
 
-        // Unknown emails get the same answer and no mail.
+        // Unknown emails get the same answer and no mail (the queue is worked in order: the next mail is the known one's).
         (status, _) = await client.SendAsync(HttpMethod.Post, "/admin/user/forgot-password", new { email = "nobody@example.com" });
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Empty(sink.Messages);
 
         (status, _) = await client.SendAsync(HttpMethod.Post, "/admin/user/forgot-password", new { email = "Forgetful@Example.com" });
         Assert.Equal(HttpStatusCode.OK, status);
+        await sink.WaitForAsync(1);
         var mail = Assert.Single(sink.Messages);
-        Assert.Equal("forgetful@example.com", mail.To.Mailboxes.Single().Address, ignoreCase: true);
+        Assert.Equal("forgetful@example.com", mail.To.Mailboxes.Single().Address);
         Assert.Equal("noreply@example.com", mail.From.Mailboxes.Single().Address);
         var token = ResetLink().Match(mail.TextBody ?? string.Empty).Groups["token"].Value;
         Assert.Contains("15 minutes", mail.TextBody, StringComparison.Ordinal);
@@ -108,6 +108,7 @@ public sealed partial class MailTests
         // A second request replaces the first link: only the newest token works.
         await client.SendAsync(HttpMethod.Post, "/admin/user/forgot-password", new { email = "forgetful@example.com" });
         await client.SendAsync(HttpMethod.Post, "/admin/user/forgot-password", new { email = "forgetful@example.com" });
+        await sink.WaitForAsync(3);
         var tokens = sink.Messages.Skip(1).Select(m => ResetLink().Match(m.TextBody ?? string.Empty).Groups["token"].Value).ToArray();
         Assert.Equal(2, tokens.Length);
         (status, _) = await client.SendAsync(HttpMethod.Put, $"/admin/user/reset-password?token={tokens[0]}", new { password = "third-password" });
@@ -125,10 +126,10 @@ public sealed partial class MailTests
         Assert.Single(audit, e => e.Action == "user.confirm");
         Assert.DoesNotContain(audit, e => tokens.Append(token).Any(t => $"{e.TargetId}{e.TargetName}{e.Details}".Contains(t, StringComparison.OrdinalIgnoreCase)));
 
-        // The mail server is gone: code 24, never a 500.
+        // The mail server is gone: the answer is the same (the failure is logged, event 3202), never a 500.
         await sink.DisposeAsync();
-        (status, body) = await client.SendAsync(HttpMethod.Post, "/admin/user/forgot-password", new { email = "forgetful@example.com" });
-        Assert.Equal((HttpStatusCode.BadRequest, 24), (status, body.GetProperty("code").GetInt32()));
+        (status, _) = await client.SendAsync(HttpMethod.Post, "/admin/user/forgot-password", new { email = "forgetful@example.com" });
+        Assert.Equal(HttpStatusCode.OK, status);
     }
 
     /// <summary>Signs up with mail on and opens the mailed link.</summary>

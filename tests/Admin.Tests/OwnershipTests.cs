@@ -19,10 +19,11 @@ public sealed class OwnershipTests
         var secondId = await second.UserIdAsync();
         var thirdId = await third.UserIdAsync();
 
-        // The owner makes the second user an administrator, who may not grant OWNER.
+        // The owner makes the second user an administrator (whose sessions end with the role change), who may not grant OWNER.
         var (status, body) = await first.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId = secondId, role = "ADMINISTRATOR" });
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal((secondId, "ADMINISTRATOR", "second@example.com"), (body.GetProperty("userId").GetGuid(), body.GetProperty("role").GetString(), body.GetProperty("email").GetString()));
+        await second.LoginAgainAsync();
         (status, body) = await second.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId = thirdId, role = "OWNER" });
         Assert.Equal((HttpStatusCode.BadRequest, 9), (status, body.GetProperty("code").GetInt32()));
 
@@ -30,6 +31,9 @@ public sealed class OwnershipTests
         (status, body) = await first.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId = secondId, role = "OWNER" });
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("OWNER", body.GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await first.SendAsync(HttpMethod.Get, "/admin/user/me")).Status);
+        await first.LoginAgainAsync();
+        await second.LoginAgainAsync();
         Assert.Equal(new Dictionary<Guid, string> { [firstId] = "ADMINISTRATOR", [secondId] = "OWNER", [thirdId] = "USER" }, await GlobalRolesAsync(first));
 
         // The new owner's role is fixed (code 9, as CompreFace); nobody changes their own (code 14).
@@ -47,9 +51,9 @@ public sealed class OwnershipTests
         Assert.Equal(secondId, await AppOwnerAsync(second, demoApp));
         Assert.DoesNotContain(firstId, (await GlobalRolesAsync(second)).Keys);
 
-        // The deleted user's session is over (the user is gone: 403 code 1, as for GET /user/me of a deleted user).
+        // The deleted user's session ended with the account (CompreFace: 403 code 1; docs/compatibility.md).
         (status, body) = await first.SendAsync(HttpMethod.Get, "/admin/user/me");
-        Assert.Equal((HttpStatusCode.Forbidden, 1), (status, body.GetProperty("code").GetInt32()));
+        Assert.Equal((HttpStatusCode.Unauthorized, "invalid_token"), (status, body.GetProperty("error").GetString()));
 
         // A user who leaves on their own hands their applications to the global owner, whatever the replacer says.
         var appId = await second.CreateAppAsync();

@@ -26,8 +26,19 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public int Port { get; }
 
+    private readonly SemaphoreSlim _arrived = new(0);
+
     /// <summary>Messages received, in order.</summary>
     public ConcurrentQueue<MimeMessage> Messages { get; } = new();
+
+    /// <summary>Waits until at least <paramref name="count"/> messages have arrived (mail that the node sends in the background).</summary>
+    public async Task WaitForAsync(int count)
+    {
+        while (Messages.Count < count)
+        {
+            Assert.True(await _arrived.WaitAsync(TimeSpan.FromSeconds(60)), $"expected {count} mails, got {Messages.Count}");
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -52,6 +63,7 @@ public sealed class SmtpSink : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _arrived.Dispose();
     }
 
     private async Task AcceptAsync()
@@ -90,6 +102,7 @@ public sealed class SmtpSink : IAsyncDisposable
                         using (var message = new MemoryStream(Encoding.ASCII.GetBytes(data.ToString())))
                         {
                             Messages.Enqueue(await MimeMessage.LoadAsync(message));
+                            _arrived.Release();
                         }
 
                         await writer.WriteLineAsync("250 queued");

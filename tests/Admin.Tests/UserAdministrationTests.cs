@@ -23,7 +23,9 @@ public sealed class UserAdministrationTests(AdminNode node)
         (status, _) = await owner.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId = adminId, role = "ADMINISTRATOR" });
         Assert.Equal(HttpStatusCode.OK, status);
 
-        // The new administrator sees it at once (no cached role) and promotes and demotes others.
+        // A role change ends the user's sessions; logged in again, the new administrator promotes and demotes others.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await admin.SendAsync(HttpMethod.Get, "/admin/user/me")).Status);
+        await admin.LoginAgainAsync();
         (status, body) = await admin.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId, role = "ADMINISTRATOR" });
         Assert.Equal((HttpStatusCode.OK, "ADMINISTRATOR"), (status, body.GetProperty("role").GetString()));
         (status, body) = await admin.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId, role = "USER" });
@@ -48,6 +50,7 @@ public sealed class UserAdministrationTests(AdminNode node)
         Assert.Equal((HttpStatusCode.BadRequest, 26, "Role cannot be empty"), (status, body.GetProperty("code").GetInt32(), body.GetProperty("message").GetString()));
 
         // The body is validated before the caller's rights, as Spring validates a @Valid body first.
+        await user.LoginAgainAsync();
         (status, body) = await user.SendAsync(HttpMethod.Put, "/admin/user/global/role", new { userId, role = "KING" });
         Assert.Equal((HttpStatusCode.BadRequest, 26), (status, body.GetProperty("code").GetInt32()));
         (status, body) = await owner.SendAsync(HttpMethod.Put, "/admin/user/global/role", "{\"userId\":");
@@ -95,8 +98,9 @@ public sealed class UserAdministrationTests(AdminNode node)
         // Deleted users cannot log in again.
         using var login = await other.TryLoginAsync(otherEmail, "password-123");
         Assert.Equal(HttpStatusCode.BadRequest, login.StatusCode);
+        // Their session ended with the account (CompreFace: 403 code 1; docs/compatibility.md).
         (status, body) = await other.SendAsync(HttpMethod.Get, "/admin/user/me");
-        Assert.Equal((HttpStatusCode.Forbidden, 1), (status, body.GetProperty("code").GetInt32()));
+        Assert.Equal((HttpStatusCode.Unauthorized, "invalid_token"), (status, body.GetProperty("error").GetString()));
     }
 
     [Fact]

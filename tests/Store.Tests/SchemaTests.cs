@@ -12,6 +12,7 @@ public sealed class SchemaTests
         Assert.Equal(Enumerable.Range(1, StorageSchemas.Postgres.Steps.Count), StorageSchemas.Postgres.Steps.Select(s => s.Version));
         Assert.Equal(Enumerable.Range(1, StorageSchemas.Sqlite.Steps.Count), StorageSchemas.Sqlite.Steps.Select(s => s.Version));
         Assert.Contains(StorageSchemas.Sqlite.Steps, s => s.Description.StartsWith("webhooks:", StringComparison.Ordinal));
+        Assert.Contains(StorageSchemas.Sqlite.Steps, s => s.Description.StartsWith("admin: security stamps", StringComparison.Ordinal));
         Assert.Equal([1], StorageSchemas.Orleans.Steps.Select(s => s.Version));
     }
 

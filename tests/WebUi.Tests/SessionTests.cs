@@ -37,6 +37,31 @@ public sealed class SessionTests(WebUiNode node)
     }
 
     [BrowserFact]
+    public async Task SignUpPage_RegistrationClosedOrByInvitation_SaysSo()
+    {
+        var page = await node.NewPageAsync();
+
+        // The server's answer to /admin/config under Admin:Registration=Closed, then InviteOnly (the admin tests pin the
+        // server side); this checks what the page makes of it.
+        var registration = "CLOSED";
+        await page.RouteAsync("**/admin/config", route => route.FulfillAsync(new()
+        {
+            Status = 200, ContentType = "application/json", Body = $$"""{"mailServiceEnabled":false,"registration":"{{registration}}"}""",
+        }));
+        await page.GotoAsync("/#/signup");
+        var status = page.Locator("[role=status]", new() { HasText = "Sign-up is closed on this server" });
+        await status.WaitForAsync();
+        Assert.Equal(0, await page.Locator("input[name=email]").CountAsync());
+
+        registration = "INVITE_ONLY";
+        await page.GotoAsync("/#/login");
+        await page.GotoAsync("/#/signup");
+        await page.Locator("[role=note]", new() { HasText = "by invitation" }).WaitForAsync();
+        Assert.Equal(1, await page.Locator("input[name=email]").CountAsync());
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
     public async Task MailedLinks_LoginAndResetPassword_OpenTheirPages()
     {
         var page = await node.NewPageAsync();

@@ -52,6 +52,12 @@ public enum RegistrationOutcome
     /// setup token (<see cref="Registration.MayBecomeOwner"/>); nothing was stored.
     /// </summary>
     OwnerSetupRequired = 3,
+
+    /// <summary><c>Admin:Registration</c> is <c>Closed</c>: nobody signs up once the server has its owner; nothing stored.</summary>
+    RegistrationClosed = 4,
+
+    /// <summary><c>Admin:Registration</c> is <c>InviteOnly</c> and this email has no valid invitation; nothing stored.</summary>
+    NotInvited = 5,
 }
 
 /// <summary>A pair of freshly issued session tokens (the only time the raw tokens exist outside the client).</summary>
@@ -148,4 +154,22 @@ public enum GlobalRoleOutcome
 
     /// <summary>The target is the global owner, whose role only an ownership transfer changes (code 14).</summary>
     TargetIsOwner = 2,
+}
+
+/// <summary>A password-reset token just issued, and the address stored for its account (where the link is mailed).</summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.Admin.ResetTokenIssued")]
+public sealed record ResetTokenIssued([property: Id(0)] string Token, [property: Id(1)] string Email);
+
+/// <summary>Who may sign up once the server has its owner (<c>Admin:Registration</c>).</summary>
+[GenerateSerializer]
+public enum RegistrationMode
+{
+    /// <summary>Anyone who reaches the node (CompreFace's behaviour).</summary>
+    Open = 0,
+
+    /// <summary>Only an email that a global owner or administrator, or an application owner or administrator, invited.</summary>
+    InviteOnly = 1,
+
+    /// <summary>Nobody: the owner's account is the only one that can be made by sign-up.</summary>
+    Closed = 2,
 }

@@ -12,9 +12,16 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("UpdateNamesAsync")]
     Task<UserInfo?> UpdateNamesAsync(string firstName, string lastName, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces the password when <paramref name="oldPassword"/> is right; false otherwise.</summary>
+    /// <summary>
+    /// Replaces the password when <paramref name="oldPassword"/> is right and ends every session of the user; returns a
+    /// fresh session for the caller, or null when the old password is wrong.
+    /// </summary>
     [Alias("ChangePasswordAsync")]
-    Task<bool> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default);
+    Task<SessionTokens?> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends every session of the user (sign out everywhere); false if there is no such user.</summary>
+    [Alias("EndSessionsAsync")]
+    Task<bool> EndSessionsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The applications this user may see: all of them for a global owner or administrator, else their own; sorted by name.</summary>
     [Alias("ListApplicationsAsync")]
@@ -28,6 +35,18 @@ public interface IUserRegistryGrain : IGrainWithIntegerKey
     /// <summary>Registers an active user; the first sign-up takes over the demo user.</summary>
     [Alias("RegisterAsync")]
     Task<RegistrationOutcome> RegisterAsync(Registration registration, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Invites <paramref name="email"/> (lower-cased, validated at the edge) to sign up while registration is
+    /// <c>InviteOnly</c>, replacing an earlier invitation of it; returns when it expires, or null when the email is
+    /// registered already. Who may invite is checked by the caller (the HTTP tier).
+    /// </summary>
+    [Alias("InviteAsync")]
+    Task<DateTimeOffset?> InviteAsync(string email, Guid invitedBy, CancellationToken cancellationToken = default);
+
+    /// <summary>Who may sign up now: <c>Admin:Registration</c>, or <see cref="RegistrationMode.Open"/> while the server has no owner.</summary>
+    [Alias("GetRegistrationModeAsync")]
+    Task<RegistrationMode> GetRegistrationModeAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Whether the seeded demo user is still the only user (the demo model endpoint answers then).</summary>
     [Alias("IsDemoOnlyAsync")]
@@ -66,10 +85,11 @@ public interface IUserRegistryGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// A new password-reset token for the user with <paramref name="email"/> (replacing any earlier one), valid for
-    /// <paramref name="validity"/>; null when no such user. Only its hash is stored; the caller mails the token.
+    /// <paramref name="validity"/>, with the account's stored address; null when no such user. Only its hash is
+    /// stored; the caller mails the token to that address.
     /// </summary>
     [Alias("IssueResetTokenAsync")]
-    Task<string?> IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken = default);
+    Task<ResetTokenIssued?> IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken = default);
 
     /// <summary>Sets the password of the token's user and spends the token; false when it is unknown, spent or expired.</summary>
     [Alias("ResetPasswordAsync")]
@@ -89,21 +109,30 @@ public interface ILoginGrain : IGrainWithStringKey
     Task<LoginResult> LoginAsync(string password, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A session token, keyed by the lower-case hex SHA-256 of the raw token (never the token itself).</summary>
+/// <summary>
+/// Session tokens (one stateless worker, key 0): each call names a token by <see cref="SessionTokenHash.GrainKey"/>
+/// (lower-case hex SHA-256 of the raw token, never the token itself). Every call reads the store: nothing is cached.
+/// </summary>
 [Alias("CompreFace.Admin.ISessionGrain")]
-public interface ISessionGrain : IGrainWithStringKey
+public interface ISessionGrain : IGrainWithIntegerKey
 {
-    /// <summary>The user of a valid, unexpired access token; null otherwise.</summary>
+    /// <summary>
+    /// The user of a valid access token (unexpired, issued under the user's current security stamp, within the absolute
+    /// session lifetime); null otherwise.
+    /// </summary>
     [Alias("AuthenticateAsync")]
-    Task<Guid?> AuthenticateAsync(CancellationToken cancellationToken = default);
+    Task<Guid?> AuthenticateAsync(string tokenKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Trades a valid refresh token for a new token pair (the old refresh token is revoked); null if invalid.</summary>
+    /// <summary>
+    /// Trades a valid refresh token for the session's next token pair (the old one is spent); null if invalid. A spent
+    /// refresh token presented again after the grace period ends the whole session.
+    /// </summary>
     [Alias("RefreshAsync")]
-    Task<SessionTokens?> RefreshAsync(CancellationToken cancellationToken = default);
+    Task<SessionTokens?> RefreshAsync(string tokenKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Revokes the token; true if it existed.</summary>
+    /// <summary>Ends the token's session (every token of its family); true if the token existed.</summary>
     [Alias("RevokeAsync")]
-    Task<bool> RevokeAsync(CancellationToken cancellationToken = default);
+    Task<bool> RevokeAsync(string tokenKey, CancellationToken cancellationToken = default);
 }
 
 /// <summary>An application, keyed by its guid.</summary>

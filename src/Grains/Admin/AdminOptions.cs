@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Grains.Admin;
 
@@ -13,6 +14,30 @@ public sealed class AdminOptions
     /// </summary>
     [MinLength(16)]
     public string? SetupToken { get; set; }
+
+    /// <summary>
+    /// Who may sign up once the server has its owner (the owner's own first sign-up follows <see cref="SetupToken"/>).
+    /// Default <see cref="RegistrationMode.InviteOnly"/>: a server that holds biometric data should not let strangers in.
+    /// </summary>
+    public RegistrationMode Registration { get; set; } = RegistrationMode.InviteOnly;
+
+    /// <summary>How long an invitation to sign up stays valid, in seconds (7 days).</summary>
+    [Range(60, 31536000)]
+    public int InvitationValiditySeconds { get; set; } = 604800;
+
+    /// <summary>
+    /// Absolute lifetime of a session in seconds (30 days), counted from the password login: refreshing does not
+    /// extend it, so a stolen refresh token stops working then at the latest.
+    /// </summary>
+    [Range(60, int.MaxValue)]
+    public int SessionLifetimeSeconds { get; set; } = 2592000;
+
+    /// <summary>
+    /// A spent refresh token presented again within this many seconds of its use is refused without ending the session
+    /// (two tabs refreshing at once); later, it is treated as stolen and ends its whole session (token family).
+    /// </summary>
+    [Range(0, 300)]
+    public int RefreshReuseGraceSeconds { get; set; } = 10;
 
     /// <summary>Lifetime of the <c>CFSESSION</c> access token in seconds (CompreFace's <c>COMMON_ACCESS_TOKEN_VALIDITY</c>, 2400).</summary>
     [Range(60, int.MaxValue)]
@@ -38,3 +63,4 @@ public sealed class AdminOptions
     [Range(60, 604800)]
     public int ConfirmationTokenValiditySeconds { get; set; } = 3600;
 }
+

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using CompreFace.Grains.Interfaces.Admin;
+using Orleans.Concurrency;
 
 namespace CompreFace.Grains.Admin;
 
@@ -70,7 +71,7 @@ internal sealed partial class LoginGrain(
             LogPasswordHashUpgraded(logger);
         }
 
-        var tokens = await SessionTokenIssuer.IssueAsync(store, user.UserId, _options, time, cancellationToken);
+        var tokens = await SessionTokenIssuer.StartAsync(store, user, _options, time, cancellationToken);
         return new LoginResult(LoginStatus.Succeeded, tokens);
     }
 
@@ -82,52 +83,110 @@ internal sealed partial class LoginGrain(
 }
 
 /// <summary>
-/// One session token (keyed by its hash). The stored row is read once per activation; revocation and refresh go
-/// through this activation, so a revoked token fails at once on every node.
+/// Session tokens (docs/decisions/0023-accounts-and-sessions.md): a stateless worker (key 0, a local activation on every
+/// silo) that reads the token row and its user's security stamp from the store on every call. Nothing is cached, so a
+/// password change, a role change or a revoked family on one node is refused on every node at the next call; and a
+/// random cookie creates no activation of its own. Refresh-token reuse is decided by the store's one-shot update.
 /// </summary>
-internal sealed class SessionGrain(IAdminStore store, IOptions<AdminOptions> options, TimeProvider time) : Grain, ISessionGrain
+[StatelessWorker]
+internal sealed partial class SessionGrain(IAdminStore store, IOptions<AdminOptions> options, TimeProvider time, ILogger<SessionGrain> logger)
+    : Grain, ISessionGrain
 {
-    private TokenRecord? _token;
-    private bool _loaded;
+    private AdminOptions Options => options.Value;
 
-    async Task<Guid?> ISessionGrain.AuthenticateAsync(CancellationToken cancellationToken)
+    async Task<Guid?> ISessionGrain.AuthenticateAsync(string tokenKey, CancellationToken cancellationToken)
     {
-        var token = await LoadAsync(cancellationToken);
-        return token is { Kind: TokenKind.Access } && token.ExpiresAt > time.GetUtcNow() ? token.UserId : null;
+        var found = await FindAsync(tokenKey, cancellationToken);
+        return found is { Token: { Kind: TokenKind.Access } token } && IsLive(found, time.GetUtcNow()) ? token.UserId : null;
     }
 
-    async Task<SessionTokens?> ISessionGrain.RefreshAsync(CancellationToken cancellationToken)
+    async Task<SessionTokens?> ISessionGrain.RefreshAsync(string tokenKey, CancellationToken cancellationToken)
     {
-        var token = await LoadAsync(cancellationToken);
-        if (token is not { Kind: TokenKind.Refresh } || token.ExpiresAt <= time.GetUtcNow() || await store.FindUserAsync(token.UserId, cancellationToken) is null)
+        var found = await FindAsync(tokenKey, cancellationToken);
+        if (found is not { Token: { Kind: TokenKind.Refresh } token })
         {
             return null;
         }
 
-        // One use per refresh token: a replayed one fails.
-        await RevokeAsync(cancellationToken);
-        return await SessionTokenIssuer.IssueAsync(store, token.UserId, options.Value, time, cancellationToken);
-    }
-
-    Task<bool> ISessionGrain.RevokeAsync(CancellationToken cancellationToken) => RevokeAsync(cancellationToken);
-
-    private async Task<bool> RevokeAsync(CancellationToken cancellationToken)
-    {
-        _token = null;
-        _loaded = true;
-        return await store.DeleteTokenAsync(Hash(), cancellationToken);
-    }
-
-    private async Task<TokenRecord?> LoadAsync(CancellationToken cancellationToken)
-    {
-        if (!_loaded)
+        var now = time.GetUtcNow();
+        if (token.UsedAt is { } usedAt)
         {
-            _token = await store.FindTokenAsync(Hash(), cancellationToken);
-            _loaded = true;
+            // Spent already. Within the grace period this is a second tab that refreshed at the same moment; later, the
+            // token was copied: whoever holds the family's current tokens may be the thief, so the whole session ends.
+            if (now - usedAt > TimeSpan.FromSeconds(Options.RefreshReuseGraceSeconds))
+            {
+                await EndFamilyAsync(token, cancellationToken);
+                LogRefreshReuse(logger, token.UserId);
+            }
+
+            return null;
         }
 
-        return _token;
+        if (!IsLive(found, now))
+        {
+            return null;
+        }
+
+        if (!await store.SpendRefreshTokenAsync(token.Hash, now, cancellationToken))
+        {
+            // Another call spent it between the read and now: the same race as above, inside the grace period.
+            return null;
+        }
+
+        return await SessionTokenIssuer.IssueAsync(
+            store, token.UserId, token.FamilyId ?? Guid.NewGuid(), token.Stamp, token.SessionStartedAt ?? now, Options, time, cancellationToken);
     }
 
-    private byte[] Hash() => Convert.FromHexString(this.GetPrimaryKeyString());
+    async Task<bool> ISessionGrain.RevokeAsync(string tokenKey, CancellationToken cancellationToken)
+    {
+        var found = await FindAsync(tokenKey, cancellationToken);
+        if (found is null)
+        {
+            return false;
+        }
+
+        // A logout ends the session (its family), spent refresh tokens included.
+        await EndFamilyAsync(found.Token, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Unexpired, issued under the user's current security stamp, and within the absolute session lifetime.</summary>
+    private bool IsLive(SessionTokenRecord found, DateTimeOffset now) =>
+        found.Token.ExpiresAt > now
+        && found.Token.Stamp == found.UserStamp
+        && (found.Token.SessionStartedAt is not { } started || started.AddSeconds(Options.SessionLifetimeSeconds) > now);
+
+    private Task<SessionTokenRecord?> FindAsync(string tokenKey, CancellationToken cancellationToken) =>
+        tokenKey is { Length: 64 } && IsHex(tokenKey)
+            ? store.FindSessionTokenAsync(Convert.FromHexString(tokenKey), cancellationToken)
+            : Task.FromResult<SessionTokenRecord?>(null);
+
+    private async Task EndFamilyAsync(TokenRecord token, CancellationToken cancellationToken)
+    {
+        if (token.FamilyId is { } family)
+        {
+            await store.DeleteTokenFamilyAsync(family, cancellationToken);
+        }
+        else
+        {
+            await store.DeleteTokenAsync(token.Hash, cancellationToken);
+        }
+    }
+
+    private static bool IsHex(string value)
+    {
+        foreach (var c in value)
+        {
+            if (!char.IsAsciiHexDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning,
+        Message = "A spent refresh token of user {UserId} was presented again: its whole session was ended (the token may have been stolen)")]
+    private static partial void LogRefreshReuse(ILogger logger, Guid userId);
 }

@@ -7,7 +7,7 @@ using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Admin;
 
 /// <summary>A user: reads through to the store (the store is the truth; nothing is cached across calls).</summary>
-internal sealed class UserGrain(IAdminStore store, IPasswordHasher<AdminUser> hasher) : Grain, IUserGrain
+internal sealed class UserGrain(IAdminStore store, IPasswordHasher<AdminUser> hasher, IOptions<AdminOptions> options, TimeProvider time) : Grain, IUserGrain
 {
     private static readonly AdminUser Nobody = new();
 
@@ -18,18 +18,25 @@ internal sealed class UserGrain(IAdminStore store, IPasswordHasher<AdminUser> ha
             && await store.FindUserAsync(id, cancellationToken) is { } user ? user.ToInfo() : null;
     }
 
-    async Task<bool> IUserGrain.ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken)
+    async Task<SessionTokens?> IUserGrain.ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken)
     {
         var user = await store.FindUserAsync(this.GetPrimaryKey(), cancellationToken);
         if (user is not { PasswordHash.Length: > 0 }
             || await Task.Run(() => hasher.VerifyHashedPassword(Nobody, user.PasswordHash, oldPassword), cancellationToken) == PasswordVerificationResult.Failed)
         {
-            return false;
+            return null;
         }
 
+        // Every session made with the old password ends (someone who had it may hold one); the caller, who just proved
+        // the old password, gets a new one under the new stamp.
         var hash = await Task.Run(() => hasher.HashPassword(Nobody, newPassword), cancellationToken);
-        return await store.SetPasswordHashAsync(user.UserId, hash, cancellationToken);
+        return await store.ReplacePasswordAsync(user.UserId, hash, cancellationToken)
+            && await store.FindUserAsync(user.UserId, cancellationToken) is { } changed
+            ? await SessionTokenIssuer.StartAsync(store, changed, options.Value, time, cancellationToken)
+            : null;
     }
+
+    Task<bool> IUserGrain.EndSessionsAsync(CancellationToken cancellationToken) => store.EndSessionsAsync(this.GetPrimaryKey(), cancellationToken);
 
     async Task<UserInfo?> IUserGrain.GetAsync(CancellationToken cancellationToken) =>
         await store.FindUserAsync(this.GetPrimaryKey(), cancellationToken) is { } user ? user.ToInfo() : null;
@@ -96,13 +103,50 @@ internal sealed partial class UserRegistryGrain(
             }
         }
 
+        // Everyone after the owner: Admin:Registration. Checked before the email's uniqueness, so a refused sign-up does
+        // not tell whether the address is registered.
+        var mode = options.Value.Registration;
+        if (mode == RegistrationMode.Closed)
+        {
+            return RegistrationOutcome.RegistrationClosed;
+        }
+
+        if (mode == RegistrationMode.InviteOnly && !await store.HasInvitationAsync(user.Email, time.GetUtcNow(), cancellationToken))
+        {
+            return RegistrationOutcome.NotInvited;
+        }
+
         if (!await store.AddUserAsync(user, cancellationToken))
         {
             return RegistrationOutcome.EmailTaken;
         }
 
+        if (mode == RegistrationMode.InviteOnly)
+        {
+            await store.DeleteInvitationAsync(user.Email, cancellationToken);
+        }
+
         LogRegistered(logger, user.UserId);
         return RegistrationOutcome.Created;
+    }
+
+    async Task<RegistrationMode> IUserRegistryGrain.GetRegistrationModeAsync(CancellationToken cancellationToken)
+    {
+        var users = await store.ListUsersAsync(cancellationToken);
+        return users.Count == 1 && users[0].IsDemo ? RegistrationMode.Open : options.Value.Registration;
+    }
+
+    async Task<DateTimeOffset?> IUserRegistryGrain.InviteAsync(string email, Guid invitedBy, CancellationToken cancellationToken)
+    {
+        if (await store.FindUserByEmailAsync(email, cancellationToken) is not null)
+        {
+            return null;
+        }
+
+        var expiresAt = time.GetUtcNow().AddSeconds(options.Value.InvitationValiditySeconds);
+        await store.SetInvitationAsync(email, invitedBy, expiresAt, cancellationToken);
+        LogInvited(logger, invitedBy);
+        return expiresAt;
     }
 
     async Task<bool> IUserRegistryGrain.IsDemoOnlyAsync(CancellationToken cancellationToken)
@@ -145,7 +189,7 @@ internal sealed partial class UserRegistryGrain(
         return true;
     }
 
-    async Task<string?> IUserRegistryGrain.IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken)
+    async Task<ResetTokenIssued?> IUserRegistryGrain.IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken)
     {
         var user = await store.FindUserByEmailAsync(email.Trim().ToLowerInvariant(), cancellationToken);
         if (user is null)
@@ -157,7 +201,7 @@ internal sealed partial class UserRegistryGrain(
         var token = Guid.NewGuid().ToString("D");
         await store.SetResetTokenAsync(SessionTokenHash.Compute(token), user.UserId, time.GetUtcNow().Add(validity), cancellationToken);
         LogResetTokenIssued(logger, user.UserId);
-        return token;
+        return new ResetTokenIssued(token, user.Email);
     }
 
     async Task<bool> IUserRegistryGrain.ResetPasswordAsync(string token, string newPassword, CancellationToken cancellationToken)
@@ -169,7 +213,7 @@ internal sealed partial class UserRegistryGrain(
         }
 
         var hash = await Task.Run(() => hasher.HashPassword(Nobody, newPassword), cancellationToken);
-        if (!await store.SetPasswordHashAsync(userId.Value, hash, cancellationToken))
+        if (!await store.ReplacePasswordAsync(userId.Value, hash, cancellationToken))
         {
             return false;
         }
@@ -201,6 +245,9 @@ internal sealed partial class UserRegistryGrain(
                 return GlobalRoleOutcome.NotFound;
             }
 
+            // Both roles changed: sessions made under either old role end.
+            await store.EndSessionsAsync(owner.UserId, cancellationToken);
+            await store.EndSessionsAsync(userId, cancellationToken);
             LogOwnershipTransferred(logger, owner.UserId, userId);
             return GlobalRoleOutcome.Done;
         }
@@ -209,6 +256,8 @@ internal sealed partial class UserRegistryGrain(
         {
             return GlobalRoleOutcome.NotFound;
         }
+
+        await store.EndSessionsAsync(userId, cancellationToken);
 
         LogGlobalRoleChanged(logger, userId, role);
         return GlobalRoleOutcome.Done;
@@ -236,6 +285,9 @@ internal sealed partial class UserRegistryGrain(
         LogDeleted(logger, userId, replacerId);
         return true;
     }
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Information, Message = "User {UserId} invited an email to sign up")]
+    private static partial void LogInvited(ILogger logger, Guid userId);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "User {UserId} registered")]
     private static partial void LogRegistered(ILogger logger, Guid userId);

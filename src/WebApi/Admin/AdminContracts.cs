@@ -16,7 +16,13 @@ internal sealed record DemoModelResponse(string ApiKey);
 internal sealed record AdminStatusResponse(string Status);
 
 /// <summary><c>{"mailServiceEnabled"}</c>.</summary>
-internal sealed record AdminConfigResponse(bool MailServiceEnabled);
+internal sealed record AdminConfigResponse(bool MailServiceEnabled, string Registration);
+
+/// <summary><c>POST /admin/user/invitation</c> body.</summary>
+internal sealed record InvitationRequest(string? Email);
+
+/// <summary>An invitation to sign up: the (lower-cased) email and when the invitation expires.</summary>
+internal sealed record InvitationResponse(string Email, DateTimeOffset ExpiresAt);
 
 /// <summary>The OAuth2 token body (snake_case, as Spring writes it).</summary>
 internal sealed record TokenResponse(

@@ -12,6 +12,14 @@ internal static class AdminErrors
     public static ApiException OwnerSetupRequired() => new(StatusCodes.Status403Forbidden, 1,
         "The first account becomes this server's owner: sign up on the server itself (localhost) or give the setup token printed in its log");
 
+    /// <summary>403 code 1: <c>Admin:Registration</c> is <c>Closed</c>.</summary>
+    public static ApiException RegistrationClosed() => new(StatusCodes.Status403Forbidden, 1,
+        "Sign-up is closed on this server: ask an administrator for an account");
+
+    /// <summary>403 code 1: <c>Admin:Registration</c> is <c>InviteOnly</c> and the email was not invited (or the invitation expired).</summary>
+    public static ApiException NotInvited() => new(StatusCodes.Status403Forbidden, 1,
+        "Sign-up on this server is by invitation: ask an administrator or an application owner to invite this email");
+
     /// <summary>403 code 1 (as <see cref="AccessDenied"/>): an unsafe method that a browser marks as cross-site (CSRF).</summary>
     public static ApiException CrossSiteRefused() => new(StatusCodes.Status403Forbidden, 1, "Cross-site request refused");
 

@@ -51,9 +51,13 @@ internal static class AdminSession
             return Unauthorized("unauthorized", "Full authentication is required to access this resource");
         }
 
-        var userId = await grains.GetGrain<ISessionGrain>(SessionTokenHash.GrainKey(token)).AuthenticateAsync(context.RequestAborted);
+        // A token refused once is refused for good (expired, revoked, or never issued): the node remembers it briefly.
+        var key = SessionTokenHash.GrainKey(token);
+        var unknown = context.RequestServices.GetRequiredService<UnknownCredentials>();
+        var userId = unknown.IsKnownUnknown(key) ? null : await grains.GetGrain<ISessionGrain>(0).AuthenticateAsync(key, context.RequestAborted);
         if (userId is null)
         {
+            unknown.Remember(key);
             return Unauthorized("invalid_token", "Invalid access token");
         }
 

@@ -36,12 +36,14 @@ internal static partial class SessionEndpoints
             {
                 var username = parameters.GetValueOrDefault("username");
                 var password = parameters.GetValueOrDefault("password");
-                if (string.IsNullOrEmpty(username) || password is null)
+                // The email keys the login grain: anything that could not be a registered address is answered here,
+                // as a wrong password is, without creating an activation for it.
+                if (!AdminEmail.TryNormalize(username, out var email) || password is null)
                 {
                     return BadCredentials();
                 }
 
-                var result = await grains.GetGrain<ILoginGrain>(username.Trim().ToLowerInvariant()).LoginAsync(password, context.RequestAborted);
+                var result = await grains.GetGrain<ILoginGrain>(email).LoginAsync(password, context.RequestAborted);
                 switch (result.Status)
                 {
                     case LoginStatus.Succeeded when result.Tokens is { } tokens:
@@ -65,7 +67,7 @@ internal static partial class SessionEndpoints
                     return AdminSession.Unauthorized("invalid_token", "Refresh token is missing");
                 }
 
-                var tokens = await grains.GetGrain<ISessionGrain>(SessionTokenHash.GrainKey(refresh)).RefreshAsync(context.RequestAborted);
+                var tokens = await grains.GetGrain<ISessionGrain>(0).RefreshAsync(SessionTokenHash.GrainKey(refresh), context.RequestAborted);
 
                 // 401 rather than Spring's 400 invalid_grant: the UI logs out on 401, which is what an expired session needs.
                 return tokens is null ? AdminSession.Unauthorized("invalid_token", "Invalid refresh token") : Issue(context, tokens);
@@ -85,10 +87,10 @@ internal static partial class SessionEndpoints
             return AdminJson.Result(new OAuthError("invalid_request", "No session to log out"), StatusCodes.Status400BadRequest);
         }
 
-        await grains.GetGrain<ISessionGrain>(SessionTokenHash.GrainKey(access)).RevokeAsync(context.RequestAborted);
+        await grains.GetGrain<ISessionGrain>(0).RevokeAsync(SessionTokenHash.GrainKey(access), context.RequestAborted);
         if (context.Request.Cookies[AdminSession.RefreshCookie] is { Length: > 0 } refresh)
         {
-            await grains.GetGrain<ISessionGrain>(SessionTokenHash.GrainKey(refresh)).RevokeAsync(context.RequestAborted);
+            await grains.GetGrain<ISessionGrain>(0).RevokeAsync(SessionTokenHash.GrainKey(refresh), context.RequestAborted);
         }
 
         AdminSession.ClearCookies(context);

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using CompreFace.WebApi.ApiDocs;
-using System.Text.RegularExpressions;
 using CompreFace.WebApi.Mail;
 
 namespace CompreFace.WebApi.Admin;
@@ -14,12 +13,14 @@ internal static partial class UserEndpoints
     {
         open.MapPost("/user/register", RegisterAsync).WithName("AdminRegister")
             .WithJsonBody(new JsonObject { ["email"] = "jane@example.com", ["password"] = "a-long-passphrase", ["firstName"] = "Jane", ["lastName"] = "Doe", ["isAllowStatistics"] = false })
-            .WithErrors(AdminErrors.EmailTaken(), AdminErrors.EmailFormat(), AdminErrors.FieldEmpty("{field}"), AdminErrors.OwnerSetupRequired());
+            .WithErrors(
+                AdminErrors.EmailTaken(), AdminErrors.EmailFormat(), AdminErrors.FieldEmpty("{field}"), AdminErrors.OwnerSetupRequired(),
+                AdminErrors.RegistrationClosed(), AdminErrors.NotInvited());
         open.MapGet("/user/demo/model", GetDemoModelAsync).WithName("AdminDemoModel").WithErrors(AdminErrors.DemoModelGone());
         open.MapGet("/status", GetStatusAsync).WithName("AdminStatus");
-        open.MapGet("/config", GetConfig).WithName("AdminConfig");
+        open.MapGet("/config", GetConfigAsync).WithName("AdminConfig");
         open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword")
-            .WithJsonBody(new JsonObject { ["email"] = "jane@example.com" }).WithErrors(AdminErrors.MailDisabled(), AdminErrors.MailNotSent("{email}"), AdminErrors.EmailFormat());
+            .WithJsonBody(new JsonObject { ["email"] = "jane@example.com" }).WithErrors(AdminErrors.MailDisabled(), AdminErrors.FieldEmpty("email"));
         open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword")
             .WithJsonBody(new JsonObject { ["password"] = "a-new-long-passphrase" }).WithErrors(AdminErrors.ResetTokenInvalid());
         open.MapGet("/user/registration/confirm", ConfirmRegistrationAsync).WithName("AdminConfirmRegistration").WithErrors(AdminErrors.RegistrationTokenExpired());
@@ -32,6 +33,10 @@ internal static partial class UserEndpoints
             .WithJsonBody(new JsonObject { ["firstName"] = "Jane", ["lastName"] = "Doe" }).WithErrors(AdminErrors.FieldEmpty("{field}"));
         admin.MapPut("/user/me/password", ChangePasswordAsync).WithName("AdminChangePassword")
             .WithJsonBody(new JsonObject { ["oldPassword"] = "a-long-passphrase", ["newPassword"] = "a-new-long-passphrase" }).WithErrors(AdminErrors.WrongPassword());
+        admin.MapPost("/user/me/sessions/end", EndSessionsAsync).WithName("AdminEndSessions");
+        admin.MapPost("/user/invitation", InviteAsync).WithName("AdminInviteToSignUp")
+            .WithJsonBody(new JsonObject { ["email"] = "jane@example.com" })
+            .WithErrors(AdminErrors.FieldEmpty("email"), AdminErrors.EmailFormat(), AdminErrors.EmailTaken(), AdminErrors.NotAllowed());
         admin.MapPut("/user/global/role", ChangeGlobalRoleAsync).WithName("AdminGlobalRoleChange")
             .WithJsonBody(new JsonObject { ["userId"] = "3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a098", ["role"] = "ADMINISTRATOR" })
             .WithErrors(AdminErrors.UserNotFound("{userId}"), AdminErrors.UnknownGlobalRole("{role}"), AdminErrors.OwnRole(), AdminErrors.NotAllowed());
@@ -57,8 +62,7 @@ internal static partial class UserEndpoints
             throw AdminErrors.FieldEmpty("email");
         }
 
-        var email = request.Email.Trim().ToLowerInvariant();
-        if (email.Length > 254 || !EmailPattern().IsMatch(email))
+        if (!AdminEmail.TryNormalize(request.Email, out var email))
         {
             throw AdminErrors.EmailFormat();
         }
@@ -86,6 +90,10 @@ internal static partial class UserEndpoints
                 throw AdminErrors.EmailTaken();
             case RegistrationOutcome.OwnerSetupRequired:
                 throw AdminErrors.OwnerSetupRequired();
+            case RegistrationOutcome.RegistrationClosed:
+                throw AdminErrors.RegistrationClosed();
+            case RegistrationOutcome.NotInvited:
+                throw AdminErrors.NotInvited();
         }
 
         if (!settings.Enabled)
@@ -151,9 +159,22 @@ internal static partial class UserEndpoints
             throw AdminErrors.Validation("Password size must be between 8 and 255");
         }
 
-        return await grains.GetGrain<IUserGrain>(caller.UserId).ChangePasswordAsync(request.OldPassword, request.NewPassword, context.RequestAborted)
-            ? TypedResults.Ok()
-            : throw AdminErrors.WrongPassword();
+        // Every other session of the user ends; this browser continues on the fresh session it gets back.
+        var tokens = await grains.GetGrain<IUserGrain>(caller.UserId).ChangePasswordAsync(request.OldPassword, request.NewPassword, context.RequestAborted)
+            ?? throw AdminErrors.WrongPassword();
+        AdminSession.SetCookies(context, tokens);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>
+    /// <c>POST /admin/user/me/sessions/end</c> (not in CompreFace): signs the caller out everywhere, this browser
+    /// included; every access and refresh token of theirs is refused from now on, on every node.
+    /// </summary>
+    public static async Task<IResult> EndSessionsAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        await grains.GetGrain<IUserGrain>(AdminCaller.Get(context).UserId).EndSessionsAsync(context.RequestAborted);
+        AdminSession.ClearCookies(context);
+        return TypedResults.Ok();
     }
 
     /// <summary>
@@ -271,16 +292,15 @@ internal static partial class UserEndpoints
     }
 
     /// <summary>
-    /// <c>POST /admin/user/forgot-password</c> <c>{email}</c>: mails <c>{PublicUrl}/reset-password?token=…</c> (valid
-    /// <see cref="MailOptions.ResetTokenValiditySeconds"/>). Mail off: 500 code 29. An unknown email is answered 200 like
-    /// a known one, so the endpoint does not tell who is registered; a mail that cannot be sent is code 24.
+    /// <c>POST /admin/user/forgot-password</c> <c>{email}</c>: queues a mail of <c>{PublicUrl}/reset-password?token=…</c>
+    /// (valid <see cref="MailOptions.ResetTokenValiditySeconds"/>) to the address stored for the account, and answers
+    /// 200 at once. Whether the email is registered, and whether the mail could be sent, changes neither the answer nor
+    /// its time (<see cref="PasswordResetMailer"/>). Mail off: 500 code 29.
     /// </summary>
     public static async Task<IResult> ForgotPasswordAsync(
-        HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<MailOptions> mail, [FromServices] IMailSender sender,
-        [FromServices] ILoggerFactory loggers)
+        HttpContext context, [FromServices] IOptions<MailOptions> mail, [FromServices] PasswordResetMailer mailer)
     {
-        var settings = mail.Value;
-        if (!settings.Enabled)
+        if (!mail.Value.Enabled)
         {
             throw AdminErrors.MailDisabled();
         }
@@ -291,19 +311,12 @@ internal static partial class UserEndpoints
             throw AdminErrors.FieldEmpty("email");
         }
 
-        var token = await grains.GetGrain<IUserRegistryGrain>(0)
-            .IssueResetTokenAsync(request.Email, TimeSpan.FromSeconds(settings.ResetTokenValiditySeconds), context.RequestAborted);
-        if (token is null)
+        // A malformed address cannot be registered: nothing to look up, and the same answer.
+        if (AdminEmail.TryNormalize(request.Email, out var email))
         {
-            return TypedResults.Ok();
+            mailer.Enqueue(email);
         }
 
-        var link = $"{settings.PublicUrl.TrimEnd('/')}/reset-password?token={token}";
-        var minutes = settings.ResetTokenValiditySeconds / 60;
-        await SendAsync(
-            sender, request.Email.Trim(), "CompreFace password reset",
-            $"Someone asked to reset the password of your CompreFace account.\r\n\r\nTo choose a new password, open this link within {minutes} minutes:\r\n{link}\r\n\r\nIf it was not you, ignore this mail; your password stays as it is.\r\n",
-            loggers, context.RequestAborted);
         return TypedResults.Ok();
     }
 
@@ -365,8 +378,56 @@ internal static partial class UserEndpoints
         }
     }
 
-    /// <summary><c>GET /admin/config</c>: whether mail is on (sign-ups are active at once either way; the UI reads the 201).</summary>
-    public static IResult GetConfig([FromServices] IOptions<MailOptions> mail) => AdminJson.Result(new AdminConfigResponse(mail.Value.Enabled));
+    /// <summary>
+    /// <c>GET /admin/config</c>: whether mail is on (sign-ups are active at once either way; the UI reads the 201), and
+    /// who may sign up now (not in CompreFace): <c>OPEN</c>, <c>INVITE_ONLY</c> or <c>CLOSED</c>; always <c>OPEN</c>
+    /// while the server has no owner, whose sign-up follows the setup rule instead.
+    /// </summary>
+    public static async Task<IResult> GetConfigAsync(
+        [FromServices] IOptions<MailOptions> mail, [FromServices] IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var name = await grains.GetGrain<IUserRegistryGrain>(0).GetRegistrationModeAsync(cancellationToken) switch
+        {
+            RegistrationMode.Open => "OPEN",
+            RegistrationMode.InviteOnly => "INVITE_ONLY",
+            _ => "CLOSED",
+        };
+        return AdminJson.Result(new AdminConfigResponse(mail.Value.Enabled, name));
+    }
+
+    /// <summary>
+    /// <c>POST /admin/user/invitation</c> <c>{email}</c> (not in CompreFace): lets <c>email</c> sign up while
+    /// <c>Admin:Registration</c> is <c>InviteOnly</c>, for <c>Admin:InvitationValiditySeconds</c>. For the global owner
+    /// and administrators and for owners and administrators of an application (who can then add the new user to it);
+    /// others code 9. 201 <c>{email, expiresAt}</c>; a malformed email code 22; a registered one code 4.
+    /// </summary>
+    public static async Task<IResult> InviteAsync(HttpContext context, [FromServices] IGrainFactory grains)
+    {
+        var caller = AdminCaller.Get(context);
+        var request = await AdminJson.ReadAsync<InvitationRequest>(context.Request, context.RequestAborted);
+        if (string.IsNullOrWhiteSpace(request.Email))
+        {
+            throw AdminErrors.FieldEmpty("email");
+        }
+
+        if (!AdminEmail.TryNormalize(request.Email, out var email))
+        {
+            throw AdminErrors.EmailFormat();
+        }
+
+        if (!caller.IsGlobalAdmin)
+        {
+            var apps = await grains.GetGrain<IUserGrain>(caller.UserId).ListApplicationsAsync(context.RequestAborted);
+            if (!apps.Any(a => a.RoleOf(caller.UserId) is Role.Owner or Role.Administrator))
+            {
+                throw AdminErrors.NotAllowed();
+            }
+        }
+
+        var expiresAt = await grains.GetGrain<IUserRegistryGrain>(0).InviteAsync(email, caller.UserId, context.RequestAborted)
+            ?? throw AdminErrors.EmailTaken();
+        return AdminJson.Result(new InvitationResponse(email, expiresAt), StatusCodes.Status201Created);
+    }
 
     /// <summary>A trimmed first or last name of 1–50 characters, else code 26.</summary>
     private static string RequireName(string? value, string what)
@@ -380,11 +441,7 @@ internal static partial class UserEndpoints
         return trimmed.Length > MaxNameLength ? throw AdminErrors.Validation($"{what} size must be between 1 and {MaxNameLength}") : trimmed;
     }
 
-    /// <summary>One @, something on each side, a dot in the domain, no spaces or control characters.</summary>
-    [GeneratedRegex(@"^[^@\s\p{C}]+@[^@\s\p{C}]+\.[^@\s\p{C}]+$")]
-    private static partial Regex EmailPattern();
-
-    [LoggerMessage(EventId = 3112, Level = LogLevel.Warning, Message = "A mail (sign-up confirmation or password reset) could not be sent")]
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Warning, Message = "A sign-up confirmation mail could not be sent")]
     private static partial void LogMailFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "Admin status NOT_READY: the admin database did not answer")]

@@ -135,7 +135,7 @@ internal static partial class AuditTrail
             return null;
         }
 
-        var userId = await grains.GetGrain<ISessionGrain>(SessionTokenHash.GrainKey(token)).AuthenticateAsync(context.RequestAborted);
+        var userId = await grains.GetGrain<ISessionGrain>(0).AuthenticateAsync(SessionTokenHash.GrainKey(token), context.RequestAborted);
         return userId is { } id ? await grains.GetGrain<IUserGrain>(id).GetAsync(context.RequestAborted) : null;
     }
 

@@ -9,6 +9,7 @@ internal sealed partial class ApiKeyMiddleware(
     RequestDelegate next,
     IGrainFactory grains,
     IFaceServiceRequestCounter counter,
+    UnknownCredentials unknown,
     ILogger<ApiKeyMiddleware> logger)
 {
     private const string HeaderName = "x-api-key";
@@ -43,8 +44,15 @@ internal sealed partial class ApiKeyMiddleware(
             return;
         }
 
+        // An unknown key is answered from the node's short negative memory, else looked up once (its activation does
+        // not stay: ApiKeyGrain deactivates on a miss) and remembered.
         var canonical = uuid.ToString("D");
-        var service = await grains.GetGrain<IApiKeyGrain>(canonical).GetServiceAsync(context.RequestAborted);
+        var service = unknown.IsKnownUnknown(canonical) ? null : await grains.GetGrain<IApiKeyGrain>(canonical).GetServiceAsync(context.RequestAborted);
+        if (service is null)
+        {
+            unknown.Remember(canonical);
+        }
+
         if (service is null || service.Type != type)
         {
             LogServiceNotFound(logger, type.Value, path);

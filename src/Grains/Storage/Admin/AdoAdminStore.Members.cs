@@ -8,11 +8,11 @@ internal abstract partial class AdoAdminStore
     public async Task<IReadOnlyList<(UserRecord User, Role Role)>> ListMembersAsync(Guid appId, CancellationToken cancellationToken = default) =>
         await QueryAsync(
             """
-            SELECT u.user_id, u.email, u.password_hash, u.first_name, u.last_name, u.global_role, u.allow_statistics, u.is_demo, u.enabled, m.role
+            SELECT u.user_id, u.email, u.password_hash, u.first_name, u.last_name, u.global_role, u.allow_statistics, u.is_demo, u.enabled, u.security_stamp, m.role
             FROM cf_app_member m JOIN cf_user u ON u.user_id = m.user_id
             WHERE m.app_id = @app ORDER BY u.email
             """,
-            r => (ReadUser(r), ParseRole(r.GetString(9))),
+            r => (ReadUser(r), ParseRole(r.GetString(10))),
             cancellationToken,
             ("@app", appId));
 

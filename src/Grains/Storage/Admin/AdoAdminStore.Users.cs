@@ -6,7 +6,7 @@ namespace CompreFace.Grains.Storage;
 /// <summary>The admin store's users: accounts, the demo takeover, global roles, deletion with hand-over, unconfirmed sign-ups.</summary>
 internal abstract partial class AdoAdminStore
 {
-    private const string UserColumns = "user_id, email, password_hash, first_name, last_name, global_role, allow_statistics, is_demo, enabled";
+    private const string UserColumns = "user_id, email, password_hash, first_name, last_name, global_role, allow_statistics, is_demo, enabled, security_stamp";
 
     public Task<UserRecord?> FindUserAsync(Guid userId, CancellationToken cancellationToken = default) =>
         QuerySingleAsync($"SELECT {UserColumns} FROM cf_user WHERE user_id = @id", ReadUser, cancellationToken, ("@id", userId));
@@ -21,11 +21,11 @@ internal abstract partial class AdoAdminStore
     {
         ArgumentNullException.ThrowIfNull(user);
         return UniqueAsync(() => ExecuteAsync(
-            $"INSERT INTO cf_user ({UserColumns}, created_at) VALUES (@id, @email, @hash, @first, @last, @role, @stats, @demo, @enabled, @now)",
+            $"INSERT INTO cf_user ({UserColumns}, created_at) VALUES (@id, @email, @hash, @first, @last, @role, @stats, @demo, @enabled, @stamp, @now)",
             cancellationToken,
             ("@id", user.UserId), ("@email", user.Email), ("@hash", user.PasswordHash), ("@first", user.FirstName),
             ("@last", user.LastName), ("@role", RoleCode(user.GlobalRole)), ("@stats", user.AllowStatistics),
-            ("@demo", user.IsDemo), ("@enabled", user.Enabled), ("@now", _time.GetUtcNow().UtcDateTime)));
+            ("@demo", user.IsDemo), ("@enabled", user.Enabled), ("@stamp", user.SecurityStamp), ("@now", _time.GetUtcNow().UtcDateTime)));
     }
 
     public Task<bool> TakeOverDemoUserAsync(UserRecord user, CancellationToken cancellationToken = default)
@@ -52,6 +52,42 @@ internal abstract partial class AdoAdminStore
 
     public async Task<bool> SetPasswordHashAsync(Guid userId, string passwordHash, CancellationToken cancellationToken = default) =>
         await ExecuteAsync("UPDATE cf_user SET password_hash = @hash WHERE user_id = @id", cancellationToken, ("@id", userId), ("@hash", passwordHash)) > 0;
+
+    public Task<bool> ReplacePasswordAsync(Guid userId, string passwordHash, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using (var set = Command(
+                    connection, transaction, "UPDATE cf_user SET password_hash = @hash WHERE user_id = @id", ("@id", userId), ("@hash", passwordHash)))
+                {
+                    if (await set.ExecuteNonQueryAsync(cancellationToken) == 0)
+                    {
+                        return false;
+                    }
+                }
+
+                return await EndSessionsAsync(connection, transaction, userId, cancellationToken);
+            },
+            cancellationToken);
+
+    public Task<bool> EndSessionsAsync(Guid userId, CancellationToken cancellationToken = default) =>
+        WriteAsync((connection, transaction) => EndSessionsAsync(connection, transaction, userId, cancellationToken), cancellationToken);
+
+    private async Task<bool> EndSessionsAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken)
+    {
+        await using (var bump = Command(
+            connection, transaction, "UPDATE cf_user SET security_stamp = security_stamp + 1 WHERE user_id = @id", ("@id", userId)))
+        {
+            if (await bump.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return false;
+            }
+        }
+
+        await using var delete = Command(connection, transaction, "DELETE FROM cf_token WHERE user_id = @id", ("@id", userId));
+        await delete.ExecuteNonQueryAsync(cancellationToken);
+        return true;
+    }
 
     public async Task<bool> SetGlobalRoleAsync(Guid userId, Role role, CancellationToken cancellationToken = default) =>
         await ExecuteAsync("UPDATE cf_user SET global_role = @role WHERE user_id = @id", cancellationToken, ("@id", userId), ("@role", RoleCode(role))) > 0;
@@ -130,5 +166,5 @@ internal abstract partial class AdoAdminStore
 
     private static UserRecord ReadUser(DbDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), ParseRole(r.GetString(5)), r.GetBoolean(6), r.GetBoolean(7),
-        r.GetBoolean(8));
+        r.GetBoolean(8), r.GetInt64(9));
 }

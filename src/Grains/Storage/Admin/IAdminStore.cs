@@ -4,11 +4,12 @@ namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// A stored user. <see cref="Email"/> is lower-cased; <see cref="PasswordHash"/> is Identity's v3 format (empty: no
-/// login); <see cref="Enabled"/> is false until a mail-confirmed sign-up is confirmed.
+/// login); <see cref="Enabled"/> is false until a mail-confirmed sign-up is confirmed. <see cref="SecurityStamp"/> is
+/// bumped by <see cref="IAdminStore.EndSessionsAsync"/>: session tokens carry the stamp they were issued under.
 /// </summary>
 public sealed record UserRecord(
     Guid UserId, string Email, string PasswordHash, string FirstName, string LastName, Role GlobalRole, bool AllowStatistics, bool IsDemo,
-    bool Enabled = true);
+    bool Enabled = true, long SecurityStamp = 0);
 
 /// <summary>A stored application.</summary>
 public sealed record AppRecord(Guid AppId, string Name, Guid ApiKey);
@@ -27,7 +28,23 @@ public enum TokenKind
 }
 
 /// <summary>A stored session token: the SHA-256 of the raw token, never the token.</summary>
-public sealed record TokenRecord(byte[] Hash, Guid UserId, TokenKind Kind, DateTimeOffset ExpiresAt);
+public sealed record TokenRecord(byte[] Hash, Guid UserId, TokenKind Kind, DateTimeOffset ExpiresAt)
+{
+    /// <summary>The login this token descends from (every refresh keeps it); null for a token stored before families existed.</summary>
+    public Guid? FamilyId { get; init; }
+
+    /// <summary>The user's <see cref="UserRecord.SecurityStamp"/> when the token was issued.</summary>
+    public long Stamp { get; init; }
+
+    /// <summary>When the family's login happened: the absolute session lifetime counts from here (null: unknown, an old token).</summary>
+    public DateTimeOffset? SessionStartedAt { get; init; }
+
+    /// <summary>When a refresh token was spent (its row stays until it expires so that a replay is recognised); null: unspent.</summary>
+    public DateTimeOffset? UsedAt { get; init; }
+}
+
+/// <summary>A session token with its user's current <see cref="UserRecord.SecurityStamp"/>.</summary>
+public sealed record SessionTokenRecord(TokenRecord Token, long UserStamp);
 
 /// <summary>
 /// Durable storage of the admin model (users, applications, members, services, session tokens) in the same database
@@ -73,6 +90,36 @@ public interface IAdminStore
 
     /// <summary>Deletes a token; true if it existed.</summary>
     Task<bool> DeleteTokenAsync(byte[] hash, CancellationToken cancellationToken = default);
+
+    /// <summary>A token by hash with its user's current security stamp (one read), or null.</summary>
+    Task<SessionTokenRecord?> FindSessionTokenAsync(byte[] hash, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks an unspent refresh token spent at <paramref name="now"/>; false when it was spent already or is not there
+    /// (of two racing callers exactly one gets true).
+    /// </summary>
+    Task<bool> SpendRefreshTokenAsync(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every token of a family (one login and its refreshes); returns how many.</summary>
+    Task<int> DeleteTokenFamilyAsync(Guid familyId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ends every session of a user: bumps their security stamp and deletes their session tokens, atomically (a token
+    /// being issued at the same moment carries the old stamp and is refused). False if there is no such user.
+    /// </summary>
+    Task<bool> EndSessionsAsync(Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets a new password hash and ends the user's sessions (<see cref="EndSessionsAsync"/>) in one transaction; false if no such user.</summary>
+    Task<bool> ReplacePasswordAsync(Guid userId, string passwordHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Invites <paramref name="email"/> (lower-cased) to sign up until <paramref name="expiresAt"/>, replacing an earlier invitation of it.</summary>
+    Task SetInvitationAsync(string email, Guid invitedBy, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether <paramref name="email"/> has an invitation that has not expired at <paramref name="now"/>.</summary>
+    Task<bool> HasInvitationAsync(string email, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the invitation of <paramref name="email"/>; true if there was one.</summary>
+    Task<bool> DeleteInvitationAsync(string email, CancellationToken cancellationToken = default);
 
     /// <summary>Inserts an application and makes <paramref name="ownerId"/> its owner, atomically; false when the name is taken.</summary>
     Task<bool> AddApplicationAsync(AppRecord app, Guid ownerId, CancellationToken cancellationToken = default);
@@ -159,7 +206,7 @@ public interface IAdminStore
     /// <summary>Deletes unconfirmed users who signed up before <paramref name="createdBefore"/> and own no application; returns how many.</summary>
     Task<int> DeleteUnconfirmedUsersAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes session, password-reset and confirmation tokens that expired before <paramref name="now"/>; returns how many.</summary>
+    /// <summary>Deletes session, password-reset and confirmation tokens and invitations that expired before <paramref name="now"/>; returns how many.</summary>
     Task<int> DeleteExpiredTokensAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -101,6 +101,25 @@ public static class AdminSteps
                 expires_at timestamptz NOT NULL
             );
             """),
+        new(7, "admin: security stamps, refresh-token families, sign-up invitations", """
+            -- Bumped whenever the user's password or global role changes or they sign out everywhere: a session token
+            -- issued under an older stamp is refused (docs/decisions/0023-accounts-and-sessions.md).
+            ALTER TABLE cf_user ADD COLUMN security_stamp bigint NOT NULL DEFAULT 0;
+            -- Every token of one login shares family_id and session_started_at (the absolute session lifetime counts
+            -- from it); stamp is the user's at issue; a spent refresh token keeps its row, with used_at, until it
+            -- expires, so a replay is recognised and ends the family. NULL family: a token issued before this step.
+            ALTER TABLE cf_token ADD COLUMN family_id uuid;
+            ALTER TABLE cf_token ADD COLUMN stamp bigint NOT NULL DEFAULT 0;
+            ALTER TABLE cf_token ADD COLUMN session_started_at timestamptz;
+            ALTER TABLE cf_token ADD COLUMN used_at timestamptz;
+            CREATE INDEX cf_token_family_idx ON cf_token (family_id);
+            -- Emails invited to sign up while Admin:Registration is InviteOnly (lower-cased, one row each).
+            CREATE TABLE cf_invitation (
+                email      text        PRIMARY KEY,
+                invited_by uuid        REFERENCES cf_user (user_id) ON DELETE SET NULL ON UPDATE CASCADE,
+                expires_at timestamptz NOT NULL
+            );
+            """),
     ];
 
     /// <summary>SQLite: ids as <see cref="Guid.ToByteArray()"/> BLOBs, times as ISO-8601 UTC text, booleans as 0/1.</summary>
@@ -183,6 +202,19 @@ public static class AdminSteps
             CREATE TABLE cf_registration_token (
                 token_hash BLOB PRIMARY KEY,
                 user_id    BLOB NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                expires_at TEXT NOT NULL
+            );
+            """),
+        new(7, "admin: security stamps, refresh-token families, sign-up invitations", """
+            ALTER TABLE cf_user ADD COLUMN security_stamp INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE cf_token ADD COLUMN family_id BLOB;
+            ALTER TABLE cf_token ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE cf_token ADD COLUMN session_started_at TEXT;
+            ALTER TABLE cf_token ADD COLUMN used_at TEXT;
+            CREATE INDEX cf_token_family_idx ON cf_token (family_id);
+            CREATE TABLE cf_invitation (
+                email      TEXT PRIMARY KEY,
+                invited_by BLOB REFERENCES cf_user (user_id) ON DELETE SET NULL ON UPDATE CASCADE,
                 expires_at TEXT NOT NULL
             );
             """),

@@ -62,7 +62,8 @@ function toError(status, body, hints) {
       return new ApiError(status, body.error, body.error_description, body);
     }
     if (typeof body.message === 'string') {
-      const hint = hints[body.code];
+      // Code 1 is also the refusal of a sign-up (closed, by invitation, owner setup): its message says it all.
+      const hint = body.code === 1 && body.message !== 'Access denied' ? null : hints[body.code];
       const text = hint ? `${hint} (${body.message}; code ${body.code})` : `${body.message} (code ${body.code})`;
       return new ApiError(status, body.code, text, body);
     }
@@ -93,7 +94,17 @@ async function send(url, init, hints) {
 let onLoggedOut = () => {};
 export function setLoggedOutHandler(handler) { onLoggedOut = handler; }
 
-async function refreshSession() {
+/**
+ * One refresh at a time: parallel calls that all met a 401 share it. A refresh token is single-use, and one spent
+ * token presented again later ends the whole session on the server (docs/decisions/0023-accounts-and-sessions.md).
+ */
+let refreshing = null;
+function refreshSession() {
+  refreshing ??= refreshOnce().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function refreshOnce() {
   const form = new FormData();
   form.append('grant_type', 'refresh_token');
   form.append('scope', 'all');

@@ -35,9 +35,21 @@ export async function accountPage(view) {
     await signOut();
   }) }, 'Delete my account');
 
+  const everywhere = h('button', { type: 'button', onclick: () => busy(everywhere, async () => {
+    if (!confirmAction('Sign out on every device and browser, this one included?')) return;
+    try {
+      await admin('POST', '/user/me/sessions/end');
+    } catch (error) {
+      throw unavailable(error, 'Signing out everywhere');
+    }
+    await signOut();
+  }) }, 'Sign out everywhere');
+
   fill(view, h('h1', 'Account'), h('p.muted', me.email),
     h('div.pair', h('div.card', h('h2', { style: { marginTop: 0 } }, 'Profile'), profile),
       h('div.card', h('h2', { style: { marginTop: 0 } }, 'Password'), password)),
+    h('div.card', h('h2', { style: { marginTop: 0 } }, 'Sessions'),
+      h('p.muted', 'Changing your password also signs out every other session.'), everywhere),
     session.user?.isOwner ? null : h('div.card', h('h2', { style: { marginTop: 0 } }, 'Delete account'), leave));
 }
 
@@ -89,8 +101,25 @@ export async function usersPage(view) {
     return h('tr', h('td', `${user.firstName} ${user.lastName}`, own ? h('span.muted', ' (you)') : null),
       h('td', user.email), h('td', select), h('td.actions', del));
   });
+  // Invitations to sign up (Admin:Registration=InviteOnly; docs/decisions/0023-accounts-and-sessions.md).
+  const inviteError = h('div');
+  const inviteEmail = h('input', { type: 'email', name: 'signUpInviteEmail', placeholder: 'Email of the person to invite', required: true });
+  const inviteButton = h('button', { type: 'submit' }, 'Invite to sign up');
+  const invite = actionForm('form.row', inviteButton, inviteError, async () => {
+    let invitation;
+    try {
+      invitation = await admin('POST', '/user/invitation', { email: inviteEmail.value.trim() });
+    } catch (error) {
+      throw unavailable(error, 'Inviting people');
+    }
+    inviteEmail.value = '';
+    toast(`${invitation.email} may sign up until ${new Date(invitation.expiresAt).toLocaleString()}`);
+  }, inviteEmail, inviteButton, inviteError);
+
   fill(view, h('h1', 'Users'),
     h('p.muted', 'Global roles: the owner and administrators see and manage every application and user; users see only the applications they are invited to. New people join by signing up.'),
+    h('div.card', h('h2', { style: { marginTop: 0 } }, 'Invite someone to sign up'),
+      h('p.muted', 'When sign-up on this server is by invitation, only invited emails can create an account.'), invite),
     h('div.card', users.length ? h('div.table-wrap', h('table', h('thead', h('tr', h('th', 'Name'), h('th', 'Email'), h('th', 'Global role'), h('th', ''))), h('tbody', rows)))
       : empty('No users', 'People appear here once they sign up.')));
 }

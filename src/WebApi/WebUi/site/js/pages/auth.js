@@ -25,6 +25,16 @@ export async function loginPage(view) {
 
 export async function signupPage(view) {
   const mail = await fetch('/admin/config').then(r => r.json()).catch(() => ({ mailServiceEnabled: false }));
+  // Admin:Registration (docs/decisions/0023-accounts-and-sessions.md); an older server does not say: open.
+  if (mail.registration === 'CLOSED') {
+    fill(view, h('div.card.narrow', h('h1', 'Sign up'),
+      h('p', { role: 'status' }, 'Sign-up is closed on this server. Ask its owner or an administrator for an account.'),
+      h('p.muted', 'Already have an account? ', h('a', { href: '#/login' }, 'Log in'), '.')));
+    return;
+  }
+  const invitation = mail.registration === 'INVITE_ONLY'
+    ? h('p.muted', { role: 'note' }, 'Sign-up on this server is by invitation: use the email address an administrator or application owner invited.')
+    : null;
   const error = h('div');
   const field = (label, attrs) => { const input = h('input', attrs); return [h('label', label, input), input]; };
   const [firstLabel, first] = field('First name', { type: 'text', name: 'firstName', maxLength: 50, required: true, autocomplete: 'given-name' });
@@ -51,7 +61,7 @@ export async function signupPage(view) {
     session.user = null;
     navigate('/apps');
   }, firstLabel, lastLabel, emailLabel, passwordLabel, setup, error, submit);
-  fill(view, h('div.card.narrow', h('h1', 'Sign up'), form,
+  fill(view, h('div.card.narrow', h('h1', 'Sign up'), invitation, form,
     h('p.muted', 'Already have an account? ', h('a', { href: '#/login' }, 'Log in'), '.')));
   first.focus();
 }
