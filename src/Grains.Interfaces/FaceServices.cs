@@ -29,6 +29,13 @@ public static class DemoServices
     /// <summary>The "Demo" recognition service's id, which no key rotation changes.</summary>
     public static readonly Guid RecognitionServiceId = new("00000000-0000-0000-0000-000000000001");
 
+    /// <summary>The seeded "Demo application"'s id.</summary>
+    public static readonly Guid ApplicationId = new("00000000-0000-0000-0000-000000000001");
+
+    /// <summary>The seeded services' ids (recognition, detection, verification); a service's id is its collection's.</summary>
+    public static IReadOnlyList<Guid> SeededServiceIds { get; } =
+        [RecognitionServiceId, new("00000000-0000-0000-0000-000000000003"), new("00000000-0000-0000-0000-000000000004")];
+
     /// <summary>The three published keys CompreFace seeds (recognition, detection, verification).</summary>
     public static IReadOnlyList<Guid> SeededApiKeys { get; } = [new(RecognitionApiKey), new(DetectionApiKey), new(VerificationApiKey)];
 }

@@ -45,6 +45,15 @@ public static class ApiExtensions
             .ValidateOnStart();
         services.AddSingleton<IConfigureOptions<ForwardedHeadersOptions>, ConfigureForwardedHeaders>();
 
+        // Session cookies: Secure over HTTPS, or always (Cookies:Secure=Always, the shipped deploy recipes).
+        services.AddOptions<Admin.SessionCookieOptions>()
+            .BindConfiguration(Admin.SessionCookieOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // Rate limits per client address on login, sign-up and password reset (decision 0024).
+        services.AddCompreFaceRateLimits();
+
         // Password-reset mail (off by default).
         services.AddOptions<MailOptions>()
             .BindConfiguration(MailOptions.SectionName)
@@ -79,7 +88,7 @@ public static class ApiExtensions
     /// <summary>
     /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (docs/compreface-behaviour.md#what-a-client-sees), the error model,
     /// the web UI's static files, CompreFace's request normalisation, the API key filter (before routing, like Java's
-    /// servlet filter), routing, 404 mapping, then the endpoints.
+    /// servlet filter), routing, the rate limiter, 404 mapping, then the endpoints.
     /// </summary>
     public static WebApplication UseCompreFaceApi(this WebApplication app)
     {
@@ -104,6 +113,7 @@ public static class ApiExtensions
         app.UseMiddleware<RequestNormalizationMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseMiddleware<UnmatchedRequestMiddleware>();
 
         app.MapConfigEndpoints();

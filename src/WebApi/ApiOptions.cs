@@ -36,6 +36,28 @@ public sealed class ApiOptions
     [Range(1, 100_000)]
     public int MaxEmbeddingsPerRequest { get; set; } = 100;
 
+    /// <summary>
+    /// Most faces one image is analysed for (<c>Limits:MaxFacesPerImage</c>): each costs an embedding, the plugins and,
+    /// on recognition, a collection scan. Not a refusal: like CompreFace's own <c>limit</c>, the largest faces are kept,
+    /// so a crowd photo still gets an answer (decision 0024). 100, the embeddings cap, is far above any documented client.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxFacesPerImage { get; set; } = 100;
+
+    /// <summary>
+    /// Largest <c>/admin</c> request body in bytes (<c>Limits:MaxAdminRequestSize</c>): its bodies are small JSON
+    /// documents and forms, refused above this with 413 before any is parsed (Kestrel's own limit is 30 MB).
+    /// </summary>
+    [Range(1024, 100L * 1024 * 1024)]
+    public long MaxAdminRequestSize { get; set; } = 1024 * 1024;
+
+    /// <summary>The request's <c>limit</c> bounded by <see cref="MaxFacesPerImage"/>: 0 ("all") and anything above become the cap.</summary>
+    public FaceRequestParameters Bound(FaceRequestParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return parameters.Limit is > 0 && parameters.Limit <= MaxFacesPerImage ? parameters : parameters with { Limit = MaxFacesPerImage };
+    }
+
     /// <summary>Refuses a request that asks for more matches than <see cref="MaxPredictionCount"/> (400 code 26).</summary>
     public RecognitionParameters Bound(RecognitionParameters recognition)
     {

@@ -19,8 +19,25 @@ public sealed class AdminClient : IDisposable
 
     public HttpClient Http { get; }
 
-    public static AdminClient Create(WebApplicationFactory<Program> factory, bool handleCookies = true) =>
-        new(factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = handleCookies, AllowAutoRedirect = false }));
+    /// <summary>A client; <paramref name="clientAddress"/> plays the address its requests come from (else the factory's).</summary>
+    public static AdminClient Create(WebApplicationFactory<Program> factory, bool handleCookies = true, string? clientAddress = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        var http = factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = handleCookies, AllowAutoRedirect = false });
+        if (clientAddress is not null)
+        {
+            http.DefaultRequestHeaders.Add(ClientAddressFilter.Header, clientAddress);
+        }
+
+        return new(http);
+    }
+
+    /// <summary>
+    /// A public address no other test plays: a random /64 of the IPv6 documentation prefix (2001:db8::/32), so the
+    /// per-address limits of one test never count another's requests.
+    /// </summary>
+    public static string RandomPublicAddress() =>
+        $"2001:db8:{Random.Shared.Next(0x10000):x}:{Random.Shared.Next(0x10000):x}::1";
 
     public async Task RegisterAsync(string email, string password, string firstName, string lastName)
     {

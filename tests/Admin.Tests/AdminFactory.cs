@@ -89,7 +89,7 @@ public class AdminFactory : WebApplicationFactory<Program>
 }
 
 /// <summary>The same node on a fresh PostgreSQL database of <c>COMPREFACE_TEST_POSTGRES</c>'s server, dropped afterwards.</summary>
-public sealed class PostgresAdminFactory : AdminFactory
+public class PostgresAdminFactory : AdminFactory
 {
     private readonly ScratchDatabase _database = PostgresServer.CreateDatabase("cf_admin");
 
@@ -254,14 +254,22 @@ public sealed class AdminTestGroup : ICollectionFixture<AdminNode>
     public const string Name = "Admin";
 }
 
-/// <summary>Gives in-process requests the client address a test plays (a header hook may still override it later).</summary>
+/// <summary>
+/// Gives in-process requests the client address a test plays: <see cref="Header"/> when a client sends it (a test that
+/// plays several addresses, <see cref="AdminClient.Create"/>), else the factory's (a later header hook may still
+/// override it).
+/// </summary>
 internal sealed class ClientAddressFilter(IPAddress address) : IStartupFilter
 {
+    public const string Header = "X-Test-Client-Address";
+
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
         app.Use((HttpContext context, RequestDelegate nextMiddleware) =>
         {
-            context.Connection.RemoteIpAddress ??= address;
+            context.Connection.RemoteIpAddress = context.Request.Headers.TryGetValue(Header, out var value) && IPAddress.TryParse(value, out var played)
+                ? played
+                : context.Connection.RemoteIpAddress ?? address;
             return nextMiddleware(context);
         });
         next(app);

@@ -110,6 +110,36 @@ public sealed class SessionTests(AdminNode node)
     }
 
     [Fact]
+    public async Task Login_FiveFailuresFromOneAddress_DoNotLockTheEmailFromAnother()
+    {
+        // Lockout per (email, address): a stranger's failures must not keep the owner out (P7).
+        var email = "owner-like-" + Guid.NewGuid().ToString("N") + "@example.com";
+        using (var register = AdminClient.Create(node.Factory))
+        {
+            await register.RegisterAsync(email, "right-password", "Own", "Er");
+        }
+
+        // Two addresses of the node's own host, which the rate limits exempt, so the lockout alone answers.
+        using var stranger = AdminClient.Create(node.Factory, clientAddress: "127.0.0.2");
+        for (var i = 0; i < 5; i++)
+        {
+            using var failed = await stranger.TryLoginAsync(email, "wrong-password");
+            Assert.Contains("Bad credentials", await failed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var lockedForStranger = await stranger.TryLoginAsync(email, "right-password"))
+        {
+            Assert.Contains("User account is locked", await lockedForStranger.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using var owner = AdminClient.Create(node.Factory, clientAddress: "127.0.0.3");
+        using var response = await owner.TryLoginAsync(email, "right-password");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotEqual(Guid.Empty, await owner.UserIdAsync());
+    }
+
+    [Fact]
     public async Task AdminCall_WithoutCookie_Is401()
     {
         using var client = AdminClient.Create(node.Factory);

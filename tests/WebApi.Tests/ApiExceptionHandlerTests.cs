@@ -2,6 +2,7 @@ using System.Text.Json;
 using CompreFace.Grains.Interfaces;
 using CompreFace.WebApi.Errors;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -10,11 +11,16 @@ namespace CompreFace.WebApi.Tests;
 /// <summary>The one place where failures become responses, without a host.</summary>
 public sealed class ApiExceptionHandlerTests
 {
-    private static async Task<(int Status, JsonElement Body)> HandleAsync(Exception exception)
+    private static async Task<(int Status, JsonElement Body)> HandleAsync(Exception exception, long? serverLimit = null)
     {
         var handler = new ApiExceptionHandler(
             NullLogger<ApiExceptionHandler>.Instance, Options.Create(new ApiOptions { MaxFileSize = 5 * 1024 * 1024, MaxRequestSize = 10 * 1024 * 1024 }));
         var context = new DefaultHttpContext();
+        if (serverLimit is { } limit)
+        {
+            context.Features.Set<IHttpMaxRequestBodySizeFeature>(new BodySizeFeature { MaxRequestBodySize = limit });
+        }
+
         context.Response.Body = new MemoryStream();
 
         Assert.True(await handler.TryHandleAsync(context, exception, CancellationToken.None));
@@ -46,5 +52,24 @@ public sealed class ApiExceptionHandlerTests
         Assert.Equal(StatusCodes.Status413PayloadTooLarge, status);
         Assert.Equal(0, body.GetProperty("code").GetInt32());
         Assert.Equal("Maximum request size of 10485760 bytes exceeded", body.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ChunkedAdminBodyOverItsLimit_Returns413NamingTheLimitTheServerEnforced()
+    {
+        // /admin sets the server's per-request limit to Limits:MaxAdminRequestSize (AdminRequestLimit); Kestrel cuts the
+        // chunked body off there, and the answer names that limit, not the face API's.
+        var (status, body) = await HandleAsync(new BadHttpRequestException("too large", StatusCodes.Status413PayloadTooLarge), serverLimit: 1024 * 1024);
+
+        Assert.Equal(StatusCodes.Status413PayloadTooLarge, status);
+        Assert.Equal(0, body.GetProperty("code").GetInt32());
+        Assert.Equal("Maximum request size of 1048576 bytes exceeded", body.GetProperty("message").GetString());
+    }
+
+    private sealed class BodySizeFeature : IHttpMaxRequestBodySizeFeature
+    {
+        public bool IsReadOnly => false;
+
+        public long? MaxRequestBodySize { get; set; }
     }
 }

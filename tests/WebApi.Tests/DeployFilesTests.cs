@@ -196,6 +196,71 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
     }
 
     [Fact]
+    public void Deploy_NodesTrustOnlyTheirTlsProxySetSecureCookiesAndSeedNoDemo()
+    {
+        // Compose: nginx has a fixed address on a fixed subnet, and that address is the nodes' one trusted proxy.
+        var compose = LoadYaml(Path.Combine(Deploy, "docker-compose.yml")).Single();
+        var services = Map(compose["services"]);
+        var nginxNetworks = Map(Map(services["nginx"])["networks"]);
+        var (network, attachment) = Assert.Single(nginxNetworks);
+        var nginxAddress = IPAddress.Parse((string)Map(attachment)["ipv4_address"]);
+        var subnet = (string)Map(List(Map(Map(Map(compose["networks"])[network])["ipam"])["config"]).Single())["subnet"];
+        Assert.True(System.Net.IPNetwork.Parse(subnet).Contains(nginxAddress));
+        foreach (var (_, value) in services.Where(s => s.Key.StartsWith("node", StringComparison.Ordinal)))
+        {
+            var node = Map(value);
+            var environment = Map(node["environment"]).ToDictionary(e => e.Key, e => (string)e.Value);
+            Assert.Equal(nginxAddress, IPAddress.Parse(environment["ForwardedHeaders__KnownProxies__0"]));
+            Assert.DoesNotContain(environment.Keys, k => k.StartsWith("ForwardedHeaders__KnownNetworks", StringComparison.Ordinal));
+            Assert.Equal("Always", environment["Cookies__Secure"]);
+            Assert.Contains(network, List(node["networks"]).Cast<string>());
+            Assert.Equal("false", environment["Admin__SeedDemo"]);
+        }
+
+        // Kubernetes: the Ingress's network is trusted and the cookies are always Secure.
+        var deployment = LoadYaml(Path.Combine(Deploy, "k8s", "deployment.yaml")).Single();
+        var container = Map(List(Map(Map(Map(deployment["spec"])["template"])["spec"])["containers"]).Single());
+        var env = List(container["env"]).Select(Map).Where(e => e.ContainsKey("value")).ToDictionary(e => (string)e["name"], e => (string)e["value"]);
+        Assert.True(System.Net.IPNetwork.TryParse(env["ForwardedHeaders__KnownNetworks__0"], out _));
+        Assert.Equal("Always", env["Cookies__Secure"]);
+        Assert.Equal("false", env["Admin__SeedDemo"]);
+    }
+
+    [Fact]
+    public void Nginx_TerminatesTlsWithHstsAndPlainHttpOnlyRedirects()
+    {
+        var conf = File.ReadAllText(Path.Combine(Deploy, "nginx.conf"));
+        var servers = ServerBlock().Matches(conf).Select(m => m.Value).ToArray();
+        Assert.Equal(2, servers.Length);
+        var plain = Assert.Single(servers, s => s.Contains("listen 80;", StringComparison.Ordinal));
+        var tls = Assert.Single(servers, s => s.Contains("listen 443 ssl;", StringComparison.Ordinal));
+
+        // Plain HTTP proxies nothing: it only redirects to HTTPS.
+        Assert.DoesNotContain("proxy_pass", plain, StringComparison.Ordinal);
+        Assert.Contains("return 301 https://", plain, StringComparison.Ordinal);
+
+        // TLS 1.2+, HSTS on every answer (errors too) for at least a year, and the scheme passed on to the nodes.
+        Assert.Contains("ssl_protocols TLSv1.2 TLSv1.3;", tls, StringComparison.Ordinal);
+        var hsts = Hsts().Match(tls);
+        Assert.True(hsts.Success);
+        Assert.True(long.Parse(hsts.Groups[1].Value, CultureInfo.InvariantCulture) >= 31_536_000);
+        Assert.Contains("proxy_set_header X-Forwarded-Proto $scheme;", tls, StringComparison.Ordinal);
+        Assert.Contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", tls, StringComparison.Ordinal);
+
+        // Compose mounts the certificate and key where nginx reads them, and publishes the HTTPS port the redirect names.
+        var compose = LoadYaml(Path.Combine(Deploy, "docker-compose.yml")).Single();
+        var nginx = Map(Map(compose["services"])["nginx"]);
+        var mounts = List(nginx["volumes"]).Cast<string>().Select(v => v.Split(':')[1]).ToHashSet();
+        foreach (var file in SslFile().Matches(tls).Select(m => m.Groups[1].Value))
+        {
+            Assert.Contains(file, mounts);
+        }
+
+        var httpsPort = Regex.Match(plain, @"https://\$host:(\d+)").Groups[1].Value;
+        Assert.Contains($"{httpsPort}:443", List(nginx["ports"]).Cast<string>());
+    }
+
+    [Fact]
     public void Nginx_BodyLimitAndUpstreams_MatchTheNodesLimitAndComposeServices()
     {
         var conf = File.ReadAllText(Path.Combine(Deploy, "nginx.conf"));
@@ -228,22 +293,35 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
         var property = OptionsTypes()
             .Where(t => SectionsOf(t).Contains(parts[0]))
             .Select(t => t.GetProperty(parts[1], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase))
-            .FirstOrDefault(p => p?.SetMethod?.IsPublic == true);
-        for (var i = 2; i < parts.Length && property is not null; i++)
+            .FirstOrDefault(p => p is not null && (p.SetMethod?.IsPublic == true || ListElement(p.PropertyType) is not null));
+        var settingType = property?.PropertyType;
+        for (var i = 2; i < parts.Length && settingType is not null; i++)
         {
+            // A list entry (ForwardedHeaders__KnownProxies__0): the list's element type.
+            if (ListElement(settingType) is { } element && int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                settingType = element;
+                continue;
+            }
+
             // A nested section (Cluster__Tls__KeyPath): a property of the property's own options class.
-            property = property.PropertyType.GetProperty(parts[i], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-            property = property?.SetMethod?.IsPublic == true ? property : null;
+            property = settingType.GetProperty(parts[i], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            settingType = property?.SetMethod?.IsPublic == true ? property.PropertyType : null;
         }
 
-        Assert.True(property is not null, $"{key} is not a setting of the node");
+        Assert.True(settingType is not null && ListElement(settingType) is null, $"{key} is not a setting of the node");
         if (value is not null)
         {
-            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var type = Nullable.GetUnderlyingType(settingType) ?? settingType;
             var converted = type.IsEnum ? Enum.Parse(type, value, ignoreCase: true) : Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
             Assert.NotNull(converted);
         }
     }
+
+    /// <summary>The element type of a list setting (<c>IList&lt;string&gt;</c>), else null (strings are not lists).</summary>
+    private static Type? ListElement(Type type) =>
+        type == typeof(string) ? null : type.GetInterfaces().Append(type)
+            .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IList<>))?.GetGenericArguments()[0];
 
     private static IEnumerable<string> SectionsOf(Type type) =>
         type.GetFields(BindingFlags.Public | BindingFlags.Static)
@@ -302,6 +380,16 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
 
         throw new DirectoryNotFoundException("The tests must run inside the repository.");
     }
+
+    /// <summary>A <c>server { … }</c> block of the http context (its nested blocks are one level deep).</summary>
+    [GeneratedRegex(@"^  server \{(?:[^{}]|\{[^{}]*\})*\}", RegexOptions.Multiline)]
+    private static partial Regex ServerBlock();
+
+    [GeneratedRegex(@"add_header Strict-Transport-Security ""max-age=(\d+)[^""]*"" always;")]
+    private static partial Regex Hsts();
+
+    [GeneratedRegex(@"ssl_certificate(?:_key)?\s+(\S+);")]
+    private static partial Regex SslFile();
 
     [GeneratedRegex(@"client_max_body_size\s+(\d+)m;")]
     private static partial Regex BodyLimit();

@@ -146,8 +146,9 @@ public sealed class FaceEndpointTests(ApiFactory sqlite, PostgresApiNode postgre
     [Fact]
     public async Task AddFace_JsSdkSecondQuestionMark_StoresTheSubjectLiterally()
     {
+        // The literal (name + 23 characters) must fit the 50-character subject bound (docs/decisions/0024).
         var api = Client(Store.Sqlite);
-        var name = NewSubject("Person C");
+        var name = "C-" + Guid.NewGuid().ToString("N")[..12];
         var literal = name + "?det_prob_threshold=0.8";
 
         // The JS SDK builds "?subject=X?det_prob_threshold=0.8": the URL is parsed the standard way, not "fixed".
@@ -156,6 +157,60 @@ public sealed class FaceEndpointTests(ApiFactory sqlite, PostgresApiNode postgre
 
         Assert.Equal(literal, (await ReadJsonAsync(response, HttpStatusCode.Created)).GetProperty("subject").GetString());
         Assert.Contains(literal, await api.SubjectsAsync());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AddFace_SubjectOver50Characters_IsRefusedWithCode26AndNothingStored(bool asFormField)
+    {
+        // POST /subjects bounds names to 1-50; add once stored any length (a 5,000-character subject was a 201).
+        var api = Client(Store.Sqlite);
+        var name = NewSubject("long") + new string('x', 51 - 37);
+        Assert.Equal(51, name.Length);
+        using var content = File(SharedData.SampleBytes("001_A.jpg"));
+        var url = FacesUrl;
+        if (asFormField)
+        {
+            content.Add(new StringContent(name), "subject");
+        }
+        else
+        {
+            url += $"?subject={name}";
+        }
+
+        using var response = await api.SendAsync(HttpMethod.Post, url, content);
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 26, "Subject name size must be between 1 and 50; ");
+        Assert.DoesNotContain(name, await api.SubjectsAsync());
+    }
+
+    [Fact]
+    public async Task AddFace_JsSdkSecondQuestionMarkOver50Characters_IsRefusedWithCode26()
+    {
+        // The JS SDK's quirk with a long name: the literal is over the bound, so it is refused rather than stored.
+        var api = Client(Store.Sqlite);
+        var name = NewSubject("Person C");
+        var literal = name + "?det_prob_threshold=0.8";
+        Assert.True(literal.Length > 50);
+
+        using var response = await api.SendAsync(
+            HttpMethod.Post, $"{FacesUrl}?subject={Uri.EscapeDataString(name)}?det_prob_threshold=0.8", File(SharedData.SampleBytes("001_A.jpg"), "example.jpg"));
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 26);
+        Assert.DoesNotContain(literal, await api.SubjectsAsync());
+    }
+
+    [Fact]
+    public async Task AddFace_Subject50Characters_IsStored()
+    {
+        var api = Client(Store.Sqlite);
+        var name = NewSubject("fifty") + new string('y', 50 - 38);
+        Assert.Equal(50, name.Length);
+
+        using var response = await api.SendAsync(HttpMethod.Post, $"{FacesUrl}?subject={name}", File(SharedData.SampleBytes("001_A.jpg")));
+
+        Assert.Equal(name, (await ReadJsonAsync(response, HttpStatusCode.Created)).GetProperty("subject").GetString());
     }
 
     [Fact]

@@ -8,6 +8,36 @@ namespace CompreFace.WebUi.Tests;
 public sealed class ManagementTests(WebUiNode node)
 {
     [BrowserFact]
+    public async Task ApplicationsPage_PublishedDemoKeysLive_OwnerRenewsThemWithOneClick()
+    {
+        // The owner took over CompreFace's demo user, whose services answer to the published keys (P7).
+        var page = await node.NewPageAsync();
+        await EnsureOwnerAsync(page);
+        await LogInAsync(page, OwnerEmail, OwnerPassword);
+        var banner = page.Locator("[data-testid=published-keys]");
+        await banner.WaitForAsync();
+        Assert.Contains("Detection_Demo", await banner.InnerTextAsync(), StringComparison.Ordinal);
+
+        await banner.Locator("button", new() { HasText = "Renew these keys now" }).ClickAsync();
+        await banner.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+
+        // The published keys open nothing any more, and the page no longer warns.
+        foreach (var (path, key) in new[] { ("/api/v1/recognition/subjects", "00000000-0000-0000-0000-000000000002"), ("/api/v1/detection/detect", "00000000-0000-0000-0000-000000000003") })
+        {
+            var response = path.EndsWith("subjects", StringComparison.Ordinal)
+                ? await page.Context.APIRequest.GetAsync(path, new() { Headers = new Dictionary<string, string> { ["x-api-key"] = key } })
+                : await page.Context.APIRequest.PostAsync(path, new() { Headers = new Dictionary<string, string> { ["x-api-key"] = key } });
+            Assert.Equal(404, response.Status);
+        }
+
+        await page.ReloadAsync();
+        await page.Locator("h1", new() { HasText = "Applications" }).WaitForAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        Assert.Equal(0, await banner.CountAsync());
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
     public async Task ApplicationPage_ServiceAndApplicationActions_UpdateThePage()
     {
         var page = await OwnerPageAsync();

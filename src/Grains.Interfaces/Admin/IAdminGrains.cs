@@ -104,9 +104,13 @@ public interface IUserRegistryGrain : IGrainWithIntegerKey
 [Alias("CompreFace.Admin.ILoginGrain")]
 public interface ILoginGrain : IGrainWithStringKey
 {
-    /// <summary>Checks the password and issues session tokens, or counts a failure.</summary>
+    /// <summary>
+    /// Checks the password and issues session tokens, or counts a failure against (this email,
+    /// <paramref name="clientAddress"/>): the address's network as the edge names it (<c>ClientAddresses</c>), so
+    /// failures from one address never lock the email for another.
+    /// </summary>
     [Alias("LoginAsync")]
-    Task<LoginResult> LoginAsync(string password, CancellationToken cancellationToken = default);
+    Task<LoginResult> LoginAsync(string password, string clientAddress, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

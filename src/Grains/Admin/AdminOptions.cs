@@ -16,6 +16,13 @@ public sealed class AdminOptions
     public string? SetupToken { get; set; }
 
     /// <summary>
+    /// Whether CompreFace's demo user, application and services with the published keys stay seeded (default true:
+    /// CompreFace's SDKs, demos and docs use them). False removes them at start while nobody has signed up
+    /// (<see cref="DemoSeed"/>); the compose and Kubernetes recipes set it.
+    /// </summary>
+    public bool SeedDemo { get; set; } = true;
+
+    /// <summary>
     /// Who may sign up once the server has its owner (the owner's own first sign-up follows <see cref="SetupToken"/>).
     /// Default <see cref="RegistrationMode.InviteOnly"/>: a server that holds biometric data should not let strangers in.
     /// </summary>

@@ -33,6 +33,8 @@ public static class AdminServiceCollectionExtensions
         services.TryAddSingleton<IPasswordHasher<AdminUser>, PasswordHasher<AdminUser>>();
         services.TryAddSingleton<ExpiredTokenPurger>();
         services.AddHostedService(sp => sp.GetRequiredService<ExpiredTokenPurger>());
+        // Before the warning, so that a removed seed is not warned about.
+        services.AddHostedService<DemoSeed>();
         services.AddHostedService<DemoKeyWarning>();
         services.TryAddSingleton<OwnerSetup>();
         services.TryAddSingleton<IOwnerSetupPolicy>(sp => sp.GetRequiredService<OwnerSetup>());

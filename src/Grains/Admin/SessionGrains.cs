@@ -8,9 +8,11 @@ using Orleans.Concurrency;
 namespace CompreFace.Grains.Admin;
 
 /// <summary>
-/// Password login for one email. Failures are counted in memory: <see cref="AdminOptions.LoginFailureLimit"/>
-/// consecutive ones lock the email for <see cref="AdminOptions.LockoutSeconds"/>, during which no password is checked.
-/// One activation per email cluster-wide, so the count holds across nodes; the activation is kept alive while locked.
+/// Password login for one email. Failures are counted in memory per client address: <see cref="AdminOptions.LoginFailureLimit"/>
+/// consecutive ones from one address lock the email for that address for <see cref="AdminOptions.LockoutSeconds"/>,
+/// during which no password from it is checked; other addresses are unaffected, so a stranger cannot keep the owner
+/// out (decision 0024). One activation per email cluster-wide, so the counts hold across nodes; the activation is
+/// kept alive while an address is locked, and at most <see cref="MaxTrackedAddresses"/> addresses are tracked.
 /// Unknown emails are throttled too and cost the same hash work, so the answer does not reveal who is registered.
 /// </summary>
 internal sealed partial class LoginGrain(
@@ -28,14 +30,21 @@ internal sealed partial class LoginGrain(
     /// </summary>
     private static string? _decoyHash;
 
-    private readonly AdminOptions _options = options.Value;
-    private int _failures;
-    private DateTimeOffset _lockedUntil = DateTimeOffset.MinValue;
+    /// <summary>
+    /// Addresses whose failures one email remembers. Past it, the entry idle longest is forgotten: memory stays
+    /// bounded when failures come from very many addresses (which the per-address rate limit slows down anyway).
+    /// </summary>
+    internal const int MaxTrackedAddresses = 1024;
 
-    async Task<LoginResult> ILoginGrain.LoginAsync(string password, CancellationToken cancellationToken)
+    private readonly AdminOptions _options = options.Value;
+    private readonly Dictionary<string, Failures> _failures = new(StringComparer.Ordinal);
+
+    async Task<LoginResult> ILoginGrain.LoginAsync(string password, string clientAddress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(password);
-        if (time.GetUtcNow() < _lockedUntil)
+        ArgumentNullException.ThrowIfNull(clientAddress);
+        var now = time.GetUtcNow();
+        if (_failures.TryGetValue(clientAddress, out var failures) && now < failures.LockedUntil)
         {
             return new LoginResult(LoginStatus.LockedOut, null);
         }
@@ -45,18 +54,11 @@ internal sealed partial class LoginGrain(
         var verdict = await Task.Run(() => hasher.VerifyHashedPassword(Nobody, hash, password), cancellationToken);
         if (user is null || user.PasswordHash.Length == 0 || verdict == PasswordVerificationResult.Failed)
         {
-            if (++_failures >= _options.LoginFailureLimit)
-            {
-                _failures = 0;
-                _lockedUntil = time.GetUtcNow().AddSeconds(_options.LockoutSeconds);
-                DelayDeactivation(TimeSpan.FromSeconds(_options.LockoutSeconds));
-                LogLockedOut(logger, _options.LoginFailureLimit, _options.LockoutSeconds);
-            }
-
+            CountFailure(clientAddress, failures);
             return new LoginResult(LoginStatus.BadCredentials, null);
         }
 
-        _failures = 0;
+        _failures.Remove(clientAddress);
         if (!user.Enabled)
         {
             return new LoginResult(LoginStatus.Disabled, null);
@@ -75,7 +77,31 @@ internal sealed partial class LoginGrain(
         return new LoginResult(LoginStatus.Succeeded, tokens);
     }
 
-    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "A login email was locked out after {Failures} failures for {Seconds} s")]
+    private void CountFailure(string clientAddress, Failures? previous)
+    {
+        var now = time.GetUtcNow();
+        var count = (previous?.Count ?? 0) + 1;   // a lapsed lockout left 0
+        if (count >= _options.LoginFailureLimit)
+        {
+            _failures[clientAddress] = new Failures(0, now.AddSeconds(_options.LockoutSeconds), now);
+            DelayDeactivation(TimeSpan.FromSeconds(_options.LockoutSeconds));
+            LogLockedOut(logger, _options.LoginFailureLimit, _options.LockoutSeconds);
+        }
+        else
+        {
+            _failures[clientAddress] = new Failures(count, DateTimeOffset.MinValue, now);
+        }
+
+        if (_failures.Count > MaxTrackedAddresses)
+        {
+            _failures.Remove(_failures.MinBy(f => f.Value.LastFailure).Key);
+        }
+    }
+
+    /// <summary>Consecutive failures from one address, and until when that address is locked out.</summary>
+    private sealed record Failures(int Count, DateTimeOffset LockedUntil, DateTimeOffset LastFailure);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "A login email was locked out for one client address after {Failures} failures for {Seconds} s")]
     private static partial void LogLockedOut(ILogger logger, int failures, int seconds);
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "A password hash was upgraded to the current iteration count at login")]

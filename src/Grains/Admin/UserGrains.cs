@@ -85,7 +85,7 @@ internal sealed partial class UserRegistryGrain(
             Enabled: !registration.Unconfirmed);
 
         var users = await store.ListUsersAsync(cancellationToken);
-        if (users.Count == 1 && users[0].IsDemo)
+        if (users.Count == 0 || (users.Count == 1 && users[0].IsDemo))
         {
             // Whoever reaches a fresh node first would own it: only a sign-up from the node's host or with the setup
             // token may (SECURITY.md). Checked here, inside the one registry activation, so two racing sign-ups
@@ -96,10 +96,17 @@ internal sealed partial class UserRegistryGrain(
             }
 
             // CompreFace: the first sign-up becomes the demo user (global owner, demo app and services) under a new guid.
-            if (await store.TakeOverDemoUserAsync(user, cancellationToken))
+            if (users.Count == 1 && await store.TakeOverDemoUserAsync(user, cancellationToken))
             {
                 LogDemoTakenOver(logger, user.UserId);
                 return RegistrationOutcome.TookOverDemo;
+            }
+
+            // No demo seed (Admin:SeedDemo=false): the first user is the owner; with mail on, once confirmed (the
+            // confirmation makes the first confirmed user the owner, as for a takeover).
+            if (registration is { Unconfirmed: false })
+            {
+                user = user with { GlobalRole = Role.Owner };
             }
         }
 

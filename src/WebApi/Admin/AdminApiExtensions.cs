@@ -13,11 +13,11 @@ public static class AdminApiExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         // Innermost filter: the audit log records what succeeded, before the answer is written (docs/decisions/0025-audit-log.md).
-        var open = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AuditTrail.RecordAsync);
+        var open = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminRequestLimit.CheckAsync).AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AuditTrail.RecordAsync);
         open.MapSessionEndpoints();
         open.MapOpenUserEndpoints();
 
-        var admin = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AdminSession.RequireSessionAsync)
+        var admin = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(AdminRequestLimit.CheckAsync).AddEndpointFilter(AdminCsrf.CheckAsync).AddEndpointFilter(AdminSession.RequireSessionAsync)
             .AddEndpointFilter(AuditTrail.RecordAsync).WithMetadata(ApiDocs.AdminSessionDoc.Instance);
         admin.MapUserEndpoints();
         admin.MapApplicationEndpoints();

@@ -15,7 +15,8 @@ internal sealed record AdminCaller(UserInfo User)
 /// <summary>
 /// The session cookies (docs/compreface-behaviour.md#admin-sessions): <c>CFSESSION</c> (path <c>/admin</c>) is the only credential the UI sends;
 /// <c>REFRESH_TOKEN</c> (path <c>/admin/oauth/token</c>) only reaches the token endpoint. Both HttpOnly and
-/// SameSite=Lax (the UI is same-site; Lax still lets a link into the UI carry the session), Secure over HTTPS.
+/// SameSite=Lax (the UI is same-site; Lax still lets a link into the UI carry the session), Secure over HTTPS or always
+/// (<see cref="SessionCookieOptions"/>).
 /// </summary>
 internal static class AdminSession
 {
@@ -74,7 +75,7 @@ internal static class AdminSession
         Path = path,
         HttpOnly = true,
         SameSite = SameSiteMode.Lax,
-        Secure = context.Request.IsHttps,
+        Secure = context.RequestServices.GetRequiredService<IOptions<SessionCookieOptions>>().Value.IsSecure(context.Request),
         MaxAge = TimeSpan.FromSeconds(maxAgeSeconds),
         IsEssential = true,
     };

@@ -15,7 +15,7 @@ internal static partial class SessionEndpoints
 
     public static void MapSessionEndpoints(this IEndpointRouteBuilder admin)
     {
-        admin.MapPost("/oauth/token", TokenAsync).WithName("AdminToken").DisableAntiforgery()
+        admin.MapPost("/oauth/token", TokenAsync).WithName("AdminToken").DisableAntiforgery().RequireRateLimiting(RateLimits.Login)
             .WithMetadata(new RequestBodyDoc("application/x-www-form-urlencoded", new JsonObject { ["grant_type"] = "password", ["username"] = "jane@example.com", ["password"] = "a-long-passphrase" }, []));
         admin.MapDelete("/oauth/token", LogoutAsync).WithName("AdminLogout");
     }
@@ -43,7 +43,7 @@ internal static partial class SessionEndpoints
                     return BadCredentials();
                 }
 
-                var result = await grains.GetGrain<ILoginGrain>(email).LoginAsync(password, context.RequestAborted);
+                var result = await grains.GetGrain<ILoginGrain>(email).LoginAsync(password, ClientAddresses.Key(context), context.RequestAborted);
                 switch (result.Status)
                 {
                     case LoginStatus.Succeeded when result.Tokens is { } tokens:
@@ -133,18 +133,20 @@ internal static partial class SessionEndpoints
             parameters[key] = value.ToString();
         }
 
+        // The query wins, as Spring's getParameter (its first value): the login rate limit reads grant_type from the
+        // query before the body, so a form field must not turn a "refresh" into a password attempt.
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync(cancellationToken);
             foreach (var (key, value) in form)
             {
-                parameters[key] = value.ToString();
+                parameters.TryAdd(key, value.ToString());
             }
         }
 
         return parameters;
     }
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Login refused: the email is locked out after repeated failures")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Login refused: the email is locked out for this client address after repeated failures")]
     private static partial void LogLockedOutAttempt(ILogger logger);
 }

@@ -14,7 +14,7 @@ internal static partial class UserEndpoints
 
     public static void MapOpenUserEndpoints(this IEndpointRouteBuilder open)
     {
-        open.MapPost("/user/register", RegisterAsync).WithName("AdminRegister")
+        open.MapPost("/user/register", RegisterAsync).WithName("AdminRegister").RequireRateLimiting(RateLimits.SignUp)
             .WithJsonBody(new JsonObject { ["email"] = "jane@example.com", ["password"] = "a-long-passphrase", ["firstName"] = "Jane", ["lastName"] = "Doe", ["isAllowStatistics"] = false })
             .WithErrors(
                 AdminErrors.EmailTaken(), AdminErrors.EmailFormat(), AdminErrors.FieldEmpty("{field}"), AdminErrors.OwnerSetupRequired(),
@@ -22,9 +22,9 @@ internal static partial class UserEndpoints
         open.MapGet("/user/demo/model", GetDemoModelAsync).WithName("AdminDemoModel").WithErrors(AdminErrors.DemoModelGone());
         open.MapGet("/status", GetStatusAsync).WithName("AdminStatus");
         open.MapGet("/config", GetConfigAsync).WithName("AdminConfig");
-        open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword")
+        open.MapPost("/user/forgot-password", ForgotPasswordAsync).WithName("AdminForgotPassword").RequireRateLimiting(RateLimits.PasswordReset)
             .WithJsonBody(new JsonObject { ["email"] = "jane@example.com" }).WithErrors(AdminErrors.MailDisabled(), AdminErrors.FieldEmpty("email"));
-        open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword")
+        open.MapPut("/user/reset-password", ResetPasswordAsync).WithName("AdminResetPassword").RequireRateLimiting(RateLimits.PasswordReset)
             .WithJsonBody(new JsonObject { ["password"] = "a-new-long-passphrase" }).WithErrors(AdminErrors.ResetTokenInvalid());
         open.MapGet("/user/registration/confirm", ConfirmRegistrationAsync).WithName("AdminConfirmRegistration").WithErrors(AdminErrors.RegistrationTokenExpired());
     }

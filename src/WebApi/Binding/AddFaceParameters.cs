@@ -1,8 +1,8 @@
 namespace CompreFace.WebApi.Binding;
 
 /// <summary>
-/// The parameters of <c>POST /api/v1/recognition/faces</c>: <c>subject</c> (required, not blank; no length or character
-/// check on this path), <c>det_prob_threshold</c>, and the quality gate <c>min_face_size</c> / <c>min_quality</c>.
+/// The parameters of <c>POST /api/v1/recognition/faces</c>: <c>subject</c> (required, not blank, at most 50 characters
+/// as on <c>POST /subjects</c>; no character check on this path), <c>det_prob_threshold</c>, and the quality gate <c>min_face_size</c> / <c>min_quality</c>.
 /// Add ignores <c>limit</c>, <c>face_plugins</c> and <c>status</c>, as CompreFace does.
 /// </summary>
 /// <param name="Subject">The subject as sent.</param>
@@ -26,6 +26,13 @@ public sealed record AddFaceParameters(string Subject, double? DetProbThreshold,
             if (string.IsNullOrWhiteSpace(p.Subject))
             {
                 throw ApiErrors.Validation("Subject name is empty; ");
+            }
+
+            // CompreFace stores any length here; the bound of POST /subjects applies, so an add cannot store a
+            // 5,000-character subject (docs/decisions/0024, docs/compatibility.md).
+            if (p.Subject.Length > SubjectNames.MaxLength)
+            {
+                throw ApiErrors.Validation($"Subject name size must be between 1 and {SubjectNames.MaxLength}; ");
             }
         },
         ParametersBeforeBody = true,

@@ -7,7 +7,8 @@ namespace CompreFace.WebApi.Binding;
 /// into bytes plus parameters, in Spring's order: content type (415, or code 0 where a handler takes any type), the
 /// arguments in their declared order (parts 34, body 26, parameters 33 / 26), the required JSON field (5), method
 /// validation (26), then the image itself (21 / 0). Parameters come from the query and then the multipart form
-/// fields, for every endpoint alike (docs/compreface-behaviour.md#conventions).
+/// fields, for every endpoint alike (docs/compreface-behaviour.md#conventions). The common <c>limit</c> leaves here bounded
+/// by <see cref="ApiOptions.MaxFacesPerImage"/>.
 /// </summary>
 public static class ImageRequests
 {
@@ -21,8 +22,9 @@ public static class ImageRequests
     public static async Task<(byte[] Image, FaceRequestParameters Parameters)> ReadSingleAsync(
         HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var (image, parameters) = await ReadSingleAsync(request, options, ImageBinding.Of(FaceRequestParameters.Parse), cancellationToken);
-        return (image, parameters);
+        return (image, options.Bound(parameters));
     }
 
     /// <summary>
@@ -32,10 +34,11 @@ public static class ImageRequests
     public static async Task<(byte[] Image, FaceRequestParameters Parameters, T Extra)> ReadSingleAsync<T>(
         HttpRequest request, ApiOptions options, Func<RequestParameters, T> readExtra, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(readExtra);
         var binding = ImageBinding.Of(raw => (Common: FaceRequestParameters.Parse(raw), Extra: readExtra(raw)));
         var (image, parameters) = await ReadSingleAsync(request, options, binding, cancellationToken);
-        return (image, parameters.Common, parameters.Extra);
+        return (image, options.Bound(parameters.Common), parameters.Extra);
     }
 
     /// <summary>One image with the parameters <paramref name="binding"/> reads, in the order it declares.</summary>
@@ -84,7 +87,7 @@ public static class ImageRequests
             var parameters = FaceRequestParameters.Parse(RequestParameters.From(request, form));
             var source = await ImageInput.ReadFileAsync(sourceFile, options.MaxFileSize, cancellationToken);
             var target = await ImageInput.ReadFileAsync(targetFile, options.MaxFileSize, cancellationToken);
-            return (source, target, parameters);
+            return (source, target, options.Bound(parameters));
         }
 
         var body = await RequestBody.ReadJsonAsync<Base64VerificationRequest>(request, cancellationToken);
@@ -92,7 +95,7 @@ public static class ImageRequests
         return (
             ImageInput.DecodeBase64(body.SourceImage, "sourceImageBase64"),
             ImageInput.DecodeBase64(body.TargetImage, "targetImageBase64"),
-            jsonParameters);
+            options.Bound(jsonParameters));
     }
 
     private static BodyKind GetKind<T>(HttpRequest request, ImageBinding<T> binding)

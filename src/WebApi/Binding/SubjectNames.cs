@@ -4,7 +4,7 @@ namespace CompreFace.WebApi.Binding;
 
 /// <summary>
 /// Subject names in request bodies (docs/compreface-behaviour.md#subjects): not blank (code 26), 1–50 characters (code 26), none of
-/// <c>;</c> <c>/</c> <c>\</c> (code 36). The add-example and delete-by-subject query parameters only check blankness.
+/// <c>;</c> <c>/</c> <c>\</c> (code 36). The add-example parameter checks blankness and the length; delete-by-subject only blankness.
 /// </summary>
 public static class SubjectNames
 {

@@ -48,6 +48,15 @@ public static class ApiErrors
     public static ApiException UnsupportedMediaType(string? contentType) =>
         new(StatusCodes.Status415UnsupportedMediaType, GenericCode, $"Content type '{contentType}' not supported");
 
+    /// <summary>
+    /// 429 code 0: a rate limit refused the request (decision 0024; CompreFace has no rate limiting, so no code of its
+    /// own: the catch-all code with the status that says what happened).
+    /// </summary>
+    public static ApiException TooManyRequests(int? retryAfterSeconds) =>
+        new(StatusCodes.Status429TooManyRequests, GenericCode, retryAfterSeconds is { } s
+            ? string.Create(CultureInfo.InvariantCulture, $"Too many requests, retry after {s} seconds")
+            : "Too many requests, retry later");
+
     /// <summary>Code 5: a required JSON field is null or missing (Java field names, e.g. <c>content</c>, <c>sourceImageBase64</c>).</summary>
     public static ApiException FieldEmpty(string javaField) =>
         new(StatusCodes.Status400BadRequest, 5, $"Field {javaField} cannot be empty");

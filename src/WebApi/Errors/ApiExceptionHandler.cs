@@ -19,7 +19,9 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             return true;
         }
 
-        var (error, unexpected) = Classify(exception, options.Value.MaxRequestSize);
+        // The limit the server enforced on this request: the face API's, or /admin's smaller one (AdminRequestLimit).
+        var limit = httpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? options.Value.MaxRequestSize;
+        var (error, unexpected) = Classify(exception, limit);
         if (unexpected)
         {
             LogUnexpected(logger, exception, httpContext.Request.Method, httpContext.Request.Path);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Grains.Storage;
@@ -44,6 +45,36 @@ internal abstract partial class AdoAdminStore
             ("@last", user.LastName), ("@stats", user.AllowStatistics), ("@notDemo", false), ("@demo", true), ("@now", _time.GetUtcNow().UtcDateTime),
             ("@enabled", user.Enabled), ("@user", RoleCode(Role.User))));
     }
+
+    public Task<bool> RemoveUntouchedDemoSeedAsync(CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                // One transaction: a sign-up taking the demo user over commits before (nothing removed) or after (the
+                // takeover finds no demo user and the registry makes a fresh owner).
+                await using (var demo = Command(connection, transaction, "SELECT COUNT(*) FROM cf_user WHERE is_demo = @demo", ("@demo", true)))
+                {
+                    if (Convert.ToInt64(await demo.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                    {
+                        return false;
+                    }
+                }
+
+                (string Sql, (string, object) Parameter)[] deletes =
+                [
+                    ("DELETE FROM cf_service_statistic WHERE service_id IN (SELECT service_id FROM cf_service WHERE app_id = @app)", ("@app", DemoServices.ApplicationId)),
+                    ("DELETE FROM cf_app WHERE app_id = @app", ("@app", DemoServices.ApplicationId)),   // services and members cascade
+                    ("DELETE FROM cf_user WHERE is_demo = @demo", ("@demo", true)),
+                ];
+                foreach (var (sql, parameter) in deletes)
+                {
+                    await using var delete = Command(connection, transaction, sql, parameter);
+                    await delete.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return true;
+            },
+            cancellationToken);
 
     public async Task<bool> UpdateUserNamesAsync(Guid userId, string firstName, string lastName, CancellationToken cancellationToken = default) =>
         await ExecuteAsync(

@@ -76,6 +76,12 @@ public interface IAdminStore
     /// </summary>
     Task<bool> TakeOverDemoUserAsync(UserRecord user, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes CompreFace's demo seed (the demo application with its services, members and statistics, and the demo
+    /// user) while nobody has signed up yet (the demo user is still the demo); false when it was gone or taken over.
+    /// </summary>
+    Task<bool> RemoveUntouchedDemoSeedAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Sets a user's names; false if there is no such user.</summary>
     Task<bool> UpdateUserNamesAsync(Guid userId, string firstName, string lastName, CancellationToken cancellationToken = default);
 
