@@ -1,3 +1,4 @@
+using Microsoft.Playwright;
 using static CompreFace.WebUi.Tests.PageChecks;
 
 namespace CompreFace.WebUi.Tests;
@@ -27,9 +28,9 @@ public sealed class AuditPageTests(WebUiNode node)
         await page.SelectOptionAsync("select[aria-label=Application]", appId);
         await page.ClickAsync("form button[type=submit]");
         await page.WaitForURLAsync("**/#/audit?*action=face.add*");
+        // The URL changes before the filtered list replaces the unfiltered one, so wait for the list itself.
         var rows = page.Locator("tr[data-testid=audit-row]");
-        await rows.First.WaitForAsync();
-        Assert.Equal(1, await rows.CountAsync());
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
         var row = await rows.First.InnerTextAsync();
         Assert.Contains("Face added", row, StringComparison.Ordinal);
         Assert.Contains("RECOGNITION service", row, StringComparison.Ordinal);
