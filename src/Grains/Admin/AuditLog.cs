@@ -105,12 +105,12 @@ internal sealed partial class AuditRetention(
     IAuditStore store,
     IOptions<AuditOptions> options,
     TimeProvider time,
-    ILogger<AuditRetention> logger) : BackgroundService
+    ILogger<AuditRetention> logger) : PeriodicPurge(time)
 {
     /// <summary>One purge; returns how many events went.</summary>
-    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    public override async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
-        var purged = await store.PurgeAsync(time.GetUtcNow().AddDays(-options.Value.RetentionDays), cancellationToken);
+        var purged = await store.PurgeAsync(Time.GetUtcNow().AddDays(-options.Value.RetentionDays), cancellationToken);
         if (purged > 0)
         {
             LogPurged(logger, purged, options.Value.RetentionDays);
@@ -119,29 +119,9 @@ internal sealed partial class AuditRetention(
         return purged;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.PurgeIntervalSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await PurgeAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The database may be briefly away; the next tick tries again.
-                    LogPurgeFailed(logger, e);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.PurgeIntervalSeconds);
+
+    protected override void OnPurgeFailed(Exception exception) => LogPurgeFailed(logger, exception);
 
     [LoggerMessage(EventId = 3401, Level = LogLevel.Information, Message = "Audit log: purged {Count} events older than {RetentionDays} days")]
     private static partial void LogPurged(ILogger logger, int count, int retentionDays);

@@ -1,5 +1,4 @@
 using CompreFace.Grains.Storage;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,12 +14,12 @@ internal sealed partial class ExpiredTokenPurger(
     IAdminStore store,
     IOptions<AdminOptions> options,
     TimeProvider time,
-    ILogger<ExpiredTokenPurger> logger) : BackgroundService
+    ILogger<ExpiredTokenPurger> logger) : PeriodicPurge(time)
 {
     /// <summary>One purge; returns how many tokens went.</summary>
-    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    public override async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
 
         // Unconfirmed sign-ups older than a confirmation link's life first (their tokens cascade), then expired tokens.
         var purged = await store.DeleteUnconfirmedUsersAsync(now.AddSeconds(-options.Value.ConfirmationTokenValiditySeconds), cancellationToken);
@@ -33,29 +32,9 @@ internal sealed partial class ExpiredTokenPurger(
         return purged;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.TokenPurgeIntervalSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await PurgeAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The database may be briefly away; the next tick tries again.
-                    LogFailed(logger, e);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.TokenPurgeIntervalSeconds);
+
+    protected override void OnPurgeFailed(Exception exception) => LogFailed(logger, exception);
 
     [LoggerMessage(EventId = 3041, Level = LogLevel.Information, Message = "Purged {Count} expired tokens and unconfirmed sign-ups")]
     private static partial void LogPurged(ILogger logger, int count);
