@@ -11,7 +11,7 @@ public static class JobSteps
     /// <summary>PostgreSQL.</summary>
     public static IReadOnlyList<SchemaStep> Postgres { get; } =
     [
-        new(8, "jobs list with item reports; face vectors of a second model (re-embedding)", """
+        new(9, "jobs list with item reports; face vectors of a second model (re-embedding)", """
             -- No foreign keys to services or applications: a job's record outlives what it worked on.
             CREATE TABLE cf_job (
                 job_id           uuid    PRIMARY KEY,
@@ -61,7 +61,7 @@ public static class JobSteps
     /// <summary>SQLite: ids as <see cref="Guid.ToByteArray()"/> BLOBs.</summary>
     public static IReadOnlyList<SchemaStep> Sqlite { get; } =
     [
-        new(8, "jobs list with item reports; face vectors of a second model (re-embedding)", """
+        new(9, "jobs list with item reports; face vectors of a second model (re-embedding)", """
             CREATE TABLE cf_job (
                 job_id           BLOB    PRIMARY KEY,
                 kind             TEXT    NOT NULL,
