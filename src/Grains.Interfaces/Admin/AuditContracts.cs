@@ -29,6 +29,7 @@ public static class AuditActions
     public const string ServiceKeyRegenerate = "service.key_regenerate";
     public const string ServiceClone = "service.clone";
     public const string ServiceDelete = "service.delete";
+    public const string ServiceQuotaChange = "service.quota_change";
     public const string FaceAdd = "face.add";
     public const string FaceDelete = "face.delete";
     public const string FacesDelete = "face.delete_bulk";
@@ -43,7 +44,7 @@ public static class AuditActions
     [
         SignUp, Login, LoginFailed, Logout, ProfileUpdate, PasswordChange, PasswordResetRequest, PasswordReset, RegistrationConfirm,
         GlobalRoleChange, UserDelete, ApplicationCreate, ApplicationRename, ApplicationKeyRegenerate, ApplicationDelete, MemberAdd,
-        MemberRoleChange, MemberRemove, ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, FaceAdd,
+        MemberRoleChange, MemberRemove, ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange, FaceAdd,
         FaceDelete, FacesDelete, SubjectFacesDelete, SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll,
     ];
 }
