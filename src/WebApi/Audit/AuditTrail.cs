@@ -59,6 +59,12 @@ internal static partial class AuditTrail
                 ? s.ByCaller(AuditActions.ServiceClone, "service", m.Id.ToString(), m.Name, details: "copy of " + s.Route("modelId"))
                 : null),
             ["AdminDeleteModel"] = s => EntryAsync(s.ByCaller(AuditActions.ServiceDelete, "service", s.Route("modelId"), null)),
+            ["AdminExportModel"] = s => EntryAsync(s.ByCaller(
+                AuditActions.ServiceExport, "service", s.Route("modelId"), null, details: s.Query("images") is "true" ? "with images" : "without images")),
+            ["AdminImportModel"] = s => EntryAsync(s.Value is Transfer.ImportResponse r
+                ? s.ByCaller(AuditActions.ServiceImport, "service", s.Route("modelId"), null, details: string.Create(
+                    CultureInfo.InvariantCulture, $"{r.FacesAdded} faces added, {r.FacesExisting} already there, {r.FacesReembedded} re-embedded, {r.Problems} problems"))
+                : null),
 
             // Face API writes, by the key's service, at a summary level: image ids and counts, never a subject's name,
             // an image or an embedding.

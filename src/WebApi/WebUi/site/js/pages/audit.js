@@ -13,7 +13,7 @@ const ACTIONS = {
   'app.key_regenerate': 'Application key regenerated', 'app.delete': 'Application deleted', 'member.add': 'Member added',
   'member.role_change': 'Member role change', 'member.remove': 'Member removed', 'service.create': 'Service created',
   'service.rename': 'Service renamed', 'service.key_regenerate': 'Service key regenerated', 'service.clone': 'Service cloned',
-  'service.delete': 'Service deleted', 'face.add': 'Face added', 'face.delete': 'Face deleted', 'face.delete_bulk': 'Faces deleted',
+  'service.delete': 'Service deleted', 'service.export': 'Collection exported', 'service.import': 'Collection imported', 'face.add': 'Face added', 'face.delete': 'Face deleted', 'face.delete_bulk': 'Faces deleted',
   'face.delete_subject': "Subject's faces deleted", 'subject.create': 'Subject created', 'subject.rename': 'Subject renamed',
   'subject.delete': 'Subject deleted', 'subject.delete_all': 'All subjects deleted',
 };
