@@ -42,7 +42,7 @@ internal static class CollectionBenchmark
         await using var database = await PostgresServer.CreateDatabaseAsync($"cf_bench_{n}", server);
         var connection = database.ConnectionString;
         {
-            var load = await BulkLoadAsync(connection, n);
+            var load = await BulkLoadAsync(connection, n, _calculator);
             var nodeSettings = new Dictionary<string, string> { ["ConnectionStrings:Postgres"] = connection };
             var random = new Random(5);
             var probe = RandomUnit(random);
@@ -84,7 +84,11 @@ internal static class CollectionBenchmark
         }
     }
 
-    private static async Task<double> BulkLoadAsync(string connection, int n)
+    /// <summary>
+    /// Bulk-loads <paramref name="n"/> random unit vectors of model <paramref name="calculator"/> under 1,000 subjects into the demo
+    /// recognition collection (the store's bulk path: binary COPY on PostgreSQL), 100k per shard; returns the seconds it took.
+    /// </summary>
+    internal static async Task<double> BulkLoadAsync(string connection, int n, string calculator)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = connection })
@@ -110,7 +114,7 @@ internal static class CollectionBenchmark
             for (var i = 0; i < faces.Length; i++)
             {
                 var row = offset + i;
-                faces[i] = new FaceRecord(Guid.NewGuid(), subjects[row % subjects.Length].SubjectId, row / 100_000, RandomUnit(random), _calculator);
+                faces[i] = new FaceRecord(Guid.NewGuid(), subjects[row % subjects.Length].SubjectId, row / 100_000, RandomUnit(random), calculator);
             }
 
             await store.AddFacesAsync(DemoCollection, faces);
@@ -186,7 +190,8 @@ internal static class CollectionBenchmark
         return similarities.GetRawText();
     }
 
-    private static string CurrentCalculator()
+    /// <summary>The node's embedding model version, which stored vectors must carry to be searched.</summary>
+    internal static string CurrentCalculator()
     {
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
@@ -211,7 +216,7 @@ internal static class CollectionBenchmark
         return content;
     }
 
-    private static float[] RandomUnit(Random random)
+    internal static float[] RandomUnit(Random random)
     {
         var v = new float[512];
         for (var i = 0; i < v.Length; i++)

@@ -31,6 +31,17 @@ if (args.Contains("cluster"))
     return;
 }
 
+if (args.Contains("failover"))
+{
+    // kill -9 of a big collection's host under load, 3 nodes (docs/cluster.md):
+    // COMPREFACE_BENCH_POSTGRES=<superuser connection string> dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll \
+    //   failover --sizes 100000 --concurrency 2 --seconds 20 [--runs 3]
+    var server = Environment.GetEnvironmentVariable("COMPREFACE_BENCH_POSTGRES")
+        ?? throw new InvalidOperationException("Set COMPREFACE_BENCH_POSTGRES to a PostgreSQL superuser connection string.");
+    await FailoverBenchmark.RunAsync(settings, server, args);
+    return;
+}
+
 if (args.Contains("multipart"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- multipart (needs the node's Release build too)

@@ -72,6 +72,7 @@ internal static class SharedData
 internal sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
     private SiloProcess(Process process, Uri baseAddress)
     {
@@ -80,6 +81,9 @@ internal sealed class SiloProcess : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>What the node wrote to standard output (its log) so far.</summary>
+    public IReadOnlyCollection<string> Output => _output;
 
     /// <summary>The node's own CPU time so far (user + system), for CPU cost per request on a machine shared with other work.</summary>
     public TimeSpan CpuTime
@@ -128,12 +132,12 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the node");
-        process.OutputDataReceived += (_, _) => { };
+        var node = new SiloProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { node._output.Enqueue(e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var node = new SiloProcess(process, new Uri($"http://127.0.0.1:{port}"));
         using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         // The node is another process: its only signal of readiness is the health check answering 200, so poll it.
         var deadline = Stopwatch.StartNew();

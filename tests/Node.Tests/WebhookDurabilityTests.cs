@@ -11,7 +11,8 @@ namespace CompreFace.Node.Tests;
 
 /// <summary>
 /// A face write's webhook deliveries are committed with the write (docs/decisions/0029-webhooks.md): a node killed with
-/// <c>kill -9</c> after acknowledging adds, before delivering them, loses none; the restarted node delivers them.
+/// <c>kill -9</c> after acknowledging adds, before delivering them, loses none; the restarted node delivers them, on the
+/// embedded SQLite store and on PostgreSQL.
 /// </summary>
 public sealed class WebhookDurabilityTests
 {
@@ -21,61 +22,69 @@ public sealed class WebhookDurabilityTests
     private static readonly string[] FaceAdded = ["face.added"];
 
     [Fact]
-    public async Task AcknowledgedAdds_KillNineBeforeDelivery_AreDeliveredByTheRestartedNode()
+    public async Task AcknowledgedAdds_KillNineBeforeDeliveryOnSqlite_AreDeliveredByTheRestartedNode()
     {
         var dataDirectory = Directory.CreateTempSubdirectory("cf-node-hooks-").FullName;
-        using var receiver = new Receiver();
         try
         {
-            var settings = new Dictionary<string, string>
-            {
-                ["Storage:DataDirectory"] = dataDirectory,
-                ["Webhooks:AllowedNetworks:0"] = "127.0.0.1",
-                ["Webhooks:PollInterval"] = "00:00:00.100",
-
-                // The first node never sends: the kill lands between commit and delivery, every time.
-                ["Webhooks:Enabled"] = "false",
-            };
-            var photo = await File.ReadAllBytesAsync(Paths.Photo("compreface-samples/sample_images/007_B.jpg"));
-            var acknowledged = new List<string>();
-            await using (var node = await NodeProcess.StartAsync(settings))
-            {
-                receiver.Secret = await CreateHookAsync(node, receiver.Url);
-                using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-                http.DefaultRequestHeaders.Add("x-api-key", RecognitionKey);
-                for (var i = 0; i < 4; i++)
-                {
-                    using var content = new MultipartFormDataContent { { Image(photo), "file", "photo.jpg" } };
-                    using var response = await http.PostAsync(new Uri("/api/v1/recognition/faces?subject=Dora", UriKind.Relative), content);
-                    Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-                    using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-                    acknowledged.Add(json.RootElement.GetProperty("image_id").GetString()!);
-                }
-
-                await node.KillAsync();
-            }
-
-            Assert.Empty(receiver.Received);
-            settings["Webhooks:Enabled"] = "true";
-            await using (var node = await NodeProcess.StartAsync(settings))
-            {
-                var deadline = DateTime.UtcNow.AddSeconds(60);
-                while (receiver.Received.Count < acknowledged.Count && DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(100);
-                }
-
-                await Task.Delay(1000);
-            }
-
-            var received = receiver.Received.ToArray();
-            Assert.Equal(acknowledged, received.Select(r => r.ImageId));
-            Assert.All(received, r => Assert.True(r.SignatureValid && r.Type == "face.added"));
+            await AssertDeliveredAfterKillAsync(new Dictionary<string, string> { ["Storage:DataDirectory"] = dataDirectory });
         }
         finally
         {
             Directory.Delete(dataDirectory, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task AcknowledgedAdds_KillNineBeforeDeliveryOnPostgres_AreDeliveredByTheRestartedNode()
+    {
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_node_hooks");
+        await AssertDeliveredAfterKillAsync(new Dictionary<string, string> { ["ConnectionStrings:Postgres"] = database.ConnectionString });
+    }
+
+    private static async Task AssertDeliveredAfterKillAsync(Dictionary<string, string> settings)
+    {
+        using var receiver = new Receiver();
+        settings["Webhooks:AllowedNetworks:0"] = "127.0.0.1";
+        settings["Webhooks:PollInterval"] = "00:00:00.100";
+
+        // The first node never sends: the kill lands between commit and delivery, every time.
+        settings["Webhooks:Enabled"] = "false";
+        var photo = await File.ReadAllBytesAsync(Paths.Photo("compreface-samples/sample_images/007_B.jpg"));
+        var acknowledged = new List<string>();
+        await using (var node = await NodeProcess.StartAsync(settings))
+        {
+            receiver.Secret = await CreateHookAsync(node, receiver.Url);
+            using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+            http.DefaultRequestHeaders.Add("x-api-key", RecognitionKey);
+            for (var i = 0; i < 4; i++)
+            {
+                using var content = new MultipartFormDataContent { { Image(photo), "file", "photo.jpg" } };
+                using var response = await http.PostAsync(new Uri("/api/v1/recognition/faces?subject=Dora", UriKind.Relative), content);
+                Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                acknowledged.Add(json.RootElement.GetProperty("image_id").GetString()!);
+            }
+
+            await node.KillAsync();
+        }
+
+        Assert.Empty(receiver.Received);
+        settings["Webhooks:Enabled"] = "true";
+        await using (var node = await NodeProcess.StartAsync(settings))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (receiver.Received.Count < acknowledged.Count && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            await Task.Delay(1000);
+        }
+
+        var received = receiver.Received.ToArray();
+        Assert.Equal(acknowledged, received.Select(r => r.ImageId));
+        Assert.All(received, r => Assert.True(r.SignatureValid && r.Type == "face.added"));
     }
 
     private static async Task<string> CreateHookAsync(NodeProcess node, Uri url)
