@@ -341,9 +341,10 @@ internal sealed class StoreHarness : IAsyncDisposable
     private readonly NpgsqlDataSource? _dataSource;
     private readonly SqliteConnectionFactory? _connections;
 
-    private StoreHarness(IAdminStore store, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource, SqliteConnectionFactory? connections = null)
+    private StoreHarness(IAdminStore store, IWebhookStore webhooks, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource, SqliteConnectionFactory? connections = null)
     {
         Store = store;
+        Webhooks = webhooks;
         _connections = connections;
         _directory = directory;
         _database = database;
@@ -351,6 +352,9 @@ internal sealed class StoreHarness : IAsyncDisposable
     }
 
     public IAdminStore Store { get; }
+
+    /// <summary>The webhook store in the same database.</summary>
+    public IWebhookStore Webhooks { get; }
 
     /// <summary>The same store's audit log.</summary>
     public IAuditStore Audit => (IAuditStore)Store;
@@ -374,13 +378,13 @@ internal sealed class StoreHarness : IAsyncDisposable
             var options = Options.Create(new StorageOptions { DataDirectory = directory });
             var connections = new SqliteConnectionFactory(options);
             await new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance).EnsureSchemaAsync();
-            return new StoreHarness(new SqliteAdminStore(connections, time), directory, null, null, connections);
+            return new StoreHarness(new SqliteAdminStore(connections, time), new SqliteWebhookStore(connections), directory, null, null, connections);
         }
 
         var database = await PostgresServer.CreateDatabaseAsync("cf_admin");
         var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance).EnsureSchemaAsync();
-        return new StoreHarness(new PostgresAdminStore(dataSource, time), null, database, dataSource);
+        return new StoreHarness(new PostgresAdminStore(dataSource, time), new PostgresWebhookStore(dataSource), null, database, dataSource);
     }
 
     public async ValueTask DisposeAsync()
