@@ -135,6 +135,31 @@ public sealed class AdminStoreContractTests
     }
 
     [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task ServiceQuota_SetReadByIdKeyAndListCleared_NoneByDefault(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var service = new ServiceRecord(Guid.NewGuid(), DemoApp, "Door", Guid.NewGuid(), FaceServiceType.Recognition, DateTime.UtcNow);
+        Assert.True(await store.AddServiceAsync(service));
+        Assert.Null((await store.FindServiceAsync(service.ServiceId))!.Quota);
+
+        var quota = new ServiceQuota(0.25, 3);
+        Assert.True(await store.SetServiceQuotaAsync(service.ServiceId, quota));
+        Assert.Equal(quota, (await store.FindServiceAsync(service.ServiceId))!.Quota);
+        Assert.Equal(quota, (await store.FindServiceByKeyAsync(service.ApiKey))!.Quota);
+        Assert.Equal(quota, (await store.ListServicesAsync(DemoApp)).Single(s => s.ServiceId == service.ServiceId).Quota);
+        Assert.Null((await store.FindServiceByKeyAsync(Guid.Parse("00000000-0000-0000-0000-000000000002")))!.Quota); // others untouched
+
+        // A service added with a quota (a clone) keeps it; clearing brings back "none".
+        var copy = service with { ServiceId = Guid.NewGuid(), Name = "Copy", ApiKey = Guid.NewGuid(), Quota = new ServiceQuota(1000, 5000) };
+        Assert.True(await store.AddServiceAsync(copy));
+        Assert.Equal(copy.Quota, (await store.FindServiceAsync(copy.ServiceId))!.Quota);
+        Assert.True(await store.SetServiceQuotaAsync(service.ServiceId, null));
+        Assert.Null((await store.FindServiceAsync(service.ServiceId))!.Quota);
+        Assert.False(await store.SetServiceQuotaAsync(Guid.NewGuid(), quota));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
     public async Task Members_SetRoleUpserts(Store kind)
     {
         await using var harness = await StoreHarness.CreateAsync(kind);

@@ -29,6 +29,7 @@ public static class AuditActions
     public const string ServiceKeyRegenerate = "service.key_regenerate";
     public const string ServiceClone = "service.clone";
     public const string ServiceDelete = "service.delete";
+    public const string ServiceQuotaChange = "service.quota_change";
     public const string ServiceExport = "service.export";
     public const string ServiceImport = "service.import";
     public const string FaceAdd = "face.add";
@@ -45,7 +46,8 @@ public static class AuditActions
     [
         SignUp, Login, LoginFailed, Logout, ProfileUpdate, PasswordChange, PasswordResetRequest, PasswordReset, RegistrationConfirm,
         GlobalRoleChange, UserDelete, ApplicationCreate, ApplicationRename, ApplicationKeyRegenerate, ApplicationDelete, MemberAdd,
-        MemberRoleChange, MemberRemove, ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceExport, ServiceImport, FaceAdd,
+        MemberRoleChange, MemberRemove, ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange, ServiceExport,
+        ServiceImport, FaceAdd,
         FaceDelete, FacesDelete, SubjectFacesDelete, SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll,
     ];
 }

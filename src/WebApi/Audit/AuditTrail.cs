@@ -58,6 +58,11 @@ internal static partial class AuditTrail
             ["AdminCloneModel"] = s => EntryAsync(s.Value is ServiceResponse m
                 ? s.ByCaller(AuditActions.ServiceClone, "service", m.Id.ToString(), m.Name, details: "copy of " + s.Route("modelId"))
                 : null),
+            ["AdminSetModelQuota"] = s => EntryAsync(s.Value is QuotaResponse q
+                ? s.ByCaller(AuditActions.ServiceQuotaChange, "service", s.Route("modelId"), null, details: q.RequestsPerSecond is { } rate
+                    ? string.Create(CultureInfo.InvariantCulture, $"{rate} per second, burst {q.Burst}")
+                    : "node default")
+                : null),
             ["AdminDeleteModel"] = s => EntryAsync(s.ByCaller(AuditActions.ServiceDelete, "service", s.Route("modelId"), null)),
             ["AdminExportModel"] = s => EntryAsync(s.ByCaller(
                 AuditActions.ServiceExport, "service", s.Route("modelId"), null, details: s.Query("images") is "true" ? "with images" : "without images")),
