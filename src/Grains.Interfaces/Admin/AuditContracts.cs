@@ -40,6 +40,8 @@ public static class AuditActions
     public const string SubjectRename = "subject.rename";
     public const string SubjectDelete = "subject.delete";
     public const string SubjectsDeleteAll = "subject.delete_all";
+    public const string JobCancel = "job.cancel";
+    public const string ReembedStart = "job.reembed_start";
 
     /// <summary>Every action, for the UI's filter and the API's validation.</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -49,6 +51,7 @@ public static class AuditActions
         MemberRoleChange, MemberRemove, ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange, ServiceExport,
         ServiceImport, FaceAdd,
         FaceDelete, FacesDelete, SubjectFacesDelete, SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll,
+        JobCancel, ReembedStart,
     ];
 }
 

@@ -27,6 +27,7 @@ public static class AdminApiExtensions
         admin.MapWebhookEndpoints();
         admin.MapTransferEndpoints();
         admin.MapAuditEndpoints();
+        admin.MapJobEndpoints();
         return app;
     }
 }

@@ -71,6 +71,11 @@ internal static partial class AuditTrail
                     CultureInfo.InvariantCulture, $"{r.FacesAdded} faces added, {r.FacesExisting} already there, {r.FacesReembedded} re-embedded, {r.Problems} problems"))
                 : null),
 
+            // Jobs (docs/decisions/0034-jobs-and-re-embedding.md): the application is the job's, so its owner sees the event.
+            ["AdminCancelJob"] = s => EntryAsync(s.Value is JobResponse j
+                ? s.ByCaller(AuditActions.JobCancel, "job", j.Id.ToString(), j.Kind, appId: j.AppId, details: j.Kind + " " + j.State)
+                : null),
+
             // Face API writes, by the key's service, at a summary level: image ids and counts, never a subject's name,
             // an image or an embedding.
             ["AddFace"] = s => EntryAsync(s.Value is FaceRefDto f ? s.ByService(AuditActions.FaceAdd, "face", f.ImageId.ToString()) : null),
