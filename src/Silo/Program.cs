@@ -36,6 +36,9 @@ builder.Services.AddCompreFaceWebhooks(builder.Configuration);
 // The CompreFace-compatible HTTP API (/api/v1, /core); its upload limits are the Images section's.
 builder.Services.AddImageLimits();
 builder.Services.AddCompreFaceApi();
+
+// The face's plugin fields for the OpenAPI document, from the inference catalog (also on front-only nodes).
+builder.Services.AddSingleton(new CompreFace.WebApi.ApiDocs.FacePluginFields(CompreFace.Inference.Plugins.FacePluginSet.ValueTypes));
 builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.LimitsSectionName).Configure<IOptions<ImageLimitsOptions>>(static (api, images) =>
 {
     api.MaxFileSize = images.Value.MaxFileSize;

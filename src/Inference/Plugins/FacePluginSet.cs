@@ -17,17 +17,24 @@ public sealed partial class FacePluginSet : IDisposable
     /// </summary>
     private static readonly CatalogEntry[] Catalog =
     [
-        new(["age", "gender"], static (runtime, _, enabled) => new AgeGenderPlugin(runtime, enabled.Contains("age"), enabled.Contains("gender"))),
-        new(["pose"], static (runtime, options, _) => options.PoseEstimator == "landmarks" ? new LandmarkPosePlugin(runtime) : new HeadPosePlugin(runtime)),
-        new(["mask"], static (runtime, _, _) => new MaskPlugin(runtime)),
-        new(["landmarks68"], static (runtime, _, _) => new Landmarks68Plugin(runtime)),
-        new(["liveness"], static (runtime, _, _) => new LivenessPlugin(runtime)),
-        new(["expression"], static (runtime, _, _) => new ExpressionPlugin(runtime)),
-        new(["quality"], static (_, _, _) => new QualityPlugin()),
+        new(["age", "gender"], [typeof(AgeEstimate), typeof(GenderEstimate)], static (runtime, _, enabled) => new AgeGenderPlugin(runtime, enabled.Contains("age"), enabled.Contains("gender"))),
+        new(["pose"], [typeof(HeadPose)], static (runtime, options, _) => options.PoseEstimator == "landmarks" ? new LandmarkPosePlugin(runtime) : new HeadPosePlugin(runtime)),
+        new(["mask"], [typeof(MaskEstimate)], static (runtime, _, _) => new MaskPlugin(runtime)),
+        new(["landmarks68"], [typeof(PointF[])], static (runtime, _, _) => new Landmarks68Plugin(runtime)),
+        new(["liveness"], [typeof(LivenessEstimate)], static (runtime, _, _) => new LivenessPlugin(runtime)),
+        new(["expression"], [typeof(ExpressionEstimate)], static (runtime, _, _) => new ExpressionPlugin(runtime)),
+        new(["quality"], [typeof(QualityEstimate)], static (_, _, _) => new QualityPlugin()),
     ];
 
     /// <summary>Every plugin slug the project implements, in catalog order.</summary>
     public static IReadOnlyList<string> KnownSlugs { get; } = [.. Catalog.SelectMany(static e => e.Slugs)];
+
+    /// <summary>
+    /// Every slug with the type of the value a face carries under it, in catalog order: what the API's description
+    /// of a face lists as its plugin fields (docs/decisions/0028-openapi.md).
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, Type>> ValueTypes { get; } =
+        [.. Catalog.SelectMany(static e => e.Slugs.Select((slug, i) => KeyValuePair.Create(slug, e.ValueTypes[i])))];
 
     private readonly IFacePlugin[] _plugins;
     private readonly Dictionary<string, IFacePlugin> _bySlug = new(StringComparer.Ordinal);
@@ -144,7 +151,7 @@ public sealed partial class FacePluginSet : IDisposable
     }
 
     /// <summary>One plugin of the catalog: the slugs it answers and how it is built from the runtime, the options and the enabled slugs.</summary>
-    private sealed record CatalogEntry(string[] Slugs, Func<OnnxRuntimeHost, PluginOptions, IReadOnlySet<string>, IFacePlugin> Create);
+    private sealed record CatalogEntry(string[] Slugs, Type[] ValueTypes, Func<OnnxRuntimeHost, PluginOptions, IReadOnlySet<string>, IFacePlugin> Create);
 
     private static partial class Log
     {

@@ -59,6 +59,7 @@ public static class ApiDocsExtensions
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer<CompreFaceOperationTransformer>();
+            options.AddSchemaTransformer<FaceSchemaTransformer>();
         });
         return services;
     }
