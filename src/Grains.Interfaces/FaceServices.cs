@@ -40,12 +40,35 @@ public static class DemoServices
     public static IReadOnlyList<Guid> SeededApiKeys { get; } = [new(RecognitionApiKey), new(DetectionApiKey), new(VerificationApiKey)];
 }
 
-/// <summary>A face service as the face API sees it: which one it is and of what type.</summary>
+/// <summary>
+/// A face service as the face API sees it: which one it is, of what type, and its own request quota (null: the
+/// node-wide <c>RateLimits:ApiKey</c> applies), so the rate limiter reads it without another call.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceServiceInfo")]
 public sealed record FaceServiceInfo(
     [property: Id(0)] Guid ServiceId,
     [property: Id(1)] FaceServiceType Type,
-    [property: Id(2)] string Name);
+    [property: Id(2)] string Name,
+    [property: Id(3)] ServiceQuota? Quota = null);
+
+/// <summary>
+/// A face service's request quota, set by its application's owner or administrators (decision 0024): a token bucket
+/// of <see cref="RequestsPerSecond"/> sustained and up to <see cref="Burst"/> at once, on every node.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("CompreFace.ServiceQuota")]
+public sealed record ServiceQuota(
+    [property: Id(0)] double RequestsPerSecond,
+    [property: Id(1)] int Burst)
+{
+    /// <summary>The largest rate a quota may name.</summary>
+    public const double MaxRequestsPerSecond = 100_000;
+
+    /// <summary>The largest burst a quota may name.</summary>
+    public const int MaxBurst = 1_000_000;
+
+    /// <summary>Whether the values are in range: a rate above 0 (fractions allowed) and a burst of 1 or more.</summary>
+    public bool IsValid => RequestsPerSecond > 0 && RequestsPerSecond <= MaxRequestsPerSecond && Burst is >= 1 and <= MaxBurst;
+}
 
 /// <summary>
 /// An API key, keyed by its canonical (lower-case) UUID string. Resolves to the face service it opens.

@@ -21,7 +21,7 @@ internal sealed class ApiKeyGrain(IAdminStore store) : Grain, IApiKeyGrain, IApi
         {
             _service = Guid.TryParseExact(this.GetPrimaryKeyString(), "D", out var key)
                 && await store.FindServiceByKeyAsync(key, cancellationToken) is { } record
-                ? new FaceServiceInfo(record.ServiceId, record.Type, record.Name)
+                ? new FaceServiceInfo(record.ServiceId, record.Type, record.Name, record.Quota)
                 : null;
             _loaded = true;
             if (_service is null)

@@ -135,6 +135,31 @@ public sealed class AdminStoreContractTests
     }
 
     [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task ServiceQuota_SetReadByIdKeyAndListCleared_NoneByDefault(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        var service = new ServiceRecord(Guid.NewGuid(), DemoApp, "Door", Guid.NewGuid(), FaceServiceType.Recognition, DateTime.UtcNow);
+        Assert.True(await store.AddServiceAsync(service));
+        Assert.Null((await store.FindServiceAsync(service.ServiceId))!.Quota);
+
+        var quota = new ServiceQuota(0.25, 3);
+        Assert.True(await store.SetServiceQuotaAsync(service.ServiceId, quota));
+        Assert.Equal(quota, (await store.FindServiceAsync(service.ServiceId))!.Quota);
+        Assert.Equal(quota, (await store.FindServiceByKeyAsync(service.ApiKey))!.Quota);
+        Assert.Equal(quota, (await store.ListServicesAsync(DemoApp)).Single(s => s.ServiceId == service.ServiceId).Quota);
+        Assert.Null((await store.FindServiceByKeyAsync(Guid.Parse("00000000-0000-0000-0000-000000000002")))!.Quota); // others untouched
+
+        // A service added with a quota (a clone) keeps it; clearing brings back "none".
+        var copy = service with { ServiceId = Guid.NewGuid(), Name = "Copy", ApiKey = Guid.NewGuid(), Quota = new ServiceQuota(1000, 5000) };
+        Assert.True(await store.AddServiceAsync(copy));
+        Assert.Equal(copy.Quota, (await store.FindServiceAsync(copy.ServiceId))!.Quota);
+        Assert.True(await store.SetServiceQuotaAsync(service.ServiceId, null));
+        Assert.Null((await store.FindServiceAsync(service.ServiceId))!.Quota);
+        Assert.False(await store.SetServiceQuotaAsync(Guid.NewGuid(), quota));
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
     public async Task Members_SetRoleUpserts(Store kind)
     {
         await using var harness = await StoreHarness.CreateAsync(kind);
@@ -341,9 +366,10 @@ internal sealed class StoreHarness : IAsyncDisposable
     private readonly NpgsqlDataSource? _dataSource;
     private readonly SqliteConnectionFactory? _connections;
 
-    private StoreHarness(IAdminStore store, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource, SqliteConnectionFactory? connections = null)
+    private StoreHarness(IAdminStore store, IWebhookStore webhooks, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource, SqliteConnectionFactory? connections = null)
     {
         Store = store;
+        Webhooks = webhooks;
         _connections = connections;
         _directory = directory;
         _database = database;
@@ -351,6 +377,9 @@ internal sealed class StoreHarness : IAsyncDisposable
     }
 
     public IAdminStore Store { get; }
+
+    /// <summary>The webhook store in the same database.</summary>
+    public IWebhookStore Webhooks { get; }
 
     /// <summary>The same store's audit log.</summary>
     public IAuditStore Audit => (IAuditStore)Store;
@@ -374,13 +403,13 @@ internal sealed class StoreHarness : IAsyncDisposable
             var options = Options.Create(new StorageOptions { DataDirectory = directory });
             var connections = new SqliteConnectionFactory(options);
             await new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance).EnsureSchemaAsync();
-            return new StoreHarness(new SqliteAdminStore(connections, time), directory, null, null, connections);
+            return new StoreHarness(new SqliteAdminStore(connections, time), new SqliteWebhookStore(connections), directory, null, null, connections);
         }
 
         var database = await PostgresServer.CreateDatabaseAsync("cf_admin");
         var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance).EnsureSchemaAsync();
-        return new StoreHarness(new PostgresAdminStore(dataSource, time), null, database, dataSource);
+        return new StoreHarness(new PostgresAdminStore(dataSource, time), new PostgresWebhookStore(dataSource), null, database, dataSource);
     }
 
     public async ValueTask DisposeAsync()

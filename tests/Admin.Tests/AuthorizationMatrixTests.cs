@@ -55,6 +55,8 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
         ("GET /user/autocomplete", Need.ManagerOfSomeApp, HttpMethod.Get, "/admin/user/autocomplete?query=b", null),
         ("POST /app/{a}/model/{m} (clone)", Need.ManageServices, HttpMethod.Post, "/admin/app/{a}/model/{m}", """{"name":"{new}"}"""),
         ("GET /app/{a}/model/{m}/statistics", Need.Read, HttpMethod.Get, "/admin/app/{a}/model/{m}/statistics", null),
+        ("GET /app/{a}/model/{m}/quota", Need.Read, HttpMethod.Get, "/admin/app/{a}/model/{m}/quota", null),
+        ("PUT /app/{a}/model/{m}/quota", Need.ManageServices, HttpMethod.Put, "/admin/app/{a}/model/{m}/quota", """{"requestsPerSecond":1000,"burst":1000}"""),
     ];
 
     public static TheoryData<string, Principal, bool> Cases()
@@ -150,6 +152,8 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
             var (serviceStatus, service) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/model/{serviceId}");
             Assert.Equal(HttpStatusCode.OK, serviceStatus);
             Assert.Equal(serviceKey, service.GetProperty("apiKey").GetString());
+            var (_, quota) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/model/{serviceId}/quota");
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, quota.GetProperty("requestsPerSecond").ValueKind);
 
             // Same users with the same global roles; the application still has only its one service.
             var (_, usersAfter) = await owner.SendAsync(HttpMethod.Get, "/admin/user/roles");

@@ -53,3 +53,19 @@ public sealed class ApiKeyRateLimitTests(ApiKeyRateLimitTests.LimitedFactory fac
         }
     }
 }
+
+/// <summary>How a quota becomes the rate limiter's token bucket (no clock involved).</summary>
+public sealed class QuotaBucketTests
+{
+    [Theory]
+    [InlineData(1, 2, 2, 1, 1)] // 1 a second, 2 at once: the third rapid request waits for the next second
+    [InlineData(5, 10, 10, 5, 1)]
+    [InlineData(0.5, 1, 1, 1, 2)] // below one a second: one token every 1/rate seconds
+    [InlineData(0.01, 2, 2, 1, 100)]
+    public void ToBucket_RateAndBurst_BecomeTokensPerPeriodAndTokenLimit(double rate, int burst, int tokenLimit, int tokensPerPeriod, int periodSeconds)
+    {
+        var bucket = CompreFace.WebApi.Http.RateLimits.ToBucket(new CompreFace.Grains.Interfaces.ServiceQuota(rate, burst));
+
+        Assert.Equal((tokenLimit, tokensPerPeriod, TimeSpan.FromSeconds(periodSeconds), 0), (bucket.TokenLimit, bucket.TokensPerPeriod, bucket.ReplenishmentPeriod, bucket.QueueLimit));
+    }
+}

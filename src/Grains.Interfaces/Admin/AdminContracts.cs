@@ -116,7 +116,8 @@ public sealed record FaceServiceDetails(
     [property: Id(2)] string Name,
     [property: Id(3)] Guid ApiKey,
     [property: Id(4)] FaceServiceType Type,
-    [property: Id(5)] DateTime CreatedAt);
+    [property: Id(5)] DateTime CreatedAt,
+    [property: Id(6)] ServiceQuota? Quota = null);
 
 /// <summary>Outcome of a create or rename whose name must be unique.</summary>
 [GenerateSerializer]

@@ -15,6 +15,8 @@ public static class AuditActions
     public const string PasswordResetRequest = "user.password_reset_request";
     public const string PasswordReset = "user.password_reset";
     public const string RegistrationConfirm = "user.confirm";
+    public const string SessionsEnd = "user.sessions_end";
+    public const string SignUpInvite = "user.invite";
     public const string GlobalRoleChange = "user.global_role_change";
     public const string UserDelete = "user.delete";
     public const string ApplicationCreate = "app.create";
@@ -29,6 +31,10 @@ public static class AuditActions
     public const string ServiceKeyRegenerate = "service.key_regenerate";
     public const string ServiceClone = "service.clone";
     public const string ServiceDelete = "service.delete";
+    public const string ServiceQuotaChange = "service.quota_change";
+    public const string WebhookCreate = "webhook.create";
+    public const string WebhookUpdate = "webhook.update";
+    public const string WebhookDelete = "webhook.delete";
     public const string FaceAdd = "face.add";
     public const string FaceDelete = "face.delete";
     public const string FacesDelete = "face.delete_bulk";
@@ -37,14 +43,18 @@ public static class AuditActions
     public const string SubjectRename = "subject.rename";
     public const string SubjectDelete = "subject.delete";
     public const string SubjectsDeleteAll = "subject.delete_all";
+    public const string JobCancel = "job.cancel";
+    public const string ReembedStart = "job.reembed_start";
 
     /// <summary>Every action, for the UI's filter and the API's validation.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        SignUp, Login, LoginFailed, Logout, ProfileUpdate, PasswordChange, PasswordResetRequest, PasswordReset, RegistrationConfirm,
-        GlobalRoleChange, UserDelete, ApplicationCreate, ApplicationRename, ApplicationKeyRegenerate, ApplicationDelete, MemberAdd,
-        MemberRoleChange, MemberRemove, ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, FaceAdd,
-        FaceDelete, FacesDelete, SubjectFacesDelete, SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll,
+        SignUp, Login, LoginFailed, Logout, ProfileUpdate, PasswordChange, PasswordResetRequest, PasswordReset,
+        RegistrationConfirm, SessionsEnd, SignUpInvite, GlobalRoleChange, UserDelete, ApplicationCreate,
+        ApplicationRename, ApplicationKeyRegenerate, ApplicationDelete, MemberAdd, MemberRoleChange, MemberRemove,
+        ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange,
+        WebhookCreate, WebhookUpdate, WebhookDelete, FaceAdd, FaceDelete, FacesDelete, SubjectFacesDelete,
+        SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll, JobCancel, ReembedStart,
     ];
 }
 

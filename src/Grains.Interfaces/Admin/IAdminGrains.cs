@@ -206,6 +206,13 @@ public interface IFaceServiceGrain : IGrainWithGuidKey
     /// <summary>Deletes the service, its collection and its key (which stops working at once).</summary>
     [Alias("DeleteAsync")]
     Task<bool> DeleteAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets the service's request quota (null: the node-wide default applies); its key sees the change on its next
+    /// request, on every node. Null when there is no such service.
+    /// </summary>
+    [Alias("SetQuotaAsync")]
+    Task<FaceServiceDetails?> SetQuotaAsync(ServiceQuota? quota, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

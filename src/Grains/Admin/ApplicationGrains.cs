@@ -114,7 +114,7 @@ internal sealed partial class FaceServiceGrain(IAdminStore store, IFaceStore fac
             return NamingOutcome.NotFound;
         }
 
-        var record = NewRecord(source.AppId, name, source.Type);
+        var record = NewRecord(source.AppId, name, source.Type) with { Quota = source.Quota }; // a copy keeps its quota
         if (!await store.AddServiceAsync(record, cancellationToken))
         {
             return NamingOutcome.NameTaken;
@@ -192,6 +192,25 @@ internal sealed partial class FaceServiceGrain(IAdminStore store, IFaceStore fac
         return true;
     }
 
+    async Task<FaceServiceDetails?> IFaceServiceGrain.SetQuotaAsync(ServiceQuota? quota, CancellationToken cancellationToken)
+    {
+        if (quota is { IsValid: false })
+        {
+            throw new ArgumentOutOfRangeException(nameof(quota), quota, "A quota needs a rate above 0 and a burst of at least 1.");
+        }
+
+        var id = this.GetPrimaryKey();
+        if (!await store.SetServiceQuotaAsync(id, quota, cancellationToken) || await store.FindServiceAsync(id, cancellationToken) is not { } service)
+        {
+            return null;
+        }
+
+        // The key's cached service carries the quota: the next request on any node reads the new one.
+        await InvalidateAsync(service.ApiKey);
+        LogQuotaSet(logger, service.ServiceId, quota?.RequestsPerSecond, quota?.Burst);
+        return ToDetails(service);
+    }
+
     private ServiceRecord NewRecord(Guid appId, string name, FaceServiceType type)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -201,7 +220,7 @@ internal sealed partial class FaceServiceGrain(IAdminStore store, IFaceStore fac
     }
 
     internal static FaceServiceDetails ToDetails(ServiceRecord service) =>
-        new(service.ServiceId, service.AppId, service.Name, service.ApiKey, service.Type, service.CreatedAt);
+        new(service.ServiceId, service.AppId, service.Name, service.ApiKey, service.Type, service.CreatedAt, service.Quota);
 
     private Task InvalidateAsync(Guid apiKey) => GrainFactory.GetGrain<IApiKeyCacheGrain>(apiKey.ToString("D")).InvalidateAsync();
 
@@ -213,6 +232,9 @@ internal sealed partial class FaceServiceGrain(IAdminStore store, IFaceStore fac
 
     [LoggerMessage(EventId = 3034, Level = LogLevel.Information, Message = "Service {ServiceId} cloned from {SourceId} with {Faces} examples")]
     private static partial void LogCloned(ILogger logger, Guid serviceId, Guid sourceId, int faces);
+
+    [LoggerMessage(EventId = 3600, Level = LogLevel.Information, Message = "Service {ServiceId}: request quota {RequestsPerSecond}/s, burst {Burst} (none: the node's default)")]
+    private static partial void LogQuotaSet(ILogger logger, Guid serviceId, double? requestsPerSecond, int? burst);
 
     [LoggerMessage(EventId = 3033, Level = LogLevel.Information, Message = "Service {ServiceId} deleted with its collection and key")]
     private static partial void LogDeleted(ILogger logger, Guid serviceId);

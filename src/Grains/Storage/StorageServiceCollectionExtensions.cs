@@ -47,6 +47,7 @@ public static class StorageServiceCollectionExtensions
             services.TryAddSingleton<IFaceStore, PostgresFaceStore>();
             services.TryAddSingleton<IAdminStore, PostgresAdminStore>();
             services.TryAddSingleton<IWebhookStore, PostgresWebhookStore>();
+            services.TryAddSingleton<IJobStore, PostgresJobStore>();
         }
         else
         {
@@ -54,6 +55,7 @@ public static class StorageServiceCollectionExtensions
             services.TryAddSingleton<IFaceStore, SqliteFaceStore>();
             services.TryAddSingleton<IAdminStore, SqliteAdminStore>();
             services.TryAddSingleton<IWebhookStore, SqliteWebhookStore>();
+            services.TryAddSingleton<IJobStore, SqliteJobStore>();
         }
 
         // The audit log lives in the admin store's database and dialect (docs/decisions/0025-audit-log.md).

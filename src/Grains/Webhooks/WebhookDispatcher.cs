@@ -161,8 +161,9 @@ internal sealed partial class WebhookDispatcher(
             }
 
             var attempts = delivery.Attempts + 1;
-            var next = WebhookBackoff.NextAttempt(attempts, time.GetUtcNow(), _options);
-            await store.FailAsync(delivery.Seq, attempts, next?.ToUnixTimeMilliseconds(), status, error, record.Token);
+            var failedAt = time.GetUtcNow();
+            var next = WebhookBackoff.NextAttempt(attempts, failedAt, _options);
+            await store.FailAsync(delivery.Seq, failedAt.ToUnixTimeMilliseconds(), attempts, next?.ToUnixTimeMilliseconds(), status, error, record.Token);
             if (next is null)
             {
                 LogGivenUp(logger, delivery.HookId, delivery.Type, attempts, error);

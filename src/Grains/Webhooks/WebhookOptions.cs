@@ -43,4 +43,15 @@ public sealed class WebhookOptions
     /// <summary>Deliveries claimed per check.</summary>
     [Range(1, 10000)]
     public int BatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// How long a finished delivery (delivered or given up) stays in the outbox and its delivery log before the
+    /// purge deletes it; pending deliveries are never purged.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often finished deliveries older than <see cref="DeliveryRetention"/> are purged.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
 }

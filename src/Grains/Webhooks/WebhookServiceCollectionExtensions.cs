@@ -8,7 +8,7 @@ namespace CompreFace.Grains.Webhooks;
 /// <summary>Composition of webhook delivery on a silo (docs/decisions/0029-webhooks.md).</summary>
 public static class WebhookServiceCollectionExtensions
 {
-    /// <summary>Binds <see cref="WebhookOptions"/>, the address policy and the outbox dispatcher; needs the storage.</summary>
+    /// <summary>Binds <see cref="WebhookOptions"/>, the address policy, the outbox dispatcher and its retention purge; needs the storage.</summary>
     public static IServiceCollection AddCompreFaceWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -20,6 +20,8 @@ public static class WebhookServiceCollectionExtensions
         services.TryAddSingleton<WebhookAddressPolicy>();
         services.TryAddSingleton<WebhookDispatcher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookDispatcher>(sp => sp.GetRequiredService<WebhookDispatcher>()));
+        services.TryAddSingleton<WebhookRetention>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookRetention>(sp => sp.GetRequiredService<WebhookRetention>()));
         return services;
     }
 }

@@ -25,6 +25,7 @@ public static class AdminApiExtensions
         admin.MapMemberEndpoints();
         admin.MapWebhookEndpoints();
         admin.MapAuditEndpoints();
+        admin.MapJobEndpoints();
         return app;
     }
 }

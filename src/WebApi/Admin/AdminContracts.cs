@@ -74,6 +74,15 @@ internal sealed record ServiceResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ImageCount,
     string CreatedDate);
 
+/// <summary><c>PUT /app/{g}/model/{m}/quota</c>: both null clears the service's quota (the node's default applies).</summary>
+internal sealed record QuotaRequest(double? RequestsPerSecond, int? Burst);
+
+/// <summary>
+/// A service's quota: its own (null: none) and the node-wide default (null: unlimited); the one in force is the
+/// service's when set, else the default.
+/// </summary>
+internal sealed record QuotaResponse(double? RequestsPerSecond, int? Burst, double? DefaultRequestsPerSecond, int? DefaultBurst);
+
 /// <summary><c>GET /user/autocomplete</c>: the query, the number of results and the users whose email or names start with it.</summary>
 internal sealed record AutocompleteResponse(string Query, int Length, IReadOnlyList<UserResponse> Results);
 

@@ -21,6 +21,10 @@ internal static class ServiceEndpoints
         admin.MapDelete("/app/{appId}/model/{modelId}", DeleteAsync).WithName("AdminDeleteModel").WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"), AdminErrors.NotAllowed());
         admin.MapPost("/app/{appId}/model/{modelId}", CloneAsync).WithName("AdminCloneModel")
             .WithJsonBody(new JsonObject { ["name"] = "Visitors (copy)" }).WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"), AdminErrors.NameTaken("{name}"), AdminErrors.NotAllowed());
+        admin.MapGet("/app/{appId}/model/{modelId}/quota", GetQuotaAsync).WithName("AdminGetModelQuota").WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"));
+        admin.MapPut("/app/{appId}/model/{modelId}/quota", SetQuotaAsync).WithName("AdminSetModelQuota")
+            .WithJsonBody(new JsonObject { ["requestsPerSecond"] = 5, ["burst"] = 10 })
+            .WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"), AdminErrors.NotAllowed(), AdminErrors.Validation("Burst must be between 1 and 1000000"));
         admin.MapGet("/app/{appId}/model/{modelId}/statistics", GetStatisticsAsync).WithName("AdminModelStatistics").WithErrors(AdminErrors.AppNotFound("{appId}"), AdminErrors.ServiceNotFound("{modelId}"), AdminErrors.ServiceNotInApp("{modelId}", "{appId}"));
     }
 
@@ -120,6 +124,68 @@ internal static class ServiceEndpoints
 
         var clone = await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.ServiceNotFound(grain.GetPrimaryKey().ToString());
         return AdminJson.Result(ToResponse(clone, null, null));
+    }
+
+    /// <summary>
+    /// <c>GET /admin/app/{appId}/model/{modelId}/quota</c>: the service's request quota on the face API and the node's
+    /// default (beyond CompreFace, decision 0024); any member reads it.
+    /// </summary>
+    public static async Task<IResult> GetQuotaAsync(
+        string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<RateLimitOptions> limits)
+    {
+        var service = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.Read, context.RequestAborted);
+        return AdminJson.Result(ToQuotaResponse(service.Quota, limits.Value));
+    }
+
+    /// <summary>
+    /// <c>PUT /admin/app/{appId}/model/{modelId}/quota</c> <c>{requestsPerSecond, burst}</c>: the service's own quota
+    /// (both null: none, the node's default applies), in force from the key's next request on every node. The
+    /// application's owner and administrators may set one up to the node's default when the operator set one; only the
+    /// global owner and administrators may grant more.
+    /// </summary>
+    public static async Task<IResult> SetQuotaAsync(
+        string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<RateLimitOptions> limits)
+    {
+        var request = await AdminJson.ReadAsync<QuotaRequest>(context.Request, context.RequestAborted);
+        var quota = ValidQuota(request);
+        var caller = AdminCaller.Get(context);
+        var service = await LoadAsync(grains, appId, modelId, caller, AppAccess.ManageServices, context.RequestAborted);
+        if (quota is not null && !caller.IsGlobalAdmin && limits.Value.ApiKey.ToQuota() is { } ceiling
+            && (quota.RequestsPerSecond > ceiling.RequestsPerSecond || quota.Burst > ceiling.Burst))
+        {
+            throw AdminErrors.Validation(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The quota may not exceed the node's default of {ceiling.RequestsPerSecond} requests per second and a burst of {ceiling.Burst}"));
+        }
+
+        var updated = await grains.GetGrain<IFaceServiceGrain>(service.ServiceId).SetQuotaAsync(quota, context.RequestAborted)
+            ?? throw AdminErrors.ServiceNotFound(modelId);
+        return AdminJson.Result(ToQuotaResponse(updated.Quota, limits.Value));
+    }
+
+    private static ServiceQuota? ValidQuota(QuotaRequest request)
+    {
+        if (request.RequestsPerSecond is null && request.Burst is null)
+        {
+            return null;
+        }
+
+        if (request.RequestsPerSecond is not { } rate || double.IsNaN(rate) || rate <= 0 || rate > ServiceQuota.MaxRequestsPerSecond)
+        {
+            throw AdminErrors.Validation(string.Create(CultureInfo.InvariantCulture, $"Requests per second must be above 0 and at most {ServiceQuota.MaxRequestsPerSecond}"));
+        }
+
+        // No burst: one second's worth, as the node-wide setting does.
+        var burst = request.Burst ?? Math.Max((int)Math.Round(rate), 1);
+        return burst is >= 1 and <= ServiceQuota.MaxBurst
+            ? new ServiceQuota(rate, burst)
+            : throw AdminErrors.Validation(string.Create(CultureInfo.InvariantCulture, $"Burst must be between 1 and {ServiceQuota.MaxBurst}"));
+    }
+
+    private static QuotaResponse ToQuotaResponse(ServiceQuota? quota, RateLimitOptions limits)
+    {
+        var fallback = limits.Enabled ? limits.ApiKey.ToQuota() : null;
+        return new QuotaResponse(quota?.RequestsPerSecond, quota?.Burst, fallback?.RequestsPerSecond, fallback?.Burst);
     }
 
     /// <summary>

@@ -74,27 +74,10 @@ public sealed class RateLimitOptions : IValidatableObject
         [Range(0, 1_000_000)]
         public int Burst { get; set; }
 
-        /// <summary>The bucket, or null when unlimited.</summary>
-        internal TokenBucketRateLimiterOptions? ToBucket()
-        {
-            if (RequestsPerSecond <= 0)
-            {
-                return null;
-            }
-
-            // Whole tokens per period: below one request a second, one token per 1/rate seconds.
-            var (tokens, period) = RequestsPerSecond >= 1
-                ? ((int)Math.Round(RequestsPerSecond), TimeSpan.FromSeconds(1))
-                : (1, TimeSpan.FromSeconds(1 / RequestsPerSecond));
-            return new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = Math.Max(Burst > 0 ? Burst : tokens, 1),
-                TokensPerPeriod = tokens,
-                ReplenishmentPeriod = period,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            };
-        }
+        /// <summary>The node-wide quota, or null when unlimited; a burst of 0 becomes one second's worth (at least 1).</summary>
+        internal ServiceQuota? ToQuota() => RequestsPerSecond <= 0
+            ? null
+            : new ServiceQuota(RequestsPerSecond, Burst > 0 ? Burst : Math.Max((int)Math.Round(RequestsPerSecond), 1));
     }
 
     /// <summary>At most <see cref="PermitLimit"/> requests in each window of <see cref="WindowSeconds"/>.</summary>
@@ -132,6 +115,26 @@ public static class RateLimits
         return services;
     }
 
+    /// <summary>
+    /// A quota as a token bucket: whole tokens per period (below one request a second, one token per 1/rate seconds),
+    /// up to the burst at once, no queue.
+    /// </summary>
+    internal static TokenBucketRateLimiterOptions ToBucket(ServiceQuota quota)
+    {
+        ArgumentNullException.ThrowIfNull(quota);
+        var (tokens, period) = quota.RequestsPerSecond >= 1
+            ? ((int)Math.Round(quota.RequestsPerSecond), TimeSpan.FromSeconds(1))
+            : (1, TimeSpan.FromSeconds(1 / quota.RequestsPerSecond));
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(quota.Burst, 1),
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = period,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+    }
+
     /// <summary>The 429 answer: <c>Retry-After</c> in whole seconds when the limiter knows it, and the error body.</summary>
     internal static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
@@ -159,14 +162,16 @@ public static class RateLimits
             AddAddressPolicy(options, PasswordReset, limits, limits.PasswordReset);
 
             // The face API: every request whose key opened a service (ApiKeyMiddleware, before routing) draws from
-            // that service's bucket; everything else passes.
-            var bucket = limits.Enabled ? limits.ApiKey.ToBucket() : null;
-            if (bucket is not null)
+            // that service's bucket: its own quota, else the node-wide one; everything else passes. The partition key
+            // holds the quota, so a changed quota (read with the key's service on every request) takes effect on the
+            // next request without a restart; the old bucket is dropped once idle.
+            if (limits.Enabled)
             {
-                options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, Guid>(context =>
-                    context.Features.Get<FaceServiceContext>() is { } key
-                        ? RateLimitPartition.GetTokenBucketLimiter(key.Service.ServiceId, _ => bucket)
-                        : RateLimitPartition.GetNoLimiter(Guid.Empty));
+                var nodeDefault = limits.ApiKey.ToQuota();
+                options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, QuotaPartition>(context =>
+                    context.Features.Get<FaceServiceContext>() is { } key && (key.Service.Quota ?? nodeDefault) is { } quota
+                        ? RateLimitPartition.GetTokenBucketLimiter(new QuotaPartition(key.Service.ServiceId, quota), static p => ToBucket(p.Quota))
+                        : RateLimitPartition.GetNoLimiter(default(QuotaPartition)));
             }
         }
 
@@ -196,3 +201,6 @@ public static class RateLimits
             string.Equals(context.Request.Query["grant_type"], "refresh_token", StringComparison.Ordinal);
     }
 }
+
+/// <summary>One face service's bucket under one quota: a new quota is a new bucket.</summary>
+internal readonly record struct QuotaPartition(Guid ServiceId, ServiceQuota Quota);

@@ -7,17 +7,27 @@ namespace CompreFace.Grains.Storage;
 /// <summary>The admin store's face services (one per face collection) and their API keys.</summary>
 internal abstract partial class AdoAdminStore
 {
-    private const string ServiceColumns = "service_id, app_id, name, api_key, type, created_at";
+    private const string ServiceColumns = "service_id, app_id, name, api_key, type, created_at, quota_rps, quota_burst";
 
     public Task<bool> AddServiceAsync(ServiceRecord service, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
         return UniqueAsync(() => ExecuteAsync(
-            "INSERT INTO cf_service (service_id, app_id, name, name_key, api_key, type, created_at) VALUES (@id, @app, @name, @nameKey, @key, @type, @created)",
+            "INSERT INTO cf_service (service_id, app_id, name, name_key, api_key, type, created_at, quota_rps, quota_burst) VALUES (@id, @app, @name, @nameKey, @key, @type, @created, @rps, @burst)",
             cancellationToken,
             ("@id", service.ServiceId), ("@app", service.AppId), ("@name", service.Name), ("@nameKey", NameKey(service.Name)),
-            ("@key", service.ApiKey), ("@type", Types.Code(service.Type)), ("@created", service.CreatedAt)));
+            ("@key", service.ApiKey), ("@type", Types.Code(service.Type)), ("@created", service.CreatedAt), ("@rps", QuotaRate(service.Quota)), ("@burst", QuotaBurst(service.Quota))));
     }
+
+    public async Task<bool> SetServiceQuotaAsync(Guid serviceId, ServiceQuota? quota, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync(
+            "UPDATE cf_service SET quota_rps = @rps, quota_burst = @burst WHERE service_id = @id",
+            cancellationToken,
+            ("@id", serviceId), ("@rps", QuotaRate(quota)), ("@burst", QuotaBurst(quota))) > 0;
+
+    private static object QuotaRate(ServiceQuota? quota) => quota is null ? DBNull.Value : quota.RequestsPerSecond;
+
+    private static object QuotaBurst(ServiceQuota? quota) => quota is null ? DBNull.Value : quota.Burst;
 
     public Task<ServiceRecord?> FindServiceAsync(Guid serviceId, CancellationToken cancellationToken = default) =>
         QuerySingleAsync($"SELECT {ServiceColumns} FROM cf_service WHERE service_id = @id", ReadService, cancellationToken, ("@id", serviceId));
@@ -102,5 +112,6 @@ internal abstract partial class AdoAdminStore
         "service type", (FaceServiceType.Recognition, "R"), (FaceServiceType.Detection, "D"), (FaceServiceType.Verify, "V"));
 
     private static ServiceRecord ReadService(DbDataReader r) => new(
-        r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetGuid(3), Types.Parse(r.GetString(4)), Utc(r.GetDateTime(5)));
+        r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetGuid(3), Types.Parse(r.GetString(4)), Utc(r.GetDateTime(5)),
+        r.IsDBNull(6) ? null : new ServiceQuota(r.GetDouble(6), r.GetInt32(7)));
 }

@@ -14,8 +14,8 @@ public sealed record UserRecord(
 /// <summary>A stored application.</summary>
 public sealed record AppRecord(Guid AppId, string Name, Guid ApiKey);
 
-/// <summary>A stored face service.</summary>
-public sealed record ServiceRecord(Guid ServiceId, Guid AppId, string Name, Guid ApiKey, FaceServiceType Type, DateTime CreatedAt);
+/// <summary>A stored face service; <see cref="Quota"/> null: the node-wide default applies.</summary>
+public sealed record ServiceRecord(Guid ServiceId, Guid AppId, string Name, Guid ApiKey, FaceServiceType Type, DateTime CreatedAt, ServiceQuota? Quota = null);
 
 /// <summary>Kinds of session token.</summary>
 public enum TokenKind
@@ -177,6 +177,9 @@ public interface IAdminStore
 
     /// <summary>Sets a service's key; false if there is no such service.</summary>
     Task<bool> SetServiceKeyAsync(Guid serviceId, Guid apiKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets (or, with null, clears) a service's request quota; false if there is no such service.</summary>
+    Task<bool> SetServiceQuotaAsync(Guid serviceId, ServiceQuota? quota, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a service and its request statistics; false if there was none.</summary>
     Task<bool> DeleteServiceAsync(Guid serviceId, CancellationToken cancellationToken = default);

@@ -120,6 +120,14 @@ public static class AdminSteps
                 expires_at timestamptz NOT NULL
             );
             """),
+        new(8, "admin: request quota per face service", """
+            -- The service's own token bucket on the face API (docs/decisions/0024-request-limits-rate-limiting-and-proxies.md):
+            -- both NULL means the node-wide RateLimits:ApiKey applies; set by the application's owner or administrators.
+            ALTER TABLE cf_service ADD COLUMN quota_rps double precision;
+            ALTER TABLE cf_service ADD COLUMN quota_burst integer;
+            ALTER TABLE cf_service ADD CONSTRAINT cf_service_quota_check CHECK (
+                (quota_rps IS NULL AND quota_burst IS NULL) OR (quota_rps > 0 AND quota_burst >= 1));
+            """),
     ];
 
     /// <summary>SQLite: ids as <see cref="Guid.ToByteArray()"/> BLOBs, times as ISO-8601 UTC text, booleans as 0/1.</summary>
@@ -217,6 +225,10 @@ public static class AdminSteps
                 invited_by BLOB REFERENCES cf_user (user_id) ON DELETE SET NULL ON UPDATE CASCADE,
                 expires_at TEXT NOT NULL
             );
+            """),
+        new(8, "admin: request quota per face service", """
+            ALTER TABLE cf_service ADD COLUMN quota_rps REAL CHECK (quota_rps IS NULL OR quota_rps > 0);
+            ALTER TABLE cf_service ADD COLUMN quota_burst INTEGER CHECK (quota_burst IS NULL OR quota_burst >= 1);
             """),
     ];
 }

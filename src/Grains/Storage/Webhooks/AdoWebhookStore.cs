@@ -102,17 +102,40 @@ internal abstract class AdoWebhookStore : AdoStore, IWebhookStore
             "UPDATE cf_webhook_outbox SET locked_until = @lease WHERE seq = @s AND status = 0 AND locked_until <= @now",
             cancellationToken, ("@lease", leaseUntilMs), ("@s", seq), ("@now", nowMs)) == 1;
 
+    // A finished delivery (status 1 or 2) is never due again, so its next_attempt_at holds when it finished: the
+    // purge then finds old finished rows through the (status, next_attempt_at) index without a schema change.
     public Task CompleteAsync(long seq, long nowMs, int statusCode, CancellationToken cancellationToken = default) =>
         ExecuteAsync(
-            "UPDATE cf_webhook_outbox SET status = 1, attempts = attempts + 1, delivered_at = @now, last_status = @code, last_error = NULL, locked_until = 0 WHERE seq = @s",
+            "UPDATE cf_webhook_outbox SET status = 1, attempts = attempts + 1, delivered_at = @now, next_attempt_at = @now, last_status = @code, last_error = NULL, locked_until = 0 WHERE seq = @s",
             cancellationToken, ("@s", seq), ("@now", nowMs), ("@code", statusCode));
 
-    public Task FailAsync(long seq, int attempts, long? nextAttemptMs, int? statusCode, string failure, CancellationToken cancellationToken = default) =>
+    public Task FailAsync(long seq, long nowMs, int attempts, long? nextAttemptMs, int? statusCode, string failure, CancellationToken cancellationToken = default) =>
         ExecuteAsync(
             "UPDATE cf_webhook_outbox SET status = @st, attempts = @a, next_attempt_at = @next, last_status = @code, last_error = @err, locked_until = 0 WHERE seq = @s",
             cancellationToken,
-            ("@s", seq), ("@st", nextAttemptMs is null ? 2 : 0), ("@a", attempts), ("@next", nextAttemptMs ?? 0L),
+            ("@s", seq), ("@st", nextAttemptMs is null ? 2 : 0), ("@a", attempts), ("@next", nextAttemptMs ?? nowMs),
             ("@code", (object?)statusCode ?? DBNull.Value), ("@err", failure.Length > 500 ? failure[..500] : failure));
+
+    public async Task<int> PurgeFinishedAsync(long beforeMs, CancellationToken cancellationToken = default)
+    {
+        // Batches keep each write transaction short, so face writes (which insert outbox rows) never wait long on it.
+        const int Batch = 5000;
+        var total = 0;
+        while (true)
+        {
+            var deleted = await ExecuteAsync(
+                """
+                DELETE FROM cf_webhook_outbox WHERE seq IN (
+                    SELECT seq FROM cf_webhook_outbox WHERE status IN (1, 2) AND next_attempt_at < @before LIMIT @batch)
+                """,
+                cancellationToken, ("@before", beforeMs), ("@batch", Batch));
+            total += deleted;
+            if (deleted < Batch)
+            {
+                return total;
+            }
+        }
+    }
 
     public Task<IReadOnlyList<OutboxEntry>> ListDeliveriesAsync(Guid collectionId, int limit, CancellationToken cancellationToken = default) =>
         QueryAsync(

@@ -58,11 +58,20 @@ public interface IWebhookStore
     /// <summary>Leases a due delivery until <paramref name="leaseUntilMs"/>; false when another dispatcher took it first.</summary>
     Task<bool> TryClaimAsync(long seq, long nowMs, long leaseUntilMs, CancellationToken cancellationToken = default);
 
-    /// <summary>Marks a claimed delivery delivered.</summary>
+    /// <summary>Marks a claimed delivery delivered at <paramref name="nowMs"/>.</summary>
     Task CompleteAsync(long seq, long nowMs, int statusCode, CancellationToken cancellationToken = default);
 
-    /// <summary>Records a failed attempt: retried at <paramref name="nextAttemptMs"/>, or given up when null.</summary>
-    Task FailAsync(long seq, int attempts, long? nextAttemptMs, int? statusCode, string failure, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records a failed attempt made at <paramref name="nowMs"/>: retried at <paramref name="nextAttemptMs"/>, or given
+    /// up when null.
+    /// </summary>
+    Task FailAsync(long seq, long nowMs, int attempts, long? nextAttemptMs, int? statusCode, string failure, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the deliveries that finished (delivered or given up) before <paramref name="beforeMs"/>, in batches;
+    /// pending ones stay whatever their age. Returns how many went.
+    /// </summary>
+    Task<int> PurgeFinishedAsync(long beforeMs, CancellationToken cancellationToken = default);
 
     /// <summary>The newest deliveries of a collection's hooks, newest first.</summary>
     Task<IReadOnlyList<OutboxEntry>> ListDeliveriesAsync(Guid collectionId, int limit, CancellationToken cancellationToken = default);

@@ -1,0 +1,166 @@
+using System.Data.Common;
+using CompreFace.Grains.Interfaces.Jobs;
+using Npgsql;
+
+namespace CompreFace.Grains.Storage;
+
+/// <summary>
+/// The jobs list (<c>cf_job</c>) and its per-item reports (<c>cf_job_item</c>), docs/decisions/0034-jobs-and-re-embedding.md.
+/// One <see cref="IJobGrain"/> per job is the only writer of its row; the list is read by anyone.
+/// </summary>
+public interface IJobStore
+{
+    /// <summary>Inserts a job; false (nothing changed) when its id exists.</summary>
+    Task<bool> CreateAsync(JobInfo job, CancellationToken cancellationToken = default);
+
+    /// <summary>The job, or null.</summary>
+    Task<JobInfo?> GetAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes every mutable field of the job (state, counters, times, error, cancel request).</summary>
+    Task UpdateAsync(JobInfo job, CancellationToken cancellationToken = default);
+
+    /// <summary>Jobs matching the query, newest first.</summary>
+    Task<IReadOnlyList<JobInfo>> ListAsync(JobQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends items to a job's report, in order.</summary>
+    Task AddItemsAsync(Guid jobId, IReadOnlyList<JobItem> items, CancellationToken cancellationToken = default);
+
+    /// <summary>A job's reported items in insertion order, from <paramref name="offset"/>.</summary>
+    Task<IReadOnlyList<JobItem>> ListItemsAsync(Guid jobId, int offset, int limit, CancellationToken cancellationToken = default);
+}
+
+/// <summary><see cref="IJobStore"/> in portable SQL; the dialects supply connections, ids and booleans.</summary>
+internal abstract class AdoJobStore : AdoStore, IJobStore
+{
+    private const string Columns =
+        "job_id, kind, service_id, app_id, state, done, failed, total, created_at, started_at, finished_at, updated_at, error, created_by, cancel_requested, detail";
+
+    /// <summary>How a stored boolean reads.</summary>
+    protected abstract bool ReadBoolean(DbDataReader reader, int ordinal);
+
+    public async Task<bool> CreateAsync(JobInfo job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return await ExecuteAsync(
+            $"""
+            INSERT INTO cf_job ({Columns})
+            VALUES (@id, @kind, @service, @app, @state, @done, @failed, @total, @created, @started, @finished, @updated, @error, @by, @cancel, @detail)
+            ON CONFLICT (job_id) DO NOTHING
+            """,
+            cancellationToken,
+            Parameters(job)) == 1;
+    }
+
+    public Task<JobInfo?> GetAsync(Guid jobId, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync($"SELECT {Columns} FROM cf_job WHERE job_id = @id", ReadJob, cancellationToken, ("@id", jobId));
+
+    public Task UpdateAsync(JobInfo job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return ExecuteAsync(
+            """
+            UPDATE cf_job SET state = @state, done = @done, failed = @failed, total = @total, started_at = @started, finished_at = @finished,
+                updated_at = @updated, error = @error, cancel_requested = @cancel, detail = @detail
+            WHERE job_id = @id
+            """,
+            cancellationToken,
+            Parameters(job));
+    }
+
+    public Task<IReadOnlyList<JobInfo>> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string>();
+        var parameters = new List<(string, object)> { ("@limit", Math.Clamp(query.Limit, 1, 1000)) };
+        if (query.AppIds is { } apps)
+        {
+            if (apps.Count == 0)
+            {
+                return Task.FromResult<IReadOnlyList<JobInfo>>([]);
+            }
+
+            var names = apps.Select((app, i) => "@app" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            where.Add($"app_id IN ({string.Join(", ", names)})");
+            parameters.AddRange(apps.Select((app, i) => (names[i], (object)app)));
+        }
+
+        if (query.Kind is { } kind)
+        {
+            where.Add("kind = @kind");
+            parameters.Add(("@kind", kind));
+        }
+
+        if (query.ServiceId is { } service)
+        {
+            where.Add("service_id = @service");
+            parameters.Add(("@service", service));
+        }
+
+        if (query.UnfinishedOnly)
+        {
+            where.Add("state IN (0, 1)");
+        }
+
+        var filter = where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where);
+        return QueryAsync($"SELECT {Columns} FROM cf_job {filter} ORDER BY created_at DESC, job_id LIMIT @limit", ReadJob, cancellationToken, [.. parameters]);
+    }
+
+    public Task AddItemsAsync(Guid jobId, IReadOnlyList<JobItem> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return ExecuteEachAsync(
+            items,
+            "INSERT INTO cf_job_item (job_id, item, outcome, message) VALUES (@job, @item, @outcome, @message)",
+            item => [("@job", jobId), ("@item", Cut(item.Item, 1000)!), ("@outcome", Cut(item.Outcome, 100)!), ("@message", Cut(item.Message, 1000) is { } message ? message : DBNull.Value)],
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<JobItem>> ListItemsAsync(Guid jobId, int offset, int limit, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            "SELECT item, outcome, message FROM cf_job_item WHERE job_id = @job ORDER BY seq LIMIT @limit OFFSET @offset",
+            r => new JobItem(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2)),
+            cancellationToken,
+            ("@job", jobId), ("@limit", Math.Clamp(limit, 1, 100_000)), ("@offset", Math.Max(0, offset)));
+
+    private static string? Cut(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
+
+    private static (string, object)[] Parameters(JobInfo job) =>
+    [
+        ("@id", job.JobId), ("@kind", job.Kind), ("@service", (object?)job.ServiceId ?? DBNull.Value), ("@app", (object?)job.AppId ?? DBNull.Value),
+        ("@state", (int)job.State), ("@done", job.Done), ("@failed", job.Failed), ("@total", (object?)job.Total ?? DBNull.Value),
+        ("@created", job.CreatedAt.ToUnixTimeMilliseconds()), ("@started", (object?)job.StartedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value),
+        ("@finished", (object?)job.FinishedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value), ("@updated", job.UpdatedAt.ToUnixTimeMilliseconds()),
+        ("@error", (object?)Cut(job.Error, 2000) ?? DBNull.Value), ("@by", (object?)Cut(job.CreatedBy, 320) ?? DBNull.Value),
+        ("@cancel", job.CancelRequested), ("@detail", (object?)Cut(job.Detail, 2000) ?? DBNull.Value),
+    ];
+
+    private JobInfo ReadJob(DbDataReader r) => new(
+        r.GetGuid(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetGuid(3),
+        (JobState)r.GetInt32(4), r.GetInt64(5), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
+        Time(r.GetInt64(8)), r.IsDBNull(9) ? null : Time(r.GetInt64(9)), r.IsDBNull(10) ? null : Time(r.GetInt64(10)), Time(r.GetInt64(11)),
+        r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13), ReadBoolean(r, 14), r.IsDBNull(15) ? null : r.GetString(15));
+
+    private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+}
+
+/// <summary><see cref="IJobStore"/> in the embedded SQLite file.</summary>
+internal sealed class SqliteJobStore(SqliteConnectionFactory connections) : AdoJobStore
+{
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await connections.OpenAsync(cancellationToken);
+
+    protected override object ToDatabase(object value) => value switch
+    {
+        Guid guid => guid.ToByteArray(),
+        _ => value,
+    };
+
+    protected override bool ReadBoolean(DbDataReader reader, int ordinal) => reader.GetInt64(ordinal) != 0;
+}
+
+/// <summary><see cref="IJobStore"/> on PostgreSQL, sharing the face store's <see cref="NpgsqlDataSource"/>.</summary>
+internal sealed class PostgresJobStore(NpgsqlDataSource dataSource) : AdoJobStore
+{
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await dataSource.OpenConnectionAsync(cancellationToken);
+
+    protected override bool ReadBoolean(DbDataReader reader, int ordinal) => reader.GetBoolean(ordinal);
+}

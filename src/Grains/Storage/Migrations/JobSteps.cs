@@ -1,0 +1,105 @@
+namespace CompreFace.Grains.Storage;
+
+/// <summary>
+/// Long-running jobs and re-embedding (docs/decisions/0034-jobs-and-re-embedding.md): the jobs list with its per-item
+/// report, and the vectors of a model other than the one a face is served by (what a re-embedding computes before its
+/// collection switches). Numbered in the sequence shared with <see cref="FaceSteps"/> and <see cref="AdminSteps"/>.
+/// Times are Unix milliseconds from the node's clock, so both dialects compare them alike.
+/// </summary>
+public static class JobSteps
+{
+    /// <summary>PostgreSQL.</summary>
+    public static IReadOnlyList<SchemaStep> Postgres { get; } =
+    [
+        new(9, "jobs list with item reports; face vectors of a second model (re-embedding)", """
+            -- No foreign keys to services or applications: a job's record outlives what it worked on.
+            CREATE TABLE cf_job (
+                job_id           uuid    PRIMARY KEY,
+                kind             text    NOT NULL,
+                service_id       uuid,
+                app_id           uuid,
+                -- 0 queued, 1 running, 2 completed, 3 failed, 4 cancelled.
+                state            integer NOT NULL,
+                done             bigint  NOT NULL DEFAULT 0,
+                failed           bigint  NOT NULL DEFAULT 0,
+                total            bigint,
+                created_at       bigint  NOT NULL,
+                started_at       bigint,
+                finished_at      bigint,
+                updated_at       bigint  NOT NULL,
+                error            text,
+                created_by       text,
+                cancel_requested boolean NOT NULL DEFAULT FALSE,
+                detail           text
+            );
+            CREATE INDEX cf_job_created_idx ON cf_job (created_at);
+            CREATE INDEX cf_job_service_idx ON cf_job (service_id, kind, state);
+
+            CREATE TABLE cf_job_item (
+                job_id  uuid    NOT NULL REFERENCES cf_job (job_id) ON DELETE CASCADE,
+                seq     bigint  GENERATED ALWAYS AS IDENTITY,
+                item    text    NOT NULL,
+                outcome text    NOT NULL,
+                message text,
+                PRIMARY KEY (job_id, seq)
+            );
+
+            -- A face's vector of another model than cf_face.calculator: written by a re-embedding (and by adds while one
+            -- runs), moved into cf_face when its collection switches. Deleted with its face.
+            CREATE TABLE cf_face_vector (
+                image_id      uuid  NOT NULL REFERENCES cf_face (image_id) ON DELETE CASCADE,
+                calculator    text  NOT NULL,
+                collection_id uuid  NOT NULL,
+                embedding     bytea NOT NULL CHECK (octet_length(embedding) > 0 AND octet_length(embedding) % 4 = 0),
+                PRIMARY KEY (image_id, calculator)
+            );
+            CREATE INDEX cf_face_vector_collection_idx ON cf_face_vector (collection_id, calculator);
+            ALTER TABLE cf_face_vector ALTER COLUMN embedding SET STORAGE EXTERNAL;
+            """),
+    ];
+
+    /// <summary>SQLite: ids as <see cref="Guid.ToByteArray()"/> BLOBs.</summary>
+    public static IReadOnlyList<SchemaStep> Sqlite { get; } =
+    [
+        new(9, "jobs list with item reports; face vectors of a second model (re-embedding)", """
+            CREATE TABLE cf_job (
+                job_id           BLOB    PRIMARY KEY,
+                kind             TEXT    NOT NULL,
+                service_id       BLOB,
+                app_id           BLOB,
+                state            INTEGER NOT NULL,
+                done             INTEGER NOT NULL DEFAULT 0,
+                failed           INTEGER NOT NULL DEFAULT 0,
+                total            INTEGER,
+                created_at       INTEGER NOT NULL,
+                started_at       INTEGER,
+                finished_at      INTEGER,
+                updated_at       INTEGER NOT NULL,
+                error            TEXT,
+                created_by       TEXT,
+                cancel_requested INTEGER NOT NULL DEFAULT 0,
+                detail           TEXT
+            );
+            CREATE INDEX cf_job_created_idx ON cf_job (created_at);
+            CREATE INDEX cf_job_service_idx ON cf_job (service_id, kind, state);
+
+            CREATE TABLE cf_job_item (
+                seq     INTEGER PRIMARY KEY,
+                job_id  BLOB    NOT NULL REFERENCES cf_job (job_id) ON DELETE CASCADE,
+                item    TEXT    NOT NULL,
+                outcome TEXT    NOT NULL,
+                message TEXT
+            );
+            CREATE INDEX cf_job_item_job_idx ON cf_job_item (job_id);
+
+            CREATE TABLE cf_face_vector (
+                image_id      BLOB NOT NULL REFERENCES cf_face (image_id) ON DELETE CASCADE,
+                calculator    TEXT NOT NULL,
+                collection_id BLOB NOT NULL,
+                embedding     BLOB NOT NULL CHECK (length(embedding) > 0 AND length(embedding) % 4 = 0),
+                PRIMARY KEY (image_id, calculator)
+            );
+            CREATE INDEX cf_face_vector_collection_idx ON cf_face_vector (collection_id, calculator);
+            """),
+    ];
+}

@@ -1,0 +1,222 @@
+using System.Net;
+using System.Text.Json;
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Interfaces.Admin;
+using CompreFace.Grains.Interfaces.Jobs;
+using CompreFace.Grains.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CompreFace.Admin.Tests;
+
+/// <summary>
+/// The jobs list (docs/decisions/0034-jobs-and-re-embedding.md): its store on both dialects, the job grain's life cycle
+/// with cooperative cancellation, and the admin routes with who sees what and the audit of a cancel.
+/// </summary>
+public sealed class JobTests
+{
+    private const string Password = "job-password-1";
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task JobStore_CreateUpdateListAndItems_RoundTripWithFilters(Store kind)
+    {
+        await using var db = await JobDatabase.CreateAsync(kind);
+        var store = db.Jobs;
+        var appA = Guid.NewGuid();
+        var appB = Guid.NewGuid();
+        var service = Guid.NewGuid();
+        var t0 = new DateTimeOffset(2026, 12, 7, 1, 0, 0, TimeSpan.Zero);
+        var first = new JobInfo(Guid.NewGuid(), JobKinds.Reembed, service, appA, JobState.Queued, 0, 0, 200, t0, null, null, t0, null, "system", false, "dlib → mobilefacenet");
+        var second = first with { JobId = Guid.NewGuid(), Kind = JobKinds.Export, ServiceId = null, AppId = appB, Total = null, CreatedAt = t0.AddMinutes(1), Detail = null, CreatedBy = null };
+        Assert.True(await store.CreateAsync(first));
+        Assert.False(await store.CreateAsync(first with { Kind = JobKinds.Import }));
+        Assert.True(await store.CreateAsync(second));
+        Assert.Equal(first, await store.GetAsync(first.JobId));
+        Assert.Null(await store.GetAsync(Guid.NewGuid()));
+
+        var running = first with { State = JobState.Running, Done = 150, Failed = 3, StartedAt = t0.AddSeconds(5), UpdatedAt = t0.AddSeconds(9), CancelRequested = true };
+        await store.UpdateAsync(running);
+        Assert.Equal(running, await store.GetAsync(first.JobId));
+
+        Assert.Equal([second.JobId, first.JobId], (await store.ListAsync(new JobQuery())).Select(j => j.JobId));
+        Assert.Equal([first.JobId], (await store.ListAsync(new JobQuery(AppIds: [appA]))).Select(j => j.JobId));
+        Assert.Empty(await store.ListAsync(new JobQuery(AppIds: [])));
+        Assert.Equal([second.JobId], (await store.ListAsync(new JobQuery(Kind: JobKinds.Export))).Select(j => j.JobId));
+        Assert.Equal([first.JobId], (await store.ListAsync(new JobQuery(ServiceId: service))).Select(j => j.JobId));
+        await store.UpdateAsync(second with { State = JobState.Completed, FinishedAt = t0.AddMinutes(2) });
+        Assert.Equal([first.JobId], (await store.ListAsync(new JobQuery(UnfinishedOnly: true))).Select(j => j.JobId));
+        Assert.Single(await store.ListAsync(new JobQuery(Limit: 1)));
+
+        await store.AddItemsAsync(first.JobId, [new JobItem("a.jpg", "no_face"), new JobItem("b.jpg", "bad_image", "Undecodable")]);
+        await store.AddItemsAsync(first.JobId, [new JobItem(new string('x', 5000), "no_image")]);
+        var items = await store.ListItemsAsync(first.JobId, 0, 10);
+        Assert.Equal(["a.jpg", "b.jpg"], items.Take(2).Select(i => i.Item));
+        Assert.Equal(new JobItem("b.jpg", "bad_image", "Undecodable"), items[1]);
+        Assert.Equal(1000, items[2].Item.Length);
+        Assert.Equal(["no_image"], (await store.ListItemsAsync(first.JobId, 2, 10)).Select(i => i.Outcome));
+        Assert.Empty(await store.ListItemsAsync(second.JobId, 0, 10));
+    }
+
+    [Fact]
+    public async Task JobRun_CancelRequestedWhileRunning_CancelsTheWorkersTokenAtItsNextReport_AndFinishesCancelled()
+    {
+        using var factory = new AdminFactory();
+        _ = factory.Server;
+        var grains = factory.Services.GetRequiredService<IGrainFactory>();
+        var job = grains.GetGrain<IJobGrain>(Guid.NewGuid());
+        var created = await job.CreateAsync(new JobSpec(JobKinds.BulkEnrol, Guid.NewGuid(), Guid.NewGuid(), 10, "system"));
+        Assert.Equal((JobState.Queued, 10L), (created.State, created.Total));
+        Assert.Same(created.Kind, (await job.CreateAsync(new JobSpec(JobKinds.Export, null, null, null, null))).Kind);
+
+        await using var run = await JobRun.StartAsync(grains, created.JobId, CancellationToken.None);
+        Assert.NotNull(run);
+        await run.ReportAsync(3, 1);
+        Assert.False(run.Token.IsCancellationRequested);
+        var info = await job.GetAsync();
+        Assert.Equal((JobState.Running, 3L, 1L, 10L), (info!.State, info.Done, info.Failed, info.Total));
+        await run.AddItemsAsync([new JobItem("x/1.jpg", "no_face")]);
+
+        var cancelling = await job.CancelAsync();
+        Assert.Equal((JobState.Running, true), (cancelling!.State, cancelling.CancelRequested));
+        await run.ReportAsync(4, 1);
+        Assert.True(run.Token.IsCancellationRequested);
+        await run.FinishAsync(new OperationCanceledException(run.Token));
+        var finished = await job.GetAsync();
+        Assert.Equal((JobState.Cancelled, 4L, (string?)null), (finished!.State, finished.Done, finished.Error));
+        Assert.NotNull(finished.FinishedAt);
+        Assert.Equal("x/1.jpg", Assert.Single(await job.ListItemsAsync(0, 10)).Item);
+
+        // A queued job that is cancelled never starts; a failing worker records its error.
+        var queued = grains.GetGrain<IJobGrain>(Guid.NewGuid());
+        await queued.CreateAsync(new JobSpec(JobKinds.Import, null, null, null, null));
+        Assert.Equal(JobState.Cancelled, (await queued.CancelAsync())!.State);
+        Assert.Null(await JobRun.StartAsync(grains, queued.GetPrimaryKey(), CancellationToken.None));
+        var failing = grains.GetGrain<IJobGrain>(Guid.NewGuid());
+        await failing.CreateAsync(new JobSpec(JobKinds.Import, null, null, null, null));
+        await using (var failingRun = await JobRun.StartAsync(grains, failing.GetPrimaryKey(), CancellationToken.None))
+        {
+            await failingRun!.FinishAsync(new InvalidDataException("archive truncated"));
+        }
+
+        Assert.Equal((JobState.Failed, "archive truncated"), ((await failing.GetAsync())!.State, (await failing.GetAsync())!.Error));
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task JobsApi_GlobalOwnerSeesAll_AppAdminsTheirApps_OthersNone_CancelIsAudited(Store store)
+    {
+        using var factory = store == Store.Postgres ? new PostgresAdminFactory() : new AdminFactory();
+        using var owner = AdminClient.Create(factory);
+        await owner.RegisterAsync("owner@example.com", Password, "Olga", "Owner");
+        await owner.LoginAsync("owner@example.com", Password);
+        using var admin = AdminClient.Create(factory);
+        await admin.RegisterAsync("admin@example.com", Password, "Adam", "Admin");
+        await admin.LoginAsync("admin@example.com", Password);
+        var adminId = await admin.UserIdAsync();
+        using var stranger = AdminClient.Create(factory);
+        await stranger.RegisterAsync("stranger@example.com", Password, "Sam", "Stranger");
+        await stranger.LoginAsync("stranger@example.com", Password);
+
+        var appA = await owner.CreateAppAsync("A");
+        var appB = await owner.CreateAppAsync("B");
+        Assert.Equal(HttpStatusCode.Created, (await owner.SendAsync(HttpMethod.Post, $"/admin/app/{appA}/invite", new { userEmail = "admin@example.com", role = "ADMINISTRATOR" })).Status);
+        var (serviceA, _) = await owner.CreateServiceAsync(appA);
+        var (serviceB, _) = await owner.CreateServiceAsync(appB);
+
+        var grains = factory.Services.GetRequiredService<IGrainFactory>();
+        var jobA = Guid.NewGuid();
+        var jobB = Guid.NewGuid();
+        await grains.GetGrain<IJobGrain>(jobA).CreateAsync(new JobSpec(JobKinds.Reembed, serviceA, appA, 200, "system", "dlib → mobilefacenet"));
+        await grains.GetGrain<IJobGrain>(jobB).CreateAsync(new JobSpec(JobKinds.Export, serviceB, appB, null, "owner@example.com"));
+
+        var (_, all) = Ok(await owner.SendAsync(HttpMethod.Get, "/admin/jobs"));
+        Assert.Equal([jobB, jobA], all.EnumerateArray().Select(j => j.GetProperty("id").GetGuid()));
+        var listedA = all.EnumerateArray().Last();
+        Assert.Equal(("reembed", "queued", 200, "dlib → mobilefacenet"), (listedA.GetProperty("kind").GetString(), listedA.GetProperty("state").GetString(), listedA.GetProperty("total").GetInt32(), listedA.GetProperty("detail").GetString()));
+        Assert.Equal(0, listedA.GetProperty("percent").GetDouble());
+        Assert.Equal(serviceA, listedA.GetProperty("serviceId").GetGuid());
+
+        var (_, mine) = Ok(await admin.SendAsync(HttpMethod.Get, "/admin/jobs"));
+        Assert.Equal([jobA], mine.EnumerateArray().Select(j => j.GetProperty("id").GetGuid()));
+        Assert.Empty(Ok(await stranger.SendAsync(HttpMethod.Get, "/admin/jobs")).Body.EnumerateArray());
+        Assert.Single(Ok(await owner.SendAsync(HttpMethod.Get, "/admin/jobs?kind=export")).Body.EnumerateArray());
+        Assert.Single(Ok(await owner.SendAsync(HttpMethod.Get, $"/admin/jobs?serviceId={serviceA}&active=true")).Body.EnumerateArray());
+
+        Error(await admin.SendAsync(HttpMethod.Get, $"/admin/jobs/{jobB}"), HttpStatusCode.BadRequest, 9);
+        Error(await stranger.SendAsync(HttpMethod.Post, $"/admin/jobs/{jobA}/cancel"), HttpStatusCode.BadRequest, 9);
+        Error(await owner.SendAsync(HttpMethod.Get, $"/admin/jobs/{Guid.NewGuid()}"), HttpStatusCode.NotFound, 2);
+        Error(await owner.SendAsync(HttpMethod.Get, "/admin/jobs/not-a-guid"), HttpStatusCode.BadRequest, 26);
+        Error(await owner.SendAsync(HttpMethod.Get, "/admin/jobs?kind=copy"), HttpStatusCode.BadRequest, 26);
+
+        var (_, cancelled) = Ok(await admin.SendAsync(HttpMethod.Post, $"/admin/jobs/{jobA}/cancel"));
+        Assert.Equal(("cancelled", true), (cancelled.GetProperty("state").GetString(), cancelled.GetProperty("cancelRequested").GetBoolean()));
+        Assert.Equal("cancelled", Ok(await admin.SendAsync(HttpMethod.Get, $"/admin/jobs/{jobA}")).Body.GetProperty("state").GetString());
+        Assert.Empty(Ok(await admin.SendAsync(HttpMethod.Get, $"/admin/jobs/{jobA}/items")).Body.EnumerateArray());
+        var again = Error(await admin.SendAsync(HttpMethod.Post, $"/admin/jobs/{jobA}/cancel"), HttpStatusCode.BadRequest, 26);
+        Assert.Equal($"Job {jobA} has already finished (cancelled)", again.GetProperty("message").GetString());
+
+        var audit = (await factory.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Action: AuditActions.JobCancel))).Events;
+        var entry = Assert.Single(audit).Entry;
+        Assert.Equal(((Guid?)adminId, "job", jobA.ToString(), (Guid?)appA), (entry.ActorId, entry.TargetType, entry.TargetId, entry.AppId));
+    }
+
+    private static (HttpStatusCode Status, JsonElement Body) Ok((HttpStatusCode Status, JsonElement Body) response)
+    {
+        Assert.True(response.Status == HttpStatusCode.OK, $"{response.Status}: {response.Body}");
+        return response;
+    }
+
+    private static JsonElement Error((HttpStatusCode Status, JsonElement Body) response, HttpStatusCode status, int code)
+    {
+        Assert.True(response.Status == status, $"{response.Status}: {response.Body}");
+        Assert.Equal(code, response.Body.GetProperty("code").GetInt32());
+        return response.Body;
+    }
+
+    /// <summary>A freshly migrated database of either dialect with its job store.</summary>
+    private sealed class JobDatabase : IAsyncDisposable
+    {
+        private readonly string? _directory;
+        private readonly ScratchDatabase? _database;
+        private readonly NpgsqlDataSource? _dataSource;
+
+        private JobDatabase(IJobStore jobs, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource) =>
+            (Jobs, _directory, _database, _dataSource) = (jobs, directory, database, dataSource);
+
+        public IJobStore Jobs { get; }
+
+        public static async Task<JobDatabase> CreateAsync(Store kind)
+        {
+            if (kind == Store.Sqlite)
+            {
+                var directory = Path.Combine(Path.GetTempPath(), "cf-job-store-" + Guid.NewGuid().ToString("N"));
+                var options = Options.Create(new StorageOptions { DataDirectory = directory });
+                var connections = new SqliteConnectionFactory(options);
+                await new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance).EnsureSchemaAsync();
+                return new JobDatabase(new SqliteJobStore(connections), directory, null, null);
+            }
+
+            var database = await PostgresServer.CreateDatabaseAsync("cf_jobs");
+            var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+            await new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance).EnsureSchemaAsync();
+            return new JobDatabase(new PostgresJobStore(dataSource), null, database, dataSource);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_dataSource is not null)
+            {
+                await _dataSource.DisposeAsync();
+            }
+
+            _database?.Dispose();
+            if (_directory is not null)
+            {
+                SqliteConnection.ClearAllPools();
+                Directory.Delete(_directory, recursive: true);
+            }
+        }
+    }
+}
