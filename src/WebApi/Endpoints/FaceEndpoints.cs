@@ -112,7 +112,7 @@ public static class FaceEndpoints
     public static async Task<Ok<FaceListResponse>> ListFacesAsync([AsParameters] FaceServiceCall call)
     {
         var (request, grains, _, cancellationToken) = call;
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var service = call.Service;
         var parameters = RequestParameters.From(request);
         var page = Math.Max(0, ParseLenient(parameters.GetRawString("page"), 0));
         var size = ParseLenient(parameters.GetRawString("size"), DefaultPageSize);
@@ -149,7 +149,7 @@ public static class FaceEndpoints
     public static async Task<Ok<DeletedCountResponse>> DeleteFacesBySubjectAsync([AsParameters] FaceServiceCall call)
     {
         var (request, grains, _, cancellationToken) = call;
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var service = call.Service;
         var subject = RequestParameters.From(request).GetRawString(SubjectName);
         if (string.IsNullOrWhiteSpace(subject))
         {
@@ -167,7 +167,7 @@ public static class FaceEndpoints
     public static async Task<Ok<FaceRefDto[]>> DeleteFacesAsync([AsParameters] FaceServiceCall call)
     {
         var (request, grains, _, cancellationToken) = call;
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var service = call.Service;
         if (string.IsNullOrEmpty(request.ContentType))
         {
             // Spring: no content type and no body is "Required request body is missing" (400), not 415.
@@ -217,19 +217,15 @@ public static class FaceEndpoints
     /// </summary>
     public static async Task<Ok<FaceVerificationResponse>> VerifyFaceAsync(
         [FromRoute(Name = "image_id")] string imageId,
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        [FromServices] IOptions<ApiOptions> options,
-        CancellationToken cancellationToken)
+        [AsParameters] FaceServiceCall call)
     {
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var (request, grains, options, cancellationToken) = call;
         var id = FaceCollections.ParseImageId(imageId);
         var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, cancellationToken);
 
         var result = await FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image, computeEmbeddings: true), cancellationToken);
 
-        var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
-            ?? throw ApiErrors.ImageIdIncorrect();
+        var stored = await FaceCollections.GetStoredFaceAsync(call, id);
         return TypedResults.Ok(FaceMapper.FaceVerification(result, parameters, stored));
     }
 
