@@ -26,6 +26,9 @@ public static class CollectionsServiceCollectionExtensions
         services.AddPlacementDirector<CollectionPlacement, RankedPlacementDirector>();
         services.AddPlacementDirector<CollectionStandbyPlacement, RankedPlacementDirector>();
 
+        // Bulk enrolments left unfinished by a restart are resumed (docs/decisions/0035-collection-archives.md).
+        services.AddHostedService<Jobs.BulkEnrolmentResumer>();
+
         // Database outages leave the grains as one serializable exception type (answered 503 by the HTTP tier).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, StoreUnavailableFilter>());
         return services;
