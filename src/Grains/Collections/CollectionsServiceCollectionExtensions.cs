@@ -25,6 +25,8 @@ public static class CollectionsServiceCollectionExtensions
         services.AddPlacementDirector<ShardReplicaPlacement, RankedPlacementDirector>();
         services.AddPlacementDirector<CollectionPlacement, RankedPlacementDirector>();
         services.AddPlacementDirector<CollectionStandbyPlacement, RankedPlacementDirector>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ShardParking>();
 
         // Bulk enrolments left unfinished by a restart are resumed (docs/decisions/0035-collection-archives.md).
         services.AddHostedService<Jobs.BulkEnrolmentResumer>();
