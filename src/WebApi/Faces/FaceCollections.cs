@@ -45,7 +45,8 @@ public static class FaceCollections
         RecognitionParameters parameters,
         CalculatorIdentity calculator,
         CancellationToken cancellationToken,
-        TimeSpan? standbyAfter = null)
+        TimeSpan? standbyAfter = null,
+        bool anyModel = false)
     {
         ArgumentNullException.ThrowIfNull(queries);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -56,6 +57,7 @@ public static class FaceCollections
             Calculator = calculator.Version,
             Count = parameters.PredictionCount,
             PerSubject = parameters.UniqueSubjects,
+            AnyModel = anyModel,
         };
         var matches = standbyAfter is { } after
             ? await HedgedAsync(
