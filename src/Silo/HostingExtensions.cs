@@ -25,14 +25,8 @@ internal static class HostingExtensions
     /// <summary>Hosts an Orleans silo in this process: localhost clustering by default, PostgreSQL with <c>Cluster:Mode=Postgres</c>.</summary>
     public static WebApplicationBuilder AddCompreFaceSilo(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<NodeOptions>()
-            .BindConfiguration(NodeOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
-        // Read once here because the silo builder needs the values before the container exists.
-        var node = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
-        Validator.ValidateObject(node);
+        // Read here too because the silo builder needs the values before the container exists.
+        var node = builder.AddValidatedOptions<NodeOptions>(NodeOptions.SectionName);
 
         builder.UseOrleans(silo =>
         {
@@ -59,7 +53,7 @@ internal static class HostingExtensions
 
     /// <summary>Whether this node runs the face models (every role but <see cref="NodeRole.Front"/>).</summary>
     public static bool HostsInference(this WebApplicationBuilder builder) =>
-        (builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions()).HostsInference;
+        builder.ReadOptions<NodeOptions>(NodeOptions.SectionName).HostsInference;
 
     /// <summary>
     /// The HTTP side of the node: the CompreFace API (not on inference-only nodes), then probes and metrics.
@@ -73,17 +67,5 @@ internal static class HostingExtensions
 
         app.MapCompreFaceObservability();
         return app;
-    }
-
-    private static class Validator
-    {
-        public static void ValidateObject(NodeOptions options)
-        {
-            var result = new DataAnnotationValidateOptions<NodeOptions>(null).Validate(null, options);
-            if (result.Failed)
-            {
-                throw new OptionsValidationException(NodeOptions.SectionName, typeof(NodeOptions), result.Failures);
-            }
-        }
     }
 }

@@ -78,9 +78,22 @@ public sealed class AuditLogTests
         Ok(await owner.SendAsync(HttpMethod.Get, "/api/v1/recognition/faces", apiKey: key));
         Ok(await owner.SendAsync(HttpMethod.Get, $"/admin/app/{appId}"));
 
+        // A quota, a webhook's life (its URL's token never recorded: only the host), a sign-up invitation, and a member
+        // signing out everywhere.
+        Ok(await owner.SendAsync(HttpMethod.Put, $"/admin/app/{appId}/model/{serviceId}/quota", new { requestsPerSecond = 5, burst = 10 }));
+        var hooks = $"/admin/app/{appId}/model/{serviceId}/webhooks";
+        var hookSpec = new { url = "http://127.0.0.1:9/hook?token=Secret", events = (string[])["face.added"], enabled = true };
+        var (_, hook) = Ok(await owner.SendAsync(HttpMethod.Post, hooks, hookSpec));
+        var hookId = hook.GetProperty("id").GetString()!;
+        Ok(await owner.SendAsync(HttpMethod.Put, $"{hooks}/{hookId}", hookSpec with { enabled = false }));
+        Ok(await owner.SendAsync(HttpMethod.Delete, $"{hooks}/{hookId}"));
+        Ok(await owner.SendAsync(HttpMethod.Post, "/admin/user/invitation", new { email = "Invited@Example.com" }));
+        await member.LoginAgainAsync(); // the global role change ended the member's sessions (decision 0023)
+        Ok(await member.SendAsync(HttpMethod.Post, "/admin/user/me/sessions/end"));
+
         Ok(await owner.SendAsync(HttpMethod.Delete, $"/admin/app/{appId}/model/{serviceId}"));
         Ok(await owner.SendAsync(HttpMethod.Delete, $"/admin/app/{appId}"));
-        await member.LoginAgainAsync(); // the global role change ended the member's sessions (decision 0023)
+        await member.LoginAgainAsync(); // signing out everywhere ended this session too
         Ok(await member.SendAsync(HttpMethod.Delete, $"/admin/user/{memberId}"));
         Ok(await owner.SendAsync(HttpMethod.Delete, "/admin/oauth/token"));
 
@@ -94,7 +107,9 @@ public sealed class AuditLogTests
                 AuditActions.MemberRoleChange, AuditActions.MemberRemove, AuditActions.GlobalRoleChange, AuditActions.ProfileUpdate,
                 AuditActions.PasswordChange, AuditActions.FaceAdd, AuditActions.FaceDelete, AuditActions.FaceAdd, AuditActions.FacesDelete,
                 AuditActions.FaceAdd, AuditActions.SubjectFacesDelete, AuditActions.SubjectCreate, AuditActions.SubjectRename,
-                AuditActions.SubjectDelete, AuditActions.SubjectsDeleteAll, AuditActions.ServiceDelete, AuditActions.ApplicationDelete,
+                AuditActions.SubjectDelete, AuditActions.SubjectsDeleteAll, AuditActions.ServiceQuotaChange, AuditActions.WebhookCreate,
+                AuditActions.WebhookUpdate, AuditActions.WebhookDelete, AuditActions.SignUpInvite, AuditActions.Login, AuditActions.SessionsEnd,
+                AuditActions.ServiceDelete, AuditActions.ApplicationDelete,
                 AuditActions.Login, AuditActions.UserDelete, AuditActions.Logout,
             ],
             events.Select(e => e.Action));
@@ -111,8 +126,14 @@ public sealed class AuditLogTests
         Assert.Equal((AuditActorKind.Service, (Guid?)serviceId, "Faces", (Guid?)appId, "face", imageId), (faceAdd.ActorKind, faceAdd.ActorId, faceAdd.ActorName, faceAdd.AppId, faceAdd.TargetType, faceAdd.TargetId));
         Assert.Equal("1 faces", events[22].Details);
         Assert.Equal("1 faces", events[24].Details);
-        Assert.Equal((AuditActorKind.User, (Guid?)memberId, memberId.ToString()), (events[32].ActorKind, events[32].ActorId, events[32].TargetId));
-        Assert.Equal((AuditActorKind.User, (Guid?)ownerId), (events[33].ActorKind, events[33].ActorId));
+        Assert.Equal(("service", serviceId.ToString(), "5 per second, burst 10", (Guid?)appId), (events[29].TargetType, events[29].TargetId, events[29].Details, events[29].AppId));
+        Assert.Equal(("webhook", hookId, "127.0.0.1", "service " + serviceId), (events[30].TargetType, events[30].TargetId, events[30].TargetName, events[30].Details));
+        Assert.Equal((hookId, "disabled, service " + serviceId), (events[31].TargetId, events[31].Details));
+        Assert.Equal((hookId, (Guid?)appId), (events[32].TargetId, events[32].AppId));
+        Assert.Equal((AuditActorKind.User, (Guid?)ownerId, "user", "invited@example.com"), (events[33].ActorKind, events[33].ActorId, events[33].TargetType, events[33].TargetName));
+        Assert.Equal((AuditActorKind.User, (Guid?)memberId, memberId.ToString()), (events[35].ActorKind, events[35].ActorId, events[35].TargetId));
+        Assert.Equal((AuditActorKind.User, (Guid?)memberId, memberId.ToString()), (events[39].ActorKind, events[39].ActorId, events[39].TargetId));
+        Assert.Equal((AuditActorKind.User, (Guid?)ownerId), (events[40].ActorKind, events[40].ActorId));
 
         // Nothing secret in any stored row: no password, no API key (any of them), no subject name, no image bytes.
         var rows = await RawAuditRowsAsync(factory.Services);

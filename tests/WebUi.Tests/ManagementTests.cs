@@ -68,6 +68,20 @@ public sealed class ManagementTests(WebUiNode node)
         Assert.Contains("DETECTION", await copied.InnerTextAsync(), StringComparison.Ordinal);
         Assert.NotEqual(newKey, await copied.Locator(".key").InnerTextAsync());
 
+        // A request quota for the service (one request every 100 s, two at once): its key's third call is refused.
+        AnswerDialogs(page, "0.01, 2");
+        await row.Locator("button", new() { HasText = "Quota" }).ClickAsync();
+        await page.Locator(".toast", new() { HasText = "0.01 requests per second, burst 2" }).WaitForAsync();
+        var statuses = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            var answer = await page.Context.APIRequest.PostAsync("/api/v1/detection/detect", new() { Headers = new Dictionary<string, string> { ["x-api-key"] = newKey } });
+            statuses.Add(answer.Status);
+        }
+
+        Assert.DoesNotContain(429, statuses.Take(2));
+        Assert.Equal(429, statuses[2]);
+
         AnswerDialogs(page, "Front camera");
         await row.Locator("button", new() { HasText = "Rename" }).ClickAsync();
         var renamed = page.Locator("tr[data-service='Front camera']");

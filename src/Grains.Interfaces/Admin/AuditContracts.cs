@@ -15,6 +15,8 @@ public static class AuditActions
     public const string PasswordResetRequest = "user.password_reset_request";
     public const string PasswordReset = "user.password_reset";
     public const string RegistrationConfirm = "user.confirm";
+    public const string SessionsEnd = "user.sessions_end";
+    public const string SignUpInvite = "user.invite";
     public const string GlobalRoleChange = "user.global_role_change";
     public const string UserDelete = "user.delete";
     public const string ApplicationCreate = "app.create";
@@ -30,6 +32,9 @@ public static class AuditActions
     public const string ServiceClone = "service.clone";
     public const string ServiceDelete = "service.delete";
     public const string ServiceQuotaChange = "service.quota_change";
+    public const string WebhookCreate = "webhook.create";
+    public const string WebhookUpdate = "webhook.update";
+    public const string WebhookDelete = "webhook.delete";
     public const string FaceAdd = "face.add";
     public const string FaceDelete = "face.delete";
     public const string FacesDelete = "face.delete_bulk";
@@ -43,11 +48,12 @@ public static class AuditActions
     /// <summary>Every action, for the UI's filter and the API's validation.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        SignUp, Login, LoginFailed, Logout, ProfileUpdate, PasswordChange, PasswordResetRequest, PasswordReset, RegistrationConfirm,
-        GlobalRoleChange, UserDelete, ApplicationCreate, ApplicationRename, ApplicationKeyRegenerate, ApplicationDelete, MemberAdd,
-        MemberRoleChange, MemberRemove, ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange, FaceAdd,
-        FaceDelete, FacesDelete, SubjectFacesDelete, SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll,
-        JobCancel,
+        SignUp, Login, LoginFailed, Logout, ProfileUpdate, PasswordChange, PasswordResetRequest, PasswordReset,
+        RegistrationConfirm, SessionsEnd, SignUpInvite, GlobalRoleChange, UserDelete, ApplicationCreate,
+        ApplicationRename, ApplicationKeyRegenerate, ApplicationDelete, MemberAdd, MemberRoleChange, MemberRemove,
+        ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange,
+        WebhookCreate, WebhookUpdate, WebhookDelete, FaceAdd, FaceDelete, FacesDelete, SubjectFacesDelete,
+        SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll, JobCancel,
     ];
 }
 

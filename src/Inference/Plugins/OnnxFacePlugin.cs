@@ -1,58 +1,20 @@
-using System.Buffers;
 using Microsoft.ML.OnnxRuntime;
 
 namespace CompreFace.Inference.Plugins;
 
 /// <summary>
-/// What the ONNX plugins share: one session (created and shape-checked once), a <c>[N,3,S,S]</c> float input filled face by face,
-/// one run per batch (all faces at once when the export has a symbolic batch dimension, else one by one).
+/// What the ONNX plugins share: one <see cref="FaceBatchSession"/> (created and shape-checked once, one run per batch),
+/// and the plugin's own preprocessing of a face and reading of its batch row.
 /// </summary>
 internal abstract class OnnxFacePlugin : IFacePlugin, IDisposable
 {
-    private readonly InferenceSession _session;
-    private readonly string _inputName;
-    private readonly string[] _outputNames;
-    private readonly int _plane;
-    private readonly bool _batched;
+    private readonly FaceBatchSession _model;
 
-    protected OnnxFacePlugin(OnnxRuntimeHost runtime, ModelDescriptor model, int size, string inputName, params string[] outputNames)
-    {
-        ArgumentNullException.ThrowIfNull(runtime);
-        ArgumentNullException.ThrowIfNull(model);
-        _session = runtime.CreateSession(model);
-        try
-        {
-            OnnxRuntimeHost.RequireShape(_session, model.FileName, inputName, isInput: true, rank: 4);
-            var input = _session.InputMetadata[inputName].Dimensions;
-            if (input[1] != 3 || input[2] != size || input[3] != size)
-            {
-                throw new InvalidOperationException($"Model {model.FileName} expects [{string.Join(',', input)}], not [N,3,{size},{size}].");
-            }
-
-            foreach (var output in outputNames)
-            {
-                if (!_session.OutputMetadata.ContainsKey(output))
-                {
-                    throw new InvalidOperationException($"Model {model.FileName} has no output '{output}'.");
-                }
-            }
-
-            _batched = input[0] <= 0;
-        }
-        catch
-        {
-            _session.Dispose();
-            throw;
-        }
-
-        Size = size;
-        _inputName = inputName;
-        _outputNames = outputNames;
-        _plane = 3 * size * size;
-    }
+    protected OnnxFacePlugin(OnnxRuntimeHost runtime, ModelDescriptor model, int size, string inputName, params string[] outputNames) =>
+        _model = new FaceBatchSession(runtime, model, size, inputName, outputNames);
 
     /// <summary>Network input side.</summary>
-    protected int Size { get; }
+    protected int Size => _model.Size;
 
     /// <inheritdoc />
     public abstract IReadOnlyList<string> Slugs { get; }
@@ -69,39 +31,21 @@ internal abstract class OnnxFacePlugin : IFacePlugin, IDisposable
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(faces);
         ArgumentNullException.ThrowIfNull(results);
-        if (faces.Count == 0)
-        {
-            return;
-        }
-
-        var batch = _batched ? faces.Count : 1;
-        var buffer = ArrayPool<float>.Shared.Rent(batch * _plane);
-        try
-        {
-            for (var start = 0; start < faces.Count; start += batch)
+        _model.Run(
+            faces.Count,
+            (Plugin: this, Image: image, Faces: faces, Results: results),
+            static (in s, face, chw) => s.Plugin.Preprocess(s.Image, s.Faces[face], chw),
+            static (in s, outputs, first, count) =>
             {
-                var count = Math.Min(batch, faces.Count - start);
                 for (var i = 0; i < count; i++)
                 {
-                    Preprocess(image, faces[start + i], buffer.AsSpan(i * _plane, _plane));
+                    s.Plugin.Postprocess(s.Image, s.Faces[first + i], outputs, i, s.Results.Faces[first + i]);
                 }
-
-                using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, count * _plane), [count, 3, Size, Size]);
-                using var run = OnnxRuntimeHost.LinkRun(cancellationToken);
-                using var outputs = _session.Run(run.Options, [_inputName], [input], _outputNames);
-                for (var i = 0; i < count; i++)
-                {
-                    Postprocess(image, faces[start + i], outputs, i, results.Faces[start + i]);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-        }
+            },
+            cancellationToken);
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose() => _model.Dispose();
 
     /// <summary>Writes the normalised CHW input of one face into <paramref name="chw"/>.</summary>
     protected abstract void Preprocess(DecodedImage image, DetectedFace face, Span<float> chw);

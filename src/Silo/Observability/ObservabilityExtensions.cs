@@ -1,4 +1,3 @@
-using CompreFace.Grains.Interfaces;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using CompreFace.Grains.Telemetry;
@@ -35,20 +34,8 @@ internal static class ObservabilityExtensions
     /// </summary>
     public static WebApplicationBuilder AddCompreFaceObservability(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ObservabilityOptions>()
-            .BindConfiguration(ObservabilityOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
-        // The OpenTelemetry builder is configured before the container exists, so the options are read here too,
-        // and validated the same way (ValidateOnStart repeats the check for the record).
-        var options = builder.Configuration.GetSection(ObservabilityOptions.SectionName).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
-        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true))
-        {
-            throw new Microsoft.Extensions.Options.OptionsValidationException(
-                ObservabilityOptions.SectionName, typeof(ObservabilityOptions), errors.Select(e => e.ErrorMessage ?? "invalid"));
-        }
+        // The OpenTelemetry builder is configured before the container exists, so the options are read here too.
+        var options = builder.AddValidatedOptions<ObservabilityOptions>(ObservabilityOptions.SectionName);
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(options.ServiceName, serviceInstanceId: Environment.MachineName))
@@ -92,8 +79,7 @@ internal static class ObservabilityExtensions
         var checks = builder.Services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: [ReadyTag])
             .AddCheck<FaceStoreHealthCheck>("store", tags: [ReadyTag]);
-        var node = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
-        if (!node.HostsInference)
+        if (!builder.HostsInference())
         {
             checks.AddCheck<InferenceAvailableHealthCheck>("inference", tags: [ReadyTag]);
         }

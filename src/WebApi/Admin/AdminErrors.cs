@@ -62,6 +62,21 @@ internal static class AdminErrors
     /// <summary>Code 17.</summary>
     public static ApiException NameTaken(string name) => new(StatusCodes.Status400BadRequest, 17, $"Name {name} is not unique");
 
+    /// <summary>
+    /// A create, rename or clone the grain refused, as its error: a taken name is code 17, an entity gone in the meantime
+    /// is <paramref name="notFound"/>; <see cref="NamingOutcome.Done"/> passes.
+    /// </summary>
+    public static void ThrowIfRefused(NamingOutcome outcome, string name, Func<ApiException> notFound)
+    {
+        switch (outcome)
+        {
+            case NamingOutcome.NameTaken:
+                throw NameTaken(name);
+            case NamingOutcome.NotFound:
+                throw notFound();
+        }
+    }
+
     /// <summary>Code 22.</summary>
     public static ApiException EmailFormat() => new(StatusCodes.Status400BadRequest, 22, "Email format is incorrect");
 

@@ -50,10 +50,7 @@ internal static class ApplicationEndpoints
 
         var appId = Guid.NewGuid();
         var grain = grains.GetGrain<IApplicationGrain>(appId);
-        if (await grain.CreateAsync(name, caller.UserId, context.RequestAborted) == NamingOutcome.NameTaken)
-        {
-            throw AdminErrors.NameTaken(name);
-        }
+        AdminErrors.ThrowIfRefused(await grain.CreateAsync(name, caller.UserId, context.RequestAborted), name, () => AdminErrors.AppNotFound(appId.ToString()));
 
         var app = await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.AppNotFound(appId.ToString());
         return AdminJson.Result(ToResponse(app, caller), StatusCodes.Status201Created);
@@ -67,14 +64,7 @@ internal static class ApplicationEndpoints
         var name = AdminPolicy.ValidName(request.Name, "Application");
         var app = await AdminPolicy.LoadAppAsync(grains, appId, caller, AppAccess.Manage, context.RequestAborted);
         var grain = grains.GetGrain<IApplicationGrain>(app.AppId);
-        switch (await grain.RenameAsync(name, context.RequestAborted))
-        {
-            case NamingOutcome.NameTaken:
-                throw AdminErrors.NameTaken(name);
-            case NamingOutcome.NotFound:
-                throw AdminErrors.AppNotFound(appId);
-        }
-
+        AdminErrors.ThrowIfRefused(await grain.RenameAsync(name, context.RequestAborted), name, () => AdminErrors.AppNotFound(appId));
         return AdminJson.Result(ToResponse(await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.AppNotFound(appId), caller));
     }
 

@@ -60,12 +60,10 @@ internal static class ServiceEndpoints
         var app = await AdminPolicy.LoadAppAsync(grains, appId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
 
         var grain = grains.GetGrain<IFaceServiceGrain>(Guid.NewGuid());
-        if (await grain.CreateAsync(app.AppId, name, type, context.RequestAborted) == NamingOutcome.NameTaken)
-        {
-            throw AdminErrors.NameTaken(name);
-        }
+        var notFound = () => AdminErrors.ServiceNotFound(grain.GetPrimaryKey().ToString());
+        AdminErrors.ThrowIfRefused(await grain.CreateAsync(app.AppId, name, type, context.RequestAborted), name, notFound);
 
-        var service = await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.ServiceNotFound(grain.GetPrimaryKey().ToString());
+        var service = await grain.GetAsync(context.RequestAborted) ?? throw notFound();
         return AdminJson.Result(ToResponse(service, null, null), StatusCodes.Status201Created);
     }
 
@@ -76,14 +74,7 @@ internal static class ServiceEndpoints
         var name = AdminPolicy.ValidName(request.Name, "Model");
         var service = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
         var grain = grains.GetGrain<IFaceServiceGrain>(service.ServiceId);
-        switch (await grain.RenameAsync(name, context.RequestAborted))
-        {
-            case NamingOutcome.NameTaken:
-                throw AdminErrors.NameTaken(name);
-            case NamingOutcome.NotFound:
-                throw AdminErrors.ServiceNotFound(modelId);
-        }
-
+        AdminErrors.ThrowIfRefused(await grain.RenameAsync(name, context.RequestAborted), name, () => AdminErrors.ServiceNotFound(modelId));
         return AdminJson.Result(ToResponse(await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.ServiceNotFound(modelId), null, null));
     }
 
@@ -114,13 +105,7 @@ internal static class ServiceEndpoints
         var name = AdminPolicy.ValidName(request.Name, "Model");
         var source = await LoadAsync(grains, appId, modelId, AdminCaller.Get(context), AppAccess.ManageServices, context.RequestAborted);
         var grain = grains.GetGrain<IFaceServiceGrain>(Guid.NewGuid());
-        switch (await grain.CloneAsync(source.ServiceId, name, context.RequestAborted))
-        {
-            case NamingOutcome.NameTaken:
-                throw AdminErrors.NameTaken(name);
-            case NamingOutcome.NotFound:
-                throw AdminErrors.ServiceNotFound(modelId);
-        }
+        AdminErrors.ThrowIfRefused(await grain.CloneAsync(source.ServiceId, name, context.RequestAborted), name, () => AdminErrors.ServiceNotFound(modelId));
 
         var clone = await grain.GetAsync(context.RequestAborted) ?? throw AdminErrors.ServiceNotFound(grain.GetPrimaryKey().ToString());
         return AdminJson.Result(ToResponse(clone, null, null));

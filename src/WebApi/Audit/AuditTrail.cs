@@ -28,6 +28,8 @@ internal static partial class AuditTrail
             ["AdminResetPassword"] = s => EntryAsync(s.Anonymous(AuditActions.PasswordReset, null, "user")),
             ["AdminUserUpdate"] = s => EntryAsync(s.ByCaller(AuditActions.ProfileUpdate, "user", s.CallerId, s.CallerName)),
             ["AdminChangePassword"] = s => EntryAsync(s.ByCaller(AuditActions.PasswordChange, "user", s.CallerId, s.CallerName)),
+            ["AdminEndSessions"] = s => EntryAsync(s.ByCaller(AuditActions.SessionsEnd, "user", s.CallerId, s.CallerName)),
+            ["AdminInviteToSignUp"] = s => EntryAsync(s.Value is InvitationResponse i ? s.ByCaller(AuditActions.SignUpInvite, "user", null, i.Email) : null),
             ["AdminGlobalRoleChange"] = s => EntryAsync(s.Value is UserRoleResponse u
                 ? s.ByCaller(AuditActions.GlobalRoleChange, "user", u.UserId.ToString(), u.Email, details: "role " + u.Role)
                 : null),
@@ -64,6 +66,15 @@ internal static partial class AuditTrail
                     : "node default")
                 : null),
             ["AdminDeleteModel"] = s => EntryAsync(s.ByCaller(AuditActions.ServiceDelete, "service", s.Route("modelId"), null)),
+
+            // Webhooks of a service: where its events go. The address is reduced to its host (a URL may carry a token).
+            ["AdminCreateWebhook"] = s => EntryAsync(s.Value is WebhookResponse w
+                ? s.ByCaller(AuditActions.WebhookCreate, "webhook", w.Id.ToString(), HostOf(w.Url), details: "service " + s.Route("modelId"))
+                : null),
+            ["AdminUpdateWebhook"] = s => EntryAsync(s.Value is WebhookResponse w
+                ? s.ByCaller(AuditActions.WebhookUpdate, "webhook", w.Id.ToString(), HostOf(w.Url), details: (w.Enabled ? "enabled" : "disabled") + ", service " + s.Route("modelId"))
+                : null),
+            ["AdminDeleteWebhook"] = s => EntryAsync(s.ByCaller(AuditActions.WebhookDelete, "webhook", s.Route("hookId"), null, details: "service " + s.Route("modelId"))),
 
             // Jobs (docs/decisions/0034-jobs-and-re-embedding.md): the application is the job's, so its owner sees the event.
             ["AdminCancelJob"] = s => EntryAsync(s.Value is JobResponse j
@@ -161,6 +172,11 @@ internal static partial class AuditTrail
             ? trimmed.ToLowerInvariant()
             : null;
     }
+
+    /// <summary>The endpoint names whose successful requests are recorded (for the completeness test).</summary>
+    internal static IEnumerable<string> RecordedEndpoints => Catalog.Keys;
+
+    private static string? HostOf(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Host : null;
 
     private static string Count(int count, string what) => string.Create(CultureInfo.InvariantCulture, $"{count} {what}");
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using Microsoft.Extensions.Primitives;
 
 namespace CompreFace.WebApi.Binding;
@@ -48,21 +49,14 @@ public sealed class RequestParameters
     }
 
     /// <summary>An integer parameter, or <paramref name="defaultValue"/> when absent; code 26 when not an integer.</summary>
-    public int GetInt32(string name, int defaultValue)
-    {
-        var raw = GetString(name);
-        if (raw is null)
-        {
-            return defaultValue;
-        }
-
-        return int.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw ApiErrors.InvalidParameter(name, raw);
-    }
+    public int GetInt32(string name, int defaultValue) => GetNumber<int>(name, NumberStyles.AllowLeadingSign) ?? defaultValue;
 
     /// <summary>A floating-point parameter, or null when absent; code 26 when not a number (<c>0,8</c> included).</summary>
-    public double? GetDouble(string name)
+    public double? GetDouble(string name) => GetNumber<double>(name, NumberStyles.Float);
+
+    // A number in the invariant culture (surrounding white space ignored), or null when absent; code 26 otherwise.
+    private T? GetNumber<T>(string name, NumberStyles styles)
+        where T : struct, INumberBase<T>
     {
         var raw = GetString(name);
         if (raw is null)
@@ -70,7 +64,7 @@ public sealed class RequestParameters
             return null;
         }
 
-        return double.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+        return T.TryParse(raw.Trim(), styles, CultureInfo.InvariantCulture, out var value)
             ? value
             : throw ApiErrors.InvalidParameter(name, raw);
     }

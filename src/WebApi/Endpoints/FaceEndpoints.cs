@@ -119,7 +119,7 @@ public static class FaceEndpoints
     public static async Task<Ok<FaceListResponse>> ListFacesAsync([AsParameters] FaceServiceCall call)
     {
         var (request, grains, _, cancellationToken) = call;
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var service = call.Service;
         var parameters = RequestParameters.From(request);
         var page = Math.Max(0, ParseLenient(parameters.GetRawString("page"), 0));
         var size = ParseLenient(parameters.GetRawString("size"), DefaultPageSize);
@@ -156,7 +156,7 @@ public static class FaceEndpoints
     public static async Task<Ok<DeletedCountResponse>> DeleteFacesBySubjectAsync([AsParameters] FaceServiceCall call)
     {
         var (request, grains, _, cancellationToken) = call;
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var service = call.Service;
         var subject = RequestParameters.From(request).GetRawString(SubjectName);
         if (string.IsNullOrWhiteSpace(subject))
         {
@@ -174,7 +174,7 @@ public static class FaceEndpoints
     public static async Task<Ok<FaceRefDto[]>> DeleteFacesAsync([AsParameters] FaceServiceCall call)
     {
         var (request, grains, _, cancellationToken) = call;
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var service = call.Service;
         if (string.IsNullOrEmpty(request.ContentType))
         {
             // Spring: no content type and no body is "Required request body is missing" (400), not 415.
@@ -224,22 +224,18 @@ public static class FaceEndpoints
     /// </summary>
     public static async Task<Ok<FaceVerificationResponse>> VerifyFaceAsync(
         [FromRoute(Name = "image_id")] string imageId,
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        [FromServices] IOptions<ApiOptions> options,
-        CancellationToken cancellationToken)
+        [AsParameters] FaceServiceCall call)
     {
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var (request, grains, options, cancellationToken) = call;
         var id = FaceCollections.ParseImageId(imageId);
         var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, cancellationToken);
 
         // Computed by the model the collection serves (its old one while it is re-embedded), the stored example's model.
         var models = request.HttpContext.RequestServices.GetRequiredService<CollectionModels>();
-        return await models.RunAsync(grains, service.ServiceId, async plan =>
+        return await models.RunAsync(grains, call.Service.ServiceId, async plan =>
         {
             var result = await FaceAnalyzer.AnalyzeAsync(grains, CollectionModels.Apply(parameters.ToAnalysisRequest(image, computeEmbeddings: true), plan, add: false), cancellationToken);
-            var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
-                ?? throw ApiErrors.ImageIdIncorrect();
+            var stored = await FaceCollections.GetStoredFaceAsync(call, id);
             return TypedResults.Ok(FaceMapper.FaceVerification(result, parameters, stored));
         }, cancellationToken);
     }

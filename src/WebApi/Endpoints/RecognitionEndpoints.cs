@@ -32,20 +32,19 @@ public static class RecognitionEndpoints
     public static async Task<Ok<RecognitionResponse>> RecognizeAsync([AsParameters] FaceServiceCall call)
     {
         var (request, grains, options, cancellationToken) = call;
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
         var (image, parameters, recognition) = await ImageRequests.ReadSingleAsync(
             request, options.Value, p => options.Value.Bound(RecognitionParameters.Parse(p)), cancellationToken);
 
         // Recognition always computes embeddings; they are returned only if face_plugins asks for the calculator.
         var analysis = parameters.ToAnalysisRequest(image, computeEmbeddings: true) with { DetectFaces = recognition.DetectFaces };
         var models = request.HttpContext.RequestServices.GetRequiredService<CollectionModels>();
-        return await models.RunAsync(grains, service.ServiceId, async plan =>
+        return await models.RunAsync(grains, call.Service.ServiceId, async plan =>
         {
             // Computed by the model the collection serves (its old one while it is re-embedded), and searched under the
             // model that computed the queries (the result says which), never one learnt earlier.
             var result = await FaceAnalyzer.AnalyzeAsync(grains, CollectionModels.Apply(analysis, plan, add: false), cancellationToken);
             var queries = result.Faces.Select(FaceMapper.EmbeddingOf).ToArray();
-            var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, FaceAnalyzer.CalculatorOf(result), cancellationToken, call.StandbyAfter);
+            var matches = await FaceCollections.RecognizeAsync(grains, call.Service, queries, recognition, FaceAnalyzer.CalculatorOf(result), cancellationToken, call.StandbyAfter);
             return TypedResults.Ok(FaceMapper.Recognition(result, parameters, matches));
         }, cancellationToken);
     }
@@ -56,18 +55,13 @@ public static class RecognitionEndpoints
     /// </summary>
     public static async Task<Ok<EmbeddingRecognitionResponse>> RecognizeEmbeddingsAsync([AsParameters] FaceServiceCall call)
     {
-        var (request, grains, options, cancellationToken) = call;
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
-        RequestBody.GetKind(request, acceptMultipart: false);
-        var body = await RequestBody.ReadJsonAsync<EmbeddingsRequest>(request, cancellationToken);
-        var embeddings = options.Value.Bound(NonEmpty(body.Embeddings), "embeddings");
-        var recognition = options.Value.Bound(RecognitionParameters.ParseForEmbeddings(RequestParameters.From(request)));
-        var calculator = await FaceAnalyzer.CalculatorAsync(grains, cancellationToken);
-        CheckDimensions(embeddings, calculator.Dimension);
+        var embeddings = await ReadEmbeddingsAsync(call);
+        var recognition = call.Options.Value.Bound(RecognitionParameters.ParseForEmbeddings(RequestParameters.From(call.Request)));
+        var calculator = await CalculatorForAsync(embeddings, call);
 
         var queries = embeddings.Select(static e => Array.ConvertAll(e, static x => (float)x)).ToArray();
         // The client's vectors cannot be computed again: searched under their model whatever the collection serves.
-        var matches = await FaceCollections.RecognizeAsync(grains, service, queries, recognition, calculator, cancellationToken, call.StandbyAfter, anyModel: true);
+        var matches = await FaceCollections.RecognizeAsync(call.Grains, call.Service, queries, recognition, calculator, call.CancellationToken, call.StandbyAfter, anyModel: true);
         return TypedResults.Ok(FaceMapper.EmbeddingRecognition(embeddings, matches));
     }
 
@@ -77,33 +71,34 @@ public static class RecognitionEndpoints
     /// </summary>
     public static async Task<Ok<EmbeddingVerificationResponse>> VerifyEmbeddingsAsync(
         [FromRoute(Name = "image_id")] string imageId,
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        [FromServices] IOptions<ApiOptions> options,
-        CancellationToken cancellationToken)
+        [AsParameters] FaceServiceCall call)
     {
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
         var id = FaceCollections.ParseImageId(imageId);
-        RequestBody.GetKind(request, acceptMultipart: false);
-        var body = await RequestBody.ReadJsonAsync<EmbeddingsRequest>(request, cancellationToken);
-        var embeddings = options.Value.Bound(NonEmpty(body.Embeddings), "embeddings");
-        var calculator = await FaceAnalyzer.CalculatorAsync(grains, cancellationToken);
-        CheckDimensions(embeddings, calculator.Dimension);
+        var embeddings = await ReadEmbeddingsAsync(call);
+        var calculator = await CalculatorForAsync(embeddings, call);
 
-        var stored = await FaceCollections.Faces(grains, service).GetFaceAsync(id, cancellationToken)
-            ?? throw ApiErrors.ImageIdIncorrect();
+        var stored = await FaceCollections.GetStoredFaceAsync(call, id);
         var storedVector = Array.ConvertAll(stored.Embedding, static x => (double)x);
         return TypedResults.Ok(FaceMapper.EmbeddingVerification(embeddings, storedVector, calculator));
     }
 
     private static System.Text.Json.Nodes.JsonObject EmbeddingsExample => new() { ["embeddings"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonArray(0.0123, -0.0456, 0.0789)) };
 
-    private static double[][] NonEmpty(double[][]? embeddings) =>
-        embeddings is { Length: > 0 } ? embeddings : throw ApiErrors.FieldEmpty("embeddings");
-
-    // The collection holds vectors of the model's dimension; anything else cannot be compared (Java: 400 code 0).
-    private static void CheckDimensions(double[][] embeddings, int dimension)
+    // The JSON body {"embeddings":[[…],…]} of both embedding endpoints: missing or empty → code 5, over the limit → code 26.
+    private static async Task<double[][]> ReadEmbeddingsAsync(FaceServiceCall call)
     {
+        RequestBody.GetKind(call.Request, acceptMultipart: false);
+        var body = await RequestBody.ReadJsonAsync<EmbeddingsRequest>(call.Request, call.CancellationToken);
+        var embeddings = body.Embeddings is { Length: > 0 } e ? e : throw ApiErrors.FieldEmpty("embeddings");
+        return call.Options.Value.Bound(embeddings, "embeddings");
+    }
+
+    // The current model's calculator, once every vector is checked to have its dimension: the collection holds vectors
+    // of that dimension and anything else cannot be compared (Java: 400 code 0).
+    private static async Task<CalculatorIdentity> CalculatorForAsync(double[][] embeddings, FaceServiceCall call)
+    {
+        var calculator = await FaceAnalyzer.CalculatorAsync(call.Grains, call.CancellationToken);
+        var dimension = calculator.Dimension;
         foreach (var embedding in embeddings)
         {
             if (embedding is null || embedding.Length == 0 || (dimension > 0 && embedding.Length != dimension))
@@ -111,5 +106,7 @@ public static class RecognitionEndpoints
                 throw ApiErrors.Validation($"Embedding dimension should be {dimension}, but {embedding?.Length ?? 0} was provided");
             }
         }
+
+        return calculator;
     }
 }

@@ -26,7 +26,7 @@ public static class SubjectEndpoints
     public static async Task<Created<SubjectResponse>> AddSubjectAsync([AsParameters] FaceServiceCall call)
     {
         var (request, grains, _, cancellationToken) = call;
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var service = call.Service;
         RequestBody.GetKind(request, acceptMultipart: false);
         var name = SubjectNames.Validate(await SubjectNames.ReadBodyAsync(request, cancellationToken));
         if (!await FaceCollections.Subjects(grains, service).AddSubjectAsync(name, cancellationToken))
@@ -54,11 +54,10 @@ public static class SubjectEndpoints
     /// </summary>
     public static async Task<Ok<SubjectUpdatedResponse>> RenameSubjectAsync(
         string subject,
-        HttpRequest request,
-        [FromServices] IGrainFactory grains,
-        CancellationToken cancellationToken)
+        [AsParameters] FaceServiceCall call)
     {
-        var service = FaceServiceContext.Get(request.HttpContext).Service;
+        var (request, grains, _, cancellationToken) = call;
+        var service = call.Service;
         RequestBody.GetKind(request, acceptMultipart: false);
         var newName = SubjectNames.Validate(await SubjectNames.ReadBodyAsync(request, cancellationToken));
         if (string.Equals(subject, newName, StringComparison.Ordinal))

@@ -24,6 +24,13 @@ public static class FaceCollections
     }
 
     /// <summary>
+    /// The stored example <paramref name="imageId"/> of the call's service, for the verify endpoints: one not in this
+    /// collection is 404 code 44.
+    /// </summary>
+    public static async Task<StoredFace> GetStoredFaceAsync(FaceServiceCall call, Guid imageId) =>
+        await Faces(call.Grains, call.Service).GetFaceAsync(imageId, call.CancellationToken) ?? throw ApiErrors.ImageIdIncorrect();
+
+    /// <summary>
     /// An image id from a path: a UUID, or 400 code 26 (Java answers 400 with an empty body; docs/compreface-behaviour.md#conventions recommends
     /// code 26 because the Python SDK reads every body as JSON).
     /// </summary>

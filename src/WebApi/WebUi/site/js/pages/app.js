@@ -1,4 +1,4 @@
-// One application: its services (create, rename, delete, clone, copy and regenerate key) and its members.
+// One application: its services (create, rename, delete, clone, copy and regenerate key, request quota) and its members.
 import { admin } from '../api.js';
 import { h, busy, empty, toast, copyText, confirmAction, fill, actionForm } from '../ui.js';
 import { navigate, session } from '../main.js';
@@ -100,6 +100,7 @@ function serviceRow(app, service, canManage) {
           toast('Service renamed');
           reload();
         }),
+        act('Quota', '.secondary', () => editQuota(base, service)),
         act('Copy', '.secondary', async () => {
           const name = window.prompt('Name of the copy (a new service with the same faces and a new key)', `${service.name} copy`);
           if (!name) return;
@@ -122,6 +123,29 @@ function serviceRow(app, service, canManage) {
           reload();
         }),
       ] : null));
+}
+
+// The service's request quota on the face API (decision 0024): "rate, burst", or empty for the server's default.
+async function editQuota(base, service) {
+  const quota = await admin('GET', `${base}/quota`);
+  const fallback = quota.defaultRequestsPerSecond === null
+    ? 'unlimited' : `${quota.defaultRequestsPerSecond} per second, burst ${quota.defaultBurst}`;
+  const current = quota.requestsPerSecond === null ? '' : `${quota.requestsPerSecond}, ${quota.burst}`;
+  const answer = window.prompt(
+    `Requests per second and burst for "${service.name}", e.g. "5, 10" (over it the API answers 429).\nEmpty: the server's default (${fallback}).`,
+    current);
+  if (answer === null || answer.trim() === current) return;
+  const [rate, burst] = answer.split(',').map(part => part.trim());
+  const body = rate === ''
+    ? { requestsPerSecond: null, burst: null }
+    : { requestsPerSecond: Number(rate), burst: burst === undefined || burst === '' ? null : Number(burst) };
+  if (rate !== '' && (!Number.isFinite(body.requestsPerSecond) || (body.burst !== null && !Number.isInteger(body.burst)))) {
+    throw new Error('Enter a number of requests per second and, optionally, a whole burst: "5, 10".');
+  }
+  const updated = await admin('PUT', `${base}/quota`, body);
+  toast(updated.requestsPerSecond === null
+    ? `"${service.name}" uses the server's default (${fallback})`
+    : `"${service.name}": ${updated.requestsPerSecond} requests per second, burst ${updated.burst}`);
 }
 
 async function membersTab(body, app, canManage) {

@@ -8,12 +8,14 @@ import { navigate } from '../main.js';
 const ACTIONS = {
   'user.signup': 'Sign-up', 'user.login': 'Login', 'user.login_failed': 'Failed login', 'user.logout': 'Logout',
   'user.update': 'Profile change', 'user.password_change': 'Password change', 'user.password_reset_request': 'Password reset requested',
-  'user.password_reset': 'Password reset', 'user.confirm': 'Sign-up confirmed', 'user.global_role_change': 'Global role change',
+  'user.password_reset': 'Password reset', 'user.confirm': 'Sign-up confirmed', 'user.sessions_end': 'Signed out everywhere',
+  'user.invite': 'Invited to sign up', 'user.global_role_change': 'Global role change',
   'user.delete': 'User deleted', 'app.create': 'Application created', 'app.rename': 'Application renamed',
   'app.key_regenerate': 'Application key regenerated', 'app.delete': 'Application deleted', 'member.add': 'Member added',
   'member.role_change': 'Member role change', 'member.remove': 'Member removed', 'service.create': 'Service created',
   'service.rename': 'Service renamed', 'service.key_regenerate': 'Service key regenerated', 'service.clone': 'Service cloned',
-  'service.delete': 'Service deleted', 'face.add': 'Face added', 'face.delete': 'Face deleted', 'face.delete_bulk': 'Faces deleted',
+  'service.delete': 'Service deleted', 'service.quota_change': 'Service quota changed', 'webhook.create': 'Webhook created',
+  'webhook.update': 'Webhook changed', 'webhook.delete': 'Webhook deleted', 'face.add': 'Face added', 'face.delete': 'Face deleted', 'face.delete_bulk': 'Faces deleted',
   'face.delete_subject': "Subject's faces deleted", 'subject.create': 'Subject created', 'subject.rename': 'Subject renamed',
   'subject.delete': 'Subject deleted', 'subject.delete_all': 'All subjects deleted',
 };
