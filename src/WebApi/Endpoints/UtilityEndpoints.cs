@@ -20,7 +20,7 @@ public static class UtilityEndpoints
         consistence.MapGet("/status", GetConsistenceStatusAsync).WithName("GetConsistenceStatus");
 
         app.MapPost("/api/v1/migrate", MigrateAsync).WithName("Migrate").WithTags("Utility")
-            .WithErrors(ApiErrors.MigrationRunning()).WithJsonBody(new System.Text.Json.Nodes.JsonObject());
+            .WithErrors(ApiErrors.MigrationRunning());
         return app;
     }
 
