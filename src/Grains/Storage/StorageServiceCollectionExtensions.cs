@@ -49,6 +49,7 @@ public static class StorageServiceCollectionExtensions
             services.TryAddSingleton<IWebhookStore, PostgresWebhookStore>();
             services.TryAddSingleton<IJobStore, PostgresJobStore>();
             services.TryAddSingleton<IReembedStore, PostgresReembedStore>();
+            services.TryAddSingleton<IEnrolmentStore, PostgresEnrolmentStore>();
         }
         else
         {
@@ -58,6 +59,7 @@ public static class StorageServiceCollectionExtensions
             services.TryAddSingleton<IWebhookStore, SqliteWebhookStore>();
             services.TryAddSingleton<IJobStore, SqliteJobStore>();
             services.TryAddSingleton<IReembedStore, SqliteReembedStore>();
+            services.TryAddSingleton<IEnrolmentStore, SqliteEnrolmentStore>();
         }
 
         // The audit log lives in the admin store's database and dialect (docs/decisions/0025-audit-log.md).
