@@ -32,6 +32,10 @@ internal sealed partial class FaceCollectionGrain(
     private readonly Dictionary<string, SubjectRecord> _subjectsByName = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<Guid, SubjectRecord> _subjectsById = [];
     private readonly SortedDictionary<int, int> _shardSizes = [];
+
+    // ShardDigest of each shard's image ids, from the store at activation and kept with every write: with the sizes,
+    // what a shard copy must hold before it answers a search (docs/decisions/0032).
+    private readonly Dictionary<int, ulong> _shardDigests = [];
     private Guid _collectionId;
     private CollectionSize? _size;
     private ShardReplicas _shards = null!;
@@ -50,6 +54,11 @@ internal sealed partial class FaceCollectionGrain(
             foreach (var (shard, size) in await store.CountFacesByShardAsync(_collectionId, cancellationToken))
             {
                 _shardSizes[shard] = size;
+            }
+
+            foreach (var (shard, digest) in await store.DigestFacesByShardAsync(_collectionId, cancellationToken))
+            {
+                _shardDigests[shard] = digest;
             }
 
             var faceCount = _shardSizes.Values.Sum();
@@ -121,6 +130,7 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         _shardSizes[shard] = _shardSizes.GetValueOrDefault(shard) + 1;
+        _shardDigests[shard] = unchecked(_shardDigests.GetValueOrDefault(shard) + ShardDigest.Of(face.ImageId));
         UpdateSize();
         await _shards.ApplyAsync(shard, s => s.AddAsync([new ShardFace(face.ImageId, face.SubjectId, unit, face.Calculator)], cancellationToken));
         await SyncStandbyAsync(new CollectionDelta { Subjects = { [subject.SubjectId] = subject.Name } }, cancellationToken);
@@ -139,6 +149,7 @@ internal sealed partial class FaceCollectionGrain(
         await Task.WhenAll(deleted.GroupBy(f => f.Shard).Select(group =>
         {
             _shardSizes[group.Key] = Math.Max(0, _shardSizes.GetValueOrDefault(group.Key) - group.Count());
+            _shardDigests[group.Key] = unchecked(_shardDigests.GetValueOrDefault(group.Key) - ShardDigest.Of(group.Select(f => f.ImageId)));
             var ids = group.Select(f => f.ImageId).ToArray();
             return _shards.ApplyAsync(group.Key, s => s.RemoveAsync(ids, cancellationToken));
         }));
@@ -175,7 +186,7 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         var started = Stopwatch.GetTimestamp();
-        var matches = await _shards.SearchAsync(search, queries, _shardSizes, checkRows: true, cancellationToken);
+        var matches = await _shards.SearchAsync(search, queries, _shardSizes, checkRows: true, cancellationToken, _shardDigests);
         var results = Array.ConvertAll(matches, q => (IReadOnlyList<FaceMatch>)Array.ConvertAll(q, m => new FaceMatch(NameOf(m.SubjectId), m.Cosine, m.ImageId)));
         metrics.RecordSearch(Stopwatch.GetElapsedTime(started));
         return results;
@@ -251,6 +262,11 @@ internal sealed partial class FaceCollectionGrain(
         foreach (var (shard, size) in sizes)
         {
             _shardSizes[shard] = size;
+        }
+
+        foreach (var record in records)
+        {
+            _shardDigests[record.Shard] = unchecked(_shardDigests.GetValueOrDefault(record.Shard) + ShardDigest.Of(record.ImageId));
         }
 
         UpdateSize();
@@ -341,6 +357,7 @@ internal sealed partial class FaceCollectionGrain(
         _subjectsByName.Clear();
         _subjectsById.Clear();
         _shardSizes.Clear();
+        _shardDigests.Clear();
         UpdateSize();
         await SyncStandbyAsync(new CollectionDelta { Clear = true }, cancellationToken);
         return count;
@@ -380,6 +397,12 @@ internal sealed partial class FaceCollectionGrain(
         foreach (var shard in _shardSizes.Keys.ToArray())
         {
             _shardSizes[shard] = sizes.GetValueOrDefault(shard);
+        }
+
+        var digests = await store.DigestFacesByShardAsync(_collectionId, cancellationToken);
+        foreach (var shard in _shardSizes.Keys)
+        {
+            _shardDigests[shard] = digests.GetValueOrDefault(shard);
         }
 
         UpdateSize();
