@@ -48,6 +48,7 @@ public static class StorageServiceCollectionExtensions
             services.TryAddSingleton<IAdminStore, PostgresAdminStore>();
             services.TryAddSingleton<IWebhookStore, PostgresWebhookStore>();
             services.TryAddSingleton<IJobStore, PostgresJobStore>();
+            services.TryAddSingleton<IEnrolmentStore, PostgresEnrolmentStore>();
         }
         else
         {
@@ -56,6 +57,7 @@ public static class StorageServiceCollectionExtensions
             services.TryAddSingleton<IAdminStore, SqliteAdminStore>();
             services.TryAddSingleton<IWebhookStore, SqliteWebhookStore>();
             services.TryAddSingleton<IJobStore, SqliteJobStore>();
+            services.TryAddSingleton<IEnrolmentStore, SqliteEnrolmentStore>();
         }
 
         // The audit log lives in the admin store's database and dialect (docs/decisions/0025-audit-log.md).
