@@ -48,6 +48,7 @@ public static class StorageServiceCollectionExtensions
             services.TryAddSingleton<IAdminStore, PostgresAdminStore>();
             services.TryAddSingleton<IWebhookStore, PostgresWebhookStore>();
             services.TryAddSingleton<IJobStore, PostgresJobStore>();
+            services.TryAddSingleton<IReembedStore, PostgresReembedStore>();
             services.TryAddSingleton<IEnrolmentStore, PostgresEnrolmentStore>();
         }
         else
@@ -57,6 +58,7 @@ public static class StorageServiceCollectionExtensions
             services.TryAddSingleton<IAdminStore, SqliteAdminStore>();
             services.TryAddSingleton<IWebhookStore, SqliteWebhookStore>();
             services.TryAddSingleton<IJobStore, SqliteJobStore>();
+            services.TryAddSingleton<IReembedStore, SqliteReembedStore>();
             services.TryAddSingleton<IEnrolmentStore, SqliteEnrolmentStore>();
         }
 
