@@ -37,6 +37,21 @@ public interface IFaceCollectionGrain : IGrainWithGuidKey
     [Alias("GetImageAsync"), ReadOnly]
     Task<byte[]?> GetImageAsync(Guid imageId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> examples after <paramref name="afterSeq"/> (0: the first page), with their images
+    /// when <paramref name="images"/> is set: a keyset page of an export (docs/export-format.md).
+    /// </summary>
+    [Alias("ExportFacesAsync"), ReadOnly]
+    Task<ExportPage> ExportFacesAsync(long afterSeq, int limit, bool images, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores a batch of an import: subjects that are missing (by name, case-insensitively) are created, then the
+    /// examples under their given ids; an id already stored is skipped, so a repeated batch stores nothing twice.
+    /// <paramref name="subjects"/> lists names to create even without examples (an export's empty subjects).
+    /// </summary>
+    [Alias("ImportAsync"), RetrySafe]
+    Task<ImportOutcome> ImportAsync(IReadOnlyList<string> subjects, IReadOnlyList<TransferFace> faces, CancellationToken cancellationToken = default);
+
     /// <summary>The best matches for each query embedding, by cosine descending (ties in insertion order).</summary>
     [Alias("SearchAsync"), ReadOnly]
     Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> SearchAsync(FaceSearch search, CancellationToken cancellationToken = default);

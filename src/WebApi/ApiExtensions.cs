@@ -79,6 +79,12 @@ public static class ApiExtensions
         services.TryAddSingleton<IFaceServiceRequestCounter>(sp => sp.GetRequiredService<RequestStatistics>());
         services.AddHostedService<RequestStatisticsFlusher>();
 
+        // Collection archives: export, import and bulk enrolment (docs/export-format.md).
+        services.AddOptions<Transfer.TransferOptions>()
+            .BindConfiguration(Transfer.TransferOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         // The OpenAPI document and its interactive page (docs/decisions/0028-openapi.md).
         services.AddCompreFaceApiDocs();
         return services;

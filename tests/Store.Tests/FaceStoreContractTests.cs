@@ -65,6 +65,51 @@ public abstract class FaceStoreContractTests
     }
 
     [StoreFact]
+    public async Task ImportThenReadFaces_PagesInInsertionOrder_WithImagesWhenAsked_AndFindFacesSeesOnlyThisCollection()
+    {
+        var collection = Guid.NewGuid();
+        var random = new Random(35);
+        var ann = new SubjectRecord(Guid.NewGuid(), "Ann");
+        var bob = new SubjectRecord(Guid.NewGuid(), "Bob");
+        var faces = Enumerable.Range(0, 25)
+            .Select(i => new FaceRecord(Guid.NewGuid(), i % 3 == 0 ? bob.SubjectId : ann.SubjectId, i % 2, RandomUnitVector(random, Dimension), "import-calc"))
+            .ToArray();
+        var images = faces.Where((_, i) => i % 5 == 0).ToDictionary(f => f.ImageId, f => f.ImageId.ToByteArray());
+
+        await Store.ImportAsync(collection, [ann, bob], faces, images);
+
+        Assert.Equal(["Ann", "Bob"], (await Store.GetSubjectsAsync(collection)).Select(s => s.Name));
+        var read = new List<FaceExportRow>();
+        for (long after = 0; ;)
+        {
+            var page = await Store.ReadFacesAsync(collection, after, 7, images: true);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            Assert.True(page.Count <= 7);
+            read.AddRange(page);
+            after = page[^1].Seq;
+        }
+
+        Assert.Equal(faces.Select(f => f.ImageId), read.Select(r => r.Face.ImageId));
+        Assert.All(read.Zip(faces), pair =>
+        {
+            Assert.Equal((pair.Second.SubjectId, pair.Second.Shard, pair.Second.Calculator), (pair.First.Face.SubjectId, pair.First.Face.Shard, pair.First.Face.Calculator));
+            Assert.Equal(pair.Second.Embedding, pair.First.Face.Embedding);
+            Assert.Equal(images.GetValueOrDefault(pair.Second.ImageId), pair.First.Image);
+        });
+        Assert.All(await Store.ReadFacesAsync(collection, 0, 100, images: false), r => Assert.Null(r.Image));
+        Assert.Equal(images.Count, await Store.CountImagesAsync(collection));
+
+        var stranger = Guid.NewGuid();
+        var found = await Store.FindFacesAsync(collection, [faces[0].ImageId, faces[24].ImageId, stranger]);
+        Assert.Equal(new HashSet<Guid> { faces[0].ImageId, faces[24].ImageId }, found.ToHashSet());
+        Assert.Empty(await Store.FindFacesAsync(Guid.NewGuid(), [faces[0].ImageId]));
+    }
+
+    [StoreFact]
     public async Task AddFaces_Bulk_StoresEveryRowInOrderPerShard()
     {
         var collection = Guid.NewGuid();

@@ -32,6 +32,8 @@ public static class AuditActions
     public const string ServiceClone = "service.clone";
     public const string ServiceDelete = "service.delete";
     public const string ServiceQuotaChange = "service.quota_change";
+    public const string ServiceExport = "service.export";
+    public const string ServiceImport = "service.import";
     public const string WebhookCreate = "webhook.create";
     public const string WebhookUpdate = "webhook.update";
     public const string WebhookDelete = "webhook.delete";
@@ -52,7 +54,7 @@ public static class AuditActions
         SignUp, Login, LoginFailed, Logout, ProfileUpdate, PasswordChange, PasswordResetRequest, PasswordReset,
         RegistrationConfirm, SessionsEnd, SignUpInvite, GlobalRoleChange, UserDelete, ApplicationCreate,
         ApplicationRename, ApplicationKeyRegenerate, ApplicationDelete, MemberAdd, MemberRoleChange, MemberRemove,
-        ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange,
+        ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange, ServiceExport, ServiceImport,
         WebhookCreate, WebhookUpdate, WebhookDelete, FaceAdd, FaceDelete, FacesDelete, SubjectFacesDelete,
         SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll, JobCancel, ReembedStart,
     ];

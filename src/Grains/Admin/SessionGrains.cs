@@ -12,8 +12,11 @@ namespace CompreFace.Grains.Admin;
 /// consecutive ones from one address lock the email for that address for <see cref="AdminOptions.LockoutSeconds"/>,
 /// during which no password from it is checked; other addresses are unaffected, so a stranger cannot keep the owner
 /// out (decision 0024). One activation per email cluster-wide, so the counts hold across nodes; the activation is
-/// kept alive while an address is locked, and at most <see cref="MaxTrackedAddresses"/> addresses are tracked.
-/// Unknown emails are throttled too and cost the same hash work, so the answer does not reveal who is registered.
+/// kept alive while an address is locked, and at most <see cref="LoginFailures.MaxTracked"/> addresses are tracked.
+/// Unknown emails are throttled alike and cost the same hash work, so the answer does not reveal who is registered;
+/// their failures are counted by the client address's <see cref="IUnknownEmailLoginGrain"/> instead, and this
+/// activation goes after the call, so a flood of random well-formed emails leaves one activation per client address,
+/// not one per email.
 /// </summary>
 internal sealed partial class LoginGrain(
     IAdminStore store,
@@ -30,35 +33,34 @@ internal sealed partial class LoginGrain(
     /// </summary>
     private static string? _decoyHash;
 
-    /// <summary>
-    /// Addresses whose failures one email remembers. Past it, the entry idle longest is forgotten: memory stays
-    /// bounded when failures come from very many addresses (which the per-address rate limit slows down anyway).
-    /// </summary>
-    internal const int MaxTrackedAddresses = 1024;
-
     private readonly AdminOptions _options = options.Value;
-    private readonly Dictionary<string, Failures> _failures = new(StringComparer.Ordinal);
+    private readonly LoginFailures _failures = new(options.Value, time);
 
     async Task<LoginResult> ILoginGrain.LoginAsync(string password, string clientAddress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(password);
         ArgumentNullException.ThrowIfNull(clientAddress);
-        var now = time.GetUtcNow();
-        if (_failures.TryGetValue(clientAddress, out var failures) && now < failures.LockedUntil)
+
+        // The account first, on every path, so that a locked answer takes as long for a registered email as for another.
+        var user = await store.FindUserByEmailAsync(this.GetPrimaryKeyString(), cancellationToken);
+        if (user is null && _failures.IsEmpty)
+        {
+            return await UnknownEmailAsync(password, clientAddress, cancellationToken);
+        }
+
+        if (_failures.IsLocked(clientAddress))
         {
             return new LoginResult(LoginStatus.LockedOut, null);
         }
 
-        var user = await store.FindUserByEmailAsync(this.GetPrimaryKeyString(), cancellationToken);
-        var hash = user is { PasswordHash.Length: > 0 } ? user.PasswordHash : _decoyHash ??= hasher.HashPassword(Nobody, Guid.NewGuid().ToString());
-        var verdict = await Task.Run(() => hasher.VerifyHashedPassword(Nobody, hash, password), cancellationToken);
+        var verdict = await VerifyAsync(user is { PasswordHash.Length: > 0 } ? user.PasswordHash : null, password, cancellationToken);
         if (user is null || user.PasswordHash.Length == 0 || verdict == PasswordVerificationResult.Failed)
         {
-            CountFailure(clientAddress, failures);
+            CountFailure(clientAddress);
             return new LoginResult(LoginStatus.BadCredentials, null);
         }
 
-        _failures.Remove(clientAddress);
+        _failures.Clear(clientAddress);
         if (!user.Enabled)
         {
             return new LoginResult(LoginStatus.Disabled, null);
@@ -77,35 +79,111 @@ internal sealed partial class LoginGrain(
         return new LoginResult(LoginStatus.Succeeded, tokens);
     }
 
-    private void CountFailure(string clientAddress, Failures? previous)
+    /// <summary>
+    /// No account has this email: the same answers as for a wrong password (the decoy hash, the same lockout), counted by
+    /// the client address's grain; this activation keeps nothing and goes after the call.
+    /// </summary>
+    private async Task<LoginResult> UnknownEmailAsync(string password, string clientAddress, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var count = (previous?.Count ?? 0) + 1;   // a lapsed lockout left 0
-        if (count >= _options.LoginFailureLimit)
+        DeactivateOnIdle();
+        var email = this.GetPrimaryKeyString();
+        var attempts = GrainFactory.GetGrain<IUnknownEmailLoginGrain>(clientAddress);
+        if (await attempts.IsLockedAsync(email))
         {
-            _failures[clientAddress] = new Failures(0, now.AddSeconds(_options.LockoutSeconds), now);
+            return new LoginResult(LoginStatus.LockedOut, null);
+        }
+
+        await VerifyAsync(null, password, cancellationToken);
+        await attempts.CountFailureAsync(email);
+        return new LoginResult(LoginStatus.BadCredentials, null);
+    }
+
+    private Task<PasswordVerificationResult> VerifyAsync(string? hash, string password, CancellationToken cancellationToken)
+    {
+        var checkedHash = hash ?? (_decoyHash ??= hasher.HashPassword(Nobody, Guid.NewGuid().ToString()));
+        return Task.Run(() => hasher.VerifyHashedPassword(Nobody, checkedHash, password), cancellationToken);
+    }
+
+    private void CountFailure(string clientAddress)
+    {
+        if (_failures.Count(clientAddress))
+        {
             DelayDeactivation(TimeSpan.FromSeconds(_options.LockoutSeconds));
             LogLockedOut(logger, _options.LoginFailureLimit, _options.LockoutSeconds);
         }
-        else
-        {
-            _failures[clientAddress] = new Failures(count, DateTimeOffset.MinValue, now);
-        }
-
-        if (_failures.Count > MaxTrackedAddresses)
-        {
-            _failures.Remove(_failures.MinBy(f => f.Value.LastFailure).Key);
-        }
     }
-
-    /// <summary>Consecutive failures from one address, and until when that address is locked out.</summary>
-    private sealed record Failures(int Count, DateTimeOffset LockedUntil, DateTimeOffset LastFailure);
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "A login email was locked out for one client address after {Failures} failures for {Seconds} s")]
     private static partial void LogLockedOut(ILogger logger, int failures, int seconds);
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "A password hash was upgraded to the current iteration count at login")]
     private static partial void LogPasswordHashUpgraded(ILogger logger);
+}
+
+/// <summary>
+/// Failed logins of one client address against emails that have no account (key: the address as the edge names it):
+/// the same per-(email, address) counting and lockout as <see cref="LoginGrain"/> applies to registered emails, held
+/// here so that random emails do not each keep an activation. At most <see cref="LoginFailures.MaxTracked"/> emails
+/// per address (the one idle longest is forgotten); the per-address rate limit slows one address down anyway.
+/// </summary>
+internal sealed partial class UnknownEmailLoginGrain(IOptions<AdminOptions> options, TimeProvider time, ILogger<UnknownEmailLoginGrain> logger)
+    : Grain, IUnknownEmailLoginGrain
+{
+    private readonly LoginFailures _failures = new(options.Value, time);
+
+    Task<bool> IUnknownEmailLoginGrain.IsLockedAsync(string email) => Task.FromResult(_failures.IsLocked(email));
+
+    Task IUnknownEmailLoginGrain.CountFailureAsync(string email)
+    {
+        if (_failures.Count(email))
+        {
+            DelayDeactivation(TimeSpan.FromSeconds(options.Value.LockoutSeconds));
+            LogLockedOut(logger, options.Value.LoginFailureLimit, options.Value.LockoutSeconds);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(EventId = 3601, Level = LogLevel.Information, Message = "An email without an account was locked out for one client address after {Failures} failures for {Seconds} s")]
+    private static partial void LogLockedOut(ILogger logger, int failures, int seconds);
+}
+
+/// <summary>
+/// Consecutive login failures per key (a client address, or an email), and until when a key is locked; bounded at
+/// <see cref="MaxTracked"/> keys, the one idle longest forgotten first.
+/// </summary>
+internal sealed class LoginFailures(AdminOptions options, TimeProvider time)
+{
+    /// <summary>How many keys are remembered: memory stays bounded when failures come from very many of them.</summary>
+    internal const int MaxTracked = 1024;
+
+    private readonly Dictionary<string, Failures> _failures = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => _failures.Count == 0;
+
+    public bool IsLocked(string key) => _failures.TryGetValue(key, out var failures) && time.GetUtcNow() < failures.LockedUntil;
+
+    public void Clear(string key) => _failures.Remove(key);
+
+    /// <summary>Counts one failure for <paramref name="key"/>; true when it now locks the key.</summary>
+    public bool Count(string key)
+    {
+        var now = time.GetUtcNow();
+        var count = (_failures.TryGetValue(key, out var previous) ? previous.Count : 0) + 1;   // a lapsed lockout left 0
+        var locks = count >= options.LoginFailureLimit;
+        _failures[key] = locks
+            ? new Failures(0, now.AddSeconds(options.LockoutSeconds), now)
+            : new Failures(count, DateTimeOffset.MinValue, now);
+        if (_failures.Count > MaxTracked)
+        {
+            _failures.Remove(_failures.MinBy(f => f.Value.LastFailure).Key);
+        }
+
+        return locks;
+    }
+
+    /// <summary>Consecutive failures, and until when the key is locked out.</summary>
+    private sealed record Failures(int Count, DateTimeOffset LockedUntil, DateTimeOffset LastFailure);
 }
 
 /// <summary>

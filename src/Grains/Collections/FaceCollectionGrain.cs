@@ -25,6 +25,9 @@ internal sealed partial class FaceCollectionGrain(
     CompreFaceMetrics metrics,
     ILogger<FaceCollectionGrain> logger) : Grain, IFaceCollectionGrain, ISubjectCatalogGrain
 {
+    /// <summary>Most examples in one export page (a page travels as one grain message).</summary>
+    private const int MaxExportPage = 2000;
+
     private readonly List<SubjectRecord> _subjects = [];
     private readonly Dictionary<string, SubjectRecord> _subjectsByName = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<Guid, SubjectRecord> _subjectsById = [];
@@ -178,6 +181,101 @@ internal sealed partial class FaceCollectionGrain(
         return results;
     }
 
+    // ---- export and import (docs/export-format.md) ----------------------------------------------------------------
+
+    async Task<ExportPage> IFaceCollectionGrain.ExportFacesAsync(long afterSeq, int limit, bool images, CancellationToken cancellationToken)
+    {
+        var rows = await store.ReadFacesAsync(_collectionId, Math.Max(0, afterSeq), Math.Clamp(limit, 1, MaxExportPage), images, cancellationToken);
+        var faces = rows.Select(r => new TransferFace(r.Face.ImageId, NameOf(r.Face.SubjectId), r.Face.Calculator, r.Face.Embedding, r.Image)).ToArray();
+        return new ExportPage(faces, rows.Count == 0 ? afterSeq : rows[^1].Seq);
+    }
+
+    async Task<ImportOutcome> IFaceCollectionGrain.ImportAsync(IReadOnlyList<string> subjects, IReadOnlyList<TransferFace> faces, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subjects);
+        ArgumentNullException.ThrowIfNull(faces);
+
+        // Ids already stored (a repeated batch) and repeats inside the batch are skipped.
+        var existing = await store.FindFacesAsync(_collectionId, faces.Select(f => f.ImageId).ToArray(), cancellationToken);
+        var seen = new HashSet<Guid>(existing);
+        var newSubjects = new List<SubjectRecord>();
+        var pending = new Dictionary<string, SubjectRecord>(StringComparer.OrdinalIgnoreCase);
+        SubjectRecord SubjectFor(string name)
+        {
+            if (_subjectsByName.TryGetValue(name, out var known) || pending.TryGetValue(name, out known))
+            {
+                return known;
+            }
+
+            var created = new SubjectRecord(Guid.NewGuid(), name);
+            pending[name] = created;
+            newSubjects.Add(created);
+            return created;
+        }
+
+        foreach (var name in subjects)
+        {
+            SubjectFor(name);
+        }
+
+        var sizes = new Dictionary<int, int>(_shardSizes);
+        var records = new List<FaceRecord>(faces.Count);
+        var images = new Dictionary<Guid, byte[]>();
+        foreach (var face in faces)
+        {
+            if (!seen.Add(face.ImageId))
+            {
+                continue;
+            }
+
+            var shard = ChooseShard(sizes);
+            sizes[shard] = sizes.GetValueOrDefault(shard) + 1;
+            records.Add(new FaceRecord(face.ImageId, SubjectFor(face.Subject).SubjectId, shard, Unit(face.Embedding), face.Calculator));
+            if (face.Image is { Length: > 0 } image)
+            {
+                images[face.ImageId] = image;
+            }
+        }
+
+        if (newSubjects.Count == 0 && records.Count == 0)
+        {
+            return new ImportOutcome(0, 0, faces.Count);
+        }
+
+        await store.ImportAsync(_collectionId, newSubjects, records, images, cancellationToken);
+        foreach (var subject in newSubjects)
+        {
+            Remember(subject);
+        }
+
+        foreach (var (shard, size) in sizes)
+        {
+            _shardSizes[shard] = size;
+        }
+
+        UpdateSize();
+        await Task.WhenAll(records.GroupBy(r => r.Shard).Select(group =>
+        {
+            var added = group.Select(f => new ShardFace(f.ImageId, f.SubjectId, f.Embedding, f.Calculator)).ToArray();
+            return _shards.ApplyAsync(group.Key, s => s.AddAsync(added, cancellationToken));
+        }));
+        var delta = new CollectionDelta();
+        foreach (var subject in newSubjects)
+        {
+            delta.Subjects[subject.SubjectId] = subject.Name;
+        }
+
+        await SyncStandbyAsync(delta, cancellationToken);
+        return new ImportOutcome(newSubjects.Count, records.Count, faces.Count - records.Count);
+    }
+
+    /// <summary>
+    /// The vector as a unit vector. An exported one already is: normalising it again could change its last bits, and an
+    /// import must reproduce the source's answers exactly.
+    /// </summary>
+    private static float[] Unit(float[] vector) =>
+        Math.Abs(System.Numerics.Tensors.TensorPrimitives.Norm(vector) - 1f) <= 1e-5f ? vector : Similarity.Normalize(vector);
+
     // ---- subjects -------------------------------------------------------------------------------------------------
 
     async Task<bool> ISubjectCatalogGrain.AddSubjectAsync(string subject, CancellationToken cancellationToken)
@@ -262,12 +360,14 @@ internal sealed partial class FaceCollectionGrain(
     }
 
     /// <summary>The first shard with room, so shards fill up one after another and stay few.</summary>
-    private int ChooseShard()
+    private int ChooseShard() => ChooseShard(_shardSizes);
+
+    private int ChooseShard(IReadOnlyDictionary<int, int> sizes)
     {
         var capacity = options.Value.ShardCapacity;
         for (var shard = 0; ; shard++)
         {
-            if (_shardSizes.GetValueOrDefault(shard) < capacity)
+            if (sizes.GetValueOrDefault(shard) < capacity)
             {
                 return shard;
             }

@@ -1,4 +1,5 @@
 using CompreFace.WebApi.Audit;
+using CompreFace.WebApi.Transfer;
 
 namespace CompreFace.WebApi.Admin;
 
@@ -24,6 +25,7 @@ public static class AdminApiExtensions
         admin.MapServiceEndpoints();
         admin.MapMemberEndpoints();
         admin.MapWebhookEndpoints();
+        admin.MapTransferEndpoints();
         admin.MapAuditEndpoints();
         admin.MapJobEndpoints();
         return app;

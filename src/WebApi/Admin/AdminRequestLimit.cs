@@ -12,7 +12,10 @@ internal static class AdminRequestLimit
     public static ValueTask<object?> CheckAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var limit = http.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxAdminRequestSize;
+        // An archive upload (Transfer/) declares its own, larger limit.
+        var limit = http.GetEndpoint()?.Metadata.GetMetadata<Transfer.OwnBodyLimit>() is { } own
+            ? own.Limit(http.RequestServices)
+            : http.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxAdminRequestSize;
         if (http.Request.ContentLength > limit)
         {
             throw ApiErrors.RequestTooLarge(limit);

@@ -66,6 +66,12 @@ internal static partial class AuditTrail
                     : "node default")
                 : null),
             ["AdminDeleteModel"] = s => EntryAsync(s.ByCaller(AuditActions.ServiceDelete, "service", s.Route("modelId"), null)),
+            ["AdminExportModel"] = s => EntryAsync(s.ByCaller(
+                AuditActions.ServiceExport, "service", s.Route("modelId"), null, details: s.Query("images") is "true" ? "with images" : "without images")),
+            ["AdminImportModel"] = s => EntryAsync(s.Value is Transfer.ImportResponse r
+                ? s.ByCaller(AuditActions.ServiceImport, "service", s.Route("modelId"), null, details: string.Create(
+                    CultureInfo.InvariantCulture, $"{r.FacesAdded} faces added, {r.FacesExisting} already there, {r.FacesReembedded} re-embedded, {r.Problems} problems"))
+                : null),
 
             // Webhooks of a service: where its events go. The address is reduced to its host (a URL may carry a token).
             ["AdminCreateWebhook"] = s => EntryAsync(s.Value is WebhookResponse w

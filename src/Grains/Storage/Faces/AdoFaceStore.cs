@@ -397,6 +397,100 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
         Log.ShardLoaded(Logger, collectionId, shard, rows, elapsedMs);
     }
 
+    public async Task<IReadOnlyList<FaceExportRow>> ReadFacesAsync(Guid collectionId, long afterSeq, int limit, bool images, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSeq);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var sql = images
+            ? "SELECT f.image_id, f.subject_id, f.shard, f.embedding, f.calculator, f.seq, i.content FROM cf_face f LEFT JOIN cf_image i ON i.image_id = f.image_id WHERE f.collection_id = @c AND f.seq > @after ORDER BY f.seq LIMIT @n"
+            : "SELECT f.image_id, f.subject_id, f.shard, f.embedding, f.calculator, f.seq FROM cf_face f WHERE f.collection_id = @c AND f.seq > @after ORDER BY f.seq LIMIT @n";
+        return await QueryAsync(
+            sql,
+            r => new FaceExportRow(r.GetInt64(5), ReadFace(r), images && !r.IsDBNull(6) ? (byte[])r.GetValue(6) : null),
+            cancellationToken,
+            ("@c", collectionId), ("@after", afterSeq), ("@n", limit));
+    }
+
+    /// <summary>One lookup per id in a read transaction; PostgreSQL overrides it with one array query.</summary>
+    public virtual async Task<IReadOnlySet<Guid>> FindFacesAsync(Guid collectionId, IReadOnlyCollection<Guid> imageIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(imageIds);
+        var found = new HashSet<Guid>();
+        if (imageIds.Count == 0)
+        {
+            return found;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await BeginReadAsync(connection, cancellationToken);
+        await using var command = Command(connection, transaction, "SELECT 1 FROM cf_face WHERE collection_id = @c AND image_id = @i", ("@c", collectionId));
+        var id = Bind(command, "@i", Guid.Empty);
+        foreach (var imageId in imageIds)
+        {
+            Rebind(id, imageId);
+            if (await command.ExecuteScalarAsync(cancellationToken) is not null)
+            {
+                found.Add(imageId);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return found;
+    }
+
+    /// <summary>Prepared inserts in one write transaction; PostgreSQL overrides it with binary COPY.</summary>
+    public virtual Task ImportAsync(
+        Guid collectionId, IReadOnlyList<SubjectRecord> subjects, IReadOnlyList<FaceRecord> faces, IReadOnlyDictionary<Guid, byte[]> images,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subjects);
+        ArgumentNullException.ThrowIfNull(faces);
+        ArgumentNullException.ThrowIfNull(images);
+        return WriteAsync(
+            async (connection, transaction) =>
+            {
+                await using (var insertSubject = Command(connection, transaction, "INSERT INTO cf_subject (subject_id, collection_id, name) VALUES (@s, @c, @n)", ("@c", collectionId)))
+                {
+                    var subjectId = Bind(insertSubject, "@s", Guid.Empty);
+                    var name = Bind(insertSubject, "@n", string.Empty);
+                    foreach (var subject in subjects)
+                    {
+                        Rebind(subjectId, subject.SubjectId);
+                        Rebind(name, subject.Name);
+                        await insertSubject.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
+
+                await using var insert = Command(connection, transaction, InsertFace, ("@c", collectionId));
+                var imageId = Bind(insert, "@i", Guid.Empty);
+                var faceSubject = Bind(insert, "@s", Guid.Empty);
+                var shard = Bind(insert, "@sh", 0);
+                var embedding = Bind(insert, "@e", Array.Empty<byte>());
+                var calculator = Bind(insert, "@calc", string.Empty);
+                await using var insertImage = Command(connection, transaction, "INSERT INTO cf_image (image_id, content) VALUES (@i, @b)");
+                var imageKey = Bind(insertImage, "@i", Guid.Empty);
+                var content = Bind(insertImage, "@b", Array.Empty<byte>());
+                foreach (var face in faces)
+                {
+                    Rebind(imageId, face.ImageId);
+                    Rebind(faceSubject, face.SubjectId);
+                    Rebind(shard, face.Shard);
+                    Rebind(embedding, EmbeddingCodec.Encode(face.Embedding));
+                    Rebind(calculator, face.Calculator);
+                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                    if (SaveImages && images.TryGetValue(face.ImageId, out var bytes) && bytes.Length > 0)
+                    {
+                        Rebind(imageKey, face.ImageId);
+                        Rebind(content, bytes);
+                        await insertImage.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
+
+                return faces.Count;
+            },
+            cancellationToken);
+    }
+
     /// <summary>Outbox rows for the subjects about to be deleted (<paramref name="subjectFilter"/> selects them in <c>s</c>).</summary>
     private string SubjectDeletedOutbox(string subjectFilter) =>
         OutboxInsert("subject.deleted", "s.subject_id", "s.name", "NULL", "NULL") + $"""

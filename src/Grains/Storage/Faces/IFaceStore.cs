@@ -109,12 +109,35 @@ public interface IFaceStore
     Task LoadShardAsync(Guid collectionId, int shard, FaceSink sink, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Up to <paramref name="limit"/> examples after position <paramref name="afterSeq"/> (0: from the start) in insertion
+    /// order, with their original images when <paramref name="images"/> is set: keyset pages, so an export of any size
+    /// reads one bounded page at a time (docs/export-format.md). The next page starts after the last row's <c>Seq</c>.
+    /// </summary>
+    Task<IReadOnlyList<FaceExportRow>> ReadFacesAsync(Guid collectionId, long afterSeq, int limit, bool images, CancellationToken cancellationToken = default);
+
+    /// <summary>Which of <paramref name="imageIds"/> are examples of this collection (for idempotent imports).</summary>
+    Task<IReadOnlySet<Guid>> FindFacesAsync(Guid collectionId, IReadOnlyCollection<Guid> imageIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Inserts new subjects, then examples with their images (those in <paramref name="images"/>, kept only when
+    /// <see cref="StorageOptions.SaveImages"/> is on), in one transaction: one batch of an import. No webhook events are
+    /// queued (an import is one audited admin action, not thousands of face additions). PostgreSQL streams the examples
+    /// and images with binary COPY.
+    /// </summary>
+    Task ImportAsync(
+        Guid collectionId, IReadOnlyList<SubjectRecord> subjects, IReadOnlyList<FaceRecord> faces, IReadOnlyDictionary<Guid, byte[]> images,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Whether any stored example was computed by a model other than <paramref name="calculator"/>: inside
     /// <paramref name="collectionId"/>, and in every other collection. Answered from an index on the calculator, so it
     /// stays instant on a consistent store of any size (CompreFace's <c>/consistence/status</c> flags).
     /// </summary>
     Task<(bool InCollection, bool Elsewhere)> FindOtherCalculatorsAsync(string calculator, Guid collectionId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>An example read for an export: its position in the collection's insertion order, the row, and its image when asked for and stored.</summary>
+public sealed record FaceExportRow(long Seq, FaceRecord Face, byte[]? Image);
 
 /// <summary>Receives one streamed example; <paramref name="embedding"/> is only valid during the call.</summary>
 public delegate void FaceSink(Guid imageId, Guid subjectId, string calculator, ReadOnlySpan<float> embedding);

@@ -106,24 +106,89 @@ internal sealed class PostgresFaceStore(
         ArgumentNullException.ThrowIfNull(faces);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var import = await connection.BeginBinaryImportAsync(
-            "COPY cf_face (image_id, collection_id, subject_id, shard, embedding, calculator) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        await CopyFacesAsync(connection, collectionId, faces, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public override async Task ImportAsync(
+        Guid collectionId, IReadOnlyList<SubjectRecord> subjects, IReadOnlyList<FaceRecord> faces, IReadOnlyDictionary<Guid, byte[]> images,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subjects);
+        ArgumentNullException.ThrowIfNull(faces);
+        ArgumentNullException.ThrowIfNull(images);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (subjects.Count > 0)
         {
+            // In the given order, so the subjects keep their list order (seq).
+            await using var insert = new NpgsqlCommand(
+                "INSERT INTO cf_subject (subject_id, collection_id, name) SELECT t.s, @c, t.n FROM unnest(@ids, @names) WITH ORDINALITY AS t(s, n, o) ORDER BY t.o",
+                connection, transaction);
+            insert.Parameters.Add(new NpgsqlParameter<Guid>("c", collectionId) { NpgsqlDbType = NpgsqlDbType.Uuid });
+            insert.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", subjects.Select(x => x.SubjectId).ToArray()));
+            insert.Parameters.Add(new NpgsqlParameter<string[]>("names", subjects.Select(x => x.Name).ToArray()));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await CopyFacesAsync(connection, collectionId, faces, cancellationToken);
+        if (SaveImages && images.Count > 0)
+        {
+            await using var import = await connection.BeginBinaryImportAsync("COPY cf_image (image_id, content) FROM STDIN (FORMAT BINARY)", cancellationToken);
             foreach (var face in faces)
             {
-                await import.StartRowAsync(cancellationToken);
-                await import.WriteAsync(face.ImageId, NpgsqlDbType.Uuid, cancellationToken);
-                await import.WriteAsync(collectionId, NpgsqlDbType.Uuid, cancellationToken);
-                await import.WriteAsync(face.SubjectId, NpgsqlDbType.Uuid, cancellationToken);
-                await import.WriteAsync(face.Shard, NpgsqlDbType.Integer, cancellationToken);
-                await import.WriteAsync(EmbeddingCodec.Encode(face.Embedding), NpgsqlDbType.Bytea, cancellationToken);
-                await import.WriteAsync(face.Calculator, NpgsqlDbType.Text, cancellationToken);
+                if (images.TryGetValue(face.ImageId, out var bytes) && bytes.Length > 0)
+                {
+                    await import.StartRowAsync(cancellationToken);
+                    await import.WriteAsync(face.ImageId, NpgsqlDbType.Uuid, cancellationToken);
+                    await import.WriteAsync(bytes, NpgsqlDbType.Bytea, cancellationToken);
+                }
             }
 
             await import.CompleteAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    public override async Task<IReadOnlySet<Guid>> FindFacesAsync(Guid collectionId, IReadOnlyCollection<Guid> imageIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(imageIds);
+        var found = new HashSet<Guid>();
+        if (imageIds.Count == 0)
+        {
+            return found;
+        }
+
+        await using var command = dataSource.CreateCommand("SELECT image_id FROM cf_face WHERE collection_id = @c AND image_id = ANY(@ids)");
+        command.Parameters.Add(new NpgsqlParameter<Guid>("c", collectionId) { NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", imageIds.ToArray()));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            found.Add(reader.GetGuid(0));
+        }
+
+        return found;
+    }
+
+    /// <summary>Streams examples into <c>cf_face</c> with binary COPY, inside the caller's transaction.</summary>
+    private static async Task CopyFacesAsync(NpgsqlConnection connection, Guid collectionId, IReadOnlyList<FaceRecord> faces, CancellationToken cancellationToken)
+    {
+        await using var import = await connection.BeginBinaryImportAsync(
+            "COPY cf_face (image_id, collection_id, subject_id, shard, embedding, calculator) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var face in faces)
+        {
+            await import.StartRowAsync(cancellationToken);
+            await import.WriteAsync(face.ImageId, NpgsqlDbType.Uuid, cancellationToken);
+            await import.WriteAsync(collectionId, NpgsqlDbType.Uuid, cancellationToken);
+            await import.WriteAsync(face.SubjectId, NpgsqlDbType.Uuid, cancellationToken);
+            await import.WriteAsync(face.Shard, NpgsqlDbType.Integer, cancellationToken);
+            await import.WriteAsync(EmbeddingCodec.Encode(face.Embedding), NpgsqlDbType.Bytea, cancellationToken);
+            await import.WriteAsync(face.Calculator, NpgsqlDbType.Text, cancellationToken);
+        }
+
+        await import.CompleteAsync(cancellationToken);
     }
 
     public override async Task<IReadOnlyList<FaceRecord>> DeleteFacesAsync(Guid collectionId, IReadOnlyCollection<Guid> imageIds, CancellationToken cancellationToken = default)
