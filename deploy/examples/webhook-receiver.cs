@@ -2,7 +2,8 @@
 // Run it with the .NET 10 SDK, no project needed:
 //   COMPREFACE_WEBHOOK_SECRET=whsec_... dotnet run deploy/examples/webhook-receiver.cs -- --urls http://0.0.0.0:5005
 // and register http://<this host>:5005/hook as the service's webhook (allow its network in Webhooks:AllowedNetworks
-// if it is private). It answers 204 to an authentic, fresh, first-seen delivery and 401 to anything else.
+// if it is private). It answers 204 to an authentic, fresh delivery (acting only on the first of repeated ones) and 401
+// to anything else. tests/Node.Tests/WebhookReceiverExampleTests.cs builds and runs this file against a real node.
 #:sdk Microsoft.NET.Sdk.Web
 
 using System.Collections.Concurrent;
