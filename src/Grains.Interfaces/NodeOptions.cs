@@ -78,6 +78,15 @@ public sealed class NodeOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30")]
     public TimeSpan SearchStandbyAfter { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// HTTP tier, cluster modes: an API key lookup that its grain has not answered within
+    /// <see cref="SearchStandbyAfter"/> (its silo died and is not yet declared dead) is answered from this node's own
+    /// last answer for the key, if that is at most this old (zero turns it off). Bounds how long after a key's deletion
+    /// a node could still accept it, and only while the key's grain is unreachable (docs/decisions/0032).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ApiKeyFallbackAge { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Whether this node runs the face models (loads them at start).</summary>
     public bool HostsInference => Role != NodeRole.Front;
 

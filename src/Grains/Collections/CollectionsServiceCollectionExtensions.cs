@@ -25,6 +25,8 @@ public static class CollectionsServiceCollectionExtensions
         services.AddPlacementDirector<ShardReplicaPlacement, RankedPlacementDirector>();
         services.AddPlacementDirector<CollectionPlacement, RankedPlacementDirector>();
         services.AddPlacementDirector<CollectionStandbyPlacement, RankedPlacementDirector>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ShardParking>();
 
         // Database outages leave the grains as one serializable exception type (answered 503 by the HTTP tier).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, StoreUnavailableFilter>());

@@ -12,7 +12,7 @@ namespace CompreFace.Grains.Collections;
 /// write that reaches a replica which already loaded it from the store changes nothing.
 /// </remarks>
 [ShardReplicaPlacement]
-internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShardGrain> logger) : Grain, IFaceShardGrain
+internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking parking, ILogger<FaceShardGrain> logger) : Grain, IFaceShardGrain
 {
     // One index per model (calculator version). A collection normally holds one; after the embedder is changed it holds
     // the old model's examples too, which are kept (nothing stored is lost) but never compared with the new model's
@@ -29,11 +29,29 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_collectionId, _shard, _replica) = ShardKeys.Parse(this.GetPrimaryKeyString());
+        if (parking.Take(this.GetPrimaryKeyString()) is { } parked)
+        {
+            // Deactivated only because its directory entry died with another silo: the rows are still good.
+            (_indexes, _skipped) = (parked.Indexes, parked.Skipped);
+            LogResumed(logger, _collectionId, _shard, _replica, Rows);
+            return;
+        }
+
         var started = Stopwatch.GetTimestamp();
         var (indexes, skipped) = await LoadAsync(cancellationToken);
         (_indexes, _skipped) = (indexes, skipped);
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        LogLoaded(logger, _collectionId, _shard, Rows - _skipped.Count, _indexes.Count, elapsed);
+        LogLoaded(logger, _collectionId, _shard, _replica, Rows - _skipped.Count, _indexes.Count, elapsed);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (reason.ReasonCode == DeactivationReasonCode.DirectoryFailure && Rows > 0)
+        {
+            parking.Park(this.GetPrimaryKeyString(), new ShardContents(_indexes, _skipped));
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>Rows of the store this replica holds (indexed or skipped).</summary>
@@ -171,11 +189,14 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ILogger<FaceShard
     /// <summary>The grain key of the first replica of shard <paramref name="shard"/> of a collection.</summary>
     public static string KeyOf(Guid collectionId, int shard) => ShardKeys.Of(collectionId, shard);
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Shard {Shard} of collection {CollectionId} loaded {Count} faces of {Models} model(s) in {Milliseconds:F0} ms")]
-    private static partial void LogLoaded(ILogger logger, Guid collectionId, int shard, int count, int models, double milliseconds);
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Shard {Shard} of collection {CollectionId}, replica {Replica}, loaded {Count} faces of {Models} model(s) in {Milliseconds:F0} ms")]
+    private static partial void LogLoaded(ILogger logger, Guid collectionId, int shard, int replica, int count, int models, double milliseconds);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Shard {Shard} of collection {CollectionId}, replica {Replica}: held {Held} rows, the collection {Expected}; caught up from the store ({Rows} rows) in {Milliseconds:F0} ms")]
     private static partial void LogCaughtUp(ILogger logger, Guid collectionId, int shard, int replica, int held, int rows, int expected, double milliseconds);
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Shard {Shard} of collection {CollectionId}, replica {Replica}: reactivated after a directory failure with its {Rows} rows kept (no reload)")]
+    private static partial void LogResumed(ILogger logger, Guid collectionId, int shard, int replica, int rows);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Shard {Shard} of collection {CollectionId}: a {Dimension}-d vector of model {Calculator} skipped; that model's vectors are {Expected}-d")]
     private static partial void LogDimensionMismatch(ILogger logger, Guid collectionId, int shard, string calculator, int dimension, int expected);

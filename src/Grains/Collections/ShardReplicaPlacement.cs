@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Runtime.Placement;
 
@@ -37,42 +38,91 @@ public sealed class CollectionPlacementAttribute() : PlacementAttribute(new Coll
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class CollectionStandbyPlacementAttribute() : PlacementAttribute(new CollectionStandbyPlacement());
 
-/// <summary>Chooses the silo of a shard copy, a collection or its standby by rendezvous ranking (see <see cref="ShardReplicaPlacement"/>).</summary>
-internal sealed class RankedPlacementDirector : IPlacementDirector
+/// <summary>
+/// Chooses the silo of a shard copy, a collection or its standby by rendezvous ranking (see <see cref="ShardReplicaPlacement"/>).
+/// </summary>
+/// <remarks>
+/// The ranking keeps the silos that left the cluster (dead or stopping, as long as the membership table lists them) in
+/// their places, and a copy whose silo left takes a spare: the first live silo ranked after all of the key's slots
+/// (copies; collection and standby). Ranking only the live silos would shift every rank behind the dead one, so a copy
+/// that survived would be placed somewhere else when Orleans asks again, which it does when the dead silo held the
+/// copy's directory entry: a second activation of a copy that never died, loading the whole shard from the store while
+/// the first keeps running (measured: both copies of a 100k shard loading at once after a kill, searches waiting 7 s).
+/// Kept in place, the survivor is found where it lives, and the replacement lands on a silo that holds no sibling.
+/// </remarks>
+internal sealed class RankedPlacementDirector(IClusterMembershipService membership, IOptions<RecognitionOptions> options) : IPlacementDirector
 {
+    /// <summary>Slots of a collection key: the collection grain (0) and its standby (1).</summary>
+    private const int CollectionSlots = 2;
+
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var silos = context.GetCompatibleSilos(target);
         var key = target.GrainIdentity.Key.ToString()!;
+        var departed = Departed();
         if (strategy is CollectionStandbyPlacement && silos.Length > 1)
         {
             // The collection grain activates its standby first (from its own activation), so the caller's silo is
             // the collection grain's: never put the standby there. Ranks alone could, when the collection grain was
             // placed from an older view of the cluster (a node joining during start-up), and one kill would then take
             // both; measured once as a 2.2 s recognition.
-            silos = silos.Where(s => !s.Equals(context.LocalSilo)).ToArray();
-            return Task.FromResult(Choose(silos, key, 0));
+            var choice = Choose(silos, departed, key, 1, CollectionSlots);
+            return Task.FromResult(choice.Equals(context.LocalSilo)
+                ? Choose(silos.Where(s => !s.Equals(context.LocalSilo)).ToArray(), [], key, 0, 1)
+                : choice);
         }
 
-        var (rankKey, rank) = strategy switch
+        if (strategy is ShardReplicaPlacement)
         {
-            ShardReplicaPlacement => ShardKeys.Split(key),
-            _ => (key, 0),
-        };
-        return Task.FromResult(Choose(silos, rankKey, rank));
+            var (shardKey, replica) = ShardKeys.Split(key);
+            return Task.FromResult(Choose(silos, departed, shardKey, replica, Math.Max(options.Value.Replicas, replica + 1)));
+        }
+
+        return Task.FromResult(Choose(silos, departed, key, 0, CollectionSlots));
     }
 
-    /// <summary>The silo of rank <paramref name="rank"/> for <paramref name="key"/> among <paramref name="silos"/>.</summary>
-    internal static SiloAddress Choose(IReadOnlyList<SiloAddress> silos, string key, int rank)
+    /// <summary>Endpoints of the silos the membership table lists as no longer active (dead, stopping, shutting down).</summary>
+    private string[] Departed() =>
+    [
+        .. membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status is SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping)
+            .Select(m => m.SiloAddress.Endpoint.ToString()),
+    ];
+
+    /// <summary>
+    /// The silo of slot <paramref name="slot"/> (of <paramref name="slots"/>) for <paramref name="key"/>: the live silo
+    /// ranked there, or, when a departed silo holds that place, the k-th live silo ranked after all slots (k: departed
+    /// places before this slot), so that replacements land apart from the copies that live on; with no spare left,
+    /// the old rule (rank among the live silos).
+    /// </summary>
+    internal static SiloAddress Choose(IReadOnlyList<SiloAddress> silos, IReadOnlyCollection<string> departed, string key, int slot, int slots)
     {
         if (silos.Count == 1)
         {
             return silos[0];
         }
 
+        var live = silos.ToDictionary(s => s.Endpoint.ToString(), StringComparer.Ordinal);
+        var ranked = live.Keys.Concat(departed.Where(d => !live.ContainsKey(d)).Distinct(StringComparer.Ordinal))
+            .OrderByDescending(endpoint => Score(key, endpoint))
+            .ThenBy(endpoint => endpoint, StringComparer.Ordinal)
+            .ToArray();
+        if (slot < ranked.Length && live.TryGetValue(ranked[slot], out var mine))
+        {
+            return mine;
+        }
+
+        var taken = Math.Min(slots, ranked.Length);
+        var before = ranked.Take(Math.Min(slot, taken)).Count(endpoint => !live.ContainsKey(endpoint));
+        var spares = ranked.Skip(taken).Where(live.ContainsKey).ToArray();
+        if (slot < taken && before < spares.Length)
+        {
+            return live[spares[before]];
+        }
+
         // The endpoint, not the generation, so a restarted node takes its old grains back when they reactivate.
-        var ranked = silos.OrderByDescending(s => Score(key, s.Endpoint.ToString())).ThenBy(s => s.Endpoint.ToString(), StringComparer.Ordinal).ToArray();
-        return ranked[rank % ranked.Length];
+        var liveRanked = ranked.Where(live.ContainsKey).ToArray();
+        return live[liveRanked[slot % liveRanked.Length]];
     }
 
     /// <summary>FNV-1a of key and silo, mixed: stable across processes and runs (string.GetHashCode is randomised).</summary>

@@ -42,8 +42,9 @@ internal sealed partial class ShardReplicas(Guid collectionId, IGrainFactory gra
     /// <summary>
     /// Applies a write already committed to the store to every copy of <paramref name="shard"/>. A copy whose silo
     /// cannot be reached is left behind: its activation is gone with its silo, or it notices the missed write by its
-    /// row count (<see cref="IFaceShardGrain.SearchAsync"/>) and loads the store before it serves again. Fails only
-    /// when no copy applied it, or a copy failed for another reason.
+    /// row count (<see cref="IFaceShardGrain.SearchAsync"/>) and loads the store before it serves again. A copy that
+    /// has not answered within <see cref="RecognitionOptions.ReplicaHedgeDelay"/> while another one applied the write is
+    /// not waited for (docs/decisions/0032). Fails only when no copy applied it, or a copy failed for another reason.
     /// </summary>
     public async Task ApplyAsync(int shard, Func<IFaceShardGrain, Task> write)
     {
@@ -55,9 +56,29 @@ internal sealed partial class ShardReplicas(Guid collectionId, IGrainFactory gra
         }
 
         var writes = replicas.Select(write).ToArray();
+        var all = Task.WhenAll(writes);
+        if (await Task.WhenAny(all, Task.Delay(options.ReplicaHedgeDelay)) != all)
+        {
+            // A copy that is still loading (reactivated after a failover) would hold the write for seconds. Past the
+            // hedge delay one applied copy is enough: the slow one applies the write when it gets to it (its queue
+            // keeps the order), and a search checks its rows against the collection's before it answers.
+            while (!all.IsCompleted && !writes.Any(w => w.IsCompletedSuccessfully))
+            {
+                await Task.WhenAny(writes.Where(w => !w.IsCompleted));
+            }
+
+            if (!all.IsCompleted)
+            {
+                var slow = writes.Count(w => !w.IsCompleted);
+                LogReplicaSlow(logger, collectionId, shard, slow, writes.Length);
+                all.Ignore();
+                return;
+            }
+        }
+
         try
         {
-            await Task.WhenAll(writes);
+            await all;
         }
         catch (Exception) when (writes.Any(w => w.IsCompletedSuccessfully)
             && writes.All(w => w.IsCompletedSuccessfully || ReplicaFailures.IsUnreachable(w.Exception)))
@@ -149,6 +170,9 @@ internal sealed partial class ShardReplicas(Guid collectionId, IGrainFactory gra
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Collection {CollectionId}, shard {Shard}: {Behind} of {Replicas} copies unreachable for a write; they catch up from the store")]
     private static partial void LogReplicaBehind(ILogger logger, Guid collectionId, int shard, int behind, int replicas);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Collection {CollectionId}, shard {Shard}: {Slow} of {Replicas} copies slow to apply a write (loading?); acknowledged after the others, they apply it when they answer")]
+    private static partial void LogReplicaSlow(ILogger logger, Guid collectionId, int shard, int slow, int replicas);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Collection {CollectionId}, shard {Shard}: copy {Asked} did not answer in time; asking the next one too")]
     private static partial void LogHedged(ILogger logger, Guid collectionId, int shard, int asked);

@@ -10,6 +10,9 @@ internal sealed partial class ApiKeyMiddleware(
     IGrainFactory grains,
     IFaceServiceRequestCounter counter,
     UnknownCredentials unknown,
+    RecentApiKeys recent,
+    IOptions<NodeOptions> node,
+    TimeProvider time,
     ILogger<ApiKeyMiddleware> logger)
 {
     private const string HeaderName = "x-api-key";
@@ -47,7 +50,7 @@ internal sealed partial class ApiKeyMiddleware(
         // An unknown key is answered from the node's short negative memory, else looked up once (its activation does
         // not stay: ApiKeyGrain deactivates on a miss) and remembered.
         var canonical = uuid.ToString("D");
-        var service = unknown.IsKnownUnknown(canonical) ? null : await grains.GetGrain<IApiKeyGrain>(canonical).GetServiceAsync(context.RequestAborted);
+        var service = unknown.IsKnownUnknown(canonical) ? null : await ResolveAsync(canonical, context.RequestAborted);
         if (service is null)
         {
             unknown.Remember(canonical);
@@ -68,6 +71,50 @@ internal sealed partial class ApiKeyMiddleware(
         await next(context);
     }
 
+    /// <summary>
+    /// The key's service from its grain. In a cluster, when this node resolved the key recently and the grain has not
+    /// answered within <see cref="NodeOptions.SearchStandbyAfter"/> (its silo died and is not yet declared dead), the
+    /// recent answer instead: a request must not wait for failure detection because of the key (docs/decisions/0032).
+    /// </summary>
+    private async Task<FaceServiceInfo?> ResolveAsync(string key, CancellationToken cancellationToken)
+    {
+        var lookup = grains.GetGrain<IApiKeyGrain>(key).GetServiceAsync(cancellationToken);
+        var settings = node.Value;
+        if (settings.Mode != ClusterMode.Localhost && recent.Recent(key, settings.ApiKeyFallbackAge) is { } known)
+        {
+            try
+            {
+                var answer = await lookup.WaitAsync(settings.SearchStandbyAfter, time, cancellationToken);
+                recent.Remember(key, answer);
+                return answer;
+            }
+            catch (TimeoutException)
+            {
+                LogKeyFallback(logger, settings.SearchStandbyAfter.TotalMilliseconds);
+                RememberLater(key, lookup);
+                return known;
+            }
+        }
+
+        var service = await lookup;
+        recent.Remember(key, service);
+        return service;
+    }
+
+    /// <summary>Records the answer of a lookup that was not waited for, once it comes (a failure changes nothing).</summary>
+    private void RememberLater(string key, Task<FaceServiceInfo?> lookup) =>
+        lookup.ContinueWith(
+            done =>
+            {
+                if (done.IsCompletedSuccessfully)
+                {
+                    recent.Remember(key, done.Result);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default).Ignore();
+
     private static FaceServiceType? ServiceTypeOf(PathString path)
     {
         if (path.StartsWithSegments(ApiPaths.Detection, StringComparison.OrdinalIgnoreCase))
@@ -87,6 +134,9 @@ internal sealed partial class ApiKeyMiddleware(
 
         return null;
     }
+
+    [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "An API key's grain did not answer within {Milliseconds:F0} ms; answered from this node's recent lookup of the key")]
+    private static partial void LogKeyFallback(ILogger logger, double milliseconds);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "No {Type} service for the key sent to {Path}")]
     private static partial void LogServiceNotFound(ILogger logger, FaceServiceType type, PathString path);
