@@ -195,13 +195,13 @@ public sealed class JobTests
                 var options = Options.Create(new StorageOptions { DataDirectory = directory });
                 var connections = new SqliteConnectionFactory(options);
                 await new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance).EnsureSchemaAsync();
-                return new JobDatabase(new SqliteJobStore(connections), directory, null, null);
+                return new JobDatabase(new AdoJobStore(new SqliteDialect(connections)), directory, null, null);
             }
 
             var database = await PostgresServer.CreateDatabaseAsync("cf_jobs");
             var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
             await new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance).EnsureSchemaAsync();
-            return new JobDatabase(new PostgresJobStore(dataSource), null, database, dataSource);
+            return new JobDatabase(new AdoJobStore(new PostgresDialect(dataSource)), null, database, dataSource);
         }
 
         public async ValueTask DisposeAsync()
