@@ -34,6 +34,7 @@ public static class AuditActions
     public const string ServiceQuotaChange = "service.quota_change";
     public const string ServiceExport = "service.export";
     public const string ServiceImport = "service.import";
+    public const string ServiceBulkEnrol = "service.bulk_enrol";
     public const string WebhookCreate = "webhook.create";
     public const string WebhookUpdate = "webhook.update";
     public const string WebhookDelete = "webhook.delete";
@@ -54,7 +55,7 @@ public static class AuditActions
         SignUp, Login, LoginFailed, Logout, ProfileUpdate, PasswordChange, PasswordResetRequest, PasswordReset,
         RegistrationConfirm, SessionsEnd, SignUpInvite, GlobalRoleChange, UserDelete, ApplicationCreate,
         ApplicationRename, ApplicationKeyRegenerate, ApplicationDelete, MemberAdd, MemberRoleChange, MemberRemove,
-        ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange, ServiceExport, ServiceImport,
+        ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange, ServiceExport, ServiceImport, ServiceBulkEnrol,
         WebhookCreate, WebhookUpdate, WebhookDelete, FaceAdd, FaceDelete, FacesDelete, SubjectFacesDelete,
         SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll, JobCancel, ReembedStart,
     ];

@@ -28,6 +28,9 @@ public static class CollectionsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ShardParking>();
 
+        // Bulk enrolments left unfinished by a restart are resumed (docs/decisions/0035-collection-archives.md).
+        services.AddHostedService<Jobs.BulkEnrolmentResumer>();
+
         // Database outages leave the grains as one serializable exception type (answered 503 by the HTTP tier).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, StoreUnavailableFilter>());
         return services;

@@ -68,6 +68,10 @@ internal static partial class AuditTrail
             ["AdminDeleteModel"] = s => EntryAsync(s.ByCaller(AuditActions.ServiceDelete, "service", s.Route("modelId"), null)),
             ["AdminExportModel"] = s => EntryAsync(s.ByCaller(
                 AuditActions.ServiceExport, "service", s.Route("modelId"), null, details: s.Query("images") is "true" ? "with images" : "without images")),
+            ["AdminBulkEnrol"] = s => EntryAsync(s.Value is Transfer.BulkEnrolUploadResponse r
+                ? s.ByCaller(AuditActions.ServiceBulkEnrol, "service", s.Route("modelId"), null, details: string.Create(
+                    CultureInfo.InvariantCulture, $"job {r.JobId}, {r.Files} files"))
+                : null),
             ["AdminImportModel"] = s => EntryAsync(s.Value is Transfer.ImportResponse r
                 ? s.ByCaller(AuditActions.ServiceImport, "service", s.Route("modelId"), null, details: string.Create(
                     CultureInfo.InvariantCulture, $"{r.FacesAdded} faces added, {r.FacesExisting} already there, {r.FacesReembedded} re-embedded, {r.Problems} problems"))

@@ -24,6 +24,7 @@ internal static class TransferEndpoints
             .WithMetadata(new OwnBodyLimit(sp => sp.GetRequiredService<IOptions<TransferOptions>>().Value.MaxImportSize))
             .WithErrors([.. common, ApiErrors.UnsupportedMediaType("multipart/form-data"), ApiErrors.RequestTooLarge(64L << 30),
                 AdminErrors.Validation("Invalid collection archive: its version 2 is not supported (this node reads version 1)")]);
+        admin.MapBulkEnrolmentEndpoints();
     }
 
     /// <summary>

@@ -23,6 +23,14 @@ public sealed class TransferOptions
     [Range(0, 1_000_000)]
     public int MaxReportedProblems { get; set; } = 1000;
 
+    /// <summary>Largest bulk-enrolment upload in bytes (<c>Transfer:MaxEnrolSize</c>); it is spooled to a temporary file while read.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxEnrolSize { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Most files in one bulk-enrolment archive (<c>Transfer:MaxEnrolFiles</c>).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxEnrolFiles { get; set; } = 100_000;
+
     /// <summary>Images re-embedded at once when an import comes from another model (<c>Transfer:ReembedParallelism</c>; 0: twice the cores).</summary>
     [Range(0, 1024)]
     public int ReembedParallelism { get; set; }

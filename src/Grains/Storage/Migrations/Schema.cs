@@ -87,10 +87,10 @@ public sealed class Schema
 public static class StorageSchemas
 {
     /// <summary>Face and admin tables on PostgreSQL.</summary>
-    public static Schema Postgres { get; } = new("CompreFace", StorageDialect.Postgres, "cf_schema_version", FaceSteps.Postgres, AdminSteps.Postgres, AuditSteps.Postgres, WebhookSteps.Postgres, JobSteps.Postgres);
+    public static Schema Postgres { get; } = new("CompreFace", StorageDialect.Postgres, "cf_schema_version", FaceSteps.Postgres, AdminSteps.Postgres, AuditSteps.Postgres, WebhookSteps.Postgres, JobSteps.Postgres, EnrolmentSteps.Postgres);
 
     /// <summary>Face and admin tables in the embedded SQLite file.</summary>
-    public static Schema Sqlite { get; } = new("CompreFace", StorageDialect.Sqlite, "cf_schema_version", FaceSteps.Sqlite, AdminSteps.Sqlite, AuditSteps.Sqlite, WebhookSteps.Sqlite, JobSteps.Sqlite);
+    public static Schema Sqlite { get; } = new("CompreFace", StorageDialect.Sqlite, "cf_schema_version", FaceSteps.Sqlite, AdminSteps.Sqlite, AuditSteps.Sqlite, WebhookSteps.Sqlite, JobSteps.Sqlite, EnrolmentSteps.Sqlite);
 
     /// <summary>The tables of Orleans' ADO.NET providers (PostgreSQL only).</summary>
     public static Schema Orleans { get; } = new("Orleans", StorageDialect.Postgres, "cf_orleans_schema_version", OrleansSteps.Postgres);

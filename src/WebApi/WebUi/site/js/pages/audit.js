@@ -15,7 +15,7 @@ const ACTIONS = {
   'member.role_change': 'Member role change', 'member.remove': 'Member removed', 'service.create': 'Service created',
   'service.rename': 'Service renamed', 'service.key_regenerate': 'Service key regenerated', 'service.clone': 'Service cloned',
   'service.delete': 'Service deleted', 'service.quota_change': 'Service quota changed', 'service.export': 'Collection exported',
-  'service.import': 'Collection imported', 'webhook.create': 'Webhook created',
+  'service.import': 'Collection imported', 'service.bulk_enrol': 'Bulk enrolment', 'webhook.create': 'Webhook created',
   'webhook.update': 'Webhook changed', 'webhook.delete': 'Webhook deleted', 'face.add': 'Face added', 'face.delete': 'Face deleted', 'face.delete_bulk': 'Faces deleted',
   'face.delete_subject': "Subject's faces deleted", 'subject.create': 'Subject created', 'subject.rename': 'Subject renamed',
   'subject.delete': 'Subject deleted', 'subject.delete_all': 'All subjects deleted',

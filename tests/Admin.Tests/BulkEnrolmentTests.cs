@@ -1,0 +1,194 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace CompreFace.Admin.Tests;
+
+/// <summary>
+/// Bulk enrolment (docs/export-format.md#bulk-enrolment) of the labelled identities of shared/data on a real node: a
+/// job in the jobs list, every failure reported by file, and a re-upload of the same archive adds nothing.
+/// </summary>
+public sealed class BulkEnrolmentTests
+{
+    private const string Password = "enrol-password-1";
+
+    /// <summary>Files that cannot be enrolled, with the reason the report must give.</summary>
+    private static readonly Dictionary<string, string> Broken = new(StringComparer.Ordinal)
+    {
+        ["crowd/000_5.jpg"] = "several_faces",
+        ["blank/grey.png"] = "no_face",
+        ["blank/empty.png"] = "bad_image",
+        ["broken/corrupted.png"] = "bad_image",
+        ["Ann/notes.txt"] = "bad_image",
+        ["stray.jpg"] = "no_subject",
+    };
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task BulkEnrol_LabelledIdentities_EnrolsEachPhoto_ReportsEveryFailureByFile_AndAReuploadAddsNothing(Store store)
+    {
+        using var node = store == Store.Postgres ? new PostgresAdminFactory() : new AdminFactory();
+        using var owner = AdminClient.Create(node);
+        await owner.RegisterAsync("owner@example.com", Password, "Olga", "Owner");
+        await owner.LoginAsync("owner@example.com", Password);
+        var app = await owner.CreateAppAsync();
+        var (serviceId, key) = await owner.CreateServiceAsync(app);
+        var photos = (await File.ReadAllLinesAsync(Path.Combine(SharedData.DataDirectory, "identities.csv"))).Skip(1)
+            .Select(l => l.Split(',')).ToDictionary(c => $"{c[1]}/{Path.GetFileName(c[0])}", c => SharedData.Read(c[0]));
+        var archive = Zip(photos.Concat(new Dictionary<string, byte[]>
+        {
+            ["crowd/000_5.jpg"] = SharedData.SampleBytes("000_5.jpg"),
+            ["blank/grey.png"] = GreyPicture(),
+            ["blank/empty.png"] = SharedData.ImgToolBytes("empty.png"),
+            ["broken/corrupted.png"] = SharedData.ImgToolBytes("corrupted.png"),
+            ["Ann/notes.txt"] = "not a photo"u8.ToArray(),
+            ["stray.jpg"] = SharedData.SampleBytes("001_A.jpg"),
+            ["__MACOSX/._crowd"] = [1, 2, 3],
+        }));
+
+        var first = await EnrolAsync(owner, app, serviceId, archive);
+        Assert.Equal(photos.Count + Broken.Count, first.GetProperty("total").GetInt64());
+        var report = await ReportAsync(owner, app, serviceId, first.GetProperty("jobId").GetGuid());
+        Assert.Equal(photos.Count + Broken.Count, report.Count);
+        foreach (var (file, reason) in Broken)
+        {
+            Assert.Equal(reason, report[file].Outcome);
+        }
+
+        // A labelled photo is enrolled under its folder's subject, or refused as one add-face request refuses it (some
+        // show a second person): the same photo sent to POST /faces on another service gets the matching error.
+        var (_, otherKey) = await owner.CreateServiceAsync(app);
+        var refused = new List<string>();
+        foreach (var file in photos.Keys)
+        {
+            Assert.Equal(file.Split('/')[0], report[file].Subject);
+            if (report[file].Outcome == "enrolled")
+            {
+                continue;
+            }
+
+            refused.Add(file);
+            var (added, error) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=x", otherKey, photos[file]);
+            Assert.Equal(HttpStatusCode.BadRequest, added);
+            Assert.Equal(report[file].Outcome switch { "several_faces" => 31, "no_face" => 28, _ => -1 }, error.GetProperty("code").GetInt32());
+        }
+
+        Assert.True(refused.Count < photos.Count / 5, "most labelled photos show one face: " + string.Join(", ", refused));
+        var enrolledCount = photos.Count - refused.Count;
+        Assert.Equal((long)enrolledCount, first.GetProperty("enrolled").GetInt64());
+        Assert.Equal((long)(Broken.Count + refused.Count), first.GetProperty("failed").GetInt64());
+        Assert.True(first.GetProperty("facesPerSecond").GetDouble() > 0);
+
+        // The jobs list carries the failures, by file.
+        var jobId = first.GetProperty("jobId").GetGuid();
+        var (status, items) = await owner.SendAsync(HttpMethod.Get, $"/admin/jobs/{jobId}/items");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(Broken.Concat(refused.Select(f => new KeyValuePair<string, string>(f, report[f].Outcome))).OrderBy(b => b.Key, StringComparer.Ordinal), items.EnumerateArray()
+            .Select(i => new KeyValuePair<string, string>(i.GetProperty("item").GetString()!, i.GetProperty("outcome").GetString()!)).OrderBy(b => b.Key, StringComparer.Ordinal));
+
+        (_, var faces) = await owner.SendAsync(HttpMethod.Get, "/api/v1/recognition/faces?size=1", apiKey: key);
+        Assert.Equal(enrolledCount, faces.GetProperty("total_elements").GetInt32());
+        (status, var recognised) = await owner.PostPhotoAsync("/api/v1/recognition/recognize", key, SharedData.SampleBytes("002_A.jpg"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("compreface_A", recognised.GetProperty("result")[0].GetProperty("subjects")[0].GetProperty("subject").GetString());
+
+        // The same archive again: nothing new, each photo reported as already enrolled.
+        var second = await EnrolAsync(owner, app, serviceId, archive);
+        Assert.Equal((0L, (long)enrolledCount), (second.GetProperty("enrolled").GetInt64(), second.GetProperty("alreadyEnrolled").GetInt64()));
+        (_, faces) = await owner.SendAsync(HttpMethod.Get, "/api/v1/recognition/faces?size=1", apiKey: key);
+        Assert.Equal(enrolledCount, faces.GetProperty("total_elements").GetInt32());
+        var again = await ReportAsync(owner, app, serviceId, second.GetProperty("jobId").GetGuid());
+        Assert.All(photos.Keys.Except(refused), file => Assert.Equal((report[file].ImageId, "already_enrolled"), (again[file].ImageId, again[file].Outcome)));
+    }
+
+    [Fact]
+    public async Task BulkEnrol_Refusals_Are4xxWithCompreFaceCodes()
+    {
+        using var node = new AdminFactory();
+        using var owner = AdminClient.Create(node);
+        await owner.RegisterAsync("owner@example.com", Password, "Olga", "Owner");
+        await owner.LoginAsync("owner@example.com", Password);
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+
+        using (var form = new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "file", "a.zip" } })
+        {
+            using var response = await owner.Http.PostAsync(new Uri($"/admin/app/{app}/model/{serviceId}/enrol", UriKind.Relative), form);
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        }
+
+        using (var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", "PK\u0003\u0004 but not a zip at all"u8.ToArray()))
+        {
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal((HttpStatusCode.BadRequest, 26), (response.StatusCode, body.GetProperty("code").GetInt32()));
+        }
+
+        var (status, error) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{app}/model/{serviceId}/enrol/{Guid.NewGuid()}");
+        Assert.Equal((HttpStatusCode.NotFound, 2), (status, error.GetProperty("code").GetInt32()));
+    }
+
+    private static async Task<JsonElement> EnrolAsync(AdminClient client, Guid app, Guid serviceId, byte[] archive)
+    {
+        using var response = await PostAsync(client, $"/admin/app/{app}/model/{serviceId}/enrol?name=identities.zip", archive);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{response.StatusCode} {text}");
+        var jobId = JsonDocument.Parse(text).RootElement.GetProperty("jobId").GetGuid();
+
+        // Polled as the UI does, until the job ends (the deadline only bounds a hang).
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var (status, body) = await client.SendAsync(HttpMethod.Get, $"/admin/app/{app}/model/{serviceId}/enrol/{jobId}");
+            Assert.Equal(HttpStatusCode.OK, status);
+            if (body.GetProperty("state").GetString() is "completed" or "failed" or "cancelled")
+            {
+                Assert.Equal("completed", body.GetProperty("state").GetString());
+                return body;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the enrolment did not finish: " + body);
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<Dictionary<string, (string Subject, string Outcome, string ImageId)>> ReportAsync(AdminClient client, Guid app, Guid serviceId, Guid jobId)
+    {
+        using var response = await client.Http.GetAsync(new Uri($"/admin/app/{app}/model/{serviceId}/enrol/{jobId}/report", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("file,subject,outcome,image_id", lines[0]);
+        return lines.Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => (c[1], c[2], c[3]));
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(AdminClient client, string path, byte[] archive)
+    {
+        var content = new ByteArrayContent(archive);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        return await client.Http.PostAsync(new Uri(path, UriKind.Relative), content);
+    }
+
+    /// <summary>A 96×96 plain grey picture: decodable, without a face.</summary>
+    private static byte[] GreyPicture()
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(96, 96);
+        bitmap.Erase(new SkiaSharp.SKColor(128, 128, 128));
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private static byte[] Zip(IEnumerable<KeyValuePair<string, byte[]>> files)
+    {
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, bytes) in files)
+            {
+                using var entry = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+                entry.Write(bytes);
+            }
+        }
+
+        return output.ToArray();
+    }
+}
