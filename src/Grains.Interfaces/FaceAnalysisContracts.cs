@@ -31,6 +31,15 @@ public sealed record FaceAnalysisRequest
 
     /// <summary>Faces whose quality score is below this are dropped before the limit; 0 = none (beyond CompreFace).</summary>
     [Id(7)] public double MinQuality { get; init; }
+
+    /// <summary>
+    /// The embedding model to use (a calculator version), instead of the worker's configured one; null: the configured
+    /// one. A collection being re-embedded still answers from its old model (docs/decisions/0034-jobs-and-re-embedding.md).
+    /// </summary>
+    [Id(8)] public string? Embedder { get; init; }
+
+    /// <summary>A second embedding model whose vectors are computed from the same crops (<see cref="FaceData.AlsoEmbedding"/>); null: none.</summary>
+    [Id(9)] public string? AlsoEmbedder { get; init; }
 }
 
 /// <summary>Outcome of an analysis; rejections are values, not exceptions, so they cross the silo boundary cheaply.</summary>
@@ -79,6 +88,9 @@ public sealed record FaceData
 
     /// <summary>Raw embedding, when computed.</summary>
     [Id(2)] public float[]? Embedding { get; init; }
+
+    /// <summary>The embedding of <see cref="FaceAnalysisRequest.AlsoEmbedder"/>, when asked for (model <see cref="FaceAnalysisResult.AlsoCalculator"/>).</summary>
+    [Id(13)] public float[]? AlsoEmbedding { get; init; }
 
     /// <summary>
     /// Every plugin output of this face, in the worker's catalog order (each plugin's key in the response), as the
@@ -157,6 +169,9 @@ public sealed record FaceAnalysisResult
 
     /// <summary>Where the time went.</summary>
     [Id(8)] public AnalysisTimings Timings { get; init; } = new();
+
+    /// <summary>The model of every face's <see cref="FaceData.AlsoEmbedding"/>; null when none was asked for.</summary>
+    [Id(9)] public CalculatorIdentity? AlsoCalculator { get; init; }
 }
 
 /// <summary>

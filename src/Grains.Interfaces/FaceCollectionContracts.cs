@@ -22,6 +22,12 @@ public sealed record AddFaceCommand
     /// failure; docs/decisions/0014). <see cref="Guid.Empty"/>: the collection picks a new id.
     /// </summary>
     [Id(4)] public Guid ImageId { get; init; }
+
+    /// <summary>While the collection is re-embedded: the face's vector of the target model (<see cref="AlsoCalculator"/>).</summary>
+    [Id(5)] public float[]? AlsoEmbedding { get; init; }
+
+    /// <summary>The model of <see cref="AlsoEmbedding"/>.</summary>
+    [Id(6)] public string? AlsoCalculator { get; init; }
 }
 
 /// <summary>An example and the name of its subject.</summary>
@@ -59,6 +65,13 @@ public sealed record FaceSearch
     /// examples in which a subject can repeat (CompreFace issue #805).
     /// </summary>
     [Id(2)] public bool PerSubject { get; init; }
+
+    /// <summary>
+    /// Search under <see cref="Calculator"/> whatever the collection's <see cref="ModelPlan"/> (vectors sent by the
+    /// client, which cannot be computed again); false: a plan that needs another model refuses the search with
+    /// <see cref="ModelPlanChangedException"/>.
+    /// </summary>
+    [Id(4)] public bool AnyModel { get; init; }
 }
 
 /// <summary>One match: an example's subject and the cosine of the query with it.</summary>

@@ -55,6 +55,10 @@ public interface IFaceCollectionGrain : IGrainWithGuidKey
     /// <summary>The best matches for each query embedding, by cosine descending (ties in insertion order).</summary>
     [Alias("SearchAsync"), ReadOnly]
     Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> SearchAsync(FaceSearch search, CancellationToken cancellationToken = default);
+
+    /// <summary>Which models searches and adds must be computed by (docs/decisions/0034-jobs-and-re-embedding.md).</summary>
+    [Alias("GetModelPlanAsync"), ReadOnly]
+    Task<ModelPlan> GetModelPlanAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>

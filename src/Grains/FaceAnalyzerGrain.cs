@@ -17,6 +17,7 @@ internal sealed partial class FaceAnalyzerGrain(
     FacePipeline pipeline,
     IFaceDetector detector,
     IFaceEmbedder embedder,
+    EmbedderCatalog embedders,
     IInferenceRuntimeInfo runtime,
     CompreFaceMetrics metrics,
     ILogger<FaceAnalyzerGrain> logger) : Grain, IFaceAnalyzerGrain
@@ -28,11 +29,15 @@ internal sealed partial class FaceAnalyzerGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         var computeEmbeddings = request.ComputeEmbeddings;
-        var options = new FaceAnalysisOptions(request.Limit, request.DetProbThreshold, computeEmbeddings, request.DetectFaces) 
+        var primary = computeEmbeddings ? embedders.Get(request.Embedder) : embedder;
+        var also = computeEmbeddings && request.AlsoEmbedder is { } second ? embedders.Get(second) : null;
+        var options = new FaceAnalysisOptions(request.Limit, request.DetProbThreshold, computeEmbeddings, request.DetectFaces)
         {
             Plugins = request.Plugins,
             MinFaceSize = request.MinFaceSize,
             MinQuality = request.MinQuality,
+            Embedder = primary,
+            AlsoEmbedder = also,
         };
 
         FaceAnalysis analysis;
@@ -61,8 +66,15 @@ internal sealed partial class FaceAnalyzerGrain(
             activity.SetTag("compreface.embed_ms", analysis.Timings.AlignEmbedMs);
         }
 
-        return ToResult(analysis, computeEmbeddings);
+        return ToResult(analysis, computeEmbeddings) with
+        {
+            Calculator = computeEmbeddings ? IdentityOf(primary) : null,
+            AlsoCalculator = also is null ? null : IdentityOf(also),
+        };
     }
+
+    private static CalculatorIdentity IdentityOf(IFaceEmbedder model) =>
+        new(model.Version, model.Coefficients.C0, model.Coefficients.C1, model.Dimension);
 
     Task<CalculatorIdentity> IFaceAnalyzerGrain.GetCalculatorAsync(CancellationToken cancellationToken) => Task.FromResult(Calculator);
 
@@ -115,6 +127,7 @@ internal sealed partial class FaceAnalyzerGrain(
                 Box = new FaceBox(face.Probability, face.XMin, face.YMin, face.XMax, face.YMax),
                 Landmarks = Array.ConvertAll(face.Landmarks, ToPoint),
                 Embedding = embedding,
+                AlsoEmbedding = analysis.Faces[i].AlsoEmbedding,
                 Plugins = extra is null ? [] : [.. extra.Values.Select(static v => PluginValue.From(v.Key, v.Value))],
             };
         }

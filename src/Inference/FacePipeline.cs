@@ -95,9 +95,11 @@ public sealed class FacePipeline
             : [.. mapped.Select(m => Rescale(m.Decoded, (float)detail.Width / image.Width, (float)detail.Height / image.Height))];
 
         float[][]? embeddings = null;
+        float[][]? also = null;
         if (options.ComputeEmbeddings && mapped.Count > 0)
         {
-            embeddings = Embedder.Embed(work, workFaces, cancellationToken);
+            embeddings = (options.Embedder ?? Embedder).Embed(work, workFaces, cancellationToken);
+            also = options.AlsoEmbedder?.Embed(work, workFaces, cancellationToken);
         }
 
         var t3 = Stopwatch.GetTimestamp();
@@ -107,7 +109,7 @@ public sealed class FacePipeline
         var faces = new AnalyzedFace[mapped.Count];
         for (var i = 0; i < faces.Length; i++)
         {
-            faces[i] = new AnalyzedFace(mapped[i].Original, embeddings?[i]) { Plugins = plugins?.Faces[i] };
+            faces[i] = new AnalyzedFace(mapped[i].Original, embeddings?[i]) { Plugins = plugins?.Faces[i], AlsoEmbedding = also?[i] };
         }
 
         return new FaceAnalysis(

@@ -55,6 +55,12 @@ public sealed record FaceAnalysisOptions(int Limit = 0, float? DetProbThreshold 
 
     /// <summary>Faces whose <c>quality</c> score is below this are dropped before the limit and embedding; 0 = keep all.</summary>
     public double MinQuality { get; init; }
+
+    /// <summary>The embedder to run instead of the pipeline's configured one; null: the configured one.</summary>
+    public IFaceEmbedder? Embedder { get; init; }
+
+    /// <summary>A second embedder run on the same crops (<see cref="AnalyzedFace.AlsoEmbedding"/>); null: none.</summary>
+    public IFaceEmbedder? AlsoEmbedder { get; init; }
 }
 
 /// <summary>One face of an analysed image, in original image pixels.</summary>
@@ -64,6 +70,9 @@ public sealed record AnalyzedFace(DetectedFace Face, float[]? Embedding)
 {
     /// <summary>What the requested plugins computed for this face (points in original pixels); null when none ran.</summary>
     public Plugins.FacePluginOutput? Plugins { get; init; }
+
+    /// <summary>The raw embedding of <see cref="FaceAnalysisOptions.AlsoEmbedder"/>, when asked for.</summary>
+    public float[]? AlsoEmbedding { get; init; }
 }
 
 /// <summary>The result of decoding, detecting and (optionally) embedding one image.</summary>

@@ -30,6 +30,7 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<IFaceEmbedder>(static sp => sp.GetRequiredService<IOptions<InferenceOptions>>().Value.Embedder == "dlib"
             ? ActivatorUtilities.CreateInstance<DlibResNetEmbedder>(sp)
             : ActivatorUtilities.CreateInstance<MobileFaceNetEmbedder>(sp));
+        services.TryAddSingleton(static sp => new EmbedderCatalog(sp.GetRequiredService<IFaceEmbedder>(), sp));
         services.AddOptions<Plugins.PluginOptions>().BindConfiguration(Plugins.PluginOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(static sp => new Plugins.FacePluginSet(
             sp.GetRequiredService<OnnxRuntimeHost>(),

@@ -1,5 +1,6 @@
 using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
+using CompreFace.Grains.Jobs;
 using CompreFace.Grains.Storage;
 using CompreFace.Grains.Webhooks;
 using CompreFace.Inference;
@@ -26,6 +27,9 @@ if (builder.HostsInference())
 // Face collections: PostgreSQL when ConnectionStrings:Postgres is set, else an embedded SQLite file.
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddFaceCollections();
+
+// Long-running jobs: re-embedding resumes on every node after a restart (docs/decisions/0034-jobs-and-re-embedding.md).
+builder.Services.AddReembedding();
 
 // Users, applications, services and API keys, in the same database (schema versioned with the face store's).
 builder.Services.AddCompreFaceAdmin(builder.Configuration);

@@ -60,6 +60,7 @@ public static class ApiExtensions
             .ValidateOnStart();
         services.TryAddSingleton<IMailSender, SmtpMailSender>();
         services.TryAddSingleton<UnknownCredentials>();
+        services.TryAddSingleton<CollectionModels>();
         services.TryAddSingleton<RecentApiKeys>();
         services.TryAddSingleton<PasswordResetMailer>();
         services.AddHostedService(sp => sp.GetRequiredService<PasswordResetMailer>());

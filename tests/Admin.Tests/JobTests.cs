@@ -60,6 +60,58 @@ public sealed class JobTests
         Assert.Empty(await store.ListItemsAsync(second.JobId, 0, 10));
     }
 
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task ReembedStore_PendingVectorsCountAndSwitch_MoveTheNewModelIntoTheFacesAtOnce(Store kind)
+    {
+        await using var db = await JobDatabase.CreateAsync(kind);
+        var (store, vectors) = (db.Faces, db.Vectors);
+        float[] up = [0f, 1f], tilted = [0.6f, 0.8f], diagonal = [1f, 1f];
+        var collection = Guid.NewGuid();
+        var other = Guid.NewGuid();
+        var subject = new SubjectRecord(Guid.NewGuid(), "Ann");
+        await store.AddSubjectAsync(collection, subject);
+        await store.AddSubjectAsync(other, new SubjectRecord(Guid.NewGuid(), "Bob"));
+        var ids = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToArray();
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            // Three faces of the old model (one on shard 1), one already of the new model.
+            await store.AddFaceAsync(collection, new FaceRecord(id, subject.SubjectId, i == 2 ? 1 : 0, [1f, 0f, 0f], i == 3 ? "new" : "old"), new byte[] { 1, 2, 3 });
+        }
+
+        Assert.Equal([collection], await vectors.FindCollectionsWithOtherModelsAsync("new"));
+        Assert.Equal("old", await vectors.FindOtherModelAsync(collection, "new"));
+        Assert.Null(await vectors.FindOtherModelAsync(other, "new"));
+        Assert.Equal((3L, 0L), await vectors.CountAsync(collection, "new"));
+        Assert.Equal(ids[..3], (await vectors.ListPendingAsync(collection, "new", [], 10)).Select(c => c.ImageId));
+        Assert.Equal([ids[1]], (await vectors.ListPendingAsync(collection, "new", [ids[0]], 1)).Select(c => c.ImageId));
+
+        // Vectors of faces of another collection or deleted faces are not stored; a repeat replaces.
+        await vectors.AddVectorsAsync(collection, "new", [(ids[0], up), (ids[2], up), (Guid.NewGuid(), diagonal)]);
+        await vectors.AddVectorsAsync(other, "new", [(ids[1], up)]);
+        await vectors.AddVectorsAsync(collection, "new", [(ids[0], tilted)]);
+        Assert.Equal((3L, 2L), await vectors.CountAsync(collection, "new"));
+        Assert.Equal([ids[1]], (await vectors.ListPendingAsync(collection, "new", [], 10)).Select(c => c.ImageId));
+        var loaded = new List<(Guid, string, float[])>();
+        await vectors.LoadShardVectorsAsync(collection, 0, (id, subjectId, calculator, vector) => loaded.Add((id, calculator, vector.ToArray())));
+        Assert.Equal(ids[0], Assert.Single(loaded).Item1);
+        Assert.Equal(tilted, loaded[0].Item3);
+
+        Assert.Equal(2, await vectors.SwitchAsync(collection, "new"));
+        var switched = (await store.GetFaceAsync(collection, ids[0]))!;
+        Assert.Equal("new", switched.Calculator);
+        Assert.Equal(tilted, switched.Embedding);
+        Assert.Equal("old", (await store.GetFaceAsync(collection, ids[1]))!.Calculator);
+        Assert.Equal((1L, 0L), await vectors.CountAsync(collection, "new"));
+
+        // A face's second vector goes with it.
+        await vectors.AddVectorsAsync(collection, "new", [(ids[1], up)]);
+        await store.DeleteFacesAsync(collection, [ids[1]]);
+        Assert.Equal((0L, 0L), await vectors.CountAsync(collection, "new"));
+        loaded.Clear();
+        await vectors.LoadShardVectorsAsync(collection, 0, (id, _, _, _) => loaded.Add((id, string.Empty, [])));
+        Assert.Empty(loaded);
+    }
+
     [Fact]
     public async Task JobRun_CancelRequestedWhileRunning_CancelsTheWorkersTokenAtItsNextReport_AndFinishesCancelled()
     {
@@ -182,10 +234,14 @@ public sealed class JobTests
         private readonly ScratchDatabase? _database;
         private readonly NpgsqlDataSource? _dataSource;
 
-        private JobDatabase(IJobStore jobs, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource) =>
-            (Jobs, _directory, _database, _dataSource) = (jobs, directory, database, dataSource);
+        private JobDatabase(IJobStore jobs, IFaceStore faces, IReembedStore vectors, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource) =>
+            (Jobs, Faces, Vectors, _directory, _database, _dataSource) = (jobs, faces, vectors, directory, database, dataSource);
 
         public IJobStore Jobs { get; }
+
+        public IFaceStore Faces { get; }
+
+        public IReembedStore Vectors { get; }
 
         public static async Task<JobDatabase> CreateAsync(Store kind)
         {
@@ -194,14 +250,16 @@ public sealed class JobTests
                 var directory = Path.Combine(Path.GetTempPath(), "cf-job-store-" + Guid.NewGuid().ToString("N"));
                 var options = Options.Create(new StorageOptions { DataDirectory = directory });
                 var connections = new SqliteConnectionFactory(options);
-                await new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance).EnsureSchemaAsync();
-                return new JobDatabase(new AdoJobStore(new SqliteDialect(connections)), directory, null, null);
+                var sqlite = new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance);
+                await sqlite.EnsureSchemaAsync();
+                return new JobDatabase(new AdoJobStore(new SqliteDialect(connections)), sqlite, new AdoReembedStore(new SqliteDialect(connections)), directory, null, null);
             }
 
             var database = await PostgresServer.CreateDatabaseAsync("cf_jobs");
             var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-            await new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance).EnsureSchemaAsync();
-            return new JobDatabase(new AdoJobStore(new PostgresDialect(dataSource)), null, database, dataSource);
+            var faces = new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance);
+            await faces.EnsureSchemaAsync();
+            return new JobDatabase(new AdoJobStore(new PostgresDialect(dataSource)), faces, new AdoReembedStore(new PostgresDialect(dataSource)), null, database, dataSource);
         }
 
         public async ValueTask DisposeAsync()

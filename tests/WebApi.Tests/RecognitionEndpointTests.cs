@@ -335,7 +335,7 @@ public sealed class RecognitionEndpointTests(ApiFactory sqlite, PostgresApiNode 
         using var response = await api.SendAsync(HttpMethod.Get, "/api/v1/consistence/status", apiKey: null);
 
         var body = await ReadJsonAsync(response);
-        using var expected = JsonDocument.Parse("{\"demoFaceCollectionIsInconsistent\":false,\"dbIsInconsistent\":false,\"saveImagesToDB\":true,\"status\":\"OK\"}");
+        using var expected = JsonDocument.Parse("{\"demoFaceCollectionIsInconsistent\":false,\"dbIsInconsistent\":false,\"saveImagesToDB\":true,\"status\":\"OK\",\"migrations\":[]}");
         Assert.True(JsonElement.DeepEquals(expected.RootElement, body), body.GetRawText());
         AssertCors(response);
     }

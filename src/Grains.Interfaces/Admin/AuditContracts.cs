@@ -47,7 +47,6 @@ public static class AuditActions
     public const string SubjectDelete = "subject.delete";
     public const string SubjectsDeleteAll = "subject.delete_all";
     public const string JobCancel = "job.cancel";
-    public const string ReembedStart = "job.reembed_start";
 
     /// <summary>Every action, for the UI's filter and the API's validation.</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -57,7 +56,7 @@ public static class AuditActions
         ApplicationRename, ApplicationKeyRegenerate, ApplicationDelete, MemberAdd, MemberRoleChange, MemberRemove,
         ServiceCreate, ServiceRename, ServiceKeyRegenerate, ServiceClone, ServiceDelete, ServiceQuotaChange, ServiceExport, ServiceImport, ServiceBulkEnrol,
         WebhookCreate, WebhookUpdate, WebhookDelete, FaceAdd, FaceDelete, FacesDelete, SubjectFacesDelete,
-        SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll, JobCancel, ReembedStart,
+        SubjectCreate, SubjectRename, SubjectDelete, SubjectsDeleteAll, JobCancel,
     ];
 }
 

@@ -159,3 +159,21 @@ public interface IJobDirectoryGrain : IGrainWithIntegerKey
     [Alias("ListAsync"), RetrySafe]
     Task<IReadOnlyList<JobInfo>> ListAsync(JobQuery query, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What <see cref="IReembeddingGrain.StartAsync"/> did.</summary>
+/// <param name="AlreadyRunning">A re-embedding was unfinished: nothing was started.</param>
+/// <param name="Jobs">The jobs started, one per collection holding faces of another model.</param>
+[GenerateSerializer, Immutable, Alias("CompreFace.Jobs.ReembedStart")]
+public sealed record ReembedStart([property: Id(0)] bool AlreadyRunning, [property: Id(1)] IReadOnlyList<Guid> Jobs);
+
+/// <summary>Starts re-embeddings (one activation in the cluster, so two starts cannot both begin one).</summary>
+[Alias("CompreFace.Jobs.IReembeddingGrain")]
+public interface IReembeddingGrain : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// One re-embedding job per collection that holds faces of another model than <paramref name="target"/> (the
+    /// inference tier's), unless one is unfinished.
+    /// </summary>
+    [Alias("StartAsync")]
+    Task<ReembedStart> StartAsync(string target, string? createdBy, CancellationToken cancellationToken = default);
+}

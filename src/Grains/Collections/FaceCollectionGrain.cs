@@ -4,6 +4,8 @@ using CompreFace.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Interfaces.Jobs;
+using CompreFace.Grains.Jobs;
 
 namespace CompreFace.Grains.Collections;
 
@@ -20,11 +22,16 @@ namespace CompreFace.Grains.Collections;
 [CollectionPlacement]
 internal sealed partial class FaceCollectionGrain(
     IFaceStore store,
+    IReembedStore vectors,
+    IJobStore jobs,
     IOptions<RecognitionOptions> options,
     IClusterMembershipService membership,
     CompreFaceMetrics metrics,
-    ILogger<FaceCollectionGrain> logger) : Grain, IFaceCollectionGrain, ISubjectCatalogGrain
+    ILogger<FaceCollectionGrain> logger) : Grain, IFaceCollectionGrain, ISubjectCatalogGrain, ICollectionReembedGrain
 {
+    // Which models searches and adds must be computed by: Any normally; the old and new model while a re-embedding
+    // runs; the new model after this activation switched (so requests computed with the old one are redone).
+    private ModelPlan _plan = ModelPlan.Any;
     /// <summary>Most examples in one export page (a page travels as one grain message).</summary>
     private const int MaxExportPage = 2000;
 
@@ -52,6 +59,7 @@ internal sealed partial class FaceCollectionGrain(
                 _shardSizes[shard] = size;
             }
 
+            _plan = await ReembedPlanAsync(cancellationToken);
             var faceCount = _shardSizes.Values.Sum();
             LogActivated(logger, _collectionId, _subjects.Count, faceCount, _shardSizes.Count);
             _size = metrics.Track(_collectionId);
@@ -98,6 +106,7 @@ internal sealed partial class FaceCollectionGrain(
             return command.ImageId;
         }
 
+        CheckAdd(command);
         var unit = Similarity.Normalize(command.Embedding);
         var subject = _subjectsByName.GetValueOrDefault(command.Subject)
             ?? await CreateSubjectAsync(command.Subject, cancellationToken);
@@ -122,7 +131,17 @@ internal sealed partial class FaceCollectionGrain(
 
         _shardSizes[shard] = _shardSizes.GetValueOrDefault(shard) + 1;
         UpdateSize();
-        await _shards.ApplyAsync(shard, s => s.AddAsync([new ShardFace(face.ImageId, face.SubjectId, unit, face.Calculator)], cancellationToken));
+        List<ShardFace> added = [new ShardFace(face.ImageId, face.SubjectId, unit, face.Calculator)];
+        if (_plan.Reembedding && command.AlsoEmbedding is { } also)
+        {
+            // Written with both models while a re-embedding runs, so the switch leaves no face behind (a crash between
+            // the two writes leaves a face the re-embedding itself computes).
+            var target = Similarity.Normalize(also);
+            await vectors.AddVectorsAsync(_collectionId, _plan.Target!, [(face.ImageId, target)], cancellationToken);
+            added.Add(new ShardFace(face.ImageId, face.SubjectId, target, _plan.Target!, Extra: true));
+        }
+
+        await _shards.ApplyAsync(shard, s => s.AddAsync(added, cancellationToken));
         await SyncStandbyAsync(new CollectionDelta { Subjects = { [subject.SubjectId] = subject.Name } }, cancellationToken);
         return face.ImageId;
     }
@@ -168,6 +187,11 @@ internal sealed partial class FaceCollectionGrain(
     async Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> IFaceCollectionGrain.SearchAsync(FaceSearch search, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(search);
+        if (!search.AnyModel && _plan.Serving is { } serving && search.Calculator != serving)
+        {
+            throw new ModelPlanChangedException(_plan);
+        }
+
         var queries = search.Embeddings.Select(e => Similarity.Normalize(e)).ToArray();
         if (queries.Length == 0 || !_shardSizes.Values.Any(size => size > 0))
         {
@@ -179,6 +203,61 @@ internal sealed partial class FaceCollectionGrain(
         var results = Array.ConvertAll(matches, q => (IReadOnlyList<FaceMatch>)Array.ConvertAll(q, m => new FaceMatch(NameOf(m.SubjectId), m.Cosine, m.ImageId)));
         metrics.RecordSearch(Stopwatch.GetElapsedTime(started));
         return results;
+    }
+
+    Task<ModelPlan> IFaceCollectionGrain.GetModelPlanAsync(CancellationToken cancellationToken) => Task.FromResult(_plan);
+
+    // ---- re-embedding (docs/decisions/0034-jobs-and-re-embedding.md) ------------------------------------------------
+
+    Task ICollectionReembedGrain.BeginReembedAsync(string serving, string target, CancellationToken cancellationToken)
+    {
+        _plan = new ModelPlan(serving, target);
+        return Task.CompletedTask;
+    }
+
+    async Task ICollectionReembedGrain.StoreReembeddedAsync(string target, IReadOnlyList<ReembeddedFace> faces, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        var units = faces.Select(f => f with { Vector = Similarity.Normalize(f.Vector) }).ToArray();
+        await vectors.AddVectorsAsync(_collectionId, target, units.Select(f => (f.ImageId, f.Vector)).ToArray(), cancellationToken);
+        await Task.WhenAll(units.GroupBy(f => f.Shard).Select(group =>
+            _shards.ApplyAsync(group.Key, s => s.AddAsync(group.Select(f => new ShardFace(f.ImageId, f.SubjectId, f.Vector, target, Extra: true)).ToArray(), cancellationToken))));
+    }
+
+    async Task<int> ICollectionReembedGrain.CompleteReembedAsync(string target, CancellationToken cancellationToken)
+    {
+        var switched = await vectors.SwitchAsync(_collectionId, target, cancellationToken);
+
+        // From here searches must come with the new model: the shards hold its vectors already (as second-model
+        // vectors until they reload), so the answer changes from the old model's to the new one's in one step.
+        _plan = new ModelPlan(target, null);
+        await ForEachShardAsync(s => s.ReloadAsync(cancellationToken));
+        LogSwitched(logger, _collectionId, target, switched);
+        return switched;
+    }
+
+    Task ICollectionReembedGrain.AbortReembedAsync(CancellationToken cancellationToken)
+    {
+        _plan = ModelPlan.Any;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Refuses an add computed by other models than the plan needs (the caller recomputes it and retries).</summary>
+    private void CheckAdd(AddFaceCommand command)
+    {
+        var complete = _plan.Serving is not { } serving
+            || (command.Calculator == serving && (_plan.Target is not { } target || (command.AlsoCalculator == target && command.AlsoEmbedding is not null)));
+        if (!complete)
+        {
+            throw new ModelPlanChangedException(_plan);
+        }
+    }
+
+    /// <summary>The plan of an unfinished re-embedding of this collection (a node restarted while it ran), else none.</summary>
+    private async Task<ModelPlan> ReembedPlanAsync(CancellationToken cancellationToken)
+    {
+        var running = await jobs.ListAsync(new JobQuery(Kind: JobKinds.Reembed, ServiceId: _collectionId, UnfinishedOnly: true, Limit: 1), cancellationToken);
+        return running.Count == 1 && ReembedModels.Parse(running[0].Detail) is { } models ? new ModelPlan(models.Serving, models.Target) : ModelPlan.Any;
     }
 
     // ---- export and import (docs/export-format.md) ----------------------------------------------------------------
@@ -441,6 +520,9 @@ internal sealed partial class FaceCollectionGrain(
         _subjectsById.Remove(subject.SubjectId);
         _subjectsByName.Remove(subject.Name);
     }
+
+    [LoggerMessage(EventId = 1510, Level = LogLevel.Information, Message = "Collection {CollectionId} switched to model {Calculator}: {Faces} faces re-embedded")]
+    private static partial void LogSwitched(ILogger logger, Guid collectionId, string calculator, int faces);
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Collection {CollectionId}: the standby is unreachable for a change ({Exception}); it reloads from the store")]
     private static partial void LogStandbyBehind(ILogger logger, Guid collectionId, string exception);

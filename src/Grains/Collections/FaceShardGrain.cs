@@ -12,7 +12,7 @@ namespace CompreFace.Grains.Collections;
 /// write that reaches a replica which already loaded it from the store changes nothing.
 /// </remarks>
 [ShardReplicaPlacement]
-internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking parking, ILogger<FaceShardGrain> logger) : Grain, IFaceShardGrain
+internal sealed partial class FaceShardGrain(IFaceStore store, IReembedStore vectors, ShardParking parking, ILogger<FaceShardGrain> logger) : Grain, IFaceShardGrain
 {
     // One index per model (calculator version). A collection normally holds one; after the embedder is changed it holds
     // the old model's examples too, which are kept (nothing stored is lost) but never compared with the new model's
@@ -22,6 +22,10 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking park
     // Rows of the store this replica knows but cannot index (a malformed dimension): counted so that the row count
     // compared with the collection's (the catch-up check) stays exact. Normally empty.
     private HashSet<Guid> _skipped = [];
+
+    // Vectors of a second model while the collection is re-embedded (cf_face_vector): searched only under that model
+    // and not counted in Rows, which counts faces (docs/decisions/0034-jobs-and-re-embedding.md).
+    private Dictionary<string, EmbeddingIndex> _extra = new(StringComparer.Ordinal);
     private Guid _collectionId;
     private int _shard;
     private int _replica;
@@ -32,14 +36,13 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking park
         if (parking.Take(this.GetPrimaryKeyString()) is { } parked)
         {
             // Deactivated only because its directory entry died with another silo: the rows are still good.
-            (_indexes, _skipped) = (parked.Indexes, parked.Skipped);
+            (_indexes, _skipped, _extra) = (parked.Indexes, parked.Skipped, parked.Extra ?? new(StringComparer.Ordinal));
             LogResumed(logger, _collectionId, _shard, _replica, Rows);
             return;
         }
 
         var started = Stopwatch.GetTimestamp();
-        var (indexes, skipped) = await LoadAsync(cancellationToken);
-        (_indexes, _skipped) = (indexes, skipped);
+        (_indexes, _skipped, _extra) = await LoadAsync(cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         LogLoaded(logger, _collectionId, _shard, _replica, Rows - _skipped.Count, _indexes.Count, elapsed);
     }
@@ -48,7 +51,7 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking park
     {
         if (reason.ReasonCode == DeactivationReasonCode.DirectoryFailure && Rows > 0)
         {
-            parking.Park(this.GetPrimaryKeyString(), new ShardContents(_indexes, _skipped));
+            parking.Park(this.GetPrimaryKeyString(), new ShardContents(_indexes, _skipped, _extra));
         }
 
         return Task.CompletedTask;
@@ -58,10 +61,11 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking park
     private int Rows => _indexes.Values.Sum(i => i.Count) + _skipped.Count;
 
     /// <summary>Every row of the shard from the store, into new indexes (the current ones keep serving meanwhile).</summary>
-    private async Task<(Dictionary<string, EmbeddingIndex> Indexes, HashSet<Guid> Skipped)> LoadAsync(CancellationToken cancellationToken)
+    private async Task<(Dictionary<string, EmbeddingIndex> Indexes, HashSet<Guid> Skipped, Dictionary<string, EmbeddingIndex> Extra)> LoadAsync(CancellationToken cancellationToken)
     {
         var indexes = new Dictionary<string, EmbeddingIndex>(StringComparer.Ordinal);
         var skipped = new HashSet<Guid>();
+        var extra = new Dictionary<string, EmbeddingIndex>(StringComparer.Ordinal);
         try
         {
             await store.LoadShardAsync(_collectionId, _shard, (imageId, subjectId, calculator, vector) =>
@@ -75,6 +79,8 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking park
                     skipped.Add(imageId);
                 }
             }, cancellationToken);
+            await vectors.LoadShardVectorsAsync(_collectionId, _shard, (imageId, subjectId, calculator, vector) =>
+                IndexFor(extra, calculator, vector.Length)?.Add(imageId, subjectId, vector), cancellationToken);
         }
         catch (Exception exception) when (StoreFailures.IsUnavailable(exception) && exception is not StoreUnavailableException)
         {
@@ -83,14 +89,18 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking park
             throw new StoreUnavailableException();
         }
 
-        return (indexes, skipped);
+        return (indexes, skipped, extra);
     }
 
     Task IFaceShardGrain.AddAsync(IReadOnlyList<ShardFace> faces, CancellationToken cancellationToken)
     {
         foreach (var face in faces)
         {
-            if (IndexFor(_indexes, face.Calculator, face.UnitVector.Length) is { } index)
+            if (face.Extra)
+            {
+                IndexFor(_extra, face.Calculator, face.UnitVector.Length)?.Add(face.ImageId, face.SubjectId, face.UnitVector);
+            }
+            else if (IndexFor(_indexes, face.Calculator, face.UnitVector.Length) is { } index)
             {
                 index.Add(face.ImageId, face.SubjectId, face.UnitVector);
             }
@@ -108,7 +118,7 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking park
         foreach (var id in imageIds)
         {
             _skipped.Remove(id);
-            foreach (var index in _indexes.Values)
+            foreach (var index in _indexes.Values.Concat(_extra.Values))
             {
                 index.Remove(id);
             }
@@ -119,7 +129,7 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking park
 
     Task IFaceShardGrain.ChangeSubjectAsync(Guid subjectId, Guid? mergeInto, CancellationToken cancellationToken)
     {
-        foreach (var index in _indexes.Values)
+        foreach (var index in _indexes.Values.Concat(_extra.Values))
         {
             if (mergeInto is { } target)
             {
@@ -138,6 +148,7 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking park
     {
         _indexes.Clear();
         _skipped.Clear();
+        _extra.Clear();
         return Task.CompletedTask;
     }
 
@@ -151,19 +162,39 @@ internal sealed partial class FaceShardGrain(IFaceStore store, ShardParking park
             // store before serving. Built aside and swapped, so searches interleaving with this one see whole indexes.
             var started = Stopwatch.GetTimestamp();
             var held = Rows;
-            (_indexes, _skipped) = await LoadAsync(cancellationToken);
+            (_indexes, _skipped, _extra) = await LoadAsync(cancellationToken);
             LogCaughtUp(logger, _collectionId, _shard, _replica, held, Rows, expectedRows, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
-        if (!_indexes.TryGetValue(calculator, out var index) || index.Count == 0
-            || unitQueries.Any(q => q.Length != index.Dimension))
+        // The served vectors of this model, and while a re-embedding runs its second-model vectors too (faces enrolled
+        // under the new model before the switch are served ones, the others second-model ones): both are searched.
+        var indexes = new[] { _indexes.GetValueOrDefault(calculator), _extra.GetValueOrDefault(calculator) }
+            .Where(i => i is { Count: > 0 } && unitQueries.All(q => q.Length == i.Dimension))
+            .Select(i => i!)
+            .ToArray();
+        if (indexes.Length == 0)
         {
             return unitQueries.Select(_ => Array.Empty<ShardMatch>()).ToArray();
         }
 
-        var hits = index.Search(unitQueries, count, perSubject);
-        return Array.ConvertAll(hits, h => Array.ConvertAll(h, m => new ShardMatch(m.ImageId, m.SubjectId, m.Cosine)));
+        var hits = indexes[0].Search(unitQueries, count, perSubject);
+        var results = Array.ConvertAll(hits, h => Array.ConvertAll(h, m => new ShardMatch(m.ImageId, m.SubjectId, m.Cosine)));
+        if (indexes.Length > 1)
+        {
+            var more = indexes[1].Search(unitQueries, count, perSubject);
+            for (var q = 0; q < results.Length; q++)
+            {
+                var merged = results[q].Concat(more[q].Select(m => new ShardMatch(m.ImageId, m.SubjectId, m.Cosine)))
+                    .OrderByDescending(m => m.Cosine);
+                results[q] = (perSubject ? merged.DistinctBy(m => m.SubjectId) : merged.DistinctBy(m => m.ImageId)).Take(count).ToArray();
+            }
+        }
+
+        return results;
     }
+
+    async Task IFaceShardGrain.ReloadAsync(CancellationToken cancellationToken) =>
+        (_indexes, _skipped, _extra) = await LoadAsync(cancellationToken);
 
     Task<(int Count, long Bytes)> IFaceShardGrain.GetSizeAsync(CancellationToken cancellationToken) =>
         Task.FromResult((_indexes.Values.Sum(i => i.Count), _indexes.Values.Sum(i => i.ApproximateBytes)));

@@ -8,7 +8,8 @@ public sealed record ShardFace(
     [property: Id(0)] Guid ImageId,
     [property: Id(1)] Guid SubjectId,
     [property: Id(2)] float[] UnitVector,
-    [property: Id(3)] string Calculator);
+    [property: Id(3)] string Calculator,
+    [property: Id(4)] bool Extra = false);
 
 /// <summary>A match found by a shard.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.ShardMatch")]
@@ -49,6 +50,13 @@ public interface IFaceShardGrain : IGrainWithStringKey
     /// </summary>
     [Alias("SearchAsync"), ReadOnly]
     Task<ShardMatch[][]> SearchAsync(IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, int expectedRows = -1, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Loads the shard from the store again (built aside, then swapped): after a re-embedded collection switched its
+    /// served vectors (docs/decisions/0034-jobs-and-re-embedding.md).
+    /// </summary>
+    [Alias("ReloadAsync")]
+    Task ReloadAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Number of vectors held and bytes used (activates and loads the shard).</summary>
     [Alias("GetSizeAsync"), ReadOnly]

@@ -60,4 +60,4 @@ internal sealed class ShardParking : IDisposable
 }
 
 /// <summary>The rows a shard copy holds: one index per model, and the ids of rows it could not index.</summary>
-internal sealed record ShardContents(Dictionary<string, EmbeddingIndex> Indexes, HashSet<Guid> Skipped);
+internal sealed record ShardContents(Dictionary<string, EmbeddingIndex> Indexes, HashSet<Guid> Skipped, Dictionary<string, EmbeddingIndex>? Extra = null);

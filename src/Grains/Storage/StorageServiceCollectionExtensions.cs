@@ -58,6 +58,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IAdminStore, AdoAdminStore>();
         services.TryAddSingleton<IWebhookStore, AdoWebhookStore>();
         services.TryAddSingleton<IJobStore, AdoJobStore>();
+        services.TryAddSingleton<IReembedStore, AdoReembedStore>();
         services.TryAddSingleton<IEnrolmentStore, AdoEnrolmentStore>();
 
         // The audit log lives in the admin store's database and dialect (docs/decisions/0025-audit-log.md).

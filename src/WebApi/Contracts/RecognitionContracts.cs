@@ -87,4 +87,21 @@ public sealed record ConsistenceStatusResponse(
     [property: JsonPropertyName("demoFaceCollectionIsInconsistent")] bool DemoFaceCollectionIsInconsistent,
     [property: JsonPropertyName("dbIsInconsistent")] bool DbIsInconsistent,
     [property: JsonPropertyName("saveImagesToDB")] bool SaveImagesToDb,
-    [property: JsonPropertyName("status")] string Status);
+    [property: JsonPropertyName("status")] string Status)
+{
+    /// <summary>Beyond CompreFace: the newest re-embedding of each collection (docs/decisions/0034-jobs-and-re-embedding.md).</summary>
+    [JsonPropertyName("migrations")]
+    public IReadOnlyList<MigrationStatusDto> Migrations { get; init; } = [];
+}
+
+/// <summary>A collection's re-embedding as <c>GET /api/v1/consistence/status</c> reports it.</summary>
+public sealed record MigrationStatusDto(
+    [property: JsonPropertyName("serviceId")] Guid ServiceId,
+    [property: JsonPropertyName("jobId")] Guid JobId,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("done")] long Done,
+    [property: JsonPropertyName("failed")] long Failed,
+    [property: JsonPropertyName("total")] long? Total,
+    [property: JsonPropertyName("percent")] double Percent,
+    [property: JsonPropertyName("fromModel")] string? FromModel,
+    [property: JsonPropertyName("toModel")] string? ToModel);

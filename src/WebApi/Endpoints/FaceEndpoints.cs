@@ -83,23 +83,30 @@ public static class FaceEndpoints
             MinFaceSize = parameters.MinFaceSize,
             MinQuality = parameters.MinQuality,
         };
-        var result = await FaceAnalyzer.AnalyzeAsync(grains, analysis, cancellationToken);
-        if (result.Faces.Count > 1)
+        // Chosen here so that a retried add (GrainCallRetryFilter) cannot store the example twice.
+        var id = Guid.NewGuid();
+        var models = request.HttpContext.RequestServices.GetRequiredService<CollectionModels>();
+        var imageId = await models.RunAsync(grains, service.ServiceId, async plan =>
         {
-            throw ApiErrors.MoreThanOneFace();
-        }
+            // While the collection is re-embedded, computed by its old and its new model (docs/decisions/0034).
+            var result = await FaceAnalyzer.AnalyzeAsync(grains, CollectionModels.Apply(analysis, plan, add: true), cancellationToken);
+            if (result.Faces.Count > 1)
+            {
+                throw ApiErrors.MoreThanOneFace();
+            }
 
-        var command = new AddFaceCommand
-        {
-            Subject = subject,
-            Embedding = FaceMapper.EmbeddingOf(result.Faces[0]),
-            Calculator = FaceAnalyzer.CalculatorOf(result).Version,
-            Image = storage.Value.SaveImages ? image : null,
-
-            // Chosen here so that a retried add (GrainCallRetryFilter) cannot store the example twice.
-            ImageId = Guid.NewGuid(),
-        };
-        var imageId = await FaceCollections.Faces(grains, service).AddFaceAsync(command, cancellationToken);
+            var command = new AddFaceCommand
+            {
+                Subject = subject,
+                Embedding = FaceMapper.EmbeddingOf(result.Faces[0]),
+                Calculator = FaceAnalyzer.CalculatorOf(result).Version,
+                Image = storage.Value.SaveImages ? image : null,
+                ImageId = id,
+                AlsoEmbedding = result.Faces[0].AlsoEmbedding,
+                AlsoCalculator = result.AlsoCalculator?.Version,
+            };
+            return await FaceCollections.Faces(grains, service).AddFaceAsync(command, cancellationToken);
+        }, cancellationToken);
         return TypedResults.Created((string?)null, FaceMapper.AddedFace(imageId, subject));
     }
 
@@ -222,10 +229,14 @@ public static class FaceEndpoints
         var id = FaceCollections.ParseImageId(imageId);
         var (image, parameters) = await ImageRequests.ReadSingleAsync(request, options.Value, cancellationToken);
 
-        var result = await FaceAnalyzer.AnalyzeAsync(grains, parameters.ToAnalysisRequest(image, computeEmbeddings: true), cancellationToken);
-
-        var stored = await FaceCollections.GetStoredFaceAsync(call, id);
-        return TypedResults.Ok(FaceMapper.FaceVerification(result, parameters, stored));
+        // Computed by the model the collection serves (its old one while it is re-embedded), the stored example's model.
+        var models = request.HttpContext.RequestServices.GetRequiredService<CollectionModels>();
+        return await models.RunAsync(grains, call.Service.ServiceId, async plan =>
+        {
+            var result = await FaceAnalyzer.AnalyzeAsync(grains, CollectionModels.Apply(parameters.ToAnalysisRequest(image, computeEmbeddings: true), plan, add: false), cancellationToken);
+            var stored = await FaceCollections.GetStoredFaceAsync(call, id);
+            return TypedResults.Ok(FaceMapper.FaceVerification(result, parameters, stored));
+        }, cancellationToken);
     }
 
     /// <summary>An image download response: the bytes (or none) with CompreFace's type and caching.</summary>

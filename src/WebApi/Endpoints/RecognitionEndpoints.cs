@@ -35,12 +35,16 @@ public static class RecognitionEndpoints
 
         // Recognition always computes embeddings; they are returned only if face_plugins asks for the calculator.
         var analysis = parameters.ToAnalysisRequest(image, computeEmbeddings: true) with { DetectFaces = recognition.DetectFaces };
-        var result = await FaceAnalyzer.AnalyzeAsync(grains, analysis, cancellationToken);
-
-        // Searched under the model that computed the queries (the result says which), never one learnt earlier.
-        var queries = result.Faces.Select(FaceMapper.EmbeddingOf).ToArray();
-        var matches = await FaceCollections.RecognizeAsync(grains, call.Service, queries, recognition, FaceAnalyzer.CalculatorOf(result), cancellationToken, call.StandbyAfter);
-        return TypedResults.Ok(FaceMapper.Recognition(result, parameters, matches));
+        var models = request.HttpContext.RequestServices.GetRequiredService<CollectionModels>();
+        return await models.RunAsync(grains, call.Service.ServiceId, async plan =>
+        {
+            // Computed by the model the collection serves (its old one while it is re-embedded), and searched under the
+            // model that computed the queries (the result says which), never one learnt earlier.
+            var result = await FaceAnalyzer.AnalyzeAsync(grains, CollectionModels.Apply(analysis, plan, add: false), cancellationToken);
+            var queries = result.Faces.Select(FaceMapper.EmbeddingOf).ToArray();
+            var matches = await FaceCollections.RecognizeAsync(grains, call.Service, queries, recognition, FaceAnalyzer.CalculatorOf(result), cancellationToken, call.StandbyAfter);
+            return TypedResults.Ok(FaceMapper.Recognition(result, parameters, matches));
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -54,7 +58,8 @@ public static class RecognitionEndpoints
         var calculator = await CalculatorForAsync(embeddings, call);
 
         var queries = embeddings.Select(static e => Array.ConvertAll(e, static x => (float)x)).ToArray();
-        var matches = await FaceCollections.RecognizeAsync(call.Grains, call.Service, queries, recognition, calculator, call.CancellationToken, call.StandbyAfter);
+        // The client's vectors cannot be computed again: searched under their model whatever the collection serves.
+        var matches = await FaceCollections.RecognizeAsync(call.Grains, call.Service, queries, recognition, calculator, call.CancellationToken, call.StandbyAfter, anyModel: true);
         return TypedResults.Ok(FaceMapper.EmbeddingRecognition(embeddings, matches));
     }
 

@@ -1,3 +1,5 @@
+using CompreFace.Grains.Interfaces.Jobs;
+
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>
@@ -15,6 +17,9 @@ public static class UtilityEndpoints
 
         var consistence = app.MapGroup("/api/v1/consistence").WithTags("Utility");
         consistence.MapGet("/status", GetConsistenceStatusAsync).WithName("GetConsistenceStatus");
+
+        app.MapPost("/api/v1/migrate", MigrateAsync).WithName("Migrate").WithTags("Utility")
+            .WithErrors(ApiErrors.MigrationRunning());
         return app;
     }
 
@@ -67,7 +72,32 @@ public static class UtilityEndpoints
         // Without a demo recognition service (deleted), every collection counts as "elsewhere".
         var demoCollection = demo is { Type: FaceServiceType.Recognition } ? demo.ServiceId : Guid.Empty;
         var consistency = await grains.GetGrain<IModelConsistencyGrain>(0).CheckAsync(calculator, demoCollection, cancellationToken);
+
+        // Beyond CompreFace: the newest re-embedding of each collection, with its progress (docs/decisions/0034).
+        var jobs = await grains.GetGrain<IJobDirectoryGrain>(0).ListAsync(new JobQuery(Kind: JobKinds.Reembed, Limit: 100), cancellationToken);
+        var migrations = jobs.Where(j => j.ServiceId is not null).DistinctBy(j => j.ServiceId).Select(j => new MigrationStatusDto(
+            j.ServiceId!.Value, j.JobId, j.State.ToString().ToLowerInvariant(), j.Done, j.Failed, j.Total,
+            j.Total is > 0 ? Math.Round(100.0 * Math.Min(j.Done + j.Failed, j.Total.Value) / j.Total.Value, 1) : j.State == JobState.Completed ? 100.0 : 0.0,
+            ReembedFrom(j.Detail), ReembedTo(j.Detail))).ToList();
         return TypedResults.Ok(new ConsistenceStatusResponse(
-            consistency.DemoCollectionInconsistent, consistency.StoreInconsistent, storage.Value.SaveImages, "OK"));
+            consistency.DemoCollectionInconsistent, consistency.StoreInconsistent, storage.Value.SaveImages, "OK") { Migrations = migrations });
     }
+
+    /// <summary>
+    /// <c>POST /migrate</c> (no key, as in CompreFace): re-embeds, in the background, every collection holding faces of
+    /// another model than the inference tier's, from their stored images; 200 <c>Migration started</c> (text), or 400
+    /// code 27 while one is unfinished. Unlike CompreFace, writes stay accepted while it runs and recognition answers
+    /// from the old vectors until each collection switches (docs/compatibility.md).
+    /// </summary>
+    public static async Task<IResult> MigrateAsync([FromServices] IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        var target = (await FaceAnalyzer.CalculatorAsync(grains, cancellationToken)).Version;
+        var start = await grains.GetGrain<IReembeddingGrain>(0).StartAsync(target, "api", cancellationToken);
+        return start.AlreadyRunning ? throw ApiErrors.MigrationRunning() : TypedResults.Text("Migration started", "text/plain");
+    }
+
+    private static string? ReembedFrom(string? detail) => detail?.Split(" → ") is [var from, _] ? from : null;
+
+    private static string? ReembedTo(string? detail) => detail?.Split(" → ") is [_, var to] ? to : null;
 }

@@ -15,6 +15,9 @@ public static class ApiErrors
     public const string GenericMessage = "Something went wrong, please try again";
 
     /// <summary>Code 0, 400: an unexpected failure, an unparseable multipart body or an oversized file.</summary>
+    /// <summary>400 code 27: <c>POST /api/v1/migrate</c> while a migration (re-embedding) is unfinished.</summary>
+    public static ApiException MigrationRunning() => new(StatusCodes.Status400BadRequest, 27, "Migration already executing");
+
     public static ApiException Generic() => new(StatusCodes.Status400BadRequest, GenericCode, GenericMessage);
 
     /// <summary>

@@ -52,7 +52,8 @@ public static class FaceCollections
         RecognitionParameters parameters,
         CalculatorIdentity calculator,
         CancellationToken cancellationToken,
-        TimeSpan? standbyAfter = null)
+        TimeSpan? standbyAfter = null,
+        bool anyModel = false)
     {
         ArgumentNullException.ThrowIfNull(queries);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -63,6 +64,7 @@ public static class FaceCollections
             Calculator = calculator.Version,
             Count = parameters.PredictionCount,
             PerSubject = parameters.UniqueSubjects,
+            AnyModel = anyModel,
         };
         var matches = standbyAfter is { } after
             ? await HedgedAsync(
