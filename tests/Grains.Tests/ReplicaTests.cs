@@ -63,6 +63,30 @@ public sealed class ReplicaTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Search_CopyThatMissedAnAddAndADelete_CatchesUpThoughItsRowCountAgrees()
+    {
+        var id = Guid.NewGuid();
+        var collection = Grains.GetGrain<IFaceCollectionGrain>(id);
+        var kept = RandomVector();
+        var deleted = RandomVector();
+        var keptId = await collection.AddFaceAsync(Command("Alice", kept));
+        var deletedId = await collection.AddFaceAsync(Command("Bob", deleted));
+        await collection.DeleteFacesAsync([deletedId]);
+
+        // The second copy missed both writes: it lacks the add and still holds the deleted row, so its row count is
+        // the collection's, and only the digest of its ids tells it apart (docs/decisions/0032).
+        var copy = Grains.GetGrain<IFaceShardGrain>(ShardKeys.Of(id, 0, 1));
+        await copy.RemoveAsync([keptId]);
+        await copy.AddAsync([new ShardFace(deletedId, Guid.NewGuid(), Normalized(deleted), "test")]);
+
+        for (var i = 0; i < 4; i++)
+        {
+            var match = Assert.Single(Assert.Single(await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [kept], Count = 5 })));
+            Assert.Equal(keptId, match.ImageId);
+        }
+    }
+
+    [Fact]
     public async Task StandbySearch_AfterAddsRenameAndDelete_AnswersLikeTheCollection()
     {
         var id = Guid.NewGuid();
@@ -95,4 +119,10 @@ public sealed class ReplicaTests(ClusterFixture fixture)
         new() { Subject = subject, Embedding = vector, Image = [1, 2, 3], Calculator = "test" };
 
     private float[] RandomVector() => Enumerable.Range(0, 128).Select(_ => (float)(_random.NextDouble() - 0.5)).ToArray();
+
+    private static float[] Normalized(float[] vector)
+    {
+        var norm = MathF.Sqrt(vector.Sum(x => x * x));
+        return vector.Select(x => x / norm).ToArray();
+    }
 }

@@ -601,6 +601,29 @@ public abstract class FaceStoreContractTests
     }
 
     [StoreFact]
+    public async Task DigestFacesByShard_AfterAddsAndADelete_IsTheDigestOfEachShardsIds()
+    {
+        var collection = Guid.NewGuid();
+        var subject = await AddSubjectAsync(collection, "a");
+        var faces = new List<FaceRecord>();
+        foreach (var shard in new[] { 0, 0, 2, 0, 2, 5 })
+        {
+            faces.Add(await AddFaceAsync(collection, subject, shard));
+        }
+
+        await Store.DeleteFacesAsync(collection, [faces[1].ImageId]);
+        faces.RemoveAt(1);
+
+        var digests = await Store.DigestFacesByShardAsync(collection);
+
+        // The store's digest must be the one the shard copies compute from the ids they hold (computed in SQL on PostgreSQL).
+        Assert.Equal(
+            faces.GroupBy(f => f.Shard).ToDictionary(g => g.Key, g => CompreFace.Grains.Collections.ShardDigest.Of(g.Select(f => f.ImageId))),
+            digests);
+        Assert.Empty(await Store.DigestFacesByShardAsync(Guid.NewGuid()));
+    }
+
+    [StoreFact]
     public async Task LoadShard_MixedShards_StreamsExactlyThatShardInInsertionOrder()
     {
         var collection = Guid.NewGuid();

@@ -72,6 +72,9 @@ internal sealed class EmbeddingIndex
     /// <summary>Whether <paramref name="imageId"/> is stored.</summary>
     public bool Contains(Guid imageId) => _rowOf.ContainsKey(imageId);
 
+    /// <summary>The image ids held (for the shard digest, <see cref="ShardDigest"/>).</summary>
+    public IEnumerable<Guid> ImageIds => _rowOf.Keys;
+
     /// <summary>Adds a unit vector (or replaces the one stored under the same id).</summary>
     public void Add(Guid imageId, Guid subjectId, ReadOnlySpan<float> unitVector)
     {

@@ -39,6 +39,10 @@ internal sealed partial class FaceCollectionGrain(
     private readonly Dictionary<string, SubjectRecord> _subjectsByName = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<Guid, SubjectRecord> _subjectsById = [];
     private readonly SortedDictionary<int, int> _shardSizes = [];
+
+    // ShardDigest of each shard's image ids, from the store at activation and kept with every write: with the sizes,
+    // what a shard copy must hold before it answers a search (docs/decisions/0032).
+    private readonly Dictionary<int, ulong> _shardDigests = [];
     private Guid _collectionId;
     private CollectionSize? _size;
     private ShardReplicas _shards = null!;
@@ -57,6 +61,11 @@ internal sealed partial class FaceCollectionGrain(
             foreach (var (shard, size) in await store.CountFacesByShardAsync(_collectionId, cancellationToken))
             {
                 _shardSizes[shard] = size;
+            }
+
+            foreach (var (shard, digest) in await store.DigestFacesByShardAsync(_collectionId, cancellationToken))
+            {
+                _shardDigests[shard] = digest;
             }
 
             _plan = await ReembedPlanAsync(cancellationToken);
@@ -130,6 +139,7 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         _shardSizes[shard] = _shardSizes.GetValueOrDefault(shard) + 1;
+        _shardDigests[shard] = unchecked(_shardDigests.GetValueOrDefault(shard) + ShardDigest.Of(face.ImageId));
         UpdateSize();
         List<ShardFace> added = [new ShardFace(face.ImageId, face.SubjectId, unit, face.Calculator)];
         if (_plan.Reembedding && command.AlsoEmbedding is { } also)
@@ -158,6 +168,7 @@ internal sealed partial class FaceCollectionGrain(
         await Task.WhenAll(deleted.GroupBy(f => f.Shard).Select(group =>
         {
             _shardSizes[group.Key] = Math.Max(0, _shardSizes.GetValueOrDefault(group.Key) - group.Count());
+            _shardDigests[group.Key] = unchecked(_shardDigests.GetValueOrDefault(group.Key) - ShardDigest.Of(group.Select(f => f.ImageId)));
             var ids = group.Select(f => f.ImageId).ToArray();
             return _shards.ApplyAsync(group.Key, s => s.RemoveAsync(ids, cancellationToken));
         }));
@@ -199,7 +210,7 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         var started = Stopwatch.GetTimestamp();
-        var matches = await _shards.SearchAsync(search, queries, _shardSizes, checkRows: true, cancellationToken);
+        var matches = await _shards.SearchAsync(search, queries, _shardSizes, checkRows: true, cancellationToken, _shardDigests);
         var results = Array.ConvertAll(matches, q => (IReadOnlyList<FaceMatch>)Array.ConvertAll(q, m => new FaceMatch(NameOf(m.SubjectId), m.Cosine, m.ImageId)));
         metrics.RecordSearch(Stopwatch.GetElapsedTime(started));
         return results;
@@ -332,6 +343,11 @@ internal sealed partial class FaceCollectionGrain(
             _shardSizes[shard] = size;
         }
 
+        foreach (var record in records)
+        {
+            _shardDigests[record.Shard] = unchecked(_shardDigests.GetValueOrDefault(record.Shard) + ShardDigest.Of(record.ImageId));
+        }
+
         UpdateSize();
         await Task.WhenAll(records.GroupBy(r => r.Shard).Select(group =>
         {
@@ -420,6 +436,7 @@ internal sealed partial class FaceCollectionGrain(
         _subjectsByName.Clear();
         _subjectsById.Clear();
         _shardSizes.Clear();
+        _shardDigests.Clear();
         UpdateSize();
         await SyncStandbyAsync(new CollectionDelta { Clear = true }, cancellationToken);
         return count;
@@ -459,6 +476,12 @@ internal sealed partial class FaceCollectionGrain(
         foreach (var shard in _shardSizes.Keys.ToArray())
         {
             _shardSizes[shard] = sizes.GetValueOrDefault(shard);
+        }
+
+        var digests = await store.DigestFacesByShardAsync(_collectionId, cancellationToken);
+        foreach (var shard in _shardSizes.Keys)
+        {
+            _shardDigests[shard] = digests.GetValueOrDefault(shard);
         }
 
         UpdateSize();

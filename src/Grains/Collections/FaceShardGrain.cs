@@ -22,6 +22,7 @@ internal sealed partial class FaceShardGrain(IFaceStore store, IReembedStore vec
     // Rows of the store this replica knows but cannot index (a malformed dimension): counted so that the row count
     // compared with the collection's (the catch-up check) stays exact. Normally empty.
     private HashSet<Guid> _skipped = [];
+    private ulong? _digest;
 
     // Vectors of a second model while the collection is re-embedded (cf_face_vector): searched only under that model
     // and not counted in Rows, which counts faces (docs/decisions/0034-jobs-and-re-embedding.md).
@@ -60,6 +61,12 @@ internal sealed partial class FaceShardGrain(IFaceStore store, IReembedStore vec
     /// <summary>Rows of the store this replica holds (indexed or skipped).</summary>
     private int Rows => _indexes.Values.Sum(i => i.Count) + _skipped.Count;
 
+    /// <summary>
+    /// <see cref="ShardDigest"/> of the rows held, computed when a search first needs it after a change (a sum over
+    /// the ids, well under a millisecond per 100k) and kept until the next change.
+    /// </summary>
+    private ulong Digest => _digest ??= ShardDigest.Of(_indexes.Values.SelectMany(i => i.ImageIds).Concat(_skipped));
+
     /// <summary>Every row of the shard from the store, into new indexes (the current ones keep serving meanwhile).</summary>
     private async Task<(Dictionary<string, EmbeddingIndex> Indexes, HashSet<Guid> Skipped, Dictionary<string, EmbeddingIndex> Extra)> LoadAsync(CancellationToken cancellationToken)
     {
@@ -94,6 +101,7 @@ internal sealed partial class FaceShardGrain(IFaceStore store, IReembedStore vec
 
     Task IFaceShardGrain.AddAsync(IReadOnlyList<ShardFace> faces, CancellationToken cancellationToken)
     {
+        _digest = null;
         foreach (var face in faces)
         {
             if (face.Extra)
@@ -115,6 +123,7 @@ internal sealed partial class FaceShardGrain(IFaceStore store, IReembedStore vec
 
     Task IFaceShardGrain.RemoveAsync(IReadOnlyList<Guid> imageIds, CancellationToken cancellationToken)
     {
+        _digest = null;
         foreach (var id in imageIds)
         {
             _skipped.Remove(id);
@@ -129,6 +138,7 @@ internal sealed partial class FaceShardGrain(IFaceStore store, IReembedStore vec
 
     Task IFaceShardGrain.ChangeSubjectAsync(Guid subjectId, Guid? mergeInto, CancellationToken cancellationToken)
     {
+        _digest = null;
         foreach (var index in _indexes.Values.Concat(_extra.Values))
         {
             if (mergeInto is { } target)
@@ -146,6 +156,7 @@ internal sealed partial class FaceShardGrain(IFaceStore store, IReembedStore vec
 
     Task IFaceShardGrain.ClearAsync(CancellationToken cancellationToken)
     {
+        _digest = null;
         _indexes.Clear();
         _skipped.Clear();
         _extra.Clear();
@@ -153,16 +164,17 @@ internal sealed partial class FaceShardGrain(IFaceStore store, IReembedStore vec
     }
 
     async Task<ShardMatch[][]> IFaceShardGrain.SearchAsync(
-        IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, int expectedRows, CancellationToken cancellationToken)
+        IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, int expectedRows, ulong? expectedDigest, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(unitQueries);
-        if (expectedRows >= 0 && expectedRows != Rows)
+        if (expectedRows >= 0 && (expectedRows != Rows || (expectedDigest is { } digest && digest != Digest)))
         {
             // This replica missed a write (its silo was unreachable when the collection applied it): catch up from the
             // store before serving. Built aside and swapped, so searches interleaving with this one see whole indexes.
             var started = Stopwatch.GetTimestamp();
             var held = Rows;
             (_indexes, _skipped, _extra) = await LoadAsync(cancellationToken);
+            _digest = null;
             LogCaughtUp(logger, _collectionId, _shard, _replica, held, Rows, expectedRows, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 

@@ -45,11 +45,12 @@ public interface IFaceShardGrain : IGrainWithStringKey
 
     /// <summary>
     /// Best matches per unit query, best first. A replica that holds a number of rows other than
-    /// <paramref name="expectedRows"/> (the collection's count; negative: do not check) missed a write and reloads the
-    /// shard from the store before it answers.
+    /// <paramref name="expectedRows"/> (the collection's count; negative: do not check), or rows whose digest is not
+    /// <paramref name="expectedDigest"/> (<see cref="ShardDigest"/>; null: do not check), missed a write and reloads
+    /// the shard from the store before it answers.
     /// </summary>
     [Alias("SearchAsync"), ReadOnly]
-    Task<ShardMatch[][]> SearchAsync(IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, int expectedRows = -1, CancellationToken cancellationToken = default);
+    Task<ShardMatch[][]> SearchAsync(IReadOnlyList<float[]> unitQueries, string calculator, int count, bool perSubject, int expectedRows = -1, ulong? expectedDigest = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Loads the shard from the store again (built aside, then swapped): after a re-embedded collection switched its

@@ -90,9 +90,10 @@ internal sealed partial class ShardReplicas(Guid collectionId, IGrainFactory gra
     /// <summary>
     /// Searches every non-empty shard (one copy each, in parallel) and merges the best <see cref="FaceSearch.Count"/>
     /// matches per query, by cosine descending, shards merged in shard order so equal scores keep a stable order.
-    /// <paramref name="checkRows"/> passes each shard's row count so that a copy that missed a write catches up.
+    /// <paramref name="checkRows"/> passes each shard's row count (and its digest, when <paramref name="digests"/> is
+    /// given) so that a copy that missed a write catches up.
     /// </summary>
-    public async Task<ShardMatch[][]> SearchAsync(FaceSearch search, float[][] queries, IReadOnlyDictionary<int, int> shardSizes, bool checkRows, CancellationToken cancellationToken)
+    public async Task<ShardMatch[][]> SearchAsync(FaceSearch search, float[][] queries, IReadOnlyDictionary<int, int> shardSizes, bool checkRows, CancellationToken cancellationToken, IReadOnlyDictionary<int, ulong>? digests = null)
     {
         var shards = shardSizes.Where(s => s.Value > 0).Select(s => s.Key).Order().ToArray();
         if (shards.Length == 0 || queries.Length == 0)
@@ -101,7 +102,7 @@ internal sealed partial class ShardReplicas(Guid collectionId, IGrainFactory gra
         }
 
         var count = Math.Max(1, search.Count);
-        var perShard = await Task.WhenAll(shards.Select(s => SearchShardAsync(s, checkRows ? shardSizes[s] : -1, queries, search, count, cancellationToken)));
+        var perShard = await Task.WhenAll(shards.Select(s => SearchShardAsync(s, checkRows ? shardSizes[s] : -1, checkRows && digests is not null ? digests.GetValueOrDefault(s) : null, queries, search, count, cancellationToken)));
         var results = new ShardMatch[queries.Length][];
         for (var q = 0; q < queries.Length; q++)
         {
@@ -122,19 +123,19 @@ internal sealed partial class ShardReplicas(Guid collectionId, IGrainFactory gra
     /// because its silo is unreachable, or has not answered within <see cref="RecognitionOptions.ReplicaHedgeDelay"/>
     /// (loading, on a dead silo not yet declared dead, stalled), the next copy is asked as well; the first answer wins.
     /// </summary>
-    private async Task<ShardMatch[][]> SearchShardAsync(int shard, int rows, float[][] queries, FaceSearch search, int count, CancellationToken cancellationToken)
+    private async Task<ShardMatch[][]> SearchShardAsync(int shard, int rows, ulong? digest, float[][] queries, FaceSearch search, int count, CancellationToken cancellationToken)
     {
         var replicas = Of(shard);
         if (replicas.Length == 1)
         {
-            return await replicas[0].SearchAsync(queries, search.Calculator, count, search.PerSubject, rows, cancellationToken);
+            return await replicas[0].SearchAsync(queries, search.Calculator, count, search.PerSubject, rows, digest, cancellationToken);
         }
 
         var first = (int)(_next++ % (uint)replicas.Length);
         var pending = new List<Task<ShardMatch[][]>>(replicas.Length);
         var asked = 0;
         void Ask() => pending.Add(replicas[(first + asked++) % replicas.Length]
-            .SearchAsync(queries, search.Calculator, count, search.PerSubject, rows, cancellationToken));
+            .SearchAsync(queries, search.Calculator, count, search.PerSubject, rows, digest, cancellationToken));
 
         Ask();
         Task<ShardMatch[][]>? unreachable = null;

@@ -345,6 +345,17 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
         return rows.ToDictionary(r => r.Shard, r => r.Count);
     }
 
+    /// <summary>Reads the ids and sums them here; PostgreSQL overrides it with the sum in SQL.</summary>
+    public virtual async Task<IReadOnlyDictionary<int, ulong>> DigestFacesByShardAsync(Guid collectionId, CancellationToken cancellationToken = default)
+    {
+        var rows = await QueryAsync(
+            "SELECT shard, image_id FROM cf_face WHERE collection_id = @c",
+            r => (Shard: r.GetInt32(0), Id: r.GetGuid(1)),
+            cancellationToken,
+            ("@c", collectionId));
+        return rows.GroupBy(r => r.Shard).ToDictionary(g => g.Key, g => Collections.ShardDigest.Of(g.Select(r => r.Id)));
+    }
+
     public async Task<(bool InCollection, bool Elsewhere)> FindOtherCalculatorsAsync(
         string calculator, Guid collectionId, CancellationToken cancellationToken = default)
     {

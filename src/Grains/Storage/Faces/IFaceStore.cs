@@ -102,6 +102,12 @@ public interface IFaceStore
     Task<IReadOnlyDictionary<int, int>> CountFacesByShardAsync(Guid collectionId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The digest of the image ids in each shard of the collection (<c>ShardDigest</c>: the sum modulo 2^64 of each
+    /// id's first 15 hex digits; shards with none are absent), which shard copies compare with their own rows.
+    /// </summary>
+    Task<IReadOnlyDictionary<int, ulong>> DigestFacesByShardAsync(Guid collectionId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Streams one shard's examples for activation (PostgreSQL: binary COPY). <paramref name="sink"/> receives each
     /// example's id, subject, calculator (the model that computed it) and vector, in insertion order; the span is only valid during the call, so the sink copies
     /// what it keeps. The sink runs synchronously on the reading loop: keep it cheap and do not block in it.

@@ -254,6 +254,21 @@ internal sealed class PostgresFaceStore(
         Log.ShardLoaded(Logger, collectionId, shard, rows, elapsedMs);
     }
 
+    /// <summary>The digest summed in SQL: no id leaves the database (a 10M collection is one aggregate, not 160 MB of ids).</summary>
+    public override async Task<IReadOnlyDictionary<int, ulong>> DigestFacesByShardAsync(Guid collectionId, CancellationToken cancellationToken = default)
+    {
+        // The first 15 hex digits of each id as a 60-bit number (ShardDigest.Of), summed exactly (numeric), modulo 2^64.
+        var rows = await QueryAsync(
+            """
+            SELECT shard, (sum(('x' || substr(replace(image_id::text, '-', ''), 1, 15))::bit(60)::bigint) % 18446744073709551616)::text
+            FROM cf_face WHERE collection_id = @c GROUP BY shard
+            """,
+            r => (Shard: r.GetInt32(0), Digest: ulong.Parse(r.GetString(1), System.Globalization.CultureInfo.InvariantCulture)),
+            cancellationToken,
+            ("@c", collectionId));
+        return rows.ToDictionary(r => r.Shard, r => r.Digest);
+    }
+
     private static List<FaceRecord> InRequestOrder(IReadOnlyCollection<Guid> requested, Dictionary<Guid, FaceRecord> deleted)
     {
         var result = new List<FaceRecord>(deleted.Count);
