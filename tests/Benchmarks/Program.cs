@@ -22,6 +22,23 @@ if (args.Contains("collection"))
     return;
 }
 
+if (args.Contains("transfer"))
+{
+    // COMPREFACE_BENCH_POSTGRES=<superuser connection string> dotnet run -c Release --project tests/Benchmarks -- transfer --sizes 1000000
+    // (COMPREFACE_BENCH_SILO=<path to CompreFace.Silo.dll> runs another build of the node)
+    var server = Environment.GetEnvironmentVariable("COMPREFACE_BENCH_POSTGRES")
+        ?? throw new InvalidOperationException("Set COMPREFACE_BENCH_POSTGRES to a PostgreSQL superuser connection string.");
+    await TransferBenchmark.RunTransferAsync(settings, server, Environment.GetEnvironmentVariable("COMPREFACE_BENCH_SILO"));
+    return;
+}
+
+if (args.Contains("enrol"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- enrol --iterations 5 --concurrency 8
+    await TransferBenchmark.RunEnrolAsync(settings, Environment.GetEnvironmentVariable("COMPREFACE_BENCH_SILO"));
+    return;
+}
+
 if (args.Contains("cluster"))
 {
     // COMPREFACE_BENCH_POSTGRES=<superuser connection string> dotnet run -c Release --project tests/Benchmarks -- cluster
