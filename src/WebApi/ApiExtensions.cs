@@ -1,5 +1,4 @@
 using CompreFace.WebApi.Admin;
-using CompreFace.WebApi.ApiDocs;
 using CompreFace.WebApi.Audit;
 using CompreFace.WebApi.Endpoints;
 using CompreFace.WebApi.Mail;

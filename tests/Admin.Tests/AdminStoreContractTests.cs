@@ -403,13 +403,13 @@ internal sealed class StoreHarness : IAsyncDisposable
             var options = Options.Create(new StorageOptions { DataDirectory = directory });
             var connections = new SqliteConnectionFactory(options);
             await new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance).EnsureSchemaAsync();
-            return new StoreHarness(new SqliteAdminStore(connections, time), new SqliteWebhookStore(connections), directory, null, null, connections);
+            return new StoreHarness(new AdoAdminStore(new SqliteDialect(connections), time), new AdoWebhookStore(new SqliteDialect(connections)), directory, null, null, connections);
         }
 
         var database = await PostgresServer.CreateDatabaseAsync("cf_admin");
         var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance).EnsureSchemaAsync();
-        return new StoreHarness(new PostgresAdminStore(dataSource, time), new PostgresWebhookStore(dataSource), null, database, dataSource);
+        return new StoreHarness(new AdoAdminStore(new PostgresDialect(dataSource), time), new AdoWebhookStore(new PostgresDialect(dataSource)), null, database, dataSource);
     }
 
     public async ValueTask DisposeAsync()

@@ -252,14 +252,14 @@ public sealed class JobTests
                 var connections = new SqliteConnectionFactory(options);
                 var sqlite = new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance);
                 await sqlite.EnsureSchemaAsync();
-                return new JobDatabase(new SqliteJobStore(connections), sqlite, new SqliteReembedStore(connections), directory, null, null);
+                return new JobDatabase(new AdoJobStore(new SqliteDialect(connections)), sqlite, new AdoReembedStore(new SqliteDialect(connections)), directory, null, null);
             }
 
             var database = await PostgresServer.CreateDatabaseAsync("cf_jobs");
             var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
             var faces = new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance);
             await faces.EnsureSchemaAsync();
-            return new JobDatabase(new PostgresJobStore(dataSource), faces, new PostgresReembedStore(dataSource), null, database, dataSource);
+            return new JobDatabase(new AdoJobStore(new PostgresDialect(dataSource)), faces, new AdoReembedStore(new PostgresDialect(dataSource)), null, database, dataSource);
         }
 
         public async ValueTask DisposeAsync()

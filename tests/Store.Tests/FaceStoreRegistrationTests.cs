@@ -61,7 +61,8 @@ public sealed class FaceStoreRegistrationTests : IDisposable
 
         Assert.Single(services, d => d.ServiceType == typeof(NpgsqlDataSource));
         Assert.Single(services, d => d.ServiceType == typeof(IFaceStore) && d.ImplementationType == typeof(PostgresFaceStore));
-        Assert.Single(services, d => d.ServiceType == typeof(IAdminStore) && d.ImplementationType == typeof(PostgresAdminStore));
+        Assert.Single(services, d => d.ServiceType == typeof(SqlDialect) && d.ImplementationType == typeof(PostgresDialect));
+        Assert.Single(services, d => d.ServiceType == typeof(IAdminStore) && d.ImplementationType == typeof(AdoAdminStore));
         Assert.Single(services, d => d.ServiceType == typeof(IConfigureOptions<StorageOptions>));
         Assert.Single(services, d => d.ServiceType == typeof(IAuditStore));
         Assert.Single(services, d => d.ServiceType == typeof(CompreFace.Grains.Admin.AuditWriter));
@@ -72,7 +73,8 @@ public sealed class FaceStoreRegistrationTests : IDisposable
     {
         await using var services = Build(new() { ["Storage:DataDirectory"] = _directory });
 
-        Assert.IsType<SqliteAdminStore>(services.GetRequiredService<IAdminStore>());
+        Assert.IsType<SqliteDialect>(services.GetRequiredService<SqlDialect>());
+        Assert.IsType<AdoAdminStore>(services.GetRequiredService<IAdminStore>());
         Assert.Single(services.GetServices<SqliteConnectionFactory>());
         Assert.Equal(Path.Combine(_directory, "compreface.db"), services.GetRequiredService<SqliteConnectionFactory>().FilePath);
     }

@@ -110,3 +110,14 @@ internal abstract class AdoStore
     /// <summary>Sets a bound parameter to a new value (for a statement run once per item).</summary>
     protected void Rebind(DbParameter parameter, object value) => parameter.Value = ToDatabase(value);
 }
+
+/// <summary>A store in portable SQL over the node's <see cref="SqlDialect"/>, which opens its connections and binds its values.</summary>
+internal abstract class DialectStore(SqlDialect dialect) : AdoStore
+{
+    /// <summary>The node's database dialect.</summary>
+    protected SqlDialect Dialect { get; } = dialect;
+
+    protected override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => Dialect.OpenAsync(cancellationToken);
+
+    protected override object ToDatabase(object value) => Dialect.ToDatabase(value);
+}

@@ -45,22 +45,21 @@ public static class StorageServiceCollectionExtensions
                 .UseLoggerFactory(sp.GetService<ILoggerFactory>())
                 .Build());
             services.TryAddSingleton<IFaceStore, PostgresFaceStore>();
-            services.TryAddSingleton<IAdminStore, PostgresAdminStore>();
-            services.TryAddSingleton<IWebhookStore, PostgresWebhookStore>();
-            services.TryAddSingleton<IJobStore, PostgresJobStore>();
-            services.TryAddSingleton<IReembedStore, PostgresReembedStore>();
-            services.TryAddSingleton<IEnrolmentStore, PostgresEnrolmentStore>();
+            services.TryAddSingleton<SqlDialect, PostgresDialect>();
         }
         else
         {
             services.TryAddSingleton<SqliteConnectionFactory>();
             services.TryAddSingleton<IFaceStore, SqliteFaceStore>();
-            services.TryAddSingleton<IAdminStore, SqliteAdminStore>();
-            services.TryAddSingleton<IWebhookStore, SqliteWebhookStore>();
-            services.TryAddSingleton<IJobStore, SqliteJobStore>();
-            services.TryAddSingleton<IReembedStore, SqliteReembedStore>();
-            services.TryAddSingleton<IEnrolmentStore, SqliteEnrolmentStore>();
+            services.TryAddSingleton<SqlDialect, SqliteDialect>();
         }
+
+        // The stores in portable SQL run on either database through its dialect.
+        services.TryAddSingleton<IAdminStore, AdoAdminStore>();
+        services.TryAddSingleton<IWebhookStore, AdoWebhookStore>();
+        services.TryAddSingleton<IJobStore, AdoJobStore>();
+        services.TryAddSingleton<IReembedStore, AdoReembedStore>();
+        services.TryAddSingleton<IEnrolmentStore, AdoEnrolmentStore>();
 
         // The audit log lives in the admin store's database and dialect (docs/decisions/0025-audit-log.md).
         services.TryAddSingleton(sp => (IAuditStore)sp.GetRequiredService<IAdminStore>());

@@ -1,5 +1,4 @@
 using System.Globalization;
-using CompreFace.WebApi.ApiDocs;
 
 namespace CompreFace.WebApi.Admin;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using CompreFace.Grains.Interfaces.Jobs;
-using CompreFace.WebApi.ApiDocs;
 
 namespace CompreFace.WebApi.Admin;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using CompreFace.WebApi.ApiDocs;
 using System.Globalization;
 using CompreFace.WebApi.Statistics;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using CompreFace.WebApi.ApiDocs;
 using System.Text;
 
 namespace CompreFace.WebApi.Admin;

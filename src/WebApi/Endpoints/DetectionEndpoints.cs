@@ -1,5 +1,3 @@
-using CompreFace.WebApi.ApiDocs;
-
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>Face detection services (docs/compreface-behaviour.md#detection), behind a DETECTION key.</summary>

@@ -1,4 +1,3 @@
-using CompreFace.WebApi.ApiDocs;
 using System.Globalization;
 using System.Text.Json;
 

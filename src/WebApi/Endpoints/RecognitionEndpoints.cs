@@ -1,5 +1,3 @@
-using CompreFace.WebApi.ApiDocs;
-
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>

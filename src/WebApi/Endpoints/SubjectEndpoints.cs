@@ -1,5 +1,3 @@
-using CompreFace.WebApi.ApiDocs;
-
 namespace CompreFace.WebApi.Endpoints;
 
 /// <summary>Subjects of a recognition service (docs/compreface-behaviour.md#subjects), behind a RECOGNITION key. Names match case-insensitively.</summary>

@@ -1,5 +1,4 @@
 using CompreFace.Grains.Interfaces.Jobs;
-using CompreFace.WebApi.ApiDocs;
 
 namespace CompreFace.WebApi.Endpoints;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using CompreFace.WebApi.ApiDocs;
 
 namespace CompreFace.WebApi.Endpoints;
 

@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using CompreFace.Grains.Interfaces.Jobs;
 using CompreFace.WebApi.Admin;
-using CompreFace.WebApi.ApiDocs;
 using Microsoft.Net.Http.Headers;
 
 namespace CompreFace.WebApi.Transfer;

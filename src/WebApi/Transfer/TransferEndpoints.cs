@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text;
 using CompreFace.WebApi.Admin;
-using CompreFace.WebApi.ApiDocs;
 using Microsoft.Net.Http.Headers;
 
 namespace CompreFace.WebApi.Transfer;

@@ -4,7 +4,7 @@ using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Storage;
 
 /// <summary>The admin store's applications.</summary>
-internal abstract partial class AdoAdminStore
+internal sealed partial class AdoAdminStore
 {
     public Task<bool> AddApplicationAsync(AppRecord app, Guid ownerId, CancellationToken cancellationToken = default)
     {
@@ -49,7 +49,7 @@ internal abstract partial class AdoAdminStore
             var rows = await ExecuteAsync("UPDATE cf_app SET name = @name WHERE app_id = @id", cancellationToken, ("@id", appId), ("@name", name));
             return rows > 0 ? NamingOutcome.Done : NamingOutcome.NotFound;
         }
-        catch (DbException e) when (IsUniqueViolation(e))
+        catch (DbException e) when (Dialect.IsUniqueViolation(e))
         {
             return NamingOutcome.NameTaken;
         }

@@ -5,7 +5,7 @@ using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Storage;
 
 /// <summary>The audit log (<see cref="IAuditStore"/>), in the admin store's database and dialects.</summary>
-internal abstract partial class AdoAdminStore : IAuditStore
+internal sealed partial class AdoAdminStore : IAuditStore
 {
     /// <summary>Longest stored name, address or id text (an email is at most 254).</summary>
     internal const int MaxAuditText = 256;

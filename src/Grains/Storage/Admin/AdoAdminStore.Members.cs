@@ -3,7 +3,7 @@ using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Storage;
 
 /// <summary>The admin store's application members and their roles.</summary>
-internal abstract partial class AdoAdminStore
+internal sealed partial class AdoAdminStore
 {
     public async Task<IReadOnlyList<(UserRecord User, Role Role)>> ListMembersAsync(Guid appId, CancellationToken cancellationToken = default) =>
         await QueryAsync(

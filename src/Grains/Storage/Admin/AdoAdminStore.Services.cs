@@ -5,7 +5,7 @@ using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Storage;
 
 /// <summary>The admin store's face services (one per face collection) and their API keys.</summary>
-internal abstract partial class AdoAdminStore
+internal sealed partial class AdoAdminStore
 {
     private const string ServiceColumns = "service_id, app_id, name, api_key, type, created_at, quota_rps, quota_burst";
 
@@ -60,7 +60,7 @@ internal abstract partial class AdoAdminStore
                 cancellationToken, ("@id", serviceId), ("@name", name), ("@nameKey", NameKey(name)));
             return rows > 0 ? NamingOutcome.Done : NamingOutcome.NotFound;
         }
-        catch (DbException e) when (IsUniqueViolation(e))
+        catch (DbException e) when (Dialect.IsUniqueViolation(e))
         {
             return NamingOutcome.NameTaken;
         }
@@ -80,7 +80,7 @@ internal abstract partial class AdoAdminStore
                 {
                     await using var outbox = Command(connection, transaction, $"""
                         INSERT INTO cf_webhook_outbox (event_id, hook_id, collection_id, event_type, created_at, next_attempt_at)
-                        SELECT {NewIdSql}, h.hook_id, h.collection_id, 'key.rotated', {NowMsSql}, {NowMsSql}
+                        SELECT {Dialect.NewIdSql}, h.hook_id, h.collection_id, 'key.rotated', {Dialect.NowMsSql}, {Dialect.NowMsSql}
                         FROM cf_webhook h WHERE h.collection_id = @id AND h.enabled = TRUE AND h.events LIKE '%,key.rotated,%' ORDER BY h.seq
                         """, ("@id", serviceId));
                     await outbox.ExecuteNonQueryAsync(cancellationToken);

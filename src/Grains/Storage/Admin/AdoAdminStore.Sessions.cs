@@ -3,7 +3,7 @@ using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Storage;
 
 /// <summary>The admin store's session, password-reset and sign-up confirmation tokens (stored as SHA-256 hashes), and sign-up invitations.</summary>
-internal abstract partial class AdoAdminStore
+internal sealed partial class AdoAdminStore
 {
     private static readonly string[] ExpiringTokenTables = ["cf_token", "cf_reset_token", "cf_registration_token", "cf_invitation"];
 

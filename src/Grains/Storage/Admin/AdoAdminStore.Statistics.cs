@@ -3,7 +3,7 @@ using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Storage;
 
 /// <summary>The admin store's request statistics per service and hour.</summary>
-internal abstract partial class AdoAdminStore
+internal sealed partial class AdoAdminStore
 {
     public Task AddRequestCountsAsync(IReadOnlyList<RequestCount> counts, CancellationToken cancellationToken = default)
     {

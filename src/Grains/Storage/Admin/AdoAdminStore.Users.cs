@@ -5,7 +5,7 @@ using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Storage;
 
 /// <summary>The admin store's users: accounts, the demo takeover, global roles, deletion with hand-over, unconfirmed sign-ups.</summary>
-internal abstract partial class AdoAdminStore
+internal sealed partial class AdoAdminStore
 {
     private const string UserColumns = "user_id, email, password_hash, first_name, last_name, global_role, allow_statistics, is_demo, enabled, security_stamp";
 

@@ -5,22 +5,13 @@ namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// <see cref="IAdminStore"/> in portable SQL (<c>@name</c> parameters, <c>ON CONFLICT</c>, <c>RETURNING</c>) over
-/// ADO.NET; the PostgreSQL and SQLite subclasses supply connections, transactions and the unique-violation test.
+/// ADO.NET; the node's <see cref="SqlDialect"/> supplies connections, value binding and the unique-violation test.
 /// Guids bind natively (uuid in PostgreSQL, the 16-byte <see cref="Guid.ToByteArray()"/> BLOB in SQLite).
 /// Creation times come from the node's <see cref="TimeProvider"/>, the clock the purge of unconfirmed sign-ups compares them with.
 /// </summary>
-internal abstract partial class AdoAdminStore(TimeProvider? time) : AdoStore, IAdminStore
+internal sealed partial class AdoAdminStore(SqlDialect dialect, TimeProvider? time = null) : DialectStore(dialect), IAdminStore
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-
-    /// <summary>Whether the exception is a unique or primary-key violation.</summary>
-    protected abstract bool IsUniqueViolation(DbException exception);
-
-    /// <summary>SQL for a fresh random id in one row (webhook outbox rows).</summary>
-    protected abstract string NewIdSql { get; }
-
-    /// <summary>SQL for the database's clock in Unix milliseconds (the webhook outbox's time unit).</summary>
-    protected abstract string NowMsSql { get; }
 
     public async Task PingAsync(CancellationToken cancellationToken = default)
     {
@@ -48,7 +39,7 @@ internal abstract partial class AdoAdminStore(TimeProvider? time) : AdoStore, IA
         {
             return await write() > 0;
         }
-        catch (DbException e) when (IsUniqueViolation(e))
+        catch (DbException e) when (Dialect.IsUniqueViolation(e))
         {
             return false;
         }

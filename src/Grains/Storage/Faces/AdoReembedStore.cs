@@ -1,6 +1,3 @@
-using System.Data.Common;
-using Npgsql;
-
 namespace CompreFace.Grains.Storage;
 
 /// <summary>A face that a re-embedding still has to compute.</summary>
@@ -41,8 +38,8 @@ public interface IReembedStore
     Task LoadShardVectorsAsync(Guid collectionId, int shard, FaceSink sink, CancellationToken cancellationToken = default);
 }
 
-/// <summary><see cref="IReembedStore"/> in portable SQL.</summary>
-internal abstract class AdoReembedStore : AdoStore, IReembedStore
+/// <summary><see cref="IReembedStore"/> in portable SQL, on the node's <see cref="SqlDialect"/>.</summary>
+internal sealed class AdoReembedStore(SqlDialect dialect) : DialectStore(dialect), IReembedStore
 {
     public async Task<IReadOnlyList<ReembedCandidate>> ListPendingAsync(
         Guid collectionId, string target, IReadOnlyCollection<Guid> skip, int limit, CancellationToken cancellationToken = default)
@@ -154,22 +151,4 @@ internal abstract class AdoReembedStore : AdoStore, IReembedStore
             sink(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), EmbeddingCodec.Decode(bytes));
         }
     }
-}
-
-/// <summary><see cref="IReembedStore"/> in the embedded SQLite file.</summary>
-internal sealed class SqliteReembedStore(SqliteConnectionFactory connections) : AdoReembedStore
-{
-    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await connections.OpenAsync(cancellationToken);
-
-    protected override object ToDatabase(object value) => value switch
-    {
-        Guid guid => guid.ToByteArray(),
-        _ => value,
-    };
-}
-
-/// <summary><see cref="IReembedStore"/> on PostgreSQL.</summary>
-internal sealed class PostgresReembedStore(NpgsqlDataSource dataSource) : AdoReembedStore
-{
-    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await dataSource.OpenConnectionAsync(cancellationToken);
 }

@@ -26,12 +26,9 @@ internal sealed class PostgresFaceStore(
 
     protected override string LockRows => " FOR UPDATE";
 
-    protected override string NewIdSql => "gen_random_uuid()";
+    protected override string NewIdSql => PostgresDialect.NewId;
 
-    protected override string NowMsSql => PostgresNowMs;
-
-    /// <summary>PostgreSQL's clock in Unix milliseconds.</summary>
-    internal const string PostgresNowMs = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+    protected override string NowMsSql => PostgresDialect.NowMs;
 
     public override Task EnsureSchemaAsync(CancellationToken cancellationToken = default) =>
         MigrationRunner.ApplyAsync(dataSource, StorageSchemas.Postgres, MigrationLockKey, Logger, cancellationToken: cancellationToken);

@@ -64,12 +64,9 @@ internal sealed class SqliteFaceStore(SqliteConnectionFactory connections, IOpti
             cancellationToken);
     }
 
-    protected override string NewIdSql => "randomblob(16)";
+    protected override string NewIdSql => SqliteDialect.NewId;
 
-    protected override string NowMsSql => SqliteNowMs;
-
-    /// <summary>SQLite's clock in Unix milliseconds.</summary>
-    internal const string SqliteNowMs = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+    protected override string NowMsSql => SqliteDialect.NowMs;
 
     public void Dispose() => _writeLock.Dispose();
 

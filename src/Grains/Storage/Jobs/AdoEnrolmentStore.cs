@@ -1,6 +1,4 @@
-using System.Data.Common;
 using CompreFace.Grains.Interfaces.Jobs;
-using Npgsql;
 
 namespace CompreFace.Grains.Storage;
 
@@ -26,8 +24,8 @@ public interface IEnrolmentStore
     Task<IReadOnlyList<EnrolmentOutcome>> ReportAsync(Guid jobId, int afterSeq, int limit, CancellationToken cancellationToken = default);
 }
 
-/// <summary><see cref="IEnrolmentStore"/> in portable SQL.</summary>
-internal abstract class AdoEnrolmentStore : AdoStore, IEnrolmentStore
+/// <summary><see cref="IEnrolmentStore"/> in portable SQL, on the node's <see cref="SqlDialect"/>.</summary>
+internal sealed class AdoEnrolmentStore(SqlDialect dialect) : DialectStore(dialect), IEnrolmentStore
 {
     public Task AddFilesAsync(Guid jobId, IReadOnlyList<EnrolmentFile> files, CancellationToken cancellationToken = default)
     {
@@ -113,22 +111,4 @@ internal abstract class AdoEnrolmentStore : AdoStore, IEnrolmentStore
             r => new EnrolmentOutcome(r.GetInt32(0), (EnrolmentFileState)r.GetInt32(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetString(1), r.GetString(2), r.GetGuid(3)),
             cancellationToken,
             ("@j", jobId), ("@after", afterSeq), ("@n", Math.Max(1, limit)));
-}
-
-/// <summary><see cref="IEnrolmentStore"/> in the embedded SQLite file.</summary>
-internal sealed class SqliteEnrolmentStore(SqliteConnectionFactory connections) : AdoEnrolmentStore
-{
-    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await connections.OpenAsync(cancellationToken);
-
-    protected override object ToDatabase(object value) => value switch
-    {
-        Guid guid => guid.ToByteArray(),
-        _ => value,
-    };
-}
-
-/// <summary><see cref="IEnrolmentStore"/> on PostgreSQL, sharing the face store's <see cref="NpgsqlDataSource"/>.</summary>
-internal sealed class PostgresEnrolmentStore(NpgsqlDataSource dataSource) : AdoEnrolmentStore
-{
-    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await dataSource.OpenConnectionAsync(cancellationToken);
 }

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using CompreFace.Grains.Interfaces.Jobs;
-using Npgsql;
 
 namespace CompreFace.Grains.Storage;
 
@@ -29,14 +28,11 @@ public interface IJobStore
     Task<IReadOnlyList<JobItem>> ListItemsAsync(Guid jobId, int offset, int limit, CancellationToken cancellationToken = default);
 }
 
-/// <summary><see cref="IJobStore"/> in portable SQL; the dialects supply connections, ids and booleans.</summary>
-internal abstract class AdoJobStore : AdoStore, IJobStore
+/// <summary><see cref="IJobStore"/> in portable SQL; the node's <see cref="SqlDialect"/> supplies connections, ids and booleans.</summary>
+internal sealed class AdoJobStore(SqlDialect dialect) : DialectStore(dialect), IJobStore
 {
     private const string Columns =
         "job_id, kind, service_id, app_id, state, done, failed, total, created_at, started_at, finished_at, updated_at, error, created_by, cancel_requested, detail";
-
-    /// <summary>How a stored boolean reads.</summary>
-    protected abstract bool ReadBoolean(DbDataReader reader, int ordinal);
 
     public async Task<bool> CreateAsync(JobInfo job, CancellationToken cancellationToken = default)
     {
@@ -138,29 +134,7 @@ internal abstract class AdoJobStore : AdoStore, IJobStore
         r.GetGuid(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetGuid(3),
         (JobState)r.GetInt32(4), r.GetInt64(5), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
         Time(r.GetInt64(8)), r.IsDBNull(9) ? null : Time(r.GetInt64(9)), r.IsDBNull(10) ? null : Time(r.GetInt64(10)), Time(r.GetInt64(11)),
-        r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13), ReadBoolean(r, 14), r.IsDBNull(15) ? null : r.GetString(15));
+        r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13), Dialect.ReadBoolean(r, 14), r.IsDBNull(15) ? null : r.GetString(15));
 
     private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-}
-
-/// <summary><see cref="IJobStore"/> in the embedded SQLite file.</summary>
-internal sealed class SqliteJobStore(SqliteConnectionFactory connections) : AdoJobStore
-{
-    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await connections.OpenAsync(cancellationToken);
-
-    protected override object ToDatabase(object value) => value switch
-    {
-        Guid guid => guid.ToByteArray(),
-        _ => value,
-    };
-
-    protected override bool ReadBoolean(DbDataReader reader, int ordinal) => reader.GetInt64(ordinal) != 0;
-}
-
-/// <summary><see cref="IJobStore"/> on PostgreSQL, sharing the face store's <see cref="NpgsqlDataSource"/>.</summary>
-internal sealed class PostgresJobStore(NpgsqlDataSource dataSource) : AdoJobStore
-{
-    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await dataSource.OpenConnectionAsync(cancellationToken);
-
-    protected override bool ReadBoolean(DbDataReader reader, int ordinal) => reader.GetBoolean(ordinal);
 }

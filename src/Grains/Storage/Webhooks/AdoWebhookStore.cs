@@ -1,25 +1,12 @@
 using System.Data.Common;
-using Npgsql;
 
 namespace CompreFace.Grains.Storage;
 
-/// <summary><see cref="IWebhookStore"/> in portable SQL; the dialects supply connections, ids, the clock and booleans.</summary>
-internal abstract class AdoWebhookStore : AdoStore, IWebhookStore
+/// <summary><see cref="IWebhookStore"/> in portable SQL; the node's <see cref="SqlDialect"/> supplies connections, ids, the clock and booleans.</summary>
+internal sealed class AdoWebhookStore(SqlDialect dialect) : DialectStore(dialect), IWebhookStore
 {
     private const string DeliveryColumns =
         "o.seq, o.event_id, o.hook_id, o.collection_id, o.event_type, o.subject, o.old_subject, o.image_id, o.similarity, o.created_at, o.attempts, h.url, h.secret";
-
-    /// <summary>SQL for a fresh random id in one row.</summary>
-    protected abstract string NewIdSql { get; }
-
-    /// <summary>SQL for the database's clock in Unix milliseconds.</summary>
-    protected abstract string NowMsSql { get; }
-
-    /// <summary>A parameter that may be null, typed where the dialect needs it (PostgreSQL cannot infer a null's type in a select list).</summary>
-    protected virtual string Typed(string parameter, string postgresType) => parameter;
-
-    /// <summary>How a stored boolean reads.</summary>
-    protected abstract bool ReadBoolean(DbDataReader reader, int ordinal);
 
     public Task<IReadOnlyList<WebhookRecord>> ListHooksAsync(Guid collectionId, CancellationToken cancellationToken = default) =>
         QueryAsync(
@@ -69,12 +56,12 @@ internal abstract class AdoWebhookStore : AdoStore, IWebhookStore
     {
         ArgumentNullException.ThrowIfNull(draft);
         var filter = draft.OnlyHook is null
-            ? $"h.enabled = TRUE AND h.events LIKE @like AND ({Typed("@sim", "double precision")} IS NULL OR h.similarity_threshold IS NULL OR h.similarity_threshold <= {Typed("@sim", "double precision")})"
-            : $"h.hook_id = {Typed("@only", "uuid")}";
+            ? $"h.enabled = TRUE AND h.events LIKE @like AND ({Dialect.Typed("@sim", "double precision")} IS NULL OR h.similarity_threshold IS NULL OR h.similarity_threshold <= {Dialect.Typed("@sim", "double precision")})"
+            : $"h.hook_id = {Dialect.Typed("@only", "uuid")}";
         return ExecuteAsync(
             $"""
             INSERT INTO cf_webhook_outbox (event_id, hook_id, collection_id, event_type, subject, image_id, similarity, created_at, next_attempt_at)
-            SELECT {NewIdSql}, h.hook_id, h.collection_id, @type, {Typed("@subject", "text")}, {Typed("@image", "uuid")}, {Typed("@sim", "double precision")}, {NowMsSql}, {NowMsSql}
+            SELECT {Dialect.NewIdSql}, h.hook_id, h.collection_id, @type, {Dialect.Typed("@subject", "text")}, {Dialect.Typed("@image", "uuid")}, {Dialect.Typed("@sim", "double precision")}, {Dialect.NowMsSql}, {Dialect.NowMsSql}
             FROM cf_webhook h WHERE h.collection_id = @c AND {filter} ORDER BY h.seq
             """,
             cancellationToken,
@@ -159,7 +146,7 @@ internal abstract class AdoWebhookStore : AdoStore, IWebhookStore
 
     private WebhookRecord ReadHook(DbDataReader r) => new(
         r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3),
-        r.GetString(4).Split(',', StringSplitOptions.RemoveEmptyEntries), r.IsDBNull(5) ? null : r.GetDouble(5), ReadBoolean(r, 6),
+        r.GetString(4).Split(',', StringSplitOptions.RemoveEmptyEntries), r.IsDBNull(5) ? null : r.GetDouble(5), Dialect.ReadBoolean(r, 6),
         r.GetValue(7) switch
         {
             DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),
@@ -171,36 +158,4 @@ internal abstract class AdoWebhookStore : AdoStore, IWebhookStore
         r.GetInt64(0), r.GetGuid(1), r.GetGuid(2), r.GetGuid(3), r.GetString(4),
         r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetGuid(7),
         r.IsDBNull(8) ? null : r.GetDouble(8), r.GetInt64(9), r.GetInt32(10), r.GetString(11), r.GetString(12));
-}
-
-/// <summary><see cref="IWebhookStore"/> in the embedded SQLite file (writes wait on the busy timeout while another store writes).</summary>
-internal sealed class SqliteWebhookStore(SqliteConnectionFactory connections) : AdoWebhookStore
-{
-    protected override string NewIdSql => "randomblob(16)";
-
-    protected override string NowMsSql => SqliteFaceStore.SqliteNowMs;
-
-    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await connections.OpenAsync(cancellationToken);
-
-    protected override object ToDatabase(object value) => value switch
-    {
-        Guid guid => guid.ToByteArray(),
-        _ => value,
-    };
-
-    protected override bool ReadBoolean(DbDataReader reader, int ordinal) => reader.GetInt64(ordinal) != 0;
-}
-
-/// <summary><see cref="IWebhookStore"/> on PostgreSQL, sharing the face store's <see cref="NpgsqlDataSource"/>.</summary>
-internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : AdoWebhookStore
-{
-    protected override string NewIdSql => "gen_random_uuid()";
-
-    protected override string NowMsSql => PostgresFaceStore.PostgresNowMs;
-
-    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await dataSource.OpenConnectionAsync(cancellationToken);
-
-    protected override bool ReadBoolean(DbDataReader reader, int ordinal) => reader.GetBoolean(ordinal);
-
-    protected override string Typed(string parameter, string postgresType) => $"CAST({parameter} AS {postgresType})";
 }
