@@ -87,6 +87,30 @@ public sealed class ReplicaTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Search_CopyThatMissedASubjectMerge_CatchesUpThoughItsIdsAgree()
+    {
+        var id = Guid.NewGuid();
+        var collection = Grains.GetGrain<IFaceCollectionGrain>(id);
+        var vector = RandomVector();
+        var aliceId = await collection.AddFaceAsync(Command("Alice", vector));
+        await collection.AddFaceAsync(Command("Bob", RandomVector()));
+        Assert.Equal(SubjectRenameOutcome.Merged, await Grains.GetGrain<ISubjectCatalogGrain>(id).RenameSubjectAsync("Alice", "Bob"));
+
+        // The second copy missed the merge: it holds the same image ids (row count and digest agree with the store)
+        // but still names Alice's faces by a subject the collection no longer has.
+        var copy = Grains.GetGrain<IFaceShardGrain>(ShardKeys.Of(id, 0, 1));
+        await copy.RemoveAsync([aliceId]);
+        await copy.AddAsync([new ShardFace(aliceId, Guid.NewGuid(), Normalized(vector), "test")]);
+
+        for (var i = 0; i < 4; i++)
+        {
+            var match = Assert.Single(Assert.Single(await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [vector] })));
+            Assert.Equal(aliceId, match.ImageId);
+            Assert.Equal("Bob", match.Subject);
+        }
+    }
+
+    [Fact]
     public async Task StandbySearch_AfterAddsRenameAndDelete_AnswersLikeTheCollection()
     {
         var id = Guid.NewGuid();

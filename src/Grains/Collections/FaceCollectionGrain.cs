@@ -211,6 +211,17 @@ internal sealed partial class FaceCollectionGrain(
 
         var started = Stopwatch.GetTimestamp();
         var matches = await _shards.SearchAsync(search, queries, _shardSizes, checkRows: true, cancellationToken, _shardDigests);
+        if (matches.Any(q => q.Any(m => !_subjectsById.ContainsKey(m.SubjectId))))
+        {
+            // A copy that missed a subject merge while its silo was unreachable still names the merged-away subject:
+            // its image ids agree with the store, so neither its row count nor its digest tells. Searches never
+            // interleave with writes, so a subject this grain does not know can only come from such a copy: every copy
+            // reloads from the store and the search is asked once more (rare: a merge missed by a live copy).
+            LogStaleSubjectInCopy(logger, _collectionId);
+            await ForEachShardAsync(s => s.ReloadAsync(cancellationToken));
+            matches = await _shards.SearchAsync(search, queries, _shardSizes, checkRows: true, cancellationToken, _shardDigests);
+        }
+
         var results = Array.ConvertAll(matches, q => (IReadOnlyList<FaceMatch>)Array.ConvertAll(q, m => new FaceMatch(NameOf(m.SubjectId), m.Cosine, m.ImageId)));
         metrics.RecordSearch(Stopwatch.GetElapsedTime(started));
         return results;
@@ -546,6 +557,9 @@ internal sealed partial class FaceCollectionGrain(
 
     [LoggerMessage(EventId = 1510, Level = LogLevel.Information, Message = "Collection {CollectionId} switched to model {Calculator}: {Faces} faces re-embedded")]
     private static partial void LogSwitched(ILogger logger, Guid collectionId, string calculator, int faces);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "Collection {CollectionId}: a shard copy answered a subject merged away while it was unreachable; every copy reloads from the store")]
+    private static partial void LogStaleSubjectInCopy(ILogger logger, Guid collectionId);
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Collection {CollectionId}: the standby is unreachable for a change ({Exception}); it reloads from the store")]
     private static partial void LogStandbyBehind(ILogger logger, Guid collectionId, string exception);
