@@ -103,7 +103,11 @@ public sealed class TestPageTests(WebUiNode node)
         await page.GotoAsync($"/#/apps/{appId}/services/{serviceId}/test");
         foreach (var picture in new[] { TestPictures.PersonAOther, TestPictures.PersonBOther })
         {
-            await page.SetInputFilesAsync("[data-testid=test-file]", picture);
+            // Wait for each answer itself: the page still shows the first picture's "1 face(s) found." while the second
+            // request is in flight, so waiting for the text alone could flush before the second request was counted.
+            await page.RunAndWaitForResponseAsync(
+                () => page.SetInputFilesAsync("[data-testid=test-file]", picture),
+                r => r.Request.Method == "POST" && r.Url.Contains("/api/v1/", StringComparison.Ordinal));
             await page.Locator("text=1 face(s) found.").WaitForAsync();
         }
 
