@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace CompreFace.Node.Tests;
@@ -35,7 +34,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("cf-pg-").FullName;
         var port = int.TryParse(Environment.GetEnvironmentVariable("COMPREFACE_TEST_PG_PORT"), CultureInfo.InvariantCulture, out var fixedPort)
             ? fixedPort
-            : FreePort();
+            : NodeProcess.FreePort();
         var server = new ThrowawayPostgres(directory, port);
         if (Environment.UserName == "root")
         {
@@ -95,13 +94,6 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited {process.ExitCode}: {await output}{await error}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

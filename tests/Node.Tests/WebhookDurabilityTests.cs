@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -17,9 +15,6 @@ namespace CompreFace.Node.Tests;
 public sealed class WebhookDurabilityTests
 {
     private const string RecognitionKey = "00000000-0000-0000-0000-000000000002";
-    private const string DemoApp = "00000000-0000-0000-0000-000000000001";
-    private const string DemoService = "00000000-0000-0000-0000-000000000001";
-    private static readonly string[] FaceAdded = ["face.added"];
 
     [Fact]
     public async Task AcknowledgedAdds_KillNineBeforeDeliveryOnSqlite_AreDeliveredByTheRestartedNode()
@@ -54,7 +49,7 @@ public sealed class WebhookDurabilityTests
         var acknowledged = new List<string>();
         await using (var node = await NodeProcess.StartAsync(settings))
         {
-            receiver.Secret = await CreateHookAsync(node, receiver.Url);
+            receiver.Secret = await DemoWebhook.CreateAsync(node, receiver.Url);
             using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
             http.DefaultRequestHeaders.Add("x-api-key", RecognitionKey);
             for (var i = 0; i < 4; i++)
@@ -87,30 +82,6 @@ public sealed class WebhookDurabilityTests
         Assert.All(received, r => Assert.True(r.SignatureValid && r.Type == "face.added"));
     }
 
-    private static async Task<string> CreateHookAsync(NodeProcess node, Uri url)
-    {
-        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer() };
-        using var http = new HttpClient(handler) { BaseAddress = node.BaseAddress };
-        using (var register = await http.PostAsJsonAsync("/admin/user/register", new { email = "owner@example.com", password = "owner-password-1", firstName = "O", lastName = "Wner" }))
-        {
-            Assert.Equal(HttpStatusCode.Created, register.StatusCode);
-        }
-
-        using (var login = new HttpRequestMessage(HttpMethod.Post, "/admin/oauth/token"))
-        {
-            login.Headers.Authorization = new AuthenticationHeaderValue("Basic", "Q29tbW9uQ2xpZW50SWQ6cGFzc3dvcmQ=");
-            login.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "password", ["username"] = "owner@example.com", ["password"] = "owner-password-1" });
-            using var answer = await http.SendAsync(login);
-            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        }
-
-        using var created = await http.PostAsJsonAsync($"/admin/app/{DemoApp}/model/{DemoService}/webhooks", new { url = url.ToString(), events = FaceAdded });
-        var text = await created.Content.ReadAsStringAsync();
-        Assert.True(created.StatusCode == HttpStatusCode.Created, text);
-        using var json = JsonDocument.Parse(text);
-        return json.RootElement.GetProperty("secret").GetString()!;
-    }
-
     private static ByteArrayContent Image(byte[] bytes)
     {
         var content = new ByteArrayContent(bytes);
@@ -126,7 +97,7 @@ public sealed class WebhookDurabilityTests
 
         public Receiver()
         {
-            var port = FreePort();
+            var port = NodeProcess.FreePort();
             Url = new Uri($"http://127.0.0.1:{port}/hook/");
             _listener.Prefixes.Add(Url.ToString());
             _listener.Start();
@@ -174,13 +145,6 @@ public sealed class WebhookDurabilityTests
                 context.Response.StatusCode = 204;
                 context.Response.Close();
             }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

@@ -3,8 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -19,9 +17,6 @@ namespace CompreFace.Node.Tests;
 public sealed class WebhookReceiverExampleTests
 {
     private const string RecognitionKey = "00000000-0000-0000-0000-000000000002";
-    private const string DemoApp = "00000000-0000-0000-0000-000000000001";
-    private const string DemoService = "00000000-0000-0000-0000-000000000001";
-    private static readonly string[] FaceAdded = ["face.added"];
 
     [Fact]
     public async Task ReceiverExample_RealDelivery_AcceptedAndTamperedStaleOrForeignCopiesRefused()
@@ -31,7 +26,7 @@ public sealed class WebhookReceiverExampleTests
         try
         {
             var dll = await BuildExampleAsync(exampleDirectory);
-            var examplePort = FreePort();
+            var examplePort = NodeProcess.FreePort();
             var exampleUrl = new Uri($"http://127.0.0.1:{examplePort}/hook");
             using var proxy = new CapturingProxy(exampleUrl);
             await using var node = await NodeProcess.StartAsync(new Dictionary<string, string>
@@ -40,7 +35,7 @@ public sealed class WebhookReceiverExampleTests
                 ["Webhooks:AllowedNetworks:0"] = "127.0.0.1",
                 ["Webhooks:PollInterval"] = "00:00:00.100",
             });
-            var secret = await CreateHookAsync(node, proxy.Url);
+            var secret = await DemoWebhook.CreateAsync(node, proxy.Url);
             await using var example = await ExampleProcess.StartAsync(dll, examplePort, secret);
 
             var imageId = await AddFaceAsync(node);
@@ -114,30 +109,6 @@ public sealed class WebhookReceiverExampleTests
         return Directory.GetFiles(output, "*webhook-receiver*.dll").Single();
     }
 
-    private static async Task<string> CreateHookAsync(NodeProcess node, Uri url)
-    {
-        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer() };
-        using var http = new HttpClient(handler) { BaseAddress = node.BaseAddress };
-        using (var register = await http.PostAsJsonAsync("/admin/user/register", new { email = "owner@example.com", password = "owner-password-1", firstName = "O", lastName = "Wner" }))
-        {
-            Assert.Equal(HttpStatusCode.Created, register.StatusCode);
-        }
-
-        using (var login = new HttpRequestMessage(HttpMethod.Post, "/admin/oauth/token"))
-        {
-            login.Headers.Authorization = new AuthenticationHeaderValue("Basic", "Q29tbW9uQ2xpZW50SWQ6cGFzc3dvcmQ=");
-            login.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "password", ["username"] = "owner@example.com", ["password"] = "owner-password-1" });
-            using var answer = await http.SendAsync(login);
-            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        }
-
-        using var created = await http.PostAsJsonAsync($"/admin/app/{DemoApp}/model/{DemoService}/webhooks", new { url = url.ToString(), events = FaceAdded });
-        var text = await created.Content.ReadAsStringAsync();
-        Assert.True(created.StatusCode == HttpStatusCode.Created, text);
-        using var json = JsonDocument.Parse(text);
-        return json.RootElement.GetProperty("secret").GetString()!;
-    }
-
     private static async Task<string> AddFaceAsync(NodeProcess node)
     {
         var photo = await File.ReadAllBytesAsync(Paths.Photo("compreface-samples/sample_images/007_B.jpg"));
@@ -180,13 +151,6 @@ public sealed class WebhookReceiverExampleTests
         return count;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>A delivery as the node sent it, and what the example answered.</summary>
     private sealed record Captured(string Id, string Timestamp, string Signature, byte[] Body, HttpStatusCode ExampleStatus);
 
@@ -204,7 +168,7 @@ public sealed class WebhookReceiverExampleTests
         public CapturingProxy(Uri target)
         {
             _target = target;
-            Url = new Uri($"http://127.0.0.1:{FreePort()}/hook/");
+            Url = new Uri($"http://127.0.0.1:{NodeProcess.FreePort()}/hook/");
             _listener.Prefixes.Add(Url.ToString());
             _listener.Start();
             _ = Task.Run(LoopAsync);

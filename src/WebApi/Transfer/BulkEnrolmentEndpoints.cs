@@ -247,24 +247,9 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
 
         Stream tarStream = read >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(archive, CompressionMode.Decompress, leaveOpen: true) : archive;
         await using var tar = new TarReader(tarStream, leaveOpen: true);
-        while (true)
+        await foreach (var entry in TarEntries.ReadAsync(tar, e => Invalid("it is neither a zip nor a readable tar (" + e.Message + ")"), cancellationToken))
         {
-            TarEntry? entry;
-            try
-            {
-                entry = await tar.GetNextEntryAsync(copyData: false, cancellationToken);
-            }
-            catch (Exception exception) when (exception is InvalidDataException or FormatException or EndOfStreamException)
-            {
-                throw Invalid("it is neither a zip nor a readable tar (" + exception.Message + ")");
-            }
-
-            if (entry is null)
-            {
-                break;
-            }
-
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+            if (!TarEntries.IsFile(entry))
             {
                 continue;
             }

@@ -64,31 +64,16 @@ public sealed class CollectionImporter
     {
         ArgumentNullException.ThrowIfNull(archive);
         await using var reader = new TarReader(archive, leaveOpen: true);
-        while (true)
+        await foreach (var entry in TarEntries.ReadAsync(reader, e => Invalid("it is not a readable tar archive (" + e.Message + ")"), cancellationToken))
         {
-            TarEntry? entry;
-            try
-            {
-                entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken);
-            }
-            catch (Exception exception) when (exception is InvalidDataException or FormatException or EndOfStreamException)
-            {
-                throw Invalid("it is not a readable tar archive (" + exception.Message + ")");
-            }
-
-            if (entry is null)
-            {
-                break;
-            }
-
             if (++_entries > _options.MaxImportEntries)
             {
                 throw Invalid($"it has more than {_options.MaxImportEntries} entries (Transfer:MaxImportEntries)");
             }
 
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+            if (!TarEntries.IsFile(entry))
             {
-                continue; // directories and pax/GNU metadata entries carry nothing of ours
+                continue;
             }
 
             await ReadEntryAsync(entry, cancellationToken);
