@@ -70,7 +70,8 @@ public sealed record JobInfo(
     [property: Id(12)] string? Error,
     [property: Id(13)] string? CreatedBy,
     [property: Id(14)] bool CancelRequested,
-    [property: Id(15)] string? Detail)
+    [property: Id(15)] string? Detail,
+    [property: Id(16)] long? Bytes = null)
 {
     /// <summary>Whether the job has ended (completed, failed or cancelled).</summary>
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
@@ -86,12 +87,16 @@ public sealed record JobItem(
     [property: Id(1)] string Outcome,
     [property: Id(2)] string? Message = null);
 
-/// <summary>A worker's progress report: counters so far (absolute, not increments) and, when it changed, the total.</summary>
+/// <summary>
+/// A worker's progress report: counters so far (absolute, not increments) and, when it changed, the total; an export or
+/// import also reports the archive's bytes written or read so far.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.JobProgress")]
 public sealed record JobProgress(
     [property: Id(0)] long Done,
     [property: Id(1)] long Failed,
-    [property: Id(2)] long? Total = null);
+    [property: Id(2)] long? Total = null,
+    [property: Id(3)] long? Bytes = null);
 
 /// <summary>A filter of the jobs list, newest first. <see cref="AppIds"/>, when set, limits the list to those applications.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.JobQuery")]

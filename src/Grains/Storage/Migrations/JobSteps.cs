@@ -56,6 +56,9 @@ public static class JobSteps
             CREATE INDEX cf_face_vector_collection_idx ON cf_face_vector (collection_id, calculator);
             ALTER TABLE cf_face_vector ALTER COLUMN embedding SET STORAGE EXTERNAL;
             """),
+        new(11, "archive bytes written or read by an export or import job", """
+            ALTER TABLE cf_job ADD COLUMN bytes bigint;
+            """),
     ];
 
     /// <summary>SQLite: ids as <see cref="Guid.ToByteArray()"/> BLOBs.</summary>
@@ -100,6 +103,9 @@ public static class JobSteps
                 PRIMARY KEY (image_id, calculator)
             );
             CREATE INDEX cf_face_vector_collection_idx ON cf_face_vector (collection_id, calculator);
+            """),
+        new(11, "archive bytes written or read by an export or import job", """
+            ALTER TABLE cf_job ADD COLUMN bytes INTEGER;
             """),
     ];
 }
