@@ -4,9 +4,7 @@ namespace CompreFace.Grains.Interfaces;
 /// <param name="Faces">The examples of the page.</param>
 /// <param name="NextSeq">Where the next page starts (pass it back as <c>afterSeq</c>); the page is the last when <paramref name="Faces"/> is empty.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.ExportPage")]
-public sealed record ExportPage(
-    [property: Id(0)] IReadOnlyList<TransferFace> Faces,
-    [property: Id(1)] long NextSeq);
+public sealed record ExportPage(IReadOnlyList<TransferFace> Faces, long NextSeq);
 
 /// <summary>An example as it travels in an export or an import: its id, subject name, model, vector and optional image.</summary>
 /// <param name="ImageId">The example's id (in an export, the source's; in an import, the id the target stores it under).</param>
@@ -16,11 +14,11 @@ public sealed record ExportPage(
 /// <param name="Image">The original photo, when exported with images and stored.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.TransferFace")]
 public sealed record TransferFace(
-    [property: Id(0)] Guid ImageId,
-    [property: Id(1)] string Subject,
-    [property: Id(2)] string Calculator,
-    [property: Id(3)] float[] Embedding,
-    [property: Id(4)] byte[]? Image);
+    Guid ImageId,
+    string Subject,
+    string Calculator,
+    float[] Embedding,
+    byte[]? Image);
 
 /// <summary>What one import batch did.</summary>
 /// <param name="SubjectsCreated">Subjects that did not exist (compared case-insensitively) and were created.</param>
@@ -30,11 +28,7 @@ public sealed record TransferFace(
 /// <param name="Created">The names of the subjects created.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.ImportOutcome")]
 public sealed record ImportOutcome(
-    [property: Id(0)] int SubjectsCreated,
-    [property: Id(1)] int FacesAdded,
-    [property: Id(2)] int FacesExisting,
-    [property: Id(3)] IReadOnlyList<Guid>? Added = null,
-    [property: Id(4)] IReadOnlyList<string>? Created = null);
+    int SubjectsCreated, int FacesAdded, int FacesExisting, IReadOnlyList<Guid>? Added = null, IReadOnlyList<string>? Created = null);
 
 /// <summary>Deterministic ids, so that repeating an import or an enrolment stores nothing twice.</summary>
 public static class TransferIds

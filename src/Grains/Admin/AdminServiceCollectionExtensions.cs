@@ -22,17 +22,15 @@ public static class AdminServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        services.AddOptions<AdminOptions>()
+        services.AddOptionsWithValidateOnStart<AdminOptions>()
             .Bind(configuration.GetSection(AdminOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         services.TryAddSingleton(TimeProvider.System);
         // PBKDF2-HMAC-SHA512 (Identity's v3 format) at OWASP's current figure for that hash (210,000; Identity's
         // default is 100,000). Hashes made with fewer iterations verify as "rehash needed" and are upgraded at login.
         services.Configure<PasswordHasherOptions>(o => o.IterationCount = PasswordIterations);
         services.TryAddSingleton<IPasswordHasher<AdminUser>, PasswordHasher<AdminUser>>();
-        services.TryAddSingleton<ExpiredTokenPurger>();
-        services.AddHostedService(sp => sp.GetRequiredService<ExpiredTokenPurger>());
+        services.AddPeriodicPurge<ExpiredTokenPurger>();
         // Before the warning, so that a removed seed is not warned about.
         services.AddHostedService<DemoSeed>();
         services.AddHostedService<DemoKeyWarning>();
@@ -41,17 +39,15 @@ public static class AdminServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<OwnerSetup>());
 
         // The audit log: group-committed writes and the retention purge (docs/decisions/0025-audit-log.md).
-        services.AddOptions<AuditOptions>()
+        services.AddOptionsWithValidateOnStart<AuditOptions>()
             .Bind(configuration.GetSection(AuditOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         if (!services.Any(d => d.ServiceType == typeof(AuditWriter)))
         {
             // Once: the writer is the queue's only reader.
             services.AddSingleton<AuditWriter>();
             services.AddHostedService(sp => sp.GetRequiredService<AuditWriter>());
-            services.AddSingleton<AuditRetention>();
-            services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
+            services.AddPeriodicPurge<AuditRetention>();
         }
 
         return services.AddStorage(configuration);

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Admin;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,16 +13,14 @@ public static class WebhookServiceCollectionExtensions
     public static IServiceCollection AddCompreFaceWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<WebhookOptions>()
+        services.AddOptionsWithValidateOnStart<WebhookOptions>()
             .Bind(configuration.GetSection(WebhookOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WebhookAddressPolicy>();
         services.TryAddSingleton<WebhookDispatcher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookDispatcher>(sp => sp.GetRequiredService<WebhookDispatcher>()));
-        services.TryAddSingleton<WebhookRetention>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookRetention>(sp => sp.GetRequiredService<WebhookRetention>()));
+        services.AddPeriodicPurge<WebhookRetention>();
         return services;
     }
 }
