@@ -4,9 +4,7 @@ namespace CompreFace.Grains.Interfaces;
 /// <param name="Faces">The examples of the page.</param>
 /// <param name="NextSeq">Where the next page starts (pass it back as <c>afterSeq</c>); the page is the last when <paramref name="Faces"/> is empty.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.ExportPage")]
-public sealed record ExportPage(
-    [property: Id(0)] IReadOnlyList<TransferFace> Faces,
-    [property: Id(1)] long NextSeq);
+public sealed record ExportPage(IReadOnlyList<TransferFace> Faces, long NextSeq);
 
 /// <summary>An example as it travels in an export or an import: its id, subject name, model, vector and optional image.</summary>
 /// <param name="ImageId">The example's id (in an export, the source's; in an import, the id the target stores it under).</param>
@@ -16,21 +14,18 @@ public sealed record ExportPage(
 /// <param name="Image">The original photo, when exported with images and stored.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.TransferFace")]
 public sealed record TransferFace(
-    [property: Id(0)] Guid ImageId,
-    [property: Id(1)] string Subject,
-    [property: Id(2)] string Calculator,
-    [property: Id(3)] float[] Embedding,
-    [property: Id(4)] byte[]? Image);
+    Guid ImageId,
+    string Subject,
+    string Calculator,
+    float[] Embedding,
+    byte[]? Image);
 
 /// <summary>What one import batch did.</summary>
 /// <param name="SubjectsCreated">Subjects that did not exist (compared case-insensitively) and were created.</param>
 /// <param name="FacesAdded">Examples stored.</param>
 /// <param name="FacesExisting">Examples whose id was already stored (a repeated import): skipped.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.ImportOutcome")]
-public sealed record ImportOutcome(
-    [property: Id(0)] int SubjectsCreated,
-    [property: Id(1)] int FacesAdded,
-    [property: Id(2)] int FacesExisting);
+public sealed record ImportOutcome(int SubjectsCreated, int FacesAdded, int FacesExisting);
 
 /// <summary>Deterministic ids, so that repeating an import or an enrolment stores nothing twice.</summary>
 public static class TransferIds

@@ -61,16 +61,11 @@ public enum FaceAnalysisOutcome
 
 /// <summary>Box of a face in original image pixels, as the detector found it (not rounded, not clamped to the image).</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceBox")]
-public sealed record FaceBox(
-    [property: Id(0)] double Probability,
-    [property: Id(1)] float XMin,
-    [property: Id(2)] float YMin,
-    [property: Id(3)] float XMax,
-    [property: Id(4)] float YMax);
+public sealed record FaceBox(double Probability, float XMin, float YMin, float XMax, float YMax);
 
 /// <summary>A point in original image pixels, not rounded.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FacePoint")]
-public readonly record struct FacePoint([property: Id(0)] float X, [property: Id(1)] float Y);
+public readonly record struct FacePoint(float X, float Y);
 
 /// <summary>
 /// One analysed face: what the models computed, in original pixels and unrounded. How CompreFace presents it
@@ -104,7 +99,7 @@ public sealed record FaceData
 /// (<see cref="From"/>) and copied into the response as it is.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.PluginValue")]
-public sealed record PluginValue([property: Id(0)] string Slug, [property: Id(1)] byte[] Json)
+public sealed record PluginValue(string Slug, byte[] Json)
 {
     /// <summary>
     /// The face API's wire conventions (snake_case keys, nulls omitted, Jackson's escaping); the response writer's own
@@ -180,11 +175,7 @@ public sealed record FaceAnalysisResult
 /// model that actually computed the query, never one learnt earlier (docs/decisions/0018-face-results-and-model-identity.md).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.CalculatorIdentity")]
-public sealed record CalculatorIdentity(
-    [property: Id(0)] string Version,
-    [property: Id(1)] double C0,
-    [property: Id(2)] double C1,
-    [property: Id(3)] int Dimension);
+public sealed record CalculatorIdentity(string Version, double C0, double C1, int Dimension);
 
 /// <summary>What the inference tier can do, for <c>/core/status</c>.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.InferenceStatus")]

@@ -32,17 +32,15 @@ public sealed record AddFaceCommand
 
 /// <summary>An example and the name of its subject.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceRef")]
-public sealed record FaceRef([property: Id(0)] Guid ImageId, [property: Id(1)] string Subject);
+public sealed record FaceRef(Guid ImageId, string Subject);
 
 /// <summary>A page of examples.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FacePage")]
-public sealed record FacePage(
-    [property: Id(0)] IReadOnlyList<FaceRef> Faces,
-    [property: Id(1)] long TotalElements);
+public sealed record FacePage(IReadOnlyList<FaceRef> Faces, long TotalElements);
 
 /// <summary>A stored example with its normalised vector (for verify-by-id).</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.StoredFace")]
-public sealed record StoredFace([property: Id(0)] string Subject, [property: Id(1)] float[] Embedding);
+public sealed record StoredFace(string Subject, float[] Embedding);
 
 /// <summary>What to search for.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceSearch")]
@@ -76,10 +74,7 @@ public sealed record FaceSearch
 
 /// <summary>One match: an example's subject and the cosine of the query with it.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceMatch")]
-public sealed record FaceMatch(
-    [property: Id(0)] string Subject,
-    [property: Id(1)] float Cosine,
-    [property: Id(2)] Guid ImageId);
+public sealed record FaceMatch(string Subject, float Cosine, Guid ImageId);
 
 /// <summary>What renaming a subject did.</summary>
 [GenerateSerializer]
@@ -100,10 +95,8 @@ public enum SubjectRenameOutcome
 
 /// <summary>What deleting one subject did.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.SubjectDeletion")]
-public sealed record SubjectDeletion([property: Id(0)] string Subject, [property: Id(1)] int FacesDeleted);
+public sealed record SubjectDeletion(string Subject, int FacesDeleted);
 
 /// <summary>Whether examples of another model are stored, in the demo collection and elsewhere.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.ModelConsistency")]
-public sealed record ModelConsistency(
-    [property: Id(0)] bool DemoCollectionInconsistent,
-    [property: Id(1)] bool StoreInconsistent);
+public sealed record ModelConsistency(bool DemoCollectionInconsistent, bool StoreInconsistent);

@@ -45,20 +45,14 @@ public static class DemoServices
 /// node-wide <c>RateLimits:ApiKey</c> applies), so the rate limiter reads it without another call.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceServiceInfo")]
-public sealed record FaceServiceInfo(
-    [property: Id(0)] Guid ServiceId,
-    [property: Id(1)] FaceServiceType Type,
-    [property: Id(2)] string Name,
-    [property: Id(3)] ServiceQuota? Quota = null);
+public sealed record FaceServiceInfo(Guid ServiceId, FaceServiceType Type, string Name, ServiceQuota? Quota = null);
 
 /// <summary>
 /// A face service's request quota, set by its application's owner or administrators (decision 0024): a token bucket
 /// of <see cref="RequestsPerSecond"/> sustained and up to <see cref="Burst"/> at once, on every node.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.ServiceQuota")]
-public sealed record ServiceQuota(
-    [property: Id(0)] double RequestsPerSecond,
-    [property: Id(1)] int Burst)
+public sealed record ServiceQuota(double RequestsPerSecond, int Burst)
 {
     /// <summary>The largest rate a quota may name.</summary>
     public const double MaxRequestsPerSecond = 100_000;

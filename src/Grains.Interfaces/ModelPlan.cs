@@ -7,7 +7,7 @@ namespace CompreFace.Grains.Interfaces;
 /// adds by both, so that recognition answers from the old vectors until the switch and no add is missing afterwards.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.ModelPlan")]
-public sealed record ModelPlan([property: Id(0)] string? Serving, [property: Id(1)] string? Target)
+public sealed record ModelPlan(string? Serving, string? Target)
 {
     /// <summary>No requirement.</summary>
     public static ModelPlan Any { get; } = new(null, null);

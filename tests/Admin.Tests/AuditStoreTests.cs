@@ -93,8 +93,10 @@ public sealed class AuditStoreTests
         await harness.Audit.AppendAsync([new AuditEntry(AuditActions.Login, AuditActorKind.User, null, "old@example.com", null)], T0);
         await harness.Audit.AppendAsync([new AuditEntry(AuditActions.Login, AuditActorKind.User, null, "new@example.com", null)], T0.AddDays(20));
         var clock = new FakeTimeProvider(T0.AddDays(29));
-        var retention = new AuditRetention(
-            harness.Audit, Options.Create(new AuditOptions { RetentionDays = 30 }), clock, NullLogger<AuditRetention>.Instance);
+        var retention = new PeriodicPurge<AuditRetention>(
+            new AuditRetention(harness.Audit, Options.Create(new AuditOptions { RetentionDays = 30 }), NullLogger<AuditRetention>.Instance),
+            clock,
+            NullLogger<AuditRetention>.Instance);
 
         Assert.Equal(0, await retention.PurgeAsync(CancellationToken.None));
         Assert.Equal(2, (await harness.Audit.QueryAsync(new AuditQuery())).Total);

@@ -275,7 +275,7 @@ public sealed class SessionTests(AdminNode node)
         var expired = CompreFace.Grains.Interfaces.Admin.SessionTokenHash.Compute("expired-" + Guid.NewGuid());
         await store.AddTokensAsync([new(expired, await owner.UserIdAsync(), CompreFace.Grains.Storage.TokenKind.Access, DateTimeOffset.UtcNow.AddMinutes(-1))]);
 
-        var purger = node.Factory.Services.GetRequiredService<CompreFace.Grains.Admin.ExpiredTokenPurger>();
+        var purger = node.Factory.Services.GetRequiredService<CompreFace.Grains.Admin.PeriodicPurge<CompreFace.Grains.Admin.ExpiredTokenPurger>>();
         Assert.True(await purger.PurgeAsync(CancellationToken.None) >= 1);
 
         Assert.Null(await store.FindTokenAsync(expired));

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Admin;
 using CompreFace.Grains.Storage;
 using CompreFace.Grains.Webhooks;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -104,10 +105,12 @@ public sealed class WebhookRetentionTests
         }
     }
 
-    private static WebhookRetention Retention(IWebhookStore store, TimeProvider clock) =>
+    private static PeriodicPurge<WebhookRetention> Retention(IWebhookStore store, TimeProvider clock) =>
         new(
-            store,
-            Options.Create(new WebhookOptions { DeliveryRetention = TimeSpan.FromDays(7), PurgeInterval = TimeSpan.FromMinutes(1) }),
+            new WebhookRetention(
+                store,
+                Options.Create(new WebhookOptions { DeliveryRetention = TimeSpan.FromDays(7), PurgeInterval = TimeSpan.FromMinutes(1) }),
+                NullLogger<WebhookRetention>.Instance),
             clock,
             NullLogger<WebhookRetention>.Instance);
 

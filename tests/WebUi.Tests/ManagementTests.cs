@@ -40,7 +40,7 @@ public sealed class ManagementTests(WebUiNode node)
     [BrowserFact]
     public async Task ApplicationPage_ServiceAndApplicationActions_UpdateThePage()
     {
-        var page = await OwnerPageAsync();
+        var page = await OwnerPageAsync(node);
         var appId = await CreateAppAsync(page);
         await page.GotoAsync($"/#/apps/{appId}");
         await page.Locator(".empty", new() { HasText = "No services yet" }).WaitForAsync();
@@ -113,7 +113,7 @@ public sealed class ManagementTests(WebUiNode node)
     [BrowserFact]
     public async Task MembersPage_InviteAndChangeRole_ShowsTheMemberWithTheNewRole()
     {
-        var page = await OwnerPageAsync();
+        var page = await OwnerPageAsync(node);
         var appId = await CreateAppAsync(page);
         var memberEmail = await RegisterUserAsync();
 
@@ -144,7 +144,7 @@ public sealed class ManagementTests(WebUiNode node)
     [BrowserFact]
     public async Task UsersPage_Owner_ListsEveryoneAndManagesOthersButPlainUsersSeeNoLink()
     {
-        var page = await OwnerPageAsync();
+        var page = await OwnerPageAsync(node);
         var userEmail = await RegisterUserAsync();
 
         await page.ClickAsync("nav >> text=Users");
@@ -184,7 +184,7 @@ public sealed class ManagementTests(WebUiNode node)
     [BrowserFact]
     public async Task ApplicationPage_AppUser_SeesServicesAndKeysButNoManagement()
     {
-        var owner = await OwnerPageAsync();
+        var owner = await OwnerPageAsync(node);
         var appId = await CreateAppAsync(owner);
         var service = await (await owner.Context.APIRequest.PostAsync($"/admin/app/{appId}/model", new() { DataObject = new { name = "Shared", type = "RECOGNITION" } })).JsonAsync();
         var memberEmail = await RegisterUserAsync();
@@ -214,7 +214,7 @@ public sealed class ManagementTests(WebUiNode node)
     [BrowserFact]
     public async Task CollectionPage_RenameSubjectDeletePhotoAndSubject_UpdatesTheCollection()
     {
-        var page = await OwnerPageAsync();
+        var page = await OwnerPageAsync(node);
         var (appId, serviceId, apiKey) = await CreateServiceAsync(page, "RECOGNITION");
         foreach (var photo in TestPictures.PersonAPhotos)
         {
@@ -269,14 +269,6 @@ public sealed class ManagementTests(WebUiNode node)
 
     private const string UserPassword = "user-password-1";
 
-    private async Task<IPage> OwnerPageAsync()
-    {
-        var page = await node.NewPageAsync();
-        await EnsureOwnerAsync(page);
-        await LogInAsync(page, OwnerEmail, OwnerPassword);
-        return page;
-    }
-
     private static async Task<string> CreateAppAsync(IPage page)
     {
         var response = await page.Context.APIRequest.PostAsync("/admin/app", new() { DataObject = new { name = "App " + Guid.NewGuid().ToString("N")[..12] } });
@@ -297,20 +289,4 @@ public sealed class ManagementTests(WebUiNode node)
         await page.Context.CloseAsync();
         return email;
     }
-
-    /// <summary>From now on accepts confirm and prompt dialogs of the page, answering prompts with <paramref name="promptText"/>.</summary>
-    private static void AnswerDialogs(IPage page, string? promptText = null)
-    {
-        if (PromptAnswers.TryAdd(page, promptText))
-        {
-            // Playwright raises the event synchronously; the answer goes back to the browser on its own connection.
-            page.Dialog += (_, dialog) => _ = dialog.Type == "prompt" ? dialog.AcceptAsync(PromptAnswers[page]) : dialog.AcceptAsync();
-        }
-        else
-        {
-            PromptAnswers[page] = promptText;
-        }
-    }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, string?> PromptAnswers = new();
 }

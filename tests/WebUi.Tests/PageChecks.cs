@@ -20,6 +20,8 @@ internal static class PageChecks
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, List<string>> ScriptErrors = [];
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, string?> PromptAnswers = new();
+
     /// <summary>Records the page's uncaught script errors (API errors the page handles are not script errors).</summary>
     public static void TrackScriptErrors(IPage page)
     {
@@ -85,6 +87,29 @@ internal static class PageChecks
         await page.Locator("h1", new() { HasText = "Applications" }).WaitForAsync();
     }
 
+    /// <summary>A new page (own cookies) logged in as the node's owner, who is registered first if needed.</summary>
+    public static async Task<IPage> OwnerPageAsync(WebUiNode node)
+    {
+        var page = await node.NewPageAsync();
+        await EnsureOwnerAsync(page);
+        await LogInAsync(page, OwnerEmail, OwnerPassword);
+        return page;
+    }
+
+    /// <summary>From now on accepts confirm and prompt dialogs of the page, answering prompts with <paramref name="promptText"/>.</summary>
+    public static void AnswerDialogs(IPage page, string? promptText = null)
+    {
+        if (PromptAnswers.TryAdd(page, promptText))
+        {
+            // Playwright raises the event synchronously; the answer goes back to the browser on its own connection.
+            page.Dialog += (_, dialog) => _ = dialog.Type == "prompt" ? dialog.AcceptAsync(PromptAnswers[page]) : dialog.AcceptAsync();
+        }
+        else
+        {
+            PromptAnswers[page] = promptText;
+        }
+    }
+
     /// <summary>Registers the node's owner through the admin API (the first sign-up); a second call is code 4 and ignored.</summary>
     public static async Task EnsureOwnerAsync(IPage page)
     {
@@ -136,7 +161,8 @@ internal static class PageChecks
         return faces;
     }
 
-    private static async Task<JsonElement> JsonAsync(IAPIResponse response)
+    /// <summary>The JSON body of a successful answer; fails the test with the answer otherwise.</summary>
+    public static async Task<JsonElement> JsonAsync(IAPIResponse response)
     {
         Assert.True(response.Ok, $"{response.Url}: {response.Status} {await response.TextAsync()}");
         return (await response.JsonAsync())!.Value;

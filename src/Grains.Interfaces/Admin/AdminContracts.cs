@@ -16,23 +16,13 @@ public enum Role
 
 /// <summary>A user as the admin API shows it.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.UserInfo")]
-public sealed record UserInfo(
-    [property: Id(0)] Guid UserId,
-    [property: Id(1)] string Email,
-    [property: Id(2)] string FirstName,
-    [property: Id(3)] string LastName,
-    [property: Id(4)] Role GlobalRole);
+public sealed record UserInfo(Guid UserId, string Email, string FirstName, string LastName, Role GlobalRole);
 
 /// <summary>A sign-up request, already validated at the edge (email lower-cased); <c>Unconfirmed</c>: mail on, the user confirms by link.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.Registration")]
 public sealed record Registration(
-    [property: Id(0)] string Email,
-    [property: Id(1)] string Password,
-    [property: Id(2)] string FirstName,
-    [property: Id(3)] string LastName,
-    [property: Id(4)] bool AllowStatistics,
-    [property: Id(5)] bool Unconfirmed = false,
-    [property: Id(6)] bool MayBecomeOwner = false);
+    string Email, string Password, string FirstName, string LastName, bool AllowStatistics, bool Unconfirmed = false,
+    bool MayBecomeOwner = false);
 
 /// <summary>Outcome of a sign-up.</summary>
 [GenerateSerializer]
@@ -63,10 +53,7 @@ public enum RegistrationOutcome
 /// <summary>A pair of freshly issued session tokens (the only time the raw tokens exist outside the client).</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.SessionTokens")]
 public sealed record SessionTokens(
-    [property: Id(0)] string AccessToken,
-    [property: Id(1)] string RefreshToken,
-    [property: Id(2)] int AccessExpiresInSeconds,
-    [property: Id(3)] int RefreshExpiresInSeconds);
+    string AccessToken, string RefreshToken, int AccessExpiresInSeconds, int RefreshExpiresInSeconds);
 
 /// <summary>Outcome of a password login.</summary>
 [GenerateSerializer]
@@ -87,19 +74,15 @@ public enum LoginStatus
 
 /// <summary>Result of <see cref="ILoginGrain.LoginAsync"/>.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.LoginResult")]
-public sealed record LoginResult([property: Id(0)] LoginStatus Status, [property: Id(1)] SessionTokens? Tokens);
+public sealed record LoginResult(LoginStatus Status, SessionTokens? Tokens);
 
 /// <summary>A member of an application.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.MemberInfo")]
-public sealed record MemberInfo([property: Id(0)] UserInfo User, [property: Id(1)] Role Role);
+public sealed record MemberInfo(UserInfo User, Role Role);
 
 /// <summary>An application with its members (the owner among them).</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.ApplicationInfo")]
-public sealed record ApplicationInfo(
-    [property: Id(0)] Guid AppId,
-    [property: Id(1)] string Name,
-    [property: Id(2)] Guid ApiKey,
-    [property: Id(3)] IReadOnlyList<MemberInfo> Members)
+public sealed record ApplicationInfo(Guid AppId, string Name, Guid ApiKey, IReadOnlyList<MemberInfo> Members)
 {
     /// <summary>The role of <paramref name="userId"/> in this application, or null if not a member.</summary>
     public Role? RoleOf(Guid userId) => Members.FirstOrDefault(m => m.User.UserId == userId)?.Role;
@@ -111,13 +94,8 @@ public sealed record ApplicationInfo(
 /// <summary>A face service ("model") as the admin API sees it.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.FaceServiceDetails")]
 public sealed record FaceServiceDetails(
-    [property: Id(0)] Guid ServiceId,
-    [property: Id(1)] Guid AppId,
-    [property: Id(2)] string Name,
-    [property: Id(3)] Guid ApiKey,
-    [property: Id(4)] FaceServiceType Type,
-    [property: Id(5)] DateTime CreatedAt,
-    [property: Id(6)] ServiceQuota? Quota = null);
+    Guid ServiceId, Guid AppId, string Name, Guid ApiKey, FaceServiceType Type, DateTime CreatedAt,
+    ServiceQuota? Quota = null);
 
 /// <summary>Outcome of a create or rename whose name must be unique.</summary>
 [GenerateSerializer]
@@ -138,10 +116,7 @@ public enum NamingOutcome
 /// <param name="Hour">Start of the UTC hour.</param>
 /// <param name="Count">Requests counted in that hour.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.RequestCount")]
-public sealed record RequestCount(
-    [property: Id(0)] Guid ServiceId,
-    [property: Id(1)] DateTime Hour,
-    [property: Id(2)] long Count);
+public sealed record RequestCount(Guid ServiceId, DateTime Hour, long Count);
 
 /// <summary>Outcome of a global role change (docs/compreface-behaviour.md#roles-and-permissions).</summary>
 [GenerateSerializer]
@@ -159,7 +134,7 @@ public enum GlobalRoleOutcome
 
 /// <summary>A password-reset token just issued, and the address stored for its account (where the link is mailed).</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.ResetTokenIssued")]
-public sealed record ResetTokenIssued([property: Id(0)] string Token, [property: Id(1)] string Email);
+public sealed record ResetTokenIssued(string Token, string Email);
 
 /// <summary>Who may sign up once the server has its owner (<c>Admin:Registration</c>).</summary>
 [GenerateSerializer]

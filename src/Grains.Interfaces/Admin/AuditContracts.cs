@@ -90,23 +90,12 @@ public enum AuditActorKind
 /// <param name="Details">A short summary, e.g. a new role or a count of deleted faces.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.AuditEntry")]
 public sealed record AuditEntry(
-    [property: Id(0)] string Action,
-    [property: Id(1)] AuditActorKind ActorKind,
-    [property: Id(2)] Guid? ActorId,
-    [property: Id(3)] string? ActorName,
-    [property: Id(4)] string? Address,
-    [property: Id(5)] Guid? AppId = null,
-    [property: Id(6)] string? TargetType = null,
-    [property: Id(7)] string? TargetId = null,
-    [property: Id(8)] string? TargetName = null,
-    [property: Id(9)] string? Details = null);
+    string Action, AuditActorKind ActorKind, Guid? ActorId, string? ActorName, string? Address, Guid? AppId = null,
+    string? TargetType = null, string? TargetId = null, string? TargetName = null, string? Details = null);
 
 /// <summary>A stored audit event: the entry with its sequence number and the time the node recorded it.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.AuditEvent")]
-public sealed record AuditEvent(
-    [property: Id(0)] long Id,
-    [property: Id(1)] DateTimeOffset OccurredAt,
-    [property: Id(2)] AuditEntry Entry);
+public sealed record AuditEvent(long Id, DateTimeOffset OccurredAt, AuditEntry Entry);
 
 /// <summary>
 /// A page of the audit log, newest first. Every filter is optional; <see cref="AppIds"/>, when set, limits the result
@@ -114,20 +103,12 @@ public sealed record AuditEvent(
 /// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.AuditQuery")]
 public sealed record AuditQuery(
-    [property: Id(0)] DateTimeOffset? From = null,
-    [property: Id(1)] DateTimeOffset? To = null,
-    [property: Id(2)] string? Actor = null,
-    [property: Id(3)] string? Action = null,
-    [property: Id(4)] Guid? AppId = null,
-    [property: Id(5)] IReadOnlyList<Guid>? AppIds = null,
-    [property: Id(6)] int Page = 0,
-    [property: Id(7)] int Size = 50);
+    DateTimeOffset? From = null, DateTimeOffset? To = null, string? Actor = null, string? Action = null,
+    Guid? AppId = null, IReadOnlyList<Guid>? AppIds = null, int Page = 0, int Size = 50);
 
 /// <summary>One page of events and how many match in all.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.AuditPage")]
-public sealed record AuditPage(
-    [property: Id(0)] IReadOnlyList<AuditEvent> Events,
-    [property: Id(1)] long Total);
+public sealed record AuditPage(IReadOnlyList<AuditEvent> Events, long Total);
 
 /// <summary>
 /// The audit log (a stateless worker: each node records through a local activation). <see cref="RecordAsync"/>

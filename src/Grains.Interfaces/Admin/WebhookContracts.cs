@@ -24,49 +24,27 @@ public static class WebhookEvents
 
 /// <summary>What the administrator sets on a hook.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.WebhookSpec")]
-public sealed record WebhookSpec(
-    [property: Id(0)] string Url,
-    [property: Id(1)] IReadOnlyList<string> Events,
-    [property: Id(2)] double? SimilarityThreshold,
-    [property: Id(3)] bool Enabled);
+public sealed record WebhookSpec(string Url, IReadOnlyList<string> Events, double? SimilarityThreshold, bool Enabled);
 
 /// <summary>A hook as the admin API shows it (never its secret, which is shown once at creation).</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.WebhookInfo")]
 public sealed record WebhookInfo(
-    [property: Id(0)] Guid HookId,
-    [property: Id(1)] string Url,
-    [property: Id(2)] IReadOnlyList<string> Events,
-    [property: Id(3)] double? SimilarityThreshold,
-    [property: Id(4)] bool Enabled,
-    [property: Id(5)] DateTimeOffset CreatedAt);
+    Guid HookId, string Url, IReadOnlyList<string> Events, double? SimilarityThreshold, bool Enabled,
+    DateTimeOffset CreatedAt);
 
 /// <summary>The outcome of creating or changing a hook: the hook (and on creation its secret) or why it was refused.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.WebhookResult")]
-public sealed record WebhookResult(
-    [property: Id(0)] WebhookInfo? Hook,
-    [property: Id(1)] string? Secret,
-    [property: Id(2)] string? Error);
+public sealed record WebhookResult(WebhookInfo? Hook, string? Secret, string? Error);
 
 /// <summary>One delivery in a hook's log.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.WebhookDelivery")]
 public sealed record WebhookDelivery(
-    [property: Id(0)] Guid EventId,
-    [property: Id(1)] Guid HookId,
-    [property: Id(2)] string Type,
-    [property: Id(3)] string? Subject,
-    [property: Id(4)] string Status,
-    [property: Id(5)] int Attempts,
-    [property: Id(6)] DateTimeOffset CreatedAt,
-    [property: Id(7)] DateTimeOffset? DeliveredAt,
-    [property: Id(8)] int? LastStatusCode,
-    [property: Id(9)] string? LastError);
+    Guid EventId, Guid HookId, string Type, string? Subject, string Status, int Attempts, DateTimeOffset CreatedAt,
+    DateTimeOffset? DeliveredAt, int? LastStatusCode, string? LastError);
 
 /// <summary>A recognised subject, reported to hooks that opted in to <c>recognition.matched</c>.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Admin.RecognitionMatch")]
-public sealed record RecognitionMatch(
-    [property: Id(0)] string Subject,
-    [property: Id(1)] double Similarity,
-    [property: Id(2)] Guid? ImageId);
+public sealed record RecognitionMatch(string Subject, double Similarity, Guid? ImageId);
 
 /// <summary>The webhooks of one face service, keyed by the service's id (= its collection's).</summary>
 [Alias("CompreFace.Admin.IServiceWebhooksGrain")]

@@ -27,23 +27,18 @@ public enum EnrolmentFileState
 /// <param name="Outcome">Why it failed at upload.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.EnrolmentFile")]
 public sealed record EnrolmentFile(
-    [property: Id(0)] int Seq,
-    [property: Id(1)] string Name,
-    [property: Id(2)] string Subject,
-    [property: Id(3)] Guid ImageId,
-    [property: Id(4)] byte[]? Content,
-    [property: Id(5)] EnrolmentFileState State = EnrolmentFileState.Pending,
-    [property: Id(6)] string? Outcome = null);
+    int Seq,
+    string Name,
+    string Subject,
+    Guid ImageId,
+    byte[]? Content,
+    EnrolmentFileState State = EnrolmentFileState.Pending,
+    string? Outcome = null);
 
 /// <summary>What became of one file (a line of the report).</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.EnrolmentOutcome")]
 public sealed record EnrolmentOutcome(
-    [property: Id(0)] int Seq,
-    [property: Id(1)] EnrolmentFileState State,
-    [property: Id(2)] string? Outcome,
-    [property: Id(3)] string Name = "",
-    [property: Id(4)] string Subject = "",
-    [property: Id(5)] Guid ImageId = default);
+    int Seq, EnrolmentFileState State, string? Outcome, string Name = "", string Subject = "", Guid ImageId = default);
 
 /// <summary>
 /// The worker of one bulk-enrolment job (key: the job id; the job itself is an <see cref="IJobGrain"/> in the jobs list).

@@ -45,32 +45,14 @@ public enum JobState
 /// <param name="Detail">A short kind-specific summary shown in the list (e.g. <c>dlib → mobilefacenet</c>, a file name).</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.JobSpec")]
 public sealed record JobSpec(
-    [property: Id(0)] string Kind,
-    [property: Id(1)] Guid? ServiceId,
-    [property: Id(2)] Guid? AppId,
-    [property: Id(3)] long? Total,
-    [property: Id(4)] string? CreatedBy,
-    [property: Id(5)] string? Detail = null);
+    string Kind, Guid? ServiceId, Guid? AppId, long? Total, string? CreatedBy, string? Detail = null);
 
 /// <summary>A job as stored and listed.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.JobInfo")]
 public sealed record JobInfo(
-    [property: Id(0)] Guid JobId,
-    [property: Id(1)] string Kind,
-    [property: Id(2)] Guid? ServiceId,
-    [property: Id(3)] Guid? AppId,
-    [property: Id(4)] JobState State,
-    [property: Id(5)] long Done,
-    [property: Id(6)] long Failed,
-    [property: Id(7)] long? Total,
-    [property: Id(8)] DateTimeOffset CreatedAt,
-    [property: Id(9)] DateTimeOffset? StartedAt,
-    [property: Id(10)] DateTimeOffset? FinishedAt,
-    [property: Id(11)] DateTimeOffset UpdatedAt,
-    [property: Id(12)] string? Error,
-    [property: Id(13)] string? CreatedBy,
-    [property: Id(14)] bool CancelRequested,
-    [property: Id(15)] string? Detail)
+    Guid JobId, string Kind, Guid? ServiceId, Guid? AppId, JobState State, long Done, long Failed, long? Total,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset UpdatedAt,
+    string? Error, string? CreatedBy, bool CancelRequested, string? Detail)
 {
     /// <summary>Whether the job has ended (completed, failed or cancelled).</summary>
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
@@ -81,26 +63,17 @@ public sealed record JobInfo(
 /// <param name="Outcome">A short machine-readable reason, e.g. <c>no_image</c>, <c>no_face</c>, <c>several_faces</c>, <c>bad_image</c>.</param>
 /// <param name="Message">A human-readable explanation, if any.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.JobItem")]
-public sealed record JobItem(
-    [property: Id(0)] string Item,
-    [property: Id(1)] string Outcome,
-    [property: Id(2)] string? Message = null);
+public sealed record JobItem(string Item, string Outcome, string? Message = null);
 
 /// <summary>A worker's progress report: counters so far (absolute, not increments) and, when it changed, the total.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.JobProgress")]
-public sealed record JobProgress(
-    [property: Id(0)] long Done,
-    [property: Id(1)] long Failed,
-    [property: Id(2)] long? Total = null);
+public sealed record JobProgress(long Done, long Failed, long? Total = null);
 
 /// <summary>A filter of the jobs list, newest first. <see cref="AppIds"/>, when set, limits the list to those applications.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.JobQuery")]
 public sealed record JobQuery(
-    [property: Id(0)] IReadOnlyList<Guid>? AppIds = null,
-    [property: Id(1)] string? Kind = null,
-    [property: Id(2)] Guid? ServiceId = null,
-    [property: Id(3)] bool UnfinishedOnly = false,
-    [property: Id(4)] int Limit = 100);
+    IReadOnlyList<Guid>? AppIds = null, string? Kind = null, Guid? ServiceId = null, bool UnfinishedOnly = false,
+    int Limit = 100);
 
 /// <summary>
 /// One long-running job (key: its id): the single writer of its row in <c>cf_job</c>. Workers create it, report
@@ -164,7 +137,7 @@ public interface IJobDirectoryGrain : IGrainWithIntegerKey
 /// <param name="AlreadyRunning">A re-embedding was unfinished: nothing was started.</param>
 /// <param name="Jobs">The jobs started, one per collection holding faces of another model.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.ReembedStart")]
-public sealed record ReembedStart([property: Id(0)] bool AlreadyRunning, [property: Id(1)] IReadOnlyList<Guid> Jobs);
+public sealed record ReembedStart(bool AlreadyRunning, IReadOnlyList<Guid> Jobs);
 
 /// <summary>Starts re-embeddings (one activation in the cluster, so two starts cannot both begin one).</summary>
 [Alias("CompreFace.Jobs.IReembeddingGrain")]

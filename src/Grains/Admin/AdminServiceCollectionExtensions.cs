@@ -31,8 +31,7 @@ public static class AdminServiceCollectionExtensions
         // default is 100,000). Hashes made with fewer iterations verify as "rehash needed" and are upgraded at login.
         services.Configure<PasswordHasherOptions>(o => o.IterationCount = PasswordIterations);
         services.TryAddSingleton<IPasswordHasher<AdminUser>, PasswordHasher<AdminUser>>();
-        services.TryAddSingleton<ExpiredTokenPurger>();
-        services.AddHostedService(sp => sp.GetRequiredService<ExpiredTokenPurger>());
+        services.AddPeriodicPurge<ExpiredTokenPurger>();
         // Before the warning, so that a removed seed is not warned about.
         services.AddHostedService<DemoSeed>();
         services.AddHostedService<DemoKeyWarning>();
@@ -50,8 +49,7 @@ public static class AdminServiceCollectionExtensions
             // Once: the writer is the queue's only reader.
             services.AddSingleton<AuditWriter>();
             services.AddHostedService(sp => sp.GetRequiredService<AuditWriter>());
-            services.AddSingleton<AuditRetention>();
-            services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
+            services.AddPeriodicPurge<AuditRetention>();
         }
 
         return services.AddStorage(configuration);

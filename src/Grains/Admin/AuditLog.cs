@@ -101,33 +101,17 @@ internal sealed partial class AuditWriter(IAuditStore store, TimeProvider time, 
 /// Deletes audit events older than <see cref="AuditOptions.RetentionDays"/> every
 /// <see cref="AuditOptions.PurgeIntervalSeconds"/>. Each node runs it; the delete is idempotent.
 /// </summary>
-internal sealed partial class AuditRetention(
-    IAuditStore store,
-    IOptions<AuditOptions> options,
-    TimeProvider time,
-    ILogger<AuditRetention> logger) : PeriodicPurge(time)
+internal sealed partial class AuditRetention(IAuditStore store, IOptions<AuditOptions> options, ILogger<AuditRetention> logger) : IPurge
 {
-    /// <summary>One purge; returns how many events went.</summary>
-    public override async Task<int> PurgeAsync(CancellationToken cancellationToken)
-    {
-        var purged = await store.PurgeAsync(Time.GetUtcNow().AddDays(-options.Value.RetentionDays), cancellationToken);
-        if (purged > 0)
-        {
-            LogPurged(logger, purged, options.Value.RetentionDays);
-        }
+    public TimeSpan Interval => TimeSpan.FromSeconds(options.Value.PurgeIntervalSeconds);
 
-        return purged;
-    }
+    public Task<int> DeleteAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        store.PurgeAsync(now.AddDays(-options.Value.RetentionDays), cancellationToken);
 
-    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.PurgeIntervalSeconds);
-
-    protected override void OnPurgeFailed(Exception exception) => LogPurgeFailed(logger, exception);
+    public void OnPurged(int count) => LogPurged(logger, count, options.Value.RetentionDays);
 
     [LoggerMessage(EventId = 3401, Level = LogLevel.Information, Message = "Audit log: purged {Count} events older than {RetentionDays} days")]
     private static partial void LogPurged(ILogger logger, int count, int retentionDays);
-
-    [LoggerMessage(EventId = 3402, Level = LogLevel.Warning, Message = "Audit log: the retention purge failed; it runs again at the next interval")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
 }
 
 /// <summary>

@@ -10,35 +10,19 @@ namespace CompreFace.Grains.Admin;
 /// expired one is only ever refused, and an unconfirmed sign-up holds its email until it goes. Each node runs it; the delete is idempotent, so nodes that
 /// purge at the same time only repeat each other's work.
 /// </summary>
-internal sealed partial class ExpiredTokenPurger(
-    IAdminStore store,
-    IOptions<AdminOptions> options,
-    TimeProvider time,
-    ILogger<ExpiredTokenPurger> logger) : PeriodicPurge(time)
+internal sealed partial class ExpiredTokenPurger(IAdminStore store, IOptions<AdminOptions> options, ILogger<ExpiredTokenPurger> logger) : IPurge
 {
-    /// <summary>One purge; returns how many tokens went.</summary>
-    public override async Task<int> PurgeAsync(CancellationToken cancellationToken)
-    {
-        var now = Time.GetUtcNow();
+    public TimeSpan Interval => TimeSpan.FromSeconds(options.Value.TokenPurgeIntervalSeconds);
 
+    public async Task<int> DeleteAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
         // Unconfirmed sign-ups older than a confirmation link's life first (their tokens cascade), then expired tokens.
         var purged = await store.DeleteUnconfirmedUsersAsync(now.AddSeconds(-options.Value.ConfirmationTokenValiditySeconds), cancellationToken);
-        purged += await store.DeleteExpiredTokensAsync(now, cancellationToken);
-        if (purged > 0)
-        {
-            LogPurged(logger, purged);
-        }
-
-        return purged;
+        return purged + await store.DeleteExpiredTokensAsync(now, cancellationToken);
     }
 
-    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.TokenPurgeIntervalSeconds);
-
-    protected override void OnPurgeFailed(Exception exception) => LogFailed(logger, exception);
+    public void OnPurged(int count) => LogPurged(logger, count);
 
     [LoggerMessage(EventId = 3041, Level = LogLevel.Information, Message = "Purged {Count} expired tokens and unconfirmed sign-ups")]
     private static partial void LogPurged(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 3042, Level = LogLevel.Warning, Message = "Purging expired session tokens failed; retried next interval")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -11,32 +11,15 @@ namespace CompreFace.Grains.Webhooks;
 /// forever. Pending deliveries are never purged (at least once). Each node runs it, whether or not it delivers; the
 /// delete is idempotent.
 /// </summary>
-internal sealed partial class WebhookRetention(
-    IWebhookStore store,
-    IOptions<WebhookOptions> options,
-    TimeProvider time,
-    ILogger<WebhookRetention> logger) : PeriodicPurge(time)
+internal sealed partial class WebhookRetention(IWebhookStore store, IOptions<WebhookOptions> options, ILogger<WebhookRetention> logger) : IPurge
 {
-    /// <summary>One purge; returns how many deliveries went.</summary>
-    public override async Task<int> PurgeAsync(CancellationToken cancellationToken)
-    {
-        var before = Time.GetUtcNow() - options.Value.DeliveryRetention;
-        var purged = await store.PurgeFinishedAsync(before.ToUnixTimeMilliseconds(), cancellationToken);
-        if (purged > 0)
-        {
-            LogPurged(logger, purged, options.Value.DeliveryRetention);
-        }
+    public TimeSpan Interval => options.Value.PurgeInterval;
 
-        return purged;
-    }
+    public Task<int> DeleteAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        store.PurgeFinishedAsync((now - options.Value.DeliveryRetention).ToUnixTimeMilliseconds(), cancellationToken);
 
-    protected override TimeSpan Interval => options.Value.PurgeInterval;
-
-    protected override void OnPurgeFailed(Exception exception) => LogPurgeFailed(logger, exception);
+    public void OnPurged(int count) => LogPurged(logger, count, options.Value.DeliveryRetention);
 
     [LoggerMessage(EventId = 8100, Level = LogLevel.Information, Message = "Webhooks: purged {Count} finished deliveries older than {Retention}")]
     private static partial void LogPurged(ILogger logger, int count, TimeSpan retention);
-
-    [LoggerMessage(EventId = 8101, Level = LogLevel.Warning, Message = "Webhooks: the delivery purge failed; it runs again at the next interval")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
 }

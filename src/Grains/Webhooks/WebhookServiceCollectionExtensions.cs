@@ -1,3 +1,4 @@
+using CompreFace.Grains.Admin;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,8 +21,7 @@ public static class WebhookServiceCollectionExtensions
         services.TryAddSingleton<WebhookAddressPolicy>();
         services.TryAddSingleton<WebhookDispatcher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookDispatcher>(sp => sp.GetRequiredService<WebhookDispatcher>()));
-        services.TryAddSingleton<WebhookRetention>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookRetention>(sp => sp.GetRequiredService<WebhookRetention>()));
+        services.AddPeriodicPurge<WebhookRetention>();
         return services;
     }
 }

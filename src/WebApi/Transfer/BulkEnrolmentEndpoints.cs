@@ -219,23 +219,16 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
                         continue;
                     }
 
-                    if (entry.Length > maxFileSize)
-                    {
-                        if (Make(entry.FullName, null, "too_large") is { } large)
+                    var file = await ReadFileAsync(
+                        entry.FullName,
+                        entry.Length,
+                        async (content, cancellation) =>
                         {
-                            yield return large;
-                        }
-
-                        continue;
-                    }
-
-                    var content = new byte[entry.Length];
-                    await using (var data = await entry.OpenAsync(cancellationToken))
-                    {
-                        await data.ReadExactlyAsync(content, cancellationToken);
-                    }
-
-                    if (Make(entry.FullName, content, null) is { } file)
+                            await using var data = await entry.OpenAsync(cancellation);
+                            await data.ReadExactlyAsync(content, cancellation);
+                        },
+                        cancellationToken);
+                    if (file is not null)
                     {
                         yield return file;
                     }
@@ -254,27 +247,32 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
                 continue;
             }
 
-            if (entry.Length > maxFileSize)
-            {
-                if (Make(entry.Name, null, "too_large") is { } large)
-                {
-                    yield return large;
-                }
-
-                continue;
-            }
-
-            var content = new byte[entry.Length];
-            if (entry.DataStream is { } data)
-            {
-                await data.ReadExactlyAsync(content, cancellationToken);
-            }
-
-            if (Make(entry.Name, content, null) is { } file)
+            var file = await ReadFileAsync(
+                entry.Name,
+                entry.Length,
+                (content, cancellation) => entry.DataStream is { } data ? data.ReadExactlyAsync(content, cancellation) : ValueTask.CompletedTask,
+                cancellationToken);
+            if (file is not null)
             {
                 yield return file;
             }
         }
+    }
+
+    /// <summary>
+    /// One regular file of the archive, zip or tar alike: over the size limit it is kept as failed without being read,
+    /// otherwise <paramref name="fill"/> reads it whole.
+    /// </summary>
+    private async ValueTask<EnrolmentFile?> ReadFileAsync(string path, long length, Func<byte[], CancellationToken, ValueTask> fill, CancellationToken cancellationToken)
+    {
+        if (length > maxFileSize)
+        {
+            return Make(path, null, "too_large");
+        }
+
+        var content = new byte[length];
+        await fill(content, cancellationToken);
+        return Make(path, content, null);
     }
 
     private EnrolmentFile? Make(string path, byte[]? content, string? refused)

@@ -236,24 +236,37 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
             async (connection, transaction) =>
             {
                 await using var insert = Command(connection, transaction, InsertFace, ("@c", collectionId));
-                var imageId = Bind(insert, "@i", Guid.Empty);
-                var subjectId = Bind(insert, "@s", Guid.Empty);
-                var shard = Bind(insert, "@sh", 0);
-                var embedding = Bind(insert, "@e", Array.Empty<byte>());
-                var calculator = Bind(insert, "@calc", string.Empty);
+                var insertFace = PrepareFaceInsert(insert);
                 foreach (var face in faces)
                 {
-                    Rebind(imageId, face.ImageId);
-                    Rebind(subjectId, face.SubjectId);
-                    Rebind(shard, face.Shard);
-                    Rebind(embedding, EmbeddingCodec.Encode(face.Embedding));
-                    Rebind(calculator, face.Calculator);
-                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                    await insertFace(face, cancellationToken);
                 }
 
                 return faces.Count;
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Binds the parameters of <paramref name="insert"/> (<see cref="InsertFace"/>, collection already bound) once and
+    /// returns what runs it for one face, re-bound, so a bulk add and an import prepare the statement alike.
+    /// </summary>
+    private Func<FaceRecord, CancellationToken, Task> PrepareFaceInsert(DbCommand insert)
+    {
+        var imageId = Bind(insert, "@i", Guid.Empty);
+        var subjectId = Bind(insert, "@s", Guid.Empty);
+        var shard = Bind(insert, "@sh", 0);
+        var embedding = Bind(insert, "@e", Array.Empty<byte>());
+        var calculator = Bind(insert, "@calc", string.Empty);
+        return (face, cancellationToken) =>
+        {
+            Rebind(imageId, face.ImageId);
+            Rebind(subjectId, face.SubjectId);
+            Rebind(shard, face.Shard);
+            Rebind(embedding, EmbeddingCodec.Encode(face.Embedding));
+            Rebind(calculator, face.Calculator);
+            return insert.ExecuteNonQueryAsync(cancellationToken);
+        };
     }
 
     /// <summary>One delete per id in a write transaction, in request order; PostgreSQL overrides it with one array delete.</summary>
@@ -473,22 +486,13 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
                 }
 
                 await using var insert = Command(connection, transaction, InsertFace, ("@c", collectionId));
-                var imageId = Bind(insert, "@i", Guid.Empty);
-                var faceSubject = Bind(insert, "@s", Guid.Empty);
-                var shard = Bind(insert, "@sh", 0);
-                var embedding = Bind(insert, "@e", Array.Empty<byte>());
-                var calculator = Bind(insert, "@calc", string.Empty);
+                var insertFace = PrepareFaceInsert(insert);
                 await using var insertImage = Command(connection, transaction, "INSERT INTO cf_image (image_id, content) VALUES (@i, @b)");
                 var imageKey = Bind(insertImage, "@i", Guid.Empty);
                 var content = Bind(insertImage, "@b", Array.Empty<byte>());
                 foreach (var face in faces)
                 {
-                    Rebind(imageId, face.ImageId);
-                    Rebind(faceSubject, face.SubjectId);
-                    Rebind(shard, face.Shard);
-                    Rebind(embedding, EmbeddingCodec.Encode(face.Embedding));
-                    Rebind(calculator, face.Calculator);
-                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                    await insertFace(face, cancellationToken);
                     if (SaveImages && images.TryGetValue(face.ImageId, out var bytes) && bytes.Length > 0)
                     {
                         Rebind(imageKey, face.ImageId);

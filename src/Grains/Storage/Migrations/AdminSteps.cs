@@ -2,15 +2,16 @@ namespace CompreFace.Grains.Storage;
 
 /// <summary>
 /// The admin model's tables (users, applications, members, services, tokens, statistics) and CompreFace's demo seed as
-/// schema steps, one list per dialect. Numbered in the sequence they share with <see cref="FaceSteps"/>
+/// schema steps, each in both dialects. Numbered in the sequence they share with <see cref="FaceSteps"/>
 /// (see <see cref="StorageSchemas"/>).
 /// </summary>
 public static class AdminSteps
 {
-    /// <summary>PostgreSQL.</summary>
-    public static IReadOnlyList<SchemaStep> Postgres { get; } =
+    /// <summary>Each step in both dialects; SQLite keeps ids as <see cref="Guid.ToByteArray()"/> BLOBs, times as ISO-8601 UTC text, booleans as 0/1.</summary>
+    public static IReadOnlyList<DialectStep> Steps { get; } =
     [
-        new(2, "admin: users, applications, members, services, tokens; CompreFace's demo seed", """
+        new(2, "admin: users, applications, members, services, tokens; CompreFace's demo seed",
+            Postgres: """
             CREATE TABLE cf_user (
                 user_id          uuid        PRIMARY KEY,
                 -- Stored lower-cased (CompreFace does); unique case-insensitively by construction.
@@ -77,63 +78,8 @@ public static class AdminSteps
                 ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000001', 'Demo', 'demo', '00000000-0000-0000-0000-000000000002', 'R'),
                 ('00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001', 'Detection_Demo', 'detection_demo', '00000000-0000-0000-0000-000000000003', 'D'),
                 ('00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000001', 'Verification_Demo', 'verification_demo', '00000000-0000-0000-0000-000000000004', 'V');
-            """),
-        new(4, "admin: request statistics per service and hour; password-reset and sign-up confirmation tokens", """
-            -- Face API requests per service and UTC hour (docs/compreface-behaviour.md#statistics), added to by each node's periodic flush. No foreign
-            -- key: a flush racing a service deletion must not fail the batch; deleting a service deletes its rows.
-            CREATE TABLE cf_service_statistic (
-                service_id    uuid        NOT NULL,
-                hour          timestamptz NOT NULL,
-                request_count bigint      NOT NULL CHECK (request_count >= 0),
-                PRIMARY KEY (service_id, hour)
-            );
-            -- Password-reset tokens (docs/compreface-behaviour.md#users): SHA-256 of the token mailed to the user, one per user, 15 minutes.
-            CREATE TABLE cf_reset_token (
-                token_hash bytea       PRIMARY KEY,
-                user_id    uuid        NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
-                expires_at timestamptz NOT NULL
-            );
-            -- Mail-confirmed sign-up (docs/compreface-behaviour.md#users, only with mail on): unconfirmed users cannot log in and are purged.
-            ALTER TABLE cf_user ADD COLUMN enabled boolean NOT NULL DEFAULT true;
-            CREATE TABLE cf_registration_token (
-                token_hash bytea       PRIMARY KEY,
-                user_id    uuid        NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
-                expires_at timestamptz NOT NULL
-            );
-            """),
-        new(7, "admin: security stamps, refresh-token families, sign-up invitations", """
-            -- Bumped whenever the user's password or global role changes or they sign out everywhere: a session token
-            -- issued under an older stamp is refused (docs/decisions/0023-accounts-and-sessions.md).
-            ALTER TABLE cf_user ADD COLUMN security_stamp bigint NOT NULL DEFAULT 0;
-            -- Every token of one login shares family_id and session_started_at (the absolute session lifetime counts
-            -- from it); stamp is the user's at issue; a spent refresh token keeps its row, with used_at, until it
-            -- expires, so a replay is recognised and ends the family. NULL family: a token issued before this step.
-            ALTER TABLE cf_token ADD COLUMN family_id uuid;
-            ALTER TABLE cf_token ADD COLUMN stamp bigint NOT NULL DEFAULT 0;
-            ALTER TABLE cf_token ADD COLUMN session_started_at timestamptz;
-            ALTER TABLE cf_token ADD COLUMN used_at timestamptz;
-            CREATE INDEX cf_token_family_idx ON cf_token (family_id);
-            -- Emails invited to sign up while Admin:Registration is InviteOnly (lower-cased, one row each).
-            CREATE TABLE cf_invitation (
-                email      text        PRIMARY KEY,
-                invited_by uuid        REFERENCES cf_user (user_id) ON DELETE SET NULL ON UPDATE CASCADE,
-                expires_at timestamptz NOT NULL
-            );
-            """),
-        new(8, "admin: request quota per face service", """
-            -- The service's own token bucket on the face API (docs/decisions/0024-request-limits-rate-limiting-and-proxies.md):
-            -- both NULL means the node-wide RateLimits:ApiKey applies; set by the application's owner or administrators.
-            ALTER TABLE cf_service ADD COLUMN quota_rps double precision;
-            ALTER TABLE cf_service ADD COLUMN quota_burst integer;
-            ALTER TABLE cf_service ADD CONSTRAINT cf_service_quota_check CHECK (
-                (quota_rps IS NULL AND quota_burst IS NULL) OR (quota_rps > 0 AND quota_burst >= 1));
-            """),
-    ];
-
-    /// <summary>SQLite: ids as <see cref="Guid.ToByteArray()"/> BLOBs, times as ISO-8601 UTC text, booleans as 0/1.</summary>
-    public static IReadOnlyList<SchemaStep> Sqlite { get; } =
-    [
-        new(2, "admin: users, applications, members, services, tokens; CompreFace's demo seed", """
+            """,
+            Sqlite: """
             CREATE TABLE cf_user (
                 user_id          BLOB    PRIMARY KEY,
                 email            TEXT    NOT NULL UNIQUE,
@@ -193,7 +139,31 @@ public static class AdminSteps
                 (X'00000000000000000000000000000003', X'00000000000000000000000000000001', 'Detection_Demo', 'detection_demo', X'00000000000000000000000000000003', 'D'),
                 (X'00000000000000000000000000000004', X'00000000000000000000000000000001', 'Verification_Demo', 'verification_demo', X'00000000000000000000000000000004', 'V');
             """),
-        new(4, "admin: request statistics per service and hour; password-reset and sign-up confirmation tokens", """
+        new(4, "admin: request statistics per service and hour; password-reset and sign-up confirmation tokens",
+            Postgres: """
+            -- Face API requests per service and UTC hour (docs/compreface-behaviour.md#statistics), added to by each node's periodic flush. No foreign
+            -- key: a flush racing a service deletion must not fail the batch; deleting a service deletes its rows.
+            CREATE TABLE cf_service_statistic (
+                service_id    uuid        NOT NULL,
+                hour          timestamptz NOT NULL,
+                request_count bigint      NOT NULL CHECK (request_count >= 0),
+                PRIMARY KEY (service_id, hour)
+            );
+            -- Password-reset tokens (docs/compreface-behaviour.md#users): SHA-256 of the token mailed to the user, one per user, 15 minutes.
+            CREATE TABLE cf_reset_token (
+                token_hash bytea       PRIMARY KEY,
+                user_id    uuid        NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                expires_at timestamptz NOT NULL
+            );
+            -- Mail-confirmed sign-up (docs/compreface-behaviour.md#users, only with mail on): unconfirmed users cannot log in and are purged.
+            ALTER TABLE cf_user ADD COLUMN enabled boolean NOT NULL DEFAULT true;
+            CREATE TABLE cf_registration_token (
+                token_hash bytea       PRIMARY KEY,
+                user_id    uuid        NOT NULL UNIQUE REFERENCES cf_user (user_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                expires_at timestamptz NOT NULL
+            );
+            """,
+            Sqlite: """
             CREATE TABLE cf_service_statistic (
                 service_id    BLOB    NOT NULL,
                 -- ISO-8601 UTC text of the hour's start, as every time in this file: sorts and compares as text.
@@ -213,7 +183,27 @@ public static class AdminSteps
                 expires_at TEXT NOT NULL
             );
             """),
-        new(7, "admin: security stamps, refresh-token families, sign-up invitations", """
+        new(7, "admin: security stamps, refresh-token families, sign-up invitations",
+            Postgres: """
+            -- Bumped whenever the user's password or global role changes or they sign out everywhere: a session token
+            -- issued under an older stamp is refused (docs/decisions/0023-accounts-and-sessions.md).
+            ALTER TABLE cf_user ADD COLUMN security_stamp bigint NOT NULL DEFAULT 0;
+            -- Every token of one login shares family_id and session_started_at (the absolute session lifetime counts
+            -- from it); stamp is the user's at issue; a spent refresh token keeps its row, with used_at, until it
+            -- expires, so a replay is recognised and ends the family. NULL family: a token issued before this step.
+            ALTER TABLE cf_token ADD COLUMN family_id uuid;
+            ALTER TABLE cf_token ADD COLUMN stamp bigint NOT NULL DEFAULT 0;
+            ALTER TABLE cf_token ADD COLUMN session_started_at timestamptz;
+            ALTER TABLE cf_token ADD COLUMN used_at timestamptz;
+            CREATE INDEX cf_token_family_idx ON cf_token (family_id);
+            -- Emails invited to sign up while Admin:Registration is InviteOnly (lower-cased, one row each).
+            CREATE TABLE cf_invitation (
+                email      text        PRIMARY KEY,
+                invited_by uuid        REFERENCES cf_user (user_id) ON DELETE SET NULL ON UPDATE CASCADE,
+                expires_at timestamptz NOT NULL
+            );
+            """,
+            Sqlite: """
             ALTER TABLE cf_user ADD COLUMN security_stamp INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE cf_token ADD COLUMN family_id BLOB;
             ALTER TABLE cf_token ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0;
@@ -226,7 +216,16 @@ public static class AdminSteps
                 expires_at TEXT NOT NULL
             );
             """),
-        new(8, "admin: request quota per face service", """
+        new(8, "admin: request quota per face service",
+            Postgres: """
+            -- The service's own token bucket on the face API (docs/decisions/0024-request-limits-rate-limiting-and-proxies.md):
+            -- both NULL means the node-wide RateLimits:ApiKey applies; set by the application's owner or administrators.
+            ALTER TABLE cf_service ADD COLUMN quota_rps double precision;
+            ALTER TABLE cf_service ADD COLUMN quota_burst integer;
+            ALTER TABLE cf_service ADD CONSTRAINT cf_service_quota_check CHECK (
+                (quota_rps IS NULL AND quota_burst IS NULL) OR (quota_rps > 0 AND quota_burst >= 1));
+            """,
+            Sqlite: """
             ALTER TABLE cf_service ADD COLUMN quota_rps REAL CHECK (quota_rps IS NULL OR quota_rps > 0);
             ALTER TABLE cf_service ADD COLUMN quota_burst INTEGER CHECK (quota_burst IS NULL OR quota_burst >= 1);
             """),

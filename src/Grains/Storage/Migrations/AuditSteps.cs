@@ -1,15 +1,16 @@
 namespace CompreFace.Grains.Storage;
 
 /// <summary>
-/// The audit log's table (docs/decisions/0025-audit-log.md), one list per dialect, numbered in the sequence shared
+/// The audit log's table (docs/decisions/0025-audit-log.md), each step in both dialects, numbered in the sequence shared
 /// with <see cref="FaceSteps"/> and <see cref="AdminSteps"/> (see <see cref="StorageSchemas"/>).
 /// </summary>
 public static class AuditSteps
 {
-    /// <summary>PostgreSQL.</summary>
-    public static IReadOnlyList<SchemaStep> Postgres { get; } =
+    /// <summary>Each step in both dialects; SQLite keeps ids as <see cref="Guid.ToByteArray()"/> BLOBs, times as ISO-8601 UTC text.</summary>
+    public static IReadOnlyList<DialectStep> Steps { get; } =
     [
-        new(5, "audit log of security-relevant events (append-only: updates refused by a trigger)", """
+        new(5, "audit log of security-relevant events (append-only: updates refused by a trigger)",
+            Postgres: """
             -- No foreign keys: an event outlives the user, application or service it names. Ids are kept as recorded.
             CREATE TABLE cf_audit_event (
                 event_id    bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -36,13 +37,8 @@ public static class AuditSteps
             $$;
             CREATE TRIGGER cf_audit_event_no_update BEFORE UPDATE ON cf_audit_event
                 FOR EACH ROW EXECUTE FUNCTION cf_audit_event_immutable();
-            """),
-    ];
-
-    /// <summary>SQLite: ids as <see cref="Guid.ToByteArray()"/> BLOBs, times as ISO-8601 UTC text.</summary>
-    public static IReadOnlyList<SchemaStep> Sqlite { get; } =
-    [
-        new(5, "audit log of security-relevant events (append-only: updates refused by a trigger)", """
+            """,
+            Sqlite: """
             CREATE TABLE cf_audit_event (
                 event_id    INTEGER PRIMARY KEY AUTOINCREMENT,
                 occurred_at TEXT    NOT NULL,

@@ -7,10 +7,11 @@ namespace CompreFace.Grains.Storage;
 /// </summary>
 public static class EnrolmentSteps
 {
-    /// <summary>PostgreSQL.</summary>
-    public static IReadOnlyList<SchemaStep> Postgres { get; } =
+    /// <summary>Each step in both dialects.</summary>
+    public static IReadOnlyList<DialectStep> Steps { get; } =
     [
-        new(10, "bulk enrolment files with per-file outcome", """
+        new(10, "bulk enrolment files with per-file outcome",
+            Postgres: """
             CREATE TABLE cf_enrol_file (
                 job_id   uuid    NOT NULL REFERENCES cf_job (job_id) ON DELETE CASCADE,
                 seq      integer NOT NULL,
@@ -26,13 +27,8 @@ public static class EnrolmentSteps
                 PRIMARY KEY (job_id, seq)
             );
             ALTER TABLE cf_enrol_file ALTER COLUMN content SET STORAGE EXTERNAL;
-            """),
-    ];
-
-    /// <summary>SQLite.</summary>
-    public static IReadOnlyList<SchemaStep> Sqlite { get; } =
-    [
-        new(10, "bulk enrolment files with per-file outcome", """
+            """,
+            Sqlite: """
             CREATE TABLE cf_enrol_file (
                 job_id   BLOB    NOT NULL REFERENCES cf_job (job_id) ON DELETE CASCADE,
                 seq      INTEGER NOT NULL,

@@ -1,7 +1,7 @@
 namespace CompreFace.Grains.Storage;
 
 /// <summary>
-/// The face collections' tables (subjects, faces, images) as schema steps, one list per dialect. Numbered in the
+/// The face collections' tables (subjects, faces, images) as schema steps, each in both dialects. Numbered in the
 /// sequence they share with <see cref="AdminSteps"/> (see <see cref="StorageSchemas"/>).
 /// </summary>
 /// <remarks>
@@ -11,10 +11,14 @@ namespace CompreFace.Grains.Storage;
 /// </remarks>
 public static class FaceSteps
 {
-    /// <summary>PostgreSQL: uuid ids, identity <c>seq</c> columns, bytea vectors stored inline.</summary>
-    public static IReadOnlyList<SchemaStep> Postgres { get; } =
+    /// <summary>
+    /// Each step in both dialects. PostgreSQL: uuid ids, identity <c>seq</c> columns, bytea vectors stored inline. SQLite:
+    /// the same tables with BLOB ids and an explicit <c>seq INTEGER PRIMARY KEY</c>.
+    /// </summary>
+    public static IReadOnlyList<DialectStep> Steps { get; } =
     [
-        new(1, "subjects, faces and images", """
+        new(1, "subjects, faces and images",
+            Postgres: """
             CREATE TABLE cf_subject (
                 subject_id    uuid        PRIMARY KEY,
                 collection_id uuid        NOT NULL,
@@ -58,17 +62,8 @@ public static class FaceSteps
             );
             -- Photos are already compressed.
             ALTER TABLE cf_image ALTER COLUMN content SET STORAGE EXTERNAL;
-            """),
-        new(3, "index on the faces' calculator for the consistence status", """
-            -- Lets "is any face of another model stored?" be two index range scans (< and >) instead of a table scan.
-            CREATE INDEX cf_face_calculator_idx ON cf_face (calculator);
-            """),
-    ];
-
-    /// <summary>SQLite: the same tables with BLOB ids and an explicit <c>seq INTEGER PRIMARY KEY</c>.</summary>
-    public static IReadOnlyList<SchemaStep> Sqlite { get; } =
-    [
-        new(1, "subjects, faces and images", """
+            """,
+            Sqlite: """
             CREATE TABLE cf_subject (
                 seq           INTEGER PRIMARY KEY,
                 subject_id    BLOB    NOT NULL UNIQUE,
@@ -102,7 +97,12 @@ public static class FaceSteps
                 content  BLOB NOT NULL
             );
             """),
-        new(3, "index on the faces' calculator for the consistence status", """
+        new(3, "index on the faces' calculator for the consistence status",
+            Postgres: """
+            -- Lets "is any face of another model stored?" be two index range scans (< and >) instead of a table scan.
+            CREATE INDEX cf_face_calculator_idx ON cf_face (calculator);
+            """,
+            Sqlite: """
             -- Lets "is any face of another model stored?" be two index range scans (< and >) instead of a table scan.
             CREATE INDEX cf_face_calculator_idx ON cf_face (calculator);
             """),

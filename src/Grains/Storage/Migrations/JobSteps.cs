@@ -8,10 +8,11 @@ namespace CompreFace.Grains.Storage;
 /// </summary>
 public static class JobSteps
 {
-    /// <summary>PostgreSQL.</summary>
-    public static IReadOnlyList<SchemaStep> Postgres { get; } =
+    /// <summary>Each step in both dialects; SQLite keeps ids as <see cref="Guid.ToByteArray()"/> BLOBs.</summary>
+    public static IReadOnlyList<DialectStep> Steps { get; } =
     [
-        new(9, "jobs list with item reports; face vectors of a second model (re-embedding)", """
+        new(9, "jobs list with item reports; face vectors of a second model (re-embedding)",
+            Postgres: """
             -- No foreign keys to services or applications: a job's record outlives what it worked on.
             CREATE TABLE cf_job (
                 job_id           uuid    PRIMARY KEY,
@@ -55,13 +56,8 @@ public static class JobSteps
             );
             CREATE INDEX cf_face_vector_collection_idx ON cf_face_vector (collection_id, calculator);
             ALTER TABLE cf_face_vector ALTER COLUMN embedding SET STORAGE EXTERNAL;
-            """),
-    ];
-
-    /// <summary>SQLite: ids as <see cref="Guid.ToByteArray()"/> BLOBs.</summary>
-    public static IReadOnlyList<SchemaStep> Sqlite { get; } =
-    [
-        new(9, "jobs list with item reports; face vectors of a second model (re-embedding)", """
+            """,
+            Sqlite: """
             CREATE TABLE cf_job (
                 job_id           BLOB    PRIMARY KEY,
                 kind             TEXT    NOT NULL,

@@ -9,6 +9,20 @@ namespace CompreFace.Grains.Storage;
 /// <param name="Sql">The DDL; it runs inside the migration transaction.</param>
 public sealed record SchemaStep(int Version, string Description, string Sql);
 
+/// <summary>
+/// A step of a schema that both dialects share: version and description are written once, so the two dialects' step
+/// lists cannot drift apart; only the DDL differs.
+/// </summary>
+/// <param name="Version">1, 2, 3… without gaps within its schema.</param>
+/// <param name="Description">What the step does, stored beside the version.</param>
+/// <param name="Postgres">The DDL on PostgreSQL.</param>
+/// <param name="Sqlite">The DDL on SQLite.</param>
+public sealed record DialectStep(int Version, string Description, string Postgres, string Sqlite)
+{
+    /// <summary>The step as <paramref name="dialect"/> runs it.</summary>
+    public SchemaStep In(StorageDialect dialect) => new(Version, Description, dialect == StorageDialect.Postgres ? Postgres : Sqlite);
+}
+
 /// <summary>The SQL dialects the storage speaks.</summary>
 public enum StorageDialect
 {
@@ -87,11 +101,17 @@ public sealed class Schema
 public static class StorageSchemas
 {
     /// <summary>Face and admin tables on PostgreSQL.</summary>
-    public static Schema Postgres { get; } = new("CompreFace", StorageDialect.Postgres, "cf_schema_version", FaceSteps.Postgres, AdminSteps.Postgres, AuditSteps.Postgres, WebhookSteps.Postgres, JobSteps.Postgres, EnrolmentSteps.Postgres);
+    public static Schema Postgres { get; } = CompreFace(StorageDialect.Postgres);
 
     /// <summary>Face and admin tables in the embedded SQLite file.</summary>
-    public static Schema Sqlite { get; } = new("CompreFace", StorageDialect.Sqlite, "cf_schema_version", FaceSteps.Sqlite, AdminSteps.Sqlite, AuditSteps.Sqlite, WebhookSteps.Sqlite, JobSteps.Sqlite, EnrolmentSteps.Sqlite);
+    public static Schema Sqlite { get; } = CompreFace(StorageDialect.Sqlite);
 
     /// <summary>The tables of Orleans' ADO.NET providers (PostgreSQL only).</summary>
     public static Schema Orleans { get; } = new("Orleans", StorageDialect.Postgres, "cf_orleans_schema_version", OrleansSteps.Postgres);
+
+    private static Schema CompreFace(StorageDialect dialect) => new(
+        "CompreFace",
+        dialect,
+        "cf_schema_version",
+        [.. new[] { FaceSteps.Steps, AdminSteps.Steps, AuditSteps.Steps, WebhookSteps.Steps, JobSteps.Steps, EnrolmentSteps.Steps }.SelectMany(s => s).Select(s => s.In(dialect))]);
 }

@@ -8,10 +8,11 @@ namespace CompreFace.Grains.Storage;
 /// </summary>
 public static class WebhookSteps
 {
-    /// <summary>PostgreSQL.</summary>
-    public static IReadOnlyList<SchemaStep> Postgres { get; } =
+    /// <summary>Each step in both dialects; SQLite: the same tables with BLOB ids.</summary>
+    public static IReadOnlyList<DialectStep> Steps { get; } =
     [
-        new(6, "webhooks: hooks per face service and their delivery outbox", """
+        new(6, "webhooks: hooks per face service and their delivery outbox",
+            Postgres: """
             CREATE TABLE cf_webhook (
                 hook_id              uuid        PRIMARY KEY,
                 collection_id        uuid        NOT NULL,
@@ -51,13 +52,8 @@ public static class WebhookSteps
             CREATE INDEX cf_webhook_outbox_pending_idx ON cf_webhook_outbox (status, next_attempt_at, seq);
             CREATE INDEX cf_webhook_outbox_order_idx ON cf_webhook_outbox (hook_id, subject_key, status, seq);
             CREATE INDEX cf_webhook_outbox_collection_idx ON cf_webhook_outbox (collection_id, seq);
-            """),
-    ];
-
-    /// <summary>SQLite: the same tables with BLOB ids.</summary>
-    public static IReadOnlyList<SchemaStep> Sqlite { get; } =
-    [
-        new(6, "webhooks: hooks per face service and their delivery outbox", """
+            """,
+            Sqlite: """
             CREATE TABLE cf_webhook (
                 seq                  INTEGER PRIMARY KEY,
                 hook_id              BLOB    NOT NULL UNIQUE,

@@ -37,6 +37,7 @@ const FACE_HINTS = {
   20: 'An API key is required.',
   21: 'This file type is not supported. Use JPEG, PNG, BMP, GIF, TIFF, WEBP or ICO.',
   26: null,
+  27: 'A re-embedding is already running: follow it in the jobs list.',
   28: 'No face was found in this picture. Try a sharper, front-facing photo.',
   31: 'This picture has more than one face. Use a photo of one person only.',
   34: 'Choose a picture first.',
@@ -118,13 +119,17 @@ async function refreshOnce() {
 
 /**
  * An admin call; a 401 tries the refresh cookie once, as CompreFace's UI does, then logs out (unless `quiet`: the
- * session probe, whose caller decides where to go).
+ * session probe, whose caller decides where to go). `body` is a JSON value, or a file (Blob) sent as it is with
+ * `contentType` (an archive upload).
  */
-export async function admin(method, path, json, { quiet = false } = {}) {
+export async function admin(method, path, body, { quiet = false, contentType } = {}) {
   const init = { method, headers: {} };
-  if (json !== undefined) {
+  if (body instanceof Blob) {
+    init.headers['Content-Type'] = contentType ?? (body.type || 'application/octet-stream');
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(json);
+    init.body = JSON.stringify(body);
   }
   try {
     return (await send('/admin' + path, init, ADMIN_HINTS)).body;
@@ -167,9 +172,12 @@ export async function register(user) {
 
 // ---- Face API ----------------------------------------------------------------------------------------------------
 
-/** A face API call with the service's key; `body` is FormData, a JSON value, or nothing. */
+/**
+ * A face API call with the service's key (null for the routes that need none: consistence/status, migrate); `body` is
+ * FormData, a JSON value, or nothing.
+ */
 export async function face(apiKey, method, path, body) {
-  const init = { method, headers: { 'x-api-key': apiKey } };
+  const init = { method, headers: apiKey ? { 'x-api-key': apiKey } : {} };
   if (body instanceof FormData) {
     init.body = body;
   } else if (body !== undefined) {
@@ -207,3 +215,12 @@ export async function testPlugins() {
   const available = await availablePlugins();
   return wanted.filter(p => p === 'landmarks' || available.includes(p)).join(',');
 }
+
+/** An archive's media type from its first bytes (zip, gzip, else tar): browsers guess .tar and .tgz differently. */
+export async function archiveType(file) {
+  const magic = new Uint8Array(await file.slice(0, 2).arrayBuffer());
+  if (magic[0] === 0x50 && magic[1] === 0x4b) return 'application/zip';
+  if (magic[0] === 0x1f && magic[1] === 0x8b) return 'application/gzip';
+  return 'application/x-tar';
+}
+

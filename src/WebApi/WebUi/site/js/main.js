@@ -13,6 +13,7 @@ import { accountPage, usersPage } from './pages/account.js';
 import { tutorialPage } from './pages/tutorial.js';
 import { webcamPage } from './pages/webcam.js';
 import { auditPage } from './pages/audit.js';
+import { jobsPage } from './pages/jobs.js';
 
 /** The logged-in user ({userId, email, firstName, lastName, isAdmin}) or null; loaded once per session. */
 export const session = { user: null };
@@ -33,6 +34,7 @@ const routes = [
   { pattern: /^\/account$/, page: accountPage },
   { pattern: /^\/users$/, page: usersPage },
   { pattern: /^\/audit$/, page: auditPage },
+  { pattern: /^\/jobs$/, page: jobsPage },
 ];
 
 /** Leaves the current page: pages register cleanups (the webcam stops its camera). */
@@ -69,6 +71,7 @@ function renderNav(path) {
   const user = session.user;
   fill(nav, ...[
     user ? link('/apps', 'Applications') : null,
+    user ? link('/jobs', 'Jobs') : null,
     link('/demo/tutorial', 'Tutorial'),
     link('/demo/webcam', 'Webcam demo'),
     user?.isAdmin ? link('/users', 'Users') : null,

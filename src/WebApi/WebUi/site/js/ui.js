@@ -93,9 +93,15 @@ export async function copyText(text) {
   }
 }
 
-/** A file input that also accepts a dropped file. */
-export function filePicker(labelText, onFile, { multiple = false, testId } = {}) {
-  const input = h('input', { type: 'file', accept: 'image/*', multiple, dataset: testId ? { testid: testId } : undefined });
+/** Whether a file matches an `accept` list ("image/*", ".tar", "application/zip", comma-separated). */
+function accepts(accept, file) {
+  return accept.split(',').map(a => a.trim().toLowerCase()).some(a =>
+    a.endsWith('/*') ? file.type.startsWith(a.slice(0, -1)) : a.startsWith('.') ? file.name.toLowerCase().endsWith(a) : file.type === a);
+}
+
+/** A file input that also accepts a dropped file (pictures unless `accept` says otherwise). */
+export function filePicker(labelText, onFile, { multiple = false, testId, accept = 'image/*' } = {}) {
+  const input = h('input', { type: 'file', accept, multiple, dataset: testId ? { testid: testId } : undefined });
   const zone = h('label.drop', h('span', labelText), input);
   input.addEventListener('change', () => { if (input.files.length) onFile(multiple ? [...input.files] : input.files[0]); });
   zone.addEventListener('dragover', e => { e.preventDefault(); zone.classList.add('over'); });
@@ -103,7 +109,7 @@ export function filePicker(labelText, onFile, { multiple = false, testId } = {})
   zone.addEventListener('drop', e => {
     e.preventDefault();
     zone.classList.remove('over');
-    const files = [...e.dataTransfer.files].filter(f => f.type.startsWith('image/'));
+    const files = [...e.dataTransfer.files].filter(f => accepts(accept, f));
     if (files.length) onFile(multiple ? files : files[0]);
   });
   return zone;
@@ -111,4 +117,50 @@ export function filePicker(labelText, onFile, { multiple = false, testId } = {})
 
 export function fmt(number, digits = 2) {
   return typeof number === 'number' ? number.toFixed(digits) : '';
+}
+
+/**
+ * A progress bar (role=progressbar, so tests and screen readers read its value) with a caption; a null `percent`
+ * (total not known yet) draws an empty bar without a value.
+ */
+export function progressBar(percent, caption) {
+  const value = typeof percent === 'number' ? Math.max(0, Math.min(100, percent)) : null;
+  return h('div.progress', { dataset: { testid: 'progress' } },
+    h('div.track', { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': value ?? undefined, 'aria-label': caption },
+      h('div.bar', { style: { width: `${value ?? 0}%` } })),
+    h('span.muted', value === null ? caption : `${fmt(value, 0)} % · ${caption}`));
+}
+
+/**
+ * Runs `tick` now and again after the delay (ms) it returns, until it returns null or the returned stop function is
+ * called (pages call it when left: main.js onLeave). A failing tick goes to `onError` and is retried after `retryMs`.
+ */
+export function poll(tick, { onError = e => toast(e.message, 'error'), retryMs = 5000 } = {}) {
+  let timer = null;
+  let stopped = false;
+  const run = async () => {
+    let delay;
+    try {
+      delay = await tick();
+    } catch (error) {
+      if (!stopped) onError(error);
+      delay = retryMs;
+    }
+    if (!stopped && typeof delay === 'number') timer = setTimeout(run, delay);
+  };
+  run();
+  return () => { stopped = true; clearTimeout(timer); };
+}
+
+/** Starts a download of a same-origin URL (the session cookie goes with it); the file streams to disk, never into memory. */
+export function download(url) {
+  const link = h('a', { href: url, download: '' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+/** A time (ISO-8601) in the browser's local date and time, or '' when there is none. */
+export function when(value) {
+  return value ? new Date(value).toLocaleString() : '';
 }

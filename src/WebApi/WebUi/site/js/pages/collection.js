@@ -1,7 +1,10 @@
-// A recognition service's collection: subjects, their example pictures, upload and delete.
+// A recognition service's collection: subjects, their example pictures, upload and delete; for its application's owner
+// and administrators also export, import and bulk enrolment; a re-embedding of the collection with its progress.
 import { admin, face, showExampleImage } from '../api.js';
 import { h, busy, empty, toast, confirmAction, filePicker, fill, actionForm } from '../ui.js';
-import { navigate } from '../main.js';
+import { navigate, session } from '../main.js';
+import { transferCard } from './transfer.js';
+import { watchMigration } from './jobs.js';
 
 export async function collectionPage(view, appId, serviceId) {
   const [app, service] = await Promise.all([admin('GET', `/app/${appId}`), admin('GET', `/app/${appId}/model/${serviceId}`)]);
@@ -9,7 +12,19 @@ export async function collectionPage(view, appId, serviceId) {
   const key = service.apiKey;
   const selected = new URLSearchParams(location.hash.split('?')[1] ?? '').get('subject');
   const here = subject => `/apps/${appId}/services/${serviceId}` + (subject ? `?subject=${encodeURIComponent(subject)}` : '');
-  const { subjects } = await face(key, 'GET', '/recognition/subjects');
+  const subjectList = h('div');
+  let subjects = [];
+  // Drawn again after an import or bulk enrolment, without leaving the page (its progress stays visible).
+  const showSubjects = async () => {
+    ({ subjects } = await face(key, 'GET', '/recognition/subjects'));
+    fill(subjectList, subjects.length
+      ? h('ul.subjects', { dataset: { testid: 'subjects' } }, subjects.map(s =>
+        h('li', h('a', { href: '#' + here(s), className: s === selected ? 'active' : '' }, s))))
+      : h('p.muted', 'None yet: add a person by name, then upload photos of them.'));
+  };
+  await showSubjects();
+  const manage = session.user?.isAdmin || app.role === 'OWNER' || app.role === 'ADMINISTRATOR';
+  const migration = h('div');
 
   const error = h('div');
   const newName = h('input', { type: 'text', name: 'subjectName', placeholder: 'Name, e.g. Ada Lovelace', maxLength: 50, required: true });
@@ -19,18 +34,17 @@ export async function collectionPage(view, appId, serviceId) {
     navigate(here(created.subject));
   }, h('span.grow', newName), add);
 
-  const list = h('ul.subjects', { dataset: { testid: 'subjects' } }, subjects.map(s =>
-    h('li', h('a', { href: '#' + here(s), className: s === selected ? 'active' : '' }, s))));
-
   const detail = h('div');
   fill(view,
     h('div.breadcrumbs', h('a', { href: '#/apps' }, 'Applications'), ' / ', h('a', { href: `#/apps/${appId}` }, app.name), ' / ', service.name),
     h('div.row', h('h1.grow', `${service.name}: faces`), h('a.button', { href: `#/apps/${appId}/services/${serviceId}/test` }, 'Test recognition')),
     h('p.muted', `${service.subjectCount ?? subjects.length} subjects, ${service.imageCount ?? 0} stored pictures. API key `, h('span.key', key)),
+    migration,
+    manage ? transferCard(appId, serviceId, () => showSubjects().catch(() => {})) : null,
     h('div.split',
-      h('div.card', h('h2', { style: { marginTop: 0 } }, 'Subjects'), addForm, error,
-        subjects.length ? list : h('p.muted', 'None yet: add a person by name, then upload photos of them.')),
+      h('div.card', h('h2', { style: { marginTop: 0 } }, 'Subjects'), addForm, error, subjectList),
       h('div.card', detail)));
+  watchMigration(migration, serviceId);
 
   if (!selected) {
     detail.append(subjects.length

@@ -1,0 +1,130 @@
+using System.IO.Compression;
+using Microsoft.Playwright;
+using static CompreFace.WebUi.Tests.PageChecks;
+
+namespace CompreFace.WebUi.Tests;
+
+/// <summary>
+/// Long jobs in the UI (issue P10): bulk enrolment from the collection page with its progress bar and report, the jobs
+/// page's cancel, and export then import of a collection through the buttons. Archives are built from the shared photos.
+/// </summary>
+[Collection(PagesGroup.Name)]
+public sealed class JobsPageTests(WebUiNode node)
+{
+    [BrowserFact]
+    public async Task CollectionPage_BulkEnrolSmallArchive_ProgressReaches100WithTheReport()
+    {
+        var page = await OwnerPageAsync(node);
+        var (appId, serviceId, _) = await CreateServiceAsync(page, "RECOGNITION");
+        var archive = WriteZip(
+            [.. TestPictures.PersonAPhotos.Select(p => ($"{TestPictures.PersonA}/{Path.GetFileName(p)}", File.ReadAllBytes(p))),
+             .. TestPictures.PersonBPhotos.Select(p => ($"{TestPictures.PersonB}/{Path.GetFileName(p)}", File.ReadAllBytes(p))),
+             ($"{TestPictures.PersonB}/notes.jpg", "not a picture"u8.ToArray())]);
+
+        await page.GotoAsync($"/#/apps/{appId}/services/{serviceId}");
+        await page.SetInputFilesAsync("[data-testid=enrol-file]", archive);
+
+        var result = page.Locator("[data-testid=transfer-result]");
+        await result.Locator("[role=progressbar][aria-valuenow='100']").WaitForAsync();
+        await Assertions.Expect(result.Locator("[data-testid=job-state]")).ToHaveTextAsync("completed");
+        Assert.Contains("4 done, 1 failed of 5", await result.Locator("[data-testid=progress]").InnerTextAsync(), StringComparison.Ordinal);
+
+        // The subjects are listed without leaving the page, and the report names the file that failed.
+        await Assertions.Expect(page.Locator("[data-testid=subjects] li")).ToHaveTextAsync([TestPictures.PersonA, TestPictures.PersonB]);
+        var download = await page.RunAndWaitForDownloadAsync(() => result.Locator("[data-testid=job-report]").ClickAsync());
+        var report = await File.ReadAllLinesAsync(await download.PathAsync());
+        Assert.Equal("file,subject,outcome,image_id", report[0]);
+        Assert.Equal(4, report.Count(l => l.Contains(",enrolled,", StringComparison.Ordinal)));
+        Assert.Contains($"{TestPictures.PersonB}/notes.jpg,{TestPictures.PersonB},bad_image,", report);
+        File.Delete(archive);
+        await ScreenshotAsync(page, "50-bulk-enrolment");
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task JobsPage_CancelRunningBulkEnrolment_JobStopsCancelled()
+    {
+        var page = await OwnerPageAsync(node);
+        var (appId, serviceId, _) = await CreateServiceAsync(page, "RECOGNITION");
+
+        // Many photos, each under its own subject (so each is analysed), uploaded through the API: the job runs long
+        // enough to be cancelled while it runs.
+        var photos = Directory.GetFiles(Path.Combine(SharedData.DataDirectory, "deepface"), "img*.jpg")
+            .Where(p => new FileInfo(p).Length < 80_000).Order(StringComparer.Ordinal).ToArray();
+        var archive = WriteZip([.. Enumerable.Range(0, 10).SelectMany(copy => photos.Select(p => ($"Person {copy:D2} {Path.GetFileNameWithoutExtension(p)}/{Path.GetFileName(p)}", File.ReadAllBytes(p))))]);
+        var upload = await page.Context.APIRequest.PostAsync($"/admin/app/{appId}/model/{serviceId}/enrol?name=crowd.zip", new()
+        {
+            Headers = new Dictionary<string, string> { ["Content-Type"] = "application/zip" },
+            DataByte = await File.ReadAllBytesAsync(archive),
+        });
+        Assert.True(upload.Status == 202, $"enrol: {upload.Status} {await upload.TextAsync()}");
+        var jobId = (await upload.JsonAsync())!.Value.GetProperty("jobId").GetString()!;
+        File.Delete(archive);
+
+        await page.ClickAsync("nav >> text=Jobs");
+        var row = page.Locator($"tr[data-job='{jobId}']");
+        await row.Locator("[data-testid=job-state]", new() { HasText = "running" }).WaitForAsync();
+        Assert.Contains("crowd.zip", await row.InnerTextAsync(), StringComparison.Ordinal);
+        AnswerDialogs(page);
+        await row.Locator("button", new() { HasText = "Cancel" }).ClickAsync();
+
+        // The list follows the job to its end by itself.
+        await row.Locator("[data-testid=job-state]", new() { HasText = "cancelled" }).WaitForAsync();
+        var job = await JsonAsync(await page.Context.APIRequest.GetAsync($"/admin/jobs/{jobId}"));
+        Assert.Equal("cancelled", job.GetProperty("state").GetString());
+        Assert.True(job.GetProperty("done").GetInt64() + job.GetProperty("failed").GetInt64() < job.GetProperty("total").GetInt64());
+        Assert.Equal(0, await row.Locator("button", new() { HasText = "Cancel" }).CountAsync());
+        await ScreenshotAsync(page, "51-jobs");
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task CollectionPage_ExportThenImportIntoAnotherService_SubjectListsMatch()
+    {
+        var page = await OwnerPageAsync(node);
+        var (appId, serviceId, apiKey) = await CreateServiceAsync(page, "RECOGNITION");
+        await AddExampleAsync(page, apiKey, TestPictures.PersonA, TestPictures.PersonAPhotos[0]);
+        await AddExampleAsync(page, apiKey, TestPictures.PersonB, TestPictures.PersonBPhotos[0]);
+
+        await page.GotoAsync($"/#/apps/{appId}/services/{serviceId}");
+        var subjects = page.Locator("[data-testid=subjects] li");
+        await Assertions.Expect(subjects).ToHaveCountAsync(2);
+        var exported = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=transfer] button:has-text('Export')"));
+        var archive = Path.Combine(Path.GetTempPath(), $"cf-export-{Guid.NewGuid():N}.tar");
+        await exported.SaveAsAsync(archive);
+
+        var (otherApp, otherService, _) = await CreateServiceAsync(page, "RECOGNITION");
+        await page.GotoAsync($"/#/apps/{otherApp}/services/{otherService}");
+        var result = page.Locator("[data-testid=transfer-result]");
+
+        // A file that is no archive: CompreFace's message and code, as every error of the UI.
+        var notArchive = Path.Combine(Path.GetTempPath(), $"cf-not-an-archive-{Guid.NewGuid():N}.tar");
+        await File.WriteAllTextAsync(notArchive, "hello");
+        await page.SetInputFilesAsync("[data-testid=import-file]", notArchive);
+        await Assertions.Expect(result.Locator("[role=alert]")).ToContainTextAsync("code 26");
+
+        await page.SetInputFilesAsync("[data-testid=import-file]", archive);
+        await Assertions.Expect(result).ToContainTextAsync("Imported: 2 new subject(s), 2 face(s) added");
+        await Assertions.Expect(subjects).ToHaveTextAsync([TestPictures.PersonA, TestPictures.PersonB]);
+        File.Delete(archive);
+        File.Delete(notArchive);
+        await ScreenshotAsync(page, "52-import");
+        AssertNoScriptErrors(page);
+    }
+
+    /// <summary>A zip of the given entries, stored as they are, in a temporary file.</summary>
+    private static string WriteZip(IEnumerable<(string Entry, byte[] Content)> entries)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cf-enrol-{Guid.NewGuid():N}.zip");
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            foreach (var (entry, content) in entries)
+            {
+                using var stream = zip.CreateEntry(entry, CompressionLevel.NoCompression).Open();
+                stream.Write(content);
+            }
+        }
+
+        return path;
+    }
+}
