@@ -28,7 +28,6 @@ public static class CollectionsServiceCollectionExtensions
         services.TryAddSingleton<ShardParking>();
 
         // Bulk enrolments left unfinished by a restart are resumed (docs/decisions/0035-collection-archives.md).
-        services.AddOptions<Jobs.BulkEnrolmentOptions>().BindConfiguration(Jobs.BulkEnrolmentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<Jobs.BulkEnrolmentResumer>();
 
         // Database outages leave the grains as one serializable exception type (answered 503 by the HTTP tier).

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -7,53 +6,38 @@ using CompreFace.Grains.Interfaces.Jobs;
 using CompreFace.Grains.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace CompreFace.Grains.Jobs;
-
-/// <summary>How bulk enrolments run (configuration section <c>BulkEnrolment</c>; docs/decisions/0036-bulk-enrolment-pipeline.md).</summary>
-public sealed class BulkEnrolmentOptions
-{
-    public const string SectionName = "BulkEnrolment";
-
-    /// <summary>
-    /// Photos being analysed at once per job; 0: twice the node's cores (enough to keep the inference workers busy while
-    /// each photo crosses the grain calls, and few enough that a recognition request queues behind at most about one
-    /// bulk photo per worker).
-    /// </summary>
-    [Range(0, 256)]
-    public int Concurrency { get; set; }
-
-    /// <summary>Most analysed photos stored in one step: one transaction of faces, one of outcomes, one progress report.</summary>
-    [Range(1, 1000)]
-    public int CommitSize { get; set; } = 32;
-
-    /// <summary>How long an analysed photo waits for a full step before a smaller one is stored.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan CommitDelay { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Files read from the store per query (the next ones are read while the window still has work).</summary>
-    [Range(1, 1000)]
-    public int ReadSize { get; set; } = 64;
-
-    /// <summary>The photos in flight for <see cref="Concurrency"/>.</summary>
-    internal int Window => Concurrency > 0 ? Concurrency : 2 * Environment.ProcessorCount;
-}
 
 /// <inheritdoc cref="IBulkEnrolmentGrain" />
 /// <remarks>
 /// The work runs off the grain's scheduler (it only calls other grains and the store) as a pipeline without barriers
 /// (docs/decisions/0036-bulk-enrolment-pipeline.md): files are read from the store a page at a time, a page's
 /// already-enrolled files are found with one query, and the rest flow through a sliding window of
-/// <see cref="BulkEnrolmentOptions.Concurrency"/> analyses on the stateless inference workers; a committer takes the
-/// analysed files as they finish, up to <see cref="BulkEnrolmentOptions.CommitSize"/> at a time, and stores their faces in
+/// <see cref="Window"/> analyses on the stateless inference workers; a committer takes the
+/// analysed files as they finish, up to <see cref="CommitSize"/> at a time, and stores their faces in
 /// one <see cref="IFaceCollectionGrain.ImportAsync"/> (one transaction), then their outcomes, failures and the job's
 /// counters, while the next analyses run. A file is therefore processed at most once more after a crash, and its
 /// example id is derived from (service, subject, content hash), so that repeat adds nothing.
 /// </remarks>
-internal sealed partial class BulkEnrolmentGrain(
-    IEnrolmentStore store, IFaceStore faces, IOptions<BulkEnrolmentOptions> options, TimeProvider time, ILogger<BulkEnrolmentGrain> logger) : Grain, IBulkEnrolmentGrain, IDisposable
+internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceStore faces, TimeProvider time, ILogger<BulkEnrolmentGrain> logger)
+    : Grain, IBulkEnrolmentGrain, IDisposable
 {
+    /// <summary>Most analysed photos stored in one step: one transaction of faces, one of outcomes, one progress report.</summary>
+    internal const int CommitSize = 32;
+
+    /// <summary>Files read from the store per query (the next page is read while the window still has work).</summary>
+    private const int ReadSize = 64;
+
+    /// <summary>How long an analysed photo waits for a full step before a smaller one is stored (progress keeps moving on a slow node).</summary>
+    private static readonly TimeSpan CommitDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Photos being analysed at once: twice the node's cores keeps its inference workers busy while each photo crosses
+    /// the grain calls, and a recognition request queues behind at most about one bulk photo per worker.
+    /// </summary>
+    private static readonly int Window = 2 * Environment.ProcessorCount;
+
     private readonly CancellationTokenSource _stopping = new();
     private Task? _run;
 
@@ -134,7 +118,7 @@ internal sealed partial class BulkEnrolmentGrain(
             }
 
             await run.ReportAsync(progress.Done, progress.Failed, total);
-            var pipeline = new Pipeline(store, faces, options.Value, time, grains, run, serviceId, progress);
+            var pipeline = new Pipeline(store, faces, time, grains, run, serviceId, progress);
             await pipeline.RunAsync();
             await run.FinishAsync(null);
             LogFinished(logger, jobId, progress.Done, progress.Failed);
@@ -165,7 +149,7 @@ internal sealed partial class BulkEnrolmentGrain(
     /// window's size bounds the photos in memory.
     /// </summary>
     private sealed class Pipeline(
-        IEnrolmentStore store, IFaceStore faces, BulkEnrolmentOptions options, TimeProvider time, IGrainFactory grains, JobRun run, Guid serviceId, Progress progress)
+        IEnrolmentStore store, IFaceStore faces, TimeProvider time, IGrainFactory grains, JobRun run, Guid serviceId, Progress progress)
     {
         private readonly Channel<Analysed> _analysed = Channel.CreateUnbounded<Analysed>(new UnboundedChannelOptions { SingleReader = true });
         private readonly IFaceCollectionGrain _collection = grains.GetGrain<IFaceCollectionGrain>(serviceId);
@@ -182,7 +166,7 @@ internal sealed partial class BulkEnrolmentGrain(
             {
                 await Parallel.ForEachAsync(
                     PendingAsync(run.Token),
-                    new ParallelOptions { MaxDegreeOfParallelism = options.Window, CancellationToken = run.Token },
+                    new ParallelOptions { MaxDegreeOfParallelism = Window, CancellationToken = run.Token },
                     async (file, token) =>
                     {
                         if (file.Known || file.File.Content is not { Length: > 0 } content)
@@ -219,7 +203,7 @@ internal sealed partial class BulkEnrolmentGrain(
             for (var after = 0; ;)
             {
                 var t = Stopwatch.GetTimestamp();
-                var files = await store.PendingAsync(jobId, after, options.ReadSize, cancellationToken);
+                var files = await store.PendingAsync(jobId, after, ReadSize, cancellationToken);
                 StageTimes.Add(ref Stages.ReadTicks, t);
                 if (files.Count == 0)
                 {
@@ -240,13 +224,13 @@ internal sealed partial class BulkEnrolmentGrain(
         }
 
         /// <summary>
-        /// Stores analysed files in steps of <see cref="BulkEnrolmentOptions.CommitSize"/>, or fewer once the first of a step has
-        /// waited <see cref="BulkEnrolmentOptions.CommitDelay"/> (progress keeps moving on a slow node), until the analyses end.
+        /// Stores analysed files in steps of <see cref="CommitSize"/>, or fewer once the first of a step has
+        /// waited <see cref="CommitDelay"/> (progress keeps moving on a slow node), until the analyses end.
         /// </summary>
         private async Task CommitLoopAsync()
         {
             var reader = _analysed.Reader;
-            var batch = new List<Analysed>(options.CommitSize);
+            var batch = new List<Analysed>(CommitSize);
             var open = true;
             while (open || batch.Count > 0)
             {
@@ -255,10 +239,10 @@ internal sealed partial class BulkEnrolmentGrain(
                 {
                     open = await reader.WaitToReadAsync(CancellationToken.None);
                 }
-                else if (batch.Count < options.CommitSize && open)
+                else if (batch.Count < CommitSize && open)
                 {
                     // Wait for more until the step's first file has waited long enough.
-                    var left = options.CommitDelay - time.GetElapsedTime(_stepStarted);
+                    var left = CommitDelay - time.GetElapsedTime(_stepStarted);
                     if (left > TimeSpan.Zero)
                     {
                         using var timeout = new CancellationTokenSource(left, time);
@@ -273,7 +257,7 @@ internal sealed partial class BulkEnrolmentGrain(
                 }
 
                 StageTimes.Add(ref Stages.CommitIdleTicks, t);
-                while (batch.Count < options.CommitSize && reader.TryRead(out var item))
+                while (batch.Count < CommitSize && reader.TryRead(out var item))
                 {
                     if (batch.Count == 0)
                     {
@@ -283,7 +267,7 @@ internal sealed partial class BulkEnrolmentGrain(
                     batch.Add(item);
                 }
 
-                if (batch.Count > 0 && (batch.Count >= options.CommitSize || !open || time.GetElapsedTime(_stepStarted) >= options.CommitDelay))
+                if (batch.Count > 0 && (batch.Count >= CommitSize || !open || time.GetElapsedTime(_stepStarted) >= CommitDelay))
                 {
                     // Committed even when the run is being cancelled: these files were analysed, their outcome is known.
                     await CommitAsync(batch);
