@@ -111,7 +111,7 @@ export async function jobsPage(view) {
     let entry = rows.get(job.id);
     if (!entry) {
       const cells = Array.from({ length: 6 }, (_, i) => h(i === 5 ? 'td.actions' : 'td'));
-      entry = { tr: h('tr', { dataset: { testid: 'job', job: job.id } }, cells), cells, actions: null };
+      entry = { tr: h('tr', { dataset: { testid: 'job', job: job.id } }, cells), cells, actions: null, problems: null };
       rows.set(job.id, entry);
     }
     const [what, where, state, progress, times, actions] = entry.cells;
@@ -120,12 +120,28 @@ export async function jobsPage(view) {
     fill(state, h('span.badge', { dataset: { testid: 'job-state' } }, job.state));
     fill(progress, jobProgress(job));
     fill(times, when(job.startedAt ?? job.createdAt), job.finishedAt ? h('div.muted', `until ${when(job.finishedAt)}`) : null);
-    const actionsKey = `${job.state}/${job.cancelRequested}`;
+    const actionsKey = `${job.state}/${job.cancelRequested}/${job.failed > 0}`;
     if (entry.actions !== actionsKey) {
       entry.actions = actionsKey;
-      fill(actions, cancelButton(job, refresh), reportLink(job));
+      fill(actions, cancelButton(job, refresh), job.failed > 0 ? problemsButton(job, entry) : null, reportLink(job));
     }
-    return entry.tr;
+    return [entry.tr, entry.problems];
+  }
+
+  /** Shows (or hides again) the job's report of failed items under its row: what could not be processed, and why. */
+  function problemsButton(job, entry) {
+    const button = h('button.secondary', { type: 'button', onclick: () => busy(button, async () => {
+      if (entry.problems) {
+        entry.problems.remove();
+        entry.problems = null;
+        return;
+      }
+      const items = await admin('GET', `/jobs/${job.id}/items?limit=200`);
+      entry.problems = h('tr', { dataset: { testid: 'job-problems' } }, h('td', { colSpan: 6 }, h('ul', items.map(item =>
+        h('li', `${item.item}: ${item.outcome}`, item.message ? h('span.muted', ` (${item.message})`) : null)))));
+      entry.tr.after(entry.problems);
+    }) }, 'Problems');
+    return button;
   }
 
   async function refresh() {
