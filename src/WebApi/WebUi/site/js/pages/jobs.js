@@ -20,11 +20,15 @@ function rate(job) {
   return seconds >= 1 ? (job.done + job.failed) / seconds : null;
 }
 
-/** A job's progress bar: done, failed and total (done + failed of total is its percent), faces per second, its error. */
+/** A job's progress bar: done, failed and total (done + failed of total is its percent), faces per second, archive size, its error. */
 export function jobProgress(job) {
   const perSecond = rate(job);
-  const caption = `${job.done} done, ${job.failed} failed of ${job.total ?? '?'}` + (perSecond === null ? '' : ` · ${fmt(perSecond, 1)} faces/s`);
-  return [progressBar(job.percent, caption), job.error ? h('div.error', { role: 'alert' }, job.error) : null];
+  const caption = `${job.done} done, ${job.failed} failed of ${job.total ?? '?'}`
+    + (perSecond === null ? '' : ` · ${fmt(perSecond, 1)} faces/s`)
+    + (typeof job.bytes === 'number' ? ` · ${fmt(job.bytes / 1048576, 1)} MB` : '');
+  // The error says why a job failed, or what a cancelled one left behind.
+  const note = job.state === 'failed' ? h('div.error', { role: 'alert' }, job.error) : h('div.muted', job.error);
+  return [progressBar(job.percent, caption), job.error ? note : null];
 }
 
 /** The per-file CSV report of a finished bulk enrolment (a download with the session cookie). */
