@@ -16,8 +16,8 @@ public static class InferenceServiceCollectionExtensions
     public static IServiceCollection AddFaceInference(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations();
+        services.AddOptionsWithValidateOnStart<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateDataAnnotations();
         services.AddImageLimits();
 
         services.TryAddSingleton<OnnxRuntimeHost>();
@@ -31,7 +31,7 @@ public static class InferenceServiceCollectionExtensions
             ? ActivatorUtilities.CreateInstance<DlibResNetEmbedder>(sp)
             : ActivatorUtilities.CreateInstance<MobileFaceNetEmbedder>(sp));
         services.TryAddSingleton(static sp => new EmbedderCatalog(sp.GetRequiredService<IFaceEmbedder>(), sp));
-        services.AddOptions<Plugins.PluginOptions>().BindConfiguration(Plugins.PluginOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<Plugins.PluginOptions>().BindConfiguration(Plugins.PluginOptions.SectionName).ValidateDataAnnotations();
         services.TryAddSingleton(static sp => new Plugins.FacePluginSet(
             sp.GetRequiredService<OnnxRuntimeHost>(),
             sp.GetRequiredService<IOptions<Plugins.PluginOptions>>(),
@@ -51,7 +51,7 @@ public static class InferenceServiceCollectionExtensions
         if (!services.Any(static d => d.ServiceType == typeof(ImageLimitsBound)))
         {
             services.AddSingleton<ImageLimitsBound>();
-            services.AddOptions<ImageLimitsOptions>().BindConfiguration(ImageLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+            services.AddOptionsWithValidateOnStart<ImageLimitsOptions>().BindConfiguration(ImageLimitsOptions.SectionName).ValidateDataAnnotations();
         }
 
         return services;

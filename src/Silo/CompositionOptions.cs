@@ -17,10 +17,9 @@ internal static class CompositionOptions
     public static T AddValidatedOptions<T>(this WebApplicationBuilder builder, string section)
         where T : class, new()
     {
-        builder.Services.AddOptions<T>()
+        builder.Services.AddOptionsWithValidateOnStart<T>()
             .BindConfiguration(section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         return builder.ReadOptions<T>(section);
     }
 

@@ -19,9 +19,8 @@ public static class ApiExtensions
     /// </summary>
     public static IServiceCollection AddCompreFaceApi(this IServiceCollection services)
     {
-        services.AddOptions<ApiOptions>()
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<ApiOptions>()
+            .ValidateDataAnnotations();
 
         // Request size: RequestNormalizationMiddleware refuses a declared length over the limit and sets the server's
         // per-request body limit on API paths (chunked bodies too). Multipart bodies are read by ASP.NET's form reader
@@ -38,26 +37,23 @@ public static class ApiExtensions
             });
 
         // Behind a TLS-terminating proxy: X-Forwarded-Proto/-For from trusted proxies only (admin cookies get Secure).
-        services.AddOptions<ProxyOptions>()
+        services.AddOptionsWithValidateOnStart<ProxyOptions>()
             .BindConfiguration(ProxyOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         services.AddSingleton<IConfigureOptions<ForwardedHeadersOptions>, ConfigureForwardedHeaders>();
 
         // Session cookies: Secure over HTTPS, or always (Cookies:Secure=Always, the shipped deploy recipes).
-        services.AddOptions<Admin.SessionCookieOptions>()
+        services.AddOptionsWithValidateOnStart<Admin.SessionCookieOptions>()
             .BindConfiguration(Admin.SessionCookieOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
 
         // Rate limits per client address on login, sign-up and password reset (decision 0024).
         services.AddCompreFaceRateLimits();
 
         // Password-reset mail (off by default).
-        services.AddOptions<MailOptions>()
+        services.AddOptionsWithValidateOnStart<MailOptions>()
             .BindConfiguration(MailOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         services.TryAddSingleton<IMailSender, SmtpMailSender>();
         services.TryAddSingleton<UnknownCredentials>();
         services.TryAddSingleton<CollectionModels>();
@@ -72,20 +68,18 @@ public static class ApiExtensions
         services.AddExceptionHandler<ApiExceptionHandler>();
 
         // Request statistics: counted in memory on the hot path, flushed to the store in the background.
-        services.AddOptions<StatisticsOptions>()
+        services.AddOptionsWithValidateOnStart<StatisticsOptions>()
             .BindConfiguration(StatisticsOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RequestStatistics>();
         services.TryAddSingleton<IFaceServiceRequestCounter>(sp => sp.GetRequiredService<RequestStatistics>());
         services.AddHostedService<RequestStatisticsFlusher>();
 
         // Collection archives: export, import and bulk enrolment (docs/export-format.md).
-        services.AddOptions<Transfer.TransferOptions>()
+        services.AddOptionsWithValidateOnStart<Transfer.TransferOptions>()
             .BindConfiguration(Transfer.TransferOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
 
         // The OpenAPI document and its interactive page (docs/decisions/0028-openapi.md).
         services.AddCompreFaceApiDocs();

@@ -22,10 +22,9 @@ public static class AdminServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        services.AddOptions<AdminOptions>()
+        services.AddOptionsWithValidateOnStart<AdminOptions>()
             .Bind(configuration.GetSection(AdminOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         services.TryAddSingleton(TimeProvider.System);
         // PBKDF2-HMAC-SHA512 (Identity's v3 format) at OWASP's current figure for that hash (210,000; Identity's
         // default is 100,000). Hashes made with fewer iterations verify as "rehash needed" and are upgraded at login.
@@ -40,10 +39,9 @@ public static class AdminServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<OwnerSetup>());
 
         // The audit log: group-committed writes and the retention purge (docs/decisions/0025-audit-log.md).
-        services.AddOptions<AuditOptions>()
+        services.AddOptionsWithValidateOnStart<AuditOptions>()
             .Bind(configuration.GetSection(AuditOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         if (!services.Any(d => d.ServiceType == typeof(AuditWriter)))
         {
             // Once: the writer is the queue's only reader.

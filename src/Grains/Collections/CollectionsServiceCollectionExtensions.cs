@@ -14,10 +14,9 @@ public static class CollectionsServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddFaceCollections(this IServiceCollection services)
     {
-        services.AddOptions<RecognitionOptions>()
+        services.AddOptionsWithValidateOnStart<RecognitionOptions>()
             .BindConfiguration(RecognitionOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         services.AddMetrics();
         services.TryAddSingleton<CompreFaceMetrics>();
 

@@ -326,7 +326,7 @@ public static class JobsServiceCollectionExtensions
     /// <summary>Binds <see cref="ReembedOptions"/> and the <see cref="ReembedScheduler"/> (needs the storage and the silo).</summary>
     public static IServiceCollection AddReembedding(this IServiceCollection services)
     {
-        services.AddOptions<ReembedOptions>().BindConfiguration(ReembedOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<ReembedOptions>().BindConfiguration(ReembedOptions.SectionName).ValidateDataAnnotations();
         services.TryAddSingletonTimeProvider();
         if (!services.Any(d => d.ServiceType == typeof(ReembedScheduler)))
         {

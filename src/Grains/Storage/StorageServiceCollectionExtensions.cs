@@ -33,9 +33,8 @@ public static class StorageServiceCollectionExtensions
         }
 
         services.AddSingleton<StorageRegistered>();
-        services.AddOptions<StorageOptions>()
-            .Bind(configuration.GetSection(StorageOptions.SectionName))
-            .ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<StorageOptions>()
+            .Bind(configuration.GetSection(StorageOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
 
         var postgres = configuration.GetConnectionString(PostgresConnectionStringName);

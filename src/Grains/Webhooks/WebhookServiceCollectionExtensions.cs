@@ -13,10 +13,9 @@ public static class WebhookServiceCollectionExtensions
     public static IServiceCollection AddCompreFaceWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<WebhookOptions>()
+        services.AddOptionsWithValidateOnStart<WebhookOptions>()
             .Bind(configuration.GetSection(WebhookOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WebhookAddressPolicy>();
         services.TryAddSingleton<WebhookDispatcher>();

@@ -106,10 +106,9 @@ public static class RateLimits
     /// <summary>Registers <see cref="RateLimitOptions"/> and the limiter's policies.</summary>
     public static IServiceCollection AddCompreFaceRateLimits(this IServiceCollection services)
     {
-        services.AddOptions<RateLimitOptions>()
+        services.AddOptionsWithValidateOnStart<RateLimitOptions>()
             .BindConfiguration(RateLimitOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateDataAnnotations();
         services.AddRateLimiter(_ => { });
         services.AddSingleton<IConfigureOptions<RateLimiterOptions>, ConfigureRateLimiter>();
         return services;
