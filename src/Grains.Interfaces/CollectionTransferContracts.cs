@@ -24,8 +24,11 @@ public sealed record TransferFace(
 /// <param name="SubjectsCreated">Subjects that did not exist (compared case-insensitively) and were created.</param>
 /// <param name="FacesAdded">Examples stored.</param>
 /// <param name="FacesExisting">Examples whose id was already stored (a repeated import): skipped.</param>
+/// <param name="Added">The ids of the examples stored (what a cancelled import removes again).</param>
+/// <param name="Created">The names of the subjects created.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.ImportOutcome")]
-public sealed record ImportOutcome(int SubjectsCreated, int FacesAdded, int FacesExisting);
+public sealed record ImportOutcome(
+    int SubjectsCreated, int FacesAdded, int FacesExisting, IReadOnlyList<Guid>? Added = null, IReadOnlyList<string>? Created = null);
 
 /// <summary>Deterministic ids, so that repeating an import or an enrolment stores nothing twice.</summary>
 public static class TransferIds

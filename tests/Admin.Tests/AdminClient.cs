@@ -17,13 +17,16 @@ public sealed class AdminClient : IDisposable
 
     private AdminClient(HttpClient http) => Http = http;
 
+    /// <summary>A client over an HTTP client of the test's own (a real socket with settings of its own); it owns <paramref name="http"/>.</summary>
+    public static AdminClient Over(HttpClient http) => new(http);
+
     public HttpClient Http { get; }
 
     /// <summary>A client; <paramref name="clientAddress"/> plays the address its requests come from (else the factory's).</summary>
     public static AdminClient Create(WebApplicationFactory<Program> factory, bool handleCookies = true, string? clientAddress = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        var http = factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = handleCookies, AllowAutoRedirect = false });
+        var http = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = factory.ClientOptions.BaseAddress, HandleCookies = handleCookies, AllowAutoRedirect = false });
         if (clientAddress is not null)
         {
             http.DefaultRequestHeaders.Add(ClientAddressFilter.Header, clientAddress);

@@ -1,9 +1,11 @@
 using System.Formats.Tar;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CompreFace.Admin.Tests;
 
@@ -152,6 +154,264 @@ public sealed class TransferTests
         (status, body) = await member.SendAsync(HttpMethod.Get, $"/admin/app/{app}/model/{serviceId}/export");
         Assert.Equal((HttpStatusCode.BadRequest, 9), (status, body.GetProperty("code").GetInt32()));
         await AssertErrorAsync(await PostArchiveAsync(member, import, archive), HttpStatusCode.BadRequest, 9);
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task Export_IsAJobWithProgress_AndCancellingItEndsTheStreamWithAnErrorTheClientSees(Store store)
+    {
+        // On Kestrel (not the in-memory test server, which buffers a whole answer): a client that stops reading holds
+        // the export back, as a real slow download does.
+        using var node = Node(store);
+        node.UseKestrel(0);
+        node.StartServer();
+        var addresses = node.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        node.ClientOptions.BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        using var owner = await OwnerAsync(node);
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await CollectionWithImagesAsync(owner, app, copies: 16);
+
+        // A complete export: its job is listed (same rules as every job) with its faces and the archive's bytes.
+        using (var response = await owner.Http.GetAsync(new Uri($"/admin/app/{app}/model/{serviceId}/export", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var archive = await response.Content.ReadAsByteArrayAsync();
+            var jobId = Guid.Parse(Assert.Single(response.Headers.GetValues("X-Job-Id")));
+            var job = await JobAsync(owner, jobId);
+            Assert.Equal(("export", "completed", 48L, 48L, (long)archive.Length), (job.GetProperty("kind").GetString(), job.GetProperty("state").GetString(), job.GetProperty("done").GetInt64(), job.GetProperty("total").GetInt64(), job.GetProperty("bytes").GetInt64()));
+            Assert.Equal(("without images", serviceId, 100.0), (job.GetProperty("detail").GetString(), job.GetProperty("serviceId").GetGuid(), job.GetProperty("percent").GetDouble()));
+            var (_, listed) = await owner.SendAsync(HttpMethod.Get, $"/admin/jobs?kind=export&serviceId={serviceId}");
+            Assert.Equal([jobId], listed.EnumerateArray().Select(j => j.GetProperty("id").GetGuid()));
+        }
+
+        // With images the archive is megabytes: a client with a small socket buffer reads the start and stops reading,
+        // which holds the export back as a slow download does; the job is cancelled through the jobs API, and the rest of
+        // the stream fails instead of ending like a complete archive.
+        var handler = new SocketsHttpHandler
+        {
+            CookieContainer = new CookieContainer(),
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var slow = AdminClient.Over(new HttpClient(handler) { BaseAddress = node.ClientOptions.BaseAddress });
+        await slow.LoginAsync("owner@example.com", Password);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/admin/app/{app}/model/{serviceId}/export?images=true", UriKind.Relative));
+        using var stream = await slow.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        var cancelled = Guid.Parse(Assert.Single(stream.Headers.GetValues("X-Job-Id")));
+        await using var body = await stream.Content.ReadAsStreamAsync();
+        var start = new byte[4096];
+        await body.ReadExactlyAsync(start);
+        Assert.Equal("running", (await JobAsync(owner, cancelled)).GetProperty("state").GetString());
+        var (status, answer) = await owner.SendAsync(HttpMethod.Post, $"/admin/jobs/{cancelled}/cancel");
+        Assert.True(status == HttpStatusCode.OK, answer.ToString());
+        Assert.True(answer.GetProperty("cancelRequested").GetBoolean());
+
+        // The export learns of the cancel at its next progress report, while the client is not reading; what the client
+        // reads afterwards ends in an error, not in a complete archive.
+        var ended = await WaitForJobAsync(owner, $"/admin/jobs?kind=export&serviceId={serviceId}", j => j.GetProperty("state").GetString() != "running");
+        await Assert.ThrowsAnyAsync<IOException>(() => body.CopyToAsync(Stream.Null));
+        Assert.Equal(("cancelled", "with images"), (ended.GetProperty("state").GetString(), ended.GetProperty("detail").GetString()));
+        Assert.True(ended.GetProperty("done").GetInt64() < 48, ended.ToString());
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task Import_IsAJob_AndCancellingItRemovesTheExamplesAndSubjectsItAdded(Store store)
+    {
+        using var node = Node(store);
+        using var owner = await OwnerAsync(node);
+        var app = await owner.CreateAppAsync();
+        var (sourceId, sourceKey) = await owner.CreateServiceAsync(app);
+        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", sourceKey, SharedData.SampleBytes("001_A.jpg"));
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var (archive, firstChunkEnd) = Synthetic(await DownloadAsync(owner, $"/admin/app/{app}/model/{sourceId}/export"), faces: 1200, subjects: 12);
+
+        // The whole archive: a completed job with the archive's bytes and the examples as done.
+        var (completeId, _) = await owner.CreateServiceAsync(app);
+        var report = await ImportAsync(owner, $"/admin/app/{app}/model/{completeId}/import", archive);
+        var job = await JobAsync(owner, report.Body.GetProperty("jobId").GetGuid());
+        Assert.Equal(("import", "completed", 1200L, 1200L, (long)archive.Length), (job.GetProperty("kind").GetString(), job.GetProperty("state").GetString(), job.GetProperty("done").GetInt64(), job.GetProperty("total").GetInt64(), job.GetProperty("bytes").GetInt64()));
+
+        // The same archive, sent up to its first 1000 examples (two stored batches), then the job is cancelled.
+        var (targetId, targetKey) = await owner.CreateServiceAsync(app);
+        Assert.Equal(HttpStatusCode.Created, (await owner.SendAsync(HttpMethod.Post, "/api/v1/recognition/subjects", new { subject = "Person 00" }, targetKey)).Status);
+        var upload = new System.IO.Pipelines.Pipe();
+        var content = new StreamContent(upload.Reader.AsStream());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+        var answer = owner.Http.PostAsync(new Uri($"/admin/app/{app}/model/{targetId}/import", UriKind.Relative), content);
+        await upload.Writer.WriteAsync(archive.AsMemory(0, firstChunkEnd));
+        var running = await WaitForJobAsync(owner, $"/admin/jobs?kind=import&serviceId={targetId}", j => j.GetProperty("done").GetInt64() >= 1000);
+        Assert.Equal("running", running.GetProperty("state").GetString());
+        (status, body) = await owner.SendAsync(HttpMethod.Get, "/api/v1/recognition/faces?size=1", apiKey: targetKey);
+        Assert.Equal(1000, body.GetProperty("total_elements").GetInt32());
+        var jobId = running.GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await owner.SendAsync(HttpMethod.Post, $"/admin/jobs/{jobId}/cancel")).Status);
+
+        using (var response = await answer)
+        {
+            await upload.Writer.CompleteAsync();
+            var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal((HttpStatusCode.BadRequest, 26), (response.StatusCode, error.GetProperty("code").GetInt32()));
+            Assert.Equal($"Import cancelled (job {jobId}); the 1000 examples and 11 subjects it had added were removed again", error.GetProperty("message").GetString());
+        }
+
+        // Nothing half-imported stays: no example, and only the subject that was there before.
+        (_, body) = await owner.SendAsync(HttpMethod.Get, "/api/v1/recognition/faces?size=1", apiKey: targetKey);
+        Assert.Equal(0, body.GetProperty("total_elements").GetInt32());
+        Assert.Equal(["Person 00"], await SubjectsAsync(owner, targetKey));
+        job = await JobAsync(owner, jobId);
+        Assert.Equal(("cancelled", "Cancelled; the 1000 examples and 11 subjects it had added were removed again"), (job.GetProperty("state").GetString(), job.GetProperty("error").GetString()));
+    }
+
+    /// <summary>
+    /// A service whose collection holds <paramref name="copies"/> × 3 examples with photos: three enrolled photos,
+    /// exported and imported again under new ids (no inference for the copies).
+    /// </summary>
+    private static async Task<(Guid ServiceId, string Key)> CollectionWithImagesAsync(AdminClient owner, Guid app, int copies)
+    {
+        var (sourceId, sourceKey) = await owner.CreateServiceAsync(app);
+        foreach (var (identity, photo) in LabelledPhotos().Enrolled.Take(3))
+        {
+            var (status, body) = await owner.PostPhotoAsync($"/api/v1/recognition/faces?subject={identity}", sourceKey, SharedData.Read(photo));
+            Assert.True(status == HttpStatusCode.Created, $"{photo}: {status} {body}");
+        }
+
+        var exported = await DownloadAsync(owner, $"/admin/app/{app}/model/{sourceId}/export?images=true");
+        var entries = new List<(string Name, byte[] Data)>();
+        await using (var reader = new TarReader(new MemoryStream(exported)))
+        {
+            while (await reader.GetNextEntryAsync(copyData: true) is { } entry)
+            {
+                using var data = new MemoryStream();
+                await entry.DataStream!.CopyToAsync(data);
+                entries.Add((entry.Name, data.ToArray()));
+            }
+        }
+
+        var faces = entries.Single(e => e.Name.StartsWith("faces/", StringComparison.Ordinal)).Data;
+        using var output = new MemoryStream();
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            void Write(string name, byte[] data) => writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+            foreach (var (name, data) in entries.Where(e => !e.Name.StartsWith("faces/", StringComparison.Ordinal) && !e.Name.StartsWith("images/", StringComparison.Ordinal) && e.Name != "end.json"))
+            {
+                Write(name, data);
+            }
+
+            for (var copy = 0; copy < copies; copy++)
+            {
+                var lines = Encoding.UTF8.GetString(faces).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+                var images = new List<(string, byte[])>();
+                foreach (var line in lines)
+                {
+                    var image = entries.Single(e => e.Name == line["image"]!.GetValue<string>()).Data;
+                    line["id"] = Guid.NewGuid().ToString();
+                    line["image"] = "images/" + line["id"]!.GetValue<string>();
+                    images.Add((line["image"]!.GetValue<string>(), image));
+                }
+
+                Write(string.Create(CultureInfo.InvariantCulture, $"faces/{copy + 1:D6}.ndjson"), Encoding.UTF8.GetBytes(string.Join('\n', lines.Select(l => l.ToJsonString())) + "\n"));
+                foreach (var (name, data) in images)
+                {
+                    Write(name, data);
+                }
+            }
+
+            Write("end.json", Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{{\"subjects\":3,\"faces\":{copies * 3},\"images\":{copies * 3}}}")));
+        }
+
+        var (targetId, targetKey) = await owner.CreateServiceAsync(app);
+        var report = await ImportAsync(owner, $"/admin/app/{app}/model/{targetId}/import", output.ToArray());
+        Assert.Equal(copies * 3, report.Body.GetProperty("facesAdded").GetInt64());
+        return (targetId, targetKey);
+    }
+
+    /// <summary>
+    /// An archive of <paramref name="faces"/> examples over <paramref name="subjects"/> subjects, all with the vector of
+    /// the one example of <paramref name="exported"/> (an export without images), in chunks of 1000; and where its first
+    /// chunk ends.
+    /// </summary>
+    private static (byte[] Archive, int FirstChunkEnd) Synthetic(byte[] exported, int faces, int subjects)
+    {
+        string? manifest = null;
+        JsonObject? face = null;
+        using (var reader = new TarReader(new MemoryStream(exported)))
+        {
+            while (reader.GetNextEntry(copyData: true) is { } entry)
+            {
+                using var data = new StreamReader(entry.DataStream!);
+                var text = data.ReadToEnd();
+                if (entry.Name == "manifest.json")
+                {
+                    manifest = text;
+                }
+                else if (entry.Name.StartsWith("faces/", StringComparison.Ordinal))
+                {
+                    face = JsonNode.Parse(text.Split('\n')[0])!.AsObject();
+                }
+            }
+        }
+
+        var names = Enumerable.Range(0, subjects).Select(i => string.Create(CultureInfo.InvariantCulture, $"Person {i:D2}")).ToList();
+        var firstChunkEnd = 0;
+        using var output = new MemoryStream();
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            void Write(string name, string text) => writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(text)) });
+            Write("manifest.json", manifest!);
+            Write("subjects/000001.ndjson", string.Concat(names.Select(n => JsonSerializer.Serialize(new { subject = n }) + "\n")));
+            for (var chunk = 0; chunk * 1000 < faces; chunk++)
+            {
+                var lines = Enumerable.Range(chunk * 1000, Math.Min(1000, faces - (chunk * 1000))).Select(i =>
+                {
+                    var line = face!.DeepClone().AsObject();
+                    line["id"] = Guid.NewGuid().ToString();
+                    line["subject"] = names[i % subjects];
+                    return line.ToJsonString() + "\n";
+                });
+                Write(string.Create(CultureInfo.InvariantCulture, $"faces/{chunk + 1:D6}.ndjson"), string.Concat(lines));
+                if (chunk == 0)
+                {
+                    // The writer writes each entry through at once.
+                    firstChunkEnd = (int)output.Length;
+                }
+            }
+
+            Write("end.json", string.Create(CultureInfo.InvariantCulture, $"{{\"subjects\":{subjects},\"faces\":{faces},\"images\":0}}"));
+        }
+
+        return (output.ToArray(), firstChunkEnd);
+    }
+
+    private static async Task<JsonElement> JobAsync(AdminClient client, Guid jobId)
+    {
+        var (status, body) = await client.SendAsync(HttpMethod.Get, $"/admin/jobs/{jobId}");
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        return body;
+    }
+
+    /// <summary>Polls a jobs list until its first job satisfies <paramref name="until"/> (a minute at most).</summary>
+    private static async Task<JsonElement> WaitForJobAsync(AdminClient client, string list, Func<JsonElement, bool> until)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var last = default(JsonElement);
+        while (clock.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            (_, last) = await client.SendAsync(HttpMethod.Get, list);
+            if (last.GetArrayLength() > 0 && until(last[0]))
+            {
+                return last[0];
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"no job of {list} got there: {last}");
+        return last;
     }
 
     private static AdminFactory Node(Store store) => store == Store.Postgres ? new PostgresAdminFactory() : new AdminFactory();

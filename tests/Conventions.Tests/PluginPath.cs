@@ -76,7 +76,7 @@ public static partial class PluginPath
     [GeneratedRegex("\"([^\"]+)\"")]
     private static partial Regex Quoted();
 
-    // A concrete class that implements IFacePlugin or derives from a plugin base (OnnxFacePlugin).
-    [GeneratedRegex(@"(?<!abstract )\bclass (\w+)\b[^{;]*:[^{;]*\b(?:IFacePlugin|OnnxFacePlugin)\b")]
+    // A concrete class that implements IFacePlugin or derives from a plugin base (FacePlugin, OnnxFacePlugin).
+    [GeneratedRegex(@"(?<!abstract )\bclass (\w+)\b[^{;]*:[^{;]*\b(?:IFacePlugin|FacePlugin|OnnxFacePlugin)\b")]
     private static partial Regex PluginClass();
 }

@@ -52,7 +52,7 @@ public sealed record JobSpec(
 public sealed record JobInfo(
     Guid JobId, string Kind, Guid? ServiceId, Guid? AppId, JobState State, long Done, long Failed, long? Total,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset UpdatedAt,
-    string? Error, string? CreatedBy, bool CancelRequested, string? Detail)
+    string? Error, string? CreatedBy, bool CancelRequested, string? Detail, long? Bytes = null)
 {
     /// <summary>Whether the job has ended (completed, failed or cancelled).</summary>
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
@@ -65,9 +65,12 @@ public sealed record JobInfo(
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.JobItem")]
 public sealed record JobItem(string Item, string Outcome, string? Message = null);
 
-/// <summary>A worker's progress report: counters so far (absolute, not increments) and, when it changed, the total.</summary>
+/// <summary>
+/// A worker's progress report: counters so far (absolute, not increments) and, when it changed, the total; an export or
+/// import also reports the archive's bytes written or read so far.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.JobProgress")]
-public sealed record JobProgress(long Done, long Failed, long? Total = null);
+public sealed record JobProgress(long Done, long Failed, long? Total = null, long? Bytes = null);
 
 /// <summary>A filter of the jobs list, newest first. <see cref="AppIds"/>, when set, limits the list to those applications.</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.Jobs.JobQuery")]

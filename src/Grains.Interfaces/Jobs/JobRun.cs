@@ -46,10 +46,10 @@ public sealed class JobRun : IAsyncDisposable
         return info.State == JobState.Running && !info.CancelRequested ? new JobRun(job, jobId, stopping) : null;
     }
 
-    /// <summary>Stores the counters; when a cancel was requested, cancels <see cref="Token"/>.</summary>
-    public async Task ReportAsync(long done, long failed, long? total = null)
+    /// <summary>Stores the counters (and an archive's bytes so far); when a cancel was requested, cancels <see cref="Token"/>.</summary>
+    public async Task ReportAsync(long done, long failed, long? total = null, long? bytes = null)
     {
-        if (await _job.ReportAsync(new JobProgress(done, failed, total), CancellationToken.None))
+        if (await _job.ReportAsync(new JobProgress(done, failed, total, bytes), CancellationToken.None))
         {
             CancelRequested = true;
             await _cancel.CancelAsync();
@@ -63,9 +63,10 @@ public sealed class JobRun : IAsyncDisposable
     /// <summary>
     /// Ends the job: completed when <paramref name="error"/> is null, cancelled when the error is the cancellation a
     /// cancel request caused, failed otherwise. A stop of the node leaves the job running (it is resumed or failed by
-    /// its kind's runner when a node starts).
+    /// its kind's runner when a node starts). <paramref name="note"/>, when given, is recorded as the job's message (what a
+    /// cancelled job left behind); a failure records the error's message otherwise.
     /// </summary>
-    public async Task FinishAsync(Exception? error)
+    public async Task FinishAsync(Exception? error, string? note = null)
     {
         if (error is OperationCanceledException && _stopping.IsCancellationRequested && !CancelRequested)
         {
@@ -78,7 +79,7 @@ public sealed class JobRun : IAsyncDisposable
             OperationCanceledException when CancelRequested => JobState.Cancelled,
             _ => JobState.Failed,
         };
-        await _job.FinishAsync(state, state == JobState.Failed ? error!.Message : null, CancellationToken.None);
+        await _job.FinishAsync(state, note ?? (state == JobState.Failed ? error!.Message : null), CancellationToken.None);
     }
 
     /// <inheritdoc />

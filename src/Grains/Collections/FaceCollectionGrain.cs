@@ -372,7 +372,8 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         await SyncStandbyAsync(delta, cancellationToken);
-        return new ImportOutcome(newSubjects.Count, records.Count, faces.Count - records.Count);
+        return new ImportOutcome(
+            newSubjects.Count, records.Count, faces.Count - records.Count, records.ConvertAll(r => r.ImageId), newSubjects.ConvertAll(s => s.Name));
     }
 
     /// <summary>

@@ -71,7 +71,7 @@ internal sealed partial class JobGrain(IJobStore store, TimeProvider time, ILogg
             return true;
         }
 
-        await SaveAsync(job with { Done = progress.Done, Failed = progress.Failed, Total = progress.Total ?? job.Total, UpdatedAt = time.GetUtcNow() }, cancellationToken);
+        await SaveAsync(job with { Done = progress.Done, Failed = progress.Failed, Total = progress.Total ?? job.Total, Bytes = progress.Bytes ?? job.Bytes, UpdatedAt = time.GetUtcNow() }, cancellationToken);
         return job.CancelRequested;
     }
 

@@ -12,22 +12,18 @@ internal sealed class AgeGenderPlugin : OnnxFacePlugin
     /// <summary>Half-width of the reported age band: the model's error on the labelled photos reached 8 years, typical 5.</summary>
     public const int AgeHalfBand = 5;
 
+    private static readonly (string Slug, string Version)[] Versions =
+        [("age", "faceapi.AgeDetector@age_gender_faceapi"), ("gender", "faceapi.GenderDetector@age_gender_faceapi")];
+
     private readonly bool _age;
     private readonly bool _gender;
 
     public AgeGenderPlugin(OnnxRuntimeHost runtime, bool age = true, bool gender = true)
-        : base(runtime, ModelCatalog.AgeGender, 112, "input", "age", "gender")
+        : base(true, [.. Versions.Where(v => v.Slug == "age" ? age : gender)], runtime, ModelCatalog.AgeGender, 112, "input", "age", "gender")
     {
         _age = age;
         _gender = gender;
-        Slugs = [.. new[] { age ? "age" : null, gender ? "gender" : null }.OfType<string>()];
     }
-
-    public override IReadOnlyList<string> Slugs { get; }
-
-    public override bool RunsWithoutDetection => true;
-
-    public override string VersionOf(string slug) => slug == "age" ? "faceapi.AgeDetector@age_gender_faceapi" : "faceapi.GenderDetector@age_gender_faceapi";
 
     protected override void Preprocess(DecodedImage image, DetectedFace face, Span<float> chw) =>
         FaceApiSquare(image, face, Size, chw, PixelNormalization.FaceApi256);

@@ -8,18 +8,12 @@ namespace CompreFace.Inference.Plugins;
 /// size, resized to 224, RGB, x/255. The package names no classes; <see cref="Labels"/> is the FER-2013 order, checked on the shared
 /// photos (smiling faces read <c>happy</c>).
 /// </summary>
-internal sealed class ExpressionPlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin(runtime, ModelCatalog.Expression, 224, "input", "output")
+internal sealed class ExpressionPlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin(true, [("expression", "faceplugin.ExpressionDetector@densenet121")], runtime, ModelCatalog.Expression, 224, "input", "output")
 {
     /// <summary>Class names in output order.</summary>
     public static readonly IReadOnlyList<string> Labels = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
 
     private static readonly PixelNormalization Unit = new(true, 0f, 0f, 0f, 1f / 255f);
-
-    public override IReadOnlyList<string> Slugs { get; } = ["expression"];
-
-    public override bool RunsWithoutDetection => true;
-
-    public override string VersionOf(string slug) => "faceplugin.ExpressionDetector@densenet121";
 
     protected override void Preprocess(DecodedImage image, DetectedFace face, Span<float> chw)
     {

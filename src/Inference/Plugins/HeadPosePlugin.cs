@@ -7,7 +7,7 @@ namespace CompreFace.Inference.Plugins;
 /// stretched to 224, RGB with ImageNet normalisation; each angle is the expectation over 66 bins of 3° from −99°. Frontal faces read
 /// a pitch of about −10° on this model, so <see cref="PitchBias"/> is added back.
 /// </summary>
-internal sealed class HeadPosePlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin(runtime, ModelCatalog.HeadPose, 224, "input", "output", "617", "618")
+internal sealed class HeadPosePlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin(false, [("pose", "faceplugin.PoseEstimator@headpose_hopenet")], runtime, ModelCatalog.HeadPose, 224, "input", "output", "617", "618")
 {
     /// <summary>Added to the model's pitch: minus its mean raw pitch (−10.4°) on the 71 near-frontal shared portraits (PluginTests).</summary>
     public const double PitchBias = 10.4;
@@ -15,12 +15,6 @@ internal sealed class HeadPosePlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin(r
     private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
     private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
     private static readonly PixelNormalization Unit = new(true, 0f, 0f, 0f, 1f / 255f);
-
-    public override IReadOnlyList<string> Slugs { get; } = ["pose"];
-
-    public override bool RunsWithoutDetection => false;
-
-    public override string VersionOf(string slug) => "faceplugin.PoseEstimator@headpose_hopenet";
 
     protected override void Preprocess(DecodedImage image, DetectedFace face, Span<float> chw)
     {

@@ -8,8 +8,9 @@ namespace CompreFace.Inference.Plugins;
 /// points to the centred image points is solved by least squares, its rows made orthonormal (polar factor), the third row is their cross product,
 /// and the rotation is read as pitch (about x), yaw (about y), roll (about z). Signs follow <see cref="HeadPose"/>: yaw positive when
 /// the face turns to the image's left, pitch positive looking up, roll positive when the head tilts clockwise in the image (as HopeNet).
+/// Like HopeNet, it does not run under <c>detect_faces=false</c>: there are no real landmarks to solve from.
 /// </summary>
-internal sealed class LandmarkPosePlugin(OnnxRuntimeHost runtime) : IFacePlugin, IDisposable
+internal sealed class LandmarkPosePlugin(OnnxRuntimeHost runtime) : FacePlugin(false, [("pose", "compreface.PoseEstimator@landmark68_solve")]), IDisposable
 {
     private readonly FaceApiLandmarks68 _model = new(runtime);
 
@@ -31,14 +32,7 @@ internal sealed class LandmarkPosePlugin(OnnxRuntimeHost runtime) : IFacePlugin,
         [26.6, 37.5, -22.0],
     ];
 
-    public IReadOnlyList<string> Slugs { get; } = ["pose"];
-
-    // Like HopeNet: under detect_faces=false there are no real landmarks to solve from.
-    public bool RunsWithoutDetection => false;
-
-    public string VersionOf(string slug) => "compreface.PoseEstimator@landmark68_solve";
-
-    public void Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, PluginResults results, CancellationToken cancellationToken)
+    public override void Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, PluginResults results, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(results);
         var points = _model.Predict(image, faces, cancellationToken);

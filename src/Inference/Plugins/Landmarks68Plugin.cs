@@ -6,17 +6,11 @@ namespace CompreFace.Inference.Plugins;
 /// (docs/decisions/0008-face-plugins.md). Its value is the 68 points in original pixels, each written as <c>[x, y]</c> in
 /// whole pixels (<see cref="PointF"/>).
 /// </summary>
-internal sealed class Landmarks68Plugin(OnnxRuntimeHost runtime) : IFacePlugin, IDisposable
+internal sealed class Landmarks68Plugin(OnnxRuntimeHost runtime) : FacePlugin(true, [("landmarks68", "faceapi.Landmarks68Detector@landmark68_faceapi")]), IDisposable
 {
     private readonly FaceApiLandmarks68 _model = new(runtime);
 
-    public IReadOnlyList<string> Slugs { get; } = ["landmarks68"];
-
-    public bool RunsWithoutDetection => true;
-
-    public string VersionOf(string slug) => "faceapi.Landmarks68Detector@landmark68_faceapi";
-
-    public void Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, PluginResults results, CancellationToken cancellationToken)
+    public override void Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, PluginResults results, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(results);
         ArgumentNullException.ThrowIfNull(image);

@@ -8,7 +8,7 @@ namespace CompreFace.Inference.Plugins;
 /// picture is too small), shifted to lie inside the picture, resized to 128, RGB, raw 0–255 values. Three softmax classes; class
 /// <see cref="RealClass"/> is a live face. A single-frame score, not a certified presentation-attack detector.
 /// </summary>
-internal sealed class LivenessPlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin(runtime, ModelCatalog.Liveness, 128, "input", "output")
+internal sealed class LivenessPlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin(true, [("liveness", "faceplugin.LivenessDetector@minifasnet")], runtime, ModelCatalog.Liveness, 128, "input", "output")
 {
     /// <summary>Index of the "live" class (measured: the class that dominates on the real shared photos).</summary>
     public const int RealClass = 1;
@@ -17,12 +17,6 @@ internal sealed class LivenessPlugin(OnnxRuntimeHost runtime) : OnnxFacePlugin(r
     public const double Threshold = 0.5;
 
     private static readonly PixelNormalization Raw = new(true, 0f, 0f, 0f, 1f);
-
-    public override IReadOnlyList<string> Slugs { get; } = ["liveness"];
-
-    public override bool RunsWithoutDetection => true;
-
-    public override string VersionOf(string slug) => "faceplugin.LivenessDetector@minifasnet";
 
     protected override void Preprocess(DecodedImage image, DetectedFace face, Span<float> chw)
     {

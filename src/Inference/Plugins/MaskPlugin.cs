@@ -13,15 +13,9 @@ internal sealed class MaskPlugin : OnnxFacePlugin
     private static readonly float[] Anchors = BuildAnchors();
 
     public MaskPlugin(OnnxRuntimeHost runtime)
-        : base(runtime, ModelCatalog.Mask, 260, "input", "loc", "cls")
+        : base(false, [("mask", "aizoo.MaskDetector@face_mask_detection_260")], runtime, ModelCatalog.Mask, 260, "input", "loc", "cls")
     {
     }
-
-    public override IReadOnlyList<string> Slugs { get; } = ["mask"];
-
-    public override bool RunsWithoutDetection => false;
-
-    public override string VersionOf(string slug) => "aizoo.MaskDetector@face_mask_detection_260";
 
     protected override void Preprocess(DecodedImage image, DetectedFace face, Span<float> chw)
     {

@@ -6,27 +6,26 @@ namespace CompreFace.Inference.Plugins;
 /// What the ONNX plugins share: one <see cref="FaceBatchSession"/> (created and shape-checked once, one run per batch),
 /// and the plugin's own preprocessing of a face and reading of its batch row.
 /// </summary>
-internal abstract class OnnxFacePlugin : IFacePlugin, IDisposable
+internal abstract class OnnxFacePlugin : FacePlugin, IDisposable
 {
     private readonly FaceBatchSession _model;
 
-    protected OnnxFacePlugin(OnnxRuntimeHost runtime, ModelDescriptor model, int size, string inputName, params string[] outputNames) =>
+    protected OnnxFacePlugin(
+        bool runsWithoutDetection,
+        IReadOnlyList<(string Slug, string Version)> versions,
+        OnnxRuntimeHost runtime,
+        ModelDescriptor model,
+        int size,
+        string inputName,
+        params string[] outputNames)
+        : base(runsWithoutDetection, versions) =>
         _model = new FaceBatchSession(runtime, model, size, inputName, outputNames);
 
     /// <summary>Network input side.</summary>
     protected int Size => _model.Size;
 
     /// <inheritdoc />
-    public abstract IReadOnlyList<string> Slugs { get; }
-
-    /// <inheritdoc />
-    public abstract bool RunsWithoutDetection { get; }
-
-    /// <inheritdoc />
-    public abstract string VersionOf(string slug);
-
-    /// <inheritdoc />
-    public void Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, PluginResults results, CancellationToken cancellationToken)
+    public override void Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, PluginResults results, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(faces);

@@ -7,7 +7,7 @@ namespace CompreFace.Inference.Plugins;
 /// centred, 0 at half the inter-ocular distance) and the detector's confidence. No model: it costs a fraction of a millisecond, so it
 /// also serves the <c>min_quality</c> gate before recognition and enrolment.
 /// </summary>
-internal sealed class QualityPlugin : IFacePlugin
+internal sealed class QualityPlugin() : FacePlugin(true, [("quality", "compreface.QualityEstimator@laplacian_size_pose_v1")])
 {
     /// <summary>Laplacian variance that scores 0.5 (measured: sharp faces in shared/data read 100–1000+, a 5×5 blur drops them below 30).</summary>
     public const double SharpnessHalf = 60;
@@ -21,13 +21,7 @@ internal sealed class QualityPlugin : IFacePlugin
     private const int Side = 64;
     private static readonly PixelNormalization Raw = new(false, 0f, 0f, 0f, 1f);
 
-    public IReadOnlyList<string> Slugs { get; } = ["quality"];
-
-    public bool RunsWithoutDetection => true;
-
-    public string VersionOf(string slug) => "compreface.QualityEstimator@laplacian_size_pose_v1";
-
-    public void Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, PluginResults results, CancellationToken cancellationToken)
+    public override void Run(DecodedImage image, IReadOnlyList<DetectedFace> faces, PluginResults results, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(faces);
         ArgumentNullException.ThrowIfNull(results);

@@ -113,14 +113,18 @@ internal static class JobEndpoints
     internal static JobResponse ToResponse(JobInfo job) => new(
         job.JobId, job.Kind, job.ServiceId, job.AppId, StateName(job.State), job.Done, job.Failed, job.Total,
         job.Total is > 0 ? Math.Round(100.0 * Math.Min(job.Done + job.Failed, job.Total.Value) / job.Total.Value, 1) : job.State == JobState.Completed ? 100.0 : null,
-        job.CreatedAt, job.StartedAt, job.FinishedAt, job.UpdatedAt, job.Error, job.CreatedBy, job.CancelRequested, job.Detail);
+        job.CreatedAt, job.StartedAt, job.FinishedAt, job.UpdatedAt, job.Error, job.CreatedBy, job.CancelRequested, job.Detail, job.Bytes);
 }
 
-/// <summary>A job as the admin API shows it; <c>percent</c> is (done + failed) / total when the total is known.</summary>
+/// <summary>
+/// A job as the admin API shows it; <c>percent</c> is (done + failed) / total when the total is known; <c>bytes</c> is an
+/// export's or import's archive size so far (null for other kinds); <c>error</c> says why a job failed, or what a
+/// cancelled one left behind.
+/// </summary>
 internal sealed record JobResponse(
     Guid Id, string Kind, Guid? ServiceId, Guid? AppId, string State, long Done, long Failed, long? Total, double? Percent,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset UpdatedAt, string? Error, string? CreatedBy,
-    bool CancelRequested, string? Detail);
+    bool CancelRequested, string? Detail, long? Bytes);
 
 /// <summary>One item of a job's report.</summary>
 internal sealed record JobItemResponse(string Item, string Outcome, string? Message);

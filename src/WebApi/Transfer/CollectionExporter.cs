@@ -16,10 +16,10 @@ public static class CollectionExporter
     /// <summary>Examples per page with images (photos up to the upload limit, 5 MiB by default).</summary>
     internal const int PageWithImages = 20;
 
-    /// <summary>Writes the archive; returns what it holds.</summary>
+    /// <summary>Writes the archive; returns what it holds. <paramref name="written"/> hears the examples written so far after each page.</summary>
     public static async Task<ArchiveEnd> WriteAsync(
         Stream output, IGrainFactory grains, Guid serviceId, string serviceName, bool images, string calculator, TimeProvider time,
-        CancellationToken cancellationToken)
+        Action<long>? written, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grains);
         var now = time.GetUtcNow();
@@ -76,6 +76,7 @@ public static class CollectionExporter
 
             faces += page.Faces.Count;
             await output.FlushAsync(cancellationToken);
+            written?.Invoke(faces);
         }
 
         var end = new ArchiveEnd(subjects.Count, faces, imageCount);

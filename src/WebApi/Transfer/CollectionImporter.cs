@@ -33,6 +33,10 @@ public sealed class CollectionImporter
     private readonly List<string> _subjects = [];
     private readonly List<TransferFace> _batch = [];
     private readonly List<Task<(ArchiveFace Line, byte[] Image, EnrolmentAnalysis Analysis)>> _inFlight = [];
+
+    // What this import stored, so that a cancelled one can remove it again (16 bytes per example).
+    private readonly List<Guid> _added = [];
+    private readonly List<string> _created = [];
     private long _batchBytes;
     private long _entries;
     private bool _manifestRead;
@@ -59,6 +63,9 @@ public sealed class CollectionImporter
     /// <summary>The running totals, and the answer of the import.</summary>
     public ImportReport Report { get; } = new();
 
+    /// <summary>Hears the running totals after each entry of the archive (a job's progress).</summary>
+    public Action<ImportReport>? Progress { get; init; }
+
     /// <summary>Reads the archive to its end and stores everything in it.</summary>
     public async Task<ImportReport> RunAsync(Stream archive, CancellationToken cancellationToken)
     {
@@ -77,6 +84,7 @@ public sealed class CollectionImporter
             }
 
             await ReadEntryAsync(entry, cancellationToken);
+            Progress?.Invoke(Report);
         }
 
         if (!_manifestRead)
@@ -297,13 +305,50 @@ public sealed class CollectionImporter
             return;
         }
 
-        var outcome = await _collection.ImportAsync(_subjects.ToArray(), _batch.ToArray(), cancellationToken);
+        // Not cancelled half-way: a batch is one short transaction, and its answer (what it stored) is what a cancelled
+        // import needs to remove again; the token is checked before the batch is sent.
+        cancellationToken.ThrowIfCancellationRequested();
+        var outcome = await _collection.ImportAsync(_subjects.ToArray(), _batch.ToArray(), CancellationToken.None);
+        _added.AddRange(outcome.Added ?? []);
+        _created.AddRange(outcome.Created ?? []);
         Report.SubjectsCreated += outcome.SubjectsCreated;
         Report.FacesAdded += outcome.FacesAdded;
         Report.FacesExisting += outcome.FacesExisting;
         _batch.Clear();
         _subjects.Clear();
         _batchBytes = 0;
+    }
+
+    /// <summary>
+    /// Removes what this import stored (a cancelled import leaves the collection as it found it): its examples, then the
+    /// subjects it created when they hold no example any more (one a client added meanwhile keeps the subject). Returns
+    /// the examples and subjects removed.
+    /// </summary>
+    public async Task<(int Faces, int Subjects)> RollBackAsync(CancellationToken cancellationToken)
+    {
+        // Re-embeddings still running were cancelled with the import; their results are not stored.
+        await Task.WhenAll(_inFlight).ContinueWith(static _ => { }, cancellationToken, TaskContinuationOptions.None, TaskScheduler.Default);
+        _inFlight.Clear();
+        var faces = 0;
+        foreach (var chunk in _added.Chunk(1000))
+        {
+            faces += (await _collection.DeleteFacesAsync(chunk, cancellationToken)).Count;
+        }
+
+        var subjects = 0;
+        var catalog = _grains.GetGrain<ISubjectCatalogGrain>(_targetId);
+        foreach (var name in _created)
+        {
+            if ((await _collection.ListFacesAsync(name, 0, 1, cancellationToken)).TotalElements == 0
+                && await catalog.DeleteSubjectAsync(name, cancellationToken) is not null)
+            {
+                subjects++;
+            }
+        }
+
+        _added.Clear();
+        _created.Clear();
+        return (faces, subjects);
     }
 
     private static string? ValidSubject(string? name)

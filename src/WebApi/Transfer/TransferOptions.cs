@@ -34,4 +34,11 @@ public sealed class TransferOptions
     /// <summary>Images re-embedded at once when an import comes from another model (<c>Transfer:ReembedParallelism</c>; 0: twice the cores).</summary>
     [Range(0, 1024)]
     public int ReembedParallelism { get; set; }
+
+    /// <summary>
+    /// How often a running export or import reports its progress to its job (<c>Transfer:ProgressInterval</c>); each
+    /// report also tells it whether its cancel was requested, so this is how soon a cancel stops it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

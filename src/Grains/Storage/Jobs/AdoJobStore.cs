@@ -32,7 +32,7 @@ public interface IJobStore
 internal sealed class AdoJobStore(SqlDialect dialect) : DialectStore(dialect), IJobStore
 {
     private const string Columns =
-        "job_id, kind, service_id, app_id, state, done, failed, total, created_at, started_at, finished_at, updated_at, error, created_by, cancel_requested, detail";
+        "job_id, kind, service_id, app_id, state, done, failed, total, created_at, started_at, finished_at, updated_at, error, created_by, cancel_requested, detail, bytes";
 
     public async Task<bool> CreateAsync(JobInfo job, CancellationToken cancellationToken = default)
     {
@@ -40,7 +40,7 @@ internal sealed class AdoJobStore(SqlDialect dialect) : DialectStore(dialect), I
         return await ExecuteAsync(
             $"""
             INSERT INTO cf_job ({Columns})
-            VALUES (@id, @kind, @service, @app, @state, @done, @failed, @total, @created, @started, @finished, @updated, @error, @by, @cancel, @detail)
+            VALUES (@id, @kind, @service, @app, @state, @done, @failed, @total, @created, @started, @finished, @updated, @error, @by, @cancel, @detail, @bytes)
             ON CONFLICT (job_id) DO NOTHING
             """,
             cancellationToken,
@@ -56,7 +56,7 @@ internal sealed class AdoJobStore(SqlDialect dialect) : DialectStore(dialect), I
         return ExecuteAsync(
             """
             UPDATE cf_job SET state = @state, done = @done, failed = @failed, total = @total, started_at = @started, finished_at = @finished,
-                updated_at = @updated, error = @error, cancel_requested = @cancel, detail = @detail
+                updated_at = @updated, error = @error, cancel_requested = @cancel, detail = @detail, bytes = @bytes
             WHERE job_id = @id
             """,
             cancellationToken,
@@ -128,13 +128,15 @@ internal sealed class AdoJobStore(SqlDialect dialect) : DialectStore(dialect), I
         ("@finished", (object?)job.FinishedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value), ("@updated", job.UpdatedAt.ToUnixTimeMilliseconds()),
         ("@error", (object?)Cut(job.Error, 2000) ?? DBNull.Value), ("@by", (object?)Cut(job.CreatedBy, 320) ?? DBNull.Value),
         ("@cancel", job.CancelRequested), ("@detail", (object?)Cut(job.Detail, 2000) ?? DBNull.Value),
+        ("@bytes", (object?)job.Bytes ?? DBNull.Value),
     ];
 
     private JobInfo ReadJob(DbDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetGuid(3),
         (JobState)r.GetInt32(4), r.GetInt64(5), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
         Time(r.GetInt64(8)), r.IsDBNull(9) ? null : Time(r.GetInt64(9)), r.IsDBNull(10) ? null : Time(r.GetInt64(10)), Time(r.GetInt64(11)),
-        r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13), Dialect.ReadBoolean(r, 14), r.IsDBNull(15) ? null : r.GetString(15));
+        r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13), Dialect.ReadBoolean(r, 14), r.IsDBNull(15) ? null : r.GetString(15),
+        r.IsDBNull(16) ? null : r.GetInt64(16));
 
     private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 }

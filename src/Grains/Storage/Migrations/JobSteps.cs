@@ -97,5 +97,8 @@ public static class JobSteps
             );
             CREATE INDEX cf_face_vector_collection_idx ON cf_face_vector (collection_id, calculator);
             """),
+        new(11, "archive bytes written or read by an export or import job",
+            Postgres: "ALTER TABLE cf_job ADD COLUMN bytes bigint;",
+            Sqlite: "ALTER TABLE cf_job ADD COLUMN bytes INTEGER;"),
     ];
 }
