@@ -125,7 +125,7 @@ internal static class CompareBenchmark
         }
     }
 
-    private static async Task<string> LoadAverageAsync() => (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[0];
+    internal static async Task<string> LoadAverageAsync() => (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[0];
 
     private static Dictionary<string, string>? ParseSettings(string? text) =>
         string.IsNullOrEmpty(text)
@@ -144,7 +144,7 @@ internal static class CompareBenchmark
         return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
     }
 
-    private static string StageText(Dictionary<string, double> stages) =>
+    internal static string StageText(Dictionary<string, double> stages) =>
         string.Join(" / ", StageNames.Select(k => stages.TryGetValue(k, out var ms) ? ms.ToString("F1", CultureInfo.InvariantCulture) : "–"));
 
     private static MultipartFormDataContent Upload(byte[] image)
@@ -216,7 +216,7 @@ internal static class CompareBenchmark
         return (all.Length / elapsed, Stats.Of(all), errors, all.Length);
     }
 
-    private static async Task<Dictionary<string, (double Sum, double Count)>> StageSumsAsync(HttpClient http)
+    internal static async Task<Dictionary<string, (double Sum, double Count)>> StageSumsAsync(HttpClient http)
     {
         var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         var result = new Dictionary<string, (double Sum, double Count)>();
@@ -230,7 +230,7 @@ internal static class CompareBenchmark
         return result;
     }
 
-    private static Dictionary<string, double> StageMeans(Dictionary<string, (double Sum, double Count)> before, Dictionary<string, (double Sum, double Count)> after) =>
+    internal static Dictionary<string, double> StageMeans(Dictionary<string, (double Sum, double Count)> before, Dictionary<string, (double Sum, double Count)> after) =>
         after.Keys.ToDictionary(k => k, k =>
         {
             var b = before.GetValueOrDefault(k);

@@ -78,27 +78,91 @@ internal static class TransferBenchmark
         }
     }
 
-    /// <summary><c>enrol</c>: the labelled photos (<c>--iterations</c> rounds under distinct subject names) one request at a time vs one archive.</summary>
+    /// <summary>
+    /// <c>enrol</c>: the labelled photos (<c>--iterations</c> rounds under distinct subject names) one request at a time, then as one
+    /// archive, then one request at a time again (A-B-A, so a drift of the shared machine's load shows), each into its own service,
+    /// after a warm-up of both paths. Per path: seconds, faces/s, the node's CPU per photo and its own stage means (its /metrics).
+    /// </summary>
     public static async Task RunEnrolAsync(BenchSettings settings, string? siloDll)
     {
         var rows = (await File.ReadAllLinesAsync(Path.Combine(SharedData.Root, "data", "identities.csv"))).Skip(1).Select(l => l.Split(','))
             .Select(c => (Identity: c[1], Path: c[0], Bytes: File.ReadAllBytes(Path.Combine(SharedData.Root, "data", c[0])))).ToArray();
         var rounds = Math.Max(1, settings.Iterations);
         var photos = Enumerable.Range(0, rounds).SelectMany(r => rows.Select(p => (Subject: $"{p.Identity}-r{r}", p.Path, p.Bytes))).ToArray();
-        await using var node = await SiloProcess.StartAsync(SharedData.Root, null, siloDll);
+        // The bulk job logs where its time went (its stage line, docs/performance.md).
+        await using var node = await SiloProcess.StartAsync(SharedData.Root, new Dictionary<string, string> { ["Logging:LogLevel:CompreFace.Grains.Jobs"] = "Information" }, siloDll);
         using var http = await OwnerClientAsync(node);
         var app = DemoApp;
-        var (_, perRequestKey) = await CreateServiceAsync(http, app, "per-request");
-        var (bulkId, _) = await CreateServiceAsync(http, app, "bulk");
 
-        // One request per photo, 8 clients (the issue's measurement: 91 faces/s on 2 cores).
+        // Warm-up: both paths once over one round of photos (JIT, ONNX sessions, store), so neither measured path pays for it.
+        var warmup = photos.Take(rows.Length).ToArray();
+        await PerRequestAsync(node, (await CreateServiceAsync(http, app, "warm-up-requests")).Key, warmup, settings.Concurrency);
+        await BulkAsync(http, app, (await CreateServiceAsync(http, app, "warm-up-bulk")).Id, warmup);
+
+        var load = await CompareBenchmark.LoadAverageAsync();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"# enrol {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {load} at start; {photos.Length} photos ({photos.Sum(p => p.Bytes.Length) / 1e6:F0} MB)"));
+        Console.WriteLine();
+        Console.WriteLine("| path | photos | faces added | seconds | faces/s | node CPU ms / photo | node stages decode / detect / embed ms | load average |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        var perRequest = new List<double>();
+        double bulkRate = 0;
+        foreach (var bulk in new[] { false, true, false })
+        {
+            var (id, key) = await CreateServiceAsync(http, app, bulk ? "bulk" : $"per-request-{perRequest.Count}");
+            var stagesBefore = await CompareBenchmark.StageSumsAsync(http);
+            var cpuBefore = node.CpuTime;
+            var started = Stopwatch.GetTimestamp();
+            string name;
+            long added;
+            if (bulk)
+            {
+                var (enrolled, uploadSeconds, state) = await BulkAsync(http, app, id, photos);
+                added = enrolled;
+                name = string.Create(CultureInfo.InvariantCulture, $"bulk enrolment (one zip; upload {uploadSeconds:F1} s of it; job {state})");
+            }
+            else
+            {
+                added = await PerRequestAsync(node, key, photos, settings.Concurrency);
+                name = $"one request per photo, {settings.Concurrency} clients";
+            }
+
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var cpu = (node.CpuTime - cpuBefore).TotalMilliseconds / photos.Length;
+            var stages = CompareBenchmark.StageMeans(stagesBefore, await CompareBenchmark.StageSumsAsync(http));
+            if (bulk)
+            {
+                bulkRate = added / seconds;
+            }
+            else
+            {
+                perRequest.Add(added / seconds);
+            }
+
+            load = await CompareBenchmark.LoadAverageAsync();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {photos.Length} | {added} | {seconds:F1} | {added / seconds:F1} | {cpu:F1} | {CompareBenchmark.StageText(stages)} | {load} |"));
+        }
+
+        Console.WriteLine();
+        foreach (var line in node.Output.Where(l => l.Contains("stages: wall", StringComparison.Ordinal)).Skip(1))
+        {
+            Console.WriteLine("bulk job:" + line);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ratio bulk / per-request: {bulkRate / perRequest.Average():F2} (against the mean of the two per-request runs; {bulkRate / perRequest.Max():F2} against the faster)"));
+    }
+
+    /// <summary>Adds each photo with its own <c>POST /api/v1/recognition/faces</c>, <paramref name="concurrency"/> clients; returns the faces added.</summary>
+    private static async Task<int> PerRequestAsync(SiloProcess node, string key, (string Subject, string Path, byte[] Bytes)[] photos, int concurrency)
+    {
         var next = -1;
         var added = 0;
-        var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
             using var client = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
-            client.DefaultRequestHeaders.Add("x-api-key", perRequestKey);
+            client.DefaultRequestHeaders.Add("x-api-key", key);
             int i;
             while ((i = Interlocked.Increment(ref next)) < photos.Length)
             {
@@ -113,9 +177,12 @@ internal static class TransferBenchmark
                 }
             }
         }));
-        var perRequestSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return added;
+    }
 
-        // One archive: upload, then poll until the job ends.
+    /// <summary>Uploads the photos as one zip and polls until the job ends; returns the faces enrolled, the upload's seconds and the job's state.</summary>
+    private static async Task<(long Enrolled, double UploadSeconds, string State)> BulkAsync(HttpClient http, Guid app, Guid service, (string Subject, string Path, byte[] Bytes)[] photos)
+    {
         using var zip = new MemoryStream();
         using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
         {
@@ -126,30 +193,23 @@ internal static class TransferBenchmark
             }
         }
 
-        started = Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         using var body = new ByteArrayContent(zip.ToArray());
         body.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-        using var upload = await http.PostAsync(new Uri($"/admin/app/{app}/model/{bulkId}/enrol", UriKind.Relative), body);
+        using var upload = await http.PostAsync(new Uri($"/admin/app/{app}/model/{service}/enrol", UriKind.Relative), body);
+        var uploadSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var job = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetGuid();
-        JsonElement status;
         while (true)
         {
-            status = await http.GetFromJsonAsync<JsonElement>(new Uri($"/admin/app/{app}/model/{bulkId}/enrol/{job}", UriKind.Relative));
-            if (status.GetProperty("state").GetString() is "completed" or "failed" or "cancelled")
+            var status = await http.GetFromJsonAsync<JsonElement>(new Uri($"/admin/app/{app}/model/{service}/enrol/{job}", UriKind.Relative));
+            var state = status.GetProperty("state").GetString();
+            if (state is "completed" or "failed" or "cancelled")
             {
-                break;
+                return (status.GetProperty("enrolled").GetInt64(), uploadSeconds, state);
             }
 
-            await Task.Delay(100);
+            await Task.Delay(50);
         }
-
-        var bulkSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var enrolled = status.GetProperty("enrolled").GetInt64();
-        Console.WriteLine("| path | photos | faces added | seconds | faces/s |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| one request per photo, {settings.Concurrency} clients | {photos.Length} | {added} | {perRequestSeconds:F1} | {added / perRequestSeconds:F1} |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| bulk enrolment (one zip, upload to completion) | {photos.Length} | {enrolled} | {bulkSeconds:F1} | {enrolled / bulkSeconds:F1} |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio bulk / per-request: {enrolled / bulkSeconds / (added / perRequestSeconds):F2}; job state {status.GetProperty("state").GetString()}"));
     }
 
     /// <summary>Runs <paramref name="work"/> while sampling the node's resident memory every 100 ms; returns seconds and the peak.</summary>

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Jobs;
 using CompreFace.Grains.Storage;
@@ -8,16 +11,32 @@ namespace CompreFace.Grains.Jobs;
 
 /// <inheritdoc cref="IBulkEnrolmentGrain" />
 /// <remarks>
-/// The work runs off the grain's scheduler (it only calls other grains and the store), a batch of files at a time: the
-/// batch's photos are analysed at once by the inference workers (stateless, spread over the silos' cores), the faces
-/// go to the collection in one <see cref="IFaceCollectionGrain.ImportAsync"/> (one transaction), then the files'
-/// outcomes are stored and the job's counters reported. A file is therefore processed at most once more after a crash,
-/// and its example id is derived from (service, subject, content hash), so that repeat adds nothing.
+/// The work runs off the grain's scheduler (it only calls other grains and the store) as a pipeline without barriers
+/// (docs/decisions/0036-bulk-enrolment-pipeline.md): files are read from the store a page at a time, a page's
+/// already-enrolled files are found with one query, and the rest flow through a sliding window of
+/// <see cref="Window"/> analyses on the stateless inference workers; a committer takes the
+/// analysed files as they finish, up to <see cref="CommitSize"/> at a time, and stores their faces in
+/// one <see cref="IFaceCollectionGrain.ImportAsync"/> (one transaction), then their outcomes, failures and the job's
+/// counters, while the next analyses run. A file is therefore processed at most once more after a crash, and its
+/// example id is derived from (service, subject, content hash), so that repeat adds nothing.
 /// </remarks>
-internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, ILogger<BulkEnrolmentGrain> logger) : Grain, IBulkEnrolmentGrain, IDisposable
+internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceStore faces, TimeProvider time, ILogger<BulkEnrolmentGrain> logger)
+    : Grain, IBulkEnrolmentGrain, IDisposable
 {
-    /// <summary>Files analysed at once (and committed together).</summary>
-    internal const int BatchSize = 32;
+    /// <summary>Most analysed photos stored in one step: one transaction of faces, one of outcomes, one progress report.</summary>
+    internal const int CommitSize = 32;
+
+    /// <summary>Files read from the store per query (the next page is read while the window still has work).</summary>
+    private const int ReadSize = 64;
+
+    /// <summary>How long an analysed photo waits for a full step before a smaller one is stored (progress keeps moving on a slow node).</summary>
+    private static readonly TimeSpan CommitDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Photos being analysed at once: twice the node's cores keeps its inference workers busy while each photo crosses
+    /// the grain calls, and a recognition request queues behind at most about one bulk photo per worker.
+    /// </summary>
+    private static readonly int Window = 2 * Environment.ProcessorCount;
 
     private readonly CancellationTokenSource _stopping = new();
     private Task? _run;
@@ -77,10 +96,12 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, ILogger<
         {
             var counts = await store.CountAsync(jobId, run.Token);
             var total = counts.Values.Sum();
-            var done = counts.GetValueOrDefault(EnrolmentFileState.Enrolled) + counts.GetValueOrDefault(EnrolmentFileState.AlreadyEnrolled);
-            var failed = counts.GetValueOrDefault(EnrolmentFileState.Failed);
-            LogStarted(logger, jobId, serviceId, total, done + failed);
-            if (job.Done + job.Failed == 0 && failed > 0)
+            var progress = new Progress(
+                counts.GetValueOrDefault(EnrolmentFileState.Enrolled) + counts.GetValueOrDefault(EnrolmentFileState.AlreadyEnrolled),
+                counts.GetValueOrDefault(EnrolmentFileState.Failed),
+                total);
+            LogStarted(logger, jobId, serviceId, total, progress.Done + progress.Failed);
+            if (job.Done + job.Failed == 0 && progress.Failed > 0)
             {
                 // First start: the files refused at upload (no folder, bad name, empty, too large) open the job's report.
                 for (var after = 0; ;)
@@ -96,28 +117,12 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, ILogger<
                 }
             }
 
-            await run.ReportAsync(done, failed, total);
-            var collection = grains.GetGrain<IFaceCollectionGrain>(serviceId);
-            for (var after = 0; ;)
-            {
-                run.Token.ThrowIfCancellationRequested();
-                var files = await store.PendingAsync(jobId, after, BatchSize, run.Token);
-                if (files.Count == 0)
-                {
-                    break;
-                }
-
-                after = files[^1].Seq;
-                var outcomes = await EnrolAsync(grains, collection, files, run.Token);
-                await store.CompleteAsync(jobId, outcomes, CancellationToken.None);
-                await run.AddItemsAsync([.. outcomes.Where(o => o.State == EnrolmentFileState.Failed).Select(o => new JobItem(o.Name, o.Outcome ?? "failed"))]);
-                done += outcomes.Count(o => o.State != EnrolmentFileState.Failed);
-                failed += outcomes.Count(o => o.State == EnrolmentFileState.Failed);
-                await run.ReportAsync(done, failed, total);
-            }
-
+            await run.ReportAsync(progress.Done, progress.Failed, total);
+            var pipeline = new Pipeline(store, faces, time, grains, run, serviceId, progress);
+            await pipeline.RunAsync();
             await run.FinishAsync(null);
-            LogFinished(logger, jobId, done, failed);
+            LogFinished(logger, jobId, progress.Done, progress.Failed);
+            pipeline.Stages.Log(logger, jobId);
         }
         catch (Exception exception)
         {
@@ -125,55 +130,224 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, ILogger<
         }
     }
 
-    /// <summary>One batch: already-enrolled files are skipped, the rest analysed in parallel and stored together.</summary>
-    private static async Task<List<EnrolmentOutcome>> EnrolAsync(
-        IGrainFactory grains, IFaceCollectionGrain collection, IReadOnlyList<EnrolmentFile> files, CancellationToken cancellationToken)
+    /// <summary>The job's counters, updated by the committer only.</summary>
+    private sealed class Progress(long done, long failed, long total)
     {
-        var analysed = await Task.WhenAll(files.Select(async file =>
+        public long Done { get; set; } = done;
+
+        public long Failed { get; set; } = failed;
+
+        public long Total { get; } = total;
+    }
+
+    /// <summary>What one file came to before it is stored: a face to add, a failure, or already there.</summary>
+    private readonly record struct Analysed(EnrolmentFile File, EnrolmentAnalysis Analysis, bool Known);
+
+    /// <summary>
+    /// One run of the job: a reader (pages of pending files, one existence query each) feeding a sliding window of
+    /// analyses, and a committer storing what finished. The committer's steps overlap the next analyses; only the
+    /// window's size bounds the photos in memory.
+    /// </summary>
+    private sealed class Pipeline(
+        IEnrolmentStore store, IFaceStore faces, TimeProvider time, IGrainFactory grains, JobRun run, Guid serviceId, Progress progress)
+    {
+        private readonly Channel<Analysed> _analysed = Channel.CreateUnbounded<Analysed>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly IFaceCollectionGrain _collection = grains.GetGrain<IFaceCollectionGrain>(serviceId);
+        private long _stepStarted;
+
+        public StageTimes Stages { get; } = new();
+
+        public async Task RunAsync()
         {
-            if (file.Content is not { Length: > 0 } content)
+            var started = Stopwatch.GetTimestamp();
+            var committer = CommitLoopAsync();
+            Exception? failure = null;
+            try
             {
-                return (file, new EnrolmentAnalysis(EnrolmentProblem.BadImage, null, null), Known: false);
-            }
-
-            if (await collection.GetFaceAsync(file.ImageId, cancellationToken) is not null)
-            {
-                return (file, new EnrolmentAnalysis(EnrolmentProblem.None, null, null), Known: true);
-            }
-
-            return (file, await FaceEnrolment.AnalyzeAsync(grains, content, cancellationToken), Known: false);
-        }));
-
-        var faces = analysed
-            .Where(a => !a.Known && a.Item2.Problem == EnrolmentProblem.None)
-            .Select(a => new TransferFace(a.file.ImageId, a.file.Subject, a.Item2.Calculator!, a.Item2.Embedding!, a.file.Content))
-            .ToArray();
-        var existing = new HashSet<Guid>();
-        if (faces.Length > 0)
-        {
-            var outcome = await collection.ImportAsync([], faces, cancellationToken);
-            if (outcome.FacesExisting > 0)
-            {
-                // The same photo twice in one archive (or a repeat after a crash): the later ones are already there.
-                var seen = new HashSet<Guid>();
-                foreach (var face in faces)
-                {
-                    if (!seen.Add(face.ImageId))
+                await Parallel.ForEachAsync(
+                    PendingAsync(run.Token),
+                    new ParallelOptions { MaxDegreeOfParallelism = Window, CancellationToken = run.Token },
+                    async (file, token) =>
                     {
-                        existing.Add(face.ImageId);
-                    }
+                        if (file.Known || file.File.Content is not { Length: > 0 } content)
+                        {
+                            await _analysed.Writer.WriteAsync(file, token);
+                            return;
+                        }
+
+                        var t = Stopwatch.GetTimestamp();
+                        var analysis = await FaceEnrolment.AnalyzeAsync(grains, content, token);
+                        StageTimes.Add(ref Stages.AnalyseTicks, t);
+                        await _analysed.Writer.WriteAsync(file with { Analysis = analysis }, token);
+                    });
+            }
+            catch (Exception exception)
+            {
+                // The analysed files still reach the store before the failure (or the cancel) ends the run.
+                failure = exception;
+            }
+
+            _analysed.Writer.Complete();
+            await committer;
+            Stages.WallTicks = Stopwatch.GetTimestamp() - started;
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+        }
+
+        /// <summary>Pending files in archive order, a page per query; a page's already-enrolled files are marked with one query.</summary>
+        private async IAsyncEnumerable<Analysed> PendingAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var jobId = run.JobId;
+            for (var after = 0; ;)
+            {
+                var t = Stopwatch.GetTimestamp();
+                var files = await store.PendingAsync(jobId, after, ReadSize, cancellationToken);
+                StageTimes.Add(ref Stages.ReadTicks, t);
+                if (files.Count == 0)
+                {
+                    yield break;
+                }
+
+                after = files[^1].Seq;
+                t = Stopwatch.GetTimestamp();
+                var known = await faces.FindFacesAsync(serviceId, [.. files.Select(f => f.ImageId)], cancellationToken);
+                StageTimes.Add(ref Stages.KnownTicks, t);
+                foreach (var file in files)
+                {
+                    yield return file.Content is { Length: > 0 }
+                        ? new Analysed(file, new EnrolmentAnalysis(EnrolmentProblem.None, null, null), known.Contains(file.ImageId))
+                        : new Analysed(file, new EnrolmentAnalysis(EnrolmentProblem.BadImage, null, null), false);
                 }
             }
         }
 
-        var counted = new HashSet<Guid>();
-        return [.. analysed.Select(a => a switch
+        /// <summary>
+        /// Stores analysed files in steps of <see cref="CommitSize"/>, or fewer once the first of a step has
+        /// waited <see cref="CommitDelay"/> (progress keeps moving on a slow node), until the analyses end.
+        /// </summary>
+        private async Task CommitLoopAsync()
         {
-            { Known: true } => Outcome(a.file, EnrolmentFileState.AlreadyEnrolled, null),
-            _ when a.Item2.Problem != EnrolmentProblem.None => Outcome(a.file, EnrolmentFileState.Failed, EnrolmentAnalysis.Reason(a.Item2.Problem)),
-            _ when existing.Contains(a.file.ImageId) && !counted.Add(a.file.ImageId) => Outcome(a.file, EnrolmentFileState.AlreadyEnrolled, null),
-            _ => Outcome(a.file, EnrolmentFileState.Enrolled, null),
-        })];
+            var reader = _analysed.Reader;
+            var batch = new List<Analysed>(CommitSize);
+            var open = true;
+            while (open || batch.Count > 0)
+            {
+                var t = Stopwatch.GetTimestamp();
+                if (batch.Count == 0)
+                {
+                    open = await reader.WaitToReadAsync(CancellationToken.None);
+                }
+                else if (batch.Count < CommitSize && open)
+                {
+                    // Wait for more until the step's first file has waited long enough.
+                    var left = CommitDelay - time.GetElapsedTime(_stepStarted);
+                    if (left > TimeSpan.Zero)
+                    {
+                        using var timeout = new CancellationTokenSource(left, time);
+                        try
+                        {
+                            open = await reader.WaitToReadAsync(timeout.Token);
+                        }
+                        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                        {
+                        }
+                    }
+                }
+
+                StageTimes.Add(ref Stages.CommitIdleTicks, t);
+                while (batch.Count < CommitSize && reader.TryRead(out var item))
+                {
+                    if (batch.Count == 0)
+                    {
+                        _stepStarted = time.GetTimestamp();
+                    }
+
+                    batch.Add(item);
+                }
+
+                if (batch.Count > 0 && (batch.Count >= CommitSize || !open || time.GetElapsedTime(_stepStarted) >= CommitDelay))
+                {
+                    // Committed even when the run is being cancelled: these files were analysed, their outcome is known.
+                    await CommitAsync(batch);
+                    batch.Clear();
+                }
+            }
+        }
+
+        /// <summary>One step: the new faces in one import, then the files' outcomes, failures and counters.</summary>
+        private async Task CommitAsync(List<Analysed> batch)
+        {
+            var add = batch.Where(a => !a.Known && a.Analysis.Problem == EnrolmentProblem.None).ToArray();
+            var repeated = new HashSet<Guid>();
+            if (add.Length > 0)
+            {
+                var t = Stopwatch.GetTimestamp();
+                var outcome = await _collection.ImportAsync(
+                    [], [.. add.Select(a => new TransferFace(a.File.ImageId, a.File.Subject, a.Analysis.Calculator!, a.Analysis.Embedding!, a.File.Content))], CancellationToken.None);
+                StageTimes.Add(ref Stages.ImportTicks, t);
+                if (outcome.FacesExisting > 0)
+                {
+                    // The same photo twice in one archive (or a repeat after a crash): the later ones are already there.
+                    var seen = new HashSet<Guid>();
+                    foreach (var a in add)
+                    {
+                        if (!seen.Add(a.File.ImageId))
+                        {
+                            repeated.Add(a.File.ImageId);
+                        }
+                    }
+                }
+            }
+
+            var counted = new HashSet<Guid>();
+            EnrolmentOutcome[] outcomes = [.. batch.Select(a => a switch
+            {
+                { Known: true } => Outcome(a.File, EnrolmentFileState.AlreadyEnrolled, null),
+                _ when a.Analysis.Problem != EnrolmentProblem.None => Outcome(a.File, EnrolmentFileState.Failed, EnrolmentAnalysis.Reason(a.Analysis.Problem)),
+                _ when repeated.Contains(a.File.ImageId) && !counted.Add(a.File.ImageId) => Outcome(a.File, EnrolmentFileState.AlreadyEnrolled, null),
+                _ => Outcome(a.File, EnrolmentFileState.Enrolled, null),
+            })];
+            var started = Stopwatch.GetTimestamp();
+            await store.CompleteAsync(run.JobId, outcomes, CancellationToken.None);
+            StageTimes.Add(ref Stages.OutcomeTicks, started);
+            started = Stopwatch.GetTimestamp();
+            await run.AddItemsAsync([.. outcomes.Where(o => o.State == EnrolmentFileState.Failed).Select(o => new JobItem(o.Name, o.Outcome ?? "failed"))]);
+            progress.Done += outcomes.Count(o => o.State != EnrolmentFileState.Failed);
+            progress.Failed += outcomes.Count(o => o.State == EnrolmentFileState.Failed);
+            await run.ReportAsync(progress.Done, progress.Failed, progress.Total);
+            StageTimes.Add(ref Stages.ProgressTicks, started);
+            Stages.Commits++;
+        }
+    }
+
+    /// <summary>
+    /// Where a run's time went (the breakdown docs/performance.md gives), logged when it ends. Analysis is summed over
+    /// photos (it overlaps itself: divide by the window for wall time); the rest are the reader's and committer's own waits.
+    /// </summary>
+    internal sealed class StageTimes
+    {
+        public long ReadTicks;
+        public long KnownTicks;
+        public long AnalyseTicks;
+        public long ImportTicks;
+        public long OutcomeTicks;
+        public long ProgressTicks;
+        public long CommitIdleTicks;
+        public long WallTicks;
+        public int Commits;
+
+        public static void Add(ref long field, long started) => Interlocked.Add(ref field, Stopwatch.GetTimestamp() - started);
+
+        public void Log(ILogger logger, Guid jobId)
+        {
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var ms = Array.ConvertAll([WallTicks, ReadTicks, KnownTicks, AnalyseTicks, ImportTicks, OutcomeTicks, ProgressTicks, CommitIdleTicks], t => t * 1000 / Stopwatch.Frequency);
+                LogStages(logger, jobId, ms[0], ms[1], ms[2], ms[3], Commits, ms[4], ms[5], ms[6], ms[7]);
+            }
+        }
     }
 
     private static EnrolmentOutcome Outcome(EnrolmentFile file, EnrolmentFileState state, string? outcome) =>
@@ -184,6 +358,9 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, ILogger<
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "Bulk enrolment {JobId} finished: {Done} enrolled or already there, {Failed} failed")]
     private static partial void LogFinished(ILogger logger, Guid jobId, long done, long failed);
+
+    [LoggerMessage(EventId = 5200, Level = LogLevel.Information, Message = "Bulk enrolment {JobId} stages: wall {WallMs} ms; reader: read {ReadMs} ms, known-check {KnownMs} ms; analyses (summed over photos) {AnalyseMs} ms; committer: {Commits} steps, faces {ImportMs} ms, outcomes {OutcomeMs} ms, items + progress {ProgressMs} ms, waiting for analyses {IdleMs} ms")]
+    private static partial void LogStages(ILogger logger, Guid jobId, long wallMs, long readMs, long knownMs, long analyseMs, int commits, long importMs, long outcomeMs, long progressMs, long idleMs);
 }
 
 /// <summary>
