@@ -34,10 +34,6 @@ public sealed record AddFaceCommand
 [GenerateSerializer, Immutable, Alias("CompreFace.FaceRef")]
 public sealed record FaceRef(Guid ImageId, string Subject);
 
-/// <summary>A page of examples.</summary>
-[GenerateSerializer, Immutable, Alias("CompreFace.FacePage")]
-public sealed record FacePage(IReadOnlyList<FaceRef> Faces, long TotalElements);
-
 /// <summary>A stored example with its normalised vector (for verify-by-id).</summary>
 [GenerateSerializer, Immutable, Alias("CompreFace.StoredFace")]
 public sealed record StoredFace(string Subject, float[] Embedding);

@@ -23,7 +23,7 @@ public interface IFaceCollectionGrain : IGrainWithGuidKey
 
     /// <summary>A page of examples, optionally of one subject (exact, case-sensitive match, as CompreFace).</summary>
     [Alias("ListFacesAsync"), ReadOnly]
-    Task<FacePage> ListFacesAsync(string? subject, int page, int size, CancellationToken cancellationToken = default);
+    Task<Page<FaceRef>> ListFacesAsync(string? subject, int page, int size, CancellationToken cancellationToken = default);
 
     /// <summary>One example with its vector, or null when it is not in this collection.</summary>
     [Alias("GetFaceAsync"), ReadOnly]

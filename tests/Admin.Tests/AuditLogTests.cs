@@ -97,7 +97,7 @@ public sealed class AuditLogTests
         Ok(await member.SendAsync(HttpMethod.Delete, $"/admin/user/{memberId}"));
         Ok(await owner.SendAsync(HttpMethod.Delete, "/admin/oauth/token"));
 
-        var events = (await factory.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Size: 1000))).Events
+        var events = (await factory.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Size: 1000))).Items
             .Select(e => e.Entry).Reverse().ToList();
         Assert.Equal(
             [

@@ -33,23 +33,23 @@ public sealed class AuditStoreTests
 
         var all = await audit.QueryAsync(new AuditQuery());
         Assert.Equal(4, all.Total);
-        Assert.Equal([AuditActions.LoginFailed, AuditActions.ApplicationCreate, AuditActions.ApplicationCreate, AuditActions.Login], all.Events.Select(e => e.Entry.Action));
-        Assert.Equal(T0.AddHours(2), all.Events[0].OccurredAt);
+        Assert.Equal([AuditActions.LoginFailed, AuditActions.ApplicationCreate, AuditActions.ApplicationCreate, AuditActions.Login], all.Items.Select(e => e.Entry.Action));
+        Assert.Equal(T0.AddHours(2), all.Items[0].OccurredAt);
         Assert.Equal(
             new AuditEntry(AuditActions.ApplicationCreate, AuditActorKind.User, alice, "alice@example.com", "10.0.0.1", appB, "app", appB.ToString(), "B"),
-            all.Events[1].Entry);
+            all.Items[1].Entry);
 
         Assert.Equal(2, (await audit.QueryAsync(new AuditQuery(From: T0.AddHours(1), To: T0.AddHours(2)))).Total);
         Assert.Equal(3, (await audit.QueryAsync(new AuditQuery(Actor: "ALICE@example.com"))).Total);
         Assert.Equal(3, (await audit.QueryAsync(new AuditQuery(Actor: alice.ToString()))).Total);
-        Assert.Equal("192.0.2.7", Assert.Single((await audit.QueryAsync(new AuditQuery(Action: AuditActions.LoginFailed))).Events).Entry.Address);
-        Assert.Equal("A", Assert.Single((await audit.QueryAsync(new AuditQuery(AppId: appA))).Events).Entry.TargetName);
+        Assert.Equal("192.0.2.7", Assert.Single((await audit.QueryAsync(new AuditQuery(Action: AuditActions.LoginFailed))).Items).Entry.Address);
+        Assert.Equal("A", Assert.Single((await audit.QueryAsync(new AuditQuery(AppId: appA))).Items).Entry.TargetName);
         Assert.Equal(2, (await audit.QueryAsync(new AuditQuery(AppIds: [appA, appB]))).Total);
-        Assert.Empty((await audit.QueryAsync(new AuditQuery(AppIds: []))).Events);
+        Assert.Empty((await audit.QueryAsync(new AuditQuery(AppIds: []))).Items);
 
         var page = await audit.QueryAsync(new AuditQuery(Page: 1, Size: 3));
         Assert.Equal(4, page.Total);
-        Assert.Equal(AuditActions.Login, Assert.Single(page.Events).Entry.Action);
+        Assert.Equal(AuditActions.Login, Assert.Single(page.Items).Entry.Action);
     }
 
     [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
@@ -67,13 +67,13 @@ public sealed class AuditStoreTests
             [new AuditEntry(AuditActions.FaceAdd, AuditActorKind.Service, service.ServiceId, "Faces", "127.0.0.1", null, "face", Guid.NewGuid().ToString(), null, new string('x', 5000))],
             T0);
 
-        var stored = Assert.Single((await harness.Audit.QueryAsync(new AuditQuery(AppId: app.AppId))).Events).Entry;
+        var stored = Assert.Single((await harness.Audit.QueryAsync(new AuditQuery(AppId: app.AppId))).Items).Entry;
         Assert.Equal((AuditActorKind.Service, service.ServiceId, "Faces"), (stored.ActorKind, stored.ActorId, stored.ActorName));
         Assert.Equal(512, stored.Details!.Length);
 
         // The event outlives the service and its application.
         Assert.True(await harness.Store.DeleteApplicationAsync(app.AppId));
-        Assert.Single((await harness.Audit.QueryAsync(new AuditQuery(AppId: app.AppId))).Events);
+        Assert.Single((await harness.Audit.QueryAsync(new AuditQuery(AppId: app.AppId))).Items);
     }
 
     [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
@@ -83,7 +83,7 @@ public sealed class AuditStoreTests
         await harness.Audit.AppendAsync([new AuditEntry(AuditActions.Login, AuditActorKind.User, null, "a@example.com", "10.0.0.1")], T0);
 
         await Assert.ThrowsAnyAsync<DbException>(() => harness.ExecuteSqlAsync("UPDATE cf_audit_event SET actor_name = 'someone-else@example.com'"));
-        Assert.Equal("a@example.com", Assert.Single((await harness.Audit.QueryAsync(new AuditQuery())).Events).Entry.ActorName);
+        Assert.Equal("a@example.com", Assert.Single((await harness.Audit.QueryAsync(new AuditQuery())).Items).Entry.ActorName);
     }
 
     [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
@@ -103,7 +103,7 @@ public sealed class AuditStoreTests
 
         clock.Advance(TimeSpan.FromDays(2));
         Assert.Equal(1, await retention.PurgeAsync(CancellationToken.None));
-        Assert.Equal("new@example.com", Assert.Single((await harness.Audit.QueryAsync(new AuditQuery())).Events).Entry.ActorName);
+        Assert.Equal("new@example.com", Assert.Single((await harness.Audit.QueryAsync(new AuditQuery())).Items).Entry.ActorName);
     }
 
     [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
@@ -119,8 +119,8 @@ public sealed class AuditStoreTests
 
             var stored = await harness.Audit.QueryAsync(new AuditQuery(Size: 1000));
             Assert.Equal(300, stored.Total);
-            Assert.All(stored.Events, e => Assert.Equal(T0, e.OccurredAt));
-            Assert.Equal(300, stored.Events.Select(e => e.Entry.Details).Distinct().Count());
+            Assert.All(stored.Items, e => Assert.Equal(T0, e.OccurredAt));
+            Assert.Equal(300, stored.Items.Select(e => e.Entry.Details).Distinct().Count());
         }
         finally
         {

@@ -211,7 +211,7 @@ public sealed class JobTests
         var again = Error(await admin.SendAsync(HttpMethod.Post, $"/admin/jobs/{jobA}/cancel"), HttpStatusCode.BadRequest, 26);
         Assert.Equal($"Job {jobA} has already finished (cancelled)", again.GetProperty("message").GetString());
 
-        var audit = (await factory.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Action: AuditActions.JobCancel))).Events;
+        var audit = (await factory.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Action: AuditActions.JobCancel))).Items;
         var entry = Assert.Single(audit).Entry;
         Assert.Equal(((Guid?)adminId, "job", jobA.ToString(), (Guid?)appA), (entry.ActorId, entry.TargetType, entry.TargetId, entry.AppId));
     }

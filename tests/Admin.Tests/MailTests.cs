@@ -118,7 +118,7 @@ public sealed partial class MailTests
 
         // The audit log has each request (known or not), each reset and the confirmation; never a token (decision 0025).
         var audit = (await factory.Services.GetRequiredService<CompreFace.Grains.Storage.IAuditStore>()
-            .QueryAsync(new CompreFace.Grains.Interfaces.Admin.AuditQuery(Size: 100))).Events.Select(e => e.Entry).ToList();
+            .QueryAsync(new CompreFace.Grains.Interfaces.Admin.AuditQuery(Size: 100))).Items.Select(e => e.Entry).ToList();
         Assert.Equal(
             ["nobody@example.com", "forgetful@example.com", "forgetful@example.com", "forgetful@example.com"],
             audit.Where(e => e.Action == "user.password_reset_request").Select(e => e.ActorName).Reverse());

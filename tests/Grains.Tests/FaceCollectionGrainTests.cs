@@ -39,7 +39,7 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
         Assert.Equal(command.ImageId, first);
         Assert.Equal(command.ImageId, second);
         var page = await collection.ListFacesAsync(null, 0, 10);
-        Assert.Equal(1, page.TotalElements);
+        Assert.Equal(1, page.Total);
         var match = Assert.Single(Assert.Single(await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [command.Embedding], Count = 10 })));
         Assert.Equal(command.ImageId, match.ImageId);
     }
@@ -72,8 +72,8 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
             Grains.GetGrain<IFaceCollectionGrain>(id).AddFaceAsync(Command(i % 2 == 0 ? "even" : "odd", RandomVector()))));
 
         var page = await Grains.GetGrain<IFaceCollectionGrain>(id).ListFacesAsync(null, 0, 100);
-        Assert.Equal(40, page.TotalElements);
-        Assert.Equal(ids.OrderBy(x => x), page.Faces.Select(f => f.ImageId).OrderBy(x => x));
+        Assert.Equal(40, page.Total);
+        Assert.Equal(ids.OrderBy(x => x), page.Items.Select(f => f.ImageId).OrderBy(x => x));
         Assert.Equal(2, (await Grains.GetGrain<ISubjectCatalogGrain>(id).ListSubjectsAsync()).Count);
     }
 
@@ -143,7 +143,7 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
         Assert.All(deleted, d => Assert.Equal("x", d.Subject));
         var hits = await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [vectors[0], vectors[^1]], Count = 100 });
         Assert.All(hits, h => Assert.DoesNotContain(h, m => m.ImageId == imageIds[0] || m.ImageId == imageIds[^1]));
-        Assert.Equal(vectors.Length - 2, (await collection.ListFacesAsync(null, 0, 100)).TotalElements);
+        Assert.Equal(vectors.Length - 2, (await collection.ListFacesAsync(null, 0, 100)).Total);
         Assert.Null(await collection.GetFaceAsync(imageIds[0]));
     }
 
@@ -163,7 +163,7 @@ public sealed class FaceCollectionGrainTests(ClusterFixture fixture)
 
         Assert.Equal(["Robert"], await subjects.ListSubjectsAsync());
         Assert.Equal("Robert", (await collection.SearchAsync(new FaceSearch { Calculator = "test", Embeddings = [v] }))[0][0].Subject);
-        Assert.Equal(2, (await collection.ListFacesAsync("Robert", 0, 10)).TotalElements);
+        Assert.Equal(2, (await collection.ListFacesAsync("Robert", 0, 10)).Total);
         Assert.Equal(SubjectRenameOutcome.Renamed, await subjects.RenameSubjectAsync("Robert", "robert"));
         Assert.Equal(["robert"], await subjects.ListSubjectsAsync());
     }

@@ -38,6 +38,13 @@ public sealed class JobsPageTests(WebUiNode node)
         Assert.Contains($"{TestPictures.PersonB}/notes.jpg,{TestPictures.PersonB},bad_image,", report);
         File.Delete(archive);
         await ScreenshotAsync(page, "50-bulk-enrolment");
+
+        // The jobs page lists the job, and its failed items on demand.
+        var jobId = await result.Locator("[data-testid=job]").GetAttributeAsync("data-job");
+        await result.Locator("a", new() { HasText = "All jobs" }).ClickAsync();
+        var row = page.Locator($"tr[data-job='{jobId}']");
+        await row.Locator("button", new() { HasText = "Problems" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=job-problems]")).ToContainTextAsync($"{TestPictures.PersonB}/notes.jpg: bad_image");
         AssertNoScriptErrors(page);
     }
 
@@ -75,6 +82,9 @@ public sealed class JobsPageTests(WebUiNode node)
         Assert.True(job.GetProperty("done").GetInt64() + job.GetProperty("failed").GetInt64() < job.GetProperty("total").GetInt64());
         Assert.Equal(0, await row.Locator("button", new() { HasText = "Cancel" }).CountAsync());
         await ScreenshotAsync(page, "51-jobs");
+        await page.SetViewportSizeAsync(390, 844);
+        await AssertNoHorizontalOverflowAsync(page, "jobs page at phone width");
+        await ScreenshotAsync(page, "51-jobs-phone");
         AssertNoScriptErrors(page);
     }
 
@@ -106,6 +116,7 @@ public sealed class JobsPageTests(WebUiNode node)
         await page.SetInputFilesAsync("[data-testid=import-file]", archive);
         await Assertions.Expect(result).ToContainTextAsync("Imported: 2 new subject(s), 2 face(s) added");
         await Assertions.Expect(subjects).ToHaveTextAsync([TestPictures.PersonA, TestPictures.PersonB]);
+        await Assertions.Expect(page.Locator("p.muted", new() { HasText = "API key" })).ToContainTextAsync("2 subjects, 2 stored pictures");
         File.Delete(archive);
         File.Delete(notArchive);
         await ScreenshotAsync(page, "52-import");

@@ -106,10 +106,6 @@ public sealed record AuditQuery(
     DateTimeOffset? From = null, DateTimeOffset? To = null, string? Actor = null, string? Action = null,
     Guid? AppId = null, IReadOnlyList<Guid>? AppIds = null, int Page = 0, int Size = 50);
 
-/// <summary>One page of events and how many match in all.</summary>
-[GenerateSerializer, Immutable, Alias("CompreFace.Admin.AuditPage")]
-public sealed record AuditPage(IReadOnlyList<AuditEvent> Events, long Total);
-
 /// <summary>
 /// The audit log (a stateless worker: each node records through a local activation). <see cref="RecordAsync"/>
 /// completes once the event is durable, so the HTTP tier acknowledges an action only after its event is stored.
@@ -123,5 +119,5 @@ public interface IAuditLogGrain : IGrainWithIntegerKey
 
     /// <summary>A page of events matching <paramref name="query"/>, newest first.</summary>
     [Alias("ListAsync")]
-    Task<AuditPage> ListAsync(AuditQuery query, CancellationToken cancellationToken = default);
+    Task<Page<AuditEvent>> ListAsync(AuditQuery query, CancellationToken cancellationToken = default);
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Threading.Channels;
+using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 using CompreFace.Grains.Storage;
 using Microsoft.Extensions.Hosting;
@@ -123,5 +124,5 @@ internal sealed class AuditLogGrain(AuditWriter writer, IAuditStore store) : Gra
 {
     Task IAuditLogGrain.RecordAsync(AuditEntry entry, CancellationToken cancellationToken) => writer.RecordAsync(entry, cancellationToken);
 
-    Task<AuditPage> IAuditLogGrain.ListAsync(AuditQuery query, CancellationToken cancellationToken) => store.QueryAsync(query, cancellationToken);
+    Task<Page<AuditEvent>> IAuditLogGrain.ListAsync(AuditQuery query, CancellationToken cancellationToken) => store.QueryAsync(query, cancellationToken);
 }

@@ -177,10 +177,10 @@ internal sealed partial class FaceCollectionGrain(
         return deleted.Select(f => new FaceRef(f.ImageId, NameOf(f.SubjectId))).ToArray();
     }
 
-    async Task<FacePage> IFaceCollectionGrain.ListFacesAsync(string? subject, int page, int size, CancellationToken cancellationToken)
+    async Task<Page<FaceRef>> IFaceCollectionGrain.ListFacesAsync(string? subject, int page, int size, CancellationToken cancellationToken)
     {
         var (faces, total) = await store.ListFacesAsync(_collectionId, subject, page, size, cancellationToken);
-        return new FacePage(faces.Select(f => new FaceRef(f.ImageId, f.Subject)).ToArray(), total);
+        return new Page<FaceRef>(faces.Select(f => new FaceRef(f.ImageId, f.Subject)).ToArray(), total);
     }
 
     async Task<StoredFace?> IFaceCollectionGrain.GetFaceAsync(Guid imageId, CancellationToken cancellationToken)

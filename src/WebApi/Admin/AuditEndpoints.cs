@@ -53,7 +53,7 @@ internal static class AuditEndpoints
 
         var result = await grains.GetGrain<IAuditLogGrain>(0).ListAsync(query, context.RequestAborted);
         return AdminJson.Result(new AuditPageResponse(
-            [.. result.Events.Select(ToResponse)], query.Page, query.Size, result.Total));
+            [.. result.Items.Select(ToResponse)], query.Page, query.Size, result.Total));
     }
 
     private static AuditEventResponse ToResponse(AuditEvent e) => new(

@@ -133,12 +133,12 @@ public static class FaceEndpoints
             if ((long)page * size > int.MaxValue)
             {
                 // Far beyond any collection: only the total is needed.
-                total = (await collection.ListFacesAsync(subject, 0, 1, cancellationToken)).TotalElements;
+                total = (await collection.ListFacesAsync(subject, 0, 1, cancellationToken)).Total;
             }
             else
             {
                 var result = await collection.ListFacesAsync(subject, page, size, cancellationToken);
-                (faces, total) = (result.Faces, result.TotalElements);
+                (faces, total) = (result.Items, result.Total);
             }
         }
 

@@ -339,7 +339,7 @@ public sealed class CollectionImporter
         var catalog = _grains.GetGrain<ISubjectCatalogGrain>(_targetId);
         foreach (var name in _created)
         {
-            if ((await _collection.ListFacesAsync(name, 0, 1, cancellationToken)).TotalElements == 0
+            if ((await _collection.ListFacesAsync(name, 0, 1, cancellationToken)).Total == 0
                 && await catalog.DeleteSubjectAsync(name, cancellationToken) is not null)
             {
                 subjects++;

@@ -46,7 +46,7 @@ internal static class TransferEndpoints
         var service = await LoadRecognitionAsync(grains, appId, modelId, context);
         var calculator = (await FaceAnalyzer.CalculatorAsync(grains, context.RequestAborted)).Version;
         var withImages = images ?? false;
-        var faces = (await grains.GetGrain<IFaceCollectionGrain>(service.ServiceId).ListFacesAsync(null, 0, 1, context.RequestAborted)).TotalElements;
+        var faces = (await grains.GetGrain<IFaceCollectionGrain>(service.ServiceId).ListFacesAsync(null, 0, 1, context.RequestAborted)).Total;
         var spec = new JobSpec(JobKinds.Export, service.ServiceId, service.AppId, faces, AdminCaller.Get(context).User.Email, withImages ? "with images" : "without images");
         var job = await TransferJob.StartAsync(grains, spec, options.Value, time, loggers.CreateLogger<TransferJob>(), context.RequestAborted);
         context.Response.Headers[JobIdHeader] = job.JobId.ToString("D");

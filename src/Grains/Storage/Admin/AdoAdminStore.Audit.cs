@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text;
+using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Grains.Storage;
@@ -55,7 +56,7 @@ internal sealed partial class AdoAdminStore : IAuditStore
             cancellationToken);
     }
 
-    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    public async Task<Page<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
 
@@ -105,7 +106,7 @@ internal sealed partial class AdoAdminStore : IAuditStore
         {
             if (apps.Count == 0)
             {
-                return new AuditPage([], 0);
+                return new Page<AuditEvent>([], 0);
             }
 
             where.Append(" AND app_id IN (");
@@ -131,7 +132,7 @@ internal sealed partial class AdoAdminStore : IAuditStore
             connection, null,
             $"SELECT {AuditColumns} FROM cf_audit_event{where} ORDER BY event_id DESC LIMIT @limit OFFSET @offset",
             [.. parameters, ("@limit", size), ("@offset", offset)]);
-        return new AuditPage(await ReadAllAsync(select, ReadAuditEvent, cancellationToken), total);
+        return new Page<AuditEvent>(await ReadAllAsync(select, ReadAuditEvent, cancellationToken), total);
     }
 
     public Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 
 namespace CompreFace.Grains.Storage;
@@ -17,7 +18,7 @@ public interface IAuditStore
     Task AppendAsync(IReadOnlyList<AuditEntry> entries, DateTimeOffset occurredAt, CancellationToken cancellationToken = default);
 
     /// <summary>A page of events matching <paramref name="query"/>, newest first, with the number that match in all.</summary>
-    Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default);
+    Task<Page<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes events recorded before <paramref name="before"/>; returns how many.</summary>
     Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken = default);

@@ -13,14 +13,21 @@ export async function collectionPage(view, appId, serviceId) {
   const selected = new URLSearchParams(location.hash.split('?')[1] ?? '').get('subject');
   const here = subject => `/apps/${appId}/services/${serviceId}` + (subject ? `?subject=${encodeURIComponent(subject)}` : '');
   const subjectList = h('div');
+  const counts = h('span');
+  const detail = h('div');
   let subjects = [];
   // Drawn again after an import or bulk enrolment, without leaving the page (its progress stays visible).
-  const showSubjects = async () => {
+  const showSubjects = async (counted = service) => {
     ({ subjects } = await face(key, 'GET', '/recognition/subjects'));
+    fill(counts, `${counted.subjectCount ?? subjects.length} subjects, ${counted.imageCount ?? 0} stored pictures. `);
     fill(subjectList, subjects.length
       ? h('ul.subjects', { dataset: { testid: 'subjects' } }, subjects.map(s =>
         h('li', h('a', { href: '#' + here(s), className: s === selected ? 'active' : '' }, s))))
       : h('p.muted', 'None yet: add a person by name, then upload photos of them.'));
+    if (selected) return;
+    fill(detail, subjects.length
+      ? empty('Choose a subject', 'Pick a name in the list of subjects to see and add their photos.')
+      : empty('This collection is empty', 'Add a subject (a person) by name, then upload one or more photos with exactly one face each. Then open "Test recognition".'));
   };
   await showSubjects();
   const manage = session.user?.isAdmin || app.role === 'OWNER' || app.role === 'ADMINISTRATOR';
@@ -34,24 +41,18 @@ export async function collectionPage(view, appId, serviceId) {
     navigate(here(created.subject));
   }, h('span.grow', newName), add);
 
-  const detail = h('div');
   fill(view,
     h('div.breadcrumbs', h('a', { href: '#/apps' }, 'Applications'), ' / ', h('a', { href: `#/apps/${appId}` }, app.name), ' / ', service.name),
     h('div.row', h('h1.grow', `${service.name}: faces`), h('a.button', { href: `#/apps/${appId}/services/${serviceId}/test` }, 'Test recognition')),
-    h('p.muted', `${service.subjectCount ?? subjects.length} subjects, ${service.imageCount ?? 0} stored pictures. API key `, h('span.key', key)),
+    h('p.muted', counts, 'API key ', h('span.key', key)),
     migration,
-    manage ? transferCard(appId, serviceId, () => showSubjects().catch(() => {})) : null,
+    manage ? transferCard(appId, serviceId, () => admin('GET', `/app/${appId}/model/${serviceId}`).then(showSubjects).catch(() => {})) : null,
     h('div.split',
       h('div.card', h('h2', { style: { marginTop: 0 } }, 'Subjects'), addForm, error, subjectList),
       h('div.card', detail)));
   watchMigration(migration, serviceId);
 
-  if (!selected) {
-    detail.append(subjects.length
-      ? empty('Choose a subject', 'Pick a name in the list of subjects to see and add their photos.')
-      : empty('This collection is empty', 'Add a subject (a person) by name, then upload one or more photos with exactly one face each. Then open "Test recognition".'));
-    return;
-  }
+  if (!selected) return;
   await subjectDetail(detail, key, selected, () => navigate(here(selected)), () => navigate(here(null)));
 }
 

@@ -20,11 +20,15 @@ function rate(job) {
   return seconds >= 1 ? (job.done + job.failed) / seconds : null;
 }
 
-/** A job's progress bar: done, failed and total (done + failed of total is its percent), faces per second, its error. */
+/** A job's progress bar: done, failed and total (done + failed of total is its percent), faces per second, archive size, its error. */
 export function jobProgress(job) {
   const perSecond = rate(job);
-  const caption = `${job.done} done, ${job.failed} failed of ${job.total ?? '?'}` + (perSecond === null ? '' : ` · ${fmt(perSecond, 1)} faces/s`);
-  return [progressBar(job.percent, caption), job.error ? h('div.error', { role: 'alert' }, job.error) : null];
+  const caption = `${job.done} done, ${job.failed} failed of ${job.total ?? '?'}`
+    + (perSecond === null ? '' : ` · ${fmt(perSecond, 1)} faces/s`)
+    + (typeof job.bytes === 'number' ? ` · ${fmt(job.bytes / 1048576, 1)} MB` : '');
+  // The error says why a job failed, or what a cancelled one left behind.
+  const note = job.state === 'failed' ? h('div.error', { role: 'alert' }, job.error) : h('div.muted', job.error);
+  return [progressBar(job.percent, caption), job.error ? note : null];
 }
 
 /** The per-file CSV report of a finished bulk enrolment (a download with the session cookie). */
@@ -111,7 +115,7 @@ export async function jobsPage(view) {
     let entry = rows.get(job.id);
     if (!entry) {
       const cells = Array.from({ length: 6 }, (_, i) => h(i === 5 ? 'td.actions' : 'td'));
-      entry = { tr: h('tr', { dataset: { testid: 'job', job: job.id } }, cells), cells, actions: null };
+      entry = { tr: h('tr', { dataset: { testid: 'job', job: job.id } }, cells), cells, actions: null, problems: null };
       rows.set(job.id, entry);
     }
     const [what, where, state, progress, times, actions] = entry.cells;
@@ -120,12 +124,28 @@ export async function jobsPage(view) {
     fill(state, h('span.badge', { dataset: { testid: 'job-state' } }, job.state));
     fill(progress, jobProgress(job));
     fill(times, when(job.startedAt ?? job.createdAt), job.finishedAt ? h('div.muted', `until ${when(job.finishedAt)}`) : null);
-    const actionsKey = `${job.state}/${job.cancelRequested}`;
+    const actionsKey = `${job.state}/${job.cancelRequested}/${job.failed > 0}`;
     if (entry.actions !== actionsKey) {
       entry.actions = actionsKey;
-      fill(actions, cancelButton(job, refresh), reportLink(job));
+      fill(actions, cancelButton(job, refresh), job.failed > 0 ? problemsButton(job, entry) : null, reportLink(job));
     }
-    return entry.tr;
+    return [entry.tr, entry.problems];
+  }
+
+  /** Shows (or hides again) the job's report of failed items under its row: what could not be processed, and why. */
+  function problemsButton(job, entry) {
+    const button = h('button.secondary', { type: 'button', onclick: () => busy(button, async () => {
+      if (entry.problems) {
+        entry.problems.remove();
+        entry.problems = null;
+        return;
+      }
+      const items = await admin('GET', `/jobs/${job.id}/items?limit=200`);
+      entry.problems = h('tr', { dataset: { testid: 'job-problems' } }, h('td', { colSpan: 6 }, h('ul', items.map(item =>
+        h('li', `${item.item}: ${item.outcome}`, item.message ? h('span.muted', ` (${item.message})`) : null)))));
+      entry.tr.after(entry.problems);
+    }) }, 'Problems');
+    return button;
   }
 
   async function refresh() {

@@ -25,8 +25,8 @@ export function transferCard(appId, serviceId, changed) {
   }, error => fill(result, errorBox(error)));
 
   const importPicker = filePicker('Import: choose or drop an archive made by Export (.tar, .tar.gz)', upload('Importing', () => `${base}/import`, answer => {
-    // An import that runs as a job answers its id; one that ran in the request answers what it did.
-    if (answer?.jobId) {
+    // An import that a node runs in the background answers only its job's id: follow it; else the answer says what it did.
+    if (answer?.facesAdded === undefined && answer?.jobId) {
       watchJob(result, answer.jobId, changed);
       return;
     }
@@ -51,7 +51,7 @@ export function transferCard(appId, serviceId, changed) {
 function importSummary(answer) {
   return h('div', { role: 'status' },
     h('p', `Imported: ${answer.subjectsCreated} new subject(s), ${answer.facesAdded} face(s) added, ${answer.facesExisting} already there, `
-      + `${answer.facesReembedded} re-computed from their photos, ${answer.problems} skipped.`),
+      + `${answer.facesReembedded} re-computed from their photos, ${answer.problems} skipped. `, answer.jobId ? h('a', { href: '#/jobs' }, 'Jobs') : null),
     answer.problemDetails?.length
       ? h('ul', answer.problemDetails.map(p => h('li', `${p.subject ?? ''} ${p.id ?? ''}: ${p.reason}`)))
       : null);
