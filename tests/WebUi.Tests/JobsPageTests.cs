@@ -58,7 +58,7 @@ public sealed class JobsPageTests(WebUiNode node)
         // enough to be cancelled while it runs.
         var photos = Directory.GetFiles(Path.Combine(SharedData.DataDirectory, "deepface"), "img*.jpg")
             .Where(p => new FileInfo(p).Length < 80_000).Order(StringComparer.Ordinal).ToArray();
-        var archive = WriteZip([.. Enumerable.Range(0, 10).SelectMany(copy => photos.Select(p => ($"Person {copy:D2} {Path.GetFileNameWithoutExtension(p)}/{Path.GetFileName(p)}", File.ReadAllBytes(p))))]);
+        var archive = WriteZip([.. Enumerable.Range(0, 20).SelectMany(copy => photos.Select(p => ($"Person {copy:D2} {Path.GetFileNameWithoutExtension(p)}/{Path.GetFileName(p)}", File.ReadAllBytes(p))))]);
         var upload = await page.Context.APIRequest.PostAsync($"/admin/app/{appId}/model/{serviceId}/enrol?name=crowd.zip", new()
         {
             Headers = new Dictionary<string, string> { ["Content-Type"] = "application/zip" },

@@ -162,5 +162,5 @@ export function download(url) {
 
 /** A time (ISO-8601) in the browser's local date and time, or '' when there is none. */
 export function when(value) {
-  return value ? new Date(value).toLocaleString() : '';
+  return value ? new Date(value).toLocaleString([], { dateStyle: 'short', timeStyle: 'medium' }) : '';
 }

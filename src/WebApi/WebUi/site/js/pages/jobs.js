@@ -157,7 +157,7 @@ export async function jobsPage(view) {
     } else {
       fill(tbody, jobs.map((job, i) => row(job, labels[i])));
       if (!tbody.isConnected) {
-        fill(list, h('div.table-wrap', h('table', { dataset: { testid: 'jobs' } },
+        fill(list, h('div.table-wrap', h('table.jobs', { dataset: { testid: 'jobs' } },
           h('thead', h('tr', ['Job', 'Service', 'State', 'Progress', 'Started', ''].map(t => h('th', t)))), tbody)));
       }
     }
