@@ -90,6 +90,13 @@ if (args.Contains("compare"))
     return;
 }
 
+if (args.Contains("embed-batch"))
+{
+    // Faces of many photos in one ONNX run, as the node would run it (1 intra-op thread, one caller per core)
+    await ProviderBenchmark.RunEmbedBatchAsync(settings, SharedData.Root);
+    return;
+}
+
 if (args.Contains("providers"))
 {
     // CPU against CUDA in one run (deploy/gpu-benchmark.sh): latency, embedding batches, pipeline throughput at 1/2/8/32 callers

@@ -60,6 +60,46 @@ internal static class ProviderBenchmark
         }
     }
 
+    /// <summary>
+    /// <c>embed-batch</c>: whether embedding the faces of many photos in one ONNX run would pay on the CPU as the node runs it (one
+    /// intra-op thread per analysis, one analysis per core): faces per second of align + embed at batch sizes 1–32, with as many
+    /// callers as cores, the batch sizes taking turns round after round so a busy machine slows them alike.
+    /// </summary>
+    /// <remarks><c>dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll embed-batch --seconds 3 --iterations 5</c></remarks>
+    public static async Task RunEmbedBatchAsync(BenchSettings settings, string sharedRoot)
+    {
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(sharedRoot, "data/compreface-samples/load-tests/detect_FACE_1.jpg"));
+        using var services = Build(Path.Combine(sharedRoot, "models"), ExecutionProviderKind.Cpu, intraOpThreads: 1);
+        var detector = services.GetRequiredService<IFaceDetector>();
+        var embedder = services.GetRequiredService<IFaceEmbedder>();
+        using var image = services.GetRequiredService<IImageDecoder>().Decode(bytes);
+        var face = detector.Detect(image, detector.DefaultThreshold)[0];
+        int[] batches = [1, 4, 16, 32];
+        var rates = batches.ToDictionary(b => b, _ => new List<double>());
+        var callers = Environment.ProcessorCount;
+        Console.WriteLine($"# embed-batch {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {await CompareBenchmark.LoadAverageAsync()}; " +
+            $"{callers} callers, 1 intra-op thread, {settings.Iterations} rounds of {settings.Seconds} s per batch size");
+        for (var round = 0; round < settings.Iterations; round++)
+        {
+            foreach (var batch in round % 2 == 0 ? batches : [.. batches.Reverse()])
+            {
+                var many = Enumerable.Repeat(face, batch).ToArray();
+                var (runs, _) = await ThroughputAsync(settings.Seconds, callers, () => embedder.Embed(image, many));
+                rates[batch].Add(runs * batch);
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| faces per ONNX run | align + embed faces/s (median of rounds) | range | ratio to one face per run |");
+        Console.WriteLine("| ---: | ---: | --- | ---: |");
+        var single = Stats.Of([.. rates[1]]).Median;
+        foreach (var batch in batches)
+        {
+            var stats = Stats.Of([.. rates[batch]]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {batch} | {stats.Median:F1} | {rates[batch].Min():F1}–{rates[batch].Max():F1} | {stats.Median / single:F2} |"));
+        }
+    }
+
     private static ServiceProvider Build(string models, ExecutionProviderKind provider, int intraOpThreads)
     {
         var services = new ServiceCollection();

@@ -94,8 +94,9 @@ internal static class TransferBenchmark
         using var http = await OwnerClientAsync(node);
         var app = DemoApp;
 
-        // Warm-up: both paths once over one round of photos (JIT, ONNX sessions, store), so neither measured path pays for it.
-        var warmup = photos.Take(rows.Length).ToArray();
+        // Warm-up: both paths over --warmup rounds of photos (JIT and its tiering, ONNX sessions, store), so neither measured
+        // path pays for it; the node kept getting cheaper per photo for tens of seconds after its first requests.
+        var warmup = Enumerable.Range(0, Math.Max(1, settings.Warmup)).SelectMany(r => rows.Select(p => (Subject: $"{p.Identity}-w{r}", p.Path, p.Bytes))).ToArray();
         await PerRequestAsync(node, (await CreateServiceAsync(http, app, "warm-up-requests")).Key, warmup, settings.Concurrency);
         await BulkAsync(http, app, (await CreateServiceAsync(http, app, "warm-up-bulk")).Id, warmup);
 
@@ -103,14 +104,15 @@ internal static class TransferBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"# enrol {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {load} at start; {photos.Length} photos ({photos.Sum(p => p.Bytes.Length) / 1e6:F0} MB)"));
         Console.WriteLine();
-        Console.WriteLine("| path | photos | faces added | seconds | faces/s | node CPU ms / photo | node stages decode / detect / embed ms | load average |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        Console.WriteLine("| path | photos | faces added | seconds | faces/s | node CPU ms / photo | node stages decode / detect / embed ms | allocated MB / photo | gen-2 GCs | GC pause ms | load average |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
         var perRequest = new List<double>();
         double bulkRate = 0;
         foreach (var bulk in new[] { false, true, false })
         {
             var (id, key) = await CreateServiceAsync(http, app, bulk ? "bulk" : $"per-request-{perRequest.Count}");
             var stagesBefore = await CompareBenchmark.StageSumsAsync(http);
+            var gcBefore = await GcAsync(http);
             var cpuBefore = node.CpuTime;
             var started = Stopwatch.GetTimestamp();
             string name;
@@ -130,6 +132,7 @@ internal static class TransferBenchmark
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var cpu = (node.CpuTime - cpuBefore).TotalMilliseconds / photos.Length;
             var stages = CompareBenchmark.StageMeans(stagesBefore, await CompareBenchmark.StageSumsAsync(http));
+            var gc = await GcAsync(http);
             if (bulk)
             {
                 bulkRate = added / seconds;
@@ -141,7 +144,8 @@ internal static class TransferBenchmark
 
             load = await CompareBenchmark.LoadAverageAsync();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {photos.Length} | {added} | {seconds:F1} | {added / seconds:F1} | {cpu:F1} | {CompareBenchmark.StageText(stages)} | {load} |"));
+                $"| {name} | {photos.Length} | {added} | {seconds:F1} | {added / seconds:F1} | {cpu:F1} | {CompareBenchmark.StageText(stages)} | " +
+                $"{(gc.Allocated - gcBefore.Allocated) / 1e6 / photos.Length:F2} | {gc.Gen2 - gcBefore.Gen2:F0} | {(gc.PauseSeconds - gcBefore.PauseSeconds) * 1000:F0} | {load} |"));
         }
 
         Console.WriteLine();
@@ -152,6 +156,19 @@ internal static class TransferBenchmark
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ratio bulk / per-request: {bulkRate / perRequest.Average():F2} (against the mean of the two per-request runs; {bulkRate / perRequest.Max():F2} against the faster)"));
+    }
+
+    /// <summary>The node's garbage collector so far (its /metrics): bytes allocated, gen-2 collections, seconds paused.</summary>
+    private static async Task<(double Allocated, double Gen2, double PauseSeconds)> GcAsync(HttpClient http)
+    {
+        var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        double Value(string pattern) => System.Text.RegularExpressions.Regex.Match(text, pattern, System.Text.RegularExpressions.RegexOptions.Multiline) is { Success: true } m
+            ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)
+            : double.NaN;
+        return (
+            Value(@"^dotnet_gc_heap_total_allocated_bytes_total\{[^}]*\} (\S+)"),
+            Value(@"^dotnet_gc_collections_total\{[^}]*gen2[^}]*\} (\S+)"),
+            Value(@"^dotnet_gc_pause_time_seconds_total\{[^}]*\} (\S+)"));
     }
 
     /// <summary>Adds each photo with its own <c>POST /api/v1/recognition/faces</c>, <paramref name="concurrency"/> clients; returns the faces added.</summary>

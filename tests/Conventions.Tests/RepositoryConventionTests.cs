@@ -62,6 +62,21 @@ public sealed class RepositoryConventionTests
     }
 
     [Fact]
+    public void ReadmeTree_EveryListedPath_IsAFolderOfTheRepository()
+    {
+        // The architecture block of the README lists one folder per concern ("src/Grains/Storage   all database code…");
+        // a folder that is renamed or removed must take its line with it.
+        var listed = RepositoryFiles.ReadOne("README.md").Single().Text.Split('\n')
+            .Where(line => line.StartsWith("src/", StringComparison.Ordinal) || line.StartsWith("tools/", StringComparison.Ordinal))
+            .Select(line => line.Split(' ', 2)[0].TrimEnd('/'))
+            .ToArray();
+        Assert.Contains("src/Grains/Storage", listed);
+
+        var missing = listed.Where(path => !Directory.Exists(Path.Combine(RepositoryFiles.Root, path))).ToArray();
+        Assert.Empty(missing);
+    }
+
+    [Fact]
     public void Comments_InCode_DoNotPointOutsideTheRepository()
     {
         var code = Code().Where(f => f.Path != "tools/rewrite-spec-refs.sh");

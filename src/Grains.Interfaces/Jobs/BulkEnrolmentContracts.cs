@@ -48,9 +48,19 @@ public sealed record EnrolmentOutcome(
 [Alias("CompreFace.Jobs.IBulkEnrolmentGrain")]
 public interface IBulkEnrolmentGrain : IGrainWithGuidKey
 {
-    /// <summary>Stores a batch of the upload's files (idempotent per file position).</summary>
+    /// <summary>
+    /// Stores a batch of the upload's files (idempotent per file position) and starts the job if it is not running: the
+    /// first files are enrolled while the rest of the archive is still being read.
+    /// </summary>
     [Alias("AddFilesAsync"), RetrySafe]
     Task AddFilesAsync(IReadOnlyList<EnrolmentFile> files, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The upload has ended: every file was added. Stores the job's total (so that a run resumed after a restart knows the
+    /// archive is whole) and lets the job finish once no file is pending.
+    /// </summary>
+    [Alias("SealAsync"), RetrySafe]
+    Task SealAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Starts (or resumes) the job's processing in the background unless it is running here already or finished; returns at once.</summary>
     [Alias("StartAsync"), RetrySafe]

@@ -38,11 +38,48 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
     /// </summary>
     private static readonly int Window = 2 * Environment.ProcessorCount;
 
+    /// <summary>How often a run waiting for the upload's next files reports (the job's heartbeat; a cancel is seen there).</summary>
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(5);
+
     private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Released when files arrive or the upload ends, so that a run waiting for them goes on.</summary>
+    private readonly SemaphoreSlim _arrived = new(0);
     private Task? _run;
 
-    public Task AddFilesAsync(IReadOnlyList<EnrolmentFile> files, CancellationToken cancellationToken = default) =>
-        store.AddFilesAsync(this.GetPrimaryKey(), files, cancellationToken);
+    /// <summary>Set once <see cref="SealAsync"/> stored the total: no more files will come.</summary>
+    private volatile bool _sealed;
+
+    /// <summary>When files last arrived (or this activation's run started): an upload silent for longer than <see cref="UploadSilence"/> is taken as lost.</summary>
+    private long _lastArrival;
+
+    /// <summary>How long a run waits for the next files of an upload that has not ended before it fails the job.</summary>
+    internal static TimeSpan UploadSilence { get; } = TimeSpan.FromMinutes(2);
+
+    public async Task AddFilesAsync(IReadOnlyList<EnrolmentFile> files, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+
+        // Files refused while reading the archive wait in the queue with their reason, so that the run reports them like
+        // any other failure, once, after a restart too.
+        await store.AddFilesAsync(
+            this.GetPrimaryKey(), [.. files.Select(f => f.State == EnrolmentFileState.Failed ? f with { State = EnrolmentFileState.Pending } : f)], cancellationToken);
+        Interlocked.Exchange(ref _lastArrival, time.GetTimestamp());
+        _arrived.Release();
+        await StartAsync(cancellationToken);
+    }
+
+    public async Task SealAsync(CancellationToken cancellationToken = default)
+    {
+        // The total is stored before the answer: a run resumed after a restart knows from it that the upload was whole.
+        var jobId = this.GetPrimaryKey();
+        var counts = await store.CountAsync(jobId, cancellationToken);
+        await GrainFactory.GetGrain<IJobGrain>(jobId).ReportAsync(
+            new JobProgress(Processed(counts), counts.GetValueOrDefault(EnrolmentFileState.Failed), counts.Values.Sum()), cancellationToken);
+        _sealed = true;
+        _arrived.Release();
+        await StartAsync(cancellationToken);
+    }
 
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -54,6 +91,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
         // Stay active while working (an idle grain would be collected mid-job); a deactivation stops the work, and the
         // job, still running in the list, is resumed by BulkEnrolmentResumer.
         DelayDeactivation(TimeSpan.FromDays(7));
+        Interlocked.CompareExchange(ref _lastArrival, time.GetTimestamp(), 0);
         var grains = GrainFactory;
         var jobId = this.GetPrimaryKey();
         var stopping = _stopping.Token;
@@ -76,7 +114,15 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _arrived.Dispose();
+    }
+
+    /// <summary>Files enrolled or found enrolled already.</summary>
+    private static long Processed(IReadOnlyDictionary<EnrolmentFileState, long> counts) =>
+        counts.GetValueOrDefault(EnrolmentFileState.Enrolled) + counts.GetValueOrDefault(EnrolmentFileState.AlreadyEnrolled);
 
     private async Task RunAsync(IGrainFactory grains, Guid jobId, CancellationToken stopping)
     {
@@ -94,31 +140,13 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
 
         try
         {
+            // The job's total is set once the upload has ended (SealAsync); until then files may still come.
             var counts = await store.CountAsync(jobId, run.Token);
-            var total = counts.Values.Sum();
-            var progress = new Progress(
-                counts.GetValueOrDefault(EnrolmentFileState.Enrolled) + counts.GetValueOrDefault(EnrolmentFileState.AlreadyEnrolled),
-                counts.GetValueOrDefault(EnrolmentFileState.Failed),
-                total);
-            LogStarted(logger, jobId, serviceId, total, progress.Done + progress.Failed);
-            if (job.Done + job.Failed == 0 && progress.Failed > 0)
-            {
-                // First start: the files refused at upload (no folder, bad name, empty, too large) open the job's report.
-                for (var after = 0; ;)
-                {
-                    var page = await store.ReportAsync(jobId, after, 1000, run.Token);
-                    if (page.Count == 0)
-                    {
-                        break;
-                    }
-
-                    await run.AddItemsAsync([.. page.Where(o => o.State == EnrolmentFileState.Failed).Select(o => new JobItem(o.Name, o.Outcome ?? "failed"))]);
-                    after = page[^1].Seq;
-                }
-            }
-
-            await run.ReportAsync(progress.Done, progress.Failed, total);
-            var pipeline = new Pipeline(store, faces, time, grains, run, serviceId, progress);
+            var progress = new Progress(Processed(counts), counts.GetValueOrDefault(EnrolmentFileState.Failed), job.Total);
+            var files = counts.Values.Sum();
+            LogStarted(logger, jobId, serviceId, files, progress.Done + progress.Failed);
+            using var pipeline = new Pipeline(this, store, faces, time, grains, run, serviceId, progress);
+            await pipeline.ReportAsync();
             await pipeline.RunAsync();
             await run.FinishAsync(null);
             LogFinished(logger, jobId, progress.Done, progress.Failed);
@@ -130,14 +158,14 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
         }
     }
 
-    /// <summary>The job's counters, updated by the committer only.</summary>
-    private sealed class Progress(long done, long failed, long total)
+    /// <summary>The job's counters, updated by the committer; the total once the upload has ended.</summary>
+    private sealed class Progress(long done, long failed, long? total)
     {
         public long Done { get; set; } = done;
 
         public long Failed { get; set; } = failed;
 
-        public long Total { get; } = total;
+        public long? Total { get; set; } = total;
     }
 
     /// <summary>What one file came to before it is stored: a face to add, a failure, or already there.</summary>
@@ -149,8 +177,10 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
     /// window's size bounds the photos in memory.
     /// </summary>
     private sealed class Pipeline(
-        IEnrolmentStore store, IFaceStore faces, TimeProvider time, IGrainFactory grains, JobRun run, Guid serviceId, Progress progress)
+        BulkEnrolmentGrain owner, IEnrolmentStore store, IFaceStore faces, TimeProvider time, IGrainFactory grains, JobRun run, Guid serviceId, Progress progress)
+        : IDisposable
     {
+        private readonly SemaphoreSlim _reporting = new(1);
         private readonly Channel<Analysed> _analysed = Channel.CreateUnbounded<Analysed>(new UnboundedChannelOptions { SingleReader = true });
         private readonly IFaceCollectionGrain _collection = grains.GetGrain<IFaceCollectionGrain>(serviceId);
         private long _stepStarted;
@@ -169,7 +199,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
                     new ParallelOptions { MaxDegreeOfParallelism = Window, CancellationToken = run.Token },
                     async (file, token) =>
                     {
-                        if (file.Known || file.File.Content is not { Length: > 0 } content)
+                        if (file.Known || file.File.Outcome is not null || file.File.Content is not { Length: > 0 } content)
                         {
                             await _analysed.Writer.WriteAsync(file, token);
                             return;
@@ -196,18 +226,54 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
             }
         }
 
-        /// <summary>Pending files in archive order, a page per query; a page's already-enrolled files are marked with one query.</summary>
+        public void Dispose() => _reporting.Dispose();
+
+        /// <summary>
+        /// Adds to the counters and reports them (the committer after each step; the reader, adding nothing, as the heartbeat
+        /// while it waits for files), one at a time so that the job's counters never go back.
+        /// </summary>
+        public async Task ReportAsync(long done = 0, long failed = 0)
+        {
+            await _reporting.WaitAsync(CancellationToken.None);
+            try
+            {
+                progress.Done += done;
+                progress.Failed += failed;
+                await run.ReportAsync(progress.Done, progress.Failed, progress.Total);
+            }
+            finally
+            {
+                _reporting.Release();
+            }
+        }
+
+        /// <summary>
+        /// Pending files in archive order, a page per query; a page's already-enrolled files are marked with one query. While
+        /// the upload goes on, the reader waits for its next files (processing starts with the upload's first files, not after
+        /// its last); it ends when no file is pending after the upload has ended.
+        /// </summary>
         private async IAsyncEnumerable<Analysed> PendingAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var jobId = run.JobId;
             for (var after = 0; ;)
             {
+                // Read before the page: a page read after the upload ended holds its last files.
+                var ended = progress.Total is not null || owner._sealed;
                 var t = Stopwatch.GetTimestamp();
                 var files = await store.PendingAsync(jobId, after, ReadSize, cancellationToken);
                 StageTimes.Add(ref Stages.ReadTicks, t);
                 if (files.Count == 0)
                 {
-                    yield break;
+                    if (ended)
+                    {
+                        await _reporting.WaitAsync(cancellationToken);
+                        progress.Total ??= (await store.CountAsync(jobId, cancellationToken)).Values.Sum();
+                        _reporting.Release();
+                        yield break;
+                    }
+
+                    await WaitForFilesAsync(cancellationToken);
+                    continue;
                 }
 
                 after = files[^1].Seq;
@@ -221,6 +287,31 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
                         : new Analysed(file, new EnrolmentAnalysis(EnrolmentProblem.BadImage, null, null), false);
                 }
             }
+        }
+
+        /// <summary>Waits for the upload's next files or its end, reporting every <see cref="Heartbeat"/>; fails when the upload fell silent.</summary>
+        private async Task WaitForFilesAsync(CancellationToken cancellationToken)
+        {
+            if (time.GetElapsedTime(Interlocked.Read(ref owner._lastArrival)) > UploadSilence)
+            {
+                throw new InvalidOperationException(
+                    "The upload of this archive stopped before its end (the node that received it stopped, or the client went away); upload the archive again: the photos enrolled so far are reported as already enrolled.");
+            }
+
+            var t = Stopwatch.GetTimestamp();
+            using var heartbeat = new CancellationTokenSource(Heartbeat, time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, heartbeat.Token);
+            try
+            {
+                await owner._arrived.WaitAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (heartbeat.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // A heartbeat; its report also sees a cancel requested meanwhile (a failed upload cancels its job).
+                await ReportAsync();
+            }
+
+            StageTimes.Add(ref Stages.UploadWaitTicks, t);
         }
 
         /// <summary>
@@ -279,7 +370,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
         /// <summary>One step: the new faces in one import, then the files' outcomes, failures and counters.</summary>
         private async Task CommitAsync(List<Analysed> batch)
         {
-            var add = batch.Where(a => !a.Known && a.Analysis.Problem == EnrolmentProblem.None).ToArray();
+            var add = batch.Where(a => !a.Known && a.File.Outcome is null && a.Analysis.Problem == EnrolmentProblem.None).ToArray();
             var repeated = new HashSet<Guid>();
             if (add.Length > 0)
             {
@@ -305,6 +396,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
             EnrolmentOutcome[] outcomes = [.. batch.Select(a => a switch
             {
                 { Known: true } => Outcome(a.File, EnrolmentFileState.AlreadyEnrolled, null),
+                { File.Outcome: { } refused } => Outcome(a.File, EnrolmentFileState.Failed, refused),
                 _ when a.Analysis.Problem != EnrolmentProblem.None => Outcome(a.File, EnrolmentFileState.Failed, EnrolmentAnalysis.Reason(a.Analysis.Problem)),
                 _ when repeated.Contains(a.File.ImageId) && !counted.Add(a.File.ImageId) => Outcome(a.File, EnrolmentFileState.AlreadyEnrolled, null),
                 _ => Outcome(a.File, EnrolmentFileState.Enrolled, null),
@@ -314,9 +406,8 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
             StageTimes.Add(ref Stages.OutcomeTicks, started);
             started = Stopwatch.GetTimestamp();
             await run.AddItemsAsync([.. outcomes.Where(o => o.State == EnrolmentFileState.Failed).Select(o => new JobItem(o.Name, o.Outcome ?? "failed"))]);
-            progress.Done += outcomes.Count(o => o.State != EnrolmentFileState.Failed);
-            progress.Failed += outcomes.Count(o => o.State == EnrolmentFileState.Failed);
-            await run.ReportAsync(progress.Done, progress.Failed, progress.Total);
+            var failed = outcomes.Count(o => o.State == EnrolmentFileState.Failed);
+            await ReportAsync(outcomes.Length - failed, failed);
             StageTimes.Add(ref Stages.ProgressTicks, started);
             Stages.Commits++;
         }
@@ -335,6 +426,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
         public long OutcomeTicks;
         public long ProgressTicks;
         public long CommitIdleTicks;
+        public long UploadWaitTicks;
         public long WallTicks;
         public int Commits;
 
@@ -344,8 +436,8 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
         {
             if (logger.IsEnabled(LogLevel.Information))
             {
-                var ms = Array.ConvertAll([WallTicks, ReadTicks, KnownTicks, AnalyseTicks, ImportTicks, OutcomeTicks, ProgressTicks, CommitIdleTicks], t => t * 1000 / Stopwatch.Frequency);
-                LogStages(logger, jobId, ms[0], ms[1], ms[2], ms[3], Commits, ms[4], ms[5], ms[6], ms[7]);
+                var ms = Array.ConvertAll([WallTicks, ReadTicks, UploadWaitTicks, KnownTicks, AnalyseTicks, ImportTicks, OutcomeTicks, ProgressTicks, CommitIdleTicks], t => t * 1000 / Stopwatch.Frequency);
+                LogStages(logger, jobId, ms[0], ms[1], ms[2], ms[3], ms[4], Commits, ms[5], ms[6], ms[7], ms[8]);
             }
         }
     }
@@ -359,8 +451,8 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
     [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "Bulk enrolment {JobId} finished: {Done} enrolled or already there, {Failed} failed")]
     private static partial void LogFinished(ILogger logger, Guid jobId, long done, long failed);
 
-    [LoggerMessage(EventId = 5200, Level = LogLevel.Information, Message = "Bulk enrolment {JobId} stages: wall {WallMs} ms; reader: read {ReadMs} ms, known-check {KnownMs} ms; analyses (summed over photos) {AnalyseMs} ms; committer: {Commits} steps, faces {ImportMs} ms, outcomes {OutcomeMs} ms, items + progress {ProgressMs} ms, waiting for analyses {IdleMs} ms")]
-    private static partial void LogStages(ILogger logger, Guid jobId, long wallMs, long readMs, long knownMs, long analyseMs, int commits, long importMs, long outcomeMs, long progressMs, long idleMs);
+    [LoggerMessage(EventId = 5200, Level = LogLevel.Information, Message = "Bulk enrolment {JobId} stages: wall {WallMs} ms; reader: read {ReadMs} ms, waiting for the upload {UploadWaitMs} ms, known-check {KnownMs} ms; analyses (summed over photos) {AnalyseMs} ms; committer: {Commits} steps, faces {ImportMs} ms, outcomes {OutcomeMs} ms, items + progress {ProgressMs} ms, waiting for analyses {IdleMs} ms")]
+    private static partial void LogStages(ILogger logger, Guid jobId, long wallMs, long readMs, long uploadWaitMs, long knownMs, long analyseMs, int commits, long importMs, long outcomeMs, long progressMs, long idleMs);
 }
 
 /// <summary>

@@ -84,15 +84,16 @@ internal static class BulkEnrolmentEndpoints
             }
 
             await worker.AddFilesAsync(batch.ToArray(), cancellationToken);
+            await worker.SealAsync(cancellationToken);
         }
         catch (Exception)
         {
-            // The job never starts: it is cancelled in the list, its stored files go with it when jobs are purged.
+            // The job is cancelled in the list (its run, started by the first files, stops at its next report); its stored
+            // files go with it when jobs are purged.
             await grains.GetGrain<IJobGrain>(jobId).CancelAsync(CancellationToken.None);
             throw;
         }
 
-        await worker.StartAsync(cancellationToken);
         return AdminJson.Result(new BulkEnrolUploadResponse(jobId, reader.Files, reader.Refused), StatusCodes.Status202Accepted);
     }
 

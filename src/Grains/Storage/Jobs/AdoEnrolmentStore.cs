@@ -11,7 +11,10 @@ public interface IEnrolmentStore
     /// <summary>Stores uploaded files of a job (in one transaction); a file already stored under its (job, seq) is kept.</summary>
     Task AddFilesAsync(Guid jobId, IReadOnlyList<EnrolmentFile> files, CancellationToken cancellationToken = default);
 
-    /// <summary>Up to <paramref name="limit"/> files still to process, after <paramref name="afterSeq"/>, with their photos.</summary>
+    /// <summary>
+    /// Up to <paramref name="limit"/> files still to process, after <paramref name="afterSeq"/>, with their photos (a file refused
+    /// while the archive was read has none, and its reason as <see cref="EnrolmentFile.Outcome"/>).
+    /// </summary>
     Task<IReadOnlyList<EnrolmentFile>> PendingAsync(Guid jobId, int afterSeq, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Records outcomes and drops the processed photos, in one transaction.</summary>
@@ -66,8 +69,9 @@ internal sealed class AdoEnrolmentStore(SqlDialect dialect) : DialectStore(diale
 
     public Task<IReadOnlyList<EnrolmentFile>> PendingAsync(Guid jobId, int afterSeq, int limit, CancellationToken cancellationToken = default) =>
         QueryAsync(
-            "SELECT seq, name, subject, image_id, content FROM cf_enrol_file WHERE job_id = @j AND state = 0 AND seq > @after ORDER BY seq LIMIT @n",
-            r => new EnrolmentFile(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetGuid(3), r.IsDBNull(4) ? null : (byte[])r.GetValue(4)),
+            "SELECT seq, name, subject, image_id, content, outcome FROM cf_enrol_file WHERE job_id = @j AND state = 0 AND seq > @after ORDER BY seq LIMIT @n",
+            r => new EnrolmentFile(
+                r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetGuid(3), r.IsDBNull(4) ? null : (byte[])r.GetValue(4), Outcome: r.IsDBNull(5) ? null : r.GetString(5)),
             cancellationToken,
             ("@j", jobId), ("@after", afterSeq), ("@n", Math.Max(1, limit)));
 
