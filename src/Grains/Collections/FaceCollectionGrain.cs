@@ -322,16 +322,23 @@ internal sealed partial class FaceCollectionGrain(
         var sizes = new Dictionary<int, int>(_shardSizes);
         var records = new List<FaceRecord>(faces.Count);
         var images = new Dictionary<Guid, byte[]>();
-        foreach (var face in faces)
+        var targets = new List<(Guid ImageId, float[] Vector)>();
+        foreach (var arriving in faces)
         {
-            if (!seen.Add(face.ImageId))
+            if (!seen.Add(arriving.ImageId))
             {
                 continue;
             }
 
+            var face = Served(arriving);
             var shard = ChooseShard(sizes);
             sizes[shard] = sizes.GetValueOrDefault(shard) + 1;
             records.Add(new FaceRecord(face.ImageId, SubjectFor(face.Subject).SubjectId, shard, Unit(face.Embedding), face.Calculator));
+            if (_plan.Reembedding && face.AlsoCalculator == _plan.Target && face.AlsoEmbedding is { } target)
+            {
+                targets.Add((face.ImageId, Unit(target)));
+            }
+
             if (face.Image is { Length: > 0 } image)
             {
                 images[face.ImageId] = image;
@@ -344,6 +351,12 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         await store.ImportAsync(_collectionId, newSubjects, records, images, cancellationToken);
+        if (targets.Count > 0)
+        {
+            // The target model's vectors, as an add writes them during a re-embedding; a crash between the two writes
+            // leaves examples the re-embedding computes itself.
+            await vectors.AddVectorsAsync(_collectionId, _plan.Target!, targets, cancellationToken);
+        }
         foreach (var subject in newSubjects)
         {
             Remember(subject);
@@ -360,9 +373,12 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         UpdateSize();
+        var targetOf = targets.ToDictionary(t => t.ImageId, t => t.Vector);
         await Task.WhenAll(records.GroupBy(r => r.Shard).Select(group =>
         {
-            var added = group.Select(f => new ShardFace(f.ImageId, f.SubjectId, f.Embedding, f.Calculator)).ToArray();
+            var added = group.Select(f => new ShardFace(f.ImageId, f.SubjectId, f.Embedding, f.Calculator))
+                .Concat(group.Where(f => targetOf.ContainsKey(f.ImageId)).Select(f => new ShardFace(f.ImageId, f.SubjectId, targetOf[f.ImageId], _plan.Target!, Extra: true)))
+                .ToArray();
             return _shards.ApplyAsync(group.Key, s => s.AddAsync(added, cancellationToken));
         }));
         var delta = new CollectionDelta();
@@ -375,6 +391,15 @@ internal sealed partial class FaceCollectionGrain(
         return new ImportOutcome(
             newSubjects.Count, records.Count, faces.Count - records.Count, records.ConvertAll(r => r.ImageId), newSubjects.ConvertAll(s => s.Name));
     }
+
+    /// <summary>
+    /// The example as this collection stores it: when it comes with the vectors of two models (computed during a
+    /// re-embedding) and the collection has switched to the second one meanwhile, that one is its served vector.
+    /// </summary>
+    private TransferFace Served(TransferFace face) =>
+        !_plan.Reembedding && _plan.Serving is { } serving && face.Calculator != serving && face.AlsoCalculator == serving && face.AlsoEmbedding is { } also
+            ? face with { Calculator = serving, Embedding = also, AlsoCalculator = null, AlsoEmbedding = null }
+            : face;
 
     /// <summary>
     /// The vector as a unit vector. An exported one already is: normalising it again could change its last bits, and an
