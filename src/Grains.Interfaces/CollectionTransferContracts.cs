@@ -12,13 +12,17 @@ public sealed record ExportPage(IReadOnlyList<TransferFace> Faces, long NextSeq)
 /// <param name="Calculator">The model version that computed the vector.</param>
 /// <param name="Embedding">The L2-normalised vector.</param>
 /// <param name="Image">The original photo, when exported with images and stored.</param>
+/// <param name="AlsoCalculator">While the collection is re-embedded: the target model of <paramref name="AlsoEmbedding"/>.</param>
+/// <param name="AlsoEmbedding">While the collection is re-embedded: the example's vector of the target model, so the re-embedding need not compute it.</param>
 [GenerateSerializer, Immutable, Alias("CompreFace.TransferFace")]
 public sealed record TransferFace(
     Guid ImageId,
     string Subject,
     string Calculator,
     float[] Embedding,
-    byte[]? Image);
+    byte[]? Image,
+    string? AlsoCalculator = null,
+    float[]? AlsoEmbedding = null);
 
 /// <summary>What one import batch did.</summary>
 /// <param name="SubjectsCreated">Subjects that did not exist (compared case-insensitively) and were created.</param>

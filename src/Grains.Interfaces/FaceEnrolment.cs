@@ -19,8 +19,11 @@ public enum EnrolmentProblem
     TooLarge = 4,
 }
 
-/// <summary>What analysing one photo for enrolment gave: its one face's vector and model, or the problem.</summary>
-public sealed record EnrolmentAnalysis(EnrolmentProblem Problem, float[]? Embedding, string? Calculator)
+/// <summary>
+/// What analysing one photo for enrolment gave: its one face's vector and model (and, when a second model was asked for,
+/// its vector of that one), or the problem.
+/// </summary>
+public sealed record EnrolmentAnalysis(EnrolmentProblem Problem, float[]? Embedding, string? Calculator, float[]? AlsoEmbedding = null, string? AlsoCalculator = null)
 {
     /// <summary>The snake_case name the reports use (<c>no_face</c>, <c>several_faces</c>, <c>bad_image</c>, <c>too_large</c>).</summary>
     public static string Reason(EnrolmentProblem problem) => problem switch
@@ -41,7 +44,14 @@ public sealed record EnrolmentAnalysis(EnrolmentProblem Problem, float[]? Embedd
 public static class FaceEnrolment
 {
     /// <summary>Analyses <paramref name="image"/> on a worker (any silo's; the stateless worker spreads the calls).</summary>
-    public static async Task<EnrolmentAnalysis> AnalyzeAsync(IGrainFactory grains, byte[] image, CancellationToken cancellationToken)
+    public static Task<EnrolmentAnalysis> AnalyzeAsync(IGrainFactory grains, byte[] image, CancellationToken cancellationToken) =>
+        AnalyzeAsync(grains, image, null, null, cancellationToken);
+
+    /// <summary>
+    /// Analyses <paramref name="image"/> with <paramref name="embedder"/> (null: the worker's configured model) and, when
+    /// given, <paramref name="alsoEmbedder"/> on the same crop: what an add during a re-embedding computes (both models).
+    /// </summary>
+    public static async Task<EnrolmentAnalysis> AnalyzeAsync(IGrainFactory grains, byte[] image, string? embedder, string? alsoEmbedder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(image);
@@ -51,7 +61,7 @@ public static class FaceEnrolment
         }
 
         var result = await grains.GetGrain<IFaceAnalyzerGrain>(0).AnalyzeAsync(
-            new FaceAnalysisRequest { Image = image, Limit = 2, ComputeEmbeddings = true }, cancellationToken);
+            new FaceAnalysisRequest { Image = image, Limit = 2, ComputeEmbeddings = true, Embedder = embedder, AlsoEmbedder = alsoEmbedder }, cancellationToken);
         return result.Outcome switch
         {
             FaceAnalysisOutcome.FileTooLarge => new(EnrolmentProblem.TooLarge, null, null),
@@ -61,7 +71,9 @@ public static class FaceEnrolment
             _ => new(
                 EnrolmentProblem.None,
                 result.Faces[0].Embedding ?? throw new InvalidOperationException("The worker returned a face without the embedding it was asked for."),
-                result.Calculator?.Version ?? throw new InvalidOperationException("The worker returned an analysis without its calculator.")),
+                result.Calculator?.Version ?? throw new InvalidOperationException("The worker returned an analysis without its calculator."),
+                result.Faces[0].AlsoEmbedding,
+                result.AlsoCalculator?.Version),
         };
     }
 }

@@ -14,6 +14,19 @@ public sealed record ModelPlan(string? Serving, string? Target)
 
     /// <summary>Whether the collection is being re-embedded.</summary>
     public bool Reembedding => Serving is not null && Target is not null;
+
+    /// <summary>
+    /// Refuses a search computed by another model than the serving one (the caller computes it again under this plan);
+    /// embedding searches (<see cref="FaceSearch.AnyModel"/>) are searched under their own model whatever the plan.
+    /// </summary>
+    public void ThrowIfStale(FaceSearch search)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        if (!search.AnyModel && Serving is { } serving && search.Calculator != serving)
+        {
+            throw new ModelPlanChangedException(this);
+        }
+    }
 }
 
 /// <summary>

@@ -136,6 +136,33 @@ public sealed class ReplicaTests(ClusterFixture fixture)
         Assert.DoesNotContain(expected.SelectMany(q => q), m => m.Subject == "s2" || m.ImageId == ids[0]);
     }
 
+    [Fact]
+    public async Task StandbySearch_DuringAReembedding_RefusesAQueryOfAnotherModelThanTheServingOne_AsTheCollectionDoes()
+    {
+        var id = Guid.NewGuid();
+        var collection = Grains.GetGrain<IFaceCollectionGrain>(id);
+        var standby = Grains.GetGrain<IFaceCollectionStandbyGrain>(id);
+        var vectors = Enumerable.Range(0, ClusterFixture.ShardCapacity + 1).Select(_ => RandomVector()).ToArray();
+        foreach (var vector in vectors)
+        {
+            await collection.AddFaceAsync(Command("s", vector));
+        }
+
+        // A query computed by the new model while the collection still serves the old one (the HTTP tier's plan was
+        // stale): the collection refuses it so it is computed again; its standby, answering a hedged search, must too,
+        // rather than search the shards' partial second index.
+        await Grains.GetGrain<ICollectionReembedGrain>(id).BeginReembedAsync("test", "new-model");
+        var stale = new FaceSearch { Calculator = "new-model", Embeddings = [vectors[0]] };
+        await Assert.ThrowsAsync<ModelPlanChangedException>(() => collection.SearchAsync(stale));
+        await Assert.ThrowsAsync<ModelPlanChangedException>(() => standby.SearchAsync(stale));
+        var serving = new FaceSearch { Calculator = "test", Embeddings = [vectors[0]] };
+        Assert.Equal(Flatten(await collection.SearchAsync(serving)), Flatten(await standby.SearchAsync(serving)));
+
+        // Cancelled: queries are searched under their own model again, at both.
+        await Grains.GetGrain<ICollectionReembedGrain>(id).AbortReembedAsync();
+        Assert.Empty(Assert.Single(await standby.SearchAsync(stale)));
+    }
+
     private static string[] Flatten(IReadOnlyList<IReadOnlyList<FaceMatch>> results) =>
         results.Select(q => string.Join(';', q.Select(m => $"{m.Subject}/{m.ImageId}/{m.Cosine:F5}"))).ToArray();
 

@@ -17,7 +17,17 @@ public sealed partial class ReembeddingTests(ITestOutputHelper output)
     private const string DlibCalculator = "dlib.Calculator@dlib_resnet128_faceapi";
 
     [Fact]
-    public async Task Migrate_DlibToMobileFaceNet_WithKillNine_ServesThroughoutResumesWithoutRepeatsAndRecognisesEveryone()
+    public Task Migrate_DlibToMobileFaceNet_WithKillNine_ServesThroughoutResumesWithoutRepeatsAndRecognisesEveryone() => MigrateWithKillNineAsync(null);
+
+    [Fact]
+    public async Task Migrate_DlibToMobileFaceNetOnPostgres_WithKillNine_ServesThroughoutResumesWithoutRepeatsAndRecognisesEveryone()
+    {
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_reembed");
+        await MigrateWithKillNineAsync(database.ConnectionString);
+    }
+
+    /// <summary>The whole scenario on the embedded SQLite store, or on PostgreSQL when <paramref name="postgres"/> is given.</summary>
+    private async Task MigrateWithKillNineAsync(string? postgres)
     {
         var faceCount = int.TryParse(Environment.GetEnvironmentVariable("COMPREFACE_REEMBED_FACES"), CultureInfo.InvariantCulture, out var n) ? n : 60;
         var dataDirectory = Directory.CreateTempSubdirectory("cf-reembed-").FullName;
@@ -29,6 +39,10 @@ public sealed partial class ReembeddingTests(ITestOutputHelper output)
                 ["Logging:LogLevel:CompreFace.Grains.Jobs"] = "Information",
                 ["Reembedding:ResumeInterval"] = "00:00:02",
             };
+            if (postgres is not null)
+            {
+                settings["ConnectionStrings:Postgres"] = postgres;
+            }
 
             // 1. Enrol with dlib: every single-face photo of the labelled identities once, then again until faceCount.
             var enrolled = new Dictionary<string, byte[]>();

@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using CompreFace.Grains.Interfaces.Jobs;
+using CompreFace.Grains.Jobs;
 using Microsoft.Playwright;
 using static CompreFace.WebUi.Tests.PageChecks;
 
@@ -6,7 +8,8 @@ namespace CompreFace.WebUi.Tests;
 
 /// <summary>
 /// Long jobs in the UI (issue P10): bulk enrolment from the collection page with its progress bar and report, the jobs
-/// page's cancel, and export then import of a collection through the buttons. Archives are built from the shared photos.
+/// page's cancel, export then import of a collection through the buttons, and a collection's re-embedding progress.
+/// Archives are built from the shared photos.
 /// </summary>
 [Collection(PagesGroup.Name)]
 public sealed class JobsPageTests(WebUiNode node)
@@ -120,6 +123,33 @@ public sealed class JobsPageTests(WebUiNode node)
         File.Delete(archive);
         File.Delete(notArchive);
         await ScreenshotAsync(page, "52-import");
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
+    public async Task CollectionPage_ReembeddingRuns_ShowsItsProgressUntilItSwitches()
+    {
+        var page = await OwnerPageAsync(node);
+        var (appId, serviceId, _) = await CreateServiceAsync(page, "RECOGNITION");
+
+        // A real re-embedding needs faces of a second model and a node restart (Node.Tests ReembeddingTests); here the
+        // test is the job's worker and reports through the job grain, as ReembedGrain does.
+        var job = node.Grains.GetGrain<IJobGrain>(Guid.NewGuid());
+        await job.CreateAsync(new JobSpec(JobKinds.Reembed, Guid.Parse(serviceId), Guid.Parse(appId), 8, "api", ReembedModels.Format("dlib", "mobilefacenet")));
+        await job.StartAsync();
+        await job.ReportAsync(new JobProgress(3, 1));
+
+        await page.GotoAsync($"/#/apps/{appId}/services/{serviceId}");
+        var migration = page.Locator("[data-testid=migration]");
+        await migration.Locator("[role=progressbar][aria-valuenow='50']").WaitForAsync();
+        await Assertions.Expect(migration).ToContainTextAsync("Re-embedding dlib → mobilefacenet");
+        await Assertions.Expect(migration).ToContainTextAsync("3 done, 1 failed of 8");
+        await ScreenshotAsync(page, "53-reembedding");
+
+        await job.ReportAsync(new JobProgress(7, 1));
+        await job.FinishAsync(JobState.Completed, null);
+        await migration.Locator("[role=progressbar][aria-valuenow='100']").WaitForAsync();
+        await Assertions.Expect(migration.Locator(".badge")).ToHaveTextAsync("completed");
         AssertNoScriptErrors(page);
     }
 

@@ -91,6 +91,9 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
     public Task FlushStatisticsAsync() =>
         _factory.Services.GetRequiredService<CompreFace.WebApi.Statistics.RequestStatistics>().FlushAsync(CancellationToken.None);
 
+    /// <summary>The node's grains (the tests that play a job's worker report its progress through its job grain).</summary>
+    public Orleans.IGrainFactory Grains => _factory.Services.GetRequiredService<IGrainFactory>();
+
     public void Dispose() => _factory.Dispose();
 
     public async Task DisposeAsync()
@@ -138,6 +141,9 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
 
             // Request counts reach the store (and the usage page) within a second instead of a minute.
             builder.UseSetting("Statistics:FlushIntervalSeconds", "1");
+
+            // Only the pass at start resumes unfinished re-embeddings: the job a test reports itself stays its own.
+            builder.UseSetting("Reembedding:ResumeInterval", "01:00:00");
 
             // The webhook page's test adds a loopback receiver, which the default outbound policy refuses.
             builder.UseSetting("Webhooks:AllowedNetworks:0", "127.0.0.1");

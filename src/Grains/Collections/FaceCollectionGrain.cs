@@ -4,7 +4,6 @@ using CompreFace.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using CompreFace.Grains.Interfaces;
-using CompreFace.Grains.Interfaces.Jobs;
 using CompreFace.Grains.Jobs;
 
 namespace CompreFace.Grains.Collections;
@@ -198,10 +197,7 @@ internal sealed partial class FaceCollectionGrain(
     async Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> IFaceCollectionGrain.SearchAsync(FaceSearch search, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(search);
-        if (!search.AnyModel && _plan.Serving is { } serving && search.Calculator != serving)
-        {
-            throw new ModelPlanChangedException(_plan);
-        }
+        _plan.ThrowIfStale(search);
 
         var queries = search.Embeddings.Select(e => Similarity.Normalize(e)).ToArray();
         if (queries.Length == 0 || !_shardSizes.Values.Any(size => size > 0))
@@ -231,11 +227,8 @@ internal sealed partial class FaceCollectionGrain(
 
     // ---- re-embedding (docs/decisions/0034-jobs-and-re-embedding.md) ------------------------------------------------
 
-    Task ICollectionReembedGrain.BeginReembedAsync(string serving, string target, CancellationToken cancellationToken)
-    {
-        _plan = new ModelPlan(serving, target);
-        return Task.CompletedTask;
-    }
+    Task ICollectionReembedGrain.BeginReembedAsync(string serving, string target, CancellationToken cancellationToken) =>
+        ChangePlanAsync(new ModelPlan(serving, target), cancellationToken);
 
     async Task ICollectionReembedGrain.StoreReembeddedAsync(string target, IReadOnlyList<ReembeddedFace> faces, CancellationToken cancellationToken)
     {
@@ -252,16 +245,19 @@ internal sealed partial class FaceCollectionGrain(
 
         // From here searches must come with the new model: the shards hold its vectors already (as second-model
         // vectors until they reload), so the answer changes from the old model's to the new one's in one step.
-        _plan = new ModelPlan(target, null);
+        await ChangePlanAsync(new ModelPlan(target, null), cancellationToken);
         await ForEachShardAsync(s => s.ReloadAsync(cancellationToken));
         LogSwitched(logger, _collectionId, target, switched);
         return switched;
     }
 
-    Task ICollectionReembedGrain.AbortReembedAsync(CancellationToken cancellationToken)
+    Task ICollectionReembedGrain.AbortReembedAsync(CancellationToken cancellationToken) => ChangePlanAsync(ModelPlan.Any, cancellationToken);
+
+    /// <summary>The plan changes here and at the standby, which answers hedged searches by the same rule.</summary>
+    private Task ChangePlanAsync(ModelPlan plan, CancellationToken cancellationToken)
     {
-        _plan = ModelPlan.Any;
-        return Task.CompletedTask;
+        _plan = plan;
+        return SyncStandbyAsync(new CollectionDelta(), cancellationToken);
     }
 
     /// <summary>Refuses an add computed by other models than the plan needs (the caller recomputes it and retries).</summary>
@@ -276,11 +272,7 @@ internal sealed partial class FaceCollectionGrain(
     }
 
     /// <summary>The plan of an unfinished re-embedding of this collection (a node restarted while it ran), else none.</summary>
-    private async Task<ModelPlan> ReembedPlanAsync(CancellationToken cancellationToken)
-    {
-        var running = await jobs.ListAsync(new JobQuery(Kind: JobKinds.Reembed, ServiceId: _collectionId, UnfinishedOnly: true, Limit: 1), cancellationToken);
-        return running.Count == 1 && ReembedModels.Parse(running[0].Detail) is { } models ? new ModelPlan(models.Serving, models.Target) : ModelPlan.Any;
-    }
+    private Task<ModelPlan> ReembedPlanAsync(CancellationToken cancellationToken) => ReembedModels.PlanAsync(jobs, _collectionId, cancellationToken);
 
     // ---- export and import (docs/export-format.md) ----------------------------------------------------------------
 
@@ -322,16 +314,23 @@ internal sealed partial class FaceCollectionGrain(
         var sizes = new Dictionary<int, int>(_shardSizes);
         var records = new List<FaceRecord>(faces.Count);
         var images = new Dictionary<Guid, byte[]>();
-        foreach (var face in faces)
+        var targets = new List<(Guid ImageId, float[] Vector)>();
+        foreach (var arriving in faces)
         {
-            if (!seen.Add(face.ImageId))
+            if (!seen.Add(arriving.ImageId))
             {
                 continue;
             }
 
+            var face = Served(arriving);
             var shard = ChooseShard(sizes);
             sizes[shard] = sizes.GetValueOrDefault(shard) + 1;
             records.Add(new FaceRecord(face.ImageId, SubjectFor(face.Subject).SubjectId, shard, Unit(face.Embedding), face.Calculator));
+            if (_plan.Reembedding && face.AlsoCalculator == _plan.Target && face.AlsoEmbedding is { } target)
+            {
+                targets.Add((face.ImageId, Unit(target)));
+            }
+
             if (face.Image is { Length: > 0 } image)
             {
                 images[face.ImageId] = image;
@@ -344,6 +343,12 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         await store.ImportAsync(_collectionId, newSubjects, records, images, cancellationToken);
+        if (targets.Count > 0)
+        {
+            // The target model's vectors, as an add writes them during a re-embedding; a crash between the two writes
+            // leaves examples the re-embedding computes itself.
+            await vectors.AddVectorsAsync(_collectionId, _plan.Target!, targets, cancellationToken);
+        }
         foreach (var subject in newSubjects)
         {
             Remember(subject);
@@ -360,9 +365,12 @@ internal sealed partial class FaceCollectionGrain(
         }
 
         UpdateSize();
+        var targetOf = targets.ToDictionary(t => t.ImageId, t => t.Vector);
         await Task.WhenAll(records.GroupBy(r => r.Shard).Select(group =>
         {
-            var added = group.Select(f => new ShardFace(f.ImageId, f.SubjectId, f.Embedding, f.Calculator)).ToArray();
+            var added = group.Select(f => new ShardFace(f.ImageId, f.SubjectId, f.Embedding, f.Calculator))
+                .Concat(group.Where(f => targetOf.ContainsKey(f.ImageId)).Select(f => new ShardFace(f.ImageId, f.SubjectId, targetOf[f.ImageId], _plan.Target!, Extra: true)))
+                .ToArray();
             return _shards.ApplyAsync(group.Key, s => s.AddAsync(added, cancellationToken));
         }));
         var delta = new CollectionDelta();
@@ -375,6 +383,15 @@ internal sealed partial class FaceCollectionGrain(
         return new ImportOutcome(
             newSubjects.Count, records.Count, faces.Count - records.Count, records.ConvertAll(r => r.ImageId), newSubjects.ConvertAll(s => s.Name));
     }
+
+    /// <summary>
+    /// The example as this collection stores it: when it comes with the vectors of two models (computed during a
+    /// re-embedding) and the collection has switched to the second one meanwhile, that one is its served vector.
+    /// </summary>
+    private TransferFace Served(TransferFace face) =>
+        !_plan.Reembedding && _plan.Serving is { } serving && face.Calculator != serving && face.AlsoCalculator == serving && face.AlsoEmbedding is { } also
+            ? face with { Calculator = serving, Embedding = also, AlsoCalculator = null, AlsoEmbedding = null }
+            : face;
 
     /// <summary>
     /// The vector as a unit vector. An exported one already is: normalising it again could change its last bits, and an
@@ -529,6 +546,8 @@ internal sealed partial class FaceCollectionGrain(
         {
             delta.ShardSizes[shard] = size;
         }
+
+        delta.Plan = _plan;
 
         try
         {

@@ -1,3 +1,4 @@
+using CompreFace.Grains.Jobs;
 using CompreFace.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,10 @@ public sealed class CollectionDelta
     /// <summary>Rows per shard after the change (all shards).</summary>
     [Id(3)]
     public Dictionary<int, int> ShardSizes { get; set; } = [];
+
+    /// <summary>The collection's model plan (docs/decisions/0034): the standby refuses searches of a stale model as the collection does.</summary>
+    [Id(4)]
+    public ModelPlan? Plan { get; set; }
 }
 
 /// <summary>The collection grain's side of its standby.</summary>
@@ -45,12 +50,14 @@ public interface ICollectionStandbySync : IGrainWithGuidKey
 [CollectionStandbyPlacement]
 internal sealed partial class FaceCollectionStandbyGrain(
     IFaceStore store,
+    IJobStore jobs,
     IOptions<RecognitionOptions> options,
     IClusterMembershipService membership,
     ILogger<FaceCollectionStandbyGrain> logger) : Grain, IFaceCollectionStandbyGrain, ICollectionStandbySync
 {
     private Dictionary<Guid, string> _names = [];
     private Dictionary<int, int> _shardSizes = [];
+    private ModelPlan _plan = ModelPlan.Any;
     private Guid _collectionId;
     private ShardReplicas _shards = null!;
 
@@ -84,12 +91,18 @@ internal sealed partial class FaceCollectionStandbyGrain(
             _shardSizes = new Dictionary<int, int>(delta.ShardSizes);
         }
 
+        _plan = delta.Plan ?? _plan;
+
         return Task.CompletedTask;
     }
 
     async Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> IFaceCollectionStandbyGrain.SearchAsync(FaceSearch search, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(search);
+
+        // A query of another model than the serving one would be searched in the shards' second (partial) index during a
+        // re-embedding, or in none after the switch: refused, the HTTP tier computes it again, as with the collection.
+        _plan.ThrowIfStale(search);
         var queries = search.Embeddings.Select(e => Similarity.Normalize(e)).ToArray();
         if (queries.Length == 0 || !_shardSizes.Values.Any(size => size > 0))
         {
@@ -116,7 +129,8 @@ internal sealed partial class FaceCollectionStandbyGrain(
         {
             var names = (await store.GetSubjectsAsync(_collectionId, cancellationToken)).ToDictionary(s => s.SubjectId, s => s.Name);
             var sizes = new Dictionary<int, int>(await store.CountFacesByShardAsync(_collectionId, cancellationToken));
-            (_names, _shardSizes) = (names, sizes);
+            var plan = await ReembedModels.PlanAsync(jobs, _collectionId, cancellationToken);
+            (_names, _shardSizes, _plan) = (names, sizes, plan);
         }
         catch (Exception exception) when (StoreFailures.IsUnavailable(exception) && exception is not StoreUnavailableException)
         {

@@ -46,6 +46,14 @@ public static class ReembedModels
         var at = detail?.IndexOf(Arrow, StringComparison.Ordinal) ?? -1;
         return at > 0 ? (detail![..at], detail[(at + Arrow.Length)..]) : null;
     }
+
+    /// <summary>The plan of the collection's unfinished re-embedding (read at a collection's or its standby's activation), else none.</summary>
+    public static async Task<ModelPlan> PlanAsync(IJobStore jobs, Guid collectionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        var running = await jobs.ListAsync(new JobQuery(Kind: JobKinds.Reembed, ServiceId: collectionId, UnfinishedOnly: true, Limit: 1), cancellationToken);
+        return running.Count == 1 && Parse(running[0].Detail) is { } models ? new ModelPlan(models.Serving, models.Target) : ModelPlan.Any;
+    }
 }
 
 /// <summary>Runs the re-embedding of one collection (key: the service id); at most one loop per collection in the cluster.</summary>

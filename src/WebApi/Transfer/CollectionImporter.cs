@@ -39,6 +39,10 @@ public sealed class CollectionImporter
     private readonly List<string> _created = [];
     private long _batchBytes;
     private long _entries;
+
+    // The collection's models: while it is re-embedded (serving → target), examples are stored with both vectors, as
+    // adds are, so recognition finds them before the switch and the re-embedding has nothing left to compute for them.
+    private ModelPlan _plan = ModelPlan.Any;
     private bool _manifestRead;
     private ArchiveEnd? _end;
 
@@ -70,6 +74,7 @@ public sealed class CollectionImporter
     public async Task<ImportReport> RunAsync(Stream archive, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(archive);
+        _plan = await _collection.GetModelPlanAsync(cancellationToken);
         await using var reader = new TarReader(archive, leaveOpen: true);
         await foreach (var entry in TarEntries.ReadAsync(reader, e => Invalid("it is not a readable tar archive (" + e.Message + ")"), cancellationToken))
         {
@@ -226,18 +231,28 @@ public sealed class CollectionImporter
         }
 
         var bytes = await ReadAsync(entry, (int)_maxImageSize, cancellationToken);
-        if (line.Calculator == _calculator)
+        if (line.Calculator == _calculator && !_plan.Reembedding)
         {
             await AddAsync(line, bytes, CollectionArchive.DecodeVector(line.Embedding), cancellationToken);
             return;
         }
 
-        _inFlight.Add(ReembedAsync(line, bytes, cancellationToken));
+        _inFlight.Add(ReembedAsync(line, bytes, _plan, cancellationToken));
         await DrainAsync(all: false, cancellationToken);
     }
 
-    private async Task<(ArchiveFace Line, byte[] Image, EnrolmentAnalysis Analysis)> ReembedAsync(ArchiveFace line, byte[] image, CancellationToken cancellationToken) =>
-        (line, image, await FaceEnrolment.AnalyzeAsync(_grains, image, cancellationToken));
+    /// <summary>
+    /// Computes from the image what the example lacks: normally the current model's vector; while the collection is
+    /// re-embedded, the serving and the target model's vectors (one of them is the archive's when it is of that model).
+    /// </summary>
+    private async Task<(ArchiveFace Line, byte[] Image, EnrolmentAnalysis Analysis)> ReembedAsync(ArchiveFace line, byte[] image, ModelPlan plan, CancellationToken cancellationToken)
+    {
+        var (embedder, also) = !plan.Reembedding ? (null, null)
+            : line.Calculator == plan.Serving ? (plan.Target, null)
+            : line.Calculator == plan.Target ? (plan.Serving, null)
+            : (plan.Serving, plan.Target);
+        return (line, image, await FaceEnrolment.AnalyzeAsync(_grains, image, embedder, also, cancellationToken));
+    }
 
     /// <summary>Collects finished re-embeddings: all of them, or enough to leave room for one more.</summary>
     private async Task DrainAsync(bool all, CancellationToken cancellationToken)
@@ -247,14 +262,34 @@ public sealed class CollectionImporter
             var done = await Task.WhenAny(_inFlight);
             _inFlight.Remove(done);
             var (line, image, analysis) = await done;
+            var kept = line.Calculator is { } model && (model == _calculator || model == _plan.Serving) ? CollectionArchive.DecodeVector(line.Embedding) : null;
             if (analysis.Problem != EnrolmentProblem.None)
             {
                 Report.Problem(line.Id, line.Subject, EnrolmentAnalysis.Reason(analysis.Problem), _options.MaxReportedProblems);
+                if (kept is not null)
+                {
+                    // Its own vector still serves (now or after the re-embedding, which computes what is missing).
+                    await AddAsync(line, image, kept, cancellationToken);
+                }
+
                 continue;
             }
 
             Report.FacesReembedded++;
-            await AddAsync(line with { Calculator = analysis.Calculator }, image, analysis.Embedding, cancellationToken);
+            if (analysis.AlsoEmbedding is not null || kept is null)
+            {
+                // Both computed (another model during a re-embedding), or the current model's alone.
+                await AddAsync(line with { Calculator = analysis.Calculator }, image, analysis.Embedding, cancellationToken, analysis.AlsoCalculator, analysis.AlsoEmbedding);
+            }
+            else if (line.Calculator == _plan.Serving)
+            {
+                await AddAsync(line, image, kept, cancellationToken, analysis.Calculator, analysis.Embedding);
+            }
+            else
+            {
+                // The archive's vector is the target model's: the serving one was computed.
+                await AddAsync(line with { Calculator = analysis.Calculator }, image, analysis.Embedding, cancellationToken, line.Calculator, kept);
+            }
         }
     }
 
@@ -281,7 +316,8 @@ public sealed class CollectionImporter
         return AddAsync(line, null, CollectionArchive.DecodeVector(line.Embedding), cancellationToken);
     }
 
-    private async Task AddAsync(ArchiveFace line, byte[]? image, float[]? vector, CancellationToken cancellationToken)
+    private async Task AddAsync(
+        ArchiveFace line, byte[]? image, float[]? vector, CancellationToken cancellationToken, string? alsoCalculator = null, float[]? alsoVector = null)
     {
         if (vector is null || vector.All(v => v == 0))
         {
@@ -290,7 +326,7 @@ public sealed class CollectionImporter
         }
 
         var id = TransferIds.Derive(_targetId, "import", line.Id.ToString("D"));
-        _batch.Add(new TransferFace(id, line.Subject!, line.Calculator!, vector, image));
+        _batch.Add(new TransferFace(id, line.Subject!, line.Calculator!, vector, image, alsoCalculator, alsoVector));
         _batchBytes += image?.Length ?? 0;
         if (_batch.Count >= BatchFaces || _batchBytes >= BatchBytes)
         {
@@ -312,6 +348,9 @@ public sealed class CollectionImporter
         _added.AddRange(outcome.Added ?? []);
         _created.AddRange(outcome.Created ?? []);
         Report.SubjectsCreated += outcome.SubjectsCreated;
+
+        // A re-embedding may have started or ended meanwhile: the next examples follow the collection's plan of now.
+        _plan = await _collection.GetModelPlanAsync(cancellationToken);
         Report.FacesAdded += outcome.FacesAdded;
         Report.FacesExisting += outcome.FacesExisting;
         _batch.Clear();

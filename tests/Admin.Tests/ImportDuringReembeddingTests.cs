@@ -1,0 +1,207 @@
+using System.Formats.Tar;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Interfaces.Jobs;
+using CompreFace.Grains.Storage;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CompreFace.Admin.Tests;
+
+/// <summary>
+/// An import while the collection is re-embedded (docs/decisions/0034-jobs-and-re-embedding.md): its examples are
+/// stored with both models, as an add is, so recognition (still answering from the old model) finds them at once and the
+/// re-embedding has nothing left to compute for them; after the switch they are found under the new model. The node's
+/// clock is a <see cref="FakeTimeProvider"/> and the re-embedding pauses a (fake) minute after each face, so it is
+/// running, mid-way, for as long as the test needs.
+/// </summary>
+public sealed class ImportDuringReembeddingTests
+{
+    private const string Dlib = "dlib.Calculator@dlib_resnet128_faceapi";
+    private const string MobileFaceNet = "mobilefacenet.Calculator@mobilefacenet512_faceplugin";
+    private const string Password = "reembed-import-1";
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task Import_DuringAReembedding_StoresBothModels_FoundBeforeAndAfterTheSwitch_NothingLeftToCompute(Store store)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var database = store == Store.Postgres ? await PostgresServer.CreateDatabaseAsync("cf_reembed_import") : null;
+        using var node = new MigratingNode(clock, database?.ConnectionString);
+        using var owner = AdminClient.Create(node);
+        await owner.RegisterAsync("owner@example.com", Password, "Olga", "Owner");
+        await owner.LoginAsync("owner@example.com", Password);
+        var grains = node.Services.GetRequiredService<IGrainFactory>();
+        var people = SingleFacePhotos().Take(7).ToList();
+        var app = await owner.CreateAppAsync();
+
+        // The collection to re-embed: three people enrolled with dlib (as a node configured with it did).
+        var (migratingId, key) = await owner.CreateServiceAsync(app);
+        var dlibFaces = await AddWithDlibAsync(grains, migratingId, people[..3]);
+
+        // An archive of dlib examples (its service emptied afterwards, so that one collection is re-embedded) and one of
+        // the current model's.
+        var (dlibSourceId, _) = await owner.CreateServiceAsync(app);
+        await AddWithDlibAsync(grains, dlibSourceId, people[3..5]);
+        var dlibArchive = await ExportAsync(owner, app, dlibSourceId);
+        await grains.GetGrain<ISubjectCatalogGrain>(dlibSourceId).DeleteAllSubjectsAsync();
+        var (mobileSourceId, mobileKey) = await owner.CreateServiceAsync(app);
+        foreach (var (identity, photo) in people[5..])
+        {
+            var (status, body) = await owner.PostPhotoAsync($"/api/v1/recognition/faces?subject={Uri.EscapeDataString(identity)}", mobileKey, photo);
+            Assert.True(status == HttpStatusCode.Created, body.ToString());
+        }
+
+        var mobileArchive = await ExportAsync(owner, app, mobileSourceId);
+
+        using (var migrate = await owner.Http.PostAsync(new Uri("/api/v1/migrate", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.OK, migrate.StatusCode);
+        }
+
+        var job = await WaitForJobAsync(grains, migratingId, j => j.State == JobState.Running && j.Done >= 1);
+        Assert.Equal($"{Dlib} → {MobileFaceNet}", job.Detail);
+
+        // Both archives into the collection while it is re-embedded: each example's missing model is computed from its photo.
+        foreach (var archive in new[] { dlibArchive, mobileArchive })
+        {
+            var report = await ImportAsync(owner, $"/admin/app/{app}/model/{migratingId}/import", archive);
+            Assert.Equal((2L, 2L, 0L), (report.GetProperty("facesAdded").GetInt64(), report.GetProperty("facesReembedded").GetInt64(), report.GetProperty("problems").GetInt64()));
+        }
+
+        Assert.Equal(JobState.Running, (await WaitForJobAsync(grains, migratingId, _ => true)).State);
+        foreach (var (identity, photo) in people)
+        {
+            Assert.Equal(identity, await BestMatchAsync(owner, key, photo));
+        }
+
+        // What the re-embedding still has to compute: only faces that were there before it started.
+        var pending = await node.Services.GetRequiredService<IReembedStore>().ListPendingAsync(migratingId, MobileFaceNet, [], 100);
+        Assert.NotEmpty(pending);
+        Assert.All(pending, p => Assert.Contains(p.ImageId, dlibFaces));
+
+        // Let it finish: every face, imported ones included, is found under the new model.
+        var finished = await WaitForJobAsync(grains, migratingId, j => j.State != JobState.Running, advance: clock);
+        Assert.True((JobState.Completed, 3L, 0L) == (finished.State, finished.Done, finished.Failed), finished.ToString());
+        Assert.Equal(MobileFaceNet, (await grains.GetGrain<IFaceCollectionGrain>(migratingId).GetModelPlanAsync()).Serving);
+        foreach (var (identity, photo) in people)
+        {
+            Assert.Equal(identity, await BestMatchAsync(owner, key, photo));
+        }
+    }
+
+    /// <summary>Adds each photo's face with its dlib vector and the photo, through the collection grain; returns the ids.</summary>
+    private static async Task<List<Guid>> AddWithDlibAsync(IGrainFactory grains, Guid collectionId, IEnumerable<(string Identity, byte[] Photo)> people)
+    {
+        var ids = new List<Guid>();
+        foreach (var (identity, photo) in people)
+        {
+            var analysis = await grains.GetGrain<IFaceAnalyzerGrain>(0).AnalyzeAsync(
+                new FaceAnalysisRequest { Image = photo, Limit = 1, ComputeEmbeddings = true, Embedder = Dlib });
+            Assert.Equal(Dlib, analysis.Calculator?.Version);
+            ids.Add(await grains.GetGrain<IFaceCollectionGrain>(collectionId).AddFaceAsync(
+                new AddFaceCommand { Subject = identity, Embedding = analysis.Faces[0].Embedding!, Calculator = Dlib, Image = photo }));
+        }
+
+        return ids;
+    }
+
+    /// <summary>
+    /// Polls the collection's newest re-embedding job until <paramref name="until"/>. With <paramref name="advance"/>, moves
+    /// the fake clock a minute (the pause after each face) once the job has reported a face, when the loop waits in its
+    /// pause: the node's grain calls time out on the same clock, so it never moves while one is in flight.
+    /// </summary>
+    private static async Task<JobInfo> WaitForJobAsync(IGrainFactory grains, Guid collectionId, Func<JobInfo, bool> until, FakeTimeProvider? advance = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var still = System.Diagnostics.Stopwatch.StartNew();
+        var advancedAt = -1L;
+        JobInfo? job = null;
+        while (clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            var jobs = await grains.GetGrain<IJobDirectoryGrain>(0).ListAsync(new JobQuery(Kind: JobKinds.Reembed, ServiceId: collectionId, Limit: 1));
+            job = jobs.Count > 0 ? jobs[0] : null;
+            if (job is not null && until(job))
+            {
+                return job;
+            }
+
+            // A report can come just before the loop enters its pause; a loop that has not moved for seconds waits there.
+            if (advance is not null && job is not null && (job.Done != advancedAt || still.Elapsed > TimeSpan.FromSeconds(5)))
+            {
+                advance.Advance(TimeSpan.FromMinutes(1));
+                advancedAt = job.Done;
+                still.Restart();
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"the re-embedding did not get there: {job}");
+        return job!;
+    }
+
+    private static async Task<byte[]> ExportAsync(AdminClient client, Guid app, Guid serviceId)
+    {
+        using var response = await client.Http.GetAsync(new Uri($"/admin/app/{app}/model/{serviceId}/export?images=true", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var archive = await response.Content.ReadAsByteArrayAsync();
+        await using var reader = new TarReader(new MemoryStream(archive));
+        Assert.Equal("manifest.json", (await reader.GetNextEntryAsync())?.Name);
+        return archive;
+    }
+
+    private static async Task<JsonElement> ImportAsync(AdminClient client, string path, byte[] archive)
+    {
+        using var content = new ByteArrayContent(archive);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+        using var response = await client.Http.PostAsync(new Uri(path, UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static async Task<string> BestMatchAsync(AdminClient client, string key, byte[] photo)
+    {
+        var (status, body) = await client.PostPhotoAsync("/api/v1/recognition/recognize?prediction_count=1", key, photo);
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        return body.GetProperty("result")[0].GetProperty("subjects")[0].GetProperty("subject").GetString()!;
+    }
+
+    /// <summary>One single-face photo (an original of modest size) per labelled identity.</summary>
+    private static IEnumerable<(string Identity, byte[] Photo)> SingleFacePhotos() =>
+        File.ReadLines(Path.Combine(SharedData.DataDirectory, "identities.csv")).Skip(1)
+            .Select(line => line.Split(','))
+            .Where(f => f.Length < 5 || f[4].Length == 0)
+            .Where(f => new FileInfo(Path.Combine(SharedData.DataDirectory, f[0])).Length < 400_000)
+            .DistinctBy(f => f[1])
+            .Select(f => (f[1], File.ReadAllBytes(Path.Combine(SharedData.DataDirectory, f[0]))));
+
+    /// <summary>A node on a fake clock whose re-embedding embeds one face, then pauses a minute.</summary>
+    private sealed class MigratingNode(FakeTimeProvider clock, string? postgres) : AdminFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Reembedding:BatchSize", "1");
+            builder.UseSetting("Reembedding:Pause", "00:01:00");
+            builder.ConfigureTestServices(services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(clock);
+            });
+        }
+
+        protected override void ConfigureStore(IWebHostBuilder builder)
+        {
+            if (postgres is not null)
+            {
+                builder.UseSetting("ConnectionStrings:Postgres", postgres);
+            }
+        }
+    }
+}
