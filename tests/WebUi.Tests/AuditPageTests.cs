@@ -7,8 +7,6 @@ namespace CompreFace.WebUi.Tests;
 [Collection(PagesGroup.Name)]
 public sealed class AuditPageTests(WebUiNode node)
 {
-    private const string UserPassword = "user-password-1";
-
     [BrowserFact]
     public async Task AuditPage_OwnerFiltersByActionAndApplication_ShowsOnlyMatchingEvents()
     {
@@ -51,16 +49,7 @@ public sealed class AuditPageTests(WebUiNode node)
     [BrowserFact]
     public async Task AuditPage_UserWhoOwnsNoApplication_HasNoLinkAndIsTold()
     {
-        var setup = await node.NewPageAsync();
-        await EnsureOwnerAsync(setup);
-        var email = "user-" + Guid.NewGuid().ToString("N")[..12] + "@example.com";
-        var response = await setup.Context.APIRequest.PostAsync("/admin/user/register", new()
-        {
-            DataObject = new { email, password = UserPassword, firstName = "Uma", lastName = "User" },
-        });
-        Assert.Equal(201, response.Status);
-        await setup.Context.CloseAsync();
-
+        var email = await RegisterUserAsync(node);
         var page = await node.NewPageAsync();
         await LogInAsync(page, email, UserPassword);
         Assert.Equal(0, await page.Locator("nav >> text=Audit log").CountAsync());

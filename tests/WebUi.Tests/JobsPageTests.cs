@@ -153,6 +153,24 @@ public sealed class JobsPageTests(WebUiNode node)
         AssertNoScriptErrors(page);
     }
 
+    [BrowserFact]
+    public async Task JobsPage_UserWhoManagesNoService_SeesNoJobsAndNoModelCard()
+    {
+        // Someone else's job exists.
+        var owner = await OwnerPageAsync(node);
+        var (appId, serviceId, _) = await CreateServiceAsync(owner, "RECOGNITION");
+        await node.Grains.GetGrain<IJobGrain>(Guid.NewGuid()).CreateAsync(new JobSpec(JobKinds.Export, Guid.Parse(serviceId), Guid.Parse(appId), 0, OwnerEmail, "not for others"));
+        await owner.Context.CloseAsync();
+
+        var page = await node.NewPageAsync();
+        await LogInAsync(page, await RegisterUserAsync(node), UserPassword);
+        await page.ClickAsync("nav >> text=Jobs");
+        await page.Locator(".empty", new() { HasText = "No jobs yet" }).WaitForAsync();
+        Assert.Equal(0, await page.Locator("[data-testid=model-status]").CountAsync());
+        Assert.Equal(0, await page.Locator("text=not for others").CountAsync());
+        AssertNoScriptErrors(page);
+    }
+
     /// <summary>A zip of the given entries, stored as they are, in a temporary file.</summary>
     private static string WriteZip(IEnumerable<(string Entry, byte[] Content)> entries)
     {

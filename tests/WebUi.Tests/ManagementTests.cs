@@ -115,7 +115,7 @@ public sealed class ManagementTests(WebUiNode node)
     {
         var page = await OwnerPageAsync(node);
         var appId = await CreateAppAsync(page);
-        var memberEmail = await RegisterUserAsync();
+        var memberEmail = await RegisterUserAsync(node);
 
         await page.GotoAsync($"/#/apps/{appId}/members");
         await page.FillAsync("input[name=inviteEmail]", "nobody-" + Guid.NewGuid().ToString("N") + "@example.com");
@@ -145,7 +145,7 @@ public sealed class ManagementTests(WebUiNode node)
     public async Task UsersPage_Owner_ListsEveryoneAndManagesOthersButPlainUsersSeeNoLink()
     {
         var page = await OwnerPageAsync(node);
-        var userEmail = await RegisterUserAsync();
+        var userEmail = await RegisterUserAsync(node);
 
         await page.ClickAsync("nav >> text=Users");
         await page.WaitForURLAsync("**/#/users");
@@ -166,8 +166,8 @@ public sealed class ManagementTests(WebUiNode node)
         await user.Locator(".empty", new() { HasText = "Ask an administrator" }).WaitForAsync();
 
         // Another user's global role and deletion.
-        var candidate = await RegisterUserAsync();
-        var leaver = await RegisterUserAsync();
+        var candidate = await RegisterUserAsync(node);
+        var leaver = await RegisterUserAsync(node);
         await page.ReloadAsync();
         AnswerDialogs(page);
         await page.Locator($"select[aria-label='Global role of {candidate}']").SelectOptionAsync("ADMINISTRATOR");
@@ -187,7 +187,7 @@ public sealed class ManagementTests(WebUiNode node)
         var owner = await OwnerPageAsync(node);
         var appId = await CreateAppAsync(owner);
         var service = await (await owner.Context.APIRequest.PostAsync($"/admin/app/{appId}/model", new() { DataObject = new { name = "Shared", type = "RECOGNITION" } })).JsonAsync();
-        var memberEmail = await RegisterUserAsync();
+        var memberEmail = await RegisterUserAsync(node);
         var invite = await owner.Context.APIRequest.PostAsync($"/admin/app/{appId}/invite", new() { DataObject = new { userEmail = memberEmail, role = "USER" } });
         Assert.Equal(201, invite.Status);
 
@@ -247,7 +247,7 @@ public sealed class ManagementTests(WebUiNode node)
     [BrowserFact]
     public async Task AccountPage_RenameAndWrongPassword_SaveOrExplain()
     {
-        var userEmail = await RegisterUserAsync();
+        var userEmail = await RegisterUserAsync(node);
         var page = await node.NewPageAsync();
         await LogInAsync(page, userEmail, UserPassword);
         await page.ClickAsync("nav >> text=Account");
@@ -267,26 +267,10 @@ public sealed class ManagementTests(WebUiNode node)
         AssertNoScriptErrors(page);
     }
 
-    private const string UserPassword = "user-password-1";
-
     private static async Task<string> CreateAppAsync(IPage page)
     {
         var response = await page.Context.APIRequest.PostAsync("/admin/app", new() { DataObject = new { name = "App " + Guid.NewGuid().ToString("N")[..12] } });
         Assert.True(response.Ok, await response.TextAsync());
         return (await response.JsonAsync())!.Value.GetProperty("id").GetString()!;
-    }
-
-    /// <summary>Signs a new global USER up through the admin API (its own browser context, so no session is shared).</summary>
-    private async Task<string> RegisterUserAsync()
-    {
-        var email = "user-" + Guid.NewGuid().ToString("N")[..12] + "@example.com";
-        var page = await node.NewPageAsync();
-        var response = await page.Context.APIRequest.PostAsync("/admin/user/register", new()
-        {
-            DataObject = new { email, password = UserPassword, firstName = "Uma", lastName = "User" },
-        });
-        Assert.Equal(201, response.Status);
-        await page.Context.CloseAsync();
-        return email;
     }
 }

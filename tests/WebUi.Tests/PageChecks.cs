@@ -8,6 +8,7 @@ internal static class PageChecks
 {
     public const string OwnerEmail = "owner@example.com";
     public const string OwnerPassword = "owner-password-1";
+    public const string UserPassword = "user-password-1";
 
     private static readonly Lazy<string> ScreenshotDirectory = new(() =>
     {
@@ -108,6 +109,24 @@ internal static class PageChecks
         {
             PromptAnswers[page] = promptText;
         }
+    }
+
+    /// <summary>
+    /// Signs a new global USER up through the admin API, after the owner (so the user is not the first sign-up), in a
+    /// browser context of its own (no session is shared); answers the email.
+    /// </summary>
+    public static async Task<string> RegisterUserAsync(WebUiNode node)
+    {
+        var email = "user-" + Guid.NewGuid().ToString("N")[..12] + "@example.com";
+        var page = await node.NewPageAsync();
+        await EnsureOwnerAsync(page);
+        var response = await page.Context.APIRequest.PostAsync("/admin/user/register", new()
+        {
+            DataObject = new { email, password = UserPassword, firstName = "Uma", lastName = "User" },
+        });
+        Assert.Equal(201, response.Status);
+        await page.Context.CloseAsync();
+        return email;
     }
 
     /// <summary>Registers the node's owner through the admin API (the first sign-up); a second call is code 4 and ignored.</summary>
