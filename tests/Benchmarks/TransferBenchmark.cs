@@ -97,7 +97,8 @@ internal static class TransferBenchmark
         // Warm-up: both paths over --warmup rounds of photos (JIT and its tiering, ONNX sessions, store), so neither measured
         // path pays for it; the node kept getting cheaper per photo for tens of seconds after its first requests.
         var warmup = Enumerable.Range(0, Math.Max(1, settings.Warmup)).SelectMany(r => rows.Select(p => (Subject: $"{p.Identity}-w{r}", p.Path, p.Bytes))).ToArray();
-        await PerRequestAsync(node, (await CreateServiceAsync(http, app, "warm-up-requests")).Key, warmup, settings.Concurrency);
+        var warmupKey = (await CreateServiceAsync(http, app, "warm-up-requests")).Key;
+        await PerRequestAsync(node, warmupKey, warmup, settings.Concurrency);
         await BulkAsync(http, app, (await CreateServiceAsync(http, app, "warm-up-bulk")).Id, warmup);
 
         var load = await CompareBenchmark.LoadAverageAsync();
@@ -156,6 +157,39 @@ internal static class TransferBenchmark
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ratio bulk / per-request: {bulkRate / perRequest.Average():F2} (against the mean of the two per-request runs; {bulkRate / perRequest.Max():F2} against the faster)"));
+
+        // Serving during a job (not part of the ratio): one client recognises the load-test face while one round is enrolled in bulk.
+        var probe = await File.ReadAllBytesAsync(Path.Combine(SharedData.Root, "data/compreface-samples/load-tests/detect_FACE_1.jpg"));
+        var idle = await RecogniseForAsync(node, warmupKey, probe, () => Task.Delay(TimeSpan.FromSeconds(5)));
+        var serving = (await CreateServiceAsync(http, app, "bulk-serving")).Id;
+        var during = await RecogniseForAsync(node, warmupKey, probe, () => BulkAsync(http, app, serving, [.. warmup.Select(w => (w.Subject + "s", w.Path, w.Bytes))]));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"recognition (1 client, detect_FACE_1.jpg) idle: {idle.Latencies.Count} requests, {idle.Errors} failed, median {idle.Latencies.Median:F0} ms, p95 {idle.Latencies.P95:F0} ms; " +
+            $"during a bulk job of {warmup.Length} photos: {during.Latencies.Count} requests, {during.Errors} failed, median {during.Latencies.Median:F0} ms, p95 {during.Latencies.P95:F0} ms"));
+    }
+
+    /// <summary>Recognises <paramref name="photo"/> in a loop while <paramref name="work"/> runs; returns the latencies (ms) and the failed requests.</summary>
+    private static async Task<(Stats Latencies, int Errors)> RecogniseForAsync(SiloProcess node, string key, byte[] photo, Func<Task> work)
+    {
+        var until = work();
+        using var client = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromMinutes(1) };
+        client.DefaultRequestHeaders.Add("x-api-key", key);
+        var latencies = new List<double>();
+        var errors = 0;
+        while (!until.IsCompleted)
+        {
+            using var form = new MultipartFormDataContent();
+            var file = new ByteArrayContent(photo);
+            file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+            form.Add(file, "file", "photo.jpg");
+            var started = Stopwatch.GetTimestamp();
+            using var response = await client.PostAsync(new Uri("/api/v1/recognition/recognize", UriKind.Relative), form, CancellationToken.None);
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            errors += response.IsSuccessStatusCode ? 0 : 1;
+        }
+
+        await until;
+        return (Stats.Of([.. latencies]), errors);
     }
 
     /// <summary>The node's garbage collector so far (its /metrics): bytes allocated, gen-2 collections, seconds paused.</summary>

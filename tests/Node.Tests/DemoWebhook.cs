@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -17,19 +16,7 @@ internal static class DemoWebhook
     {
         using var handler = new HttpClientHandler { CookieContainer = new CookieContainer() };
         using var http = new HttpClient(handler) { BaseAddress = node.BaseAddress };
-        using (var register = await http.PostAsJsonAsync("/admin/user/register", new { email = "owner@example.com", password = "owner-password-1", firstName = "O", lastName = "Wner" }))
-        {
-            Assert.Equal(HttpStatusCode.Created, register.StatusCode);
-        }
-
-        using (var login = new HttpRequestMessage(HttpMethod.Post, "/admin/oauth/token"))
-        {
-            login.Headers.Authorization = new AuthenticationHeaderValue("Basic", "Q29tbW9uQ2xpZW50SWQ6cGFzc3dvcmQ=");
-            login.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "password", ["username"] = "owner@example.com", ["password"] = "owner-password-1" });
-            using var answer = await http.SendAsync(login);
-            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        }
-
+        await NodeOwner.SignInAsync(http);
         using var created = await http.PostAsJsonAsync($"/admin/app/{DemoApp}/model/{DemoService}/webhooks", new { url = url.ToString(), events = FaceAdded });
         var text = await created.Content.ReadAsStringAsync();
         Assert.True(created.StatusCode == HttpStatusCode.Created, text);
