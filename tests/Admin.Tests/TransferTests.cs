@@ -162,11 +162,7 @@ public sealed class TransferTests
         // On Kestrel (not the in-memory test server, which buffers a whole answer): a client that stops reading holds
         // the export back, as a real slow download does.
         using var node = Node(store);
-        node.UseKestrel(0);
-        node.StartServer();
-        var addresses = node.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
-        node.ClientOptions.BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        OnKestrel(node);
         using var owner = await OwnerAsync(node);
         var app = await owner.CreateAppAsync();
         var (serviceId, _) = await CollectionWithImagesAsync(owner, app, copies: 16);
@@ -187,18 +183,7 @@ public sealed class TransferTests
         // With images the archive is megabytes: a client with a small socket buffer reads the start and stops reading,
         // which holds the export back as a slow download does; the job is cancelled through the jobs API, and the rest of
         // the stream fails instead of ending like a complete archive.
-        var handler = new SocketsHttpHandler
-        {
-            CookieContainer = new CookieContainer(),
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-            },
-        };
-        using var slow = AdminClient.Over(new HttpClient(handler) { BaseAddress = node.ClientOptions.BaseAddress });
-        await slow.LoginAsync("owner@example.com", Password);
+        using var slow = await SlowReaderAsync(node);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/admin/app/{app}/model/{serviceId}/export?images=true", UriKind.Relative));
         using var stream = await slow.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
@@ -265,6 +250,84 @@ public sealed class TransferTests
         Assert.Equal(["Person 00"], await SubjectsAsync(owner, targetKey));
         job = await JobAsync(owner, jobId);
         Assert.Equal(("cancelled", "Cancelled; the 1000 examples and 11 subjects it had added were removed again"), (job.GetProperty("state").GetString(), job.GetProperty("error").GetString()));
+    }
+
+    [Theory, Stores(Store.Postgres)]
+    public async Task Export_CancelledThroughAnotherNodeOfTheCluster_EndsWithAnErrorOnTheNodeThatServesIt(Store store)
+    {
+        Assert.Equal(Store.Postgres, store);
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_transfer_cluster");
+        var clusterId = "transfer-" + Guid.NewGuid().ToString("N");
+        using var serving = new ClusterNode(database.ConnectionString, clusterId);
+        using var other = new ClusterNode(database.ConnectionString, clusterId);
+        OnKestrel(serving);
+        _ = other.Server;
+        var hosts = await serving.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        Assert.Equal(2, hosts.Count);
+        using var owner = await OwnerAsync(serving);
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await CollectionWithImagesAsync(owner, app, copies: 16);
+
+        using var slow = await SlowReaderAsync(serving);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/admin/app/{app}/model/{serviceId}/export?images=true", UriKind.Relative));
+        using var stream = await slow.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var jobId = Guid.Parse(Assert.Single(stream.Headers.GetValues("X-Job-Id")));
+        await using var body = await stream.Content.ReadAsStreamAsync();
+        await body.ReadExactlyAsync(new byte[4096]);
+
+        // The other node of the cluster sees the job and takes the cancel; the export, on the first node, stops.
+        using var elsewhere = AdminClient.Create(other);
+        await elsewhere.LoginAsync("owner@example.com", Password);
+        Assert.Equal("running", (await JobAsync(elsewhere, jobId)).GetProperty("state").GetString());
+        var (status, answer) = await elsewhere.SendAsync(HttpMethod.Post, $"/admin/jobs/{jobId}/cancel");
+        Assert.True(status == HttpStatusCode.OK, answer.ToString());
+        var ended = await WaitForJobAsync(elsewhere, $"/admin/jobs?kind=export&serviceId={serviceId}", j => j.GetProperty("state").GetString() != "running");
+        await Assert.ThrowsAnyAsync<IOException>(() => body.CopyToAsync(Stream.Null));
+        Assert.Equal("cancelled", ended.GetProperty("state").GetString());
+    }
+
+    /// <summary>Serves <paramref name="node"/> on Kestrel on a free port (its clients go there).</summary>
+    private static void OnKestrel(AdminFactory node)
+    {
+        node.UseKestrel(0);
+        node.StartServer();
+        var addresses = node.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        node.ClientOptions.BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    /// <summary>The owner, logged in on a client whose socket has a small receive buffer: what it does not read holds the server back.</summary>
+    private static async Task<AdminClient> SlowReaderAsync(AdminFactory node)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            CookieContainer = new CookieContainer(),
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        var slow = AdminClient.Over(new HttpClient(handler) { BaseAddress = node.ClientOptions.BaseAddress });
+        await slow.LoginAsync("owner@example.com", Password);
+        return slow;
+    }
+
+    /// <summary>A node of a PostgreSQL cluster (membership in the shared database, mutual TLS between silos).</summary>
+    private sealed class ClusterNode(string postgres, string clusterId) : AdminFactory
+    {
+        protected override void ConfigureStore(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            builder.UseSetting("ConnectionStrings:Postgres", postgres);
+            builder.UseSetting("Cluster:Mode", "Postgres");
+            builder.UseSetting("Cluster:ClusterId", clusterId);
+            builder.UseSetting("Cluster:AdvertisedAddress", "127.0.0.1");
+            foreach (var (key, value) in ClusterCertificates.Shared.Settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        }
     }
 
     /// <summary>
