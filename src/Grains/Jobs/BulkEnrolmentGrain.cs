@@ -65,7 +65,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
         await store.AddFilesAsync(
             this.GetPrimaryKey(), [.. files.Select(f => f.State == EnrolmentFileState.Failed ? f with { State = EnrolmentFileState.Pending } : f)], cancellationToken);
         Interlocked.Exchange(ref _lastArrival, time.GetTimestamp());
-        _arrived.Release();
+        Wake();
         await StartAsync(cancellationToken);
     }
 
@@ -77,8 +77,21 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
         await GrainFactory.GetGrain<IJobGrain>(jobId).ReportAsync(
             new JobProgress(Processed(counts), counts.GetValueOrDefault(EnrolmentFileState.Failed), counts.Values.Sum()), cancellationToken);
         _sealed = true;
-        _arrived.Release();
+        Wake();
         await StartAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Wakes a run waiting for files. One pending wake is enough (the run reads every file stored before it): without the
+    /// check, the wakes of an upload's thousands of batches would pile up and the run would spin through them with empty
+    /// reads once it caught up.
+    /// </summary>
+    private void Wake()
+    {
+        if (_arrived.CurrentCount == 0)
+        {
+            _arrived.Release();
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken = default)
