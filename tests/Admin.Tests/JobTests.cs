@@ -3,11 +3,16 @@ using System.Text.Json;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 using CompreFace.Grains.Interfaces.Jobs;
+using CompreFace.Grains.Admin;
+using CompreFace.Grains.Jobs;
 using CompreFace.Grains.Storage;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace CompreFace.Admin.Tests;
@@ -214,6 +219,53 @@ public sealed class JobTests
         var audit = (await factory.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Action: AuditActions.JobCancel))).Items;
         var entry = Assert.Single(audit).Entry;
         Assert.Equal(((Guid?)adminId, "job", jobA.ToString(), (Guid?)appA), (entry.ActorId, entry.TargetType, entry.TargetId, entry.AppId));
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task AbandonedTransferJobs_HeartbeatOlderThanStaleAfter_FailsExportAndImportOnly(Store store)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var node = store == Store.Postgres ? new PostgresAdminFactory() : new AdminFactory();
+        using var factory = node.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(clock);
+        }));
+        var grains = factory.Services.GetRequiredService<IGrainFactory>();
+        var sweep = factory.Services.GetRequiredService<PeriodicPurge<AbandonedTransferJobs>>();
+        async Task<IJobGrain> RunningAsync(string kind)
+        {
+            var job = grains.GetGrain<IJobGrain>(Guid.NewGuid());
+            await job.CreateAsync(new JobSpec(kind, null, null, 10, "owner@example.com"));
+            await job.StartAsync();
+            return job;
+        }
+
+        var export = await RunningAsync(JobKinds.Export);
+        var import = await RunningAsync(JobKinds.Import);
+        var reembed = await RunningAsync(JobKinds.Reembed);
+        var beating = await RunningAsync(JobKinds.Import);
+
+        clock.Advance(JobGrain.StaleAfter / 2);
+        await beating.ReportAsync(new JobProgress(5, 0));
+        Assert.Equal(0, await sweep.PurgeAsync(CancellationToken.None));
+
+        // Past the limit for the three that stopped reporting, not for the one whose heartbeat went on.
+        clock.Advance((JobGrain.StaleAfter / 2) + TimeSpan.FromSeconds(1));
+        await sweep.PurgeAsync(CancellationToken.None);
+
+        foreach (var job in new[] { export, import })
+        {
+            var info = (await job.GetAsync())!;
+            Assert.Equal((JobState.Failed, AbandonedTransferJobs.Failure), (info.State, info.Error));
+            Assert.Equal(clock.GetUtcNow(), info.FinishedAt);
+        }
+
+        // A re-embedding has its resumer; a transfer still reporting is alive.
+        Assert.Equal(JobState.Running, (await reembed.GetAsync())!.State);
+        Assert.Equal(JobState.Running, (await beating.GetAsync())!.State);
+        Assert.Equal(0, await sweep.PurgeAsync(CancellationToken.None));
+        Assert.Equal(JobState.Failed, (await factory.Services.GetRequiredService<IJobStore>().GetAsync(export.GetPrimaryKey()))!.State);
     }
 
     private static (HttpStatusCode Status, JsonElement Body) Ok((HttpStatusCode Status, JsonElement Body) response)

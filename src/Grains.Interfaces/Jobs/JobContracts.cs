@@ -125,6 +125,14 @@ public interface IJobGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("CancelAsync")]
     Task<JobInfo?> CancelAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ends the job as failed with <paramref name="failure"/> when it is running but its worker has not reported for
+    /// longer than the job grain's staleness limit (its node stopped); otherwise leaves it as it is. Returns the job,
+    /// null when there is none.
+    /// </summary>
+    [Alias("FailIfAbandonedAsync")]
+    Task<JobInfo?> FailIfAbandonedAsync(string failure, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The jobs list (a stateless worker reading the store).</summary>

@@ -107,11 +107,18 @@ internal sealed partial class JobGrain(IJobStore store, TimeProvider time, ILogg
         }
 
         var now = time.GetUtcNow();
-        var abandoned = job.State == JobState.Running && now - job.UpdatedAt > StaleAfter;
-        return job.State == JobState.Queued || abandoned
+        return job.State == JobState.Queued || IsAbandoned(job, now)
             ? await SaveAsync(job with { State = JobState.Cancelled, CancelRequested = true, FinishedAt = now, UpdatedAt = now }, cancellationToken)
             : await SaveAsync(job with { CancelRequested = true }, cancellationToken);
     }
+
+    public async Task<JobInfo?> FailIfAbandonedAsync(string failure, CancellationToken cancellationToken = default) =>
+        _job is { } job && IsAbandoned(job, time.GetUtcNow())
+            ? await FinishAsync(JobState.Failed, failure, cancellationToken)
+            : _job;
+
+    /// <summary>Running, but its worker has not reported for longer than <see cref="StaleAfter"/>.</summary>
+    private static bool IsAbandoned(JobInfo job, DateTimeOffset now) => job.State == JobState.Running && now - job.UpdatedAt > StaleAfter;
 
     private async Task<JobInfo> SaveAsync(JobInfo job, CancellationToken cancellationToken)
     {

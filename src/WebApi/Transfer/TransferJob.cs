@@ -51,7 +51,8 @@ internal sealed partial class TransferJob : IAsyncDisposable
         await grains.GetGrain<IJobGrain>(jobId).CreateAsync(spec, requestAborted);
 
         // A node that stops ends the request as well, so the job is not left for a resumer: only the client and a cancel
-        // request stop it (the request's abort is linked into Token).
+        // request stop it (the request's abort is linked into Token). A node that dies leaves it running until the
+        // AbandonedTransferJobs sweep fails it, once this heartbeat has been silent for JobGrain.StaleAfter.
         var run = await JobRun.StartAsync(grains, jobId, CancellationToken.None)
             ?? throw new InvalidOperationException($"Job {jobId} was cancelled before it started.");
         var job = new TransferJob(run, options.ProgressInterval, time, logger, requestAborted);
