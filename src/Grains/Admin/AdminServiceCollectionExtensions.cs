@@ -31,6 +31,8 @@ public static class AdminServiceCollectionExtensions
         services.Configure<PasswordHasherOptions>(o => o.IterationCount = PasswordIterations);
         services.TryAddSingleton<IPasswordHasher<AdminUser>, PasswordHasher<AdminUser>>();
         services.AddPeriodicPurge<ExpiredTokenPurger>();
+        // The jobs list's exports and imports have no resumer: one whose node stopped is failed by a sweep (decision 0034).
+        services.AddPeriodicPurge<Jobs.AbandonedTransferJobs>();
         // Before the warning, so that a removed seed is not warned about.
         services.AddHostedService<DemoSeed>();
         services.AddHostedService<DemoKeyWarning>();

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
@@ -342,9 +341,6 @@ public static class JobsServiceCollectionExtensions
             services.AddSingleton<ReembedScheduler>();
             services.AddHostedService(sp => sp.GetRequiredService<ReembedScheduler>());
         }
-
-        // Exports and imports are not resumed: one whose node stopped is failed by a sweep (docs/decisions/0034).
-        services.AddPeriodicPurge<AbandonedTransferJobs>();
 
         return services;
     }
