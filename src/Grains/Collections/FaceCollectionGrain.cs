@@ -196,13 +196,10 @@ internal sealed partial class FaceCollectionGrain(
 
     async Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> IFaceCollectionGrain.SearchAsync(FaceSearch search, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(search);
-        _plan.ThrowIfStale(search);
-
-        var queries = search.Embeddings.Select(e => Similarity.Normalize(e)).ToArray();
-        if (queries.Length == 0 || !_shardSizes.Values.Any(size => size > 0))
+        var (queries, empty) = ShardReplicas.PrepareSearch(search, _plan, _shardSizes);
+        if (empty is not null)
         {
-            return queries.Select(_ => (IReadOnlyList<FaceMatch>)[]).ToArray();
+            return empty;
         }
 
         var started = Stopwatch.GetTimestamp();

@@ -98,15 +98,12 @@ internal sealed partial class FaceCollectionStandbyGrain(
 
     async Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> IFaceCollectionStandbyGrain.SearchAsync(FaceSearch search, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(search);
-
         // A query of another model than the serving one would be searched in the shards' second (partial) index during a
         // re-embedding, or in none after the switch: refused, the HTTP tier computes it again, as with the collection.
-        _plan.ThrowIfStale(search);
-        var queries = search.Embeddings.Select(e => Similarity.Normalize(e)).ToArray();
-        if (queries.Length == 0 || !_shardSizes.Values.Any(size => size > 0))
+        var (queries, empty) = ShardReplicas.PrepareSearch(search, _plan, _shardSizes);
+        if (empty is not null)
         {
-            return queries.Select(_ => (IReadOnlyList<FaceMatch>)[]).ToArray();
+            return empty;
         }
 
         // No row-count check: the collection grain's counts are the authority, and a standby that missed a change

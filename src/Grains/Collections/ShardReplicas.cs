@@ -88,6 +88,21 @@ internal sealed partial class ShardReplicas(Guid collectionId, IGrainFactory gra
     }
 
     /// <summary>
+    /// The start of a search, the same for the collection grain and its standby: a query of another model than the
+    /// serving one is refused (<see cref="ModelPlan.ThrowIfStale"/>), the queries are normalized, and when there is no
+    /// query or every shard is empty the answer (one empty list per query) is given without asking any shard.
+    /// </summary>
+    public static (float[][] Queries, IReadOnlyList<IReadOnlyList<FaceMatch>>? Empty) PrepareSearch(FaceSearch search, ModelPlan plan, IReadOnlyDictionary<int, int> shardSizes)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        plan.ThrowIfStale(search);
+        var queries = search.Embeddings.Select(e => Similarity.Normalize(e)).ToArray();
+        return queries.Length == 0 || !shardSizes.Values.Any(size => size > 0)
+            ? (queries, queries.Select(_ => (IReadOnlyList<FaceMatch>)[]).ToArray())
+            : (queries, null);
+    }
+
+    /// <summary>
     /// Searches every non-empty shard (one copy each, in parallel) and merges the best <see cref="FaceSearch.Count"/>
     /// matches per query, by cosine descending, shards merged in shard order so equal scores keep a stable order.
     /// <paramref name="checkRows"/> passes each shard's row count (and its digest, when <paramref name="digests"/> is
