@@ -14,7 +14,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace CompreFace.Admin.Tests;
 
 /// <summary>
-/// An import while the collection is re-embedded (docs/decisions/0034-jobs-and-re-embedding.md): its examples are
+/// An import or a bulk enrolment while the collection is re-embedded (docs/decisions/0034-jobs-and-re-embedding.md): its examples are
 /// stored with both models, as an add is, so recognition (still answering from the old model) finds them at once and the
 /// re-embedding has nothing left to compute for them; after the switch they are found under the new model. The node's
 /// clock is a <see cref="FakeTimeProvider"/> and the re-embedding pauses a (fake) minute after each face, so it is
@@ -92,6 +92,73 @@ public sealed class ImportDuringReembeddingTests
         {
             Assert.Equal(identity, await BestMatchAsync(owner, key, photo));
         }
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task BulkEnrol_DuringAReembedding_StoresBothModels_FoundBeforeTheSwitch(Store store)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var database = store == Store.Postgres ? await PostgresServer.CreateDatabaseAsync("cf_reembed_bulk") : null;
+        using var node = new MigratingNode(clock, database?.ConnectionString);
+        using var owner = AdminClient.Create(node);
+        await owner.RegisterAsync("owner@example.com", Password, "Olga", "Owner");
+        await owner.LoginAsync("owner@example.com", Password);
+        var grains = node.Services.GetRequiredService<IGrainFactory>();
+        var people = SingleFacePhotos().Take(6).ToList();
+        var app = await owner.CreateAppAsync();
+        var (migratingId, key) = await owner.CreateServiceAsync(app);
+        var dlibFaces = await AddWithDlibAsync(grains, migratingId, people[..3]);
+        using (var migrate = await owner.Http.PostAsync(new Uri("/api/v1/migrate", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.OK, migrate.StatusCode);
+        }
+
+        await WaitForJobAsync(grains, migratingId, j => j.State == JobState.Running && j.Done >= 1);
+
+        // The other three people enrolled from an archive while the collection is re-embedded.
+        using var content = new ByteArrayContent(Zip(people[3..]));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        using var response = await owner.Http.PostAsync(new Uri($"/admin/app/{app}/model/{migratingId}/enrol", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{response.StatusCode} {text}");
+        var bulk = grains.GetGrain<IJobGrain>(JsonDocument.Parse(text).RootElement.GetProperty("jobId").GetGuid());
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        JobInfo? enrolled;
+        while ((enrolled = await bulk.GetAsync()) is not { IsFinished: true } && waited.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(enrolled is { State: JobState.Completed, Done: 3, Failed: 0 }, enrolled?.ToString());
+
+        // Still before the switch: recognition (answering from dlib) finds the enrolled people, and the re-embedding has
+        // nothing to compute for them.
+        Assert.Equal(JobState.Running, (await WaitForJobAsync(grains, migratingId, _ => true)).State);
+        Assert.Equal(Dlib, (await grains.GetGrain<IFaceCollectionGrain>(migratingId).GetModelPlanAsync()).Serving);
+        foreach (var (identity, photo) in people)
+        {
+            Assert.Equal(identity, await BestMatchAsync(owner, key, photo));
+        }
+
+        var pending = await node.Services.GetRequiredService<IReembedStore>().ListPendingAsync(migratingId, MobileFaceNet, [], 100);
+        Assert.NotEmpty(pending);
+        Assert.All(pending, p => Assert.Contains(p.ImageId, dlibFaces));
+    }
+
+    /// <summary>A bulk enrolment archive: each photo as <c>identity/photo.jpg</c>.</summary>
+    private static byte[] Zip(IEnumerable<(string Identity, byte[] Photo)> people)
+    {
+        using var output = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (identity, photo) in people)
+            {
+                using var entry = zip.CreateEntry($"{identity}/photo.jpg").Open();
+                entry.Write(photo);
+            }
+        }
+
+        return output.ToArray();
     }
 
     /// <summary>Adds each photo's face with its dlib vector and the photo, through the collection grain; returns the ids.</summary>

@@ -198,6 +198,14 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
         private readonly IFaceCollectionGrain _collection = grains.GetGrain<IFaceCollectionGrain>(serviceId);
         private long _stepStarted;
 
+        /// <summary>
+        /// The collection's models, learnt again with each page of files: while it is re-embedded (serving → target), each
+        /// photo is embedded with both, as an add is, so recognition finds it before the switch and the re-embedding has
+        /// nothing left to compute for it. A switch between a page's analyses and its commit is handled by the
+        /// collection (it serves the target vector then).
+        /// </summary>
+        private volatile ModelPlan _plan = ModelPlan.Any;
+
         public StageTimes Stages { get; } = new();
 
         public async Task RunAsync()
@@ -219,7 +227,8 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
                         }
 
                         var t = Stopwatch.GetTimestamp();
-                        var analysis = await FaceEnrolment.AnalyzeAsync(grains, content, token);
+                        var plan = _plan;
+                        var analysis = await FaceEnrolment.AnalyzeAsync(grains, content, plan.Serving, plan.Target, token);
                         StageTimes.Add(ref Stages.AnalyseTicks, t);
                         await _analysed.Writer.WriteAsync(file with { Analysis = analysis }, token);
                     });
@@ -290,6 +299,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
                 }
 
                 after = files[^1].Seq;
+                _plan = await _collection.GetModelPlanAsync(cancellationToken);
                 t = Stopwatch.GetTimestamp();
                 var known = await faces.FindFacesAsync(serviceId, [.. files.Select(f => f.ImageId)], cancellationToken);
                 StageTimes.Add(ref Stages.KnownTicks, t);
@@ -389,7 +399,8 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
             {
                 var t = Stopwatch.GetTimestamp();
                 var outcome = await _collection.ImportAsync(
-                    [], [.. add.Select(a => new TransferFace(a.File.ImageId, a.File.Subject, a.Analysis.Calculator!, a.Analysis.Embedding!, a.File.Content))], CancellationToken.None);
+                    [], [.. add.Select(a => new TransferFace(a.File.ImageId, a.File.Subject, a.Analysis.Calculator!, a.Analysis.Embedding!, a.File.Content, a.Analysis.AlsoCalculator, a.Analysis.AlsoEmbedding))],
+                    CancellationToken.None);
                 StageTimes.Add(ref Stages.ImportTicks, t);
                 if (outcome.FacesExisting > 0)
                 {
