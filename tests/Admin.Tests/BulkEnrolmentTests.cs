@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -35,7 +34,7 @@ public sealed class BulkEnrolmentTests
         var (serviceId, key) = await owner.CreateServiceAsync(app);
         var photos = (await File.ReadAllLinesAsync(Path.Combine(SharedData.DataDirectory, "identities.csv"))).Skip(1)
             .Select(l => l.Split(',')).ToDictionary(c => $"{c[1]}/{Path.GetFileName(c[0])}", c => SharedData.Read(c[0]));
-        var archive = Zip(photos.Concat(new Dictionary<string, byte[]>
+        var archive = TestArchives.Zip(photos.Concat(new Dictionary<string, byte[]>
         {
             ["crowd/000_5.jpg"] = SharedData.SampleBytes("000_5.jpg"),
             ["blank/grey.png"] = GreyPicture(),
@@ -175,20 +174,5 @@ public sealed class BulkEnrolmentTests
         bitmap.Erase(new SkiaSharp.SKColor(128, 128, 128));
         using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
         return data.ToArray();
-    }
-
-    private static byte[] Zip(IEnumerable<KeyValuePair<string, byte[]>> files)
-    {
-        using var output = new MemoryStream();
-        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (name, bytes) in files)
-            {
-                using var entry = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
-                entry.Write(bytes);
-            }
-        }
-
-        return output.ToArray();
     }
 }

@@ -116,7 +116,7 @@ public sealed class ImportDuringReembeddingTests
         await WaitForJobAsync(grains, migratingId, j => j.State == JobState.Running && j.Done >= 1);
 
         // The other three people enrolled from an archive while the collection is re-embedded.
-        using var content = new ByteArrayContent(Zip(people[3..]));
+        using var content = new ByteArrayContent(TestArchives.Zip(people[3..].Select(p => KeyValuePair.Create($"{p.Identity}/photo.jpg", p.Photo))));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
         using var response = await owner.Http.PostAsync(new Uri($"/admin/app/{app}/model/{migratingId}/enrol", UriKind.Relative), content);
         var text = await response.Content.ReadAsStringAsync();
@@ -143,22 +143,6 @@ public sealed class ImportDuringReembeddingTests
         var pending = await node.Services.GetRequiredService<IReembedStore>().ListPendingAsync(migratingId, MobileFaceNet, [], 100);
         Assert.NotEmpty(pending);
         Assert.All(pending, p => Assert.Contains(p.ImageId, dlibFaces));
-    }
-
-    /// <summary>A bulk enrolment archive: each photo as <c>identity/photo.jpg</c>.</summary>
-    private static byte[] Zip(IEnumerable<(string Identity, byte[] Photo)> people)
-    {
-        using var output = new MemoryStream();
-        using (var zip = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (identity, photo) in people)
-            {
-                using var entry = zip.CreateEntry($"{identity}/photo.jpg").Open();
-                entry.Write(photo);
-            }
-        }
-
-        return output.ToArray();
     }
 
     /// <summary>Adds each photo's face with its dlib vector and the photo, through the collection grain; returns the ids.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -58,7 +57,7 @@ public sealed partial class BulkEnrolmentResumeTests
                 using var http = OwnerClient(first);
                 await NodeOwner.SignInAsync(http);
                 (serviceId, key) = await CreateServiceAsync(http);
-                using (var body = new ByteArrayContent(Zip(files)))
+                using (var body = new ByteArrayContent(TestArchives.Zip(files)))
                 {
                     body.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
                     using var upload = await http.PostAsync(new Uri($"/admin/app/{DemoApp}/model/{serviceId}/enrol?name=resume.zip", UriKind.Relative), body);
@@ -157,20 +156,5 @@ public sealed partial class BulkEnrolmentResumeTests
         http.DefaultRequestHeaders.Add("x-api-key", key);
         var page = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/recognition/faces?size=1000", UriKind.Relative));
         return [.. page.GetProperty("faces").EnumerateArray().Select(f => f.GetProperty("image_id").GetString()!).Order(StringComparer.Ordinal)];
-    }
-
-    private static byte[] Zip(Dictionary<string, byte[]> files)
-    {
-        using var output = new MemoryStream();
-        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (name, bytes) in files)
-            {
-                using var entry = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
-                entry.Write(bytes);
-            }
-        }
-
-        return output.ToArray();
     }
 }
