@@ -245,16 +245,19 @@ public sealed class JobTests
         var import = await RunningAsync(JobKinds.Import);
         var reembed = await RunningAsync(JobKinds.Reembed);
         var beating = await RunningAsync(JobKinds.Import);
+        var neverStarted = grains.GetGrain<IJobGrain>(Guid.NewGuid());
+        await neverStarted.CreateAsync(new JobSpec(JobKinds.Export, null, null, null, "owner@example.com"));
 
         clock.Advance(JobGrain.StaleAfter / 2);
         await beating.ReportAsync(new JobProgress(5, 0));
         Assert.Equal(0, await sweep.PurgeAsync(CancellationToken.None));
 
-        // Past the limit for the three that stopped reporting, not for the one whose heartbeat went on.
+        // Past the limit for the three that stopped reporting and the export whose node died before starting it, not for the
+        // one whose heartbeat went on.
         clock.Advance((JobGrain.StaleAfter / 2) + TimeSpan.FromSeconds(1));
         await sweep.PurgeAsync(CancellationToken.None);
 
-        foreach (var job in new[] { export, import })
+        foreach (var job in new[] { export, import, neverStarted })
         {
             var info = (await job.GetAsync())!;
             Assert.Equal((JobState.Failed, AbandonedTransferJobs.Failure), (info.State, info.Error));

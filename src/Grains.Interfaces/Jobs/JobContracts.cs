@@ -128,8 +128,8 @@ public interface IJobGrain : IGrainWithGuidKey
 
     /// <summary>
     /// Ends the job as failed with <paramref name="failure"/> when it is running but its worker has not reported for
-    /// longer than the job grain's staleness limit (its node stopped); otherwise leaves it as it is. Returns the job,
-    /// null when there is none.
+    /// longer than the job grain's staleness limit (its node stopped), or still queued that long (its node stopped
+    /// before starting it); otherwise leaves it as it is. Returns the job, null when there is none.
     /// </summary>
     [Alias("FailIfAbandonedAsync")]
     Task<JobInfo?> FailIfAbandonedAsync(string failure, CancellationToken cancellationToken = default);

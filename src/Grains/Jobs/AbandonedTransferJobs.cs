@@ -9,7 +9,7 @@ namespace CompreFace.Grains.Jobs;
 /// Fails the exports and imports whose node stopped (docs/decisions/0034-jobs-and-re-embedding.md). A transfer runs
 /// inside its HTTP request and is not resumed (re-embeddings and bulk enrolments are, by their own resumers), so a job
 /// whose heartbeat is older than <see cref="JobGrain.StaleAfter"/> would otherwise stay running until someone cancels
-/// it. Run by <see cref="PeriodicPurge{TPurge}"/> on every node; the job grain decides (so a heartbeat arriving meanwhile
+/// it; one still queued that long had its node die between creating and starting it (the two calls follow each other). Run by <see cref="PeriodicPurge{TPurge}"/> on every node; the job grain decides (so a heartbeat arriving meanwhile
 /// wins), and a job failed twice stays failed once.
 /// </summary>
 internal sealed partial class AbandonedTransferJobs(IJobStore store, IGrainFactory grains, ILogger<AbandonedTransferJobs> logger) : IPurge
@@ -25,7 +25,7 @@ internal sealed partial class AbandonedTransferJobs(IJobStore store, IGrainFacto
         foreach (var kind in new[] { JobKinds.Export, JobKinds.Import })
         {
             var unfinished = await store.ListAsync(new JobQuery(Kind: kind, UnfinishedOnly: true, Limit: 1000), cancellationToken);
-            foreach (var job in unfinished.Where(j => j.State == JobState.Running && now - j.UpdatedAt > JobGrain.StaleAfter))
+            foreach (var job in unfinished.Where(j => now - j.UpdatedAt > JobGrain.StaleAfter))
             {
                 var after = await grains.GetGrain<IJobGrain>(job.JobId).FailIfAbandonedAsync(Failure, cancellationToken);
                 failed += after is { State: JobState.Failed, Error: Failure } ? 1 : 0;

@@ -113,7 +113,7 @@ internal sealed partial class JobGrain(IJobStore store, TimeProvider time, ILogg
     }
 
     public async Task<JobInfo?> FailIfAbandonedAsync(string failure, CancellationToken cancellationToken = default) =>
-        _job is { } job && IsAbandoned(job, time.GetUtcNow())
+        _job is { } job && (IsAbandoned(job, time.GetUtcNow()) || (job.State == JobState.Queued && time.GetUtcNow() - job.UpdatedAt > StaleAfter))
             ? await FinishAsync(JobState.Failed, failure, cancellationToken)
             : _job;
 
