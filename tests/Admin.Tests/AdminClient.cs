@@ -42,6 +42,24 @@ public sealed class AdminClient : IDisposable
     public static string RandomPublicAddress() =>
         $"2001:db8:{Random.Shared.Next(0x10000):x}:{Random.Shared.Next(0x10000):x}::1";
 
+    /// <summary>A client of <paramref name="factory"/> that signed up with these details and is logged in as that user.</summary>
+    public static async Task<AdminClient> SignedUpAsync(
+        WebApplicationFactory<Program> factory, string email, string password, string firstName, string lastName)
+    {
+        var client = Create(factory);
+        try
+        {
+            await client.RegisterAsync(email, password, firstName, lastName);
+            await client.LoginAsync(email, password);
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
     public async Task RegisterAsync(string email, string password, string firstName, string lastName)
     {
         using var response = await Http.PostAsJsonAsync("/admin/user/register", new { email, password, firstName, lastName });

@@ -37,9 +37,7 @@ public sealed class AuditLogTests
 
         await owner.LoginAsync("owner@example.com", OwnerPassword);
         var ownerId = await owner.UserIdAsync();
-        using var member = AdminClient.Create(factory);
-        await member.RegisterAsync("member@example.com", MemberPassword, "Max", "Member");
-        await member.LoginAsync("member@example.com", MemberPassword);
+        using var member = await AdminClient.SignedUpAsync(factory, "member@example.com", MemberPassword, "Max", "Member");
         var memberId = await member.UserIdAsync();
 
         var appId = await owner.CreateAppAsync("Audited app");
@@ -154,18 +152,12 @@ public sealed class AuditLogTests
     public async Task AuditApi_ReadByOwnerAdminAppOwnerAndOthers_OnlyGlobalAdminsSeeAll_AppOwnerSeesTheirApp_OthersAre403Code1()
     {
         using var factory = new AdminFactory();
-        using var owner = AdminClient.Create(factory);
-        await owner.RegisterAsync("owner@example.com", OwnerPassword, "Olga", "Owner");
-        await owner.LoginAsync("owner@example.com", OwnerPassword);
+        using var owner = await AdminClient.SignedUpAsync(factory, "owner@example.com", OwnerPassword, "Olga", "Owner");
         var appA = await owner.CreateAppAsync("A");
         var appB = await owner.CreateAppAsync("B");
-        using var appOwner = AdminClient.Create(factory);
-        await appOwner.RegisterAsync("app-owner@example.com", MemberPassword, "Ada", "AppOwner");
-        await appOwner.LoginAsync("app-owner@example.com", MemberPassword);
+        using var appOwner = await AdminClient.SignedUpAsync(factory, "app-owner@example.com", MemberPassword, "Ada", "AppOwner");
         Ok(await owner.SendAsync(HttpMethod.Post, $"/admin/app/{appA}/invite", new { userEmail = "app-owner@example.com", role = "OWNER" }));
-        using var stranger = AdminClient.Create(factory);
-        await stranger.RegisterAsync("stranger@example.com", MemberPassword, "Sam", "Stranger");
-        await stranger.LoginAsync("stranger@example.com", MemberPassword);
+        using var stranger = await AdminClient.SignedUpAsync(factory, "stranger@example.com", MemberPassword, "Sam", "Stranger");
 
         var (_, all) = Ok(await owner.SendAsync(HttpMethod.Get, "/admin/audit?size=100"));
         Assert.Contains(all.GetProperty("events").EnumerateArray(), e => e.GetProperty("action").GetString() == AuditActions.LoginFailed || e.GetProperty("appId").ValueKind == JsonValueKind.Null);

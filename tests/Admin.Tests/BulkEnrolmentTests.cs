@@ -27,9 +27,7 @@ public sealed class BulkEnrolmentTests
     public async Task BulkEnrol_LabelledIdentities_EnrolsEachPhoto_ReportsEveryFailureByFile_AndAReuploadAddsNothing(Store store)
     {
         using var node = store == Store.Postgres ? new PostgresAdminFactory() : new AdminFactory();
-        using var owner = AdminClient.Create(node);
-        await owner.RegisterAsync("owner@example.com", Password, "Olga", "Owner");
-        await owner.LoginAsync("owner@example.com", Password);
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
         var app = await owner.CreateAppAsync();
         var (serviceId, key) = await owner.CreateServiceAsync(app);
         var photos = (await File.ReadAllLinesAsync(Path.Combine(SharedData.DataDirectory, "identities.csv"))).Skip(1)
@@ -104,9 +102,7 @@ public sealed class BulkEnrolmentTests
     public async Task BulkEnrol_Refusals_Are4xxWithCompreFaceCodes()
     {
         using var node = new AdminFactory();
-        using var owner = AdminClient.Create(node);
-        await owner.RegisterAsync("owner@example.com", Password, "Olga", "Owner");
-        await owner.LoginAsync("owner@example.com", Password);
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
         var app = await owner.CreateAppAsync();
         var (serviceId, _) = await owner.CreateServiceAsync(app);
 

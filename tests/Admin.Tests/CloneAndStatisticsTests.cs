@@ -14,9 +14,7 @@ public sealed class CloneAndStatisticsTests
     public async Task Clone_CopiesTheCollection_TheCloneRecognisesThroughItsOwnKey_AndEachCountsItsRequests(Store store)
     {
         using var factory = store == Store.Postgres ? new PostgresAdminFactory() : new AdminFactory();
-        using var owner = AdminClient.Create(factory);
-        await owner.RegisterAsync("owner@example.com", "password-123", "Olga", "Owner");
-        await owner.LoginAsync("owner@example.com", "password-123");
+        using var owner = await AdminClient.SignedUpAsync(factory, "owner@example.com", "password-123", "Olga", "Owner");
         var appId = await owner.CreateAppAsync();
         var (sourceId, sourceKey) = await owner.CreateServiceAsync(appId);
         await AddExampleAsync(owner, sourceKey, "Ann", "001_A.jpg");
@@ -99,9 +97,7 @@ public sealed class ImageCountTests
     {
         // CompreFace's imageCount counts stored images, not examples (0 with save_images_to_db=false).
         using var factory = new NoImagesAdminFactory();
-        using var owner = AdminClient.Create(factory);
-        await owner.RegisterAsync("owner@example.com", "s3cret-password", "Owner", "User");
-        await owner.LoginAsync("owner@example.com", "s3cret-password");
+        using var owner = await AdminClient.SignedUpAsync(factory, "owner@example.com", "s3cret-password", "Owner", "User");
         var appId = await owner.CreateAppAsync();
         var (serviceId, key) = await owner.CreateServiceAsync(appId);
         var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", key, SharedData.SampleBytes("001_A.jpg"));

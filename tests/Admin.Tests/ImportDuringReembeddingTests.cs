@@ -32,9 +32,7 @@ public sealed class ImportDuringReembeddingTests
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var database = store == Store.Postgres ? await PostgresServer.CreateDatabaseAsync("cf_reembed_import") : null;
         using var node = new MigratingNode(clock, database?.ConnectionString);
-        using var owner = AdminClient.Create(node);
-        await owner.RegisterAsync("owner@example.com", Password, "Olga", "Owner");
-        await owner.LoginAsync("owner@example.com", Password);
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
         var grains = node.Services.GetRequiredService<IGrainFactory>();
         var people = SingleFacePhotos().Take(7).ToList();
         var app = await owner.CreateAppAsync();
@@ -100,9 +98,7 @@ public sealed class ImportDuringReembeddingTests
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var database = store == Store.Postgres ? await PostgresServer.CreateDatabaseAsync("cf_reembed_bulk") : null;
         using var node = new MigratingNode(clock, database?.ConnectionString);
-        using var owner = AdminClient.Create(node);
-        await owner.RegisterAsync("owner@example.com", Password, "Olga", "Owner");
-        await owner.LoginAsync("owner@example.com", Password);
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
         var grains = node.Services.GetRequiredService<IGrainFactory>();
         var people = SingleFacePhotos().Take(6).ToList();
         var app = await owner.CreateAppAsync();

@@ -165,16 +165,10 @@ public sealed class JobTests
     public async Task JobsApi_GlobalOwnerSeesAll_AppAdminsTheirApps_OthersNone_CancelIsAudited(Store store)
     {
         using var factory = store == Store.Postgres ? new PostgresAdminFactory() : new AdminFactory();
-        using var owner = AdminClient.Create(factory);
-        await owner.RegisterAsync("owner@example.com", Password, "Olga", "Owner");
-        await owner.LoginAsync("owner@example.com", Password);
-        using var admin = AdminClient.Create(factory);
-        await admin.RegisterAsync("admin@example.com", Password, "Adam", "Admin");
-        await admin.LoginAsync("admin@example.com", Password);
+        using var owner = await AdminClient.SignedUpAsync(factory, "owner@example.com", Password, "Olga", "Owner");
+        using var admin = await AdminClient.SignedUpAsync(factory, "admin@example.com", Password, "Adam", "Admin");
         var adminId = await admin.UserIdAsync();
-        using var stranger = AdminClient.Create(factory);
-        await stranger.RegisterAsync("stranger@example.com", Password, "Sam", "Stranger");
-        await stranger.LoginAsync("stranger@example.com", Password);
+        using var stranger = await AdminClient.SignedUpAsync(factory, "stranger@example.com", Password, "Sam", "Stranger");
 
         var appA = await owner.CreateAppAsync("A");
         var appB = await owner.CreateAppAsync("B");

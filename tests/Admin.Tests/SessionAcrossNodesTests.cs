@@ -18,9 +18,7 @@ public sealed class SessionAcrossNodesTests
         using var nodeA = new SharedStoreFactory(directory, database?.ConnectionString);
         using var nodeB = new SharedStoreFactory(directory, database?.ConnectionString);
 
-        using var onA = AdminClient.Create(nodeA);
-        await onA.RegisterAsync("two-nodes@example.com", "first-password", "Two", "Nodes");
-        await onA.LoginAsync("two-nodes@example.com", "first-password");
+        using var onA = await AdminClient.SignedUpAsync(nodeA, "two-nodes@example.com", "first-password", "Two", "Nodes");
         Assert.Equal(HttpStatusCode.OK, (await onA.SendAsync(HttpMethod.Get, "/admin/user/me")).Status);
 
         using var onB = AdminClient.Create(nodeB);

@@ -146,9 +146,7 @@ public sealed class TransferTests
         var (detectionId, _) = await owner.CreateServiceAsync(app, "DETECTION");
         (status, body) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{app}/model/{detectionId}/export");
         Assert.Equal((HttpStatusCode.BadRequest, 26), (status, body.GetProperty("code").GetInt32()));
-        using var member = AdminClient.Create(node);
-        await member.RegisterAsync("member@example.com", Password, "Mel", "Member");
-        await member.LoginAsync("member@example.com", Password);
+        using var member = await AdminClient.SignedUpAsync(node, "member@example.com", Password, "Mel", "Member");
         (status, _) = await owner.SendAsync(HttpMethod.Post, $"/admin/app/{app}/invite", new { userEmail = "member@example.com", role = "USER" });
         Assert.Equal(HttpStatusCode.Created, status);
         (status, body) = await member.SendAsync(HttpMethod.Get, $"/admin/app/{app}/model/{serviceId}/export");
