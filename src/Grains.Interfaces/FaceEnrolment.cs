@@ -51,16 +51,24 @@ public static class FaceEnrolment
     /// Analyses <paramref name="image"/> with <paramref name="embedder"/> (null: the worker's configured model) and, when
     /// given, <paramref name="alsoEmbedder"/> on the same crop: what an add during a re-embedding computes (both models).
     /// </summary>
-    public static async Task<EnrolmentAnalysis> AnalyzeAsync(IGrainFactory grains, byte[] image, string? embedder, string? alsoEmbedder, CancellationToken cancellationToken)
+    public static Task<EnrolmentAnalysis> AnalyzeAsync(IGrainFactory grains, byte[] image, string? embedder, string? alsoEmbedder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grains);
+        return AnalyzeAsync(grains.GetGrain<IFaceAnalyzerGrain>(0).AnalyzeAsync, image, embedder, alsoEmbedder, cancellationToken);
+    }
+
+    /// <summary>As <see cref="AnalyzeAsync(IGrainFactory, byte[], string?, string?, CancellationToken)"/>, on the workers <paramref name="analyze"/> reaches (a job's: every inference silo).</summary>
+    public static async Task<EnrolmentAnalysis> AnalyzeAsync(
+        Func<FaceAnalysisRequest, CancellationToken, Task<FaceAnalysisResult>> analyze, byte[] image, string? embedder, string? alsoEmbedder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(analyze);
         ArgumentNullException.ThrowIfNull(image);
         if (image.Length == 0)
         {
             return new EnrolmentAnalysis(EnrolmentProblem.BadImage, null, null);
         }
 
-        var result = await grains.GetGrain<IFaceAnalyzerGrain>(0).AnalyzeAsync(
+        var result = await analyze(
             new FaceAnalysisRequest { Image = image, Limit = 2, ComputeEmbeddings = true, Embedder = embedder, AlsoEmbedder = alsoEmbedder }, cancellationToken);
         return result.Outcome switch
         {

@@ -8,8 +8,11 @@ public static class NodeGrains
     /// <summary>The assembly whose grain classes <see cref="Restrict"/> filters.</summary>
     public static Assembly Assembly { get; } = typeof(NodeGrains).Assembly;
 
-    /// <summary>True for the grain class that runs the face models (<see cref="FaceAnalyzerGrain"/>).</summary>
-    public static bool IsInference(Type grainClass) => grainClass == typeof(FaceAnalyzerGrain);
+    /// <summary>
+    /// True for the grain classes of inference: the one that runs the face models (<see cref="FaceAnalyzerGrain"/>) and
+    /// its door for the jobs of other silos (<see cref="Inference.SiloAnalyzerGrain"/>), which must live beside it.
+    /// </summary>
+    public static bool IsInference(Type grainClass) => grainClass == typeof(FaceAnalyzerGrain) || grainClass == typeof(Inference.SiloAnalyzerGrain);
 
     /// <summary>
     /// Removes from <paramref name="classes"/> (Orleans' <c>GrainTypeOptions.Classes</c>) the grain classes of this

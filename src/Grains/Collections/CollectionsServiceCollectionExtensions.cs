@@ -1,3 +1,4 @@
+using CompreFace.Grains.Inference;
 using CompreFace.Grains.Storage;
 using CompreFace.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,9 @@ public static class CollectionsServiceCollectionExtensions
 
         // Bulk enrolments left unfinished by a restart are resumed (docs/decisions/0035-collection-archives.md).
         services.AddHostedService<Jobs.BulkEnrolmentResumer>();
+
+        // Jobs spread their analyses over every inference silo (docs/decisions/0037-jobs-over-every-inference-silo.md).
+        services.AddClusterAnalyzer();
 
         // Database outages leave the grains as one serializable exception type (answered 503 by the HTTP tier).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, StoreUnavailableFilter>());

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using CompreFace.Grains.Inference;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Jobs;
 using CompreFace.Grains.Storage;
@@ -14,13 +15,15 @@ namespace CompreFace.Grains.Jobs;
 /// The work runs off the grain's scheduler (it only calls other grains and the store) as a pipeline without barriers
 /// (docs/decisions/0036-bulk-enrolment-pipeline.md): files are read from the store a page at a time, a page's
 /// already-enrolled files are found with one query, and the rest flow through a sliding window of
-/// <see cref="Window"/> analyses on the stateless inference workers; a committer takes the
+/// <see cref="WindowPerSilo"/> analyses per inference silo, spread over the cluster by <see cref="ClusterAnalyzer"/>
+/// (docs/decisions/0037-jobs-over-every-inference-silo.md); a committer takes the
 /// analysed files as they finish, up to <see cref="CommitSize"/> at a time, and stores their faces in
 /// one <see cref="IFaceCollectionGrain.ImportAsync"/> (one transaction), then their outcomes, failures and the job's
 /// counters, while the next analyses run. A file is therefore processed at most once more after a crash, and its
 /// example id is derived from (service, subject, content hash), so that repeat adds nothing.
 /// </remarks>
-internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceStore faces, TimeProvider time, ILogger<BulkEnrolmentGrain> logger)
+internal sealed partial class BulkEnrolmentGrain(
+    IEnrolmentStore store, IFaceStore faces, ClusterAnalyzer analyzers, TimeProvider time, ILogger<BulkEnrolmentGrain> logger)
     : Grain, IBulkEnrolmentGrain, IDisposable
 {
     /// <summary>Most analysed photos stored in one step: one transaction of faces, one of outcomes, one progress report.</summary>
@@ -33,10 +36,12 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
     private static readonly TimeSpan CommitDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Photos being analysed at once: twice the node's cores keeps its inference workers busy while each photo crosses
-    /// the grain calls, and a recognition request queues behind at most about one bulk photo per worker.
+    /// Photos being analysed at once on each inference silo: twice the cores keeps a silo's inference workers busy while
+    /// each photo crosses the grain calls, and a recognition request queues behind at most about one bulk photo per
+    /// worker. The job's window is this times the inference silos when its run starts (their core counts are not in
+    /// Orleans' manifest: the silos are taken to be alike, each as this node).
     /// </summary>
-    private static readonly int Window = 2 * Environment.ProcessorCount;
+    private static readonly int WindowPerSilo = 2 * Environment.ProcessorCount;
 
     /// <summary>How often a run waiting for the upload's next files reports (the job's heartbeat; a cancel is seen there).</summary>
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(5);
@@ -158,7 +163,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
             var progress = new Progress(Processed(counts), counts.GetValueOrDefault(EnrolmentFileState.Failed), job.Total);
             var files = counts.Values.Sum();
             LogStarted(logger, jobId, serviceId, files, progress.Done + progress.Failed);
-            using var pipeline = new Pipeline(this, store, faces, time, grains, run, serviceId, progress);
+            using var pipeline = new Pipeline(this, store, faces, analyzers, time, grains, run, serviceId, progress);
             await pipeline.ReportAsync();
             await pipeline.RunAsync();
             await run.FinishAsync(null);
@@ -190,7 +195,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
     /// window's size bounds the photos in memory.
     /// </summary>
     private sealed class Pipeline(
-        BulkEnrolmentGrain owner, IEnrolmentStore store, IFaceStore faces, TimeProvider time, IGrainFactory grains, JobRun run, Guid serviceId, Progress progress)
+        BulkEnrolmentGrain owner, IEnrolmentStore store, IFaceStore faces, ClusterAnalyzer analyzers, TimeProvider time, IGrainFactory grains, JobRun run, Guid serviceId, Progress progress)
         : IDisposable
     {
         private readonly SemaphoreSlim _reporting = new(1);
@@ -217,7 +222,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
             {
                 await Parallel.ForEachAsync(
                     PendingAsync(run.Token),
-                    new ParallelOptions { MaxDegreeOfParallelism = Window, CancellationToken = run.Token },
+                    new ParallelOptions { MaxDegreeOfParallelism = analyzers.Window(WindowPerSilo), CancellationToken = run.Token },
                     async (file, token) =>
                     {
                         if (file.Known || file.File.Outcome is not null || file.File.Content is not { Length: > 0 } content)
@@ -228,7 +233,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
 
                         var t = Stopwatch.GetTimestamp();
                         var plan = _plan;
-                        var analysis = await FaceEnrolment.AnalyzeAsync(grains, content, plan.Serving, plan.Target, token);
+                        var analysis = await FaceEnrolment.AnalyzeAsync(analyzers.AnalyzeAsync, content, plan.Serving, plan.Target, token);
                         StageTimes.Add(ref Stages.AnalyseTicks, t);
                         await _analysed.Writer.WriteAsync(file with { Analysis = analysis }, token);
                     });

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using CompreFace.Grains.Collections;
+using CompreFace.Grains.Inference;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 using CompreFace.Grains.Interfaces.Jobs;
@@ -17,7 +18,10 @@ public sealed class ReembedOptions
 {
     public const string SectionName = "Reembedding";
 
-    /// <summary>Faces embedded at once per collection: 1 leaves the other cores of a small node to serving.</summary>
+    /// <summary>
+    /// Faces embedded at once per collection and inference silo (the job's faces are spread over every inference silo,
+    /// docs/decisions/0037-jobs-over-every-inference-silo.md): 1 leaves the other cores of a small node to serving.
+    /// </summary>
     [Range(1, 64)]
     public int Concurrency { get; set; } = 1;
 
@@ -76,6 +80,7 @@ public interface IReembedGrain : IGrainWithGuidKey
 internal sealed partial class ReembedGrain(
     IFaceStore faces,
     IReembedStore vectors,
+    ClusterAnalyzer analyzers,
     IOptions<ReembedOptions> options,
     TimeProvider time,
     ILogger<ReembedGrain> logger) : Grain, IReembedGrain
@@ -161,7 +166,6 @@ internal sealed partial class ReembedGrain(
         LogResuming(logger, run.JobId, collectionId, done, total, failed);
         await run.ReportAsync(done, failed, total);
 
-        var analyzer = GrainFactory.GetGrain<IFaceAnalyzerGrain>(0);
         while (true)
         {
             run.Token.ThrowIfCancellationRequested();
@@ -172,13 +176,13 @@ internal sealed partial class ReembedGrain(
                 break;
             }
 
-            using var gate = new SemaphoreSlim(settings.Concurrency);
+            using var gate = new SemaphoreSlim(analyzers.Window(settings.Concurrency));
             var outcomes = await Task.WhenAll(pending.Select(async face =>
             {
                 await gate.WaitAsync(run.Token);
                 try
                 {
-                    return await EmbedAsync(analyzer, collectionId, face, target, run.Token);
+                    return await EmbedAsync(collectionId, face, target, run.Token);
                 }
                 finally
                 {
@@ -219,7 +223,7 @@ internal sealed partial class ReembedGrain(
 
     /// <summary>One face's vector of <paramref name="target"/> from its stored image, or why there is none.</summary>
     private async Task<(ReembeddedFace? Face, JobItem? Failure)> EmbedAsync(
-        IFaceAnalyzerGrain analyzer, Guid collectionId, ReembedCandidate face, string target, CancellationToken cancellationToken)
+        Guid collectionId, ReembedCandidate face, string target, CancellationToken cancellationToken)
     {
         var id = face.ImageId.ToString();
         var image = await faces.GetImageAsync(collectionId, face.ImageId, cancellationToken);
@@ -232,7 +236,7 @@ internal sealed partial class ReembedGrain(
         // detect, so it is embedded whole, as it was then.
         foreach (var detect in new[] { true, false })
         {
-            var result = await analyzer.AnalyzeAsync(
+            var result = await analyzers.AnalyzeAsync(
                 new FaceAnalysisRequest { Image = image, Limit = 1, ComputeEmbeddings = true, DetectFaces = detect, Embedder = target },
                 cancellationToken);
             if (result.Outcome != FaceAnalysisOutcome.Ok)
