@@ -52,6 +52,14 @@ public interface IFaceCollectionGrain : IGrainWithGuidKey
     [Alias("ImportAsync"), RetrySafe]
     Task<ImportOutcome> ImportAsync(IReadOnlyList<string> subjects, IReadOnlyList<TransferFace> faces, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores a step of a bulk enrolment as <see cref="ImportAsync"/> does, but only when every face carries the models
+    /// the collection's <see cref="ModelPlan"/> needs, as an add must; otherwise nothing is stored and
+    /// <see cref="ModelPlanChangedException"/> gives the plan of now (the caller analyses the photos again and retries).
+    /// </summary>
+    [Alias("EnrolAsync"), RetrySafe]
+    Task<ImportOutcome> EnrolAsync(IReadOnlyList<TransferFace> faces, CancellationToken cancellationToken = default);
+
     /// <summary>The best matches for each query embedding, by cosine descending (ties in insertion order).</summary>
     [Alias("SearchAsync"), ReadOnly]
     Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> SearchAsync(FaceSearch search, CancellationToken cancellationToken = default);

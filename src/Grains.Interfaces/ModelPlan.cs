@@ -16,6 +16,13 @@ public sealed record ModelPlan(string? Serving, string? Target)
     public bool Reembedding => Serving is not null && Target is not null;
 
     /// <summary>
+    /// Whether an example computed by <paramref name="calculator"/> (and <paramref name="alsoCalculator"/>, null when it
+    /// has no second vector) carries every model this plan needs: the serving one, and while re-embedding the target too.
+    /// </summary>
+    public bool Accepts(string calculator, string? alsoCalculator) =>
+        Serving is not { } serving || (calculator == serving && (Target is not { } target || alsoCalculator == target));
+
+    /// <summary>
     /// Refuses a search computed by another model than the serving one (the caller computes it again under this plan);
     /// embedding searches (<see cref="FaceSearch.AnyModel"/>) are searched under their own model whatever the plan.
     /// </summary>

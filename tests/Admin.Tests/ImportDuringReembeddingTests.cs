@@ -116,20 +116,8 @@ public sealed class ImportDuringReembeddingTests
         await WaitForJobAsync(grains, migratingId, j => j.State == JobState.Running && j.Done >= 1);
 
         // The other three people enrolled from an archive while the collection is re-embedded.
-        using var content = new ByteArrayContent(TestArchives.Zip(people[3..].Select(p => KeyValuePair.Create($"{p.Identity}/photo.jpg", p.Photo))));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-        using var response = await owner.Http.PostAsync(new Uri($"/admin/app/{app}/model/{migratingId}/enrol", UriKind.Relative), content);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{response.StatusCode} {text}");
-        var bulk = grains.GetGrain<IJobGrain>(JsonDocument.Parse(text).RootElement.GetProperty("jobId").GetGuid());
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        JobInfo? enrolled;
-        while ((enrolled = await bulk.GetAsync()) is not { IsFinished: true } && waited.Elapsed < TimeSpan.FromMinutes(2))
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(enrolled is { State: JobState.Completed, Done: 3, Failed: 0 }, enrolled?.ToString());
+        var enrolled = await WaitForBulkAsync(await BulkEnrolAsync(grains, owner, app, migratingId, people[3..]));
+        Assert.True(enrolled is { State: JobState.Completed, Done: 3, Failed: 0 }, enrolled.ToString());
 
         // Still before the switch: recognition (answering from dlib) finds the enrolled people, and the re-embedding has
         // nothing to compute for them.
@@ -143,6 +131,96 @@ public sealed class ImportDuringReembeddingTests
         var pending = await node.Services.GetRequiredService<IReembedStore>().ListPendingAsync(migratingId, MobileFaceNet, [], 100);
         Assert.NotEmpty(pending);
         Assert.All(pending, p => Assert.Contains(p.ImageId, dlibFaces));
+    }
+
+    /// <summary>
+    /// Bulk enrolments whose photos were analysed before a re-embedding started, so with the node's model only (dlib here,
+    /// the old one, as on a node not yet restarted with the new model; the re-embedding is started as a node configured
+    /// with MobileFaceNet starts it). One is stored while the re-embedding runs, the other after it switched. The
+    /// collection refuses both steps (a face lacks a model it needs now) and the job analyses their photos again: the
+    /// first is stored with both models (found before the switch, nothing left for the re-embedding, which would miss a
+    /// face stored after it last listed its pending ones), the second with the new one (stored as it was, it would never
+    /// be found under the new model).
+    /// </summary>
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task BulkEnrol_PhotosAnalysedBeforeAReembeddingStarted_StoredDuringAndAfterIt_AreAnalysedAgain_FoundUnderTheNewModel(Store store)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var gate = new AnalysisGate();
+        await using var database = store == Store.Postgres ? await PostgresServer.CreateDatabaseAsync("cf_reembed_bulk_page") : null;
+        using var node = new MigratingNode(clock, database?.ConnectionString, gate, embedder: "dlib");
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var grains = node.Services.GetRequiredService<IGrainFactory>();
+        var people = SingleFacePhotos().Take(6).ToList();
+        var app = await owner.CreateAppAsync();
+        var (migratingId, key) = await owner.CreateServiceAsync(app);
+        var dlibFaces = await AddWithDlibAsync(grains, migratingId, people[..2]);
+
+        // Two uploads read and their photos sent for analysis before the re-embedding starts; the analyses wait at the gate.
+        var during = people[2..4];
+        var after = people[4..];
+        gate.Hold(people[2..].Select(p => p.Photo));
+        var duringJob = await BulkEnrolAsync(grains, owner, app, migratingId, during);
+        var afterJob = await BulkEnrolAsync(grains, owner, app, migratingId, after);
+        await gate.ReachedAsync(people[2..].Select(p => p.Photo));
+        var started = await grains.GetGrain<IReembeddingGrain>(0).StartAsync(MobileFaceNet, "owner@example.com");
+        Assert.Single(started.Jobs);
+        await WaitForJobAsync(grains, migratingId, j => j.State == JobState.Running && j.Done >= 1);
+
+        // The first upload's dlib-only analyses reach the collection while it is re-embedded.
+        gate.Release(during.Select(p => p.Photo));
+        var first = await WaitForBulkAsync(duringJob);
+        Assert.True(first is { State: JobState.Completed, Done: 2, Failed: 0 }, first.ToString());
+        Assert.Equal(JobState.Running, (await WaitForJobAsync(grains, migratingId, _ => true)).State);
+        var pending = await node.Services.GetRequiredService<IReembedStore>().ListPendingAsync(migratingId, MobileFaceNet, [], 100);
+        Assert.All(pending, p => Assert.Contains(p.ImageId, dlibFaces));
+        foreach (var (identity, photo) in people[..4])
+        {
+            Assert.Equal(identity, await BestMatchAsync(owner, key, photo));
+        }
+
+        // The re-embedding ends and switches; then the second upload's dlib-only analyses reach the collection.
+        var finished = await WaitForJobAsync(grains, migratingId, j => j.State != JobState.Running, advance: clock);
+        Assert.True((JobState.Completed, 2L, 0L) == (finished.State, finished.Done, finished.Failed), finished.ToString());
+        gate.Release(after.Select(p => p.Photo));
+        var second = await WaitForBulkAsync(afterJob);
+        Assert.True(second is { State: JobState.Completed, Done: 2, Failed: 0 }, second.ToString());
+
+        var stored = await grains.GetGrain<IFaceCollectionGrain>(migratingId).ExportFacesAsync(0, 100, images: false);
+        Assert.Equal(people.Count, stored.Faces.Count);
+        Assert.All(stored.Faces, f => Assert.Equal(MobileFaceNet, f.Calculator));
+        foreach (var (identity, photo) in people)
+        {
+            var query = await grains.GetGrain<IFaceAnalyzerGrain>(0).AnalyzeAsync(
+                new FaceAnalysisRequest { Image = photo, Limit = 1, ComputeEmbeddings = true, Embedder = MobileFaceNet });
+            var matches = await grains.GetGrain<IFaceCollectionGrain>(migratingId).SearchAsync(
+                new FaceSearch { Embeddings = [query.Faces[0].Embedding!], Calculator = MobileFaceNet });
+            Assert.Equal(identity, matches[0][0].Subject);
+        }
+    }
+
+    /// <summary>Uploads the photos as one archive of <c>identity/photo.jpg</c> files; returns the bulk enrolment's job.</summary>
+    private static async Task<IJobGrain> BulkEnrolAsync(IGrainFactory grains, AdminClient owner, Guid app, Guid serviceId, IEnumerable<(string Identity, byte[] Photo)> people)
+    {
+        using var content = new ByteArrayContent(TestArchives.Zip(people.Select(p => KeyValuePair.Create($"{p.Identity}/photo.jpg", p.Photo))));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        using var response = await owner.Http.PostAsync(new Uri($"/admin/app/{app}/model/{serviceId}/enrol", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{response.StatusCode} {text}");
+        return grains.GetGrain<IJobGrain>(JsonDocument.Parse(text).RootElement.GetProperty("jobId").GetGuid());
+    }
+
+    /// <summary>Polls a bulk enrolment until it ends (a sealed upload's last step is stored without waiting on the clock).</summary>
+    private static async Task<JobInfo> WaitForBulkAsync(IJobGrain job)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        JobInfo? info;
+        while ((info = await job.GetAsync()) is not { IsFinished: true } && waited.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(100);
+        }
+
+        return info ?? throw new InvalidOperationException("the job does not exist");
     }
 
     /// <summary>Adds each photo's face with its dlib vector and the photo, through the collection grain; returns the ids.</summary>
@@ -232,18 +310,30 @@ public sealed class ImportDuringReembeddingTests
             .DistinctBy(f => f[1])
             .Select(f => (f[1], File.ReadAllBytes(Path.Combine(SharedData.DataDirectory, f[0]))));
 
-    /// <summary>A node on a fake clock whose re-embedding embeds one face, then pauses a minute.</summary>
-    private sealed class MigratingNode(FakeTimeProvider clock, string? postgres) : AdminFactory
+    /// <summary>
+    /// A node on a fake clock whose re-embedding embeds one face, then pauses a minute; optionally with an
+    /// <see cref="AnalysisGate"/> and another configured embedder than the default.
+    /// </summary>
+    private sealed class MigratingNode(FakeTimeProvider clock, string? postgres, AnalysisGate? gate = null, string? embedder = null) : AdminFactory
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Reembedding:BatchSize", "1");
             builder.UseSetting("Reembedding:Pause", "00:01:00");
+            if (embedder is not null)
+            {
+                builder.UseSetting("Inference:Embedder", embedder);
+            }
+
             builder.ConfigureTestServices(services =>
             {
                 services.RemoveAll<TimeProvider>();
                 services.AddSingleton<TimeProvider>(clock);
+                if (gate is not null)
+                {
+                    services.AddSingleton<Orleans.IOutgoingGrainCallFilter>(gate);
+                }
             });
         }
 

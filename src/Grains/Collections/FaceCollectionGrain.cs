@@ -258,11 +258,11 @@ internal sealed partial class FaceCollectionGrain(
     }
 
     /// <summary>Refuses an add computed by other models than the plan needs (the caller recomputes it and retries).</summary>
-    private void CheckAdd(AddFaceCommand command)
+    private void CheckAdd(AddFaceCommand command) => CheckPlan(command.Calculator, command.AlsoEmbedding is null ? null : command.AlsoCalculator);
+
+    private void CheckPlan(string calculator, string? alsoCalculator)
     {
-        var complete = _plan.Serving is not { } serving
-            || (command.Calculator == serving && (_plan.Target is not { } target || (command.AlsoCalculator == target && command.AlsoEmbedding is not null)));
-        if (!complete)
+        if (!_plan.Accepts(calculator, alsoCalculator))
         {
             throw new ModelPlanChangedException(_plan);
         }
@@ -379,6 +379,21 @@ internal sealed partial class FaceCollectionGrain(
         await SyncStandbyAsync(delta, cancellationToken);
         return new ImportOutcome(
             newSubjects.Count, records.Count, faces.Count - records.Count, records.ConvertAll(r => r.ImageId), newSubjects.ConvertAll(s => s.Name));
+    }
+
+    Task<ImportOutcome> IFaceCollectionGrain.EnrolAsync(IReadOnlyList<TransferFace> faces, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+
+        // A photo analysed before a re-embedding started (or before it switched) lacks a model the collection now needs:
+        // stored as it is, it would be missed by recognition until the switch, or for good when the re-embedding had
+        // already listed its pending faces or switched.
+        foreach (var face in faces.Select(Served))
+        {
+            CheckPlan(face.Calculator, face.AlsoEmbedding is null ? null : face.AlsoCalculator);
+        }
+
+        return ((IFaceCollectionGrain)this).ImportAsync([], faces, cancellationToken);
     }
 
     /// <summary>

@@ -43,6 +43,9 @@ internal sealed partial class BulkEnrolmentGrain(
     /// </summary>
     private static readonly int WindowPerSilo = 2 * Environment.ProcessorCount;
 
+    /// <summary>How many times one step is sent to a collection whose models keep changing before the job fails.</summary>
+    private const int MaxPlanChanges = 3;
+
     /// <summary>How often a run waiting for the upload's next files reports (the job's heartbeat; a cancel is seen there).</summary>
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(5);
 
@@ -163,7 +166,7 @@ internal sealed partial class BulkEnrolmentGrain(
             var progress = new Progress(Processed(counts), counts.GetValueOrDefault(EnrolmentFileState.Failed), job.Total);
             var files = counts.Values.Sum();
             LogStarted(logger, jobId, serviceId, files, progress.Done + progress.Failed);
-            using var pipeline = new Pipeline(this, store, faces, analyzers, time, grains, run, serviceId, progress);
+            using var pipeline = new Pipeline(this, store, faces, analyzers, time, grains, run, serviceId, progress, logger);
             await pipeline.ReportAsync();
             await pipeline.RunAsync();
             await run.FinishAsync(null);
@@ -195,7 +198,7 @@ internal sealed partial class BulkEnrolmentGrain(
     /// window's size bounds the photos in memory.
     /// </summary>
     private sealed class Pipeline(
-        BulkEnrolmentGrain owner, IEnrolmentStore store, IFaceStore faces, ClusterAnalyzer analyzers, TimeProvider time, IGrainFactory grains, JobRun run, Guid serviceId, Progress progress)
+        BulkEnrolmentGrain owner, IEnrolmentStore store, IFaceStore faces, ClusterAnalyzer analyzers, TimeProvider time, IGrainFactory grains, JobRun run, Guid serviceId, Progress progress, ILogger logger)
         : IDisposable
     {
         private readonly SemaphoreSlim _reporting = new(1);
@@ -207,7 +210,8 @@ internal sealed partial class BulkEnrolmentGrain(
         /// The collection's models, learnt again with each page of files: while it is re-embedded (serving → target), each
         /// photo is embedded with both, as an add is, so recognition finds it before the switch and the re-embedding has
         /// nothing left to compute for it. A switch between a page's analyses and its commit is handled by the
-        /// collection (it serves the target vector then).
+        /// collection (it serves the target vector then); a re-embedding that started (or switched) after a page was
+        /// analysed makes the collection refuse the step, whose photos are then analysed again (<see cref="EnrolAsync"/>).
         /// </summary>
         private volatile ModelPlan _plan = ModelPlan.Any;
 
@@ -395,19 +399,53 @@ internal sealed partial class BulkEnrolmentGrain(
             }
         }
 
+        /// <summary>
+        /// Stores the step's new faces in one <see cref="IFaceCollectionGrain.EnrolAsync"/>. When the collection's models
+        /// changed since its photos were analysed (a re-embedding started or switched meanwhile), the collection refuses
+        /// the step; its photos are analysed again under the plan of now (the entries of <paramref name="batch"/> are
+        /// replaced) and the step is sent again. Returns the faces stored and what the collection did.
+        /// </summary>
+        private async Task<(Analysed[] Added, ImportOutcome? Outcome)> EnrolAsync(List<Analysed> batch)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var add = batch.Where(a => !a.Known && a.File.Outcome is null && a.Analysis.Problem == EnrolmentProblem.None).ToArray();
+                if (add.Length == 0)
+                {
+                    return (add, null);
+                }
+
+                var t = Stopwatch.GetTimestamp();
+                try
+                {
+                    var outcome = await _collection.EnrolAsync(
+                        [.. add.Select(a => new TransferFace(a.File.ImageId, a.File.Subject, a.Analysis.Calculator!, a.Analysis.Embedding!, a.File.Content, a.Analysis.AlsoCalculator, a.Analysis.AlsoEmbedding))],
+                        CancellationToken.None);
+                    StageTimes.Add(ref Stages.ImportTicks, t);
+                    return (add, outcome);
+                }
+                catch (ModelPlanChangedException changed) when (attempt < MaxPlanChanges)
+                {
+                    var plan = _plan = changed.Plan;
+                    LogPlanChanged(logger, run.JobId, add.Length, plan.Serving, plan.Target);
+                    var again = Enumerable.Range(0, batch.Count).Where(i => add.Contains(batch[i])).ToArray();
+                    var analyses = await Task.WhenAll(again.Select(i => FaceEnrolment.AnalyzeAsync(analyzers.AnalyzeAsync, batch[i].File.Content!, plan.Serving, plan.Target, CancellationToken.None)));
+                    for (var k = 0; k < again.Length; k++)
+                    {
+                        batch[again[k]] = batch[again[k]] with { Analysis = analyses[k] };
+                    }
+                }
+            }
+        }
+
         /// <summary>One step: the new faces in one import, then the files' outcomes, failures and counters.</summary>
         private async Task CommitAsync(List<Analysed> batch)
         {
-            var add = batch.Where(a => !a.Known && a.File.Outcome is null && a.Analysis.Problem == EnrolmentProblem.None).ToArray();
             var repeated = new HashSet<Guid>();
+            var (add, outcome) = await EnrolAsync(batch);
             if (add.Length > 0)
             {
-                var t = Stopwatch.GetTimestamp();
-                var outcome = await _collection.ImportAsync(
-                    [], [.. add.Select(a => new TransferFace(a.File.ImageId, a.File.Subject, a.Analysis.Calculator!, a.Analysis.Embedding!, a.File.Content, a.Analysis.AlsoCalculator, a.Analysis.AlsoEmbedding))],
-                    CancellationToken.None);
-                StageTimes.Add(ref Stages.ImportTicks, t);
-                if (outcome.FacesExisting > 0)
+                if (outcome!.FacesExisting > 0)
                 {
                     // The same photo twice in one archive (or a repeat after a crash): the later ones are already there.
                     var seen = new HashSet<Guid>();
@@ -479,6 +517,9 @@ internal sealed partial class BulkEnrolmentGrain(
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "Bulk enrolment {JobId} finished: {Done} enrolled or already there, {Failed} failed")]
     private static partial void LogFinished(ILogger logger, Guid jobId, long done, long failed);
+
+    [LoggerMessage(EventId = 5350, Level = LogLevel.Information, Message = "Bulk enrolment {JobId}: the collection's models changed since {Faces} photos were analysed; analysing them again for {Serving} and {Target}")]
+    private static partial void LogPlanChanged(ILogger logger, Guid jobId, int faces, string? serving, string? target);
 
     [LoggerMessage(EventId = 5200, Level = LogLevel.Information, Message = "Bulk enrolment {JobId} stages: wall {WallMs} ms; reader: read {ReadMs} ms, waiting for the upload {UploadWaitMs} ms, known-check {KnownMs} ms; analyses (summed over photos) {AnalyseMs} ms; committer: {Commits} steps, faces {ImportMs} ms, outcomes {OutcomeMs} ms, items + progress {ProgressMs} ms, waiting for analyses {IdleMs} ms")]
     private static partial void LogStages(ILogger logger, Guid jobId, long wallMs, long readMs, long uploadWaitMs, long knownMs, long analyseMs, int commits, long importMs, long outcomeMs, long progressMs, long idleMs);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CompreFace.Grains;
 using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
 using CompreFace.Grains.Inference;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 
-namespace CompreFace.Grains.Tests;
+namespace CompreFace.Cluster.Tests;
 
 /// <summary>
 /// Jobs over every inference silo (docs/decisions/0037-jobs-over-every-inference-silo.md) on a two-silo cluster with
@@ -69,51 +70,11 @@ public sealed class ClusterAnalyzerTests(ClusterAnalyzerTests.Fixture fixture) :
         Assert.True(counts.Count == 2 && counts.Values.All(c => c > 0), $"analyses per silo: {AnalysesPerSilo.Format(counts)}");
     }
 
-    [Fact]
-    public async Task BulkEnrolment_InferenceSiloKilledMidJob_CompletesWithEveryPhotoEnrolledOnce()
-    {
-        await fixture.WaitForInferenceSilosAsync(2);
-        var secondary = fixture.Cluster.SecondarySilos[0];
-        var before = AnalysesPerSilo.Snapshot();
-        var (jobId, files) = await StartBulkEnrolmentAsync(27);
-
-        // Killed while it holds analyses of the job: their answers never come.
-        using (var timeout = new CancellationTokenSource(JobTimeout))
-        {
-            while (AnalysesPerSilo.Since(before).GetValueOrDefault(secondary.SiloAddress) == 0)
-            {
-                await Task.Delay(20, timeout.Token);
-            }
-        }
-
-        await fixture.Cluster.KillSiloAsync(secondary);
-        try
-        {
-            var job = await WaitForAsync(jobId);
-
-            Assert.True(job.State == JobState.Completed, $"{job.State}: {job.Error}");
-            Assert.Equal(files, job.Done);
-            Assert.Equal(0, job.Failed);
-            var report = await Grains.GetGrain<IBulkEnrolmentGrain>(jobId).ReportAsync(0, 1000);
-            Assert.Equal(files, report.Count);
-            Assert.All(report, line => Assert.Equal(EnrolmentFileState.Enrolled, line.State));
-            var stored = await Grains.GetGrain<IFaceCollectionGrain>(fixture.ServiceOf(jobId)).ListFacesAsync(null, 0, 1000);
-            Assert.Equal(files, stored.Total);
-            Assert.Equal(report.Select(r => r.ImageId).Order(), stored.Items.Select(f => f.ImageId).Order());
-        }
-        finally
-        {
-            // The other tests of the class want two inference silos again.
-            await fixture.Cluster.StartAdditionalSiloAsync();
-        }
-    }
-
     /// <summary>A bulk enrolment of <paramref name="count"/> single-face photos into a new service, started and sealed.</summary>
     private async Task<(Guid JobId, int Files)> StartBulkEnrolmentAsync(int count)
     {
         var serviceId = Guid.NewGuid();
         var jobId = Guid.NewGuid();
-        fixture.Services[jobId] = serviceId;
         await Grains.GetGrain<IJobGrain>(jobId).CreateAsync(new JobSpec(JobKinds.BulkEnrol, serviceId, null, null, "test", "archive"));
         var files = Enumerable.Range(1, count).Select(i =>
         {
@@ -177,12 +138,7 @@ public sealed class ClusterAnalyzerTests(ClusterAnalyzerTests.Fixture fixture) :
 
         public TestCluster Cluster { get; private set; } = null!;
 
-        /// <summary>The service each bulk job enrols into.</summary>
-        public ConcurrentDictionary<Guid, Guid> Services { get; } = new();
-
         public IServiceProvider Primary => ((InProcessSiloHandle)Cluster.Primary!).SiloHost.Services;
-
-        public Guid ServiceOf(Guid jobId) => Services[jobId];
 
         public async Task InitializeAsync()
         {
@@ -192,15 +148,21 @@ public sealed class ClusterAnalyzerTests(ClusterAnalyzerTests.Fixture fixture) :
             await Cluster.DeployAsync();
         }
 
+        /// <summary>Waits (polling; at most the job timeout) until <paramref name="condition"/> holds.</summary>
+        private static async Task WaitUntilAsync(Func<bool> condition)
+        {
+            using var timeout = new CancellationTokenSource(JobTimeout);
+            while (!condition())
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+
         /// <summary>Waits until the primary's jobs see <paramref name="count"/> inference silos (a silo joining takes a moment to reach the manifest).</summary>
         public async Task WaitForInferenceSilosAsync(int count)
         {
             var analyzers = Primary.GetRequiredService<ClusterAnalyzer>();
-            using var timeout = new CancellationTokenSource(JobTimeout);
-            while (analyzers.Silos != count)
-            {
-                await Task.Delay(50, timeout.Token);
-            }
+            await WaitUntilAsync(() => analyzers.Silos == count);
         }
 
         public async Task DisposeAsync()
@@ -226,16 +188,8 @@ public sealed class ClusterAnalyzerTests(ClusterAnalyzerTests.Fixture fixture) :
                 siloBuilder.Services.AddReembedding();
                 siloBuilder.AddIncomingGrainCallFilter<AnalysesPerSilo>();
 
-                // A killed silo is declared dead within seconds (the analyses it held fail then, not after the response timeout).
-                siloBuilder.Configure<ClusterMembershipOptions>(o =>
-                {
-                    o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                    o.NumMissedProbesLimit = 2;
-                    o.NumVotesForDeathDeclaration = 1;
-                });
-
                 // Every silo but the primary is an inference node: the jobs and the state stay on the primary.
-                if (siloBuilder.Configuration["Orleans:Name"] is { } name && name != Silo.PrimarySiloName)
+                if (siloBuilder.Configuration["Orleans:Name"] is { } name && name != Orleans.Runtime.Silo.PrimarySiloName)
                 {
                     siloBuilder.Configure<GrainTypeOptions>(o => NodeGrains.Restrict(o.Classes, inference: true, state: false));
                 }
