@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Jobs;
 using CompreFace.Grains.Jobs;
 using Microsoft.Playwright;
@@ -14,6 +15,8 @@ namespace CompreFace.WebUi.Tests;
 [Collection(PagesGroup.Name)]
 public sealed class JobsPageTests(WebUiNode node)
 {
+    private const string Dlib = "dlib.Calculator@dlib_resnet128_faceapi";
+
     [BrowserFact]
     public async Task CollectionPage_BulkEnrolSmallArchive_ProgressReaches100WithTheReport()
     {
@@ -157,6 +160,45 @@ public sealed class JobsPageTests(WebUiNode node)
     }
 
     [BrowserFact]
+    public async Task JobsPage_ReembedNowWithFacesOfAnotherModel_ReembedsThemAndRecognitionFindsThem()
+    {
+        var page = await OwnerPageAsync(node);
+        var (appId, serviceId, apiKey) = await CreateServiceAsync(page, "RECOGNITION");
+
+        // Two people stored as a node configured with dlib stored them: vectors of the real dlib model, with their photos.
+        // This node serves MobileFaceNet, so recognition does not match them until they are re-embedded.
+        var collection = node.Grains.GetGrain<IFaceCollectionGrain>(Guid.Parse(serviceId));
+        foreach (var (subject, photo) in new[] { (TestPictures.PersonA, TestPictures.PersonAPhotos[0]), (TestPictures.PersonB, TestPictures.PersonBPhotos[0]) })
+        {
+            var image = await File.ReadAllBytesAsync(photo);
+            var analysis = await node.Grains.GetGrain<IFaceAnalyzerGrain>(0).AnalyzeAsync(
+                new FaceAnalysisRequest { Image = image, Limit = 1, ComputeEmbeddings = true, Embedder = Dlib });
+            Assert.Equal(Dlib, analysis.Calculator?.Version);
+            await collection.AddFaceAsync(new AddFaceCommand { Subject = subject, Embedding = analysis.Faces[0].Embedding!, Calculator = Dlib, Image = image });
+        }
+
+        Assert.Empty(await RecognizedSubjectsAsync(page, apiKey, TestPictures.PersonAOther));
+
+        await page.ClickAsync("nav >> text=Jobs");
+        var card = page.Locator("[data-testid=model-status]");
+        await Assertions.Expect(card).ToContainTextAsync("computed by another model");
+        await card.Locator("button", new() { HasText = "Re-embed now" }).ClickAsync();
+
+        // The button started a real re-embedding of this collection: the list shows it and follows it to its end.
+        var row = page.Locator($"tr[data-testid=job]:has(a[href='#/apps/{appId}/services/{serviceId}'])");
+        await Assertions.Expect(row).ToContainTextAsync("Re-embedding");
+        await row.Locator("[data-testid=job-state]", new() { HasText = "completed" }).WaitForAsync();
+        await row.Locator("[role=progressbar][aria-valuenow='100']").WaitForAsync();
+        await page.ReloadAsync();
+        await Assertions.Expect(card).ToContainTextAsync("Every stored face was computed by this node's model.");
+
+        // After the switch recognition answers from the new vectors: another photo of each person finds them.
+        Assert.Equal([TestPictures.PersonA], await RecognizedSubjectsAsync(page, apiKey, TestPictures.PersonAOther));
+        Assert.Equal([TestPictures.PersonB], await RecognizedSubjectsAsync(page, apiKey, TestPictures.PersonBOther));
+        AssertNoScriptErrors(page);
+    }
+
+    [BrowserFact]
     public async Task JobsPage_UserWhoManagesNoService_SeesNoJobsAndNoModelCard()
     {
         // Someone else's job exists.
@@ -188,5 +230,22 @@ public sealed class JobsPageTests(WebUiNode node)
         }
 
         return path;
+    }
+
+    /// <summary>The subjects that recognition names (similarity at least 0.6) for the first face of <paramref name="photo"/>.</summary>
+    private static async Task<string[]> RecognizedSubjectsAsync(IPage page, string apiKey, string photo)
+    {
+        var answer = await JsonAsync(await page.Context.APIRequest.PostAsync("/api/v1/recognition/recognize?limit=1", new()
+        {
+            Headers = new Dictionary<string, string> { ["x-api-key"] = apiKey },
+            Multipart = page.Context.APIRequest.CreateFormData().Append("file", new FilePayload
+            {
+                Name = Path.GetFileName(photo),
+                MimeType = "image/jpeg",
+                Buffer = await File.ReadAllBytesAsync(photo),
+            }),
+        }));
+        return [.. answer.GetProperty("result")[0].GetProperty("subjects").EnumerateArray()
+            .Where(s => s.GetProperty("similarity").GetDouble() >= 0.6).Select(s => s.GetProperty("subject").GetString()!)];
     }
 }
