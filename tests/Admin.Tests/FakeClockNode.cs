@@ -8,9 +8,10 @@ namespace CompreFace.Admin.Tests;
 
 /// <summary>
 /// The real node on a <see cref="FakeTimeProvider"/> (its jobs' waits, timers and grain-call timeouts follow the test's
-/// clock), with an optional <see cref="AnalysisGate"/>, on SQLite or on the given PostgreSQL database.
+/// clock), with an optional outgoing grain-call filter (an <see cref="AnalysisGate"/>, say), on SQLite or on the given
+/// PostgreSQL database.
 /// </summary>
-public class FakeClockNode(FakeTimeProvider clock, string? postgres, AnalysisGate? gate = null) : AdminFactory
+public class FakeClockNode(FakeTimeProvider clock, string? postgres, Orleans.IOutgoingGrainCallFilter? filter = null) : AdminFactory
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -19,9 +20,9 @@ public class FakeClockNode(FakeTimeProvider clock, string? postgres, AnalysisGat
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(clock);
-            if (gate is not null)
+            if (filter is not null)
             {
-                services.AddSingleton<Orleans.IOutgoingGrainCallFilter>(gate);
+                services.AddSingleton(filter);
             }
         });
     }

@@ -176,14 +176,16 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
             if (run.Ends(exception))
             {
                 // Failed (its upload was lost, say) or cancelled: files it never processed (the upload's last ones, or analyses
-                // cut short) are reported as such and their photos dropped, rather than left pending for good.
+                // cut short) are reported as such and their photos dropped, rather than left pending for good; the total
+                // becomes the files received, each of which now has its outcome.
                 var left = await store.AbandonPendingAsync(jobId, NotProcessed, CancellationToken.None);
                 if (left > 0)
                 {
                     LogAbandoned(logger, jobId, left);
-                    var counts = await store.CountAsync(jobId, CancellationToken.None);
-                    await run.ReportAsync(Processed(counts), counts.GetValueOrDefault(EnrolmentFileState.Failed), counts.Values.Sum());
                 }
+
+                var counts = await store.CountAsync(jobId, CancellationToken.None);
+                await run.ReportAsync(Processed(counts), counts.GetValueOrDefault(EnrolmentFileState.Failed), counts.Values.Sum());
             }
 
             await run.FinishAsync(exception);
@@ -350,7 +352,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
             }
             catch (OperationCanceledException) when (heartbeat.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                // A heartbeat; its report also sees a cancel requested meanwhile (a failed upload cancels its job).
+                // A heartbeat; its report also sees a cancel requested meanwhile (an archive that cannot be read to its end cancels its job).
                 await ReportAsync();
             }
 
@@ -567,8 +569,11 @@ internal sealed partial class BulkEnrolmentResumer(IGrainFactory grains, TimePro
             try
             {
                 var jobs = await grains.GetGrain<IJobDirectoryGrain>(0).ListAsync(new JobQuery(Kind: JobKinds.BulkEnrol, UnfinishedOnly: true), stoppingToken);
-                // Only jobs that ran: a queued one is still being uploaded, and its upload starts it when complete.
-                foreach (var job in jobs.Where(j => j.State == JobState.Running))
+                // Jobs that ran, and jobs queued for longer than an upload's silence: a queued job is being uploaded (its
+                // first files start it), unless the node receiving it stopped before they reached the job; started, such a
+                // job waits for files like any run and fails as a lost upload, its staged files reported.
+                var now = time.GetUtcNow();
+                foreach (var job in jobs.Where(j => j.State == JobState.Running || (j.State == JobState.Queued && now - j.UpdatedAt > BulkEnrolmentGrain.UploadSilence)))
                 {
                     await grains.GetGrain<IBulkEnrolmentGrain>(job.JobId).StartAsync(stoppingToken);
                 }

@@ -86,13 +86,16 @@ internal static class BulkEnrolmentEndpoints
             await worker.AddFilesAsync(batch.ToArray(), cancellationToken);
             await worker.SealAsync(cancellationToken);
         }
-        catch (Exception)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // The job is cancelled in the list (its run, started by the first files, stops at its next report); its stored
-            // files go with it when jobs are purged.
+            // The archive could not be read to its end: the job is cancelled in the list (its run, started by the first
+            // files, stops at its next report and reports the files it did not process). A client that went away
+            // mid-upload cancels nothing: its job, missing its last files, fails as a lost upload after the worker's upload
+            // silence, with that reason, as when this node stops here.
             await grains.GetGrain<IJobGrain>(jobId).CancelAsync(CancellationToken.None);
             throw;
         }
+
 
         return AdminJson.Result(new BulkEnrolUploadResponse(jobId, reader.Files, reader.Refused), StatusCodes.Status202Accepted);
     }
