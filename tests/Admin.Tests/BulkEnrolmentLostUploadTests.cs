@@ -57,15 +57,17 @@ public sealed class BulkEnrolmentLostUploadTests
         Assert.InRange(clock.GetUtcNow() - started, BulkEnrolmentGrain.UploadSilence, BulkEnrolmentGrain.UploadSilence + TimeSpan.FromSeconds(15));
         Assert.Equal(JobState.Failed, info.State);
         Assert.Equal(UploadLost, info.Error);
-        Assert.Equal((1L, 1L, 2L), (info.Done, info.Failed, info.Total));
+        Assert.Equal((1L, 0L, 2L), (info.Done, info.Failed, info.Total));
 
         // Nothing half-uploaded stays pending: the photo whose analysis was cut short is reported, and its bytes are gone.
         var worker = grains.GetGrain<IBulkEnrolmentGrain>(jobId);
         var report = await worker.ReportAsync(0, 10);
         Assert.Equal(
-            [(EnrolmentFileState.Enrolled, (string?)null), (EnrolmentFileState.Failed, "not_processed")],
-            report.Select(r => (r.State, r.Outcome)));
+            [EnrolmentFileState.Enrolled, EnrolmentFileState.NotProcessed],
+            report.Select(r => r.State));
         Assert.Equal(0, (await worker.CountAsync()).GetValueOrDefault(EnrolmentFileState.Pending));
+        var csv = await owner.Http.GetStringAsync(new Uri($"/admin/app/{app}/model/{serviceId}/enrol/{jobId}/report", UriKind.Relative));
+        Assert.EndsWith("\nB/007_B.jpg,B,not_processed,\n", csv, StringComparison.Ordinal);
         Assert.Empty(await node.Services.GetRequiredService<IEnrolmentStore>().PendingAsync(jobId, 0, 10));
         var (status, body) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{app}/model/{serviceId}/enrol/{jobId}");
         Assert.Equal(HttpStatusCode.OK, status);

@@ -38,9 +38,6 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
     /// </summary>
     private static readonly int Window = 2 * Environment.ProcessorCount;
 
-    /// <summary>The report's outcome of a file the job ended without (failed or cancelled before it was processed).</summary>
-    internal const string NotProcessed = "not_processed";
-
     /// <summary>How many times one step is sent to a collection whose models keep changing before the job fails.</summary>
     private const int MaxPlanChanges = 3;
 
@@ -177,8 +174,8 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
             {
                 // Failed (its upload was lost, say) or cancelled: files it never processed (the upload's last ones, or analyses
                 // cut short) are reported as such and their photos dropped, rather than left pending for good; the total
-                // becomes the files received, each of which now has its outcome.
-                var left = await store.AbandonPendingAsync(jobId, NotProcessed, CancellationToken.None);
+                // becomes the files received, of which done + failed were processed.
+                var left = await store.AbandonPendingAsync(jobId, CancellationToken.None);
                 if (left > 0)
                 {
                     LogAbandoned(logger, jobId, left);
@@ -534,7 +531,7 @@ internal sealed partial class BulkEnrolmentGrain(IEnrolmentStore store, IFaceSto
     [LoggerMessage(EventId = 5350, Level = LogLevel.Information, Message = "Bulk enrolment {JobId}: the collection's models changed since {Faces} photos were analysed; analysing them again for {Serving} and {Target}")]
     private static partial void LogPlanChanged(ILogger logger, Guid jobId, int faces, string? serving, string? target);
 
-    [LoggerMessage(EventId = 5351, Level = LogLevel.Warning, Message = "Bulk enrolment {JobId} ended with {Files} files not processed; they are reported as not_processed")]
+    [LoggerMessage(EventId = 5351, Level = LogLevel.Warning, Message = "Bulk enrolment {JobId} ended with {Files} files not processed; their photos are dropped and the report says not_processed")]
     private static partial void LogAbandoned(ILogger logger, Guid jobId, int files);
 
     [LoggerMessage(EventId = 5200, Level = LogLevel.Information, Message = "Bulk enrolment {JobId} stages: wall {WallMs} ms; reader: read {ReadMs} ms, waiting for the upload {UploadWaitMs} ms, known-check {KnownMs} ms; analyses (summed over photos) {AnalyseMs} ms; committer: {Commits} steps, faces {ImportMs} ms, outcomes {OutcomeMs} ms, items + progress {ProgressMs} ms, waiting for analyses {IdleMs} ms")]

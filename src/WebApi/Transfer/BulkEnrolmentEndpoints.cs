@@ -116,7 +116,7 @@ internal static class BulkEnrolmentEndpoints
 
     /// <summary>
     /// <c>GET …/enrol/{jobId}/report</c>: every file of the archive with its outcome, as CSV
-    /// (<c>file,subject,outcome,image_id</c>; outcomes <c>enrolled</c>, <c>already_enrolled</c>, <c>pending</c> or the failure).
+    /// (<c>file,subject,outcome,image_id</c>; outcomes <c>enrolled</c>, <c>already_enrolled</c>, <c>pending</c>, <c>not_processed</c> or the failure).
     /// </summary>
     public static async Task<IResult> ReportAsync(string appId, string modelId, string jobId, HttpContext context, [FromServices] IGrainFactory grains)
     {
@@ -141,6 +141,7 @@ internal static class BulkEnrolmentEndpoints
                             EnrolmentFileState.Enrolled => "enrolled",
                             EnrolmentFileState.AlreadyEnrolled => "already_enrolled",
                             EnrolmentFileState.Pending => "pending",
+                            EnrolmentFileState.NotProcessed => "not_processed",
                             _ => line.Outcome ?? "failed",
                         };
                         await writer.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{Csv(line.Name)},{Csv(line.Subject)},{outcome},{(line.State is EnrolmentFileState.Enrolled or EnrolmentFileState.AlreadyEnrolled ? line.ImageId.ToString("D") : string.Empty)}\n"));
