@@ -6,9 +6,7 @@ using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Jobs;
 using CompreFace.Grains.Storage;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CompreFace.Admin.Tests;
@@ -310,11 +308,8 @@ public sealed class ImportDuringReembeddingTests
             .DistinctBy(f => f[1])
             .Select(f => (f[1], File.ReadAllBytes(Path.Combine(SharedData.DataDirectory, f[0]))));
 
-    /// <summary>
-    /// A node on a fake clock whose re-embedding embeds one face, then pauses a minute; optionally with an
-    /// <see cref="AnalysisGate"/> and another configured embedder than the default.
-    /// </summary>
-    private sealed class MigratingNode(FakeTimeProvider clock, string? postgres, AnalysisGate? gate = null, string? embedder = null) : AdminFactory
+    /// <summary>A node on a fake clock whose re-embedding embeds one face, then pauses a minute; optionally with another configured embedder.</summary>
+    private sealed class MigratingNode(FakeTimeProvider clock, string? postgres, AnalysisGate? gate = null, string? embedder = null) : FakeClockNode(clock, postgres, gate)
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -324,24 +319,6 @@ public sealed class ImportDuringReembeddingTests
             if (embedder is not null)
             {
                 builder.UseSetting("Inference:Embedder", embedder);
-            }
-
-            builder.ConfigureTestServices(services =>
-            {
-                services.RemoveAll<TimeProvider>();
-                services.AddSingleton<TimeProvider>(clock);
-                if (gate is not null)
-                {
-                    services.AddSingleton<Orleans.IOutgoingGrainCallFilter>(gate);
-                }
-            });
-        }
-
-        protected override void ConfigureStore(IWebHostBuilder builder)
-        {
-            if (postgres is not null)
-            {
-                builder.UseSetting("ConnectionStrings:Postgres", postgres);
             }
         }
     }

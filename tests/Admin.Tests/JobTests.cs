@@ -66,6 +66,48 @@ public sealed class JobTests
     }
 
     [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task JobRetention_FinishedJobsOlderThanRetention_GoWithTheirReportsAndFiles_UnfinishedStay(Store kind)
+    {
+        await using var db = await JobDatabase.CreateAsync(kind);
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 1, 0, 0, TimeSpan.Zero));
+        var t0 = clock.GetUtcNow();
+        var template = new JobInfo(Guid.NewGuid(), JobKinds.BulkEnrol, Guid.NewGuid(), Guid.NewGuid(), JobState.Queued, 0, 0, 2, t0, null, null, t0, null, "api", false, "people.zip");
+
+        // Finished today: a completed bulk job with staged files and a report, a failed one, a cancelled one; and a
+        // running job that started as long ago as the others finished.
+        var completed = template with { JobId = Guid.NewGuid(), State = JobState.Completed, FinishedAt = t0 };
+        var failed = template with { JobId = Guid.NewGuid(), State = JobState.Failed, FinishedAt = t0.AddHours(1), Error = "lost" };
+        var cancelled = template with { JobId = Guid.NewGuid(), Kind = JobKinds.Export, State = JobState.Cancelled, FinishedAt = t0.AddHours(2) };
+        var running = template with { JobId = Guid.NewGuid(), Kind = JobKinds.Reembed, State = JobState.Running, StartedAt = t0 };
+        foreach (var job in new[] { completed, failed, cancelled, running })
+        {
+            Assert.True(await db.Jobs.CreateAsync(job));
+            await db.Jobs.AddItemsAsync(job.JobId, [new JobItem("a.jpg", "no_face")]);
+            await db.Enrolment.AddFilesAsync(job.JobId, [new EnrolmentFile(1, "a.jpg", "Ann", Guid.NewGuid(), [1, 2, 3])]);
+        }
+
+        var retention = new PeriodicPurge<JobRetention>(
+            new JobRetention(db.Jobs, Options.Create(new JobOptions { Retention = TimeSpan.FromDays(30) }), NullLogger<JobRetention>.Instance),
+            clock,
+            NullLogger<JobRetention>.Instance);
+
+        clock.Advance(TimeSpan.FromDays(30) + TimeSpan.FromMinutes(30));
+        Assert.Equal(1, await retention.PurgeAsync(CancellationToken.None));
+        Assert.Null(await db.Jobs.GetAsync(completed.JobId));
+        Assert.Empty(await db.Jobs.ListItemsAsync(completed.JobId, 0, 10));
+        Assert.Empty(await db.Enrolment.ReportAsync(completed.JobId, 0, 10));
+        Assert.Single(await db.Jobs.ListItemsAsync(failed.JobId, 0, 10));
+        Assert.Single(await db.Enrolment.ReportAsync(failed.JobId, 0, 10));
+
+        clock.Advance(TimeSpan.FromDays(365));
+        Assert.Equal(2, await retention.PurgeAsync(CancellationToken.None));
+        Assert.Equal([running.JobId], (await db.Jobs.ListAsync(new JobQuery())).Select(j => j.JobId));
+        Assert.Single(await db.Jobs.ListItemsAsync(running.JobId, 0, 10));
+        Assert.Single(await db.Enrolment.ReportAsync(running.JobId, 0, 10));
+        Assert.Equal(0, await retention.PurgeAsync(CancellationToken.None));
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
     public async Task ReembedStore_PendingVectorsCountAndSwitch_MoveTheNewModelIntoTheFacesAtOnce(Store kind)
     {
         await using var db = await JobDatabase.CreateAsync(kind);
@@ -285,10 +327,13 @@ public sealed class JobTests
         private readonly ScratchDatabase? _database;
         private readonly NpgsqlDataSource? _dataSource;
 
-        private JobDatabase(IJobStore jobs, IFaceStore faces, IReembedStore vectors, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource) =>
-            (Jobs, Faces, Vectors, _directory, _database, _dataSource) = (jobs, faces, vectors, directory, database, dataSource);
+        private JobDatabase(SqlDialect dialect, IFaceStore faces, string? directory, ScratchDatabase? database, NpgsqlDataSource? dataSource) =>
+            (Jobs, Faces, Vectors, Enrolment, _directory, _database, _dataSource) =
+                (new AdoJobStore(dialect), faces, new AdoReembedStore(dialect), new AdoEnrolmentStore(dialect), directory, database, dataSource);
 
         public IJobStore Jobs { get; }
+
+        public IEnrolmentStore Enrolment { get; }
 
         public IFaceStore Faces { get; }
 
@@ -303,14 +348,14 @@ public sealed class JobTests
                 var connections = new SqliteConnectionFactory(options);
                 var sqlite = new SqliteFaceStore(connections, options, NullLogger<SqliteFaceStore>.Instance);
                 await sqlite.EnsureSchemaAsync();
-                return new JobDatabase(new AdoJobStore(new SqliteDialect(connections)), sqlite, new AdoReembedStore(new SqliteDialect(connections)), directory, null, null);
+                return new JobDatabase(new SqliteDialect(connections), sqlite, directory, null, null);
             }
 
             var database = await PostgresServer.CreateDatabaseAsync("cf_jobs");
             var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
             var faces = new PostgresFaceStore(dataSource, Options.Create(new StorageOptions()), NullLogger<PostgresFaceStore>.Instance);
             await faces.EnsureSchemaAsync();
-            return new JobDatabase(new AdoJobStore(new PostgresDialect(dataSource)), faces, new AdoReembedStore(new PostgresDialect(dataSource)), null, database, dataSource);
+            return new JobDatabase(new PostgresDialect(dataSource), faces, null, database, dataSource);
         }
 
         public async ValueTask DisposeAsync()

@@ -10,8 +10,9 @@ namespace CompreFace.Benchmarks;
 
 /// <summary>
 /// Collection archives (docs/export-format.md) on a real node: <c>transfer</c> bulk-loads N random faces into
-/// PostgreSQL, then exports the collection over HTTP to a file and imports that file into a fresh service, reporting
-/// seconds, archive size and the node's peak resident memory during each; <c>enrol</c> adds the labelled photos of
+/// PostgreSQL, then exports the collection over HTTP to a file, exports it again (the collection now resident: the
+/// export's own memory) and imports the file into a fresh service, reporting seconds, archive size and the node's
+/// memory during each; <c>enrol</c> adds the labelled photos of
 /// shared/data once one request per photo (8 clients) and once as one bulk-enrolment archive, in the same run.
 /// </summary>
 internal static class TransferBenchmark
@@ -25,8 +26,11 @@ internal static class TransferBenchmark
     public static async Task RunTransferAsync(BenchSettings settings, string server, string? siloDll)
     {
         var calculator = CollectionBenchmark.CurrentCalculator();
-        Console.WriteLine("| faces | export (s) | archive (MB) | node peak RSS during export (MB) | import (s) | node peak RSS during import (MB) | node RSS before (MB) |");
-        Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var load = await CompareBenchmark.LoadAverageAsync();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"# transfer {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {load} at start"));
+        Console.WriteLine("| faces | export (s) | archive (MB) | node peak RSS during export (MB) | export again (s) | RSS growth during it (MB) | managed heap after GC before / peak during it (MB) | import (s) | node peak RSS during import (MB) | node RSS before (MB) |");
+        Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
         foreach (var n in settings.Sizes)
         {
             await using var database = await PostgresServer.CreateDatabaseAsync($"cf_bench_transfer_{n}", server);
@@ -45,6 +49,36 @@ internal static class TransferBenchmark
                     await response.Content.CopyToAsync(output);
                 });
                 var size = new FileInfo(file).Length;
+
+                // The export's own memory, apart from the collection it activates: the same export again, the collection's
+                // shards now resident, with the node's managed heap after each GC sampled from its /metrics.
+                var again = Path.Combine(Path.GetTempPath(), $"cf-bench-export-{n}-again.tar");
+                var heapBefore = await HeapAfterGcAsync(http);
+                var heapPeak = heapBefore;
+                var residentBefore = node.ResidentBytes();
+                double againSeconds;
+                long againPeak;
+                using (var sampling = new CancellationTokenSource())
+                {
+                    var sampler = Task.Run(async () =>
+                    {
+                        while (!sampling.IsCancellationRequested)
+                        {
+                            heapPeak = Math.Max(heapPeak, await HeapAfterGcAsync(http));
+                            await Task.Delay(500, CancellationToken.None);
+                        }
+                    });
+                    (againSeconds, againPeak) = await WithPeakMemoryAsync(node, async () =>
+                    {
+                        using var response = await http.GetAsync(new Uri($"/admin/app/{DemoApp}/model/{DemoService}/export", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+                        response.EnsureSuccessStatusCode();
+                        await using var output = File.Create(again);
+                        await response.Content.CopyToAsync(output);
+                    });
+                    await sampling.CancelAsync();
+                    await sampler;
+                    File.Delete(again);
+                }
 
                 using var created = await http.PostAsJsonAsync(new Uri($"/admin/app/{DemoApp}/model", UriKind.Relative), new { name = "imported", type = "RECOGNITION" });
                 created.EnsureSuccessStatusCode();
@@ -69,7 +103,7 @@ internal static class TransferBenchmark
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {n:N0} | {exportSeconds:F1} | {size / 1e6:F0} | {exportPeak / 1e6:F0} | {importSeconds:F1} | {importPeak / 1e6:F0} | {before / 1e6:F0} |"));
+                    $"| {n:N0} | {exportSeconds:F1} | {size / 1e6:F0} | {exportPeak / 1e6:F0} | {againSeconds:F1} | {(againPeak - residentBefore) / 1e6:F0} | {heapBefore / 1e6:F0} / {heapPeak / 1e6:F0} | {importSeconds:F1} | {importPeak / 1e6:F0} | {before / 1e6:F0} |"));
             }
             finally
             {
@@ -203,6 +237,14 @@ internal static class TransferBenchmark
             Value(@"^dotnet_gc_heap_total_allocated_bytes_total\{[^}]*\} (\S+)"),
             Value(@"^dotnet_gc_collections_total\{[^}]*gen2[^}]*\} (\S+)"),
             Value(@"^dotnet_gc_pause_time_seconds_total\{[^}]*\} (\S+)"));
+    }
+
+    /// <summary>The node's managed heap as its last garbage collection left it (all generations), from its /metrics.</summary>
+    private static async Task<long> HeapAfterGcAsync(HttpClient http)
+    {
+        var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        return System.Text.RegularExpressions.Regex.Matches(text, @"^dotnet_gc_last_collection_heap_size_bytes\{[^}]*\} (\S+)", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Sum(m => (long)double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
     }
 
     /// <summary>Adds each photo with its own <c>POST /api/v1/recognition/faces</c>, <paramref name="concurrency"/> clients; returns the faces added.</summary>

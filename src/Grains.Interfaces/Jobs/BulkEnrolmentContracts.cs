@@ -15,6 +15,12 @@ public enum EnrolmentFileState
 
     /// <summary>Not enrolled; <see cref="EnrolmentOutcome.Outcome"/> says why (no face, several faces, bad image…).</summary>
     Failed = 3,
+
+    /// <summary>
+    /// Never processed: the job ended (failed, its upload lost, or cancelled) with the file still pending. Its photo is
+    /// dropped; it counts neither as done nor as failed, so a job that stopped short shows it.
+    /// </summary>
+    NotProcessed = 4,
 }
 
 /// <summary>One file of an uploaded archive.</summary>

@@ -68,7 +68,7 @@ public sealed class JobRun : IAsyncDisposable
     /// </summary>
     public async Task FinishAsync(Exception? error, string? note = null)
     {
-        if (error is OperationCanceledException && _stopping.IsCancellationRequested && !CancelRequested)
+        if (!Ends(error))
         {
             return;
         }
@@ -81,6 +81,12 @@ public sealed class JobRun : IAsyncDisposable
         };
         await _job.FinishAsync(state, note ?? (state == JobState.Failed ? error!.Message : null), CancellationToken.None);
     }
+
+    /// <summary>
+    /// Whether the work ending with <paramref name="error"/> ends the job (completed, cancelled or failed), rather than
+    /// leaving it running for a resumption because the node stops.
+    /// </summary>
+    public bool Ends(Exception? error) => !(error is OperationCanceledException && _stopping.IsCancellationRequested && !CancelRequested);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()

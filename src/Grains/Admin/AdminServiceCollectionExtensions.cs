@@ -33,6 +33,10 @@ public static class AdminServiceCollectionExtensions
         services.AddPeriodicPurge<ExpiredTokenPurger>();
         // The jobs list's exports and imports have no resumer: one whose node stopped is failed by a sweep (decision 0034).
         services.AddPeriodicPurge<Jobs.AbandonedTransferJobs>();
+        services.AddOptionsWithValidateOnStart<Jobs.JobOptions>()
+            .Bind(configuration.GetSection(Jobs.JobOptions.SectionName))
+            .ValidateDataAnnotations();
+        services.AddPeriodicPurge<Jobs.JobRetention>();
         // Before the warning, so that a removed seed is not warned about.
         services.AddHostedService<DemoSeed>();
         services.AddHostedService<DemoKeyWarning>();

@@ -175,6 +175,21 @@ internal sealed partial class BulkEnrolmentGrain(
         }
         catch (Exception exception)
         {
+            if (run.Ends(exception))
+            {
+                // Failed (its upload was lost, say) or cancelled: files it never processed (the upload's last ones, or analyses
+                // cut short) are reported as such and their photos dropped, rather than left pending for good; the total
+                // becomes the files received, of which done + failed were processed.
+                var left = await store.AbandonPendingAsync(jobId, CancellationToken.None);
+                if (left > 0)
+                {
+                    LogAbandoned(logger, jobId, left);
+                }
+
+                var counts = await store.CountAsync(jobId, CancellationToken.None);
+                await run.ReportAsync(Processed(counts), counts.GetValueOrDefault(EnrolmentFileState.Failed), counts.Values.Sum());
+            }
+
             await run.FinishAsync(exception);
         }
     }
@@ -339,7 +354,7 @@ internal sealed partial class BulkEnrolmentGrain(
             }
             catch (OperationCanceledException) when (heartbeat.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                // A heartbeat; its report also sees a cancel requested meanwhile (a failed upload cancels its job).
+                // A heartbeat; its report also sees a cancel requested meanwhile (an archive that cannot be read to its end cancels its job).
                 await ReportAsync();
             }
 
@@ -521,6 +536,9 @@ internal sealed partial class BulkEnrolmentGrain(
     [LoggerMessage(EventId = 5350, Level = LogLevel.Information, Message = "Bulk enrolment {JobId}: the collection's models changed since {Faces} photos were analysed; analysing them again for {Serving} and {Target}")]
     private static partial void LogPlanChanged(ILogger logger, Guid jobId, int faces, string? serving, string? target);
 
+    [LoggerMessage(EventId = 5351, Level = LogLevel.Warning, Message = "Bulk enrolment {JobId} ended with {Files} files not processed; their photos are dropped and the report says not_processed")]
+    private static partial void LogAbandoned(ILogger logger, Guid jobId, int files);
+
     [LoggerMessage(EventId = 5200, Level = LogLevel.Information, Message = "Bulk enrolment {JobId} stages: wall {WallMs} ms; reader: read {ReadMs} ms, waiting for the upload {UploadWaitMs} ms, known-check {KnownMs} ms; analyses (summed over photos) {AnalyseMs} ms; committer: {Commits} steps, faces {ImportMs} ms, outcomes {OutcomeMs} ms, items + progress {ProgressMs} ms, waiting for analyses {IdleMs} ms")]
     private static partial void LogStages(ILogger logger, Guid jobId, long wallMs, long readMs, long uploadWaitMs, long knownMs, long analyseMs, int commits, long importMs, long outcomeMs, long progressMs, long idleMs);
 }
@@ -553,8 +571,11 @@ internal sealed partial class BulkEnrolmentResumer(IGrainFactory grains, TimePro
             try
             {
                 var jobs = await grains.GetGrain<IJobDirectoryGrain>(0).ListAsync(new JobQuery(Kind: JobKinds.BulkEnrol, UnfinishedOnly: true), stoppingToken);
-                // Only jobs that ran: a queued one is still being uploaded, and its upload starts it when complete.
-                foreach (var job in jobs.Where(j => j.State == JobState.Running))
+                // Jobs that ran, and jobs queued for longer than an upload's silence: a queued job is being uploaded (its
+                // first files start it), unless the node receiving it stopped before they reached the job; started, such a
+                // job waits for files like any run and fails as a lost upload, its staged files reported.
+                var now = time.GetUtcNow();
+                foreach (var job in jobs.Where(j => j.State == JobState.Running || (j.State == JobState.Queued && now - j.UpdatedAt > BulkEnrolmentGrain.UploadSilence)))
                 {
                     await grains.GetGrain<IBulkEnrolmentGrain>(job.JobId).StartAsync(stoppingToken);
                 }

@@ -86,13 +86,16 @@ internal static class BulkEnrolmentEndpoints
             await worker.AddFilesAsync(batch.ToArray(), cancellationToken);
             await worker.SealAsync(cancellationToken);
         }
-        catch (Exception)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // The job is cancelled in the list (its run, started by the first files, stops at its next report); its stored
-            // files go with it when jobs are purged.
+            // The archive could not be read to its end: the job is cancelled in the list (its run, started by the first
+            // files, stops at its next report and reports the files it did not process). A client that went away
+            // mid-upload cancels nothing: its job, missing its last files, fails as a lost upload after the worker's upload
+            // silence, with that reason, as when this node stops here.
             await grains.GetGrain<IJobGrain>(jobId).CancelAsync(CancellationToken.None);
             throw;
         }
+
 
         return AdminJson.Result(new BulkEnrolUploadResponse(jobId, reader.Files, reader.Refused), StatusCodes.Status202Accepted);
     }
@@ -113,7 +116,7 @@ internal static class BulkEnrolmentEndpoints
 
     /// <summary>
     /// <c>GET …/enrol/{jobId}/report</c>: every file of the archive with its outcome, as CSV
-    /// (<c>file,subject,outcome,image_id</c>; outcomes <c>enrolled</c>, <c>already_enrolled</c>, <c>pending</c> or the failure).
+    /// (<c>file,subject,outcome,image_id</c>; outcomes <c>enrolled</c>, <c>already_enrolled</c>, <c>pending</c>, <c>not_processed</c> or the failure).
     /// </summary>
     public static async Task<IResult> ReportAsync(string appId, string modelId, string jobId, HttpContext context, [FromServices] IGrainFactory grains)
     {
@@ -138,6 +141,7 @@ internal static class BulkEnrolmentEndpoints
                             EnrolmentFileState.Enrolled => "enrolled",
                             EnrolmentFileState.AlreadyEnrolled => "already_enrolled",
                             EnrolmentFileState.Pending => "pending",
+                            EnrolmentFileState.NotProcessed => "not_processed",
                             _ => line.Outcome ?? "failed",
                         };
                         await writer.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{Csv(line.Name)},{Csv(line.Subject)},{outcome},{(line.State is EnrolmentFileState.Enrolled or EnrolmentFileState.AlreadyEnrolled ? line.ImageId.ToString("D") : string.Empty)}\n"));

@@ -20,6 +20,12 @@ public interface IEnrolmentStore
     /// <summary>Records outcomes and drops the processed photos, in one transaction.</summary>
     Task CompleteAsync(Guid jobId, IReadOnlyList<EnrolmentOutcome> outcomes, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Marks every file of the job still pending <see cref="EnrolmentFileState.NotProcessed"/> and drops their photos (the
+    /// job ended without them); returns how many.
+    /// </summary>
+    Task<int> AbandonPendingAsync(Guid jobId, CancellationToken cancellationToken = default);
+
     /// <summary>How many files the job has in each state.</summary>
     Task<IReadOnlyDictionary<EnrolmentFileState, long>> CountAsync(Guid jobId, CancellationToken cancellationToken = default);
 
@@ -98,6 +104,12 @@ internal sealed class AdoEnrolmentStore(SqlDialect dialect) : DialectStore(diale
             },
             cancellationToken);
     }
+
+    public Task<int> AbandonPendingAsync(Guid jobId, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(
+            "UPDATE cf_enrol_file SET state = @state, content = NULL WHERE job_id = @j AND state = 0",
+            cancellationToken,
+            ("@j", jobId), ("@state", (int)EnrolmentFileState.NotProcessed));
 
     public async Task<IReadOnlyDictionary<EnrolmentFileState, long>> CountAsync(Guid jobId, CancellationToken cancellationToken = default)
     {

@@ -26,11 +26,20 @@ public interface IJobStore
 
     /// <summary>A job's reported items in insertion order, from <paramref name="offset"/>.</summary>
     Task<IReadOnlyList<JobItem>> ListItemsAsync(Guid jobId, int offset, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the jobs that finished (completed, failed, cancelled) before <paramref name="finishedBefore"/>, with their
+    /// items and bulk enrolment files; returns how many jobs went. Unfinished jobs stay, however old.
+    /// </summary>
+    Task<int> PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default);
 }
 
 /// <summary><see cref="IJobStore"/> in portable SQL; the node's <see cref="SqlDialect"/> supplies connections, ids and booleans.</summary>
 internal sealed class AdoJobStore(SqlDialect dialect) : DialectStore(dialect), IJobStore
 {
+    /// <summary>The tables whose rows belong to one job (<c>job_id</c>), deleted with it.</summary>
+    private static readonly string[] JobChildTables = ["cf_enrol_file", "cf_job_item"];
+
     private const string Columns =
         "job_id, kind, service_id, app_id, state, done, failed, total, created_at, started_at, finished_at, updated_at, error, created_by, cancel_requested, detail, bytes";
 
@@ -117,6 +126,45 @@ internal sealed class AdoJobStore(SqlDialect dialect) : DialectStore(dialect), I
             r => new JobItem(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2)),
             cancellationToken,
             ("@job", jobId), ("@limit", Math.Clamp(limit, 1, 100_000)), ("@offset", Math.Max(0, offset)));
+
+    public async Task<int> PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken = default)
+    {
+        // A batch of jobs a transaction, children first (SQLite enforces the cascade only when a connection turns foreign
+        // keys on): a job's report or staged photos can be large, and each transaction stays short beside the writers.
+        const int Batch = 50;
+        var total = 0;
+        while (true)
+        {
+            var due = await QueryAsync(
+                "SELECT job_id FROM cf_job WHERE state IN (2, 3, 4) AND finished_at < @before ORDER BY finished_at LIMIT @batch",
+                r => r.GetGuid(0),
+                cancellationToken,
+                ("@before", finishedBefore.ToUnixTimeMilliseconds()), ("@batch", Batch));
+            total += await WriteAsync(
+                async (connection, transaction) =>
+                {
+                    var jobs = 0;
+                    foreach (var jobId in due)
+                    {
+                        foreach (var table in JobChildTables)
+                        {
+                            await using var child = Command(connection, transaction, $"DELETE FROM {table} WHERE job_id = @id", ("@id", jobId));
+                            await child.ExecuteNonQueryAsync(cancellationToken);
+                        }
+
+                        await using var job = Command(connection, transaction, "DELETE FROM cf_job WHERE job_id = @id", ("@id", jobId));
+                        jobs += await job.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
+                    return jobs;
+                },
+                cancellationToken);
+            if (due.Count < Batch)
+            {
+                return total;
+            }
+        }
+    }
 
     private static string? Cut(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
 
