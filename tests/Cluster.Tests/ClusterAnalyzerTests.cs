@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using CompreFace.Grains;
 using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
-using CompreFace.Grains.Inference;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Jobs;
 using CompreFace.Grains.Jobs;

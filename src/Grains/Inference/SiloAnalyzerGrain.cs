@@ -1,4 +1,7 @@
 using CompreFace.Grains.Interfaces;
+using CompreFace.Grains.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Concurrency;
 using Orleans.Placement;
 using Orleans.Runtime.Placement;
@@ -61,5 +64,18 @@ internal sealed class SiloAnalyzerPlacementDirector : IPlacementDirector
         }
 
         return Task.FromResult(Array.IndexOf(silos, context.LocalSilo) >= 0 ? context.LocalSilo : silos[0]);
+    }
+}
+
+/// <summary>Composition of the jobs' cluster-wide inference.</summary>
+internal static class ClusterAnalyzerServiceCollectionExtensions
+{
+    /// <summary>Registers <see cref="ClusterAnalyzer"/> and the placement of <see cref="SiloAnalyzerGrain"/> on the silo its key names.</summary>
+    public static IServiceCollection AddClusterAnalyzer(this IServiceCollection services)
+    {
+        services.AddPlacementDirector<SiloAnalyzerPlacement, SiloAnalyzerPlacementDirector>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ClusterAnalyzer>();
+        return services;
     }
 }

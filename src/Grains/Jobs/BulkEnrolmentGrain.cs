@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using CompreFace.Grains.Inference;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Jobs;
 using CompreFace.Grains.Storage;

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using CompreFace.Grains.Collections;
-using CompreFace.Grains.Inference;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 using CompreFace.Grains.Interfaces.Jobs;

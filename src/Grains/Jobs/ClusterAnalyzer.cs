@@ -1,11 +1,10 @@
 using CompreFace.Grains.Collections;
+using CompreFace.Grains.Inference;
 using CompreFace.Grains.Interfaces;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Orleans.Metadata;
 
-namespace CompreFace.Grains.Inference;
+namespace CompreFace.Grains.Jobs;
 
 /// <summary>
 /// The analyses of a job (bulk enrolment, re-embedding) spread over every silo that hosts inference, not only the
@@ -187,17 +186,4 @@ internal sealed partial class ClusterAnalyzer(
 
     [LoggerMessage(EventId = 5301, Level = LogLevel.Warning, Message = "An analysis on inference silo {Silo} was lost (attempt {Attempt}, {Exception}); trying it on another silo")]
     private static partial void LogSiloLost(ILogger logger, string silo, int attempt, string exception);
-}
-
-/// <summary>Composition of the jobs' cluster-wide inference.</summary>
-internal static class ClusterAnalyzerServiceCollectionExtensions
-{
-    /// <summary>Registers <see cref="ClusterAnalyzer"/> and the placement of <see cref="SiloAnalyzerGrain"/> on the silo its key names.</summary>
-    public static IServiceCollection AddClusterAnalyzer(this IServiceCollection services)
-    {
-        services.AddPlacementDirector<SiloAnalyzerPlacement, SiloAnalyzerPlacementDirector>();
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ClusterAnalyzer>();
-        return services;
-    }
 }
