@@ -10,7 +10,8 @@ namespace CompreFace.Node.Tests;
 /// <summary>
 /// A bulk enrolment (docs/decisions/0036-bulk-enrolment-pipeline.md) on the real executable survives a <c>kill -9</c> of its
 /// node in the middle of the job: after the restart the job resumes with the files left, enrols no photo twice and ends with
-/// every file in its report.
+/// every file in its report. And a bulk enrolment spread over a second, inference-only node
+/// (docs/decisions/0037-jobs-over-every-inference-silo.md) completes with every file when that node is killed mid-job.
 /// </summary>
 public sealed partial class BulkEnrolmentResumeTests
 {
@@ -108,6 +109,73 @@ public sealed partial class BulkEnrolmentResumeTests
         }
     }
 
+    [Fact]
+    public async Task BulkEnrol_InferenceNodeKilledNineMidJob_AnalysesRanOnBothNodes_JobCompletesWithEveryFileOnce()
+    {
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_spread");
+        var cluster = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Postgres"] = database.ConnectionString,
+            ["Cluster:Mode"] = "Postgres",
+            ["Cluster:AdvertisedAddress"] = "127.0.0.1",
+            ["Cluster:ClusterId"] = database.DatabaseName,
+        };
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var line in (await File.ReadAllLinesAsync(Paths.Photo("identities.csv"))).Skip(1).Select(l => l.Split(',')))
+        {
+            var photo = await File.ReadAllBytesAsync(Paths.Photo(line[0]));
+            files[$"{line[1]}-0/{Path.GetFileName(line[0])}"] = photo;
+            files[$"{line[1]}-1/{Path.GetFileName(line[0])}"] = photo;
+        }
+
+        // A Full node (the job's) and an Inference node: before the spread, every analysis of the job stayed on the Full
+        // node, whose own stateless worker Orleans prefers.
+        await using var full = await NodeProcess.StartAsync(cluster);
+        var inference = await NodeProcess.StartAsync(new Dictionary<string, string>(cluster) { ["Cluster:Role"] = "Inference" }, readyPath: "/health/ready");
+        try
+        {
+            using var http = OwnerClient(full);
+            await NodeOwner.SignInAsync(http);
+            var (serviceId, key) = await CreateServiceAsync(http);
+            Guid jobId;
+            using (var body = new ByteArrayContent(TestArchives.Zip(files)))
+            {
+                body.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+                using var upload = await http.PostAsync(new Uri($"/admin/app/{DemoApp}/model/{serviceId}/enrol?name=spread.zip", UriKind.Relative), body);
+                var text = await upload.Content.ReadAsStringAsync();
+                Assert.True(upload.StatusCode == HttpStatusCode.Accepted, text);
+                jobId = JsonDocument.Parse(text).RootElement.GetProperty("jobId").GetGuid();
+            }
+
+            // kill -9 the inference node once it has analysed photos of the job: it holds more in flight, whose answers
+            // never come. The other node is polled, as the only signal another process gives.
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (await AnalysesAsync(inference) == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"the inference node analysed nothing\n{full.Output}");
+                await Task.Delay(50);
+            }
+
+            await inference.KillAsync();
+            var end = await WaitForAsync(http, full, serviceId, jobId, s => s.GetProperty("state").GetString() is "completed" or "failed" or "cancelled");
+            Assert.True(end.GetProperty("state").GetString() == "completed", $"{end}\n{full.Output}");
+            Assert.Equal((files.Count, 0L), (end.GetProperty("total").GetInt64(), end.GetProperty("pending").GetInt64()));
+
+            // Every file has its outcome, and the service holds exactly one example per file reported enrolled.
+            using var report = await http.GetAsync(new Uri($"/admin/app/{DemoApp}/model/{serviceId}/enrol/{jobId}/report", UriKind.Relative));
+            var lines = (await report.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+                .Select(l => l.Split(',')).ToDictionary(c => c[0], c => (Outcome: c[2], ImageId: c[3]), StringComparer.Ordinal);
+            Assert.Equal(files.Keys.Order(StringComparer.Ordinal), lines.Keys.Order(StringComparer.Ordinal));
+            var enrolled = lines.Values.Where(l => l.Outcome is "enrolled" or "already_enrolled").Select(l => l.ImageId).Order(StringComparer.Ordinal).ToArray();
+            Assert.True(enrolled.Length > files.Count / 2, string.Join('\n', lines.Select(l => $"{l.Key}: {l.Value.Outcome}")));
+            Assert.Equal(enrolled, await ExampleIdsAsync(full, key));
+        }
+        finally
+        {
+            await inference.DisposeAsync();
+        }
+    }
+
     [GeneratedRegex(@"Bulk enrolment \S+ into \S+: \d+ files, (\d+) already processed")]
     private static partial Regex ResumedAt();
 
@@ -140,14 +208,13 @@ public sealed partial class BulkEnrolmentResumeTests
         }
     }
 
-    /// <summary>Photos this node analysed (its own decode count on /metrics).</summary>
+    /// <summary>Photos this node analysed (its own decode count on /metrics; 0 before its first).</summary>
     private static async Task<long> AnalysesAsync(NodeProcess node)
     {
         using var http = new HttpClient { BaseAddress = node.BaseAddress };
         var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         var count = Regex.Match(metrics, @"^compreface_stage_duration_seconds_count\{[^}]*stage=""decode""[^}]*\} (\S+)", RegexOptions.Multiline);
-        Assert.True(count.Success, metrics);
-        return (long)double.Parse(count.Groups[1].Value, CultureInfo.InvariantCulture);
+        return count.Success ? (long)double.Parse(count.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }
 
     private static async Task<string[]> ExampleIdsAsync(NodeProcess node, string key)
