@@ -48,6 +48,22 @@ internal sealed class NodeProcess : IAsyncDisposable
     public static async Task<NodeProcess> StartAsync(
         IReadOnlyDictionary<string, string> settings, string readyPath = "/core/healthcheck", CancellationToken cancellationToken = default)
     {
+        // A port picked here can still be taken by another test process before the node binds it: start again on other
+        // ports, unless the settings fixed them (a restart of a cluster member keeps its silo port).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(settings, readyPath, cancellationToken);
+            }
+            catch (PortTakenException) when (attempt < 3 && !settings.ContainsKey("urls") && !settings.ContainsKey("Cluster:SiloPort"))
+            {
+            }
+        }
+    }
+
+    private static async Task<NodeProcess> StartOnceAsync(IReadOnlyDictionary<string, string> settings, string readyPath, CancellationToken cancellationToken)
+    {
         var configuration = typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .First(a => a.Key == "SiloConfiguration").Value;
         var dll = Path.Combine(Paths.RepositoryRoot, "src", "Silo", "bin", configuration!, "net10.0", "linux-x64", "CompreFace.Silo.dll");
@@ -94,7 +110,12 @@ internal sealed class NodeProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"the node exited with code {process.ExitCode}:\n{node.Output}");
+                // Its last lines (the bind error) may still be on their way through the redirected streams.
+                await process.WaitForExitAsync(cancellationToken);
+                var message = $"the node exited with code {process.ExitCode}:\n{node.Output}";
+                throw node.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
+                    ? new PortTakenException(message)
+                    : new InvalidOperationException(message);
             }
 
             try
@@ -178,12 +199,37 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A loopback port free now (the one place the node tests pick ports).</summary>
+    /// <summary>Where <see cref="FreePort"/> picks: below Linux's ephemeral range (32768-60999), which outbound connections draw from.</summary>
+    private const int FirstPort = 20_000;
+
+    private const int PortCount = 12_000;
+
+    /// <summary>The next candidate; each test process starts at its own random place, so concurrent test projects rarely meet.</summary>
+    private static int _nextPort = Random.Shared.Next(PortCount);
+
+    /// <summary>
+    /// A loopback port free now (the one place the node tests pick ports). Not the kernel's port 0: that hands out an
+    /// ephemeral port, which any outbound connection of this machine (the tests' HTTP clients, Npgsql, another silo) may
+    /// take before the node binds it; CI lost a run to that ("address already in use" at a node's start).
+    /// </summary>
     internal static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < PortCount; attempt++)
+        {
+            var port = FirstPort + (Interlocked.Increment(ref _nextPort) % PortCount);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try the next one.
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port in {FirstPort}-{FirstPort + PortCount - 1}");
     }
 }
 
@@ -211,3 +257,6 @@ internal static class Paths
         throw new DirectoryNotFoundException("The tests must run inside the repository.");
     }
 }
+
+/// <summary>A node that could not bind a port picked for it (another process took it first).</summary>
+internal sealed class PortTakenException(string message) : InvalidOperationException(message);
