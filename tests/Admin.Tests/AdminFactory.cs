@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -22,7 +21,7 @@ public class AdminFactory : WebApplicationFactory<Program>
         ArgumentNullException.ThrowIfNull(builder);
         builder.UseEnvironment("Testing");
         builder.UseSetting("Models:Path", SharedData.Models);
-        builder.UseSetting("Cluster:SiloPort", FreeTcpPort().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Cluster:SiloPort", LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Cluster:ClusterId", "admin-tests-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Orleans", "Error");
@@ -80,12 +79,6 @@ public class AdminFactory : WebApplicationFactory<Program>
         }
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>The same node on a fresh PostgreSQL database of <c>COMPREFACE_TEST_POSTGRES</c>'s server, dropped afterwards.</summary>

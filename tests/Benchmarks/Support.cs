@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace CompreFace.Benchmarks;
 
@@ -107,13 +106,13 @@ internal sealed class SiloProcess : IAsyncDisposable
             throw new FileNotFoundException("Build the node first: dotnet build -c Release", dll);
         }
 
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var info = new ProcessStartInfo("dotnet")
         {
             ArgumentList =
             {
                 dll, "--urls", $"http://127.0.0.1:{port}", "--Models:Path", Path.Combine(sharedRoot, "models"),
-                "--Cluster:SiloPort", FreePort().ToString(),
+                "--Cluster:SiloPort", LoopbackPorts.Free().ToString(),
                 "--Logging:LogLevel:Default", "Warning",
             },
             RedirectStandardOutput = true,
@@ -205,10 +204,4 @@ internal sealed class SiloProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

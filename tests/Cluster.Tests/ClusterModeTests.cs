@@ -1,7 +1,5 @@
 using CompreFace.Grains.Storage;
 using CompreFace.Grains.Interfaces;
-using System.Net;
-using System.Net.Sockets;
 using CompreFace.Silo.Cluster;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,7 +16,7 @@ public sealed class ClusterModeTests
         await using var database = await PostgresServer.CreateDatabaseAsync("cf_orleans");
         var clusterId = $"mode-{Guid.NewGuid():N}";
         using var host = Host.CreateDefaultBuilder()
-            .UseOrleans(silo => silo.UseClusterMode(ClusterMode.Postgres, FreePort(), FreePort(), clusterId, "mode-tests",
+            .UseOrleans(silo => silo.UseClusterMode(ClusterMode.Postgres, LoopbackPorts.Free(), LoopbackPorts.Free(), clusterId, "mode-tests",
                 database.ConnectionString, "127.0.0.1"))
             .Build();
 
@@ -67,10 +65,4 @@ public sealed class ClusterModeTests
         Assert.Contains("ConnectionStrings:Postgres", error.Message, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

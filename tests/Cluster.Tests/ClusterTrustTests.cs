@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Silo.Cluster;
@@ -137,7 +135,7 @@ public sealed class ClusterTrustTests : IDisposable
         Host.CreateDefaultBuilder()
             .UseOrleans(silo =>
             {
-                silo.UseClusterMode(ClusterMode.Postgres, FreePort(), 0, clusterId, "trust-tests", connectionString, "127.0.0.1");
+                silo.UseClusterMode(ClusterMode.Postgres, LoopbackPorts.Free(), 0, clusterId, "trust-tests", connectionString, "127.0.0.1");
                 silo.UseClusterTls(tls);
 
                 // The refused stranger is voted dead by the member; Orleans' default reaction is to end the process,
@@ -156,12 +154,6 @@ public sealed class ClusterTrustTests : IDisposable
             })
             .Build();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Keeps a silo's fatal error (a silo told it is dead) inside the test process instead of failing fast.</summary>
     private sealed class SurvivingFatalErrorHandler : IFatalErrorHandler

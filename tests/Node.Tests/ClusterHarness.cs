@@ -34,7 +34,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("cf-pg-").FullName;
         var port = int.TryParse(Environment.GetEnvironmentVariable("COMPREFACE_TEST_PG_PORT"), CultureInfo.InvariantCulture, out var fixedPort)
             ? fixedPort
-            : NodeProcess.FreePort();
+            : LoopbackPorts.Free();
         var server = new ThrowawayPostgres(directory, port);
         if (Environment.UserName == "root")
         {

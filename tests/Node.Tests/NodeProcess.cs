@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
 
@@ -67,7 +66,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         var configuration = typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .First(a => a.Key == "SiloConfiguration").Value;
         var dll = Path.Combine(Paths.RepositoryRoot, "src", "Silo", "bin", configuration!, "net10.0", "linux-x64", "CompreFace.Silo.dll");
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -79,7 +78,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         {
             ["urls"] = $"http://127.0.0.1:{port}",
             ["Models:Path"] = Paths.Models,
-            ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster:SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings)
@@ -199,38 +198,6 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Where <see cref="FreePort"/> picks: below Linux's ephemeral range (32768-60999), which outbound connections draw from.</summary>
-    private const int FirstPort = 20_000;
-
-    private const int PortCount = 12_000;
-
-    /// <summary>The next candidate; each test process starts at its own random place, so concurrent test projects rarely meet.</summary>
-    private static int _nextPort = Random.Shared.Next(PortCount);
-
-    /// <summary>
-    /// A loopback port free now (the one place the node tests pick ports). Not the kernel's port 0: that hands out an
-    /// ephemeral port, which any outbound connection of this machine (the tests' HTTP clients, Npgsql, another silo) may
-    /// take before the node binds it; CI lost a run to that ("address already in use" at a node's start).
-    /// </summary>
-    internal static int FreePort()
-    {
-        for (var attempt = 0; attempt < PortCount; attempt++)
-        {
-            var port = FirstPort + (Interlocked.Increment(ref _nextPort) % PortCount);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken: try the next one.
-            }
-        }
-
-        throw new InvalidOperationException($"no free loopback port in {FirstPort}-{FirstPort + PortCount - 1}");
-    }
 }
 
 internal static class Paths

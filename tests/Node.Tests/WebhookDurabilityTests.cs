@@ -97,7 +97,7 @@ public sealed class WebhookDurabilityTests
 
         public Receiver()
         {
-            var port = NodeProcess.FreePort();
+            var port = LoopbackPorts.Free();
             Url = new Uri($"http://127.0.0.1:{port}/hook/");
             _listener.Prefixes.Add(Url.ToString());
             _listener.Start();

@@ -26,7 +26,7 @@ public sealed class WebhookReceiverExampleTests
         try
         {
             var dll = await BuildExampleAsync(exampleDirectory);
-            var examplePort = NodeProcess.FreePort();
+            var examplePort = LoopbackPorts.Free();
             var exampleUrl = new Uri($"http://127.0.0.1:{examplePort}/hook");
             using var proxy = new CapturingProxy(exampleUrl);
             await using var node = await NodeProcess.StartAsync(new Dictionary<string, string>
@@ -168,7 +168,7 @@ public sealed class WebhookReceiverExampleTests
         public CapturingProxy(Uri target)
         {
             _target = target;
-            Url = new Uri($"http://127.0.0.1:{NodeProcess.FreePort()}/hook/");
+            Url = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}/hook/");
             _listener.Prefixes.Add(Url.ToString());
             _listener.Start();
             _ = Task.Run(LoopAsync);

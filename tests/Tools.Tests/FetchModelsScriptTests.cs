@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CompreFace.Inference;
@@ -236,10 +235,7 @@ public sealed class FetchModelsScriptTests : IDisposable
         /// <summary>Serves <paramref name="files"/>; the one at <paramref name="cutOff"/> breaks off halfway, as a dropped connection does.</summary>
         public static Task<UpstreamServer> StartAsync(IReadOnlyDictionary<string, byte[]> files, string? cutOff = null)
         {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
+            var port = LoopbackPorts.Free();
             var server = new UpstreamServer(files, cutOff, port);
             server._listener.Start();
             server._loop = server.ServeAsync();

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using CompreFace.WebApi.Http;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -31,7 +29,7 @@ public class ApiFactory : WebApplicationFactory<Program>
         ArgumentNullException.ThrowIfNull(builder);
         builder.UseEnvironment("Testing");
         builder.UseSetting("Models:Path", SharedData.Models);
-        builder.UseSetting("Cluster:SiloPort", FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Cluster:SiloPort", LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Cluster:ClusterId", "webapi-tests-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Orleans", "Error");
@@ -64,12 +62,6 @@ public class ApiFactory : WebApplicationFactory<Program>
         }
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>

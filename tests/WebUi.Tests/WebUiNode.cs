@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -130,7 +129,7 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
         {
             builder.UseEnvironment("Testing");
             builder.UseSetting("Models:Path", SharedData.Models);
-            builder.UseSetting("Cluster:SiloPort", FreeTcpPort().ToString(CultureInfo.InvariantCulture));
+            builder.UseSetting("Cluster:SiloPort", LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture));
             builder.UseSetting("Cluster:ClusterId", "webui-tests-" + Guid.NewGuid().ToString("N"));
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Logging:LogLevel:Orleans", "Error");
@@ -149,12 +148,6 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
             builder.UseSetting("Webhooks:AllowedNetworks:0", "127.0.0.1");
         }
 
-        private static int FreeTcpPort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
     }
 }
 
