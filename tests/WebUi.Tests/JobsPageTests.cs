@@ -235,16 +235,7 @@ public sealed class JobsPageTests(WebUiNode node)
     /// <summary>The subjects that recognition names (similarity at least 0.6) for the first face of <paramref name="photo"/>.</summary>
     private static async Task<string[]> RecognizedSubjectsAsync(IPage page, string apiKey, string photo)
     {
-        var answer = await JsonAsync(await page.Context.APIRequest.PostAsync("/api/v1/recognition/recognize?limit=1", new()
-        {
-            Headers = new Dictionary<string, string> { ["x-api-key"] = apiKey },
-            Multipart = page.Context.APIRequest.CreateFormData().Append("file", new FilePayload
-            {
-                Name = Path.GetFileName(photo),
-                MimeType = "image/jpeg",
-                Buffer = await File.ReadAllBytesAsync(photo),
-            }),
-        }));
+        var answer = await JsonAsync(await PostPhotoAsync(page, apiKey, "/api/v1/recognition/recognize?limit=1", photo));
         return [.. answer.GetProperty("result")[0].GetProperty("subjects").EnumerateArray()
             .Where(s => s.GetProperty("similarity").GetDouble() >= 0.6).Select(s => s.GetProperty("subject").GetString()!)];
     }

@@ -151,7 +151,13 @@ internal static class PageChecks
     /// <summary>Adds one example to a recognition collection through the face API.</summary>
     public static async Task AddExampleAsync(IPage page, string apiKey, string subject, string photo)
     {
-        var response = await page.Context.APIRequest.PostAsync($"/api/v1/recognition/faces?subject={Uri.EscapeDataString(subject)}", new()
+        var response = await PostPhotoAsync(page, apiKey, $"/api/v1/recognition/faces?subject={Uri.EscapeDataString(subject)}", photo);
+        Assert.True(response.Status == 201, $"add example: {response.Status} {await response.TextAsync()}");
+    }
+
+    /// <summary>Posts <paramref name="photo"/> as the multipart field <c>file</c> to a face API route with the service's key.</summary>
+    public static async Task<IAPIResponse> PostPhotoAsync(IPage page, string apiKey, string route, string photo) =>
+        await page.Context.APIRequest.PostAsync(route, new()
         {
             Headers = new Dictionary<string, string> { ["x-api-key"] = apiKey },
             Multipart = page.Context.APIRequest.CreateFormData().Append("file", new FilePayload
@@ -161,8 +167,6 @@ internal static class PageChecks
                 Buffer = await File.ReadAllBytesAsync(photo),
             }),
         });
-        Assert.True(response.Status == 201, $"add example: {response.Status} {await response.TextAsync()}");
-    }
 
     /// <summary>Each drawn face: its label text and its box's horizontal centre as a fraction of the picture's width.</summary>
     public static async Task<IReadOnlyList<(string Label, double CenterX, double CenterY)>> DrawnFacesAsync(IPage page, string stageSelector = ".stage")

@@ -96,7 +96,6 @@ internal static class BulkEnrolmentEndpoints
             throw;
         }
 
-
         return AdminJson.Result(new BulkEnrolUploadResponse(jobId, reader.Files, reader.Refused), StatusCodes.Status202Accepted);
     }
 
