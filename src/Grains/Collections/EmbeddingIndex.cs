@@ -449,7 +449,11 @@ internal sealed class EmbeddingIndex
         public int[][]? BestPerSubject { get; }
     }
 
-    /// <summary>Integer dot product of two fixed-point vectors.</summary>
+    /// <summary>
+    /// Integer dot product of two fixed-point vectors: every row where <see cref="ScoreRows"/> has no AVX-512 kernel, and
+    /// with it only the zero to three rows a block leaves after its groups of four, which is why 256-bit registers are
+    /// all this needs.
+    /// </summary>
     internal static int Dot(ReadOnlySpan<short> a, ReadOnlySpan<short> b)
     {
         var length = a.Length;
@@ -457,19 +461,7 @@ internal sealed class EmbeddingIndex
         ref var pb = ref MemoryMarshal.GetReference(b);
         var i = 0;
         var sum = 0;
-        if (Avx512BW.IsSupported && length >= 64)
-        {
-            var acc0 = Vector512<int>.Zero;
-            var acc1 = Vector512<int>.Zero;
-            for (; i <= length - 64; i += 64)
-            {
-                acc0 = Avx512BW.Add(acc0, Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref pa, (nuint)i), Vector512.LoadUnsafe(ref pb, (nuint)i)));
-                acc1 = Avx512BW.Add(acc1, Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref pa, (nuint)(i + 32)), Vector512.LoadUnsafe(ref pb, (nuint)(i + 32))));
-            }
-
-            sum = Vector512.Sum(acc0 + acc1);
-        }
-        else if (Avx2.IsSupported && length >= 32)
+        if (Avx2.IsSupported && length >= 32)
         {
             var acc0 = Vector256<int>.Zero;
             var acc1 = Vector256<int>.Zero;
