@@ -9,10 +9,10 @@ public static class NodeGrains
     public static Assembly Assembly { get; } = typeof(NodeGrains).Assembly;
 
     /// <summary>
-    /// True for the grain classes of inference: the one that runs the face models (<see cref="FaceAnalyzerGrain"/>) and
+    /// True for the grain classes of inference: the one that runs the face models (<see cref="Inference.FaceAnalyzerGrain"/>) and
     /// its door for the jobs of other silos (<see cref="Inference.SiloAnalyzerGrain"/>), which must live beside it.
     /// </summary>
-    public static bool IsInference(Type grainClass) => grainClass == typeof(FaceAnalyzerGrain) || grainClass == typeof(Inference.SiloAnalyzerGrain);
+    public static bool IsInference(Type grainClass) => grainClass == typeof(Inference.FaceAnalyzerGrain) || grainClass == typeof(Inference.SiloAnalyzerGrain);
 
     /// <summary>
     /// Removes from <paramref name="classes"/> (Orleans' <c>GrainTypeOptions.Classes</c>) the grain classes of this

@@ -1,8 +1,7 @@
 using CompreFace.Grains.Storage;
-using CompreFace.Grains.Admin;
 using CompreFace.Grains.Interfaces;
 
-namespace CompreFace.Grains;
+namespace CompreFace.Grains.Admin;
 
 /// <summary>
 /// Resolves an API key to its face service from the admin store, once per activation; there is one activation per

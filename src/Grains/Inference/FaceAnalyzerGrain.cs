@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using CompreFace.Grains.Interfaces;
 
-namespace CompreFace.Grains;
+namespace CompreFace.Grains.Inference;
 
 /// <summary>
 /// Runs the neural networks for one image. Stateless, so Orleans keeps up to one activation per core on every
