@@ -16,6 +16,9 @@ namespace CompreFace.Admin.Tests;
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly ConcurrentQueue<Received> _received = new();
+    private readonly TaskCompletionSource _hanging = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
+    private int _hangsEnded;
     private WebApplication? _app;
 
     public int Port { get; private set; }
@@ -30,6 +33,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public IReadOnlyList<Received> Deliveries => [.. _received];
 
+    /// <summary>Waits until a request is held by <see cref="Hang"/> (a delivery is then in flight); fails after <paramref name="timeout"/>.</summary>
+    public Task WhenHangingAsync(TimeSpan timeout) => _hanging.Task.WaitAsync(timeout);
+
+    /// <summary>Held requests that ended (the sender gave up on them, or the receiver stopped).</summary>
+    public int HangsEnded => Volatile.Read(ref _hangsEnded);
+
     public static async Task<WebhookReceiver> StartAsync()
     {
         var receiver = new WebhookReceiver();
@@ -42,6 +51,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        if (Hang)
+        {
+            await _stopping.CancelAsync();
+        }
+
         if (_app is { } app)
         {
             _app = null;
@@ -69,7 +83,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return Deliveries;
     }
 
-    public ValueTask DisposeAsync() => new(StopAsync());
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stopping.Dispose();
+    }
 
     private async Task StartAsync(int port)
     {
@@ -81,7 +99,17 @@ public sealed class WebhookReceiver : IAsyncDisposable
         {
             if (Hang)
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                _hanging.TrySetResult();
+                try
+                {
+                    // Until the sender gives up, or the receiver stops (which would otherwise wait out the sender).
+                    using var held = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+                    await Task.Delay(Timeout.Infinite, held.Token);
+                }
+                finally
+                {
+                    Interlocked.Increment(ref _hangsEnded);
+                }
             }
 
             using var buffer = new MemoryStream();
