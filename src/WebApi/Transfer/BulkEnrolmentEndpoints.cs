@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -243,8 +242,7 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
         }
 
         Stream tarStream = read >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(archive, CompressionMode.Decompress, leaveOpen: true) : archive;
-        await using var tar = new TarReader(tarStream, leaveOpen: true);
-        await foreach (var entry in TarEntries.ReadAsync(tar, e => Invalid("it is neither a zip nor a readable tar (" + e.Message + ")"), cancellationToken))
+        await foreach (var entry in TarEntries.ReadAsync(tarStream, e => Invalid("it is neither a zip nor a readable tar (" + e.Message + ")"), cancellationToken))
         {
             if (!TarEntries.IsFile(entry))
             {
