@@ -285,6 +285,39 @@ public sealed class TransferTests
     }
 
     [Fact]
+    public async Task Import_GzipArchiveDecompressingBeyondMaxImportSize_Is413()
+    {
+        using var node = new BulkEnrolmentTests.SmallLimitsNode();
+        using var owner = await OwnerAsync(node);
+        var app = await owner.CreateAppAsync();
+        var (serviceId, key) = await owner.CreateServiceAsync(app);
+        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", key, SharedData.SampleBytes("001_A.jpg"));
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var exported = await DownloadAsync(owner, $"/admin/app/{app}/model/{serviceId}/export");
+
+        // A valid archive with a stray 8 MiB entry of zeros: a few kilobytes once compressed, eight times the node's 1 MiB
+        // archive limit once read.
+        var entries = new List<(string, byte[])>();
+        await using (var reader = new TarReader(new MemoryStream(exported)))
+        {
+            while (await reader.GetNextEntryAsync(copyData: true) is { } entry)
+            {
+                using var data = new MemoryStream();
+                await entry.DataStream!.CopyToAsync(data);
+                entries.Add((entry.Name, data.ToArray()));
+            }
+        }
+
+        entries.Insert(entries.Count - 1, ("images/stray", new byte[8 << 20]));
+        var bomb = BulkEnrolmentTests.Gzip(BulkEnrolmentTests.Tar([.. entries]));
+        Assert.True(bomb.Length < BulkEnrolmentTests.SmallLimitsNode.Limit, bomb.Length.ToString(CultureInfo.InvariantCulture));
+        var (target, _) = await owner.CreateServiceAsync(app);
+        var content = new ByteArrayContent(bomb);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/gzip");
+        await AssertErrorAsync(await owner.Http.PostAsync(new Uri($"/admin/app/{app}/model/{target}/import", UriKind.Relative), content), HttpStatusCode.RequestEntityTooLarge, 0);
+    }
+
+    [Fact]
     public async Task Import_PaxHeaderClaimingAGigabyte_IsRefusedAtItsHeader_WithoutWaitingForItsData()
     {
         using var node = new AdminFactory();
