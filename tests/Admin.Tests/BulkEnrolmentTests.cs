@@ -127,6 +127,22 @@ public sealed class BulkEnrolmentTests
     }
 
     [Fact]
+    public async Task BulkEnrol_TarMadeInsideItsFolder_EnrolsItsDotSlashNames()
+    {
+        // `tar -cf photos.tar -C photos .` names every file ./subject/photo.jpg; the "." is no hidden folder.
+        using var node = new AdminFactory();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+        var archive = Tar(("./A/002_A.jpg", SharedData.SampleBytes("002_A.jpg")), ("./.hidden/x.jpg", [1, 2, 3]));
+
+        var job = await EnrolAsync(owner, app, serviceId, archive);
+        Assert.Equal((1L, 1L), (job.GetProperty("total").GetInt64(), job.GetProperty("enrolled").GetInt64()));
+        var report = await ReportAsync(owner, app, serviceId, job.GetProperty("jobId").GetGuid());
+        Assert.Equal(("A", "enrolled"), (report["./A/002_A.jpg"].Subject, report["./A/002_A.jpg"].Outcome));
+    }
+
+    [Fact]
     public async Task BulkEnrol_GzipTarDecompressingBeyondMaxEnrolSize_Is413()
     {
         using var node = new SmallLimitsNode();

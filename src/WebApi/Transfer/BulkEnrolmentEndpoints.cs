@@ -281,7 +281,8 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
 
     private EnrolmentFile? Make(string path, byte[]? content, string? refused)
     {
-        var segments = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        // "./" (a tar made inside its folder, `tar -cf photos.tar -C photos .`) names no folder.
+        var segments = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != ".").ToArray();
         if (segments.Length == 0 || segments.Any(s => s.StartsWith('.') || s == "__MACOSX"))
         {
             return null;
