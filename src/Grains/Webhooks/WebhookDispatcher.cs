@@ -43,6 +43,9 @@ internal sealed partial class WebhookDispatcher(
         using var handler = new SocketsHttpHandler
         {
             ConnectCallback = policy.ConnectAsync,
+
+            // Never the process's proxy (HTTP_PROXY…): it would resolve the receiver and connect past the policy.
+            UseProxy = false,
             AllowAutoRedirect = false,
             UseCookies = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
