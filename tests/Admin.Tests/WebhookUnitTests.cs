@@ -69,6 +69,11 @@ public sealed class WebhookUnitTests
     [InlineData("fd00::1", false)]
     [InlineData("fe80::1", false)]
     [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("64:ff9b::a00:1", false)]
+    [InlineData("64:ff9b::a9fe:a9fe", false)]
+    [InlineData("64:ff9b::7f00:1", false)]
+    [InlineData("64:ff9b:1::a00:1", false)]
+    [InlineData("64:ff9b::5db8:d822", true)]
     [InlineData("93.184.216.34", true)]
     [InlineData("2606:4700::1111", true)]
     public void AddressPolicy_ByDefault_DeniesPrivateAndLocalRanges(string address, bool allowed)
@@ -90,6 +95,10 @@ public sealed class WebhookUnitTests
         Assert.True(policy.IsAllowed(IPAddress.Parse("127.0.0.1")));
         Assert.False(policy.IsAllowed(IPAddress.Parse("10.21.0.1")));
         Assert.False(policy.IsAllowed(IPAddress.Parse("127.0.0.2")));
+
+        // Through NAT64 (64:ff9b::/96 embeds the IPv4 address) the same networks, and only they, are open.
+        Assert.True(policy.IsAllowed(IPAddress.Parse("64:ff9b::a14:304")));
+        Assert.False(policy.IsAllowed(IPAddress.Parse("64:ff9b::a15:1")));
         Assert.Null(policy.Validate("http://127.0.0.1:8080/hook"));
         Assert.Null(policy.Validate("http://localhost:8080/hook"));
         Assert.NotNull(new WebhookAddressPolicy(Options.Create(Defaults)).Validate("http://localhost:8080/hook"));

@@ -5,10 +5,10 @@ using System.Net.Sockets;
 namespace CompreFace.Grains.Webhooks;
 
 /// <summary>
-/// Which receivers a hook may reach: public addresses, and private, loopback, link-local and other special ranges only
-/// when <see cref="WebhookOptions.AllowedNetworks"/> lists them. Checked when a hook is saved (address literals and
-/// <c>localhost</c>) and again on every connection, after name resolution, so a name that later resolves inside the
-/// network is refused too.
+/// Which receivers a hook may reach: public addresses, and private, loopback, link-local and other special ranges
+/// (also as IPv4-mapped or NAT64 IPv6 addresses) only when <see cref="WebhookOptions.AllowedNetworks"/> lists them.
+/// Checked when a hook is saved (address literals and <c>localhost</c>) and again on every connection, after name
+/// resolution, so a name that later resolves inside the network is refused too.
 /// </summary>
 public sealed class WebhookAddressPolicy
 {
@@ -18,7 +18,14 @@ public sealed class WebhookAddressPolicy
         IPNetwork.Parse("169.254.0.0/16"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.0.0.0/24"), IPNetwork.Parse("192.168.0.0/16"),
         IPNetwork.Parse("198.18.0.0/15"), IPNetwork.Parse("224.0.0.0/4"), IPNetwork.Parse("240.0.0.0/4"),
         IPNetwork.Parse("::/128"), IPNetwork.Parse("::1/128"), IPNetwork.Parse("fc00::/7"), IPNetwork.Parse("fe80::/10"), IPNetwork.Parse("ff00::/8"),
+
+        // NAT64's local-use prefix: may embed any IPv4 address, at a position the prefix length decides.
+        IPNetwork.Parse("64:ff9b:1::/48"),
     ];
+
+    // NAT64's well-known prefix (RFC 6052): the last 32 bits are an IPv4 address, which a NAT64 gateway (e.g. of an
+    // IPv6-only cloud subnet) connects to, private ones included.
+    private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
 
     private readonly IPNetwork[] _allowed;
 
@@ -35,6 +42,10 @@ public sealed class WebhookAddressPolicy
         if (address.IsIPv4MappedToIPv6)
         {
             address = address.MapToIPv4();
+        }
+        else if (Nat64.Contains(address))
+        {
+            address = new IPAddress(address.GetAddressBytes().AsSpan(12));
         }
 
         return _allowed.Any(n => n.Contains(address)) || !Denied.Any(n => n.Contains(address));
