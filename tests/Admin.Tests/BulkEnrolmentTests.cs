@@ -1,6 +1,10 @@
+using System.Formats.Tar;
+using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
 
 namespace CompreFace.Admin.Tests;
 
@@ -120,6 +124,76 @@ public sealed class BulkEnrolmentTests
 
         var (status, error) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{app}/model/{serviceId}/enrol/{Guid.NewGuid()}");
         Assert.Equal((HttpStatusCode.NotFound, 2), (status, error.GetProperty("code").GetInt32()));
+    }
+
+    [Fact]
+    public async Task BulkEnrol_TarMadeInsideItsFolder_EnrolsItsDotSlashNames()
+    {
+        // `tar -cf photos.tar -C photos .` names every file ./subject/photo.jpg; the "." is no hidden folder.
+        using var node = new AdminFactory();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+        var archive = Tar(("./A/002_A.jpg", SharedData.SampleBytes("002_A.jpg")), ("./.hidden/x.jpg", [1, 2, 3]));
+
+        var job = await EnrolAsync(owner, app, serviceId, archive);
+        Assert.Equal((1L, 1L), (job.GetProperty("total").GetInt64(), job.GetProperty("enrolled").GetInt64()));
+        var report = await ReportAsync(owner, app, serviceId, job.GetProperty("jobId").GetGuid());
+        Assert.Equal(("A", "enrolled"), (report["./A/002_A.jpg"].Subject, report["./A/002_A.jpg"].Outcome));
+    }
+
+    [Fact]
+    public async Task BulkEnrol_GzipTarDecompressingBeyondMaxEnrolSize_Is413()
+    {
+        using var node = new SmallLimitsNode();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+
+        // 8 MiB of zeros: a few kilobytes once compressed, eight times the node's 1 MiB archive limit once read.
+        var bomb = Gzip(Tar(("A/zeros.jpg", new byte[8 << 20])));
+        Assert.True(bomb.Length < SmallLimitsNode.Limit, bomb.Length.ToString(CultureInfo.InvariantCulture));
+        using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", bomb);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, 0), (response.StatusCode, body.GetProperty("code").GetInt32()));
+    }
+
+    /// <summary>A node whose archives may be 1 MiB at most (<c>Transfer:MaxEnrolSize</c>, <c>Transfer:MaxImportSize</c>).</summary>
+    internal sealed class SmallLimitsNode : AdminFactory
+    {
+        public const long Limit = 1 << 20;
+
+        protected override void ConfigureStore(IWebHostBuilder builder)
+        {
+            builder.UseSetting("Transfer:MaxEnrolSize", Limit.ToString(CultureInfo.InvariantCulture));
+            builder.UseSetting("Transfer:MaxImportSize", Limit.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>A tar of <paramref name="files"/>, in their order.</summary>
+    internal static byte[] Tar(params (string Name, byte[] Data)[] files)
+    {
+        using var output = new MemoryStream();
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var (name, data) in files)
+            {
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    internal static byte[] Gzip(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            gzip.Write(data);
+        }
+
+        return output.ToArray();
     }
 
     private static async Task<JsonElement> EnrolAsync(AdminClient client, Guid app, Guid serviceId, byte[] archive)

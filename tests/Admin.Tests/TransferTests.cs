@@ -284,6 +284,81 @@ public sealed class TransferTests
         Assert.Equal("cancelled", ended.GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task Import_GzipArchiveDecompressingBeyondMaxImportSize_Is413()
+    {
+        using var node = new BulkEnrolmentTests.SmallLimitsNode();
+        using var owner = await OwnerAsync(node);
+        var app = await owner.CreateAppAsync();
+        var (serviceId, key) = await owner.CreateServiceAsync(app);
+        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", key, SharedData.SampleBytes("001_A.jpg"));
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var exported = await DownloadAsync(owner, $"/admin/app/{app}/model/{serviceId}/export");
+
+        // A valid archive with a stray 8 MiB entry of zeros: a few kilobytes once compressed, eight times the node's 1 MiB
+        // archive limit once read.
+        var entries = new List<(string, byte[])>();
+        await using (var reader = new TarReader(new MemoryStream(exported)))
+        {
+            while (await reader.GetNextEntryAsync(copyData: true) is { } entry)
+            {
+                using var data = new MemoryStream();
+                await entry.DataStream!.CopyToAsync(data);
+                entries.Add((entry.Name, data.ToArray()));
+            }
+        }
+
+        entries.Insert(entries.Count - 1, ("images/stray", new byte[8 << 20]));
+        var bomb = BulkEnrolmentTests.Gzip(BulkEnrolmentTests.Tar([.. entries]));
+        Assert.True(bomb.Length < BulkEnrolmentTests.SmallLimitsNode.Limit, bomb.Length.ToString(CultureInfo.InvariantCulture));
+        var (target, _) = await owner.CreateServiceAsync(app);
+        var content = new ByteArrayContent(bomb);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/gzip");
+        await AssertErrorAsync(await owner.Http.PostAsync(new Uri($"/admin/app/{app}/model/{target}/import", UriKind.Relative), content), HttpStatusCode.RequestEntityTooLarge, 0);
+    }
+
+    [Fact]
+    public async Task Import_PaxHeaderClaimingAGigabyte_IsRefusedAtItsHeader_WithoutWaitingForItsData()
+    {
+        using var node = new AdminFactory();
+        using var owner = await OwnerAsync(node);
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+
+        // One 512-byte header of pax metadata (type 'x') claiming 1 GiB, and an upload that stays open: a reader that
+        // believes the header allocates the gigabyte and waits for it.
+        var upload = new System.IO.Pipelines.Pipe();
+        var content = new StreamContent(upload.Reader.AsStream());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+        var answer = owner.Http.PostAsync(new Uri($"/admin/app/{app}/model/{serviceId}/import", UriKind.Relative), content);
+        await upload.Writer.WriteAsync(MetadataHeader((byte)'x', 1L << 30));
+        try
+        {
+            // The bound only turns a hang into a failure.
+            await AssertErrorAsync(await answer.WaitAsync(TimeSpan.FromSeconds(30)), HttpStatusCode.BadRequest, 26, "metadata");
+        }
+        finally
+        {
+            await upload.Writer.CompleteAsync();
+        }
+    }
+
+    /// <summary>A ustar header of a metadata entry (pax 'x'/'g', GNU 'L'/'K') whose size field says <paramref name="size"/>.</summary>
+    internal static byte[] MetadataHeader(byte type, long size)
+    {
+        var header = new byte[512];
+        Encoding.ASCII.GetBytes("PaxHeaders/manifest.json").CopyTo(header, 0);
+        Encoding.ASCII.GetBytes("0000644\0").CopyTo(header, 100);
+        Encoding.ASCII.GetBytes(Convert.ToString(size, 8).PadLeft(11, '0') + "\0").CopyTo(header, 124);
+        Encoding.ASCII.GetBytes("00000000000\0").CopyTo(header, 136);
+        header[156] = type;
+        Encoding.ASCII.GetBytes("ustar\000").CopyTo(header, 257);
+        "        "u8.CopyTo(header.AsSpan(148));
+        var sum = header.Sum(b => (int)b);
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(header, 148);
+        return header;
+    }
+
     /// <summary>Serves <paramref name="node"/> on Kestrel on a free port (its clients go there).</summary>
     private static void OnKestrel(AdminFactory node)
     {

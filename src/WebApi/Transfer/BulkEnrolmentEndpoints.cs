@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -66,7 +65,7 @@ internal static class BulkEnrolmentEndpoints
         var detail = string.IsNullOrWhiteSpace(name) ? "archive" : name.Trim()[..Math.Min(name.Trim().Length, 100)];
         await grains.GetGrain<IJobGrain>(jobId).CreateAsync(new JobSpec(JobKinds.BulkEnrol, service.ServiceId, service.AppId, null, caller.User.Email, detail), cancellationToken);
         var worker = grains.GetGrain<IBulkEnrolmentGrain>(jobId);
-        var reader = new EnrolmentArchiveReader(service.ServiceId, options.Value.MaxEnrolFiles, api.Value.MaxFileSize);
+        var reader = new EnrolmentArchiveReader(service.ServiceId, options.Value.MaxEnrolFiles, api.Value.MaxFileSize, options.Value.MaxEnrolSize);
         var batch = new List<EnrolmentFile>();
         long bytes = 0;
         try
@@ -189,7 +188,7 @@ internal static class BulkEnrolmentEndpoints
 /// without a folder, in a folder that is not a valid subject name, empty or over the image size limit is kept as failed
 /// (with its reason, for the report) without its content.
 /// </summary>
-internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long maxFileSize)
+internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long maxFileSize, long maxArchiveSize)
 {
     /// <summary>Files read so far.</summary>
     public int Files { get; private set; }
@@ -242,9 +241,10 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
             yield break;
         }
 
-        Stream tarStream = read >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(archive, CompressionMode.Decompress, leaveOpen: true) : archive;
-        await using var tar = new TarReader(tarStream, leaveOpen: true);
-        await foreach (var entry in TarEntries.ReadAsync(tar, e => Invalid("it is neither a zip nor a readable tar (" + e.Message + ")"), cancellationToken))
+        // A gzip tar may hold no more than the upload limit: a few kilobytes of zeros must not inflate into gigabytes.
+        await using var inflated = read >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(archive, CompressionMode.Decompress, leaveOpen: true) : null;
+        Stream tarStream = inflated is null ? archive : new CountingStream(inflated, maxArchiveSize);
+        await foreach (var entry in TarEntries.ReadAsync(tarStream, e => Invalid("it is neither a zip nor a readable tar (" + e.Message + ")"), cancellationToken))
         {
             if (!TarEntries.IsFile(entry))
             {
@@ -281,7 +281,8 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
 
     private EnrolmentFile? Make(string path, byte[]? content, string? refused)
     {
-        var segments = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        // "./" (a tar made inside its folder, `tar -cf photos.tar -C photos .`) names no folder.
+        var segments = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != ".").ToArray();
         if (segments.Length == 0 || segments.Any(s => s.StartsWith('.') || s == "__MACOSX"))
         {
             return null;

@@ -75,8 +75,7 @@ public sealed class CollectionImporter
     {
         ArgumentNullException.ThrowIfNull(archive);
         _plan = await _collection.GetModelPlanAsync(cancellationToken);
-        await using var reader = new TarReader(archive, leaveOpen: true);
-        await foreach (var entry in TarEntries.ReadAsync(reader, e => Invalid("it is not a readable tar archive (" + e.Message + ")"), cancellationToken))
+        await foreach (var entry in TarEntries.ReadAsync(archive, e => Invalid("it is not a readable tar archive (" + e.Message + ")"), cancellationToken))
         {
             if (++_entries > _options.MaxImportEntries)
             {

@@ -111,7 +111,9 @@ internal static class TransferEndpoints
         var spec = new JobSpec(JobKinds.Import, service.ServiceId, service.AppId, null, AdminCaller.Get(context).User.Email, gzip ? "gzip archive" : "archive");
         await using var job = await TransferJob.StartAsync(grains, spec, options.Value, time, loggers.CreateLogger<TransferJob>(), context.RequestAborted);
         var counted = new CountingStream(request.Body);
-        await using Stream body = gzip ? new GZipStream(counted, CompressionMode.Decompress, leaveOpen: true) : counted;
+        // The archive a gzip body holds is bounded as a plain one is: a few kilobytes of zeros must not inflate into gigabytes.
+        await using var inflated = gzip ? new GZipStream(counted, CompressionMode.Decompress, leaveOpen: true) : null;
+        var body = inflated is null ? counted : new CountingStream(inflated, options.Value.MaxImportSize);
         var importer = new CollectionImporter(grains, service.ServiceId, calculator, options.Value, api.Value.MaxFileSize)
         {
             Progress = r => job.Progress(r.FacesAdded + r.FacesExisting, r.Problems, counted.Count),

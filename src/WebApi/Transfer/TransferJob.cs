@@ -159,8 +159,11 @@ internal sealed partial class TransferJob : IAsyncDisposable
     private static partial void LogReportFailed(ILogger logger, Guid jobId, string error);
 }
 
-/// <summary>A pass-through stream that counts the bytes read or written through it (an archive's size so far, for the job's progress).</summary>
-internal sealed class CountingStream(Stream inner) : Stream
+/// <summary>
+/// A pass-through stream that counts the bytes read or written through it (an archive's size so far, for the job's
+/// progress); past <paramref name="limit"/> bytes it fails with 413 code 0 (a decompressed archive bounded as its upload is).
+/// </summary>
+internal sealed class CountingStream(Stream inner, long limit = long.MaxValue) : Stream
 {
     private long _count;
 
@@ -212,9 +215,5 @@ internal sealed class CountingStream(Stream inner) : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    private int Counted(int count)
-    {
-        Interlocked.Add(ref _count, count);
-        return count;
-    }
+    private int Counted(int count) => Interlocked.Add(ref _count, count) <= limit ? count : throw ApiErrors.RequestTooLarge(limit);
 }
