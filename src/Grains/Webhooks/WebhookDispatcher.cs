@@ -10,7 +10,8 @@ namespace CompreFace.Grains.Webhooks;
 
 /// <summary>
 /// Sends the outbox (docs/decisions/0029-webhooks.md). Every <see cref="WebhookOptions.PollInterval"/> it reads the due
-/// deliveries, leases the ones whose hook has a free slot (<see cref="WebhookOptions.MaxConcurrencyPerHook"/>) and
+/// deliveries (at most <see cref="WebhookOptions.MaxConcurrencyPerHook"/> of each hook, so one hook's backlog never
+/// fills the batch), leases the ones whose hook has a free slot (<see cref="WebhookOptions.MaxConcurrencyPerHook"/>) and
 /// sends each on its own task with a timeout, so a slow or dead receiver holds only its own slots and never a request
 /// of the API. A 2xx marks the delivery done; anything else schedules a retry with back-off. A node that dies mid-send
 /// leaves a lease that expires, and the delivery goes out again (at least once). Only the oldest pending delivery of a
@@ -87,7 +88,7 @@ internal sealed partial class WebhookDispatcher(
 
         // Long enough for every attempt this node may still start on a claimed delivery.
         var leaseUntil = nowMs + (long)(_options.Timeout.TotalMilliseconds * 2) + 5_000;
-        var due = await store.FindDueAsync(nowMs, _options.BatchSize, cancellationToken);
+        var due = await store.FindDueAsync(nowMs, _options.BatchSize, _options.MaxConcurrencyPerHook, cancellationToken);
         foreach (var delivery in due)
         {
             if (!TryTakeSlot(delivery.HookId))

@@ -70,19 +70,21 @@ internal sealed class AdoWebhookStore(SqlDialect dialect) : DialectStore(dialect
             ("@sim", (object?)draft.Similarity ?? DBNull.Value), ("@only", (object?)draft.OnlyHook ?? DBNull.Value));
     }
 
-    public Task<IReadOnlyList<OutboxDelivery>> FindDueAsync(long nowMs, int limit, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<OutboxDelivery>> FindDueAsync(long nowMs, int limit, int perHook, CancellationToken cancellationToken = default) =>
         QueryAsync(
             $"""
-            SELECT {DeliveryColumns}
-            FROM cf_webhook_outbox o JOIN cf_webhook h ON h.hook_id = o.hook_id
-            WHERE o.status = 0 AND o.next_attempt_at <= @now AND o.locked_until <= @now AND h.enabled = TRUE
-              AND NOT EXISTS (SELECT 1 FROM cf_webhook_outbox p
-                              WHERE p.hook_id = o.hook_id AND p.subject_key = o.subject_key AND p.status = 0 AND p.seq < o.seq)
-            ORDER BY o.seq LIMIT @limit
+            SELECT * FROM (
+                SELECT {DeliveryColumns}, ROW_NUMBER() OVER (PARTITION BY o.hook_id ORDER BY o.seq) AS place
+                FROM cf_webhook_outbox o JOIN cf_webhook h ON h.hook_id = o.hook_id
+                WHERE o.status = 0 AND o.next_attempt_at <= @now AND o.locked_until <= @now AND h.enabled = TRUE
+                  AND NOT EXISTS (SELECT 1 FROM cf_webhook_outbox p
+                                  WHERE p.hook_id = o.hook_id AND p.subject_key = o.subject_key AND p.status = 0 AND p.seq < o.seq)
+            ) due
+            WHERE place <= @perHook ORDER BY seq LIMIT @limit
             """,
             ReadDelivery,
             cancellationToken,
-            ("@now", nowMs), ("@limit", limit));
+            ("@now", nowMs), ("@limit", limit), ("@perHook", perHook));
 
     public async Task<bool> TryClaimAsync(long seq, long nowMs, long leaseUntilMs, CancellationToken cancellationToken = default) =>
         await ExecuteAsync(

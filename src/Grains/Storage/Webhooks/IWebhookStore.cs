@@ -51,9 +51,10 @@ public interface IWebhookStore
 
     /// <summary>
     /// Up to <paramref name="limit"/> due deliveries in outbox order: pending, due, not leased, of an enabled hook, and
-    /// each the oldest pending one of its (hook, subject), so a subject's events go out in order.
+    /// each the oldest pending one of its (hook, subject), so a subject's events go out in order. At most
+    /// <paramref name="perHook"/> of one hook, so a hook with a long backlog cannot fill the batch and starve the others.
     /// </summary>
-    Task<IReadOnlyList<OutboxDelivery>> FindDueAsync(long nowMs, int limit, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<OutboxDelivery>> FindDueAsync(long nowMs, int limit, int perHook, CancellationToken cancellationToken = default);
 
     /// <summary>Leases a due delivery until <paramref name="leaseUntilMs"/>; false when another dispatcher took it first.</summary>
     Task<bool> TryClaimAsync(long seq, long nowMs, long leaseUntilMs, CancellationToken cancellationToken = default);
