@@ -164,6 +164,39 @@ public sealed class BulkEnrolmentLostUploadTests
         }
     }
 
+    [Fact]
+    public async Task BulkEnrol_FilesArrivingAfterTheJobWasCancelled_AreNotProcessed_AndTheirPhotosDropped()
+    {
+        using var node = new AdminFactory();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var grains = node.Services.GetRequiredService<IGrainFactory>();
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+
+        // The upload endpoint created the job, and its owner cancelled it in the jobs list while the archive was still
+        // being read (here, before its first files): the files that still come must not stay pending, photos stored.
+        var jobId = Guid.NewGuid();
+        var job = grains.GetGrain<IJobGrain>(jobId);
+        await job.CreateAsync(new JobSpec(JobKinds.BulkEnrol, serviceId, app, null, "owner@example.com", "archive.zip"));
+        var (status, body) = await owner.SendAsync(HttpMethod.Post, $"/admin/jobs/{jobId}/cancel");
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        var worker = grains.GetGrain<IBulkEnrolmentGrain>(jobId);
+        await worker.AddFilesAsync([File(serviceId, 1, "A/002_A.jpg", SharedData.SampleBytes("002_A.jpg"))]);
+        await worker.SealAsync();
+
+        // The run the files start finds the job ended; the bound only turns "pending for good" into a failure.
+        var staged = node.Services.GetRequiredService<IEnrolmentStore>();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while ((await staged.PendingAsync(jobId, 0, 10)).Count > 0)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the cancelled job's file stays pending, its photo stored");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal([EnrolmentFileState.NotProcessed], (await worker.ReportAsync(0, 10)).Select(r => r.State));
+        Assert.Equal(JobState.Cancelled, (await job.GetAsync())!.State);
+    }
+
     /// <summary>A file of an upload, as the endpoint reads it from the archive.</summary>
     private static EnrolmentFile File(Guid serviceId, int seq, string name, byte[] photo)
     {

@@ -155,6 +155,14 @@ internal sealed partial class BulkEnrolmentGrain(
         await using var run = await JobRun.StartAsync(grains, jobId, stopping);
         if (run is null)
         {
+            // The job ended before this run (cancelled while its archive was still being read): the files that came since
+            // will never be processed, so they are reported as such and their photos dropped, as when a run is cancelled.
+            var left = await store.AbandonPendingAsync(jobId, CancellationToken.None);
+            if (left > 0)
+            {
+                LogAbandoned(logger, jobId, left);
+            }
+
             return;
         }
 
