@@ -16,6 +16,9 @@ internal sealed partial class ServiceWebhooksGrain(IWebhookStore store, WebhookA
 {
     private IReadOnlyList<WebhookRecord>? _hooks;
 
+    // Bumped by every change: a list load that a change overlapped (this grain is reentrant) is not kept.
+    private long _version;
+
     private Guid ServiceId => this.GetPrimaryKey();
 
     async Task<IReadOnlyList<WebhookInfo>> IServiceWebhooksGrain.ListAsync(CancellationToken cancellationToken) =>
@@ -30,7 +33,7 @@ internal sealed partial class ServiceWebhooksGrain(IWebhookStore store, WebhookA
 
         var hook = new WebhookRecord(Guid.NewGuid(), ServiceId, spec.Url, WebhookSignature.NewSecret(), Events(spec), spec.SimilarityThreshold, spec.Enabled, time.GetUtcNow());
         await store.CreateHookAsync(hook, cancellationToken);
-        _hooks = null;
+        Invalidate();
         LogCreated(logger, hook.HookId, ServiceId);
         return new WebhookResult(ToInfo(hook), hook.Secret, null);
     }
@@ -49,14 +52,18 @@ internal sealed partial class ServiceWebhooksGrain(IWebhookStore store, WebhookA
         }
 
         var hook = existing with { Url = spec.Url, Events = Events(spec), SimilarityThreshold = spec.SimilarityThreshold, Enabled = spec.Enabled };
-        _hooks = null;
-        return await store.UpdateHookAsync(hook, cancellationToken) ? new WebhookResult(ToInfo(hook), null, null) : null;
+        Invalidate();
+        var updated = await store.UpdateHookAsync(hook, cancellationToken);
+        Invalidate();
+        return updated ? new WebhookResult(ToInfo(hook), null, null) : null;
     }
 
     async Task<bool> IServiceWebhooksGrain.DeleteAsync(Guid hookId, CancellationToken cancellationToken)
     {
-        _hooks = null;
-        return await store.DeleteHookAsync(ServiceId, hookId, cancellationToken);
+        Invalidate();
+        var deleted = await store.DeleteHookAsync(ServiceId, hookId, cancellationToken);
+        Invalidate();
+        return deleted;
     }
 
     async Task<IReadOnlyList<WebhookDelivery>> IServiceWebhooksGrain.DeliveriesAsync(int limit, CancellationToken cancellationToken) =>
@@ -89,8 +96,32 @@ internal sealed partial class ServiceWebhooksGrain(IWebhookStore store, WebhookA
         }
     }
 
-    private async Task<IReadOnlyList<WebhookRecord>> HooksAsync(CancellationToken cancellationToken) =>
-        _hooks ??= await store.ListHooksAsync(ServiceId, cancellationToken);
+    private async Task<IReadOnlyList<WebhookRecord>> HooksAsync(CancellationToken cancellationToken)
+    {
+        if (_hooks is { } hooks)
+        {
+            return hooks;
+        }
+
+        var version = _version;
+        var loaded = await store.ListHooksAsync(ServiceId, cancellationToken);
+        if (version == _version)
+        {
+            _hooks = loaded;
+        }
+
+        return loaded;
+    }
+
+    /// <summary>
+    /// Before and after a change is written: the list is loaded again, and a load that overlapped the write (which may
+    /// have read the list as it was before) is not kept.
+    /// </summary>
+    private void Invalidate()
+    {
+        _hooks = null;
+        _version++;
+    }
 
     private string? Validate(WebhookSpec spec)
     {
