@@ -285,6 +285,31 @@ public sealed class TransferTests
     }
 
     [Fact]
+    public async Task Import_VectorOfAnotherDimension_IsReportedNotStored_AndTheCollectionStillRecognises()
+    {
+        using var node = new AdminFactory();
+        using var owner = await OwnerAsync(node);
+        var app = await owner.CreateAppAsync();
+        var (sourceId, sourceKey) = await owner.CreateServiceAsync(app);
+        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", sourceKey, SharedData.SampleBytes("001_A.jpg"));
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+
+        // The node's own model named, with a 3-d vector: nothing this collection could compare with its 512-d examples.
+        var archive = RewriteFaces(await DownloadAsync(owner, $"/admin/app/{app}/model/{sourceId}/export"), face =>
+        {
+            face["id"] = Guid.NewGuid().ToString();
+            face["embedding"] = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>([0f, 1f, 0f]));
+        });
+        var report = await ImportAsync(owner, $"/admin/app/{app}/model/{sourceId}/import", archive);
+        Assert.Equal((0L, 1L), (report.Body.GetProperty("facesAdded").GetInt64(), report.Body.GetProperty("problems").GetInt64()));
+        Assert.Equal("invalid_embedding", report.Body.GetProperty("problemDetails")[0].GetProperty("reason").GetString());
+
+        (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/recognize", sourceKey, SharedData.SampleBytes("002_A.jpg"));
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        Assert.Equal("Ann", body.GetProperty("result")[0].GetProperty("subjects")[0].GetProperty("subject").GetString());
+    }
+
+    [Fact]
     public async Task Import_GzipArchiveDecompressingBeyondMaxImportSize_Is413()
     {
         using var node = new BulkEnrolmentTests.SmallLimitsNode();

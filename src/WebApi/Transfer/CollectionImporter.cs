@@ -26,6 +26,7 @@ public sealed class CollectionImporter
     private readonly IFaceCollectionGrain _collection;
     private readonly Guid _targetId;
     private readonly string _calculator;
+    private readonly int _dimension;
     private readonly TransferOptions _options;
     private readonly long _maxImageSize;
     private readonly int _parallelism;
@@ -51,7 +52,8 @@ public sealed class CollectionImporter
     /// <param name="calculator">The current model's version: examples of it keep their vectors.</param>
     /// <param name="options">Archive limits.</param>
     /// <param name="maxImageSize">Largest image kept or re-embedded (<c>Images:MaxFileSize</c>).</param>
-    public CollectionImporter(IGrainFactory grains, Guid targetId, string calculator, TransferOptions options, long maxImageSize)
+    /// <param name="dimension">The current model's vector length (0: not checked): a vector of its model with another length is invalid.</param>
+    public CollectionImporter(IGrainFactory grains, Guid targetId, string calculator, TransferOptions options, long maxImageSize, int dimension = 0)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(options);
@@ -61,6 +63,7 @@ public sealed class CollectionImporter
         _calculator = calculator;
         _options = options;
         _maxImageSize = maxImageSize;
+        _dimension = dimension;
         _parallelism = options.ReembedParallelism > 0 ? options.ReembedParallelism : 2 * Environment.ProcessorCount;
     }
 
@@ -318,7 +321,7 @@ public sealed class CollectionImporter
     private async Task AddAsync(
         ArchiveFace line, byte[]? image, float[]? vector, CancellationToken cancellationToken, string? alsoCalculator = null, float[]? alsoVector = null)
     {
-        if (vector is null || vector.All(v => v == 0))
+        if (vector is null || vector.All(v => v == 0) || (line.Calculator == _calculator && _dimension > 0 && vector.Length != _dimension))
         {
             Report.Problem(line.Id, line.Subject, "invalid_embedding", _options.MaxReportedProblems);
             return;

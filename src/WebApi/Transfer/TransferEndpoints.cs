@@ -105,7 +105,7 @@ internal static class TransferEndpoints
         }
 
         var service = await LoadRecognitionAsync(grains, appId, modelId, context);
-        var calculator = (await FaceAnalyzer.CalculatorAsync(grains, context.RequestAborted)).Version;
+        var calculator = await FaceAnalyzer.CalculatorAsync(grains, context.RequestAborted);
         var gzip = mediaType.MediaType.Equals("application/gzip", StringComparison.OrdinalIgnoreCase)
             || request.Headers.ContentEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase);
         var spec = new JobSpec(JobKinds.Import, service.ServiceId, service.AppId, null, AdminCaller.Get(context).User.Email, gzip ? "gzip archive" : "archive");
@@ -114,7 +114,7 @@ internal static class TransferEndpoints
         // The archive a gzip body holds is bounded as a plain one is: a few kilobytes of zeros must not inflate into gigabytes.
         await using var inflated = gzip ? new GZipStream(counted, CompressionMode.Decompress, leaveOpen: true) : null;
         var body = inflated is null ? counted : new CountingStream(inflated, options.Value.MaxImportSize);
-        var importer = new CollectionImporter(grains, service.ServiceId, calculator, options.Value, api.Value.MaxFileSize)
+        var importer = new CollectionImporter(grains, service.ServiceId, calculator.Version, options.Value, api.Value.MaxFileSize, calculator.Dimension)
         {
             Progress = r => job.Progress(r.FacesAdded + r.FacesExisting, r.Problems, counted.Count),
         };
