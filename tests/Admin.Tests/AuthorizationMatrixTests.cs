@@ -57,6 +57,9 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
         ("GET /app/{a}/model/{m}/statistics", Need.Read, HttpMethod.Get, "/admin/app/{a}/model/{m}/statistics", null),
         ("GET /app/{a}/model/{m}/quota", Need.Read, HttpMethod.Get, "/admin/app/{a}/model/{m}/quota", null),
         ("PUT /app/{a}/model/{m}/quota", Need.ManageServices, HttpMethod.Put, "/admin/app/{a}/model/{m}/quota", """{"requestsPerSecond":1000,"burst":1000}"""),
+        ("GET /app/{a}/model/{m}/webhooks", Need.ManageServices, HttpMethod.Get, "/admin/app/{a}/model/{m}/webhooks", null),
+        ("POST /app/{a}/model/{m}/webhooks", Need.ManageServices, HttpMethod.Post, "/admin/app/{a}/model/{m}/webhooks", """{"url":"http://127.0.0.1:9/hook"}"""),
+        ("GET /app/{a}/model/{m}/webhooks/deliveries", Need.ManageServices, HttpMethod.Get, "/admin/app/{a}/model/{m}/webhooks/deliveries", null),
     ];
 
     public static TheoryData<string, Principal, bool> Cases()
@@ -154,6 +157,8 @@ public sealed class AuthorizationMatrixTests(AdminNode node)
             Assert.Equal(serviceKey, service.GetProperty("apiKey").GetString());
             var (_, quota) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/model/{serviceId}/quota");
             Assert.Equal(System.Text.Json.JsonValueKind.Null, quota.GetProperty("requestsPerSecond").ValueKind);
+            var (_, webhooks) = await owner.SendAsync(HttpMethod.Get, $"/admin/app/{target}/model/{serviceId}/webhooks");
+            Assert.Equal(0, webhooks.GetArrayLength());
 
             // Same users with the same global roles; the application still has only its one service.
             var (_, usersAfter) = await owner.SendAsync(HttpMethod.Get, "/admin/user/roles");

@@ -226,6 +226,14 @@ public sealed class WebhookTests(WebhookNodes nodes) : IClassFixture<WebhookNode
         (status, _) = await stranger.SendAsync(HttpMethod.Delete, $"/admin/app/{appId}/model/{serviceId}/webhooks/{hookId}");
         Assert.NotEqual(HttpStatusCode.OK, status);
 
+        // Through a service of another application (one its caller manages), the hook's id reaches nothing.
+        var (otherApp, otherService, _) = await ServiceAsync(owner);
+        var foreign = $"/admin/app/{otherApp}/model/{otherService}/webhooks/{hookId}";
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.SendAsync(HttpMethod.Put, foreign, new { url = "http://127.0.0.1:11/hook" })).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.SendAsync(HttpMethod.Post, foreign + "/test")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.SendAsync(HttpMethod.Delete, foreign)).Status);
+        Assert.Equal("http://127.0.0.1:9/hook", Assert.Single((await owner.SendAsync(HttpMethod.Get, $"/admin/app/{appId}/model/{serviceId}/webhooks")).Body.EnumerateArray()).GetProperty("url").GetString());
+
         (status, var updated) = await owner.SendAsync(HttpMethod.Put, $"/admin/app/{appId}/model/{serviceId}/webhooks/{hookId}", new { url = "http://127.0.0.1:10/hook", enabled = false });
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.False(updated.GetProperty("enabled").GetBoolean());
