@@ -158,15 +158,36 @@ public sealed class BulkEnrolmentTests
         Assert.Equal((HttpStatusCode.RequestEntityTooLarge, 0), (response.StatusCode, body.GetProperty("code").GetInt32()));
     }
 
-    /// <summary>A node whose archives may be 1 MiB at most (<c>Transfer:MaxEnrolSize</c>, <c>Transfer:MaxImportSize</c>).</summary>
+    [Fact]
+    public async Task BulkEnrol_ZipDeclaringMoreEntriesThanFourTimesMaxEnrolFiles_IsRefusedBeforeItsDirectoryIsRead()
+    {
+        using var node = new SmallLimitsNode();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+
+        // One photo among 40 macOS metadata entries: 41 entries, where 10 photos allow 40 (each entry of a zip's directory
+        // costs memory whether it is a photo or not).
+        var archive = TestArchives.Zip(Enumerable.Range(0, 40).Select(i => KeyValuePair.Create(string.Create(CultureInfo.InvariantCulture, $"__MACOSX/A/._{i}.jpg"), new byte[] { 1 }))
+            .Append(KeyValuePair.Create("A/002_A.jpg", SharedData.SampleBytes("002_A.jpg"))));
+        using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", archive);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body.ToString());
+        Assert.Equal((26, "Invalid enrolment archive: it has 41 entries, more than 40 (4 × Transfer:MaxEnrolFiles)"), (body.GetProperty("code").GetInt32(), body.GetProperty("message").GetString()));
+    }
+
+    /// <summary>A node whose archives may be 1 MiB at most (<c>Transfer:MaxEnrolSize</c>, <c>Transfer:MaxImportSize</c>), with 10 photos at most.</summary>
     internal sealed class SmallLimitsNode : AdminFactory
     {
         public const long Limit = 1 << 20;
+
+        public const int MaxFiles = 10;
 
         protected override void ConfigureStore(IWebHostBuilder builder)
         {
             builder.UseSetting("Transfer:MaxEnrolSize", Limit.ToString(CultureInfo.InvariantCulture));
             builder.UseSetting("Transfer:MaxImportSize", Limit.ToString(CultureInfo.InvariantCulture));
+            builder.UseSetting("Transfer:MaxEnrolFiles", MaxFiles.ToString(CultureInfo.InvariantCulture));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -203,6 +204,16 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
         archive.Position = 0;
         if (read >= 2 && magic[0] == (byte)'P' && magic[1] == (byte)'K')
         {
+            // ZipArchive holds every entry of the directory in memory (a few hundred bytes each, ten times their size in
+            // the zip) up to the count the end record declares: that count is bounded first. Folders and macOS's ._
+            // copies are entries too, hence the room beyond the files.
+            var most = 4L * maxFiles;
+            if (await DeclaredZipEntriesAsync(archive, cancellationToken) is { } entries && entries > most)
+            {
+                throw Invalid($"it has {entries} entries, more than {most} (4 × Transfer:MaxEnrolFiles)");
+            }
+
+            archive.Position = 0;
             ZipArchive zip;
             try
             {
@@ -261,6 +272,47 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
                 yield return file;
             }
         }
+    }
+
+    /// <summary>The entry count a zip's end record declares (zip64's when it has one), or null when no end record is found.</summary>
+    private static async Task<long?> DeclaredZipEntriesAsync(Stream zip, CancellationToken cancellationToken)
+    {
+        const int EndRecord = 22;
+        var tail = new byte[(int)Math.Min(zip.Length, EndRecord + ushort.MaxValue)];
+        var tailStart = zip.Length - tail.Length;
+        zip.Position = tailStart;
+        await zip.ReadExactlyAsync(tail, cancellationToken);
+        for (var at = tail.Length - EndRecord; at >= 0; at--)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(at)) != 0x06054b50)
+            {
+                continue;
+            }
+
+            var entries = BinaryPrimitives.ReadUInt16LittleEndian(tail.AsSpan(at + 10));
+            var locatorAt = tailStart + at - 20;
+            if (entries != ushort.MaxValue || locatorAt < 0)
+            {
+                return entries;
+            }
+
+            // Zip64: the locator right before the end record gives the offset of the zip64 end record, whose count is at 32.
+            var locator = new byte[20];
+            zip.Position = locatorAt;
+            await zip.ReadExactlyAsync(locator, cancellationToken);
+            var recordAt = BinaryPrimitives.ReadInt64LittleEndian(locator.AsSpan(8));
+            if (BinaryPrimitives.ReadUInt32LittleEndian(locator) != 0x07064b50 || recordAt < 0 || recordAt > zip.Length - 40)
+            {
+                return entries;
+            }
+
+            var record = new byte[40];
+            zip.Position = recordAt;
+            await zip.ReadExactlyAsync(record, cancellationToken);
+            return BinaryPrimitives.ReadUInt32LittleEndian(record) == 0x06064b50 ? BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(32)) : entries;
+        }
+
+        return null;
     }
 
     /// <summary>
