@@ -176,6 +176,35 @@ public sealed class BulkEnrolmentTests
         Assert.Equal((26, "Invalid enrolment archive: it has 41 entries, more than 40 (4 × Transfer:MaxEnrolFiles)"), (body.GetProperty("code").GetInt32(), body.GetProperty("message").GetString()));
     }
 
+    [Fact]
+    public async Task BulkEnrol_ZipEntryThatCannotBeInflated_Is400Code26NamingIt()
+    {
+        using var node = new AdminFactory();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+
+        // A deflated photo whose first block header is made reserved (type 11): the zip's directory is fine, the entry is not.
+        byte[] archive;
+        using (var output = new MemoryStream())
+        {
+            using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+            await using (var entry = await zip.CreateEntry("A/002_A.jpg", CompressionLevel.Optimal).OpenAsync())
+            {
+                await entry.WriteAsync(SharedData.SampleBytes("002_A.jpg"));
+            }
+
+            archive = output.ToArray();
+        }
+
+        archive[30 + "A/002_A.jpg".Length + BitConverter.ToUInt16(archive, 28)] = 0xFF;
+        using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", archive);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body.ToString());
+        Assert.Equal(26, body.GetProperty("code").GetInt32());
+        Assert.StartsWith("Invalid enrolment archive: its entry 'A/002_A.jpg' cannot be read", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     /// <summary>A node whose archives may be 1 MiB at most (<c>Transfer:MaxEnrolSize</c>, <c>Transfer:MaxImportSize</c>), with 10 photos at most.</summary>
     internal sealed class SmallLimitsNode : AdminFactory
     {

@@ -208,9 +208,9 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
             // the zip) up to the count the end record declares: that count is bounded first. Folders and macOS's ._
             // copies are entries too, hence the room beyond the files.
             var most = 4L * maxFiles;
-            if (await DeclaredZipEntriesAsync(archive, cancellationToken) is { } entries && entries > most)
+            if (await DeclaredZipEntriesAsync(archive, cancellationToken) is { } declared && declared > most)
             {
-                throw Invalid($"it has {entries} entries, more than {most} (4 × Transfer:MaxEnrolFiles)");
+                throw Invalid($"it has {declared} entries, more than {most} (4 × Transfer:MaxEnrolFiles)");
             }
 
             archive.Position = 0;
@@ -226,7 +226,17 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
 
             using (zip)
             {
-                foreach (var entry in zip.Entries)
+                IReadOnlyList<ZipArchiveEntry> entries;
+                try
+                {
+                    entries = zip.Entries;
+                }
+                catch (InvalidDataException exception)
+                {
+                    throw Invalid("it is not a readable zip (" + exception.Message + ")");
+                }
+
+                foreach (var entry in entries)
                 {
                     if (entry.FullName.EndsWith('/'))
                     {
@@ -238,8 +248,17 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
                         entry.Length,
                         async (content, cancellation) =>
                         {
-                            await using var data = await entry.OpenAsync(cancellation);
-                            await data.ReadExactlyAsync(content, cancellation);
+                            try
+                            {
+                                await using var data = await entry.OpenAsync(cancellation);
+                                await data.ReadExactlyAsync(content, cancellation);
+                            }
+                            catch (Exception exception) when (exception is InvalidDataException or EndOfStreamException)
+                            {
+                                // Damaged data, an unsupported method or encryption, or shorter than its directory says.
+                                var name = entry.FullName.Length <= 100 ? entry.FullName : entry.FullName[..100] + "…";
+                                throw Invalid($"its entry '{name}' cannot be read ({exception.Message})");
+                            }
                         },
                         cancellationToken);
                     if (file is not null)
