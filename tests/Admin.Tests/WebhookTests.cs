@@ -241,6 +241,27 @@ public sealed class WebhookTests(WebhookNodes nodes) : IClassFixture<WebhookNode
         Assert.Equal(HttpStatusCode.NotFound, (await owner.SendAsync(HttpMethod.Delete, $"/admin/app/{appId}/model/{serviceId}/webhooks/{hookId}")).Status);
     }
 
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task Webhooks_MoreCreatedAtOnceThanTheLimit_OnlyTheLimitIsKept(Store store)
+    {
+        using var owner = await nodes.OwnerAsync(store);
+        var (appId, serviceId, _) = await ServiceAsync(owner);
+        var hooks = $"/admin/app/{appId}/model/{serviceId}/webhooks";
+        var max = new WebhookOptions().MaxHooksPerService;
+
+        // All at once: the service's webhook grain is reentrant, so the limit must hold for creations that overlap.
+        var results = await Task.WhenAll(Enumerable.Range(0, max + 5).Select(i => owner.SendAsync(HttpMethod.Post, hooks, new { url = $"http://127.0.0.1:9/hook{i}" })));
+
+        Assert.Equal(max, results.Count(r => r.Status == HttpStatusCode.Created));
+        Assert.All(results.Where(r => r.Status != HttpStatusCode.Created), r =>
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, r.Status);
+            Assert.Equal(26, r.Body.GetProperty("code").GetInt32());
+            Assert.Contains("Webhooks:MaxHooksPerService", r.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        });
+        Assert.Equal(max, (await owner.SendAsync(HttpMethod.Get, hooks)).Body.GetArrayLength());
+    }
+
     private static async Task<(Guid AppId, Guid ServiceId, string Key)> ServiceAsync(AdminClient owner)
     {
         var appId = await owner.CreateAppAsync();

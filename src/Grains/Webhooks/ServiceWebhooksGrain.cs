@@ -1,6 +1,7 @@
 using CompreFace.Grains.Interfaces.Admin;
 using CompreFace.Grains.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace CompreFace.Grains.Webhooks;
@@ -11,9 +12,13 @@ namespace CompreFace.Grains.Webhooks;
 /// through this grain and the store, which the dispatcher reads.
 /// </summary>
 [Reentrant]
-internal sealed partial class ServiceWebhooksGrain(IWebhookStore store, WebhookAddressPolicy policy, TimeProvider time, ILogger<ServiceWebhooksGrain> logger)
-    : Grain, IServiceWebhooksGrain
+internal sealed partial class ServiceWebhooksGrain(
+    IWebhookStore store, WebhookAddressPolicy policy, IOptions<WebhookOptions> options, TimeProvider time, ILogger<ServiceWebhooksGrain> logger)
+    : Grain, IServiceWebhooksGrain, IDisposable
 {
+    // One creation at a time: the grain is reentrant, and concurrent creations would each count the hooks before any
+    // of them is written, past MaxHooksPerService.
+    private readonly SemaphoreSlim _creating = new(1, 1);
     private IReadOnlyList<WebhookRecord>? _hooks;
 
     // Bumped by every change: a list load that a change overlapped (this grain is reentrant) is not kept.
@@ -32,8 +37,23 @@ internal sealed partial class ServiceWebhooksGrain(IWebhookStore store, WebhookA
         }
 
         var hook = new WebhookRecord(Guid.NewGuid(), ServiceId, spec.Url, WebhookSignature.NewSecret(), Events(spec), spec.SimilarityThreshold, spec.Enabled, time.GetUtcNow());
-        await store.CreateHookAsync(hook, cancellationToken);
-        Invalidate();
+        await _creating.WaitAsync(cancellationToken);
+        try
+        {
+            var max = options.Value.MaxHooksPerService;
+            if ((await HooksAsync(cancellationToken)).Count >= max)
+            {
+                return new WebhookResult(null, null, $"A service has at most {max} webhooks (Webhooks:MaxHooksPerService)");
+            }
+
+            await store.CreateHookAsync(hook, cancellationToken);
+            Invalidate();
+        }
+        finally
+        {
+            _creating.Release();
+        }
+
         LogCreated(logger, hook.HookId, ServiceId);
         return new WebhookResult(ToInfo(hook), hook.Secret, null);
     }
@@ -122,6 +142,8 @@ internal sealed partial class ServiceWebhooksGrain(IWebhookStore store, WebhookA
         _hooks = null;
         _version++;
     }
+
+    public void Dispose() => _creating.Dispose();
 
     private string? Validate(WebhookSpec spec)
     {

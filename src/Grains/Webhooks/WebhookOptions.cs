@@ -16,6 +16,14 @@ public sealed class WebhookOptions
     /// </summary>
     public IList<string> AllowedNetworks { get; } = [];
 
+    /// <summary>
+    /// Hooks one face service may have: each face write inserts one delivery per hook in its own transaction, and every
+    /// hook takes its share of each dispatcher check, so an unbounded number would slow the writes and the other
+    /// services' deliveries.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxHooksPerService { get; set; } = 20;
+
     /// <summary>How long one delivery may take, connection included.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
