@@ -177,6 +177,38 @@ public sealed class BulkEnrolmentTests
     }
 
     [Fact]
+    public async Task BulkEnrol_ZipInflatingBeyondMaxEnrolSize_Is413()
+    {
+        using var node = new SmallLimitsNode();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+
+        // Three "photos" of 600 KB of zeros, each under the photo limit: a few kilobytes deflated, 1.8 MB inflated, where
+        // the node takes archives of 1 MiB.
+        byte[] bomb;
+        using (var output = new MemoryStream())
+        {
+            using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    await using var entry = await zip.CreateEntry(string.Create(CultureInfo.InvariantCulture, $"A/zeros{i}.jpg"), CompressionLevel.SmallestSize).OpenAsync();
+                    await entry.WriteAsync(new byte[600 * 1024]);
+                }
+            }
+
+            bomb = output.ToArray();
+        }
+
+        Assert.True(bomb.Length < SmallLimitsNode.Limit / 10, bomb.Length.ToString(CultureInfo.InvariantCulture));
+        using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", bomb);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, body.ToString());
+        Assert.Equal(0, body.GetProperty("code").GetInt32());
+    }
+
+    [Fact]
     public async Task BulkEnrol_ZipEntryThatCannotBeInflated_Is400Code26NamingIt()
     {
         using var node = new AdminFactory();

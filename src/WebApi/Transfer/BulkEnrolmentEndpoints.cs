@@ -197,6 +197,8 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
     /// <summary>Files refused while reading (already failed in the report).</summary>
     public int Refused { get; private set; }
 
+    private long _inflated;
+
     public async IAsyncEnumerable<EnrolmentFile> ReadAsync(Stream archive, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var magic = new byte[4];
@@ -340,24 +342,38 @@ internal sealed class EnrolmentArchiveReader(Guid serviceId, int maxFiles, long 
     /// </summary>
     private async ValueTask<EnrolmentFile?> ReadFileAsync(string path, long length, Func<byte[], CancellationToken, ValueTask> fill, CancellationToken cancellationToken)
     {
+        if (Segments(path) is not { } segments)
+        {
+            return null;
+        }
+
         if (length > maxFileSize)
         {
-            return Make(path, null, "too_large");
+            return Make(path, segments, null, "too_large");
+        }
+
+        // The photos a zip inflates to are bounded as a gzip tar's are: a zip of zeros must not stage gigabytes.
+        _inflated += length;
+        if (_inflated > maxArchiveSize)
+        {
+            throw ApiErrors.RequestTooLarge(maxArchiveSize);
         }
 
         var content = new byte[length];
         await fill(content, cancellationToken);
-        return Make(path, content, null);
+        return Make(path, segments, content, null);
     }
 
-    private EnrolmentFile? Make(string path, byte[]? content, string? refused)
+    /// <summary>The path's folders and name, or null for a file that is skipped unread (hidden, or macOS metadata).</summary>
+    private static string[]? Segments(string path)
     {
         // "./" (a tar made inside its folder, `tar -cf photos.tar -C photos .`) names no folder.
         var segments = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != ".").ToArray();
-        if (segments.Length == 0 || segments.Any(s => s.StartsWith('.') || s == "__MACOSX"))
-        {
-            return null;
-        }
+        return segments.Length == 0 || segments.Any(s => s.StartsWith('.') || s == "__MACOSX") ? null : segments;
+    }
+
+    private EnrolmentFile Make(string path, string[] segments, byte[]? content, string? refused)
+    {
 
         if (++Files > maxFiles)
         {
