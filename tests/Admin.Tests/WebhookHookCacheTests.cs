@@ -119,10 +119,11 @@ public sealed class WebhookHookCacheTests
 
         public Task<bool> TryClaimAsync(long seq, long nowMs, long leaseUntilMs, CancellationToken cancellationToken = default) => Inner.TryClaimAsync(seq, nowMs, leaseUntilMs, cancellationToken);
 
-        public Task CompleteAsync(long seq, long nowMs, int statusCode, CancellationToken cancellationToken = default) => Inner.CompleteAsync(seq, nowMs, statusCode, cancellationToken);
+        public Task CompleteAsync(long seq, long leaseUntilMs, long nowMs, int statusCode, CancellationToken cancellationToken = default) =>
+            Inner.CompleteAsync(seq, leaseUntilMs, nowMs, statusCode, cancellationToken);
 
-        public Task FailAsync(long seq, long nowMs, int attempts, long? nextAttemptMs, int? statusCode, string failure, CancellationToken cancellationToken = default) =>
-            Inner.FailAsync(seq, nowMs, attempts, nextAttemptMs, statusCode, failure, cancellationToken);
+        public Task FailAsync(long seq, long leaseUntilMs, long nowMs, int attempts, long? nextAttemptMs, int? statusCode, string failure, CancellationToken cancellationToken = default) =>
+            Inner.FailAsync(seq, leaseUntilMs, nowMs, attempts, nextAttemptMs, statusCode, failure, cancellationToken);
 
         public Task<int> PurgeFinishedAsync(long beforeMs, CancellationToken cancellationToken = default) => Inner.PurgeFinishedAsync(beforeMs, cancellationToken);
 

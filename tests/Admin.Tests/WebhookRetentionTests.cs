@@ -24,9 +24,9 @@ public sealed class WebhookRetentionTests
 
         // One delivered, one given up, one failed with a retry due in a day (still pending), one never tried.
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await harness.Webhooks.CompleteAsync(seqs[0], now, 204);
-        await harness.Webhooks.FailAsync(seqs[1], now, 100, null, 500, "HTTP 500");
-        await harness.Webhooks.FailAsync(seqs[2], now, 1, now + (long)TimeSpan.FromDays(1).TotalMilliseconds, 503, "HTTP 503");
+        await harness.Webhooks.CompleteAsync(seqs[0], 0, now, 204);
+        await harness.Webhooks.FailAsync(seqs[1], 0, now, 100, null, 500, "HTTP 500");
+        await harness.Webhooks.FailAsync(seqs[2], 0, now, 1, now + (long)TimeSpan.FromDays(1).TotalMilliseconds, 503, "HTTP 503");
         var retention = Retention(harness.Webhooks, clock);
 
         clock.Advance(TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1));
@@ -43,7 +43,7 @@ public sealed class WebhookRetentionTests
         // Pending rows stay however old they get; once delivered they go after the retention in turn.
         clock.Advance(TimeSpan.FromDays(30));
         Assert.Equal(0, await retention.PurgeAsync(CancellationToken.None));
-        await harness.Webhooks.CompleteAsync(seqs[2], clock.GetUtcNow().ToUnixTimeMilliseconds(), 200);
+        await harness.Webhooks.CompleteAsync(seqs[2], 0, clock.GetUtcNow().ToUnixTimeMilliseconds(), 200);
         clock.Advance(TimeSpan.FromDays(8));
         Assert.Equal(1, await retention.PurgeAsync(CancellationToken.None));
         Assert.Equal(seqs[3], Assert.Single(await harness.Webhooks.ListDeliveriesAsync(collection, 50)).Seq);
@@ -55,7 +55,7 @@ public sealed class WebhookRetentionTests
         await using var harness = await StoreHarness.CreateAsync(kind);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var (_, seqs) = await QueueAsync(harness.Webhooks, 1);
-        await harness.Webhooks.CompleteAsync(seqs[0], clock.GetUtcNow().ToUnixTimeMilliseconds(), 200);
+        await harness.Webhooks.CompleteAsync(seqs[0], 0, clock.GetUtcNow().ToUnixTimeMilliseconds(), 200);
 
         // 2^13 = 8192 delivered rows (more than one purge batch), doubled in portable SQL.
         for (var i = 0; i < 13; i++)
@@ -78,7 +78,7 @@ public sealed class WebhookRetentionTests
         await using var harness = await StoreHarness.CreateAsync(kind);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var (collection, seqs) = await QueueAsync(harness.Webhooks, 1);
-        await harness.Webhooks.CompleteAsync(seqs[0], clock.GetUtcNow().ToUnixTimeMilliseconds(), 200);
+        await harness.Webhooks.CompleteAsync(seqs[0], 0, clock.GetUtcNow().ToUnixTimeMilliseconds(), 200);
         clock.Advance(TimeSpan.FromDays(8));
         var retention = Retention(harness.Webhooks, clock);
         await retention.StartAsync(CancellationToken.None);

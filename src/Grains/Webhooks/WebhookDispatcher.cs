@@ -113,13 +113,13 @@ internal sealed partial class WebhookDispatcher(
                 continue;
             }
 
-            var send = SendAsync(delivery, cancellationToken);
+            var send = SendAsync(delivery, leaseUntil, cancellationToken);
             _sends.TryAdd(send, 0);
             _ = send.ContinueWith(t => _sends.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
-    private async Task SendAsync(OutboxDelivery delivery, CancellationToken stoppingToken)
+    private async Task SendAsync(OutboxDelivery delivery, long leaseUntil, CancellationToken stoppingToken)
     {
         try
         {
@@ -159,7 +159,7 @@ internal sealed partial class WebhookDispatcher(
             using var record = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             if (error is null)
             {
-                await store.CompleteAsync(delivery.Seq, time.GetUtcNow().ToUnixTimeMilliseconds(), status!.Value, record.Token);
+                await store.CompleteAsync(delivery.Seq, leaseUntil, time.GetUtcNow().ToUnixTimeMilliseconds(), status!.Value, record.Token);
                 Interlocked.Increment(ref _sent);
                 return;
             }
@@ -167,7 +167,7 @@ internal sealed partial class WebhookDispatcher(
             var attempts = delivery.Attempts + 1;
             var failedAt = time.GetUtcNow();
             var next = WebhookBackoff.NextAttempt(attempts, failedAt, _options);
-            await store.FailAsync(delivery.Seq, failedAt.ToUnixTimeMilliseconds(), attempts, next?.ToUnixTimeMilliseconds(), status, error, record.Token);
+            await store.FailAsync(delivery.Seq, leaseUntil, failedAt.ToUnixTimeMilliseconds(), attempts, next?.ToUnixTimeMilliseconds(), status, error, record.Token);
             if (next is null)
             {
                 LogGivenUp(logger, delivery.HookId, delivery.Type, attempts, error);

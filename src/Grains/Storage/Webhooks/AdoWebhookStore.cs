@@ -93,16 +93,18 @@ internal sealed class AdoWebhookStore(SqlDialect dialect) : DialectStore(dialect
 
     // A finished delivery (status 1 or 2) is never due again, so its next_attempt_at holds when it finished: the
     // purge then finds old finished rows through the (status, next_attempt_at) index without a schema change.
-    public Task CompleteAsync(long seq, long nowMs, int statusCode, CancellationToken cancellationToken = default) =>
+    // Both outcomes apply only under the caller's own lease (a lease value is unique to one claim): a sender whose lease
+    // ran out and was taken over must not overwrite the new holder's outcome.
+    public Task CompleteAsync(long seq, long leaseUntilMs, long nowMs, int statusCode, CancellationToken cancellationToken = default) =>
         ExecuteAsync(
-            "UPDATE cf_webhook_outbox SET status = 1, attempts = attempts + 1, delivered_at = @now, next_attempt_at = @now, last_status = @code, last_error = NULL, locked_until = 0 WHERE seq = @s",
-            cancellationToken, ("@s", seq), ("@now", nowMs), ("@code", statusCode));
+            "UPDATE cf_webhook_outbox SET status = 1, attempts = attempts + 1, delivered_at = @now, next_attempt_at = @now, last_status = @code, last_error = NULL, locked_until = 0 WHERE seq = @s AND status = 0 AND locked_until = @lease",
+            cancellationToken, ("@s", seq), ("@lease", leaseUntilMs), ("@now", nowMs), ("@code", statusCode));
 
-    public Task FailAsync(long seq, long nowMs, int attempts, long? nextAttemptMs, int? statusCode, string failure, CancellationToken cancellationToken = default) =>
+    public Task FailAsync(long seq, long leaseUntilMs, long nowMs, int attempts, long? nextAttemptMs, int? statusCode, string failure, CancellationToken cancellationToken = default) =>
         ExecuteAsync(
-            "UPDATE cf_webhook_outbox SET status = @st, attempts = @a, next_attempt_at = @next, last_status = @code, last_error = @err, locked_until = 0 WHERE seq = @s",
+            "UPDATE cf_webhook_outbox SET status = @st, attempts = @a, next_attempt_at = @next, last_status = @code, last_error = @err, locked_until = 0 WHERE seq = @s AND status = 0 AND locked_until = @lease",
             cancellationToken,
-            ("@s", seq), ("@st", nextAttemptMs is null ? 2 : 0), ("@a", attempts), ("@next", nextAttemptMs ?? nowMs),
+            ("@s", seq), ("@lease", leaseUntilMs), ("@st", nextAttemptMs is null ? 2 : 0), ("@a", attempts), ("@next", nextAttemptMs ?? nowMs),
             ("@code", (object?)statusCode ?? DBNull.Value), ("@err", failure.Length > 500 ? failure[..500] : failure));
 
     public async Task<int> PurgeFinishedAsync(long beforeMs, CancellationToken cancellationToken = default)

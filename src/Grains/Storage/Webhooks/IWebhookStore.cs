@@ -59,14 +59,17 @@ public interface IWebhookStore
     /// <summary>Leases a due delivery until <paramref name="leaseUntilMs"/>; false when another dispatcher took it first.</summary>
     Task<bool> TryClaimAsync(long seq, long nowMs, long leaseUntilMs, CancellationToken cancellationToken = default);
 
-    /// <summary>Marks a claimed delivery delivered at <paramref name="nowMs"/>.</summary>
-    Task CompleteAsync(long seq, long nowMs, int statusCode, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Marks a claimed delivery delivered at <paramref name="nowMs"/>; nothing when <paramref name="leaseUntilMs"/> (the
+    /// caller's claim; 0 for a delivery never claimed) is no longer its lease.
+    /// </summary>
+    Task CompleteAsync(long seq, long leaseUntilMs, long nowMs, int statusCode, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Records a failed attempt made at <paramref name="nowMs"/>: retried at <paramref name="nextAttemptMs"/>, or given
-    /// up when null.
+    /// up when null; nothing when <paramref name="leaseUntilMs"/> is no longer its lease (as <see cref="CompleteAsync"/>).
     /// </summary>
-    Task FailAsync(long seq, long nowMs, int attempts, long? nextAttemptMs, int? statusCode, string failure, CancellationToken cancellationToken = default);
+    Task FailAsync(long seq, long leaseUntilMs, long nowMs, int attempts, long? nextAttemptMs, int? statusCode, string failure, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Deletes the deliveries that finished (delivered or given up) before <paramref name="beforeMs"/>, in batches;
