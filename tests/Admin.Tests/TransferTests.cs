@@ -285,6 +285,29 @@ public sealed class TransferTests
     }
 
     [Fact]
+    public async Task Import_ChunkOfMoreThan1000Lines_Is400Code26()
+    {
+        using var node = new AdminFactory();
+        using var owner = await OwnerAsync(node);
+        var app = await owner.CreateAppAsync();
+        var (sourceId, sourceKey) = await owner.CreateServiceAsync(app);
+        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", sourceKey, SharedData.SampleBytes("001_A.jpg"));
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+
+        // The format's chunks hold 1000 lines at most; an importer that believes a 64 MB chunk holds examples waiting for
+        // their images (or subjects for one transaction) by the hundred thousand.
+        var archive = Rewrite(await DownloadAsync(owner, $"/admin/app/{app}/model/{sourceId}/export"), (name, data) =>
+            !name.StartsWith("faces/", StringComparison.Ordinal) ? data : Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 1001).Select(_ =>
+            {
+                var face = JsonNode.Parse(Encoding.UTF8.GetString(data).Split('\n')[0])!.AsObject();
+                face["id"] = Guid.NewGuid().ToString();
+                return face.ToJsonString() + "\n";
+            }))));
+        var (targetId, _) = await owner.CreateServiceAsync(app);
+        await AssertErrorAsync(await PostArchiveAsync(owner, $"/admin/app/{app}/model/{targetId}/import", archive), HttpStatusCode.BadRequest, 26, "has more than 1000 lines");
+    }
+
+    [Fact]
     public async Task Import_VectorOfAnotherDimension_IsReportedNotStored_AndTheCollectionStillRecognises()
     {
         using var node = new AdminFactory();

@@ -147,14 +147,14 @@ public sealed class CollectionImporter
         else if (name.StartsWith(CollectionArchive.FacesPrefix, StringComparison.Ordinal) && name.EndsWith(".ndjson", StringComparison.Ordinal))
         {
             await FinishChunkAsync(cancellationToken);
-            foreach (var line in Lines(await ReadAsync(entry, CollectionArchive.MaxChunkBytes, cancellationToken)))
+            foreach (var line in Lines(await ReadAsync(entry, CollectionArchive.MaxChunkBytes, cancellationToken), name))
             {
                 await AcceptFaceAsync(Parse<ArchiveFace>(line, name), cancellationToken);
             }
         }
         else if (name.StartsWith(CollectionArchive.SubjectsPrefix, StringComparison.Ordinal) && name.EndsWith(".ndjson", StringComparison.Ordinal))
         {
-            foreach (var line in Lines(await ReadAsync(entry, CollectionArchive.MaxChunkBytes, cancellationToken)))
+            foreach (var line in Lines(await ReadAsync(entry, CollectionArchive.MaxChunkBytes, cancellationToken), name))
             {
                 var subject = Parse<ArchiveSubject>(line, name).Subject;
                 if (ValidSubject(subject) is { } valid)
@@ -420,8 +420,13 @@ public sealed class CollectionImporter
         return bytes;
     }
 
-    private static IEnumerable<ReadOnlyMemory<byte>> Lines(byte[] chunk)
+    /// <summary>
+    /// The chunk's lines, at most <see cref="CollectionArchive.MaxChunkItems"/>: what waits for its images, or goes to the
+    /// collection in one call, is one chunk, so its size in lines is bounded, not only in bytes.
+    /// </summary>
+    private static IEnumerable<ReadOnlyMemory<byte>> Lines(byte[] chunk, string entry)
     {
+        var count = 0;
         var start = 0;
         for (var i = 0; i <= chunk.Length; i++)
         {
@@ -430,6 +435,11 @@ public sealed class CollectionImporter
                 var line = chunk.AsMemory(start, i - start);
                 if (!line.Span.Trim((byte)'\r').IsEmpty)
                 {
+                    if (++count > CollectionArchive.MaxChunkItems)
+                    {
+                        throw Invalid($"its entry '{Truncate(entry)}' has more than {CollectionArchive.MaxChunkItems} lines");
+                    }
+
                     yield return line;
                 }
 
