@@ -142,6 +142,45 @@ public sealed class BulkEnrolmentTests
         Assert.Equal(("A", "enrolled"), (report["./A/002_A.jpg"].Subject, report["./A/002_A.jpg"].Outcome));
     }
 
+    [Theory]
+    [InlineData(TarEntryFormat.Gnu)]
+    [InlineData(TarEntryFormat.Pax)]
+    public async Task BulkEnrol_TarWithLongNames_IsReadThroughItsMetadataEntries(TarEntryFormat format)
+    {
+        // A path over 100 characters needs a metadata entry before the file's own (GNU 'L', pax 'x'), and git archive
+        // starts with a pax global header ('g'): the guard on metadata sizes must follow them, plain and gzipped.
+        using var node = new AdminFactory();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+        var folders = string.Concat(Enumerable.Repeat("a-rather-long-folder-name/", 8));
+        using var output = new MemoryStream();
+        await using (var writer = new TarWriter(output, format, leaveOpen: true))
+        {
+            if (format == TarEntryFormat.Pax)
+            {
+                await writer.WriteEntryAsync(new PaxGlobalExtendedAttributesTarEntry(new Dictionary<string, string> { ["comment"] = new string('c', 600) }));
+            }
+
+            await writer.WriteEntryAsync(format == TarEntryFormat.Gnu ? new GnuTarEntry(TarEntryType.Directory, folders) : new PaxTarEntry(TarEntryType.Directory, folders));
+            foreach (var (name, photo) in new[] { ("A/002_A.jpg", "002_A.jpg"), ("B/007_B.jpg", "007_B.jpg") })
+            {
+                var data = new MemoryStream(SharedData.SampleBytes(photo));
+                await writer.WriteEntryAsync(format == TarEntryFormat.Gnu
+                    ? new GnuTarEntry(TarEntryType.RegularFile, folders + name) { DataStream = data }
+                    : new PaxTarEntry(TarEntryType.RegularFile, folders + name) { DataStream = data });
+            }
+        }
+
+        foreach (var archive in new[] { output.ToArray(), Gzip(output.ToArray()) })
+        {
+            using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", archive);
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, body.ToString());
+            Assert.Equal((2, 0), (body.GetProperty("files").GetInt32(), body.GetProperty("refused").GetInt32()));
+        }
+    }
+
     [Fact]
     public async Task BulkEnrol_GzipTarDecompressingBeyondMaxEnrolSize_Is413()
     {
