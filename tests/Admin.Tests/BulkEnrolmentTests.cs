@@ -103,6 +103,21 @@ public sealed class BulkEnrolmentTests
     }
 
     [Fact]
+    public async Task BulkEnrol_Report_DefusesAFormulaBehindALeadingTab()
+    {
+        // A folder "\t=1+2" is a valid subject name; a spreadsheet opening the report may drop the tab and evaluate the
+        // rest, so a tab (or carriage return) before a formula character is defused like the character itself.
+        using var node = new AdminFactory();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+        var job = await EnrolAsync(owner, app, serviceId, TestArchives.Zip([KeyValuePair.Create("\t=1+2/empty.jpg", Array.Empty<byte>())]));
+
+        var report = await ReportAsync(owner, app, serviceId, job.GetProperty("jobId").GetGuid());
+        Assert.Equal(("'\t=1+2", "bad_image"), (report["'\t=1+2/empty.jpg"].Subject, report["'\t=1+2/empty.jpg"].Outcome));
+    }
+
+    [Fact]
     public async Task BulkEnrol_Refusals_Are4xxWithCompreFaceCodes()
     {
         using var node = new AdminFactory();
