@@ -103,6 +103,21 @@ public sealed class BulkEnrolmentTests
     }
 
     [Fact]
+    public async Task BulkEnrol_Report_DefusesAFormulaBehindALeadingTab()
+    {
+        // A folder "\t=1+2" is a valid subject name; a spreadsheet opening the report may drop the tab and evaluate the
+        // rest, so a tab (or carriage return) before a formula character is defused like the character itself.
+        using var node = new AdminFactory();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+        var job = await EnrolAsync(owner, app, serviceId, TestArchives.Zip([KeyValuePair.Create("\t=1+2/empty.jpg", Array.Empty<byte>())]));
+
+        var report = await ReportAsync(owner, app, serviceId, job.GetProperty("jobId").GetGuid());
+        Assert.Equal(("'\t=1+2", "bad_image"), (report["'\t=1+2/empty.jpg"].Subject, report["'\t=1+2/empty.jpg"].Outcome));
+    }
+
+    [Fact]
     public async Task BulkEnrol_Refusals_Are4xxWithCompreFaceCodes()
     {
         using var node = new AdminFactory();
@@ -140,6 +155,45 @@ public sealed class BulkEnrolmentTests
         Assert.Equal((1L, 1L), (job.GetProperty("total").GetInt64(), job.GetProperty("enrolled").GetInt64()));
         var report = await ReportAsync(owner, app, serviceId, job.GetProperty("jobId").GetGuid());
         Assert.Equal(("A", "enrolled"), (report["./A/002_A.jpg"].Subject, report["./A/002_A.jpg"].Outcome));
+    }
+
+    [Theory]
+    [InlineData(TarEntryFormat.Gnu)]
+    [InlineData(TarEntryFormat.Pax)]
+    public async Task BulkEnrol_TarWithLongNames_IsReadThroughItsMetadataEntries(TarEntryFormat format)
+    {
+        // A path over 100 characters needs a metadata entry before the file's own (GNU 'L', pax 'x'), and git archive
+        // starts with a pax global header ('g'): the guard on metadata sizes must follow them, plain and gzipped.
+        using var node = new AdminFactory();
+        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+        var folders = string.Concat(Enumerable.Repeat("a-rather-long-folder-name/", 8));
+        using var output = new MemoryStream();
+        await using (var writer = new TarWriter(output, format, leaveOpen: true))
+        {
+            if (format == TarEntryFormat.Pax)
+            {
+                await writer.WriteEntryAsync(new PaxGlobalExtendedAttributesTarEntry(new Dictionary<string, string> { ["comment"] = new string('c', 600) }));
+            }
+
+            await writer.WriteEntryAsync(format == TarEntryFormat.Gnu ? new GnuTarEntry(TarEntryType.Directory, folders) : new PaxTarEntry(TarEntryType.Directory, folders));
+            foreach (var (name, photo) in new[] { ("A/002_A.jpg", "002_A.jpg"), ("B/007_B.jpg", "007_B.jpg") })
+            {
+                var data = new MemoryStream(SharedData.SampleBytes(photo));
+                await writer.WriteEntryAsync(format == TarEntryFormat.Gnu
+                    ? new GnuTarEntry(TarEntryType.RegularFile, folders + name) { DataStream = data }
+                    : new PaxTarEntry(TarEntryType.RegularFile, folders + name) { DataStream = data });
+            }
+        }
+
+        foreach (var archive in new[] { output.ToArray(), Gzip(output.ToArray()) })
+        {
+            using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", archive);
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, body.ToString());
+            Assert.Equal((2, 0), (body.GetProperty("files").GetInt32(), body.GetProperty("refused").GetInt32()));
+        }
     }
 
     [Fact]

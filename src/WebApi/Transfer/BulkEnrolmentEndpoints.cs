@@ -171,10 +171,13 @@ internal static class BulkEnrolmentEndpoints
             : throw JobNotFound(jobId);
     }
 
-    /// <summary>A CSV field: quoted when it holds a comma, quote or line break; a leading formula character is defused.</summary>
+    /// <summary>
+    /// A CSV field: quoted when it holds a comma, quote or line break; a leading formula character is defused, as is a
+    /// leading tab or carriage return (spreadsheets skip them and read the formula behind).
+    /// </summary>
     private static string Csv(string value)
     {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
         {
             value = "'" + value;
         }
