@@ -39,6 +39,31 @@ public sealed class ForgotPasswordTests
         Assert.Equal(1, mail.Attempts);
     }
 
+    /// <summary>
+    /// CompreFace's seeded demo user (<c>demo@demo.com</c>, the global owner until the first sign-up takes it over) has no
+    /// password and an address at a domain that is someone else's: a reset link mailed there would hand whoever reads
+    /// that mail the server, past the owner setup rule. No token is issued for it.
+    /// </summary>
+    [Fact]
+    public async Task ForgotPassword_TheSeededDemoUser_GetsNoResetMail()
+    {
+        var mail = new HeldMailSender();
+        using var factory = new HeldMailFactory(mail);
+        using var client = AdminClient.Create(factory);
+
+        // A second account beside the demo user (a sign-up would take the demo user over); the queue is worked in order.
+        var store = factory.Services.GetRequiredService<CompreFace.Grains.Storage.IAdminStore>();
+        Assert.True(await store.AddUserAsync(new CompreFace.Grains.Storage.UserRecord(
+            Guid.NewGuid(), "marker@example.com", "not-a-hash", "Mark", "Er", CompreFace.Grains.Interfaces.Admin.Role.User, false, false)));
+        using var demo = await PostForgotAsync(client, "demo@demo.com");
+        using var marker = await PostForgotAsync(client, "marker@example.com");
+        Assert.Equal(HttpStatusCode.OK, demo.StatusCode);
+
+        var (recipient, _) = await mail.Attempted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("marker@example.com", recipient);
+        mail.Release.SetResult();
+    }
+
     private static async Task<HttpResponseMessage> PostForgotAsync(AdminClient client, string email)
     {
         // Bounded: a node that waited for the held mail would never answer; this fails it instead of hanging the run.

@@ -209,8 +209,10 @@ internal sealed partial class UserRegistryGrain(
 
     async Task<ResetTokenIssued?> IUserRegistryGrain.IssueResetTokenAsync(string email, TimeSpan validity, CancellationToken cancellationToken)
     {
+        // Not CompreFace's seeded demo user: it has no password, its address (demo@demo.com) is at someone else's
+        // domain, and it is the global owner until the first sign-up takes it over (past the owner setup rule).
         var user = await store.FindUserByEmailAsync(email.Trim().ToLowerInvariant(), cancellationToken);
-        if (user is null)
+        if (user is null or { IsDemo: true })
         {
             return null;
         }
