@@ -61,6 +61,37 @@ public sealed partial class MailTests
         Assert.Equal(["OWNER", "USER"], body.EnumerateArray().Select(u => u.GetProperty("role").GetString()));
     }
 
+    /// <summary>
+    /// With mail on, the first sign-up is nobody's owner until confirmed, and the first confirmed user becomes the owner:
+    /// until then every sign-up could become the owner, so each needs the node's host or the setup token. Without that, a
+    /// stranger signing up after the operator and confirming first took the server.
+    /// </summary>
+    [Fact]
+    public async Task SignUp_WhileTheFirstIsUnconfirmed_FromAnotherHostWithoutTheSetupToken_Is403()
+    {
+        await using var sink = new SmtpSink();
+        using var factory = new MailFactory(sink.Port);
+        using var operatorClient = AdminClient.Create(factory);
+        var (status, body) = await operatorClient.SendAsync(HttpMethod.Post, "/admin/user/register", new { email = "operator@example.com", password = "password-123", firstName = "O", lastName = "P" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        var link = Link(Assert.Single(sink.Messages), ConfirmLink());
+
+        using var stranger = AdminClient.Create(factory, clientAddress: "203.0.113.9");
+        (status, body) = await stranger.SendAsync(HttpMethod.Post, "/admin/user/register", new { email = "stranger@example.com", password = "password-123", firstName = "S", lastName = "T" });
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Equal(1, body.GetProperty("code").GetInt32());
+        Assert.Single(sink.Messages);
+
+        // Once the operator is the owner, the same sign-up is an ordinary one (Open here).
+        using (var confirmed = await operatorClient.Http.GetAsync(link.PathAndQuery))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, confirmed.StatusCode);
+        }
+
+        (status, _) = await stranger.SendAsync(HttpMethod.Post, "/admin/user/register", new { email = "stranger@example.com", password = "password-123", firstName = "S", lastName = "T" });
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
     [Fact]
     public async Task ForgotPassword_MailsALink_WhoseTokenResetsThePasswordOnce()
     {

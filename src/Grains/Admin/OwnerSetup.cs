@@ -45,7 +45,10 @@ public sealed partial class OwnerSetup(
         var cancellationToken = stoppingToken;
         try
         {
-            if (await grains.GetGrain<IUserRegistryGrain>(0).IsDemoOnlyAsync(cancellationToken))
+            // Ownerless: CompreFace's demo user alone, or (Admin:SeedDemo=false) no user or only unconfirmed ones.
+            var registry = grains.GetGrain<IUserRegistryGrain>(0);
+            if (await registry.IsDemoOnlyAsync(cancellationToken)
+                || (await registry.ListUsersAsync(cancellationToken)).All(u => u.GlobalRole != Role.Owner))
             {
                 LogSetupToken(logger, _token);
             }

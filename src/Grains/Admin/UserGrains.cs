@@ -85,29 +85,28 @@ internal sealed partial class UserRegistryGrain(
             Enabled: !registration.Unconfirmed);
 
         var users = await store.ListUsersAsync(cancellationToken);
-        if (users.Count == 0 || (users.Count == 1 && users[0].IsDemo))
+        if (IsOwnerless(users))
         {
             // Whoever reaches a fresh node first would own it: only a sign-up from the node's host or with the setup
             // token may (SECURITY.md). Checked here, inside the one registry activation, so two racing sign-ups
-            // cannot both pass a check made outside it.
+            // cannot both pass a check made outside it. With mail on, this holds until a sign-up is confirmed: the
+            // first confirmed user becomes the owner, so a later unconfirmed sign-up could still take the server.
             if (!registration.MayBecomeOwner)
             {
                 return RegistrationOutcome.OwnerSetupRequired;
             }
 
             // CompreFace: the first sign-up becomes the demo user (global owner, demo app and services) under a new guid.
-            if (users.Count == 1 && await store.TakeOverDemoUserAsync(user, cancellationToken))
+            if (users is [{ IsDemo: true }] && await store.TakeOverDemoUserAsync(user, cancellationToken))
             {
                 LogDemoTakenOver(logger, user.UserId);
                 return RegistrationOutcome.TookOverDemo;
             }
 
             // No demo seed (Admin:SeedDemo=false): the first user is the owner; with mail on, once confirmed (the
-            // confirmation makes the first confirmed user the owner, as for a takeover).
-            if (registration is { Unconfirmed: false })
-            {
-                user = user with { GlobalRole = Role.Owner };
-            }
+            // confirmation makes the first confirmed user the owner, as for a takeover). Admin:Registration is for
+            // everyone after the owner, whom nobody could have invited.
+            return await AddAsync(registration is { Unconfirmed: false } ? user with { GlobalRole = Role.Owner } : user, cancellationToken);
         }
 
         // Everyone after the owner: Admin:Registration. Checked before the email's uniqueness, so a refused sign-up does
@@ -123,14 +122,26 @@ internal sealed partial class UserRegistryGrain(
             return RegistrationOutcome.NotInvited;
         }
 
+        var outcome = await AddAsync(user, cancellationToken);
+        if (outcome == RegistrationOutcome.Created && mode == RegistrationMode.InviteOnly)
+        {
+            await store.DeleteInvitationAsync(user.Email, cancellationToken);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// No one owns the server yet: only CompreFace's demo user (whom the first sign-up takes over), nobody, or sign-ups
+    /// still waiting for their confirmation (the first confirmed becomes the owner).
+    /// </summary>
+    private static bool IsOwnerless(IReadOnlyList<UserRecord> users) => !users.Any(u => u is { GlobalRole: Role.Owner, IsDemo: false });
+
+    private async Task<RegistrationOutcome> AddAsync(UserRecord user, CancellationToken cancellationToken)
+    {
         if (!await store.AddUserAsync(user, cancellationToken))
         {
             return RegistrationOutcome.EmailTaken;
-        }
-
-        if (mode == RegistrationMode.InviteOnly)
-        {
-            await store.DeleteInvitationAsync(user.Email, cancellationToken);
         }
 
         LogRegistered(logger, user.UserId);
@@ -139,8 +150,8 @@ internal sealed partial class UserRegistryGrain(
 
     async Task<RegistrationMode> IUserRegistryGrain.GetRegistrationModeAsync(CancellationToken cancellationToken)
     {
-        var users = await store.ListUsersAsync(cancellationToken);
-        return users.Count == 1 && users[0].IsDemo ? RegistrationMode.Open : options.Value.Registration;
+        // Until someone owns the server, the next sign-up follows the setup rule instead (OwnerSetup).
+        return IsOwnerless(await store.ListUsersAsync(cancellationToken)) ? RegistrationMode.Open : options.Value.Registration;
     }
 
     async Task<DateTimeOffset?> IUserRegistryGrain.InviteAsync(string email, Guid invitedBy, CancellationToken cancellationToken)
