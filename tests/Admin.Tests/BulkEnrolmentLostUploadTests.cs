@@ -33,15 +33,11 @@ public sealed class BulkEnrolmentLostUploadTests
         using var node = new FakeClockNode(clock, database?.ConnectionString, gate);
         using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
         var grains = node.Services.GetRequiredService<IGrainFactory>();
-        var app = await owner.CreateAppAsync();
-        var (serviceId, _) = await owner.CreateServiceAsync(app);
         var enrolled = SharedData.SampleBytes("002_A.jpg");
         var cutShort = SharedData.SampleBytes("007_B.jpg");
 
         // What the upload endpoint does with an archive's first batch; then its node stops: no more batches, no end.
-        var jobId = Guid.NewGuid();
-        var job = grains.GetGrain<IJobGrain>(jobId);
-        await job.CreateAsync(new JobSpec(JobKinds.BulkEnrol, serviceId, app, null, "owner@example.com", "archive.zip"));
+        var (app, jobId, job, serviceId) = await QueuedJobAsync(owner, grains);
         gate.Hold(cutShort);
         await grains.GetGrain<IBulkEnrolmentGrain>(jobId).AddFilesAsync(
             [File(serviceId, 1, "A/002_A.jpg", enrolled), File(serviceId, 2, "B/007_B.jpg", cutShort)]);
@@ -82,14 +78,10 @@ public sealed class BulkEnrolmentLostUploadTests
         using var node = new FakeClockNode(clock, database?.ConnectionString);
         using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
         var grains = node.Services.GetRequiredService<IGrainFactory>();
-        var app = await owner.CreateAppAsync();
-        var (serviceId, _) = await owner.CreateServiceAsync(app);
 
         // The upload's node created the job and stored its first files, then stopped before the job was started: queued,
         // with a staged photo, and nothing will come.
-        var jobId = Guid.NewGuid();
-        var job = grains.GetGrain<IJobGrain>(jobId);
-        await job.CreateAsync(new JobSpec(JobKinds.BulkEnrol, serviceId, app, null, "owner@example.com", "archive.zip"));
+        var (_, jobId, job, serviceId) = await QueuedJobAsync(owner, grains);
         var staged = node.Services.GetRequiredService<IEnrolmentStore>();
         await staged.AddFilesAsync(jobId, [File(serviceId, 1, "A/002_A.jpg", SharedData.SampleBytes("002_A.jpg"))]);
 
@@ -170,14 +162,10 @@ public sealed class BulkEnrolmentLostUploadTests
         using var node = new AdminFactory();
         using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
         var grains = node.Services.GetRequiredService<IGrainFactory>();
-        var app = await owner.CreateAppAsync();
-        var (serviceId, _) = await owner.CreateServiceAsync(app);
 
         // The upload endpoint created the job, and its owner cancelled it in the jobs list while the archive was still
         // being read (here, before its first files): the files that still come must not stay pending, photos stored.
-        var jobId = Guid.NewGuid();
-        var job = grains.GetGrain<IJobGrain>(jobId);
-        await job.CreateAsync(new JobSpec(JobKinds.BulkEnrol, serviceId, app, null, "owner@example.com", "archive.zip"));
+        var (_, jobId, job, serviceId) = await QueuedJobAsync(owner, grains);
         var (status, body) = await owner.SendAsync(HttpMethod.Post, $"/admin/jobs/{jobId}/cancel");
         Assert.True(status == HttpStatusCode.OK, body.ToString());
         var worker = grains.GetGrain<IBulkEnrolmentGrain>(jobId);
@@ -195,6 +183,17 @@ public sealed class BulkEnrolmentLostUploadTests
 
         Assert.Equal([EnrolmentFileState.NotProcessed], (await worker.ReportAsync(0, 10)).Select(r => r.State));
         Assert.Equal(JobState.Cancelled, (await job.GetAsync())!.State);
+    }
+
+    /// <summary>A queued bulk enrolment job for a new service, as the upload endpoint creates it before any file.</summary>
+    private static async Task<(Guid App, Guid JobId, IJobGrain Job, Guid ServiceId)> QueuedJobAsync(AdminClient owner, IGrainFactory grains)
+    {
+        var app = await owner.CreateAppAsync();
+        var (serviceId, _) = await owner.CreateServiceAsync(app);
+        var jobId = Guid.NewGuid();
+        var job = grains.GetGrain<IJobGrain>(jobId);
+        await job.CreateAsync(new JobSpec(JobKinds.BulkEnrol, serviceId, app, null, "owner@example.com", "archive.zip"));
+        return (app, jobId, job, serviceId);
     }
 
     /// <summary>A file of an upload, as the endpoint reads it from the archive.</summary>

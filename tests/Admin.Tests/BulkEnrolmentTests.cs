@@ -189,9 +189,7 @@ public sealed class BulkEnrolmentTests
 
         foreach (var archive in new[] { output.ToArray(), Gzip(output.ToArray()) })
         {
-            using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", archive);
-            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-            Assert.True(response.StatusCode == HttpStatusCode.Accepted, body.ToString());
+            var body = await EnrolAsync(owner, app, serviceId, archive, HttpStatusCode.Accepted);
             Assert.Equal((2, 0), (body.GetProperty("files").GetInt32(), body.GetProperty("refused").GetInt32()));
         }
     }
@@ -207,9 +205,8 @@ public sealed class BulkEnrolmentTests
         // 8 MiB of zeros: a few kilobytes once compressed, eight times the node's 1 MiB archive limit once read.
         var bomb = Gzip(Tar(("A/zeros.jpg", new byte[8 << 20])));
         Assert.True(bomb.Length < SmallLimitsNode.Limit, bomb.Length.ToString(CultureInfo.InvariantCulture));
-        using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", bomb);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, 0), (response.StatusCode, body.GetProperty("code").GetInt32()));
+        var body = await EnrolAsync(owner, app, serviceId, bomb, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(0, body.GetProperty("code").GetInt32());
     }
 
     [Fact]
@@ -224,9 +221,7 @@ public sealed class BulkEnrolmentTests
         // costs memory whether it is a photo or not).
         var archive = TestArchives.Zip(Enumerable.Range(0, 40).Select(i => KeyValuePair.Create(string.Create(CultureInfo.InvariantCulture, $"__MACOSX/A/._{i}.jpg"), new byte[] { 1 }))
             .Append(KeyValuePair.Create("A/002_A.jpg", SharedData.SampleBytes("002_A.jpg"))));
-        using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", archive);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body.ToString());
+        var body = await EnrolAsync(owner, app, serviceId, archive, HttpStatusCode.BadRequest);
         Assert.Equal((26, "Invalid enrolment archive: it has 41 entries, more than 40 (4 × Transfer:MaxEnrolFiles)"), (body.GetProperty("code").GetInt32(), body.GetProperty("message").GetString()));
     }
 
@@ -256,9 +251,7 @@ public sealed class BulkEnrolmentTests
         }
 
         Assert.True(bomb.Length < SmallLimitsNode.Limit / 10, bomb.Length.ToString(CultureInfo.InvariantCulture));
-        using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", bomb);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, body.ToString());
+        var body = await EnrolAsync(owner, app, serviceId, bomb, HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(0, body.GetProperty("code").GetInt32());
     }
 
@@ -284,9 +277,7 @@ public sealed class BulkEnrolmentTests
         }
 
         archive[30 + "A/002_A.jpg".Length + BitConverter.ToUInt16(archive, 28)] = 0xFF;
-        using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", archive);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body.ToString());
+        var body = await EnrolAsync(owner, app, serviceId, archive, HttpStatusCode.BadRequest);
         Assert.Equal(26, body.GetProperty("code").GetInt32());
         Assert.StartsWith("Invalid enrolment archive: its entry 'A/002_A.jpg' cannot be read", body.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
@@ -364,6 +355,15 @@ public sealed class BulkEnrolmentTests
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("file,subject,outcome,image_id", lines[0]);
         return lines.Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => (c[1], c[2], c[3]));
+    }
+
+    /// <summary>Posts <paramref name="archive"/> to the service's enrol route, asserts the answer's status and returns its body.</summary>
+    private static async Task<JsonElement> EnrolAsync(AdminClient owner, Guid app, Guid serviceId, byte[] archive, HttpStatusCode expected)
+    {
+        using var response = await PostAsync(owner, $"/admin/app/{app}/model/{serviceId}/enrol", archive);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(response.StatusCode == expected, $"{response.StatusCode}: {body}");
+        return body;
     }
 
     private static async Task<HttpResponseMessage> PostAsync(AdminClient client, string path, byte[] archive)

@@ -289,14 +289,11 @@ public sealed class TransferTests
     {
         using var node = new AdminFactory();
         using var owner = await OwnerAsync(node);
-        var app = await owner.CreateAppAsync();
-        var (sourceId, sourceKey) = await owner.CreateServiceAsync(app);
-        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", sourceKey, SharedData.SampleBytes("001_A.jpg"));
-        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var (app, _, _, exported) = await ExportOfOneExampleAsync(owner);
 
         // The format's chunks hold 1000 lines at most; an importer that believes a 64 MB chunk holds examples waiting for
         // their images (or subjects for one transaction) by the hundred thousand.
-        var archive = Rewrite(await DownloadAsync(owner, $"/admin/app/{app}/model/{sourceId}/export"), (name, data) =>
+        var archive = Rewrite(exported, (name, data) =>
             !name.StartsWith("faces/", StringComparison.Ordinal) ? data : Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 1001).Select(_ =>
             {
                 var face = JsonNode.Parse(Encoding.UTF8.GetString(data).Split('\n')[0])!.AsObject();
@@ -312,13 +309,10 @@ public sealed class TransferTests
     {
         using var node = new AdminFactory();
         using var owner = await OwnerAsync(node);
-        var app = await owner.CreateAppAsync();
-        var (sourceId, sourceKey) = await owner.CreateServiceAsync(app);
-        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", sourceKey, SharedData.SampleBytes("001_A.jpg"));
-        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var (app, sourceId, sourceKey, exported) = await ExportOfOneExampleAsync(owner);
 
         // The node's own model named, with a 3-d vector: nothing this collection could compare with its 512-d examples.
-        var archive = RewriteFaces(await DownloadAsync(owner, $"/admin/app/{app}/model/{sourceId}/export"), face =>
+        var archive = RewriteFaces(exported, face =>
         {
             face["id"] = Guid.NewGuid().ToString();
             face["embedding"] = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>([0f, 1f, 0f]));
@@ -327,7 +321,7 @@ public sealed class TransferTests
         Assert.Equal((0L, 1L), (report.Body.GetProperty("facesAdded").GetInt64(), report.Body.GetProperty("problems").GetInt64()));
         Assert.Equal("invalid_embedding", report.Body.GetProperty("problemDetails")[0].GetProperty("reason").GetString());
 
-        (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/recognize", sourceKey, SharedData.SampleBytes("002_A.jpg"));
+        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/recognize", sourceKey, SharedData.SampleBytes("002_A.jpg"));
         Assert.True(status == HttpStatusCode.OK, body.ToString());
         Assert.Equal("Ann", body.GetProperty("result")[0].GetProperty("subjects")[0].GetProperty("subject").GetString());
     }
@@ -337,11 +331,7 @@ public sealed class TransferTests
     {
         using var node = new BulkEnrolmentTests.SmallLimitsNode();
         using var owner = await OwnerAsync(node);
-        var app = await owner.CreateAppAsync();
-        var (serviceId, key) = await owner.CreateServiceAsync(app);
-        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", key, SharedData.SampleBytes("001_A.jpg"));
-        Assert.True(status == HttpStatusCode.Created, body.ToString());
-        var exported = await DownloadAsync(owner, $"/admin/app/{app}/model/{serviceId}/export");
+        var (app, _, _, exported) = await ExportOfOneExampleAsync(owner);
 
         // A valid archive with a stray 8 MiB entry of zeros: a few kilobytes once compressed, eight times the node's 1 MiB
         // archive limit once read.
@@ -622,6 +612,16 @@ public sealed class TransferTests
         }
 
         return (enrolled, queries);
+    }
+
+    /// <summary>A new application and recognition service holding one example of Ann, and its export.</summary>
+    private static async Task<(Guid App, Guid ServiceId, string Key, byte[] Exported)> ExportOfOneExampleAsync(AdminClient owner)
+    {
+        var app = await owner.CreateAppAsync();
+        var (serviceId, key) = await owner.CreateServiceAsync(app);
+        var (status, body) = await owner.PostPhotoAsync("/api/v1/recognition/faces?subject=Ann", key, SharedData.SampleBytes("001_A.jpg"));
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        return (app, serviceId, key, await DownloadAsync(owner, $"/admin/app/{app}/model/{serviceId}/export"));
     }
 
     private static async Task<byte[]> DownloadAsync(AdminClient client, string path)
