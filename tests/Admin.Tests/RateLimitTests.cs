@@ -116,6 +116,30 @@ public sealed class RateLimitTests(AdminNode node)
         }
     }
 
+    /// <summary>
+    /// A password change checks the old password: without a limit, a stolen session cookie (or a script running in the
+    /// user's page) could guess it at hash speed, with no login lockout, and keep the account after the session ends.
+    /// It shares the forgot/reset-password window; a grant type in the query exempts nothing here.
+    /// </summary>
+    [Fact]
+    public async Task ChangePassword_SixthFromOneAddress_Is429()
+    {
+        using var user = AdminClient.Create(node.Factory, clientAddress: AdminClient.RandomPublicAddress());
+        var email = "changer-" + Guid.NewGuid().ToString("N") + "@example.com";
+        await user.RegisterAsync(email, "password-123", "Cha", "Nger");
+        await user.LoginAsync(email, "password-123");
+        for (var i = 0; i < 5; i++)
+        {
+            var (status, body) = await user.SendAsync(
+                HttpMethod.Put, "/admin/user/me/password?grant_type=refresh_token", new { oldPassword = "guess-" + i + "-password", newPassword = "new-password-1" });
+            Assert.Equal((HttpStatusCode.BadRequest, 18), (status, body.GetProperty("code").GetInt32()));
+        }
+
+        using var content = JsonContent.Create(new { oldPassword = "password-123", newPassword = "new-password-1" });
+        using var sixth = await user.Http.PutAsync("/admin/user/me/password", content);
+        await AssertTooManyAsync(sixth, maxRetryAfter: 900);
+    }
+
     private static async Task AssertTooManyAsync(HttpResponseMessage response, int maxRetryAfter)
     {
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
