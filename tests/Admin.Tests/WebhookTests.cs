@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using CompreFace.Grains.Storage;
 using CompreFace.Grains.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CompreFace.Admin.Tests;
 
@@ -180,6 +182,36 @@ public sealed class WebhookTests(WebhookNodes nodes) : IClassFixture<WebhookNode
 
         Assert.Equal(0, receiver.HangsEnded);
         Assert.Empty(receiver.Deliveries);
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task DeletedServiceOrApplication_TakesItsHooksAndTheirDeliveriesAlong(Store store)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var owner = await nodes.OwnerAsync(store);
+        var hooks = (await nodes.GetAsync(store)).Services.GetRequiredService<IWebhookStore>();
+        await receiver.StopAsync();
+
+        // Two services with a hook and a delivery still pending (the receiver is down): one deleted on its own, the other
+        // with its application. Nobody could manage those hooks any more, yet their URL and secret would stay stored.
+        var deleted = new List<Guid>();
+        foreach (var path in (Func<Guid, Guid, string>[])[(app, service) => $"/admin/app/{app}/model/{service}", (app, _) => $"/admin/app/{app}"])
+        {
+            var (appId, serviceId, key) = await ServiceAsync(owner);
+            await CreateHookAsync(owner, appId, serviceId, receiver, ["face.added"], null);
+            var (status, _) = await owner.PostPhotoAsync($"{Faces}?subject=Gone", key, SharedData.SampleBytes("001_A.jpg"));
+            Assert.Equal(HttpStatusCode.Created, status);
+            Assert.Single(await hooks.ListDeliveriesAsync(serviceId, 10));
+
+            Assert.Equal(HttpStatusCode.OK, (await owner.SendAsync(HttpMethod.Delete, path(appId, serviceId))).Status);
+            deleted.Add(serviceId);
+        }
+
+        foreach (var serviceId in deleted)
+        {
+            Assert.Empty(await hooks.ListHooksAsync(serviceId));
+            Assert.Empty(await hooks.ListDeliveriesAsync(serviceId, 10));
+        }
     }
 
     [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]

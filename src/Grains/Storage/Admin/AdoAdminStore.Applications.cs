@@ -58,8 +58,16 @@ internal sealed partial class AdoAdminStore
     public async Task<bool> SetApplicationKeyAsync(Guid appId, Guid apiKey, CancellationToken cancellationToken = default) =>
         await ExecuteAsync("UPDATE cf_app SET api_key = @key WHERE app_id = @id", cancellationToken, ("@id", appId), ("@key", apiKey)) > 0;
 
-    public async Task<bool> DeleteApplicationAsync(Guid appId, CancellationToken cancellationToken = default) =>
-        await ExecuteAsync("DELETE FROM cf_app WHERE app_id = @id", cancellationToken, ("@id", appId)) > 0;
+    public Task<bool> DeleteApplicationAsync(Guid appId, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (connection, transaction) =>
+            {
+                // Services and members cascade; their webhooks are not rows of theirs.
+                await DeleteWebhooksAsync(connection, transaction, "SELECT service_id FROM cf_service WHERE app_id = @id", ("@id", appId), cancellationToken);
+                await using var delete = Command(connection, transaction, "DELETE FROM cf_app WHERE app_id = @id", ("@id", appId));
+                return await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
+            },
+            cancellationToken);
 
     private static AppRecord ReadApp(DbDataReader r) => new(r.GetGuid(0), r.GetString(1), r.GetGuid(2));
 }

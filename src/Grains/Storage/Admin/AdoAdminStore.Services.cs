@@ -100,10 +100,28 @@ internal sealed partial class AdoAdminStore
                     await statistics.ExecuteNonQueryAsync(cancellationToken);
                 }
 
+                await DeleteWebhooksAsync(connection, transaction, "@id", ("@id", serviceId), cancellationToken);
+
                 await using var delete = Command(connection, transaction, "DELETE FROM cf_service WHERE service_id = @id", ("@id", serviceId));
                 return await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
             },
             cancellationToken);
+
+    /// <summary>
+    /// Deletes the webhooks of the services <paramref name="services"/> names (an id parameter or a subquery over
+    /// <c>cf_service</c>), with their pending deliveries and delivery log, in the caller's transaction: a hook belongs to
+    /// its service, and once the service is gone nobody can manage it, while its URL and secret would stay stored for
+    /// good (docs/webhooks.md). Outbox rows first: SQLite applies their cascade only on connections that enable it.
+    /// </summary>
+    private async Task DeleteWebhooksAsync(
+        DbConnection connection, DbTransaction transaction, string services, (string Name, object Value) parameter, CancellationToken cancellationToken)
+    {
+        foreach (var table in (string[])["cf_webhook_outbox", "cf_webhook"])
+        {
+            await using var delete = Command(connection, transaction, $"DELETE FROM {table} WHERE collection_id IN ({services})", parameter);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 
     /// <summary>The case-insensitive uniqueness key of a service name.</summary>
     internal static string NameKey(string name) => name.ToLowerInvariant();

@@ -60,6 +60,7 @@ internal sealed partial class AdoAdminStore
                     }
                 }
 
+                await DeleteWebhooksAsync(connection, transaction, "SELECT service_id FROM cf_service WHERE app_id = @app", ("@app", DemoServices.ApplicationId), cancellationToken);
                 (string Sql, (string, object) Parameter)[] deletes =
                 [
                     ("DELETE FROM cf_service_statistic WHERE service_id IN (SELECT service_id FROM cf_service WHERE app_id = @app)", ("@app", DemoServices.ApplicationId)),

@@ -91,5 +91,12 @@ public static class WebhookSteps
             CREATE INDEX cf_webhook_outbox_order_idx ON cf_webhook_outbox (hook_id, subject_key, status);
             CREATE INDEX cf_webhook_outbox_collection_idx ON cf_webhook_outbox (collection_id);
             """),
+        new(12, "webhooks: the hooks of face services deleted before deleting a service took its hooks along", Postgres: OrphanHooks, Sqlite: OrphanHooks),
     ];
+
+    /// <summary>The same statements in both dialects: outbox rows first, as the store deletes them.</summary>
+    private const string OrphanHooks = """
+        DELETE FROM cf_webhook_outbox WHERE collection_id NOT IN (SELECT service_id FROM cf_service);
+        DELETE FROM cf_webhook WHERE collection_id NOT IN (SELECT service_id FROM cf_service);
+        """;
 }

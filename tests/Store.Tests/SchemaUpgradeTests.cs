@@ -1,0 +1,57 @@
+using CompreFace.Grains.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace CompreFace.Store.Tests;
+
+/// <summary>Steps that change data a deployed database already holds, applied to a database at the step before them.</summary>
+[RequiresPostgres]
+public sealed class SchemaUpgradeTests
+{
+    [StoreFact]
+    public async Task Step12_HooksOfServicesDeletedEarlier_AreRemovedWithTheirDeliveries_OthersKept()
+    {
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_upgrade");
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        var before = new Schema("CompreFace", StorageDialect.Postgres, "cf_schema_version", StorageSchemas.Postgres.Steps.Where(s => s.Version < 12));
+        await MigrationRunner.ApplyAsync(dataSource, before, 20261207, NullLogger.Instance);
+
+        // A live service with a hook and a pending delivery, and a hook left behind by a service deleted before deleting a
+        // service took its hooks along (with its delivery).
+        var (app, service, kept, orphan) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await using (var seed = dataSource.CreateCommand("""
+            INSERT INTO cf_app (app_id, name, api_key) VALUES (@app, 'app', gen_random_uuid());
+            INSERT INTO cf_service (service_id, app_id, name, name_key, api_key, type) VALUES (@service, @app, 'svc', 'svc', gen_random_uuid(), 'R');
+            INSERT INTO cf_webhook (hook_id, collection_id, url, secret, events, enabled)
+                VALUES (@kept, @service, 'http://kept.example/hook', 'whsec_kept', ',face.added,', true),
+                       (@orphan, gen_random_uuid(), 'http://gone.example/hook', 'whsec_gone', ',face.added,', true);
+            INSERT INTO cf_webhook_outbox (event_id, hook_id, collection_id, event_type, created_at, next_attempt_at)
+                SELECT gen_random_uuid(), hook_id, collection_id, 'face.added', 0, 0 FROM cf_webhook;
+            """))
+        {
+            seed.Parameters.Add(new NpgsqlParameter<Guid>("app", app));
+            seed.Parameters.Add(new NpgsqlParameter<Guid>("service", service));
+            seed.Parameters.Add(new NpgsqlParameter<Guid>("kept", kept));
+            seed.Parameters.Add(new NpgsqlParameter<Guid>("orphan", orphan));
+            await seed.ExecuteNonQueryAsync();
+        }
+
+        await MigrationRunner.ApplyAsync(dataSource, StorageSchemas.Postgres, 20261207, NullLogger.Instance);
+
+        Assert.Equal([kept], await IdsAsync(dataSource, "SELECT hook_id FROM cf_webhook"));
+        Assert.Equal([kept], await IdsAsync(dataSource, "SELECT hook_id FROM cf_webhook_outbox"));
+    }
+
+    private static async Task<List<Guid>> IdsAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new List<Guid>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+}
