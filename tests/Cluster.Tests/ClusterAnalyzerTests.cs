@@ -1,13 +1,8 @@
 using System.Collections.Concurrent;
 using CompreFace.Grains;
-using CompreFace.Grains.Admin;
-using CompreFace.Grains.Collections;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Jobs;
 using CompreFace.Grains.Jobs;
-using CompreFace.Grains.Storage;
-using CompreFace.Inference;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
@@ -175,15 +170,7 @@ public sealed class ClusterAnalyzerTests(ClusterAnalyzerTests.Fixture fixture) :
         {
             public void Configure(ISiloBuilder siloBuilder)
             {
-                var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["Storage:DataDirectory"] = DataDirectory,
-                }).Build();
-                siloBuilder.Services.AddFaceInference();
-                siloBuilder.Services.PostConfigure<ModelOptions>(o => o.Path = SharedData.ModelsDirectory);
-                siloBuilder.Services.AddStorage(configuration);
-                siloBuilder.Services.AddCompreFaceAdmin(configuration);
-                siloBuilder.Services.AddFaceCollections();
+                NodeSiloServices.Add(siloBuilder, DataDirectory);
                 siloBuilder.Services.AddReembedding();
                 siloBuilder.AddIncomingGrainCallFilter<AnalysesPerSilo>();
 

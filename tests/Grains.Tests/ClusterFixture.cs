@@ -1,8 +1,4 @@
-using CompreFace.Grains.Admin;
 using CompreFace.Grains.Collections;
-using CompreFace.Grains.Storage;
-using CompreFace.Inference;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
@@ -39,16 +35,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Storage:DataDirectory"] = DataDirectory,
-                ["Recognition:ShardCapacity"] = ShardCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            }).Build();
-            siloBuilder.Services.AddFaceInference();
-            siloBuilder.Services.PostConfigure<ModelOptions>(o => o.Path = SharedData.ModelsDirectory);
-            siloBuilder.Services.AddStorage(configuration);
-            siloBuilder.Services.AddCompreFaceAdmin(configuration);
-            siloBuilder.Services.AddFaceCollections();
+            NodeSiloServices.Add(siloBuilder, DataDirectory, [new("Recognition:ShardCapacity", ShardCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
             siloBuilder.Services.PostConfigure<RecognitionOptions>(o => o.ShardCapacity = ShardCapacity);
         }
     }
