@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -253,7 +254,7 @@ public sealed class ImageDecoder : IImageDecoder
 
     private DecodedImage DecodeTiff(ReadOnlyMemory<byte> encoded)
     {
-        using var stream = AsStream(encoded);
+        using var stream = AsStream(FirstPageOnly(encoded));
         try
         {
             var info = Image.Identify(TiffOnly, stream) ?? throw Undecodable();
@@ -270,6 +271,39 @@ public sealed class ImageDecoder : IImageDecoder
             throw Undecodable(ex);
         }
     }
+
+    /// <summary>
+    /// The TIFF with its first IFD's link to the next one cut (a copy; the upload is not changed), so ImageSharp sees one
+    /// page, as imageio reads one. ImageSharp 2.1 parses every IFD of the chain before it decodes any (20,000 tiny IFDs:
+    /// 200 MB and seconds) and decodes every page at its own size, unchecked by <see cref="CheckPixels"/> (a 10 KB file of
+    /// twelve 9 MP pages held 360 MB; pages are a few bytes each when they share one strip).
+    /// </summary>
+    internal static ReadOnlyMemory<byte> FirstPageOnly(ReadOnlyMemory<byte> encoded)
+    {
+        var data = encoded.Span;
+        var bigEndian = data[0] == 'M';
+        var ifd = ReadUInt32(data, 4, bigEndian);
+        if (ifd > data.Length - 2)
+        {
+            return encoded;  // no readable first IFD: ImageSharp reports the file as it is
+        }
+
+        var link = ifd + 2 + (12L * ReadUInt16(data, (int)ifd, bigEndian));
+        if (link > data.Length - 4 || ReadUInt32(data, (int)link, bigEndian) == 0)
+        {
+            return encoded;
+        }
+
+        var copy = encoded.ToArray();
+        copy.AsSpan((int)link, 4).Clear();
+        return copy;
+    }
+
+    private static uint ReadUInt32(ReadOnlySpan<byte> data, int offset, bool bigEndian) =>
+        bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(data[offset..]) : BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
+
+    private static ushort ReadUInt16(ReadOnlySpan<byte> data, int offset, bool bigEndian) =>
+        bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(data[offset..]) : BinaryPrimitives.ReadUInt16LittleEndian(data[offset..]);
 
     private static MemoryStream AsStream(ReadOnlyMemory<byte> encoded) =>
         MemoryMarshal.TryGetArray(encoded, out var segment)

@@ -75,6 +75,37 @@ public sealed class ImageDecoderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Decode_MultiPageTiff_DecodesTheFirstPageOnly()
+    {
+        // ImageSharp decoded every page at its own size, past the pixel check of the first, then refused pages of
+        // different sizes; a file of many equal large pages sharing one strip held gigabytes (imageio reads page 1).
+        using var image = Decoder.Decode(TestImages.Tiff([new(16, 16), new(4000, 4000), new(16, 16, Compression: 12345)]));
+
+        Assert.Equal((16, 16), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public void Decode_TiffOfTwentyThousandPages_ReadsOneDirectory()
+    {
+        // Every IFD of the chain was parsed before the first page was decoded: 200 MB and seconds for a 2 MB file.
+        var tiff = TestImages.Tiff([.. Enumerable.Repeat(new TestImages.TiffPage(16, 16), 20_000)]);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using var image = Decoder.Decode(tiff);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal((16, 16), (image.Width, image.Height));
+        Assert.True(allocated < 2 * tiff.Length + 1_000_000, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void Decode_TiffWhoseDirectoriesLoop_DecodesTheFirstPage()
+    {
+        using var image = Decoder.Decode(TestImages.Tiff([new(16, 16), new(16, 16)], loopBack: true));
+
+        Assert.Equal((16, 16), (image.Width, image.Height));
+    }
+
+    [Fact]
     public void Decode_FileOverRequestSizeLimit_IsTooLarge()
     {
         var bytes = new byte[(10 * 1024 * 1024) + 1];

@@ -60,6 +60,89 @@ internal static class TestImages
         return [.. bytes];
     }
 
+    /// <summary>One page of <see cref="Tiff"/>: 8-bit grey, its pixels all zero, in one Deflate strip.</summary>
+    /// <param name="Width">ImageWidth.</param>
+    /// <param name="Height">ImageLength.</param>
+    /// <param name="Compression">TIFF compression code: 8 (Deflate) by default; another value makes the page undecodable.</param>
+    /// <param name="RowsPerStrip">RowsPerStrip, when not the page's height.</param>
+    /// <param name="StripByteCount">StripByteCounts, when not the strip's real length.</param>
+    public readonly record struct TiffPage(int Width, int Height, ushort Compression = 8, uint? RowsPerStrip = null, uint? StripByteCount = null);
+
+    /// <summary>
+    /// A little-endian TIFF of <paramref name="pages"/> in one IFD chain; pages of one size share one compressed strip,
+    /// so many large pages take a few bytes each. <paramref name="loopBack"/> points the last IFD back at the first.
+    /// </summary>
+    public static byte[] Tiff(IReadOnlyList<TiffPage> pages, bool loopBack = false)
+    {
+        using var output = new MemoryStream();
+        using var writer = new BinaryWriter(output);
+        writer.Write((byte)'I');
+        writer.Write((byte)'I');
+        writer.Write((ushort)42);
+        writer.Write(0u); // first IFD offset, patched below
+        var strips = new Dictionary<(int, int), (uint Offset, uint Length)>();
+        foreach (var page in pages)
+        {
+            if (!strips.ContainsKey((page.Width, page.Height)))
+            {
+                using var compressed = new MemoryStream();
+                using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
+                {
+                    var row = new byte[page.Width];
+                    for (var y = 0; y < page.Height; y++)
+                    {
+                        zlib.Write(row);
+                    }
+                }
+
+                strips[(page.Width, page.Height)] = ((uint)output.Position, (uint)compressed.Length);
+                writer.Write(compressed.ToArray());
+            }
+        }
+
+        if (output.Position % 2 == 1)
+        {
+            writer.Write((byte)0);
+        }
+
+        var first = (uint)output.Position;
+        output.Position = 4;
+        writer.Write(first);
+        output.Position = first;
+        for (var i = 0; i < pages.Count; i++)
+        {
+            var page = pages[i];
+            var strip = strips[(page.Width, page.Height)];
+            (ushort Tag, ushort Type, uint Value)[] entries =
+            [
+                (256, 4, (uint)page.Width), (257, 4, (uint)page.Height), (258, 3, 8), (259, 3, page.Compression), (262, 3, 1),
+                (273, 4, strip.Offset), (277, 3, 1), (278, 4, page.RowsPerStrip ?? (uint)page.Height), (279, 4, page.StripByteCount ?? strip.Length),
+            ];
+            writer.Write((ushort)entries.Length);
+            foreach (var (tag, type, value) in entries)
+            {
+                writer.Write(tag);
+                writer.Write(type);
+                writer.Write(1u);
+                if (type == 3)
+                {
+                    writer.Write((ushort)value);
+                    writer.Write((ushort)0);
+                }
+                else
+                {
+                    writer.Write(value);
+                }
+            }
+
+            var next = (uint)output.Position + 4;
+            writer.Write(i < pages.Count - 1 ? next : loopBack ? first : 0u);
+        }
+
+        writer.Flush();
+        return output.ToArray();
+    }
+
     /// <summary>Rewrites the frame size in the SOF marker of a real JPEG, so the header claims <paramref name="width"/>×<paramref name="height"/>.</summary>
     public static byte[] JpegClaiming(byte[] jpeg, ushort width, ushort height)
     {
