@@ -261,6 +261,36 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
     }
 
     [Fact]
+    public async Task Nginx_MetricsRefusal_CoversEveryPathTheNodeServesMetricsOn()
+    {
+        // Metrics are per node (Prometheus scrapes each node directly); nginx must not pass them to the world. The node
+        // routes case-insensitively and accepts a trailing slash, so an exact "location = /metrics" leaves /METRICS open.
+        var conf = await File.ReadAllTextAsync(Path.Combine(Deploy, "nginx.conf"));
+        var refusals = RefusedLocation().Matches(conf).Select(m => (Modifier: m.Groups[1].Value, Pattern: m.Groups[2].Value)).ToArray();
+        bool Refused(string path) => refusals.Any(r => r.Modifier switch
+        {
+            "=" => string.Equals(path, r.Pattern, StringComparison.Ordinal),
+            "~" => Regex.IsMatch(path, r.Pattern, RegexOptions.None, TimeSpan.FromSeconds(1)),
+            "~*" => Regex.IsMatch(path, r.Pattern, RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1)),
+            _ => false,
+        });
+
+        using var client = factory.CreateClient();
+        var served = new List<string>();
+        foreach (var path in new[] { "/metrics", "/METRICS", "/Metrics", "/metrics/", "/MeTrIcS/", "/metrics/x" })
+        {
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+            if (response.StatusCode == HttpStatusCode.OK && (await response.Content.ReadAsStringAsync()).Contains("# TYPE ", StringComparison.Ordinal))
+            {
+                served.Add(path);
+            }
+        }
+
+        Assert.Contains("/metrics", served);
+        Assert.All(served, path => Assert.True(Refused(path), $"nginx passes {path} to a node, which answers it with its metrics"));
+    }
+
+    [Fact]
     public void Nginx_BodyLimitAndUpstreams_MatchTheNodesLimitAndComposeServices()
     {
         var conf = File.ReadAllText(Path.Combine(Deploy, "nginx.conf"));
@@ -335,6 +365,10 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
 
     private static string ComposeConnectionString(string compose) =>
         Regex.Match(compose, @"ConnectionStrings__Postgres: (.+)").Groups[1].Value;
+
+    /// <summary>A <c>location</c> of nginx.conf that answers 404 itself: its modifier and pattern.</summary>
+    [GeneratedRegex(@"location\s+(=|~\*|~)\s+(\S+)\s*\{\s*return 404;")]
+    private static partial Regex RefusedLocation();
 
     [GeneratedRegex(@"PASSWORD:-", RegexOptions.IgnoreCase)]
     private static partial Regex PasswordDefault();
