@@ -200,6 +200,9 @@ public sealed class ProbeNode : ApiFactory
         builder.UseSetting("Storage:DataDirectory", DataDirectory);
         builder.UseSetting("Logging:LogLevel:Default", "Debug");
         builder.UseSetting("Logging:LogLevel:Orleans", "Information");
+
+        // Traces are recorded (to a collector that is not there), so the tests see what a span would export.
+        builder.UseSetting("Observability:OtlpEndpoint", "http://127.0.0.1:9");
         builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(Logs)));
     }
 
@@ -317,6 +320,54 @@ public sealed class ProbeNodeTests(ProbeNode node) : IClassFixture<ProbeNode>
         foreach (var needle in forbidden)
         {
             Assert.DoesNotContain(logs, line => line.Contains(needle, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Telemetry_SubjectNamesInPaths_NeverReachLogsOrSpans()
+    {
+        // Subject names are personal data and travel in paths (/subjects/{subject}) and queries; the node logs refusals
+        // with their path (Debug) and traces record url.path and url.query. None may hold the name.
+        var name = "Telemetry Probe " + Guid.NewGuid().ToString("N")[..8];
+        var escaped = Uri.EscapeDataString(name);
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        // A subject that does not exist (404 code 42, logged as a refusal), and an unknown key (logged before routing).
+        using (var delete = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/recognition/subjects/{escaped}") { Headers = { { "x-api-key", ApiFactory.RecognitionKey } } }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+        }
+
+        using (var unknownKey = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/recognition/subjects/{escaped}") { Headers = { { "x-api-key", Guid.NewGuid().ToString() } } }))
+        {
+            Assert.False(unknownKey.IsSuccessStatusCode);
+        }
+
+        // The name in a query (listing a subject's faces): the trace instrumentation redacts query values.
+        using (var list = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/v1/recognition/faces?subject={escaped}") { Headers = { { "x-api-key", ApiFactory.RecognitionKey } } }))
+        {
+            Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        }
+
+        // The server's span stops after the client has its answer: wait for all three (each request's span is one).
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (spans.Count(s => s.GetTagItem("url.path") is not null) < 3 && !deadline.IsCancellationRequested)
+        {
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        Assert.Contains(spans, s => (string?)s.GetTagItem("http.route") == "/api/v1/recognition/subjects/{subject}");
+        foreach (var needle in new[] { name, escaped, name.Split(' ')[^1] })
+        {
+            Assert.DoesNotContain(node.Logs.ToArray(), line => line.Contains(needle, StringComparison.Ordinal));
+            Assert.DoesNotContain(spans, s => s.DisplayName.Contains(needle, StringComparison.Ordinal) || s.Tags.Any(t => t.Value?.Contains(needle, StringComparison.Ordinal) == true));
         }
     }
 }

@@ -71,7 +71,15 @@ internal static class ObservabilityExtensions
         {
             telemetry.WithTracing(tracing => tracing
                 .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.TraceSampleRatio)))
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbeOrScrape(context.Request.Path, options))
+                .AddAspNetCoreInstrumentation(o =>
+                {
+                    o.Filter = context => !IsProbeOrScrape(context.Request.Path, options);
+
+                    // url.path would carry subject names (/api/v1/recognition/subjects/{subject}) to the collector: the
+                    // route template instead (query values are already redacted by the instrumentation).
+                    o.EnrichWithHttpResponse = static (activity, response) =>
+                        activity.SetTag("url.path", CompreFace.WebApi.Http.TelemetryPaths.Of(response.HttpContext));
+                })
                 .AddSource(Sources)
                 .AddOtlpExporter(o => Configure(o, traceEndpoint, options.OtlpProtocol)));
         }

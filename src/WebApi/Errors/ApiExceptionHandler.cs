@@ -15,7 +15,12 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
         {
             // The client went away: nobody reads the answer.
-            LogRequestAborted(logger, httpContext.Request.Method, httpContext.Request.Path);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                var path = FailedPath(httpContext);
+                LogRequestAborted(logger, httpContext.Request.Method, path);
+            }
+
             return true;
         }
 
@@ -24,11 +29,12 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         var (error, unexpected) = Classify(exception, limit);
         if (unexpected)
         {
-            LogUnexpected(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+            LogUnexpected(logger, exception, httpContext.Request.Method, FailedPath(httpContext));
         }
-        else
+        else if (logger.IsEnabled(LogLevel.Debug))
         {
-            LogRejected(logger, httpContext.Request.Method, httpContext.Request.Path, error.StatusCode, error.Code);
+            var path = FailedPath(httpContext);
+            LogRejected(logger, httpContext.Request.Method, path, error.StatusCode, error.Code);
         }
 
         await WriteAsync(httpContext, error, cancellationToken);
@@ -45,6 +51,10 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(response.Body, new ApiError(error.Message, error.Code), ApiJson.Options, cancellationToken);
     }
+
+    /// <summary>The failed request's route template, never its path (which can hold a subject name).</summary>
+    private static string FailedPath(HttpContext context) =>
+        TelemetryPaths.Of(context, context.Features.Get<IExceptionHandlerFeature>()?.Endpoint);
 
     /// <summary>The response for an exception, and whether it is a fault of ours (logged as an error) rather than the client's.</summary>
     private static (ApiException Error, bool Unexpected) Classify(Exception exception, long maxRequestSize) => exception switch
@@ -66,11 +76,11 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
     };
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Unexpected failure of {Method} {Path}; answered 400 code 0")]
-    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, PathString path);
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Debug, Message = "{Method} {Path} refused with HTTP {Status}, code {Code}")]
-    private static partial void LogRejected(ILogger logger, string method, PathString path, int status, int code);
+    private static partial void LogRejected(ILogger logger, string method, string path, int status, int code);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "{Method} {Path} aborted by the client")]
-    private static partial void LogRequestAborted(ILogger logger, string method, PathString path);
+    private static partial void LogRequestAborted(ILogger logger, string method, string path);
 }

@@ -58,7 +58,12 @@ internal sealed partial class ApiKeyMiddleware(
 
         if (service is null || service.Type != type)
         {
-            LogServiceNotFound(logger, type.Value, path);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                var logged = TelemetryPaths.Of(context);
+                LogServiceNotFound(logger, type.Value, logged);
+            }
+
             throw ApiErrors.ServiceNotFound(type.Value, key);
         }
 
@@ -139,5 +144,5 @@ internal sealed partial class ApiKeyMiddleware(
     private static partial void LogKeyFallback(ILogger logger, double milliseconds);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "No {Type} service for the key sent to {Path}")]
-    private static partial void LogServiceNotFound(ILogger logger, FaceServiceType type, PathString path);
+    private static partial void LogServiceNotFound(ILogger logger, FaceServiceType type, string path);
 }
