@@ -185,6 +185,35 @@ public sealed class FaceEndpointTests(ApiFactory sqlite, PostgresApiNode postgre
         Assert.DoesNotContain(name, await api.SubjectsAsync());
     }
 
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task AddFace_SubjectWithNul_IsRefusedWithCode26OnBothStores(Store store)
+    {
+        // SQLite stored it; PostgreSQL text cannot hold U+0000 and the request failed as an internal error (code 0).
+        var api = Client(store);
+        var name = "a\0" + NewSubject("nul");
+
+        using var response = await api.SendAsync(HttpMethod.Post, $"{FacesUrl}?subject={Uri.EscapeDataString(name)}", File(SharedData.SampleBytes("009_C.jpg")));
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 26, "Subject name cannot contain the NUL character or unpaired surrogates; ");
+        Assert.DoesNotContain(name, await api.SubjectsAsync());
+    }
+
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task ListFaces_SubjectWithNul_IsAnEmptyPage(Store store)
+    {
+        var page = await Client(store).ListFacesAsync("?subject=a%00b");
+
+        Assert.Equal(0, page.GetProperty("total_elements").GetInt64());
+    }
+
+    [Fact]
+    public async Task DeleteFaces_IdEscapedAsAnUnpairedSurrogate_Is400Code26()
+    {
+        using var response = await Client(Store.Sqlite).SendAsync(HttpMethod.Post, FacesUrl + "/delete", RawJson("[\"\\ud800\"]"));
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, 26);
+    }
+
     [Fact]
     public async Task AddFace_JsSdkSecondQuestionMarkOver50Characters_IsRefusedWithCode26()
     {

@@ -40,6 +40,26 @@ public sealed class SubjectEndpointTests(ApiFactory sqlite, PostgresApiNode post
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, 43, "Subject already exists");
     }
 
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task SubjectName_WithNulOrAnUnpairedSurrogate_IsRefusedWithCode26OnAddAndRename(Store store)
+    {
+        // NUL: stored by SQLite, an internal error (code 0) on PostgreSQL. "\ud800": an internal error on both.
+        var api = Client(store);
+        var existing = NewSubject("old");
+        await api.CreateSubjectAsync(existing);
+        foreach (var json in new[] { "a\\u0000" + NewSubject(), "\\ud800" + NewSubject() })
+        {
+            using var add = await api.SendAsync(HttpMethod.Post, SubjectsUrl, RawJson($"{{\"subject\":\"{json}\"}}"));
+            await AssertErrorAsync(add, HttpStatusCode.BadRequest, 26);
+            using var rename = await api.SendAsync(HttpMethod.Put, $"{SubjectsUrl}/{existing}", RawJson($"{{\"subject\":\"{json}\"}}"));
+            await AssertErrorAsync(rename, HttpStatusCode.BadRequest, 26);
+        }
+
+        var subjects = await api.SubjectsAsync();
+        Assert.Contains(existing, subjects);
+        Assert.DoesNotContain(subjects, static s => s.Contains('\0', StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("POST", SubjectsUrl, "text/plain")]
     [InlineData("PUT", SubjectsUrl + "/x", "application/xml")]

@@ -34,6 +34,8 @@ public sealed record AddFaceParameters(string Subject, double? DetProbThreshold,
             {
                 throw ApiErrors.Validation($"Subject name size must be between 1 and {SubjectNames.MaxLength}; ");
             }
+
+            SubjectNames.RequireStorable(p.Subject);
         },
         ParametersBeforeBody = true,
         AnyTypeIsMultipart = true,

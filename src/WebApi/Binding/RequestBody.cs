@@ -134,6 +134,22 @@ public static class RequestBody
         }
     }
 
+    /// <summary>
+    /// A JSON string's value; one that is not text (an escaped unpaired surrogate, <c>"\ud800"</c>, which the reader refuses
+    /// to turn into a string) is 400 code 26 like any other malformed body, not an unexpected failure.
+    /// </summary>
+    public static string? GetString(JsonElement element)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException) when (element.ValueKind == JsonValueKind.String)
+        {
+            throw ApiErrors.InvalidJsonBody();
+        }
+    }
+
     /// <summary>Reads a JSON body; malformed, empty or <c>null</c> JSON is 400 code 26.</summary>
     public static async Task<T> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class

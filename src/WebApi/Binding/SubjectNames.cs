@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace CompreFace.WebApi.Binding;
@@ -29,7 +30,33 @@ public static class SubjectNames
             throw ApiErrors.ForbiddenNameCharacters();
         }
 
-        return name;
+        return RequireStorable(name);
+    }
+
+    /// <summary>
+    /// Refuses (code 26) a name no store can keep as it is: PostgreSQL text has no U+0000 (the SQLite store kept such a name,
+    /// PostgreSQL failed the request as an internal error), and an unpaired surrogate has no UTF-8 form. Every other
+    /// character, controls included, is stored as CompreFace stores it.
+    /// </summary>
+    public static string RequireStorable(string name) =>
+        IsStorable(name) ? name : throw ApiErrors.Validation("Subject name cannot contain the NUL character or unpaired surrogates; ");
+
+    /// <summary>Whether <paramref name="name"/> is text that both stores keep unchanged (see <see cref="RequireStorable"/>).</summary>
+    public static bool IsStorable(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var rest = name.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(rest, out var rune, out var consumed) != System.Buffers.OperationStatus.Done || rune.Value == 0)
+            {
+                return false;
+            }
+
+            rest = rest[consumed..];
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -46,7 +73,7 @@ public static class SubjectNames
             switch (root.ValueKind)
             {
                 case JsonValueKind.String:
-                    return root.GetString();
+                    return RequestBody.GetString(root);
                 case JsonValueKind.Object:
                     foreach (var property in root.EnumerateObject())
                     {
@@ -54,7 +81,7 @@ public static class SubjectNames
                         {
                             return property.Value.ValueKind switch
                             {
-                                JsonValueKind.String => property.Value.GetString(),
+                                JsonValueKind.String => RequestBody.GetString(property.Value),
                                 JsonValueKind.Null => null,
                                 _ => throw ApiErrors.InvalidJsonBody(),
                             };

@@ -127,7 +127,8 @@ public static class FaceEndpoints
 
         IReadOnlyList<FaceRef> faces = [];
         long total = 0;
-        if (subject is not { Length: 0 })
+        // A name no store can hold (SubjectNames.IsStorable) names no subject: an empty page, without asking the store.
+        if (subject is not { Length: 0 } && (subject is null || SubjectNames.IsStorable(subject)))
         {
             var collection = FaceCollections.Faces(grains, service);
             if ((long)page * size > int.MaxValue)
@@ -262,7 +263,7 @@ public static class FaceEndpoints
             var ids = new List<Guid>(document.RootElement.GetArrayLength());
             foreach (var element in document.RootElement.EnumerateArray())
             {
-                var text = element.ValueKind == JsonValueKind.String ? element.GetString() : element.GetRawText();
+                var text = element.ValueKind == JsonValueKind.String ? RequestBody.GetString(element) : element.GetRawText();
                 ids.Add(FaceCollections.ParseImageId(text));
             }
 
