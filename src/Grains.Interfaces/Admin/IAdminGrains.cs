@@ -48,6 +48,13 @@ public interface IUserRegistryGrain : IGrainWithIntegerKey
     [Alias("GetRegistrationModeAsync")]
     Task<RegistrationMode> GetRegistrationModeAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Whether nobody owns the server yet (only the demo user, nobody, or sign-ups awaiting confirmation): then the next
+    /// sign-up needs the node's host or the setup token, and the node logs that token at start.
+    /// </summary>
+    [Alias("IsOwnerlessAsync")]
+    Task<bool> IsOwnerlessAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Whether the seeded demo user is still the only user (the demo model endpoint answers then).</summary>
     [Alias("IsDemoOnlyAsync")]
     Task<bool> IsDemoOnlyAsync(CancellationToken cancellationToken = default);

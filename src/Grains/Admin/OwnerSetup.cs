@@ -45,10 +45,8 @@ public sealed partial class OwnerSetup(
         var cancellationToken = stoppingToken;
         try
         {
-            // Ownerless: CompreFace's demo user alone, or (Admin:SeedDemo=false) no user or only unconfirmed ones.
-            var registry = grains.GetGrain<IUserRegistryGrain>(0);
-            if (await registry.IsDemoOnlyAsync(cancellationToken)
-                || (await registry.ListUsersAsync(cancellationToken)).All(u => u.GlobalRole != Role.Owner))
+            // The registry's own rule, so the token is logged exactly while sign-ups need it.
+            if (await grains.GetGrain<IUserRegistryGrain>(0).IsOwnerlessAsync(cancellationToken))
             {
                 LogSetupToken(logger, _token);
             }

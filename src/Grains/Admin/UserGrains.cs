@@ -167,6 +167,9 @@ internal sealed partial class UserRegistryGrain(
         return expiresAt;
     }
 
+    async Task<bool> IUserRegistryGrain.IsOwnerlessAsync(CancellationToken cancellationToken) =>
+        IsOwnerless(await store.ListUsersAsync(cancellationToken));
+
     async Task<bool> IUserRegistryGrain.IsDemoOnlyAsync(CancellationToken cancellationToken)
     {
         var users = await store.ListUsersAsync(cancellationToken);
