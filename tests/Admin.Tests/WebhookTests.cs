@@ -169,8 +169,8 @@ public sealed class WebhookTests(WebhookNodes nodes) : IClassFixture<WebhookNode
         await CreateHookAsync(owner, appId, serviceId, receiver, [], null);
         var photo = SharedData.SampleBytes("001_A.jpg");
 
-        // The first add's delivery reaches the receiver and hangs there; the node gives up on it only after its 5 s
-        // delivery timeout. Adds made meanwhile answer while it still hangs: none waits on a delivery.
+        // The first add's delivery reaches the receiver and hangs there (the factories' delivery timeout is two minutes).
+        // Adds made meanwhile answer while it still hangs: none waits on a delivery.
         var (status, _) = await owner.PostPhotoAsync($"{Faces}?subject=first", key, photo);
         Assert.Equal(HttpStatusCode.Created, status);
         await receiver.WhenHangingAsync(TimeSpan.FromSeconds(30));
