@@ -80,6 +80,7 @@ public static class ApiExtensions
         services.AddOptionsWithValidateOnStart<Transfer.TransferOptions>()
             .BindConfiguration(Transfer.TransferOptions.SectionName)
             .ValidateDataAnnotations();
+        services.TryAddSingleton<Transfer.ArchiveUploads>();
 
         // The OpenAPI document and its interactive page (docs/decisions/0028-openapi.md).
         services.AddCompreFaceApiDocs();

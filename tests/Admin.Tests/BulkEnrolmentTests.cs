@@ -291,6 +291,7 @@ public sealed class BulkEnrolmentTests
 
         protected override void ConfigureStore(IWebHostBuilder builder)
         {
+            builder.UseSetting("Transfer:MaxConcurrentUploads", "1");
             builder.UseSetting("Transfer:MaxEnrolSize", Limit.ToString(CultureInfo.InvariantCulture));
             builder.UseSetting("Transfer:MaxImportSize", Limit.ToString(CultureInfo.InvariantCulture));
             builder.UseSetting("Transfer:MaxEnrolFiles", MaxFiles.ToString(CultureInfo.InvariantCulture));

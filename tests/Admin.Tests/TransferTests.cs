@@ -381,6 +381,45 @@ public sealed class TransferTests
         }
     }
 
+    [Fact]
+    public async Task ArchiveUploads_BeyondMaxConcurrentUploads_Are429_UntilOneEnds()
+    {
+        using var node = new BulkEnrolmentTests.SmallLimitsNode();
+        using var owner = await OwnerAsync(node);
+        var (app, _, _, exported) = await ExportOfOneExampleAsync(owner);
+        var (target, _) = await owner.CreateServiceAsync(app);
+        var import = $"/admin/app/{app}/model/{target}/import";
+
+        // An import whose body has not arrived holds the node's one upload slot (its job runs from the first byte read).
+        var upload = new System.IO.Pipelines.Pipe();
+        var content = new StreamContent(upload.Reader.AsStream());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+        var held = owner.Http.PostAsync(new Uri(import, UriKind.Relative), content);
+        await WaitForJobAsync(owner, $"/admin/jobs?kind=import&serviceId={target}", j => j.GetProperty("state").GetString() == "running");
+
+        // Meanwhile a bulk enrolment (the other kind of upload) and a second import are refused, before their bodies are read.
+        var enrolment = TestArchives.Zip([KeyValuePair.Create("Ann/002_A.jpg", SharedData.SampleBytes("002_A.jpg"))]);
+        using (var zip = new ByteArrayContent(enrolment))
+        {
+            zip.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+            await AssertErrorAsync(await owner.Http.PostAsync(new Uri($"/admin/app/{app}/model/{target}/enrol", UriKind.Relative), zip),
+                HttpStatusCode.TooManyRequests, 0, "Transfer:MaxConcurrentUploads");
+        }
+
+        await AssertErrorAsync(await PostArchiveAsync(owner, import, exported), HttpStatusCode.TooManyRequests, 0, "retry later");
+
+        // The held import completes; its slot is free again.
+        await upload.Writer.WriteAsync(exported);
+        await upload.Writer.CompleteAsync();
+        using (var answer = await held.WaitAsync(TimeSpan.FromMinutes(1)))
+        {
+            Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
+        }
+
+        var again = await ImportAsync(owner, import, exported);
+        Assert.Equal(1L, again.Body.GetProperty("facesExisting").GetInt64());
+    }
+
     /// <summary>A ustar header of a metadata entry (pax 'x'/'g', GNU 'L'/'K') whose size field says <paramref name="size"/>.</summary>
     internal static byte[] MetadataHeader(byte type, long size)
     {

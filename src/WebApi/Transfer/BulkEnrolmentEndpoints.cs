@@ -28,7 +28,7 @@ internal static class BulkEnrolmentEndpoints
             .WithMetadata(new RequestBodyDoc("application/zip", System.Text.Json.Nodes.JsonValue.Create("(a zip or tar of subject/photo.jpg files)"), []))
             .WithMetadata(new OwnBodyLimit(sp => sp.GetRequiredService<IOptions<TransferOptions>>().Value.MaxEnrolSize))
             .WithErrors([.. common, ApiErrors.UnsupportedMediaType("multipart/form-data"), ApiErrors.RequestTooLarge(4L << 30),
-                AdminErrors.Validation("Invalid enrolment archive: it has more than 100000 files (Transfer:MaxEnrolFiles)")]);
+                AdminErrors.Validation("Invalid enrolment archive: it has more than 100000 files (Transfer:MaxEnrolFiles)"), ArchiveUploads.Busy(2)]);
         admin.MapGet(Base + "/{jobId}", StatusAsync).WithName("AdminBulkEnrolStatus").WithTags("Transfer").WithErrors([.. common, JobNotFound("{jobId}")]);
         admin.MapGet(Base + "/{jobId}/report", ReportAsync).WithName("AdminBulkEnrolReport").WithTags("Transfer").WithErrors([.. common, JobNotFound("{jobId}")]);
     }
@@ -39,7 +39,7 @@ internal static class BulkEnrolmentEndpoints
     /// </summary>
     public static async Task<IResult> UploadAsync(
         string appId, string modelId, string? name, HttpContext context, [FromServices] IGrainFactory grains,
-        [FromServices] IOptions<TransferOptions> options, [FromServices] IOptions<ApiOptions> api)
+        [FromServices] IOptions<TransferOptions> options, [FromServices] IOptions<ApiOptions> api, [FromServices] ArchiveUploads uploads)
     {
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
@@ -53,6 +53,7 @@ internal static class BulkEnrolmentEndpoints
 
         var caller = AdminCaller.Get(context);
         var service = await TransferEndpoints.LoadRecognitionAsync(grains, appId, modelId, context);
+        using var slot = uploads.Take();
         var cancellationToken = context.RequestAborted;
 
         // A zip's directory is at its end: the body is spooled to a temporary file (deleted on close) and read from there.

@@ -29,7 +29,7 @@ internal static class TransferEndpoints
             .WithMetadata(new OwnBodyLimit(sp => sp.GetRequiredService<IOptions<TransferOptions>>().Value.MaxImportSize))
             .WithErrors([.. common, ApiErrors.UnsupportedMediaType("multipart/form-data"), ApiErrors.RequestTooLarge(64L << 30),
                 AdminErrors.Validation("Invalid collection archive: its version 2 is not supported (this node reads version 1)"),
-                ImportCancelled(Guid.Empty, 1000, 3)]);
+                ImportCancelled(Guid.Empty, 1000, 3), ArchiveUploads.Busy(2)]);
         admin.MapBulkEnrolmentEndpoints();
     }
 
@@ -91,7 +91,7 @@ internal static class TransferEndpoints
     /// </summary>
     public static async Task<IResult> ImportAsync(
         string appId, string modelId, HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<TransferOptions> options,
-        [FromServices] IOptions<ApiOptions> api, [FromServices] TimeProvider time, [FromServices] ILoggerFactory loggers)
+        [FromServices] IOptions<ApiOptions> api, [FromServices] ArchiveUploads uploads, [FromServices] TimeProvider time, [FromServices] ILoggerFactory loggers)
     {
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
@@ -105,6 +105,7 @@ internal static class TransferEndpoints
         }
 
         var service = await LoadRecognitionAsync(grains, appId, modelId, context);
+        using var slot = uploads.Take();
         var calculator = await FaceAnalyzer.CalculatorAsync(grains, context.RequestAborted);
         var gzip = mediaType.MediaType.Equals("application/gzip", StringComparison.OrdinalIgnoreCase)
             || request.Headers.ContentEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase);

@@ -31,6 +31,13 @@ public sealed class TransferOptions
     [Range(1, 10_000_000)]
     public int MaxEnrolFiles { get; set; } = 100_000;
 
+    /// <summary>
+    /// Archive uploads (imports and bulk enrolments together) one node reads at once (<c>Transfer:MaxConcurrentUploads</c>);
+    /// one more is refused with 429 until one ends. Size the temporary folder for this many times <see cref="MaxEnrolSize"/>.
+    /// </summary>
+    [Range(1, 64)]
+    public int MaxConcurrentUploads { get; set; } = 2;
+
     /// <summary>Images re-embedded at once when an import comes from another model (<c>Transfer:ReembedParallelism</c>; 0: twice the cores).</summary>
     [Range(0, 1024)]
     public int ReembedParallelism { get; set; }
