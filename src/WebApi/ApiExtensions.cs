@@ -88,7 +88,7 @@ public static class ApiExtensions
     }
 
     /// <summary>
-    /// The request pipeline, outermost first: forwarded headers from trusted proxies, CORS (docs/compreface-behaviour.md#what-a-client-sees), the error model,
+    /// The request pipeline, outermost first: forwarded headers from trusted proxies, the security headers, CORS (docs/compreface-behaviour.md#what-a-client-sees), the error model,
     /// the web UI's static files, CompreFace's request normalisation, the API key filter (before routing, like Java's
     /// servlet filter), routing, the rate limiter, 404 mapping, then the endpoints.
     /// </summary>
@@ -100,6 +100,8 @@ public static class ApiExtensions
             app.UseForwardedHeaders();
         }
 
+        // nosniff, no framing, Referrer-Policy, CSP, and no-store on API answers (personal data) on every answer.
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<CorsMiddleware>();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {

@@ -26,6 +26,43 @@ public sealed partial class WebUiServingTests(ApiFactory factory)
     }
 
     [Fact]
+    public async Task Root_UiPolicy_RunsOnlyItsOwnScriptsAndIsNeverFramed()
+    {
+        using var response = await _client.GetAsync(new Uri("/", UriKind.Relative));
+
+        // A stored name that reached a DOM sink could run nothing: no inline script or handler, no other origin.
+        var policy = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("script-src 'self';", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+        Assert.Contains("object-src 'none'", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-", policy, StringComparison.Ordinal);
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("same-origin", response.Headers.GetValues("Referrer-Policy").Single());
+    }
+
+    [Theory]
+    [InlineData("/api/v1/recognition/subjects", true)]
+    [InlineData("/api/v1/recognition/subjects", false)]
+    [InlineData("/admin/status", false)]
+    [InlineData("/admin/user/me", false)]
+    public async Task ApiAnswers_AnswersAndErrors_AreNeitherStoredNorSniffedNorFramed(string path, bool withKey)
+    {
+        // Subject lists, users and faces are personal data: no browser or proxy cache may keep them.
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+        if (withKey)
+        {
+            request.Headers.Add("x-api-key", ApiFactory.RecognitionKey);
+        }
+
+        using var response = await _client.SendAsync(request);
+
+        Assert.True(response.Headers.CacheControl?.NoStore, $"{path}: Cache-Control {response.Headers.CacheControl}");
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.StartsWith("default-src 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Modules_EveryImportFromMainJs_IsServedAsJavaScript()
     {
         // Walks the import graph the browser would load, so a renamed file or a typo in a path fails here, not in a browser.

@@ -7,6 +7,8 @@ namespace CompreFace.WebUi.Tests;
 [Collection(PagesGroup.Name)]
 public sealed class ManagementTests(WebUiNode node)
 {
+    private static readonly string[] HookEvents = ["face.added"];
+
     [BrowserFact]
     public async Task ApplicationsPage_PublishedDemoKeysLive_OwnerRenewsThemWithOneClick()
     {
@@ -264,6 +266,59 @@ public sealed class ManagementTests(WebUiNode node)
         await page.ReloadAsync();
         await page.Locator("input[name=firstName]").WaitForAsync();
         Assert.Equal("Renata", await page.InputValueAsync("input[name=firstName]"));
+        AssertNoScriptErrors(page);
+    }
+
+    /// <summary>
+    /// Stored XSS: every string a user or an API key holder stores (application, service and subject names, first and last
+    /// names, webhook addresses; the audit log repeats them) is shown as text, never parsed as markup, on every page that
+    /// shows it. Each payload would run a script and leave an element behind if it were parsed.
+    /// </summary>
+    [BrowserFact]
+    public async Task EveryPage_NamesHoldingMarkup_AreShownAsTextAndNothingRuns()
+    {
+        var page = await OwnerPageAsync(node);
+        var api = page.Context.APIRequest;
+        // The markup a stored name carries, numbered by place; at most 50 characters (subject names).
+        static string Name(int where) => $"<img src=x data-xss={where} onerror=window.xss={where}>";
+
+        // A user whose names are markup, a member of an application whose name is markup, with a service and a subject
+        // whose names are markup, and a webhook whose address carries markup.
+        var email = "xss-" + Guid.NewGuid().ToString("N")[..12] + "@example.com";
+        var register = await api.PostAsync("/admin/user/register", new() { DataObject = new { email, password = UserPassword, firstName = Name(1), lastName = Name(2) } });
+        Assert.Equal(201, register.Status);
+        var appId = (await JsonAsync(await api.PostAsync("/admin/app", new() { DataObject = new { name = Name(3) } }))).GetProperty("id").GetString()!;
+        var service = await JsonAsync(await api.PostAsync($"/admin/app/{appId}/model", new() { DataObject = new { name = Name(4), type = "RECOGNITION" } }));
+        var serviceId = service.GetProperty("id").GetString()!;
+        await JsonAsync(await api.PostAsync($"/admin/app/{appId}/invite", new() { DataObject = new { userEmail = email, role = "USER" } }));
+        await AddExampleAsync(page, service.GetProperty("apiKey").GetString()!, Name(5), TestPictures.PersonAPhotos[0]);
+        var hookUrl = "http://127.0.0.1:9/hook?" + Name(6);
+        await JsonAsync(await api.PostAsync($"/admin/app/{appId}/model/{serviceId}/webhooks", new() { DataObject = new { url = hookUrl, events = HookEvents, enabled = true } }));
+
+        var pages = new (string Route, string Shows)[]
+        {
+            ("/apps", Name(3)),
+            ($"/apps/{appId}", Name(4)),
+            ($"/apps/{appId}/members", Name(1)),
+            ($"/apps/{appId}/services/{serviceId}?subject={Uri.EscapeDataString(Name(5))}", Name(5)),
+            ($"/apps/{appId}/services/{serviceId}/test", Name(4)),
+            ($"/apps/{appId}/services/{serviceId}/usage", Name(4)),
+            ($"/apps/{appId}/services/{serviceId}/webhooks", "127.0.0.1:9/hook?"),
+            ("/users", Name(2)),
+            ("/audit", Name(3)),
+        };
+        foreach (var (route, shows) in pages)
+        {
+            // A fresh load for each page (the first is already open, and a hash change alone would not redraw it).
+            await page.GotoAsync("about:blank");
+            await page.GotoAsync("/#" + route);
+            await page.Locator("#view", new() { HasText = shows }).WaitForAsync();
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            var parsed = await page.EvaluateAsync<int>("() => document.querySelectorAll('[data-xss], [onerror]').length");
+            var ran = await page.EvaluateAsync<bool>("() => window.xss !== undefined");
+            Assert.True(parsed == 0 && !ran, $"#{route}: {parsed} elements parsed from a stored name, script ran: {ran}");
+        }
+
         AssertNoScriptErrors(page);
     }
 

@@ -23,7 +23,11 @@ internal static class PageChecks
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, string?> PromptAnswers = new();
 
-    /// <summary>Records the page's uncaught script errors (API errors the page handles are not script errors).</summary>
+    /// <summary>
+    /// Records the page's uncaught script errors (API errors the page handles are not script errors) and anything the
+    /// UI's Content-Security-Policy refused (an inline style or script, a picture from elsewhere): the UI must work
+    /// under its policy.
+    /// </summary>
     public static void TrackScriptErrors(IPage page)
     {
         var errors = ScriptErrors.GetOrCreateValue(page);
@@ -32,6 +36,16 @@ internal static class PageChecks
             lock (errors)
             {
                 errors.Add(error);
+            }
+        };
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                lock (errors)
+                {
+                    errors.Add(message.Text);
+                }
             }
         };
     }

@@ -31,12 +31,11 @@ public static class WebUiExtensions
             OnPrepareResponse = static context =>
             {
                 // Embedded files change only with a new build; revalidating (ETag/Last-Modified) keeps an upgraded node from
-                // running yesterday's scripts against today's API.
+                // running yesterday's scripts against today's API. The UI's own CSP; the other headers every answer gets
+                // (Http/SecurityHeadersMiddleware).
                 var headers = context.Context.Response.Headers;
                 headers[HeaderNames.CacheControl] = "no-cache";
-                headers[HeaderNames.XContentTypeOptions] = "nosniff";
-                headers["Referrer-Policy"] = "same-origin";
-                headers[HeaderNames.XFrameOptions] = "DENY";
+                headers[HeaderNames.ContentSecurityPolicy] = Http.SecurityHeadersMiddleware.WebUiPolicy;
             },
         });
         return app;
