@@ -38,6 +38,20 @@ public sealed class DemoTests(WebUiNode node)
     }
 
     [BrowserFact]
+    public async Task Tutorial_LinkCarryingAKey_LeavesTheKeyFieldToTheVisitor()
+    {
+        // A link with someone else's key would send the photos the visitor adds to that person's collection.
+        var visitor = await node.NewPageAsync();
+        await visitor.GotoAsync($"/#/demo/tutorial?key={Guid.NewGuid()}");
+        await visitor.Locator("input[name=apiKey]").WaitForAsync();
+        Assert.Equal(string.Empty, await visitor.InputValueAsync("input[name=apiKey]"));
+        await visitor.GotoAsync($"/#/demo/webcam?key={Guid.NewGuid()}");
+        await visitor.Locator("h1", new() { HasText = "Webcam demo" }).WaitForAsync();
+        Assert.Equal(string.Empty, await visitor.InputValueAsync("input[name=apiKey]"));
+        AssertNoScriptErrors(visitor);
+    }
+
+    [BrowserFact]
     public async Task Tutorial_WrongKey_SaysWhatIsWrong()
     {
         var visitor = await node.NewPageAsync();
@@ -64,7 +78,8 @@ public sealed class DemoTests(WebUiNode node)
         await AddExampleAsync(page, apiKey, TestPictures.PersonB, TestPictures.PersonBPhotos[0]);
 
         // The camera is Chromium's fake device playing a Y4M of person A (img4, not enrolled).
-        await page.GotoAsync($"/#/demo/webcam?key={apiKey}");
+        await page.GotoAsync("/#/demo/webcam");
+        await page.FillAsync("input[name=apiKey]", apiKey);
         await page.ClickAsync("text=Start camera");
         var label = page.Locator("[data-testid=face-label]", new() { HasText = TestPictures.PersonA });
         await label.WaitForAsync();

@@ -5,11 +5,14 @@ import { stage, drawFaces, recognitionLabel, loadImage } from '../overlay.js';
 
 export const KEY_STORAGE = 'compreface.demoKey';
 
-/** A key field remembered for the browser tab (sessionStorage: a key is a credential). */
+/**
+ * A key field remembered for the browser tab (sessionStorage: a key is a credential). Never taken from the address: a
+ * link carrying someone else's key would send the photos added here to that person's collection, and a key in the
+ * address stays in the history.
+ */
 export function keyField() {
-  const fromHash = new URLSearchParams(location.hash.split('?')[1] ?? '').get('key');
   const input = h('input', { type: 'text', name: 'apiKey', placeholder: '00000000-0000-0000-0000-000000000000', spellcheck: false,
-    value: fromHash ?? sessionStorage.getItem(KEY_STORAGE) ?? '', autocomplete: 'off', style: { fontFamily: 'monospace' } });
+    value: sessionStorage.getItem(KEY_STORAGE) ?? '', autocomplete: 'off', style: { fontFamily: 'monospace' } });
   input.addEventListener('change', () => sessionStorage.setItem(KEY_STORAGE, input.value.trim()));
   return input;
 }
