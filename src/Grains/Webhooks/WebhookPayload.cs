@@ -6,7 +6,9 @@ namespace CompreFace.Grains.Webhooks;
 
 /// <summary>
 /// The JSON body of a delivery, snake_case like the face API: <c>{"id","type","timestamp","service_id","data":{…}}</c>
-/// with <c>data</c> holding what the event concerns (<c>subject</c>, <c>old_subject</c>, <c>image_id</c>, <c>similarity</c>).
+/// with <c>data</c> holding what the event concerns (<c>subject</c>, <c>subject_id</c>, <c>old_subject</c>, <c>image_id</c>,
+/// <c>similarity</c>). <c>subject_id</c> is the key deliveries are ordered by: a subject deleted and created again under
+/// the same name has a new one, so a receiver can tell the two apart whatever order their events reach it in.
 /// </summary>
 public static class WebhookPayload
 {
@@ -26,6 +28,11 @@ public static class WebhookPayload
             if (delivery.Subject is not null)
             {
                 json.WriteString("subject", delivery.Subject);
+            }
+
+            if (delivery.SubjectId is { } subjectId)
+            {
+                json.WriteString("subject_id", subjectId.ToString("D"));
             }
 
             if (delivery.OldSubject is not null)

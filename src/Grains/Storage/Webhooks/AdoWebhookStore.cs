@@ -6,7 +6,7 @@ namespace CompreFace.Grains.Storage;
 internal sealed class AdoWebhookStore(SqlDialect dialect) : DialectStore(dialect), IWebhookStore
 {
     private const string DeliveryColumns =
-        "o.seq, o.event_id, o.hook_id, o.collection_id, o.event_type, o.subject, o.old_subject, o.image_id, o.similarity, o.created_at, o.attempts, h.url, h.secret";
+        "o.seq, o.event_id, o.hook_id, o.collection_id, o.event_type, o.subject, o.old_subject, o.image_id, o.similarity, o.created_at, o.attempts, h.url, h.secret, o.subject_key";
 
     public Task<IReadOnlyList<WebhookRecord>> ListHooksAsync(Guid collectionId, CancellationToken cancellationToken = default) =>
         QueryAsync(
@@ -161,5 +161,5 @@ internal sealed class AdoWebhookStore(SqlDialect dialect) : DialectStore(dialect
     private static OutboxDelivery ReadDelivery(DbDataReader r) => new(
         r.GetInt64(0), r.GetGuid(1), r.GetGuid(2), r.GetGuid(3), r.GetString(4),
         r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetGuid(7),
-        r.IsDBNull(8) ? null : r.GetDouble(8), r.GetInt64(9), r.GetInt32(10), r.GetString(11), r.GetString(12));
+        r.IsDBNull(8) ? null : r.GetDouble(8), r.GetInt64(9), r.GetInt32(10), r.GetString(11), r.GetString(12), r.IsDBNull(13) ? null : r.GetGuid(13));
 }

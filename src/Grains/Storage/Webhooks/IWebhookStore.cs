@@ -23,7 +23,7 @@ public sealed record WebhookEventDraft(string Type, string? Subject = null, Guid
 /// <summary>One delivery of the outbox: the event and where it goes.</summary>
 public sealed record OutboxDelivery(
     long Seq, Guid EventId, Guid HookId, Guid CollectionId, string Type, string? Subject, string? OldSubject, Guid? ImageId, double? Similarity,
-    long CreatedAtMs, int Attempts, string Url, string Secret);
+    long CreatedAtMs, int Attempts, string Url, string Secret, Guid? SubjectId = null);
 
 /// <summary>A delivery as the log shows it.</summary>
 public sealed record OutboxEntry(
