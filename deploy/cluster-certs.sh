@@ -12,8 +12,11 @@ set -euo pipefail
 dir="${1:-$(dirname "$0")/cluster-tls}"
 days="${CLUSTER_CERT_DAYS:-825}"
 command -v openssl >/dev/null || { echo "cluster-certs: openssl is needed (Debian: apt-get install openssl)" >&2; exit 1; }
-mkdir -p "$dir"
 umask 077
+mkdir -p "$dir"
+# The node's key is readable by every user below (tls.key 0644, for the node's mount): the folder alone keeps it private,
+# whether this run made it or it was there before.
+chmod 0700 "$dir"
 cd "$dir"
 
 if [[ ! -s ca.key || ! -s ca.crt ]]; then

@@ -91,18 +91,30 @@ public sealed class ClusterTrustTests : IDisposable
             }
 
             var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
+            // A folder the script makes itself (deploy/cluster-tls on a fresh checkout).
+            var output = Path.Combine(folder.FullName, "cluster-tls");
             info.ArgumentList.Add(Path.Combine(root, "deploy", "cluster-certs.sh"));
-            info.ArgumentList.Add(folder.FullName);
+            info.ArgumentList.Add(output);
             using var process = System.Diagnostics.Process.Start(info)!;
             var error = await process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync();
             Assert.True(process.ExitCode == 0, error);
 
+            // The node's key is readable by all (the node's user reads it through a file mount): only the folder, private
+            // to its owner, keeps other users of the host from the key that lets them call grains. ca.key is the owner's.
+            const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal((UnixFileMode)0, File.GetUnixFileMode(output) & others);
+                Assert.Equal((UnixFileMode)0, File.GetUnixFileMode(Path.Combine(output, "ca.key")) & others);
+            }
+
             var options = new ClusterTlsOptions
             {
-                CertificatePath = Path.Combine(folder.FullName, "tls.crt"),
-                KeyPath = Path.Combine(folder.FullName, "tls.key"),
-                AuthorityPath = Path.Combine(folder.FullName, "ca.crt"),
+                CertificatePath = Path.Combine(output, "tls.crt"),
+                KeyPath = Path.Combine(output, "tls.key"),
+                AuthorityPath = Path.Combine(output, "ca.crt"),
             };
             var (certificate, authorities) = ClusterTlsExtensions.Load(options);
             using (certificate)
