@@ -324,16 +324,17 @@ public sealed class ProbeNodeTests(ProbeNode node) : IClassFixture<ProbeNode>
     }
 
     [Fact]
-    public async Task Telemetry_SubjectNamesInPaths_NeverReachLogsOrSpans()
+    public async Task Telemetry_SubjectNamesAndApiKeys_NeverReachLogsOrSpans()
     {
         // Subject names are personal data and travel in paths (/subjects/{subject}) and queries; the node logs refusals
-        // with their path (Debug) and traces record url.path and url.query. None may hold the name.
+        // with their path (Debug) and traces record url.path and url.query. None may hold the name, nor an API key.
         var name = "Telemetry Probe " + Guid.NewGuid().ToString("N")[..8];
         var escaped = Uri.EscapeDataString(name);
         var spans = new ConcurrentBag<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name == "Microsoft.AspNetCore",
+            // The sources the node exports (Observability/ObservabilityExtensions.cs).
+            ShouldListenTo = s => s.Name is "Microsoft.AspNetCore" or "CompreFace" or "Microsoft.Orleans.Runtime" or "Microsoft.Orleans.Application",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = spans.Add,
         };
@@ -345,7 +346,8 @@ public sealed class ProbeNodeTests(ProbeNode node) : IClassFixture<ProbeNode>
             Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
         }
 
-        using (var unknownKey = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/recognition/subjects/{escaped}") { Headers = { { "x-api-key", Guid.NewGuid().ToString() } } }))
+        var unknown = Guid.NewGuid().ToString();
+        using (var unknownKey = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/recognition/subjects/{escaped}") { Headers = { { "x-api-key", unknown } } }))
         {
             Assert.False(unknownKey.IsSuccessStatusCode);
         }
@@ -364,11 +366,32 @@ public sealed class ProbeNodeTests(ProbeNode node) : IClassFixture<ProbeNode>
         }
 
         Assert.Contains(spans, s => (string?)s.GetTagItem("http.route") == "/api/v1/recognition/subjects/{subject}");
-        foreach (var needle in new[] { name, escaped, name.Split(' ')[^1] })
+        // Orleans names each call's grain in its spans, and the key lookup's grain is keyed by the API key.
+        Assert.Contains(spans, s => s.Tags.Any(t => t.Value == "apikey/redacted"));
+        foreach (var needle in new[] { name, escaped, name.Split(' ')[^1], ApiFactory.RecognitionKey, unknown })
         {
             Assert.DoesNotContain(node.Logs.ToArray(), line => line.Contains(needle, StringComparison.Ordinal));
             Assert.DoesNotContain(spans, s => s.DisplayName.Contains(needle, StringComparison.Ordinal) || s.Tags.Any(t => t.Value?.Contains(needle, StringComparison.Ordinal) == true));
         }
+    }
+}
+
+/// <summary>What the span processor leaves of the grain ids keyed by secrets or personal data.</summary>
+public sealed class GrainKeyRedactionTests
+{
+    [Theory]
+    [InlineData("login/someone@example.com", "login/redacted")]
+    [InlineData("apikey/00000000-0000-0000-0000-000000000002", "apikey/redacted")]
+    [InlineData("[GrainAddress GrainId unknownemaillogin/203.0.113.7, ActivationId: @e6]", "[GrainAddress GrainId unknownemaillogin/redacted, ActivationId: @e6]")]
+    [InlineData("faceshard/0a1b-3-0", "faceshard/0a1b-3-0")]
+    public void OnEnd_GrainIdTag_KeepsTypeAndDropsSecretKeys(string tag, string exported)
+    {
+        using var span = new Activity("IApiKeyGrain/GetServiceAsync").SetTag("orleans.rpc.target_id", tag);
+        using var redaction = new CompreFace.Silo.Observability.GrainKeyRedaction();
+
+        redaction.OnEnd(span);
+
+        Assert.Equal(exported, span.GetTagItem("orleans.rpc.target_id"));
     }
 }
 

@@ -81,6 +81,9 @@ internal static class ObservabilityExtensions
                         activity.SetTag("url.path", CompreFace.WebApi.Http.TelemetryPaths.Of(response.HttpContext));
                 })
                 .AddSource(Sources)
+
+                // Before the exporter: spans leave the node without API keys, emails or client addresses in grain ids.
+                .AddProcessor(new GrainKeyRedaction())
                 .AddOtlpExporter(o => Configure(o, traceEndpoint, options.OtlpProtocol)));
         }
 
