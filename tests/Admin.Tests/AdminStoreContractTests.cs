@@ -48,6 +48,23 @@ public sealed class AdminStoreContractTests
     }
 
     [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
+    public async Task UserCensus_FollowsTheDemoTakeoverConfirmationAndASecondUser(Store kind)
+    {
+        await using var harness = await StoreHarness.CreateAsync(kind);
+        var store = harness.Store;
+        Assert.Equal(new UserCensus(HasOwner: false, DemoOnly: true), await store.GetUserCensusAsync());
+
+        // An unconfirmed takeover is a USER until confirmed: nobody owns the server yet, and the demo user is gone.
+        var first = new UserRecord(Guid.NewGuid(), "first@example.com", "h", "F", "L", Role.User, false, false, Enabled: false);
+        Assert.True(await store.TakeOverDemoUserAsync(first));
+        Assert.Equal(new UserCensus(HasOwner: false, DemoOnly: false), await store.GetUserCensusAsync());
+
+        Assert.True(await store.SetGlobalRoleAsync(first.UserId, Role.Owner));
+        Assert.True(await store.AddUserAsync(new UserRecord(Guid.NewGuid(), "second@example.com", "h", "S", "L", Role.User, false, false)));
+        Assert.Equal(new UserCensus(HasOwner: true, DemoOnly: false), await store.GetUserCensusAsync());
+    }
+
+    [Theory, Stores(Tests.Store.Sqlite), Stores(Tests.Store.Postgres)]
     public async Task UnconfirmedUsers_StampedByTheStoresClock_ArePurgedOnlyWhenOlderThanTheCutoff(Store kind)
     {
         // The purge compares the sign-up's created_at with the purger's clock, so the store must stamp it with that clock.

@@ -83,6 +83,14 @@ if (args.Contains("audit"))
     return;
 }
 
+if (args.Contains("users"))
+{
+    // [COMPREFACE_BENCH_POSTGRES=<superuser connection string>] dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll \
+    //   users --sizes 1000,50000 --iterations 50
+    await UsersBenchmark.RunAsync(settings, Environment.GetEnvironmentVariable("COMPREFACE_BENCH_POSTGRES"));
+    return;
+}
+
 if (args.Contains("compare"))
 {
     // dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll compare --old <other build>/CompreFace.Silo.dll

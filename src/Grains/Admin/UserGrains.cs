@@ -84,8 +84,8 @@ internal sealed partial class UserRegistryGrain(
             Guid.NewGuid(), registration.Email, hash, registration.FirstName, registration.LastName, Role.User, registration.AllowStatistics, IsDemo: false,
             Enabled: !registration.Unconfirmed);
 
-        var users = await store.ListUsersAsync(cancellationToken);
-        if (IsOwnerless(users))
+        var census = await store.GetUserCensusAsync(cancellationToken);
+        if (!census.HasOwner)
         {
             // Whoever reaches a fresh node first would own it: only a sign-up from the node's host or with the setup
             // token may (SECURITY.md). Checked here, inside the one registry activation, so two racing sign-ups
@@ -97,7 +97,7 @@ internal sealed partial class UserRegistryGrain(
             }
 
             // CompreFace: the first sign-up becomes the demo user (global owner, demo app and services) under a new guid.
-            if (users is [{ IsDemo: true }] && await store.TakeOverDemoUserAsync(user, cancellationToken))
+            if (census.DemoOnly && await store.TakeOverDemoUserAsync(user, cancellationToken))
             {
                 LogDemoTakenOver(logger, user.UserId);
                 return RegistrationOutcome.TookOverDemo;
@@ -131,12 +131,6 @@ internal sealed partial class UserRegistryGrain(
         return outcome;
     }
 
-    /// <summary>
-    /// No one owns the server yet: only CompreFace's demo user (whom the first sign-up takes over), nobody, or sign-ups
-    /// still waiting for their confirmation (the first confirmed becomes the owner).
-    /// </summary>
-    private static bool IsOwnerless(IReadOnlyList<UserRecord> users) => !users.Any(u => u is { GlobalRole: Role.Owner, IsDemo: false });
-
     private async Task<RegistrationOutcome> AddAsync(UserRecord user, CancellationToken cancellationToken)
     {
         if (!await store.AddUserAsync(user, cancellationToken))
@@ -151,7 +145,7 @@ internal sealed partial class UserRegistryGrain(
     async Task<RegistrationMode> IUserRegistryGrain.GetRegistrationModeAsync(CancellationToken cancellationToken)
     {
         // Until someone owns the server, the next sign-up follows the setup rule instead (OwnerSetup).
-        return IsOwnerless(await store.ListUsersAsync(cancellationToken)) ? RegistrationMode.Open : options.Value.Registration;
+        return (await store.GetUserCensusAsync(cancellationToken)).HasOwner ? options.Value.Registration : RegistrationMode.Open;
     }
 
     async Task<DateTimeOffset?> IUserRegistryGrain.InviteAsync(string email, Guid invitedBy, CancellationToken cancellationToken)
@@ -167,13 +161,16 @@ internal sealed partial class UserRegistryGrain(
         return expiresAt;
     }
 
+    /// <summary>
+    /// No one owns the server yet: only CompreFace's demo user (whom the first sign-up takes over), nobody, or sign-ups
+    /// still waiting for their confirmation (the first confirmed becomes the owner).
+    /// </summary>
     async Task<bool> IUserRegistryGrain.IsOwnerlessAsync(CancellationToken cancellationToken) =>
-        IsOwnerless(await store.ListUsersAsync(cancellationToken));
+        !(await store.GetUserCensusAsync(cancellationToken)).HasOwner;
 
     async Task<bool> IUserRegistryGrain.IsDemoOnlyAsync(CancellationToken cancellationToken)
     {
-        var users = await store.ListUsersAsync(cancellationToken);
-        return users.Count == 1 && users[0].IsDemo;
+        return (await store.GetUserCensusAsync(cancellationToken)).DemoOnly;
     }
 
     async Task<IReadOnlyList<UserInfo>> IUserRegistryGrain.ListUsersAsync(CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 
@@ -17,6 +18,18 @@ internal sealed partial class AdoAdminStore
 
     public Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken cancellationToken = default) =>
         QueryAsync($"SELECT {UserColumns} FROM cf_user ORDER BY created_at, email", ReadUser, cancellationToken);
+
+    public async Task<UserCensus> GetUserCensusAsync(CancellationToken cancellationToken = default) =>
+        (await QuerySingleAsync(
+            """
+            SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM cf_user WHERE global_role = @owner AND is_demo = @no LIMIT 1) o),
+                   CASE WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM cf_user LIMIT 2) a) = 1
+                        THEN (SELECT COUNT(*) FROM cf_user WHERE is_demo = @yes) ELSE 0 END
+            """,
+            r => new UserCensus(
+                Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture) > 0, Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture) == 1),
+            cancellationToken,
+            ("@owner", RoleCode(Role.Owner)), ("@no", false), ("@yes", true)))!;
 
     public Task<bool> AddUserAsync(UserRecord user, CancellationToken cancellationToken = default)
     {

@@ -2,6 +2,11 @@ using CompreFace.Grains.Interfaces;
 using CompreFace.Grains.Interfaces.Admin;
 namespace CompreFace.Grains.Storage;
 
+/// <summary>What the public sign-up and demo endpoints need to know of the users, without reading them all.</summary>
+/// <param name="HasOwner">Someone other than the demo user is the global owner (until then sign-ups follow the setup rule).</param>
+/// <param name="DemoOnly">The seeded demo user is the only user.</param>
+public sealed record UserCensus(bool HasOwner, bool DemoOnly);
+
 /// <summary>
 /// A stored user. <see cref="Email"/> is lower-cased; <see cref="PasswordHash"/> is Identity's v3 format (empty: no
 /// login); <see cref="Enabled"/> is false until a mail-confirmed sign-up is confirmed. <see cref="SecurityStamp"/> is
@@ -66,6 +71,9 @@ public interface IAdminStore
 
     /// <summary>All users, by creation.</summary>
     Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the server has an owner and whether the demo user is alone, in one bounded query.</summary>
+    Task<UserCensus> GetUserCensusAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Inserts a user; false when the email is taken.</summary>
     Task<bool> AddUserAsync(UserRecord user, CancellationToken cancellationToken = default);
