@@ -45,6 +45,17 @@ public sealed class ApiExceptionHandlerTests
     }
 
     [Fact]
+    public async Task GrainCallTimeout_Returns503Code41_SayingTheNodeMayBeBusy()
+    {
+        // Orleans' response timeout is what a request queued behind a node's analyses meets: the node is alive.
+        var (status, body) = await HandleAsync(new TimeoutException("Response did not arrive on time in 00:00:30"));
+
+        Assert.Equal((StatusCodes.Status503ServiceUnavailable, 41), (status, body.GetProperty("code").GetInt32()));
+        Assert.Equal("Error during synchronization between servers: a cluster node did not answer in time (busy or unavailable)",
+            body.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task ChunkedBodyOverTheServerLimit_Returns413Code0NamingTheLimit()
     {
         var (status, body) = await HandleAsync(new BadHttpRequestException("too large", StatusCodes.Status413PayloadTooLarge));

@@ -71,6 +71,8 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
 
         // Transient outages (after GrainCallRetryFilter's retries): 503, so clients and load balancers retry.
         _ when TransientFailures.IsStoreUnavailable(exception) => (ApiErrors.BackendUnavailable("the database is unavailable"), false),
+        // A call that waited out its response timeout (often a node busy with a queue of analyses, not a dead one).
+        _ when TransientFailures.TimedOut(exception) => (ApiErrors.BackendUnavailable("a cluster node did not answer in time (busy or unavailable)"), false),
         _ when TransientFailures.IsClusterUnavailable(exception) => (ApiErrors.BackendUnavailable("a cluster node is unavailable"), false),
         _ => (ApiErrors.Generic(), true),
     };

@@ -74,6 +74,10 @@ public static class TransientFailures
         Find(exception, e => e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
             or GatewayTooBusyException or TimeoutException) is not null;
 
+    /// <summary>The call waited out its response timeout or found the gateway too busy: the node may only be overloaded.</summary>
+    public static bool TimedOut(Exception exception) =>
+        Find(exception, e => e is TimeoutException or GatewayTooBusyException) is not null;
+
     /// <summary>The database did not answer (<see cref="StoreUnavailableException"/>, raised at the grain boundary).</summary>
     public static bool IsStoreUnavailable(Exception exception) =>
         Find(exception, e => e is StoreUnavailableException) is not null;
