@@ -51,6 +51,18 @@ public sealed partial class DeployFilesTests(ApiFactory factory)
     }
 
     [Fact]
+    public void Compose_Nodes_DropEveryCapabilityAndCannotEscalate()
+    {
+        var services = Map(LoadYaml(Path.Combine(Deploy, "docker-compose.yml")).Single()["services"]);
+        foreach (var (name, value) in services.Where(s => s.Key.StartsWith("node", StringComparison.Ordinal)))
+        {
+            var node = Map(value);
+            Assert.True(node.ContainsKey("cap_drop") && List(node["cap_drop"]).Contains("ALL"), $"{name} keeps Linux capabilities");
+            Assert.True(node.ContainsKey("security_opt") && List(node["security_opt"]).Contains("no-new-privileges:true"), $"{name} may gain privileges");
+        }
+    }
+
+    [Fact]
     public void Kubernetes_Deployment_RefersToRealSettingsSecretRbacAndLabels()
     {
         var documents = Directory.GetFiles(Path.Combine(Deploy, "k8s"), "*.yaml").SelectMany(LoadYaml).ToArray();
