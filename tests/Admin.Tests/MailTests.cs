@@ -18,9 +18,7 @@ public sealed partial class MailTests
         using var factory = new MailFactory(sink.Port);
         using var first = AdminClient.Create(factory);
 
-        var (status, body) = await first.SendAsync(HttpMethod.Post, "/admin/user/register", new { email = "First@Example.com", password = "password-123", firstName = "Fred", lastName = "First" });
-        Assert.Equal(HttpStatusCode.OK, status); // 200, not 201: the UI then says "confirm your email"
-        var link = Link(Assert.Single(sink.Messages), ConfirmLink());
+        var link = await SignUpForLinkAsync(first, sink, "First@Example.com", "Fred", "First");
         Assert.Equal("first@example.com", sink.Messages.Single().To.Mailboxes.Single().Address);
 
         // Right password, unconfirmed: "User is disabled"; a wrong one is still "Bad credentials".
@@ -35,7 +33,7 @@ public sealed partial class MailTests
             Assert.Contains("Bad credentials", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        (status, body) = await first.SendAsync(HttpMethod.Get, $"/admin/user/registration/confirm?token={Guid.NewGuid()}");
+        var (status, body) = await first.SendAsync(HttpMethod.Get, $"/admin/user/registration/confirm?token={Guid.NewGuid()}");
         Assert.Equal((HttpStatusCode.Forbidden, 25), (status, body.GetProperty("code").GetInt32()));
 
         using (var confirmed = await first.Http.GetAsync(link.PathAndQuery))
@@ -72,12 +70,10 @@ public sealed partial class MailTests
         await using var sink = new SmtpSink();
         using var factory = new MailFactory(sink.Port);
         using var operatorClient = AdminClient.Create(factory);
-        var (status, body) = await operatorClient.SendAsync(HttpMethod.Post, "/admin/user/register", new { email = "operator@example.com", password = "password-123", firstName = "O", lastName = "P" });
-        Assert.Equal(HttpStatusCode.OK, status);
-        var link = Link(Assert.Single(sink.Messages), ConfirmLink());
+        var link = await SignUpForLinkAsync(operatorClient, sink, "operator@example.com", "O", "P");
 
         using var stranger = AdminClient.Create(factory, clientAddress: "203.0.113.9");
-        (status, body) = await stranger.SendAsync(HttpMethod.Post, "/admin/user/register", new { email = "stranger@example.com", password = "password-123", firstName = "S", lastName = "T" });
+        var (status, body) = await stranger.SendAsync(HttpMethod.Post, "/admin/user/register", new { email = "stranger@example.com", password = "password-123", firstName = "S", lastName = "T" });
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal(1, body.GetProperty("code").GetInt32());
         Assert.Single(sink.Messages);
@@ -164,6 +160,14 @@ public sealed partial class MailTests
     }
 
     /// <summary>Signs up with mail on and opens the mailed link.</summary>
+    /// <summary>Signs up with password <c>password-123</c> (200, not 201: the UI then says "confirm your email") and returns the mailed confirmation link.</summary>
+    private static async Task<Uri> SignUpForLinkAsync(AdminClient client, SmtpSink sink, string email, string firstName, string lastName)
+    {
+        var (status, _) = await client.SendAsync(HttpMethod.Post, "/admin/user/register", new { email, password = "password-123", firstName, lastName });
+        Assert.Equal(HttpStatusCode.OK, status);
+        return Link(Assert.Single(sink.Messages), ConfirmLink());
+    }
+
     private static async Task RegisterConfirmedAsync(AdminClient client, SmtpSink sink, string email, string password)
     {
         var before = sink.Messages.Count;
