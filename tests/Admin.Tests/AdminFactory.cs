@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CompreFace.Admin.Tests;
@@ -44,7 +45,14 @@ public class AdminFactory : WebApplicationFactory<Program>
         // own host, which is what lets the first sign-up become the owner (OwnerSetup).
         var client = ClientAddress;
         builder.ConfigureServices(services => services.AddTransient<IStartupFilter>(_ => new ClientAddressFilter(client)));
+        if (!ProductPasswordHashing)
+        {
+            builder.ConfigureTestServices(TestPasswordHashing.Use);
+        }
     }
+
+    /// <summary>True keeps the product's PBKDF2 iteration count; the default is <see cref="TestPasswordHashing"/>'s.</summary>
+    protected virtual bool ProductPasswordHashing => false;
 
     /// <summary>
     /// <c>Admin:Registration</c> of this node: <c>Open</c>, because most tests sign up several users of their own; null
@@ -144,6 +152,7 @@ public sealed class AdminNode : IAsyncLifetime, IDisposable
 
     private readonly SemaphoreSlim _principalsLock = new(1, 1);
     private IReadOnlyDictionary<Principal, AdminClient>? _principals;
+    private Guid? _bystanderId;
 
     public AdminFactory Factory { get; } = new();
 
@@ -211,12 +220,28 @@ public sealed class AdminNode : IAsyncLifetime, IDisposable
         return principals;
     }
 
-    /// <summary>The bystander's user id.</summary>
+    /// <summary>
+    /// The bystander's user id, read once: every login hashes the password (0.2 s of CPU on a slow core), and the
+    /// authorization matrix asks for the id in each of its 384 cases.
+    /// </summary>
     public async Task<Guid> BystanderIdAsync()
     {
-        using var client = AdminClient.Create(Factory);
-        await client.LoginAsync(BystanderEmail, "bystander-password");
-        return await client.UserIdAsync();
+        await _principalsLock.WaitAsync();
+        try
+        {
+            if (_bystanderId is null)
+            {
+                using var client = AdminClient.Create(Factory);
+                await client.LoginAsync(BystanderEmail, "bystander-password");
+                _bystanderId = await client.UserIdAsync();
+            }
+
+            return _bystanderId.Value;
+        }
+        finally
+        {
+            _principalsLock.Release();
+        }
     }
 
     /// <summary>A newly registered global USER, logged in.</summary>

@@ -62,10 +62,12 @@ public sealed class SessionTests(AdminNode node)
     [Fact]
     public async Task Login_HashWithFewerIterations_IsUpgradedToTheCurrentCount()
     {
-        using var client = AdminClient.Create(node.Factory);
+        // A node of its own: the shared one hashes with the tests' lower count (TestPasswordHashing).
+        using var factory = new ProductHashingFactory();
+        using var client = AdminClient.Create(factory);
         var email = "legacy-" + Guid.NewGuid().ToString("N") + "@example.com";
         await client.RegisterAsync(email, "legacy-password", "Leg", "Acy");
-        var store = (CompreFace.Grains.Storage.IAdminStore)node.Factory.Services.GetService(typeof(CompreFace.Grains.Storage.IAdminStore))!;
+        var store = (CompreFace.Grains.Storage.IAdminStore)factory.Services.GetService(typeof(CompreFace.Grains.Storage.IAdminStore))!;
         var user = (await store.FindUserByEmailAsync(email))!;
         Assert.Equal(CompreFace.Grains.Admin.AdminServiceCollectionExtensions.PasswordIterations, Iterations(user.PasswordHash));
 
@@ -77,8 +79,14 @@ public sealed class SessionTests(AdminNode node)
         await client.LoginAsync(email, "legacy-password");
         var upgraded = (await store.FindUserByEmailAsync(email))!.PasswordHash;
         Assert.Equal(CompreFace.Grains.Admin.AdminServiceCollectionExtensions.PasswordIterations, Iterations(upgraded));
-        using var again = AdminClient.Create(node.Factory);
+        using var again = AdminClient.Create(factory);
         await again.LoginAsync(email, "legacy-password");
+    }
+
+    /// <summary>A node that hashes passwords as the product does.</summary>
+    private sealed class ProductHashingFactory : AdminFactory
+    {
+        protected override bool ProductPasswordHashing => true;
     }
 
     /// <summary>The iteration count of an Identity v3 hash: format byte, PRF (4 bytes), then iterations (big-endian).</summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -146,6 +147,7 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
 
             // The webhook page's test adds a loopback receiver, which the default outbound policy refuses.
             builder.UseSetting("Webhooks:AllowedNetworks:0", "127.0.0.1");
+            builder.ConfigureTestServices(TestPasswordHashing.Use);
         }
 
     }
