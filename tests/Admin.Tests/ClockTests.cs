@@ -299,6 +299,10 @@ public sealed class ClockTests(ClockTests.ClockNode node) : IClassFixture<ClockT
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Statistics:FlushIntervalSeconds", flushSeconds.ToString(CultureInfo.InvariantCulture));
+
+            // The fake clock steps through every tick of every periodic timer it passes: at its default 30 s the
+            // re-embedding resumer would tick ~86,000 times over the tests' simulated months, on a node with no job.
+            builder.UseSetting("Reembedding:ResumeInterval", "01:00:00");
             builder.UseSetting($"Logging:LogLevel:{typeof(ExpiredTokenPurger).FullName}", "Information");
             builder.ConfigureTestServices(services =>
             {
