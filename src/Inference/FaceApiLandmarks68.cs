@@ -15,6 +15,8 @@ internal sealed class FaceApiLandmarks68 : IDisposable
     private const int Plane = 3 * Size * Size;
 
     private readonly InferenceSession _session;
+
+    private readonly SessionRunGate _runs = new();
     private readonly bool _batched;
 
     public FaceApiLandmarks68(OnnxRuntimeHost runtime)
@@ -68,6 +70,7 @@ internal sealed class FaceApiLandmarks68 : IDisposable
 
                 using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, count * Plane), [count, 3, Size, Size]);
                 using var run = OnnxRuntimeHost.LinkRun(cancellationToken);
+                using var lease = _runs.Enter();
                 using var outputs = _session.Run(run.Options, ["input"], [input], ["landmarks"]);
                 var data = outputs[0].GetTensorDataAsSpan<float>();
                 for (var i = 0; i < count; i++)
@@ -100,7 +103,11 @@ internal sealed class FaceApiLandmarks68 : IDisposable
         Centre(p68.Slice(36, 6)), Centre(p68.Slice(42, 6)), p68[30], p68[48], p68[54],
     ];
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _runs.Close();
+        _session.Dispose();
+    }
 
     private static PointF Centre(ReadOnlySpan<PointF> points)
     {

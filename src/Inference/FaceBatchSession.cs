@@ -17,6 +17,7 @@ internal delegate void FaceOutputReader<TState>(in TState state, IReadOnlyList<O
 internal sealed class FaceBatchSession : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly SessionRunGate _runs = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly int _plane;
@@ -105,6 +106,7 @@ internal sealed class FaceBatchSession : IDisposable
 
                 using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, count * _plane), [count, 3, Size, Size]);
                 using var run = OnnxRuntimeHost.LinkRun(cancellationToken);
+                using var lease = _runs.Enter();
                 using var outputs = _session.Run(run.Options, _inputNames, [input], _outputNames);
                 read(state, outputs, start, count);
             }
@@ -115,5 +117,9 @@ internal sealed class FaceBatchSession : IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _runs.Close();
+        _session.Dispose();
+    }
 }

@@ -22,6 +22,8 @@ internal sealed class UltraFaceDetector : IFaceDetector, IDisposable
     private const float NmsIou = 0.3f;
 
     private readonly InferenceSession _session;
+
+    private readonly SessionRunGate _runs = new();
     private readonly FaceApiLandmarks68 _landmarks;
 
     public UltraFaceDetector(OnnxRuntimeHost runtime)
@@ -67,6 +69,7 @@ internal sealed class UltraFaceDetector : IFaceDetector, IDisposable
             ImageOps.ResampleToChw(image.Bgr, image.Width, image.Height, 0, 0, image.Width, image.Height, InputWidth, InputHeight, buffer, PixelNormalization.FacePlugin);
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, Length), [1, 3, InputHeight, InputWidth]);
             using var run = OnnxRuntimeHost.LinkRun(cancellationToken);
+            using var lease = _runs.Enter();
             using var outputs = _session.Run(run.Options, ["input"], [input], ["scores", "boxes"]);
             var scores = outputs[0].GetTensorDataAsSpan<float>();
             var boxes = outputs[1].GetTensorDataAsSpan<float>();
@@ -103,6 +106,7 @@ internal sealed class UltraFaceDetector : IFaceDetector, IDisposable
     public void Dispose()
     {
         _landmarks.Dispose();
+        _runs.Close();
         _session.Dispose();
     }
 }

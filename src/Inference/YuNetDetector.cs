@@ -22,6 +22,8 @@ internal sealed class YuNetDetector : IFaceDetector, IDisposable
     private static readonly int[] Strides = [8, 16, 32];
 
     private readonly InferenceSession _session;
+
+    private readonly SessionRunGate _runs = new();
     private readonly string[] _outputNames;
     private readonly int _fixedWidth;
     private readonly int _fixedHeight;
@@ -90,6 +92,7 @@ internal sealed class YuNetDetector : IFaceDetector, IDisposable
 
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, length), [1, 3, inH, inW]);
             using var run = OnnxRuntimeHost.LinkRun(cancellationToken);
+            using var lease = _runs.Enter();
             using var outputs = _session.Run(run.Options, ["input"], [input], _outputNames);
 
             // Map network pixels back to the decoded image's pixels (separately per axis: rounding differs slightly).
@@ -109,7 +112,11 @@ internal sealed class YuNetDetector : IFaceDetector, IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _runs.Close();
+        _session.Dispose();
+    }
 
     private static int RoundUp32(int v) => (v + 31) / 32 * 32;
 
