@@ -14,9 +14,8 @@ internal sealed class FaceApiLandmarks68 : IDisposable
 
     private const int Plane = 3 * Size * Size;
 
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
 
-    private readonly SessionRunGate _runs = new();
     private readonly bool _batched;
 
     public FaceApiLandmarks68(OnnxRuntimeHost runtime)
@@ -26,8 +25,8 @@ internal sealed class FaceApiLandmarks68 : IDisposable
         _session = runtime.CreateSession(model);
         try
         {
-            OnnxRuntimeHost.RequireShape(_session, model.FileName, "input", isInput: true, rank: 4);
-            OnnxRuntimeHost.RequireShape(_session, model.FileName, "landmarks", isInput: false, rank: 2);
+            _session.RequireShape("input", isInput: true, rank: 4);
+            _session.RequireShape("landmarks", isInput: false, rank: 2);
             _batched = _session.InputMetadata["input"].Dimensions[0] <= 0;
         }
         catch
@@ -69,9 +68,7 @@ internal sealed class FaceApiLandmarks68 : IDisposable
                 }
 
                 using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, count * Plane), [count, 3, Size, Size]);
-                using var run = OnnxRuntimeHost.LinkRun(cancellationToken);
-                using var lease = _runs.Enter();
-                using var outputs = _session.Run(run.Options, ["input"], [input], ["landmarks"]);
+                using var outputs = _session.Run(["input"], [input], ["landmarks"], cancellationToken);
                 var data = outputs[0].GetTensorDataAsSpan<float>();
                 for (var i = 0; i < count; i++)
                 {
@@ -103,11 +100,7 @@ internal sealed class FaceApiLandmarks68 : IDisposable
         Centre(p68.Slice(36, 6)), Centre(p68.Slice(42, 6)), p68[30], p68[48], p68[54],
     ];
 
-    public void Dispose()
-    {
-        _runs.Close();
-        _session.Dispose();
-    }
+    public void Dispose() => _session.Dispose();
 
     private static PointF Centre(ReadOnlySpan<PointF> points)
     {

@@ -16,8 +16,7 @@ internal delegate void FaceOutputReader<TState>(in TState state, IReadOnlyList<O
 /// </summary>
 internal sealed class FaceBatchSession : IDisposable
 {
-    private readonly InferenceSession _session;
-    private readonly SessionRunGate _runs = new();
+    private readonly ModelSession _session;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly int _plane;
@@ -35,12 +34,12 @@ internal sealed class FaceBatchSession : IDisposable
         _session = runtime.CreateSession(model, patch);
         try
         {
-            OnnxRuntimeHost.RequireShape(_session, model.FileName, inputName, isInput: true, rank: 4);
+            _session.RequireShape(inputName, isInput: true, rank: 4);
             foreach (var output in outputNames)
             {
                 if (outputRank is { } rank)
                 {
-                    OnnxRuntimeHost.RequireShape(_session, model.FileName, output, isInput: false, rank);
+                    _session.RequireShape(output, isInput: false, rank);
                 }
                 else if (!_session.OutputMetadata.ContainsKey(output))
                 {
@@ -105,10 +104,8 @@ internal sealed class FaceBatchSession : IDisposable
                 }
 
                 using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, count * _plane), [count, 3, Size, Size]);
-                using var run = OnnxRuntimeHost.LinkRun(cancellationToken);
-                using var lease = _runs.Enter();
-                using var outputs = _session.Run(run.Options, _inputNames, [input], _outputNames);
-                read(state, outputs, start, count);
+                using var outputs = _session.Run(_inputNames, [input], _outputNames, cancellationToken);
+                read(state, outputs.Values, start, count);
             }
         }
         finally
@@ -117,9 +114,5 @@ internal sealed class FaceBatchSession : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _runs.Close();
-        _session.Dispose();
-    }
+    public void Dispose() => _session.Dispose();
 }

@@ -12,7 +12,7 @@ public interface IInferenceRuntimeInfo
 }
 
 /// <summary>
-/// Creates the process's <see cref="InferenceSession"/>s with one shared <see cref="SessionOptions"/>, after locating and
+/// Creates the process's <see cref="ModelSession"/>s with one shared <see cref="SessionOptions"/>, after locating and
 /// verifying each model file. Singleton: the CUDA probe and its warning happen once.
 /// </summary>
 internal sealed partial class OnnxRuntimeHost : IInferenceRuntimeInfo, IDisposable
@@ -61,8 +61,9 @@ internal sealed partial class OnnxRuntimeHost : IInferenceRuntimeInfo, IDisposab
     public string ExecutionProvider { get; }
 
     /// <summary>Verifies <paramref name="model"/> against the manifest and opens a session for it.</summary>
-    public InferenceSession CreateSession(ModelDescriptor model, Func<byte[], byte[]>? patch = null)
+    public ModelSession CreateSession(ModelDescriptor model, Func<byte[], byte[]>? patch = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var path = ModelCatalog.Locate(model, _models.Path, _models.VerifyChecksums);
 
         // A patch rewrites the verified bytes in memory (e.g. to lift a fixed batch size); the file stays as published.
@@ -70,24 +71,10 @@ internal sealed partial class OnnxRuntimeHost : IInferenceRuntimeInfo, IDisposab
             ? new InferenceSession(path, _sessionOptions)
             : new InferenceSession(patch(File.ReadAllBytes(path)), _sessionOptions);
         Log.SessionCreated(_logger, model.FileName, ExecutionProvider, _models.VerifyChecksums);
-        return session;
+        return new ModelSession(session, model.FileName);
     }
 
     public void Dispose() => _sessionOptions.Dispose();
-
-    /// <summary>A per-call <see cref="RunOptions"/> whose <c>Terminate</c> flips when <paramref name="cancellationToken"/> fires.</summary>
-    public static RunCancellation LinkRun(CancellationToken cancellationToken) => new(cancellationToken);
-
-    /// <summary>Checks the model's declared input and outputs, so a wrong file fails at startup rather than on the first request.</summary>
-    public static void RequireShape(InferenceSession session, string modelName, string name, bool isInput, int rank)
-    {
-        var metadata = isInput ? session.InputMetadata : session.OutputMetadata;
-        if (!metadata.TryGetValue(name, out var node) || node.ElementType != typeof(float) || node.Dimensions.Length != rank)
-        {
-            throw new InvalidOperationException(
-                $"Model {modelName} has no float {(isInput ? "input" : "output")} '{name}' of rank {rank}; found: {string.Join(", ", metadata.Select(m => $"{m.Key}[{string.Join(',', m.Value.Dimensions)}]"))}.");
-        }
-    }
 
     private static partial class Log
     {
@@ -96,29 +83,5 @@ internal sealed partial class OnnxRuntimeHost : IInferenceRuntimeInfo, IDisposab
 
         [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Loaded model {Model} on {Provider} (checksum verified: {Verified})")]
         public static partial void SessionCreated(ILogger logger, string model, string provider, bool verified);
-    }
-}
-
-/// <summary>One <see cref="RunOptions"/> per call, terminated when the token fires (Terminate stops every run sharing the instance).</summary>
-internal sealed class RunCancellation : IDisposable
-{
-    private readonly CancellationTokenRegistration _registration;
-
-    public RunCancellation(CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        Options = new RunOptions();
-        if (cancellationToken.CanBeCanceled)
-        {
-            _registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, Options);
-        }
-    }
-
-    public RunOptions Options { get; }
-
-    public void Dispose()
-    {
-        _registration.Dispose();
-        Options.Dispose();
     }
 }

@@ -21,9 +21,8 @@ internal sealed class UltraFaceDetector : IFaceDetector, IDisposable
     private const int InputHeight = 240;
     private const float NmsIou = 0.3f;
 
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
 
-    private readonly SessionRunGate _runs = new();
     private readonly FaceApiLandmarks68 _landmarks;
 
     public UltraFaceDetector(OnnxRuntimeHost runtime)
@@ -33,9 +32,9 @@ internal sealed class UltraFaceDetector : IFaceDetector, IDisposable
         _session = runtime.CreateSession(model);
         try
         {
-            OnnxRuntimeHost.RequireShape(_session, model.FileName, "input", isInput: true, rank: 4);
-            OnnxRuntimeHost.RequireShape(_session, model.FileName, "scores", isInput: false, rank: 3);
-            OnnxRuntimeHost.RequireShape(_session, model.FileName, "boxes", isInput: false, rank: 3);
+            _session.RequireShape("input", isInput: true, rank: 4);
+            _session.RequireShape("scores", isInput: false, rank: 3);
+            _session.RequireShape("boxes", isInput: false, rank: 3);
             var dims = _session.InputMetadata["input"].Dimensions;
             if (dims[2] != InputHeight || dims[3] != InputWidth)
             {
@@ -68,9 +67,7 @@ internal sealed class UltraFaceDetector : IFaceDetector, IDisposable
         {
             ImageOps.ResampleToChw(image.Bgr, image.Width, image.Height, 0, 0, image.Width, image.Height, InputWidth, InputHeight, buffer, PixelNormalization.FacePlugin);
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, Length), [1, 3, InputHeight, InputWidth]);
-            using var run = OnnxRuntimeHost.LinkRun(cancellationToken);
-            using var lease = _runs.Enter();
-            using var outputs = _session.Run(run.Options, ["input"], [input], ["scores", "boxes"]);
+            using var outputs = _session.Run(["input"], [input], ["scores", "boxes"], cancellationToken);
             var scores = outputs[0].GetTensorDataAsSpan<float>();
             var boxes = outputs[1].GetTensorDataAsSpan<float>();
             var candidates = new List<DetectedFace>();
@@ -106,7 +103,6 @@ internal sealed class UltraFaceDetector : IFaceDetector, IDisposable
     public void Dispose()
     {
         _landmarks.Dispose();
-        _runs.Close();
         _session.Dispose();
     }
 }

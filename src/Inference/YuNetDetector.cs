@@ -21,9 +21,8 @@ internal sealed class YuNetDetector : IFaceDetector, IDisposable
     private const float NmsIou = 0.3f;
     private static readonly int[] Strides = [8, 16, 32];
 
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
 
-    private readonly SessionRunGate _runs = new();
     private readonly string[] _outputNames;
     private readonly int _fixedWidth;
     private readonly int _fixedHeight;
@@ -37,14 +36,14 @@ internal sealed class YuNetDetector : IFaceDetector, IDisposable
         _session = runtime.CreateSession(model);
         try
         {
-            OnnxRuntimeHost.RequireShape(_session, model.FileName, "input", isInput: true, rank: 4);
+            _session.RequireShape("input", isInput: true, rank: 4);
             var dims = _session.InputMetadata["input"].Dimensions;
             _fixedHeight = dims[2];
             _fixedWidth = dims[3];
             _outputNames = [.. Strides.SelectMany(s => new[] { $"cls_{s}", $"obj_{s}", $"bbox_{s}", $"kps_{s}" })];
             foreach (var name in _outputNames)
             {
-                OnnxRuntimeHost.RequireShape(_session, model.FileName, name, isInput: false, rank: 3);
+                _session.RequireShape(name, isInput: false, rank: 3);
             }
         }
         catch
@@ -91,9 +90,7 @@ internal sealed class YuNetDetector : IFaceDetector, IDisposable
             }
 
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, length), [1, 3, inH, inW]);
-            using var run = OnnxRuntimeHost.LinkRun(cancellationToken);
-            using var lease = _runs.Enter();
-            using var outputs = _session.Run(run.Options, ["input"], [input], _outputNames);
+            using var outputs = _session.Run(["input"], [input], _outputNames, cancellationToken);
 
             // Map network pixels back to the decoded image's pixels (separately per axis: rounding differs slightly).
             var candidates = new List<DetectedFace>();
@@ -112,11 +109,7 @@ internal sealed class YuNetDetector : IFaceDetector, IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _runs.Close();
-        _session.Dispose();
-    }
+    public void Dispose() => _session.Dispose();
 
     private static int RoundUp32(int v) => (v + 31) / 32 * 32;
 
