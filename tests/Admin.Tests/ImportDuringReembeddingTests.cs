@@ -8,6 +8,7 @@ using CompreFace.Grains.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Core.Internal;
 
 namespace CompreFace.Admin.Tests;
 
@@ -143,16 +144,9 @@ public sealed class ImportDuringReembeddingTests
     [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
     public async Task BulkEnrol_PhotosAnalysedBeforeAReembeddingStarted_StoredDuringAndAfterIt_AreAnalysedAgain_FoundUnderTheNewModel(Store store)
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var gate = new AnalysisGate();
-        await using var database = store == Store.Postgres ? await PostgresServer.CreateDatabaseAsync("cf_reembed_bulk_page") : null;
-        using var node = new MigratingNode(clock, database?.ConnectionString, gate, embedder: "dlib");
-        using var owner = await AdminClient.SignedUpAsync(node, "owner@example.com", Password, "Olga", "Owner");
-        var grains = node.Services.GetRequiredService<IGrainFactory>();
-        var people = SingleFacePhotos().Take(6).ToList();
-        var app = await owner.CreateAppAsync();
-        var (migratingId, key) = await owner.CreateServiceAsync(app);
-        var dlibFaces = await AddWithDlibAsync(grains, migratingId, people[..2]);
+        await using var setup = await GatedCollection.CreateAsync(store, "cf_reembed_bulk_page", 6);
+        var (clock, gate, node, owner, grains, people) = (setup.Clock, setup.Gate, setup.Node, setup.Owner, setup.Grains, setup.People);
+        var (app, migratingId, key, dlibFaces) = (setup.App, setup.CollectionId, setup.Key, setup.DlibFaces);
 
         // Two uploads read and their photos sent for analysis before the re-embedding starts; the analyses wait at the gate.
         var during = people[2..4];
@@ -189,12 +183,68 @@ public sealed class ImportDuringReembeddingTests
         Assert.All(stored.Faces, f => Assert.Equal(MobileFaceNet, f.Calculator));
         foreach (var (identity, photo) in people)
         {
-            var query = await grains.GetGrain<IFaceAnalyzerGrain>(0).AnalyzeAsync(
-                new FaceAnalysisRequest { Image = photo, Limit = 1, ComputeEmbeddings = true, Embedder = MobileFaceNet });
-            var matches = await grains.GetGrain<IFaceCollectionGrain>(migratingId).SearchAsync(
-                new FaceSearch { Embeddings = [query.Faces[0].Embedding!], Calculator = MobileFaceNet });
-            Assert.Equal(identity, matches[0][0].Subject);
+            Assert.Equal(identity, await BestMatchUnderAsync(grains, migratingId, MobileFaceNet, photo));
         }
+    }
+
+    /// <summary>
+    /// A bulk enrolment whose photos were analysed before a re-embedding started (dlib only, as above), stored after the
+    /// collection switched and was deactivated (an idle collection, a node restart, a grain moved). The reactivated
+    /// collection still serves the new model only: the switch is read from the store, not from the memory of the
+    /// activation that made it, so the step is refused and analysed again, and a later add of an old-model vector is
+    /// refused too. Stored as they were, the photos would never be found under the new model.
+    /// </summary>
+    [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
+    public async Task BulkEnrol_PhotosAnalysedBeforeAReembedding_StoredAfterTheCollectionSwitchedAndWasDeactivated_AreAnalysedAgain_FoundUnderTheNewModel(Store store)
+    {
+        await using var setup = await GatedCollection.CreateAsync(store, "cf_reembed_reactivated", 5);
+        var (clock, gate, owner, grains, people) = (setup.Clock, setup.Gate, setup.Owner, setup.Grains, setup.People);
+        var (app, migratingId) = (setup.App, setup.CollectionId);
+
+        // One upload's photos analysed with dlib before the re-embedding starts; the analyses wait at the gate.
+        var late = people[2..4];
+        gate.Hold(late.Select(p => p.Photo));
+        var lateJob = await BulkEnrolAsync(grains, owner, app, migratingId, late);
+        await gate.ReachedAsync(late.Select(p => p.Photo));
+        Assert.Single((await grains.GetGrain<IReembeddingGrain>(0).StartAsync(MobileFaceNet, "owner@example.com")).Jobs);
+        await WaitForJobAsync(grains, migratingId, j => j.State == JobState.Running && j.Done >= 1);
+        var finished = await WaitForJobAsync(grains, migratingId, j => j.State != JobState.Running, advance: clock);
+        Assert.True((JobState.Completed, 2L, 0L) == (finished.State, finished.Done, finished.Failed), finished.ToString());
+
+        // The collection that switched goes; the upload's dlib-only analyses then reach a new activation.
+        await DeactivateAsync(grains, migratingId);
+        gate.Release(late.Select(p => p.Photo));
+        var enrolled = await WaitForBulkAsync(lateJob);
+        Assert.True(enrolled is { State: JobState.Completed, Done: 2, Failed: 0 }, enrolled.ToString());
+
+        var collection = grains.GetGrain<IFaceCollectionGrain>(migratingId);
+        var stored = await collection.ExportFacesAsync(0, 100, images: false);
+        Assert.Equal(4, stored.Faces.Count);
+        Assert.All(stored.Faces, f => Assert.Equal(MobileFaceNet, f.Calculator));
+        foreach (var (identity, photo) in people[..4])
+        {
+            Assert.Equal(identity, await BestMatchUnderAsync(grains, migratingId, MobileFaceNet, photo));
+        }
+
+        // After one more deactivation, an add computed with the old model is refused (the caller computes it again).
+        await DeactivateAsync(grains, migratingId);
+        var refused = await Assert.ThrowsAsync<ModelPlanChangedException>(() => AddWithDlibAsync(grains, migratingId, people[4..]));
+        Assert.Equal(new ModelPlan(MobileFaceNet, null), refused.Plan);
+        Assert.Equal(4, (await collection.ExportFacesAsync(0, 100, images: false)).Faces.Count);
+    }
+
+    /// <summary>Deactivates the collection grain (as its idle collection or a restart would); the next call activates it again.</summary>
+    private static async Task DeactivateAsync(IGrainFactory grains, Guid collectionId) =>
+        await grains.GetGrain<IFaceCollectionGrain>(collectionId).AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+
+    /// <summary>The best match of the photo's face, computed by <paramref name="calculator"/>, searched in the collection grain.</summary>
+    private static async Task<string> BestMatchUnderAsync(IGrainFactory grains, Guid collectionId, string calculator, byte[] photo)
+    {
+        var query = await grains.GetGrain<IFaceAnalyzerGrain>(0).AnalyzeAsync(
+            new FaceAnalysisRequest { Image = photo, Limit = 1, ComputeEmbeddings = true, Embedder = calculator });
+        var matches = await grains.GetGrain<IFaceCollectionGrain>(collectionId).SearchAsync(
+            new FaceSearch { Embeddings = [query.Faces[0].Embedding!], Calculator = calculator });
+        return matches[0][0].Subject;
     }
 
     /// <summary>Uploads the photos as one archive of <c>identity/photo.jpg</c> files; returns the bulk enrolment's job.</summary>
@@ -307,6 +357,67 @@ public sealed class ImportDuringReembeddingTests
             .Where(f => new FileInfo(Path.Combine(SharedData.DataDirectory, f[0])).Length < 400_000)
             .DistinctBy(f => f[1])
             .Select(f => (f[1], File.ReadAllBytes(Path.Combine(SharedData.DataDirectory, f[0]))));
+
+    /// <summary>
+    /// A node configured with dlib, on a fake clock, its analyses behind a gate; its owner, and a collection holding the
+    /// first two of <see cref="People"/> enrolled with dlib.
+    /// </summary>
+    private sealed class GatedCollection : IAsyncDisposable
+    {
+        private ScratchDatabase? _database;
+
+        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+        public AnalysisGate Gate { get; } = new();
+
+        public MigratingNode Node { get; private set; } = null!;
+
+        public AdminClient Owner { get; private set; } = null!;
+
+        public IGrainFactory Grains { get; private set; } = null!;
+
+        public List<(string Identity, byte[] Photo)> People { get; private set; } = [];
+
+        public Guid App { get; private set; }
+
+        public Guid CollectionId { get; private set; }
+
+        public string Key { get; private set; } = string.Empty;
+
+        public List<Guid> DlibFaces { get; private set; } = [];
+
+        public static async Task<GatedCollection> CreateAsync(Store store, string databasePrefix, int people)
+        {
+            var setup = new GatedCollection();
+            try
+            {
+                setup._database = store == Store.Postgres ? await PostgresServer.CreateDatabaseAsync(databasePrefix) : null;
+                setup.Node = new MigratingNode(setup.Clock, setup._database?.ConnectionString, setup.Gate, embedder: "dlib");
+                setup.Owner = await AdminClient.SignedUpAsync(setup.Node, "owner@example.com", Password, "Olga", "Owner");
+                setup.Grains = setup.Node.Services.GetRequiredService<IGrainFactory>();
+                setup.People = SingleFacePhotos().Take(people).ToList();
+                setup.App = await setup.Owner.CreateAppAsync();
+                (setup.CollectionId, setup.Key) = await setup.Owner.CreateServiceAsync(setup.App);
+                setup.DlibFaces = await AddWithDlibAsync(setup.Grains, setup.CollectionId, setup.People[..2]);
+                return setup;
+            }
+            catch
+            {
+                await setup.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Owner?.Dispose();
+            Node?.Dispose();
+            if (_database is not null)
+            {
+                await _database.DisposeAsync();
+            }
+        }
+    }
 
     /// <summary>A node on a fake clock whose re-embedding embeds one face, then pauses a minute; optionally with another configured embedder.</summary>
     private sealed class MigratingNode(FakeTimeProvider clock, string? postgres, AnalysisGate? gate = null, string? embedder = null) : FakeClockNode(clock, postgres, gate)

@@ -108,7 +108,7 @@ public sealed class JobTests
     }
 
     [Theory, Stores(Store.Sqlite), Stores(Store.Postgres)]
-    public async Task ReembedStore_PendingVectorsCountAndSwitch_MoveTheNewModelIntoTheFacesAtOnce(Store kind)
+    public async Task ReembedStore_PendingVectorsCountAndSwitch_MoveTheNewModelIntoTheFacesAtOnce_AndRecordItUntilTheCollectionIsDeleted(Store kind)
     {
         await using var db = await JobDatabase.CreateAsync(kind);
         var (store, vectors) = (db.Faces, db.Vectors);
@@ -143,7 +143,10 @@ public sealed class JobTests
         Assert.Equal(ids[0], Assert.Single(loaded).Item1);
         Assert.Equal(tilted, loaded[0].Item3);
 
+        Assert.Null(await vectors.GetSwitchedModelAsync(collection));
         Assert.Equal(2, await vectors.SwitchAsync(collection, "new"));
+        Assert.Equal("new", await vectors.GetSwitchedModelAsync(collection));
+        Assert.Null(await vectors.GetSwitchedModelAsync(other));
         var switched = (await store.GetFaceAsync(collection, ids[0]))!;
         Assert.Equal("new", switched.Calculator);
         Assert.Equal(tilted, switched.Embedding);
@@ -157,6 +160,12 @@ public sealed class JobTests
         loaded.Clear();
         await vectors.LoadShardVectorsAsync(collection, 0, (id, _, _, _) => loaded.Add((id, string.Empty, [])));
         Assert.Empty(loaded);
+
+        // A later switch records its model; the record goes with the collection's rows.
+        await vectors.SwitchAsync(collection, "newer");
+        Assert.Equal("newer", await vectors.GetSwitchedModelAsync(collection));
+        await store.DeleteCollectionAsync(collection);
+        Assert.Null(await vectors.GetSwitchedModelAsync(collection));
     }
 
     [Fact]

@@ -29,7 +29,8 @@ internal sealed partial class FaceCollectionGrain(
     ILogger<FaceCollectionGrain> logger) : Grain, IFaceCollectionGrain, ISubjectCatalogGrain, ICollectionReembedGrain
 {
     // Which models searches and adds must be computed by: Any normally; the old and new model while a re-embedding
-    // runs; the new model after this activation switched (so requests computed with the old one are redone).
+    // runs; the new model once the collection switched (so requests computed with the old one are redone), here and
+    // after any later activation (ReembedModels.PlanAsync).
     private ModelPlan _plan = ModelPlan.Any;
     /// <summary>Most examples in one export page (a page travels as one grain message).</summary>
     private const int MaxExportPage = 2000;
@@ -248,7 +249,9 @@ internal sealed partial class FaceCollectionGrain(
         return switched;
     }
 
-    Task ICollectionReembedGrain.AbortReembedAsync(CancellationToken cancellationToken) => ChangePlanAsync(ModelPlan.Any, cancellationToken);
+    /// <summary>Back to the plan before the re-embedding: the model of an earlier switch, else none.</summary>
+    async Task ICollectionReembedGrain.AbortReembedAsync(CancellationToken cancellationToken) =>
+        await ChangePlanAsync(await ReembedModels.SwitchedPlanAsync(vectors, _collectionId, cancellationToken), cancellationToken);
 
     /// <summary>The plan changes here and at the standby, which answers hedged searches by the same rule.</summary>
     private Task ChangePlanAsync(ModelPlan plan, CancellationToken cancellationToken)
@@ -268,8 +271,8 @@ internal sealed partial class FaceCollectionGrain(
         }
     }
 
-    /// <summary>The plan of an unfinished re-embedding of this collection (a node restarted while it ran), else none.</summary>
-    private Task<ModelPlan> ReembedPlanAsync(CancellationToken cancellationToken) => ReembedModels.PlanAsync(jobs, _collectionId, cancellationToken);
+    /// <summary>The plan of an unfinished re-embedding of this collection (a node restarted while it ran), else of its last switch.</summary>
+    private Task<ModelPlan> ReembedPlanAsync(CancellationToken cancellationToken) => ReembedModels.PlanAsync(jobs, vectors, _collectionId, cancellationToken);
 
     // ---- export and import (docs/export-format.md) ----------------------------------------------------------------
 
@@ -479,6 +482,9 @@ internal sealed partial class FaceCollectionGrain(
         _shardSizes.Clear();
         _shardDigests.Clear();
         UpdateSize();
+
+        // The switched model went with the rows: an emptied collection takes any model again, as a new one does.
+        _plan = await ReembedPlanAsync(cancellationToken);
         await SyncStandbyAsync(new CollectionDelta { Clear = true }, cancellationToken);
         return count;
     }

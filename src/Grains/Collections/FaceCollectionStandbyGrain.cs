@@ -51,6 +51,7 @@ public interface ICollectionStandbySync : IGrainWithGuidKey
 internal sealed partial class FaceCollectionStandbyGrain(
     IFaceStore store,
     IJobStore jobs,
+    IReembedStore vectors,
     IOptions<RecognitionOptions> options,
     IClusterMembershipService membership,
     ILogger<FaceCollectionStandbyGrain> logger) : Grain, IFaceCollectionStandbyGrain, ICollectionStandbySync
@@ -126,7 +127,7 @@ internal sealed partial class FaceCollectionStandbyGrain(
         {
             var names = (await store.GetSubjectsAsync(_collectionId, cancellationToken)).ToDictionary(s => s.SubjectId, s => s.Name);
             var sizes = new Dictionary<int, int>(await store.CountFacesByShardAsync(_collectionId, cancellationToken));
-            var plan = await ReembedModels.PlanAsync(jobs, _collectionId, cancellationToken);
+            var plan = await ReembedModels.PlanAsync(jobs, vectors, _collectionId, cancellationToken);
             (_names, _shardSizes, _plan) = (names, sizes, plan);
         }
         catch (Exception exception) when (StoreFailures.IsUnavailable(exception) && exception is not StoreUnavailableException)

@@ -50,12 +50,30 @@ public static class ReembedModels
         return at > 0 ? (detail![..at], detail[(at + Arrow.Length)..]) : null;
     }
 
-    /// <summary>The plan of the collection's unfinished re-embedding (read at a collection's or its standby's activation), else none.</summary>
-    public static async Task<ModelPlan> PlanAsync(IJobStore jobs, Guid collectionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The collection's plan from the store (read at a collection's or its standby's activation): its unfinished
+    /// re-embedding's models, else <see cref="SwitchedPlanAsync"/>.
+    /// </summary>
+    public static async Task<ModelPlan> PlanAsync(IJobStore jobs, IReembedStore vectors, Guid collectionId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         var running = await jobs.ListAsync(new JobQuery(Kind: JobKinds.Reembed, ServiceId: collectionId, UnfinishedOnly: true, Limit: 1), cancellationToken);
-        return running.Count == 1 && Parse(running[0].Detail) is { } models ? new ModelPlan(models.Serving, models.Target) : ModelPlan.Any;
+        return running.Count == 1 && Parse(running[0].Detail) is { } models
+            ? new ModelPlan(models.Serving, models.Target)
+            : await SwitchedPlanAsync(vectors, collectionId, cancellationToken);
+    }
+
+    /// <summary>
+    /// The plan of a collection that no re-embedding is running for: the model its last switch recorded, so examples of
+    /// an older model are refused after a restart as they were before it (analysed before the switch, or on a node still
+    /// configured with the old model, they would be stored where searches under the new model never look); none when
+    /// it was never switched (searches and adds follow their own model, decision 0018). A collection's faces cannot tell
+    /// this: one never re-embedded holds one model too, and one switched keeps the faces its re-embedding could not compute.
+    /// </summary>
+    public static async Task<ModelPlan> SwitchedPlanAsync(IReembedStore vectors, Guid collectionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        return await vectors.GetSwitchedModelAsync(collectionId, cancellationToken) is { } model ? new ModelPlan(model, null) : ModelPlan.Any;
     }
 }
 

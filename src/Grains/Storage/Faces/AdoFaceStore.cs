@@ -202,6 +202,7 @@ internal abstract class AdoFaceStore(StorageOptions options, ILogger logger) : A
                 new(SubjectDeletedOutbox("1 = 1"), ("@c", collectionId)),
                 new("DELETE FROM cf_face WHERE collection_id = @c", ("@c", collectionId)),
                 new("DELETE FROM cf_subject WHERE collection_id = @c", ("@c", collectionId)),
+                new("DELETE FROM cf_collection_model WHERE collection_id = @c", ("@c", collectionId)),
             ],
             cancellationToken);
         return affected[2];

@@ -24,9 +24,16 @@ public interface IReembedStore
 
     /// <summary>
     /// In one transaction: every face that has a vector of <paramref name="target"/> takes it as its served vector and
-    /// model, and those vectors leave <c>cf_face_vector</c>. Returns the faces switched. Faces without one keep theirs.
+    /// model, those vectors leave <c>cf_face_vector</c>, and <paramref name="target"/> is recorded as the collection's
+    /// model (<see cref="GetSwitchedModelAsync"/>). Returns the faces switched. Faces without one keep theirs.
     /// </summary>
     Task<int> SwitchAsync(Guid collectionId, string target, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The model the collection's last switch made it serve (<c>cf_collection_model</c>), or null when it was never
+    /// re-embedded or its rows were deleted since.
+    /// </summary>
+    Task<string?> GetSwitchedModelAsync(Guid collectionId, CancellationToken cancellationToken = default);
 
     /// <summary>Collections that hold a face computed by another model than <paramref name="calculator"/>.</summary>
     Task<IReadOnlyList<Guid>> FindCollectionsWithOtherModelsAsync(string calculator, CancellationToken cancellationToken = default);
@@ -107,11 +114,27 @@ internal sealed class AdoReembedStore(SqlDialect dialect) : DialectStore(dialect
                     switched = await update.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                await using var delete = Command(connection, transaction, "DELETE FROM cf_face_vector WHERE collection_id = @c AND calculator = @t", ("@c", collectionId), ("@t", target));
-                await delete.ExecuteNonQueryAsync(cancellationToken);
+                await using (var delete = Command(connection, transaction, "DELETE FROM cf_face_vector WHERE collection_id = @c AND calculator = @t", ("@c", collectionId), ("@t", target)))
+                {
+                    await delete.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var record = Command(
+                    connection,
+                    transaction,
+                    """
+                    INSERT INTO cf_collection_model (collection_id, calculator) VALUES (@c, @t)
+                    ON CONFLICT (collection_id) DO UPDATE SET calculator = excluded.calculator
+                    """,
+                    ("@c", collectionId),
+                    ("@t", target));
+                await record.ExecuteNonQueryAsync(cancellationToken);
                 return switched;
             },
             cancellationToken);
+
+    public Task<string?> GetSwitchedModelAsync(Guid collectionId, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync("SELECT calculator FROM cf_collection_model WHERE collection_id = @c", r => r.GetString(0), cancellationToken, ("@c", collectionId));
 
     public Task<IReadOnlyList<Guid>> FindCollectionsWithOtherModelsAsync(string calculator, CancellationToken cancellationToken = default) =>
         QueryAsync(

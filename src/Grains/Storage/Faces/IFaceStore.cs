@@ -55,7 +55,10 @@ public interface IFaceStore
     /// <summary>Deletes subjects with their examples and images, atomically; returns the number of examples removed. Unknown ids are skipped.</summary>
     Task<int> DeleteSubjectsAsync(Guid collectionId, IReadOnlyCollection<Guid> subjectIds, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes every subject, example and image of the collection; returns the number of subjects removed.</summary>
+    /// <summary>
+    /// Deletes every subject, example and image of the collection, and the model a re-embedding switched it to (an empty
+    /// collection starts again as a new one does); returns the number of subjects removed.
+    /// </summary>
     Task<int> DeleteCollectionAsync(Guid collectionId, CancellationToken cancellationToken = default);
 
     /// <summary>

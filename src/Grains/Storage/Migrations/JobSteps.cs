@@ -100,5 +100,21 @@ public static class JobSteps
         new(11, "archive bytes written or read by an export or import job",
             Postgres: "ALTER TABLE cf_job ADD COLUMN bytes bigint;",
             Sqlite: "ALTER TABLE cf_job ADD COLUMN bytes INTEGER;"),
+        new(13, "the model each re-embedded collection was switched to (its plan after a restart)",
+            Postgres: """
+            -- Written in the switch's transaction, read when the collection activates: from the switch on the collection
+            -- refuses examples of the old model (a completed job is no record of it: job retention deletes it). Deleted
+            -- with the collection's rows.
+            CREATE TABLE cf_collection_model (
+                collection_id uuid PRIMARY KEY,
+                calculator    text NOT NULL
+            );
+            """,
+            Sqlite: """
+            CREATE TABLE cf_collection_model (
+                collection_id BLOB PRIMARY KEY,
+                calculator    TEXT NOT NULL
+            );
+            """),
     ];
 }
