@@ -51,9 +51,7 @@ public sealed class SmtpSink : IAsyncDisposable
         _listener.Stop();
         try
         {
-#pragma warning disable VSTHRD003 // The accept loop was started by this instance's constructor; awaiting it here ends it.
             await _accepting;
-#pragma warning restore VSTHRD003
         }
         catch (OperationCanceledException)
         {

@@ -247,9 +247,7 @@ public sealed class FetchModelsScriptTests : IDisposable
             _listener.Stop();
             try
             {
-#pragma warning disable VSTHRD003 // The loop is this instance's own, started in StartAsync.
                 await _loop;
-#pragma warning restore VSTHRD003
             }
             catch (HttpListenerException)
             {

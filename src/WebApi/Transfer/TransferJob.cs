@@ -118,10 +118,7 @@ internal sealed partial class TransferJob : IAsyncDisposable
             await _stopHeartbeat.CancelAsync();
         }
 
-        // The heartbeat was started by this object and ends once told to (no foreign context to deadlock on).
-#pragma warning disable VSTHRD003
         await _heartbeat;
-#pragma warning restore VSTHRD003
     }
 
     private Task ReportAsync()
