@@ -10,8 +10,8 @@ namespace CompreFace.WebApi.Http;
 /// <param name="CancellationToken">The request's cancellation.</param>
 public readonly record struct FaceServiceCall(
     HttpRequest Request,
-    [FromServices] IGrainFactory Grains,
-    [FromServices] IOptions<ApiOptions> Options,
+    [property: FromServices] IGrainFactory Grains,
+    [property: FromServices] IOptions<ApiOptions> Options,
     CancellationToken CancellationToken)
 {
     /// <summary>The face service that the request's key opened (see <see cref="FaceServiceContext"/>).</summary>
