@@ -30,11 +30,7 @@ internal static class CompareBenchmark
 
     public static async Task RunAsync(BenchSettings settings, string sharedRoot, string[] args)
     {
-        string? Get(string name)
-        {
-            var i = Array.IndexOf(args, "--" + name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-        }
+        string? Get(string name) => BenchSettings.Option(args, name);
 
         var oldDll = Get("old") ?? throw new ArgumentException("compare needs --old <path to the other build's CompreFace.Silo.dll>");
         var newDll = Get("new");

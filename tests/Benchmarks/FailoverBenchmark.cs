@@ -21,7 +21,7 @@ internal static class FailoverBenchmark
     public static async Task RunAsync(BenchSettings settings, string server, string[] args)
     {
         var faces = settings.Sizes.Length == 1 ? settings.Sizes[0] : 100_000;
-        var runs = int.Parse(Option(args, "runs") ?? "1", CultureInfo.InvariantCulture);
+        var runs = int.Parse(BenchSettings.Option(args, "runs") ?? "1", CultureInfo.InvariantCulture);
         var calculator = CollectionBenchmark.CurrentCalculator();
         Console.WriteLine("| faces | victim held | recognitions after kill | failed | slowest recognition (s) | adds after kill | failed adds | slowest add (s) | recognitions/s before → 0–5 s after | acknowledged adds present | same answer after |");
         Console.WriteLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |");
@@ -159,12 +159,6 @@ internal static class FailoverBenchmark
         {
             await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask()));
         }
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, "--" + name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     /// <summary>Single-face photos of modest size for the adds (deepface, not derived from another image).</summary>

@@ -98,6 +98,13 @@ if (args.Contains("compare"))
     return;
 }
 
+if (args.Contains("startup"))
+{
+    // dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll startup --old <other build>/CompreFace.Silo.dll --rounds 6
+    await StartupBenchmark.RunAsync(SharedData.Root, args);
+    return;
+}
+
 if (args.Contains("embed-batch"))
 {
     // Faces of many photos in one ONNX run, as the node would run it (1 intra-op thread, one caller per core)

@@ -5,13 +5,16 @@ namespace CompreFace.Benchmarks;
 
 internal sealed record BenchSettings(int Iterations, int Warmup, int Concurrency, double Seconds, int[] Sizes, int[] SearchSizes)
 {
+    /// <summary>The value after <c>--name</c> on the command line, or null.</summary>
+    public static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, "--" + name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
     public static BenchSettings Parse(string[] args)
     {
-        string? Get(string name)
-        {
-            var i = Array.IndexOf(args, "--" + name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-        }
+        string? Get(string name) => Option(args, name);
 
         return new BenchSettings(
             int.Parse(Get("iterations") ?? "60"),

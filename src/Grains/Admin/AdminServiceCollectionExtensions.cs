@@ -10,13 +10,13 @@ namespace CompreFace.Grains.Admin;
 /// <summary>Registers the admin model: its store, options and password hasher.</summary>
 public static class AdminServiceCollectionExtensions
 {
+    /// <summary>PBKDF2 iterations of new password hashes (OWASP Password Storage Cheat Sheet, PBKDF2-HMAC-SHA512).</summary>
+    public const int PasswordIterations = 210_000;
+
     /// <summary>
     /// Registers the admin grains' services and options (<see cref="AdminOptions"/>), and the storage
     /// (<see cref="StorageServiceCollectionExtensions.AddStorage"/>) that holds <see cref="IAdminStore"/>.
     /// </summary>
-    /// <summary>PBKDF2 iterations of new password hashes (OWASP Password Storage Cheat Sheet, PBKDF2-HMAC-SHA512).</summary>
-    public const int PasswordIterations = 210_000;
-
     public static IServiceCollection AddCompreFaceAdmin(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
