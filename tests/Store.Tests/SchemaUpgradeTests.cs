@@ -42,6 +42,44 @@ public sealed class SchemaUpgradeTests
         Assert.Equal([kept], await IdsAsync(dataSource, "SELECT hook_id FROM cf_webhook_outbox"));
     }
 
+    [StoreFact]
+    public async Task Step13_CollectionsReembeddedEarlier_RecordTheirLatestCompletedTarget_WhereTheyStillHoldItsFaces()
+    {
+        await using var database = await PostgresServer.CreateDatabaseAsync("cf_upgrade");
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        var before = new Schema("CompreFace", StorageDialect.Postgres, "cf_schema_version", StorageSchemas.Postgres.Steps.Where(s => s.Version < 13));
+        await MigrationRunner.ApplyAsync(dataSource, before, 20261208, NullLogger.Instance);
+
+        // Switched twice (the later target counts), switched and then emptied (no record: it takes any model again), and
+        // one whose re-embedding failed (never switched).
+        var (twice, emptied, failed) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await using (var seed = dataSource.CreateCommand("""
+            INSERT INTO cf_job (job_id, kind, service_id, state, created_at, finished_at, updated_at, detail) VALUES
+                (gen_random_uuid(), 'reembed', @twice, 2, 1, 10, 10, 'dlib → mobilefacenet'),
+                (gen_random_uuid(), 'reembed', @twice, 2, 20, 30, 30, 'mobilefacenet → arcface'),
+                (gen_random_uuid(), 'reembed', @emptied, 2, 1, 10, 10, 'dlib → mobilefacenet'),
+                (gen_random_uuid(), 'reembed', @failed, 3, 1, 10, 10, 'dlib → mobilefacenet');
+            INSERT INTO cf_subject (subject_id, collection_id, name)
+                SELECT gen_random_uuid(), c, 'Ann' FROM unnest(ARRAY[@twice, @failed]) AS c;
+            INSERT INTO cf_face (image_id, collection_id, subject_id, shard, embedding, calculator)
+                SELECT gen_random_uuid(), collection_id, subject_id, 0, '\x0000803f'::bytea,
+                       CASE WHEN collection_id = @twice THEN 'arcface' ELSE 'dlib' END
+                FROM cf_subject;
+            """))
+        {
+            seed.Parameters.Add(new NpgsqlParameter<Guid>("twice", twice));
+            seed.Parameters.Add(new NpgsqlParameter<Guid>("emptied", emptied));
+            seed.Parameters.Add(new NpgsqlParameter<Guid>("failed", failed));
+            await seed.ExecuteNonQueryAsync();
+        }
+
+        await MigrationRunner.ApplyAsync(dataSource, StorageSchemas.Postgres, 20261208, NullLogger.Instance);
+
+        Assert.Equal([twice], await IdsAsync(dataSource, "SELECT collection_id FROM cf_collection_model"));
+        await using var model = dataSource.CreateCommand("SELECT calculator FROM cf_collection_model");
+        Assert.Equal("arcface", await model.ExecuteScalarAsync());
+    }
+
     private static async Task<List<Guid>> IdsAsync(NpgsqlDataSource dataSource, string sql)
     {
         await using var command = dataSource.CreateCommand(sql);

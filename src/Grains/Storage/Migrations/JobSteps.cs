@@ -109,12 +109,30 @@ public static class JobSteps
                 collection_id uuid PRIMARY KEY,
                 calculator    text NOT NULL
             );
+
+            -- Collections switched before this step: the target of the latest completed re-embedding that retention has
+            -- not purged yet ("serving → target"), where the collection still holds faces of that model (an emptied
+            -- collection starts again as a new one). One switched earlier whose job is gone keeps no record.
+            INSERT INTO cf_collection_model (collection_id, calculator)
+            SELECT DISTINCT ON (j.service_id) j.service_id, split_part(j.detail, ' → ', 2)
+            FROM cf_job j
+            WHERE j.kind = 'reembed' AND j.state = 2 AND j.service_id IS NOT NULL AND strpos(j.detail, ' → ') > 0
+              AND EXISTS (SELECT 1 FROM cf_face f WHERE f.collection_id = j.service_id AND f.calculator = split_part(j.detail, ' → ', 2))
+            ORDER BY j.service_id, j.finished_at DESC;
             """,
             Sqlite: """
             CREATE TABLE cf_collection_model (
                 collection_id BLOB PRIMARY KEY,
                 calculator    TEXT NOT NULL
             );
+
+            INSERT INTO cf_collection_model (collection_id, calculator)
+            SELECT j.service_id, substr(j.detail, instr(j.detail, ' → ') + 3)
+            FROM cf_job j
+            WHERE j.kind = 'reembed' AND j.state = 2 AND j.service_id IS NOT NULL AND instr(j.detail, ' → ') > 0
+              AND j.finished_at = (SELECT max(k.finished_at) FROM cf_job k WHERE k.kind = 'reembed' AND k.state = 2 AND k.service_id = j.service_id)
+              AND EXISTS (SELECT 1 FROM cf_face f WHERE f.collection_id = j.service_id AND f.calculator = substr(j.detail, instr(j.detail, ' → ') + 3))
+            GROUP BY j.service_id;
             """),
     ];
 }
