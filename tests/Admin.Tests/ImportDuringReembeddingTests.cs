@@ -231,6 +231,13 @@ public sealed class ImportDuringReembeddingTests
         var refused = await Assert.ThrowsAsync<ModelPlanChangedException>(() => AddWithDlibAsync(grains, migratingId, people[4..]));
         Assert.Equal(new ModelPlan(MobileFaceNet, null), refused.Plan);
         Assert.Equal(4, (await collection.ExportFacesAsync(0, 100, images: false)).Faces.Count);
+
+        // Emptied, it starts again as a new collection does: any model, at once and after another activation.
+        Assert.Equal(4, await grains.GetGrain<ISubjectCatalogGrain>(migratingId).DeleteAllSubjectsAsync());
+        Assert.Equal(ModelPlan.Any, await collection.GetModelPlanAsync());
+        await DeactivateAsync(grains, migratingId);
+        Assert.Equal(ModelPlan.Any, await collection.GetModelPlanAsync());
+        Assert.Single(await AddWithDlibAsync(grains, migratingId, people[4..]));
     }
 
     /// <summary>Deactivates the collection grain (as its idle collection or a restart would); the next call activates it again.</summary>
