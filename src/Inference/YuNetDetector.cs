@@ -22,7 +22,6 @@ internal sealed class YuNetDetector : IFaceDetector, IDisposable
     private static readonly int[] Strides = [8, 16, 32];
 
     private readonly ModelSession _session;
-
     private readonly string[] _outputNames;
     private readonly int _fixedWidth;
     private readonly int _fixedHeight;
