@@ -9,14 +9,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace CompreFace.Admin.Tests;
 
 /// <summary>
 /// Everything the admin tier does when time passes (session expiry, lockout release, the expired-token purge, the
-/// statistics flush), on the real node with its clock replaced by a <see cref="FakeTimeProvider"/>: time moves only when
-/// a test advances it, so nothing sleeps and nothing races the wall clock.
+/// statistics flush), on the real node with its clock replaced by a <see cref="JumpingClock"/>: time moves only when a
+/// test advances it, so nothing sleeps and nothing races the wall clock.
 /// </summary>
 public sealed class ClockTests(ClockTests.ClockNode node) : IClassFixture<ClockTests.ClockNode>
 {
@@ -188,9 +187,9 @@ public sealed class ClockTests(ClockTests.ClockNode node) : IClassFixture<ClockT
     }
 
     /// <summary>
-    /// Advances the clock and waits for the purges it triggers until <paramref name="token"/> is gone. The fake clock
-    /// steps through every purge interval it passes, and each purge runs after its tick, possibly before the clock has
-    /// reached the end: so a purge that deleted only other tests' tokens is followed by the next one, not trusted.
+    /// Advances the clock and waits for the purges it triggers until <paramref name="token"/> is gone. The purge this
+    /// advance makes due runs with the clock at its end; one still running from an earlier tick may report first,
+    /// having deleted only other tests' tokens, so a report is followed by the next one, not trusted.
     /// </summary>
     private async Task AdvanceUntilPurgedAsync(IAdminStore store, byte[] token, TimeSpan by)
     {
@@ -230,7 +229,7 @@ public sealed class ClockTests(ClockTests.ClockNode node) : IClassFixture<ClockT
         return cookie[(name.Length + 1)..cookie.IndexOf(';', StringComparison.Ordinal)];
     }
 
-    /// <summary>One node for the class, its clock a <see cref="FakeTimeProvider"/> starting at the real time.</summary>
+    /// <summary>One node for the class, its clock a <see cref="JumpingClock"/> starting at the real time.</summary>
     public sealed class ClockNode : IAsyncLifetime, IDisposable
     {
         public const string OwnerEmail = "owner@example.com";
@@ -244,7 +243,7 @@ public sealed class ClockTests(ClockTests.ClockNode node) : IClassFixture<ClockT
             Factory = new FakeClockFactory(Clock, _purges, _flushes, FlushIntervalSeconds);
         }
 
-        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+        public JumpingClock Clock { get; } = new(DateTimeOffset.UtcNow);
 
         public const int FlushIntervalSeconds = 60;
 
@@ -293,16 +292,13 @@ public sealed class ClockTests(ClockTests.ClockNode node) : IClassFixture<ClockT
         public void Raise() => Volatile.Read(ref _next).TrySetResult();
     }
 
-    private sealed class FakeClockFactory(FakeTimeProvider clock, EventSignal purges, EventSignal flushes, int flushSeconds) : AdminFactory
+    private sealed class FakeClockFactory(JumpingClock clock, EventSignal purges, EventSignal flushes, int flushSeconds) : AdminFactory
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Statistics:FlushIntervalSeconds", flushSeconds.ToString(CultureInfo.InvariantCulture));
 
-            // The fake clock steps through every tick of every periodic timer it passes: at its default 30 s the
-            // re-embedding resumer would tick ~86,000 times over the tests' simulated months, on a node with no job.
-            builder.UseSetting("Reembedding:ResumeInterval", "01:00:00");
             builder.UseSetting($"Logging:LogLevel:{typeof(ExpiredTokenPurger).FullName}", "Information");
             builder.ConfigureTestServices(services =>
             {
