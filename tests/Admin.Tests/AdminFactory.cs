@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace CompreFace.Admin.Tests;
 
@@ -50,6 +51,9 @@ public class AdminFactory : WebApplicationFactory<Program>
             builder.ConfigureTestServices(TestPasswordHashing.Use);
         }
     }
+
+    /// <summary>Stops the node once, as SIGTERM does (<see cref="LifetimeStoppedHost"/>).</summary>
+    protected override IHost CreateHost(IHostBuilder builder) => new LifetimeStoppedHost(base.CreateHost(builder));
 
     /// <summary>True keeps the product's PBKDF2 iteration count; the default is <see cref="TestPasswordHashing"/>'s.</summary>
     protected virtual bool ProductPasswordHashing => false;

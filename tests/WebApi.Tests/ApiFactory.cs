@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using CompreFace.Grains.Interfaces;
 
 namespace CompreFace.WebApi.Tests;
@@ -37,6 +38,9 @@ public class ApiFactory : WebApplicationFactory<Program>
         ConfigureStore(builder);
         builder.ConfigureTestServices(services => services.AddSingleton<IFaceServiceRequestCounter>(RequestCounter));
     }
+
+    /// <summary>Stops the node once, as SIGTERM does (<see cref="LifetimeStoppedHost"/>).</summary>
+    protected override IHost CreateHost(IHostBuilder builder) => new LifetimeStoppedHost(base.CreateHost(builder));
 
     /// <summary>The store of this node; the default is the embedded SQLite file under the temporary data directory.</summary>
     protected virtual void ConfigureStore(IWebHostBuilder builder)

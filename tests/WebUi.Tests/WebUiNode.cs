@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Playwright;
 
 namespace CompreFace.WebUi.Tests;
@@ -150,6 +151,8 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
             builder.ConfigureTestServices(TestPasswordHashing.Use);
         }
 
+        /// <summary>Stops the node once, as SIGTERM does (<see cref="LifetimeStoppedHost"/>).</summary>
+        protected override IHost CreateHost(IHostBuilder builder) => new LifetimeStoppedHost(base.CreateHost(builder));
     }
 }
 
