@@ -14,6 +14,7 @@ namespace CompreFace.Benchmarks;
 /// dotnet build -c Release src/Silo &amp;&amp; dotnet build -c Release tests/Benchmarks
 /// dotnet tests/Benchmarks/bin/Release/net10.0/linux-x64/CompreFace.Benchmarks.dll startup --old ../old/src/Silo/bin/Release/net10.0/linux-x64/CompreFace.Silo.dll --rounds 6
 /// </code>
+/// <c>--new &lt;CompreFace.Silo.dll&gt;</c> starts another build than this tree's as the new one (two publishes, say).
 /// </remarks>
 internal static class StartupBenchmark
 {
@@ -21,7 +22,7 @@ internal static class StartupBenchmark
     {
         var oldDll = BenchSettings.Option(args, "old") ?? throw new ArgumentException("startup needs --old <path to the other build's CompreFace.Silo.dll>");
         var rounds = int.Parse(BenchSettings.Option(args, "rounds") ?? "6", CultureInfo.InvariantCulture);
-        var builds = new (string Name, string? Dll)[] { ("old", oldDll), ("new", null) };
+        var builds = new (string Name, string? Dll)[] { ("old", oldDll), ("new", BenchSettings.Option(args, "new")) };
         var samples = builds.ToDictionary(b => b.Name, _ => (Ready: new List<double>(), Cpu: new List<double>()));
 
         // One start of each first, unmeasured: the first start of a build also reads its files from disk.
