@@ -168,6 +168,7 @@ public sealed class JobsPageTests(WebUiNode node)
         // Two people stored as a node configured with dlib stored them: vectors of the real dlib model, with their photos.
         // This node serves MobileFaceNet, so recognition does not match them until they are re-embedded.
         var collection = node.Grains.GetGrain<IFaceCollectionGrain>(Guid.Parse(serviceId));
+        var held = await File.ReadAllBytesAsync(TestPictures.PersonAPhotos[0]);
         foreach (var (subject, photo) in new[] { (TestPictures.PersonA, TestPictures.PersonAPhotos[0]), (TestPictures.PersonB, TestPictures.PersonBPhotos[0]) })
         {
             var image = await File.ReadAllBytesAsync(photo);
@@ -179,14 +180,25 @@ public sealed class JobsPageTests(WebUiNode node)
 
         Assert.Empty(await RecognizedSubjectsAsync(page, apiKey, TestPictures.PersonAOther));
 
+        // The page's timers run on Playwright's clock, so the test decides when the list's next refresh may come; the
+        // re-embedding's analysis of the first photo waits at the gate, so the job is still running when the list shows it.
+        await page.Clock.InstallAsync();
         await page.ClickAsync("nav >> text=Jobs");
         var card = page.Locator("[data-testid=model-status]");
         await Assertions.Expect(card).ToContainTextAsync("computed by another model");
+        await page.Clock.PauseAtAsync(DateTime.Now.AddSeconds(1));
+        node.Analyses.Hold(held);
         await card.Locator("button", new() { HasText = "Re-embed now" }).ClickAsync();
 
-        // The button started a real re-embedding of this collection: the list shows it and follows it to its end.
+        // The button started a real re-embedding of this collection: the list shows it at once and, while it runs,
+        // follows it at a running job's pace (1.5 s), not the 10 s it waits between refreshes while nothing runs.
         var row = page.Locator($"tr[data-testid=job]:has(a[href='#/apps/{appId}/services/{serviceId}'])");
         await Assertions.Expect(row).ToContainTextAsync("Re-embedding");
+        var nextRefresh = page.WaitForRequestAsync(r => r.Url.Contains("/admin/jobs?", StringComparison.Ordinal), new() { Timeout = 10_000 });
+        await page.Clock.RunForAsync(2_000);
+        await nextRefresh;
+        node.Analyses.Release(held);
+        await page.Clock.ResumeAsync();
         await row.Locator("[data-testid=job-state]", new() { HasText = "completed" }).WaitForAsync();
         await row.Locator("[role=progressbar][aria-valuenow='100']").WaitForAsync();
         await page.ReloadAsync();

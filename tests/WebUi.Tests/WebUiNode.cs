@@ -24,13 +24,16 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
 
     public WebUiNode()
     {
-        _factory = new NodeFactory(Path.Combine(_directory, "data"));
+        _factory = new NodeFactory(Path.Combine(_directory, "data"), Analyses);
     }
 
     /// <summary>The node's address, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>Holds chosen analyses on their way to the inference workers, for a test that needs a job to stay running.</summary>
+    public AnalysisGate Analyses { get; } = new();
 
     /// <summary>Pictures made for this run (a two-person composite, the fake camera's video).</summary>
     public TestPictures Pictures { get; private set; } = null!;
@@ -125,7 +128,7 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
         }
     }
 
-    private sealed class NodeFactory(string dataDirectory) : WebApplicationFactory<Program>
+    private sealed class NodeFactory(string dataDirectory, AnalysisGate analyses) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -148,7 +151,11 @@ public sealed class WebUiNode : IAsyncLifetime, IDisposable
 
             // The webhook page's test adds a loopback receiver, which the default outbound policy refuses.
             builder.UseSetting("Webhooks:AllowedNetworks:0", "127.0.0.1");
-            builder.ConfigureTestServices(TestPasswordHashing.Use);
+            builder.ConfigureTestServices(services =>
+            {
+                TestPasswordHashing.Use(services);
+                services.AddSingleton<Orleans.IOutgoingGrainCallFilter>(analyses);
+            });
         }
 
         /// <summary>Stops the node once, as SIGTERM does (<see cref="LifetimeStoppedHost"/>).</summary>

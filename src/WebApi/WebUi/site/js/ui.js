@@ -134,11 +134,17 @@ export function progressBar(percent, caption) {
 /**
  * Runs `tick` now and again after the delay (ms) it returns, until it returns null or the returned stop function is
  * called (pages call it when left: main.js onLeave). A failing tick goes to `onError` and is retried after `retryMs`.
+ * `stop.now()` runs a tick at once and restarts the schedule from its delay: after an action that changes what the
+ * tick shows (a job started), the page follows at the new pace instead of waiting out an idle delay.
  */
 export function poll(tick, { onError = e => toast(e.message, 'error'), retryMs = 5000 } = {}) {
   let timer = null;
   let stopped = false;
+  let latest = 0;
   const run = async () => {
+    // Only the newest tick schedules the next one, so a tick asked for by now() while another runs leaves one schedule.
+    const mine = ++latest;
+    clearTimeout(timer);
     let delay;
     try {
       delay = await tick();
@@ -146,10 +152,12 @@ export function poll(tick, { onError = e => toast(e.message, 'error'), retryMs =
       if (!stopped) onError(error);
       delay = retryMs;
     }
-    if (!stopped && typeof delay === 'number') timer = setTimeout(run, delay);
+    if (!stopped && mine === latest && typeof delay === 'number') timer = setTimeout(run, delay);
   };
+  const stop = () => { stopped = true; clearTimeout(timer); };
+  stop.now = run;
   run();
-  return () => { stopped = true; clearTimeout(timer); };
+  return stop;
 }
 
 /** Starts a download of a same-origin URL (the session cookie goes with it); the file streams to disk, never into memory. */

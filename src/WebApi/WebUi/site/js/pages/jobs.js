@@ -168,8 +168,9 @@ export async function jobsPage(view) {
     h('p.muted', 'Long-running work, newest first. The list refreshes itself while a job runs; a cancelled job stops at its next step and keeps what it finished.'),
     session.user?.isAdmin ? model : null,
     h('div.card', problem, list));
-  if (session.user?.isAdmin) await modelCard(model, refresh);
-  onLeave(poll(refresh, { onError: error => fill(problem, errorBox(error)) }));
+  const polling = poll(refresh, { onError: error => fill(problem, errorBox(error)) });
+  onLeave(polling);
+  if (session.user?.isAdmin) await modelCard(model, polling.now);
 }
 
 /**
@@ -182,6 +183,7 @@ async function modelCard(el, refresh) {
   const start = h('button', { type: 'button', onclick: () => busy(start, async () => {
     await face(null, 'POST', '/migrate');
     toast('Re-embedding started');
+    // The list polls slowly while no job runs: this tick shows the new job and switches it to following it closely.
     await refresh();
     await modelCard(el, refresh);
   }) }, 'Re-embed now');

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using CompreFace.Grains.Interfaces;
 
-namespace CompreFace.Admin.Tests;
+namespace CompreFace.Testing;
 
 /// <summary>
 /// A phase barrier for tests of long jobs: holds the node's analyses of chosen photos (calls to
