@@ -22,18 +22,12 @@ internal sealed class FaceApiLandmarks68 : IDisposable
     {
         ArgumentNullException.ThrowIfNull(runtime);
         var model = ModelCatalog.Landmark68;
-        _session = runtime.CreateSession(model);
-        try
+        _session = runtime.CreateSession(model, session =>
         {
-            _session.RequireShape("input", isInput: true, rank: 4);
-            _session.RequireShape("landmarks", isInput: false, rank: 2);
-            _batched = _session.InputMetadata["input"].Dimensions[0] <= 0;
-        }
-        catch
-        {
-            _session.Dispose();
-            throw;
-        }
+            session.RequireShape("input", isInput: true, rank: 4);
+            session.RequireShape("landmarks", isInput: false, rank: 2);
+        });
+        _batched = _session.InputMetadata["input"].Dimensions[0] <= 0;
     }
 
     /// <summary>

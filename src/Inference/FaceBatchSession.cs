@@ -31,36 +31,33 @@ internal sealed class FaceBatchSession : IDisposable
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(outputNames);
-        _session = runtime.CreateSession(model, patch);
-        try
-        {
-            _session.RequireShape(inputName, isInput: true, rank: 4);
-            foreach (var output in outputNames)
+        _session = runtime.CreateSession(
+            model,
+            session =>
             {
-                if (outputRank is { } rank)
+                session.RequireShape(inputName, isInput: true, rank: 4);
+                foreach (var output in outputNames)
                 {
-                    _session.RequireShape(output, isInput: false, rank);
+                    if (outputRank is { } rank)
+                    {
+                        session.RequireShape(output, isInput: false, rank);
+                    }
+                    else if (!session.OutputMetadata.ContainsKey(output))
+                    {
+                        throw new InvalidOperationException($"Model {model.FileName} has no output '{output}'.");
+                    }
                 }
-                else if (!_session.OutputMetadata.ContainsKey(output))
+
+                var input = session.InputMetadata[inputName].Dimensions;
+                if (input[1] != 3 || input[2] != size || input[3] != size)
                 {
-                    throw new InvalidOperationException($"Model {model.FileName} has no output '{output}'.");
+                    throw new InvalidOperationException($"Model {model.FileName} expects [{string.Join(',', input)}], not [N,3,{size},{size}].");
                 }
-            }
+            },
+            patch);
 
-            var input = _session.InputMetadata[inputName].Dimensions;
-            if (input[1] != 3 || input[2] != size || input[3] != size)
-            {
-                throw new InvalidOperationException($"Model {model.FileName} expects [{string.Join(',', input)}], not [N,3,{size},{size}].");
-            }
-
-            // A symbolic batch dimension reads as -1; a model pinned to 1 runs faces one by one.
-            IsBatched = input[0] <= 0;
-        }
-        catch
-        {
-            _session.Dispose();
-            throw;
-        }
+        // A symbolic batch dimension reads as -1; a model pinned to 1 runs faces one by one.
+        IsBatched = _session.InputMetadata[inputName].Dimensions[0] <= 0;
 
         Size = size;
         _inputNames = [inputName];

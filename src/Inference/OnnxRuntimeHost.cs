@@ -60,18 +60,33 @@ internal sealed partial class OnnxRuntimeHost : IInferenceRuntimeInfo, IDisposab
     /// <inheritdoc />
     public string ExecutionProvider { get; }
 
-    /// <summary>Verifies <paramref name="model"/> against the manifest and opens a session for it.</summary>
-    public ModelSession CreateSession(ModelDescriptor model, Func<byte[], byte[]>? patch = null)
+    /// <summary>
+    /// Verifies <paramref name="model"/> against the manifest, opens a session for it and runs <paramref name="check"/>
+    /// on it (the inputs and outputs its model class expects). A session whose check throws is closed before the
+    /// exception leaves, so a wrong model file fails the node's start without leaking native memory.
+    /// </summary>
+    public ModelSession CreateSession(ModelDescriptor model, Action<ModelSession> check, Func<byte[], byte[]>? patch = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(check);
         var path = ModelCatalog.Locate(model, _models.Path, _models.VerifyChecksums);
 
         // A patch rewrites the verified bytes in memory (e.g. to lift a fixed batch size); the file stays as published.
-        var session = patch is null
-            ? new InferenceSession(path, _sessionOptions)
-            : new InferenceSession(patch(File.ReadAllBytes(path)), _sessionOptions);
+        var session = new ModelSession(
+            patch is null ? new InferenceSession(path, _sessionOptions) : new InferenceSession(patch(File.ReadAllBytes(path)), _sessionOptions),
+            model.FileName);
+        try
+        {
+            check(session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+
         Log.SessionCreated(_logger, model.FileName, ExecutionProvider, _models.VerifyChecksums);
-        return new ModelSession(session, model.FileName);
+        return session;
     }
 
     public void Dispose() => _sessionOptions.Dispose();

@@ -29,22 +29,24 @@ internal sealed class UltraFaceDetector : IFaceDetector, IDisposable
     {
         ArgumentNullException.ThrowIfNull(runtime);
         var model = ModelCatalog.ForDetector("ultraface");
-        _session = runtime.CreateSession(model);
-        try
+        _session = runtime.CreateSession(model, session =>
         {
-            _session.RequireShape("input", isInput: true, rank: 4);
-            _session.RequireShape("scores", isInput: false, rank: 3);
-            _session.RequireShape("boxes", isInput: false, rank: 3);
-            var dims = _session.InputMetadata["input"].Dimensions;
+            session.RequireShape("input", isInput: true, rank: 4);
+            session.RequireShape("scores", isInput: false, rank: 3);
+            session.RequireShape("boxes", isInput: false, rank: 3);
+            var dims = session.InputMetadata["input"].Dimensions;
             if (dims[2] != InputHeight || dims[3] != InputWidth)
             {
                 throw new InvalidOperationException($"Model {model.FileName} expects [{string.Join(',', dims)}], not [1,3,{InputHeight},{InputWidth}].");
             }
-
+        });
+        try
+        {
             _landmarks = new FaceApiLandmarks68(runtime);
         }
         catch
         {
+            // The detector is useless without its landmark model: its session must not outlive the failed start.
             _session.Dispose();
             throw;
         }

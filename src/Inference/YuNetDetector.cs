@@ -32,24 +32,19 @@ internal sealed class YuNetDetector : IFaceDetector, IDisposable
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(options);
         var model = ModelCatalog.ForDetector(options.Value.Detector);
-        _session = runtime.CreateSession(model);
-        try
+        string[] outputNames = [.. Strides.SelectMany(s => new[] { $"cls_{s}", $"obj_{s}", $"bbox_{s}", $"kps_{s}" })];
+        _outputNames = outputNames;
+        _session = runtime.CreateSession(model, session =>
         {
-            _session.RequireShape("input", isInput: true, rank: 4);
-            var dims = _session.InputMetadata["input"].Dimensions;
-            _fixedHeight = dims[2];
-            _fixedWidth = dims[3];
-            _outputNames = [.. Strides.SelectMany(s => new[] { $"cls_{s}", $"obj_{s}", $"bbox_{s}", $"kps_{s}" })];
-            foreach (var name in _outputNames)
+            session.RequireShape("input", isInput: true, rank: 4);
+            foreach (var name in outputNames)
             {
-                _session.RequireShape(name, isInput: false, rank: 3);
+                session.RequireShape(name, isInput: false, rank: 3);
             }
-        }
-        catch
-        {
-            _session.Dispose();
-            throw;
-        }
+        });
+        var dims = _session.InputMetadata["input"].Dimensions;
+        _fixedHeight = dims[2];
+        _fixedWidth = dims[3];
 
         // The fixed model cannot take more than its own size.
         _maxDetectSize = _fixedWidth > 0 ? Math.Min(options.Value.MaxDetectSize, Math.Min(_fixedWidth, _fixedHeight)) : options.Value.MaxDetectSize;

@@ -29,6 +29,24 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public void CreateSession_CheckRefusesTheModel_ClosesTheSessionAndRethrows()
+    {
+        using var provider = InferenceFixture.Build(new Dictionary<string, string?> { ["Models:Path"] = SharedData.ModelsDirectory });
+        var runtime = provider.GetRequiredService<OnnxRuntimeHost>();
+        ModelSession? checkedSession = null;
+
+        var ex = Assert.Throws<InvalidOperationException>(() => runtime.CreateSession(DefaultDetector, session =>
+        {
+            checkedSession = session;
+            session.RequireShape("input", isInput: true, rank: 3);
+        }));
+
+        Assert.Contains("input", ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(checkedSession);
+        Assert.Throws<ObjectDisposedException>(() => checkedSession.Run(["input"], [], [], CancellationToken.None));
+    }
+
+    [Fact]
     public void Startup_CorruptModel_FailsNamingFileAndChecksum()
     {
         File.WriteAllBytes(Path.Combine(_directory, DefaultDetector.FileName), [1, 2, 3, 4]);
