@@ -88,6 +88,8 @@ internal static class PageChecks
         Assert.True(widths[0] <= widths[1], $"{what}: the page is {widths[0]} px wide in a {widths[1]} px window.");
     }
 
+    private static readonly System.Text.RegularExpressions.Regex AppsUrl = new("#/apps$", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+
     /// <summary>Logs in through the login form and waits for the applications page.</summary>
     public static async Task LogInAsync(IPage page, string email, string password)
     {
@@ -98,7 +100,23 @@ internal static class PageChecks
         await page.FillAsync("input[name=email]", email);
         await page.FillAsync("input[name=password]", password);
         await page.ClickAsync("form button[type=submit]");
-        await page.WaitForURLAsync("**/#/apps");
+        try
+        {
+            // Polls the address: WaitForURLAsync waits for a navigation event, and a hash change that lands between its
+            // check of the address and its subscription is missed (seen in CI: timed out with the page already at #/apps).
+            await Assertions.Expect(page).ToHaveURLAsync(AppsUrl, new() { Timeout = 60_000 });
+        }
+        catch (PlaywrightException timeout)
+        {
+            // Say where the page stayed and what it showed (an error box, an emptied form), so a failure explains itself.
+            var shown = await page.Locator("body").InnerTextAsync();
+            var field = page.Locator("input[name=email]");
+            var typed = await field.CountAsync() == 1 ? await field.InputValueAsync() : "(no login form)";
+            throw new TimeoutException(
+                $"login as {email} did not reach #/apps: the page is at {page.Url}, email field '{typed}', showing: {shown[..Math.Min(shown.Length, 600)]}",
+                timeout);
+        }
+
         await page.Locator("h1", new() { HasText = "Applications" }).WaitForAsync();
     }
 
